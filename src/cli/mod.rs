@@ -1,0 +1,95 @@
+//! The command line: clap definitions, dispatch, and how reports reach the terminal.
+//!
+//! Each subcommand lives in its own file with an `Args` struct and a `run` function that calls
+//! the library and returns a [`Report`]. This module prints it: as one JSON document on stdout
+//! with `--json`, as plain text otherwise. Errors go to stderr with the next step to take, and
+//! set the exit code (0 ok, 2 bad input, 1 other failure). No command logic lives here.
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::{Result, logging, places::Places};
+
+/// mtkbench: repair workstation for MediaTek MT6572 phones.
+#[derive(Debug, Parser)]
+#[command(name = "mtkbench", version, about, long_about = None)]
+pub struct Cli {
+    /// Print one JSON document on stdout and nothing else (errors still go to stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+/// What every command needs besides its own arguments.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// `--json` was given.
+    pub json: bool,
+    /// The config, data, cache and log folders.
+    pub places: Places,
+}
+
+/// A command's result: serialisable for `--json`, and readable by a person.
+pub trait Report: Serialize {
+    /// The plain-text rendering for a terminal.
+    fn human(&self) -> String;
+}
+
+/// Prints a report in the form the user asked for.
+pub fn emit<R: Report>(ctx: &Ctx, report: &R) -> Result<()> {
+    if ctx.json {
+        let text = serde_json::to_string_pretty(report).map_err(|e| {
+            crate::error::HostError::Usage(format!("cannot encode the report as JSON: {e}"))
+        })?;
+        println!("{text}");
+    } else {
+        print!("{}", report.human());
+    }
+    Ok(())
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let ctx = Ctx {
+        json: cli.json,
+        places: Places::from_env(),
+    };
+    // Logging is a help, never a requirement: if the log folder is unwritable we go on.
+    let _ = logging::init(&ctx.places.logs);
+    tracing::info!(args = ?std::env::args().collect::<Vec<_>>(), "start");
+    match run(cli.command, &ctx) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!(error = %e, "command failed");
+            eprintln!("error: {e}");
+            eprintln!("next:  {}", e.help());
+            e.exit_code()
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
+    let Some(command) = command else {
+        use clap::CommandFactory;
+        let _ = ctx;
+        println!("{}", Cli::command().render_long_help());
+        return Ok(());
+    };
+    match command {}
+}
