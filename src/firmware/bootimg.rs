@@ -1,0 +1,1 @@
+//! Android boot images (boot.img, recovery.img): header, kernel, ramdisk.

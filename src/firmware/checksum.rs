@@ -1,0 +1,1 @@
+//! SP Flash Tool Checksum.ini and its 16-bit byte-sum checksum.

@@ -1,0 +1,1 @@
+//! Display driver (LCM) names compiled into lk.bin and into the kernel.

@@ -1,0 +1,1 @@
+//! MBR/EBR partition tables as written on MT6572 eMMC.

@@ -1,0 +1,1 @@
+//! Preloader images: GFH file header, build project name, EMI/bloader info version.
