@@ -15,6 +15,7 @@ pub mod cli;
 pub mod diag;
 pub mod error;
 pub mod firmware;
+pub mod fsutil;
 pub mod library;
 pub mod logging;
 pub mod places;

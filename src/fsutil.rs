@@ -1,0 +1,77 @@
+//! Small file-system helpers shared by every layer that writes files the technician relies on.
+//!
+//! The one rule here: a file is either complete or absent. Writes go to a temporary file in the
+//! same folder, are flushed to disk, then renamed into place. Nothing in this module knows what
+//! the bytes mean.
+
+use std::{io::Write, path::Path};
+
+use crate::error::HostError;
+
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename), replacing any old file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostError> {
+    let tmp = temp_beside(path)?;
+    finish(tmp, path, bytes, true)
+}
+
+/// Writes `bytes` to `path` atomically, refusing to replace an existing file.
+pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostError> {
+    let tmp = temp_beside(path)?;
+    finish(tmp, path, bytes, false)
+}
+
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, HostError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| HostError::io("create folder", dir, e))?;
+    tempfile::Builder::new()
+        .prefix(".mtkbench-tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| HostError::io("create a temporary file in", dir, e))
+}
+
+fn finish(
+    mut tmp: tempfile::NamedTempFile,
+    path: &Path,
+    bytes: &[u8],
+    replace: bool,
+) -> Result<(), HostError> {
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| HostError::io("write", tmp.path().to_path_buf(), e))?;
+    let persisted = if replace {
+        tmp.persist(path).map(drop)
+    } else {
+        tmp.persist_noclobber(path).map(drop)
+    };
+    // On failure the temporary file is removed when the error drops it.
+    persisted.map_err(|e| HostError::io("save", path, e.error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_file_and_leaves_no_temp_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("index.json");
+        write_atomic(&p, b"first version, long").unwrap();
+        write_atomic(&p, b"second").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn new_file_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("manifest.json");
+        write_new_atomic(&p, b"original").unwrap();
+        let err = write_new_atomic(&p, b"other").unwrap_err();
+        assert!(err.to_string().contains("manifest.json"), "{err}");
+        assert_eq!(std::fs::read(&p).unwrap(), b"original");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
