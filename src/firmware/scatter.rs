@@ -509,6 +509,13 @@ const MAX_SCATTER_BYTES: u64 = 1 << 20;
 /// Reads and parses the scatter file at `path`.
 pub fn parse_file(path: &Path) -> Result<Scatter, crate::Error> {
     let meta = std::fs::metadata(path).map_err(|e| HostError::io("read scatter file", path, e))?;
+    if meta.is_dir() {
+        return Err(HostError::Usage(format!(
+            "{} is a folder: give the scatter file inside it (MT6572_Android_scatter.txt)",
+            path.display()
+        ))
+        .into());
+    }
     if meta.len() > MAX_SCATTER_BYTES {
         return Err(ScatterError::TooLarge { bytes: meta.len() }.into());
     }
@@ -1035,8 +1042,8 @@ fn flat_partitions(
         (Storage::Nand, _) => None,
         (Storage::Emmc, Some(&first)) => {
             let e = &entries[first];
-            let plausible = sizes[first]
-                .is_some_and(|s| s > 0 && s % BOOT_BLOCK == 0 && s <= MAX_BOOT_REGION);
+            let plausible =
+                sizes[first].is_some_and(|s| s > 0 && s % BOOT_BLOCK == 0 && s <= MAX_BOOT_REGION);
             if e.name.eq_ignore_ascii_case("PRELOADER") && e.start == 0 && plausible {
                 Some(first)
             } else {
@@ -1249,7 +1256,10 @@ mod tests {
         assert_eq!(s.format, ScatterFormat::Ota);
         assert_eq!(s.storage, Storage::Emmc);
         let sizes: Vec<_> = s.partitions.iter().map(|p| p.size).collect();
-        assert_eq!(sizes, [Some(0x60_0000), Some(0x8_0000), Some(0x8_0000), None]);
+        assert_eq!(
+            sizes,
+            [Some(0x60_0000), Some(0x8_0000), Some(0x8_0000), None]
+        );
         assert_eq!(s.partitions[0].region, Region::EmmcBoot1);
         assert_eq!(s.boot1_size(), 0x60_0000);
         assert_eq!(s.partition("ebr1").unwrap().region_offset, 0x8_0000);
@@ -1268,13 +1278,18 @@ mod tests {
 
     #[test]
     fn legacy_braces_nodl_and_nand() {
-        let s = parse("A 0x0\n{\n}\n__NODL_B 0x40000 {}\nC 0x80000 {\n}\n__NODL_BMTPOOL 0xFFFF0050\n{\n}\n")
-            .unwrap();
+        let s = parse(
+            "A 0x0\n{\n}\n__NODL_B 0x40000 {}\nC 0x80000 {\n}\n__NODL_BMTPOOL 0xFFFF0050\n{\n}\n",
+        )
+        .unwrap();
         assert_eq!(s.format, ScatterFormat::Legacy);
         assert_eq!(s.storage, Storage::Nand);
         let b = s.partition("B").unwrap();
         assert!(!b.download);
-        assert_eq!((b.line, b.size, b.region), (4, Some(0x4_0000), Region::Nand));
+        assert_eq!(
+            (b.line, b.size, b.region),
+            (4, Some(0x4_0000), Region::Nand)
+        );
         assert_eq!(s.partitions[2].size, None);
         let bmt = &s.partitions[3];
         assert!(bmt.address_is_pseudo && bmt.end().is_none());
@@ -1305,18 +1320,186 @@ mod tests {
             Err(ScatterError::NoPartitions { line: 2 })
         ));
         let e = parse("\nhello\n").unwrap_err();
-        assert!(e.to_string().starts_with("line 2: this is not a scatter file"));
+        assert!(
+            e.to_string()
+                .starts_with("line 2: this is not a scatter file")
+        );
         assert!(e.is_bad_input());
     }
 
     #[test]
     fn v1_key_outside_a_block_and_duplicate_key() {
-        let e = parse("- general: MTK_PLATFORM_CFG\n  storage: EMMC\n  storage: NAND\n").unwrap_err();
+        let e =
+            parse("- general: MTK_PLATFORM_CFG\n  storage: EMMC\n  storage: NAND\n").unwrap_err();
         assert_eq!(
             e.to_string(),
             "line 3: `storage` is given twice in one block (first on line 2)"
         );
         let e = parse("- general: MTK_PLATFORM_CFG\n  no colon here\n").unwrap_err();
         assert_eq!(e.line(), 2);
+    }
+
+    /// A V1 file: the general block with `storage`, then one block per `(name, start, size,
+    /// region, extra)`.
+    fn v1(storage: &str, parts: &[(&str, &str, &str, &str, &str)]) -> String {
+        let mut text = format!("- general: MTK_PLATFORM_CFG\n  storage: {storage}\n");
+        for (i, (name, start, size, region, extra)) in parts.iter().enumerate() {
+            text += &format!(
+                "- partition_index: SYS{i}\n  partition_name: {name}\n  file_name: NONE\n  \
+                 is_download: false\n  linear_start_addr: {start}\n  partition_size: {size}\n  \
+                 region: {region}\n{extra}"
+            );
+        }
+        text
+    }
+
+    #[test]
+    fn v1_out_of_order_without_overlap_is_a_warning() {
+        let s = parse(&v1(
+            "EMMC",
+            &[
+                ("A", "0x0", "0x100", "EMMC_BOOT_1", ""),
+                ("C", "0x300", "0x100", "EMMC_USER", ""),
+                ("B", "0x100", "0x100", "EMMC_USER", ""),
+            ],
+        ))
+        .unwrap();
+        let messages: Vec<_> = s
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    10,
+                    "partition C starts at 0x300, 0x200 bytes after partition A ends (0x100)"
+                ),
+                (
+                    17,
+                    "partition B starts at 0x100, before partition C ends (0x400): the \
+                     partitions are out of order"
+                )
+            ]
+        );
+        assert_eq!(s.boot1_size(), 0x100);
+        assert_eq!(s.partition("C").unwrap().region_offset, 0x200);
+    }
+
+    #[test]
+    fn v1_nand_uses_region_none_and_rejects_emmc_regions() {
+        let s = parse(&v1(
+            "NAND",
+            &[("A", "0x0", "0x100", "NONE", "  storage: HW_STORAGE_NAND\n")],
+        ))
+        .unwrap();
+        assert_eq!(
+            (s.storage, s.partitions[0].region),
+            (Storage::Nand, Region::Nand)
+        );
+        let e = parse(&v1("NAND", &[("A", "0x0", "0x100", "EMMC_USER", "")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 9: unknown region `EMMC_USER` for NAND storage (expected NONE)"
+        );
+        let e = parse(&v1("EMMC", &[("A", "0x0", "0x100", "NONE", "")])).unwrap_err();
+        assert_eq!(e.line(), 9);
+    }
+
+    #[test]
+    fn v1_partition_storage_must_match_the_file() {
+        let e = parse(&v1(
+            "EMMC",
+            &[(
+                "A",
+                "0x0",
+                "0x100",
+                "EMMC_USER",
+                "  storage: HW_STORAGE_NAND\n",
+            )],
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 10: partition A is on HW_STORAGE_NAND but the file's storage is EMMC"
+        );
+        let e = parse(&v1(
+            "EMMC",
+            &[("A", "0x0", "0x100", "EMMC_USER", "  storage: SD\n")],
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(e, ScatterError::UnknownStorage { line: 10, .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn v1_bad_boolean_and_missing_general() {
+        let text = v1("EMMC", &[("A", "0x0", "0x100", "EMMC_USER", "")]);
+        let e = parse(&text.replace("is_download: false", "is_download: yes")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 6: is_download must be true or false, not `yes`"
+        );
+        let without_general = text.lines().skip(2).collect::<Vec<_>>().join("\n");
+        let e = parse(&without_general).unwrap_err();
+        assert!(matches!(e, ScatterError::NoGeneral { line: 1 }), "{e}");
+        let e = parse("- general: MTK_PLATFORM_CFG\n  platform: MT6572\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1: the general block has no `storage:` line"
+        );
+    }
+
+    #[test]
+    fn v1_index_mismatch_and_duplicate_names_warn() {
+        let text = v1(
+            "EMMC",
+            &[
+                ("A", "0x0", "0x100", "EMMC_USER", ""),
+                ("a", "0x100", "0x100", "EMMC_USER", ""),
+            ],
+        )
+        .replace("SYS1", "SYS7");
+        let s = parse(&text).unwrap();
+        let messages: Vec<_> = s
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    10,
+                    "partition_index is SYS7 but this is partition 1 in the file (SYS1)"
+                ),
+                (
+                    10,
+                    "partition name a is used again (first on line 3); lookups by name find the \
+                     first"
+                )
+            ]
+        );
+        assert_eq!(s.partition("A").unwrap().line, 3);
+    }
+
+    #[test]
+    fn pseudo_partitions_skip_overlap_and_gap_checks() {
+        let s = parse(&v1(
+            "EMMC",
+            &[
+                ("A", "0x0", "0x100", "EMMC_USER", ""),
+                ("OTP", "0xFFFF0200", "0x2b00000", "EMMC_USER", ""),
+                ("", "0x0", "0x1500000", "EMMC_USER", "  is_reserved: true\n"),
+                ("B", "0x100", "0x100", "EMMC_USER", ""),
+            ],
+        ))
+        .unwrap();
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert!(s.partitions[1].address_is_pseudo && s.partitions[2].address_is_pseudo);
+        assert_eq!(s.partitions[1].region_offset, 0xFFFF_0200);
     }
 }
