@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod scatter;
+
 /// mtkbench: repair workstation for MediaTek MT6572 phones.
 #[derive(Debug, Parser)]
 #[command(name = "mtkbench", version, about, long_about = None)]
@@ -25,7 +27,11 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Read and check SP Flash Tool scatter files.
+    #[command(subcommand)]
+    Scatter(scatter::ScatterCommand),
+}
 
 /// What every command needs besides its own arguments.
 #[derive(Debug, Clone)]
@@ -91,5 +97,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         println!("{}", Cli::command().render_long_help());
         return Ok(());
     };
-    match command {}
+    match command {
+        Command::Scatter(cmd) => scatter::run(cmd, ctx),
+    }
 }
