@@ -61,14 +61,17 @@ const REGION_W: usize = 11;
 const OFFSET_W: usize = 11;
 const SIZE_W: usize = 10;
 /// Index, name, region, offset, size and the download flag, with their separating blanks.
-const FILE_W: usize = WIDTH - (3 + 1 + NAME_W + 1 + REGION_W + 1 + OFFSET_W + 1 + SIZE_W + 1 + 3 + 1);
+const FILE_W: usize =
+    WIDTH - (3 + 1 + NAME_W + 1 + REGION_W + 1 + OFFSET_W + 1 + SIZE_W + 1 + 3 + 1);
 
 impl Report for ShowReport {
     fn human(&self) -> String {
         let s = &self.scatter;
         let mut out = format!("scatter file {}\n", self.file.display());
         let mut facts = vec![
-            s.platform.clone().unwrap_or_else(|| "platform not given".into()),
+            s.platform
+                .clone()
+                .unwrap_or_else(|| "platform not given".into()),
             match &s.project {
                 Some(project) => format!("project {project}"),
                 None => "project not given".into(),
@@ -131,7 +134,7 @@ fn row(p: &Partition) -> String {
 }
 
 /// Whole MiB as `N MiB`, anything else in hex, `?` when unknown.
-fn size_text(size: Option<u64>) -> String {
+pub(crate) fn size_text(size: Option<u64>) -> String {
     const MIB: u64 = 1 << 20;
     match size {
         None => "?".into(),
@@ -141,7 +144,7 @@ fn size_text(size: Option<u64>) -> String {
 }
 
 /// `text` cut to `width` characters, keeping its end (file extensions matter) behind a `~`.
-fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= width {
         return text.to_string();
@@ -155,7 +158,7 @@ fn fit(text: &str, width: usize) -> String {
 }
 
 /// Word-wraps `text` to [`WIDTH`] columns, first line after `first`, the rest after `rest`.
-fn wrap(text: &str, first: &str, rest: &str) -> String {
+pub(crate) fn wrap(text: &str, first: &str, rest: &str) -> String {
     let mut out = String::new();
     let mut line = first.to_string();
     let mut empty = true;
@@ -186,7 +189,10 @@ mod tests {
         assert_eq!(fit("short", 12), "short");
         let cut = fit("preloader_konka72_i128_emmc.bin", 24);
         assert_eq!(cut.chars().count(), 24);
-        assert!(cut.starts_with("preloader_") && cut.ends_with("~emmc.bin"), "{cut}");
+        assert!(
+            cut.starts_with("preloader_") && cut.ends_with("~emmc.bin"),
+            "{cut}"
+        );
     }
 
     #[test]

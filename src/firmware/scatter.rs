@@ -1035,8 +1035,8 @@ fn flat_partitions(
         (Storage::Nand, _) => None,
         (Storage::Emmc, Some(&first)) => {
             let e = &entries[first];
-            let plausible = sizes[first]
-                .is_some_and(|s| s > 0 && s % BOOT_BLOCK == 0 && s <= MAX_BOOT_REGION);
+            let plausible =
+                sizes[first].is_some_and(|s| s > 0 && s % BOOT_BLOCK == 0 && s <= MAX_BOOT_REGION);
             if e.name.eq_ignore_ascii_case("PRELOADER") && e.start == 0 && plausible {
                 Some(first)
             } else {
@@ -1249,7 +1249,10 @@ mod tests {
         assert_eq!(s.format, ScatterFormat::Ota);
         assert_eq!(s.storage, Storage::Emmc);
         let sizes: Vec<_> = s.partitions.iter().map(|p| p.size).collect();
-        assert_eq!(sizes, [Some(0x60_0000), Some(0x8_0000), Some(0x8_0000), None]);
+        assert_eq!(
+            sizes,
+            [Some(0x60_0000), Some(0x8_0000), Some(0x8_0000), None]
+        );
         assert_eq!(s.partitions[0].region, Region::EmmcBoot1);
         assert_eq!(s.boot1_size(), 0x60_0000);
         assert_eq!(s.partition("ebr1").unwrap().region_offset, 0x8_0000);
@@ -1268,13 +1271,18 @@ mod tests {
 
     #[test]
     fn legacy_braces_nodl_and_nand() {
-        let s = parse("A 0x0\n{\n}\n__NODL_B 0x40000 {}\nC 0x80000 {\n}\n__NODL_BMTPOOL 0xFFFF0050\n{\n}\n")
-            .unwrap();
+        let s = parse(
+            "A 0x0\n{\n}\n__NODL_B 0x40000 {}\nC 0x80000 {\n}\n__NODL_BMTPOOL 0xFFFF0050\n{\n}\n",
+        )
+        .unwrap();
         assert_eq!(s.format, ScatterFormat::Legacy);
         assert_eq!(s.storage, Storage::Nand);
         let b = s.partition("B").unwrap();
         assert!(!b.download);
-        assert_eq!((b.line, b.size, b.region), (4, Some(0x4_0000), Region::Nand));
+        assert_eq!(
+            (b.line, b.size, b.region),
+            (4, Some(0x4_0000), Region::Nand)
+        );
         assert_eq!(s.partitions[2].size, None);
         let bmt = &s.partitions[3];
         assert!(bmt.address_is_pseudo && bmt.end().is_none());
@@ -1305,13 +1313,17 @@ mod tests {
             Err(ScatterError::NoPartitions { line: 2 })
         ));
         let e = parse("\nhello\n").unwrap_err();
-        assert!(e.to_string().starts_with("line 2: this is not a scatter file"));
+        assert!(
+            e.to_string()
+                .starts_with("line 2: this is not a scatter file")
+        );
         assert!(e.is_bad_input());
     }
 
     #[test]
     fn v1_key_outside_a_block_and_duplicate_key() {
-        let e = parse("- general: MTK_PLATFORM_CFG\n  storage: EMMC\n  storage: NAND\n").unwrap_err();
+        let e =
+            parse("- general: MTK_PLATFORM_CFG\n  storage: EMMC\n  storage: NAND\n").unwrap_err();
         assert_eq!(
             e.to_string(),
             "line 3: `storage` is given twice in one block (first on line 2)"
