@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod rom;
 pub mod scatter;
 
 /// mtkbench: repair workstation for MediaTek MT6572 phones.
@@ -31,6 +32,9 @@ pub enum Command {
     /// Read and check SP Flash Tool scatter files.
     #[command(subcommand)]
     Scatter(scatter::ScatterCommand),
+    /// Inspect ROM packages (a folder or a .zip with a scatter file and images).
+    #[command(subcommand)]
+    Rom(rom::RomCommand),
 }
 
 /// What every command needs besides its own arguments.
@@ -99,5 +103,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
     };
     match command {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
+        Command::Rom(cmd) => rom::run(cmd, ctx),
     }
 }
