@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod profiles;
+
 /// mtkbench: repair workstation for MediaTek MT6572 phones.
 #[derive(Debug, Parser)]
 #[command(name = "mtkbench", version, about, long_about = None)]
@@ -25,7 +27,10 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Board profiles: list, show one, check a folder of your own.
+    Profiles(profiles::Args),
+}
 
 /// What every command needs besides its own arguments.
 #[derive(Debug, Clone)]
@@ -91,5 +96,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         println!("{}", Cli::command().render_long_help());
         return Ok(());
     };
-    match command {}
+    match command {
+        Command::Profiles(args) => profiles::run(args, ctx),
+    }
 }
