@@ -43,7 +43,7 @@ pub enum ProfileError {
         message: String,
     },
     /// A key the profile format does not have (often a typo).
-    #[error("{file}: {field}: unknown field (line {line}, column {column}): {message}")]
+    #[error("{file}: {field}: {message} (line {line}, column {column})")]
     UnknownField {
         /// The file, as shown to the user.
         file: String,

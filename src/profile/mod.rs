@@ -228,7 +228,11 @@ impl BoardProfile {
             }
         })?;
         serde_path_to_error::deserialize(de).map_err(|e| {
-            let field = e.path().to_string();
+            // serde_path_to_error writes the document itself as "."
+            let field = match e.path().to_string() {
+                dot if dot == "." => "top level".to_string(),
+                path => path,
+            };
             let inner = e.into_inner();
             let (line, column) = position(inner.span());
             let message = inner.message().trim().to_string();
