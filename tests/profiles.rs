@@ -741,3 +741,80 @@ fn cli_check_defaults_to_the_user_folder() {
         "{err}"
     );
 }
+
+// ---- the format documentation ----------------------------------------------------------------
+
+fn readme() -> String {
+    std::fs::read_to_string(profiles_dir().join("README.md")).unwrap()
+}
+
+#[test]
+fn readme_example_is_a_valid_profile() {
+    let text = readme();
+    let example = text
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README has a ```toml example");
+    let p = BoardProfile::from_toml("my_board.toml", example).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.id, "my_board");
+}
+
+#[test]
+fn readme_documents_every_field() {
+    // A profile with every optional field filled, written back: its keys are the whole format.
+    let mut text = a516_text().replace(
+        "projects = [\"a516_row\"]",
+        "projects = [\"a516_row\"]\nreference = true\npcb_markings = [\"X\"]\nram_size = \"0x20000000\"",
+    );
+    text = text.replace(
+        "[lcm]\n",
+        "[lcm]\nseen_running = \"otm8018b_dsi_vdo\"\nresolution = \"480x854\"\n",
+    );
+    text = text.replace(
+        "[download]\n",
+        "[download]\nkeys = [\"A\"]\ntest_point = \"T\"\n",
+    );
+    text = text.replace(
+        "block_size = \"0x20000\"",
+        "block_size = \"0x20000\"\npage_size = \"0x800\"",
+    );
+    text = text.replace(
+        "{ name = \"MBR\",",
+        "{ source = \"lcm/MT6572_lcm_names.txt\", name = \"MBR\",",
+    );
+    let p = BoardProfile::parse_unchecked("a516_row.toml", &text).unwrap();
+    let table: toml::Table = toml::from_str(&p.to_toml().unwrap()).unwrap();
+    let mut keys = Vec::new();
+    fn walk(v: &toml::Value, keys: &mut Vec<String>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    keys.push(k.clone());
+                    walk(v, keys);
+                }
+            }
+            toml::Value::Array(a) => a.iter().for_each(|v| walk(v, keys)),
+            _ => {}
+        }
+    }
+    walk(&toml::Value::Table(table), &mut keys);
+    for filled in [
+        "reference",
+        "pcb_markings",
+        "seen_running",
+        "test_point",
+        "page_size",
+        "source",
+    ] {
+        assert!(keys.iter().any(|k| k == filled), "{filled} was not written");
+    }
+    keys.push("unknown".into()); // lcm.unknown is false here and so not written
+    let doc = readme();
+    for key in keys {
+        assert!(
+            doc.contains(&format!("| `{key}` |")),
+            "profiles/README.md does not document `{key}`"
+        );
+    }
+}
