@@ -613,6 +613,24 @@ fn cli_list_marks_user_overrides_and_refused_files() {
 }
 
 #[test]
+fn cli_show_of_a_refused_user_file_says_why() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.profiles()).unwrap();
+    let user = user_dir();
+    std::fs::copy(
+        user.path().join("broken.toml"),
+        env.profiles().join("broken.toml"),
+    )
+    .unwrap();
+    let (code, _, err) = env.run(&["profiles", "show", "broken"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("broken.toml: storage.speed: unknown field `speed`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn cli_show_json_gives_integers_and_nvram_flags() {
     let env = Env::new();
     let (code, out, err) = env.run(&["profiles", "show", "up40_h405f_meo", "--json"]);

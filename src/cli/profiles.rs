@@ -3,7 +3,7 @@
 //! Loads through [`crate::profile::Registry`] and renders; no profile logic lives here. JSON
 //! output gives addresses and sizes as integers (the TOML files spell them in hex).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use serde::Serialize;
@@ -56,8 +56,21 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             emit(ctx, &ListReport::new(&registry, user_dir, &refused))
         }
         ProfilesCommand::Show { id, toml } => {
-            let (registry, _) = Registry::load(&ctx.places.user_profiles());
-            let entry = registry.require(&id)?;
+            let (registry, refused) = Registry::load(&ctx.places.user_profiles());
+            let entry = match registry.require(&id) {
+                Ok(entry) => entry,
+                // Your own file of that name was refused: say why rather than "not found".
+                Err(not_found) => {
+                    let named_so = |e: &ProfileError| {
+                        e.file()
+                            .is_some_and(|f| Path::new(f).file_stem() == Some(id.as_ref()))
+                    };
+                    return Err(match refused.into_iter().find(named_so) {
+                        Some(e) => e.into(),
+                        None => not_found.into(),
+                    });
+                }
+            };
             if toml {
                 let text = entry.profile.to_toml().map_err(|e| {
                     crate::error::HostError::Usage(format!("cannot write {id} as TOML: {e}"))
