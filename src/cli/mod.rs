@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod profiles;
 pub mod rom;
 pub mod scatter;
 
@@ -35,6 +36,8 @@ pub enum Command {
     /// Inspect ROM packages (a folder or a .zip with a scatter file and images).
     #[command(subcommand)]
     Rom(rom::RomCommand),
+    /// Board profiles: list, show one, check a folder of your own.
+    Profiles(profiles::Args),
 }
 
 /// What every command needs besides its own arguments.
@@ -104,5 +107,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
     match command {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
+        Command::Profiles(args) => profiles::run(args, ctx),
     }
 }
