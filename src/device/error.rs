@@ -1,0 +1,412 @@
+//! What can go wrong in a device session, with WHICH step failed and what to do next.
+//!
+//! Every failure on the link is a [`DeviceError::Step`]: the [`Stage`] that was running, and
+//! the cause (the phone answered wrongly or reported a status, decoded by `protocol::status`
+//! with its MediaTek name; or the port timed out or went away). Errors from lower layers get
+//! their stage attached with [`ResultExt::at`], after espflash's `ResultExt::for_command`.
+//! The help text combines the stage's advice (what the phone was doing) with the cause's
+//! (what the status means), so a tired technician reads one concrete next step.
+
+use std::{fmt, path::PathBuf, time::Duration};
+
+use serde::Serialize;
+
+use crate::{
+    error::{Advice, HostError},
+    protocol::{BromStatus, DaStatus, ProtocolError, da_file::DaFileError},
+    transport::TransportError,
+};
+
+/// The steps of a session, in the order they run. Names what was going on when something
+/// failed, and is reported as it starts through [`super::ProgressEvent::Stage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Waiting for a MediaTek port to appear.
+    WaitForPort,
+    /// Opening the serial port.
+    OpenPort,
+    /// The `A0 0A 50 05` start handshake.
+    Handshake,
+    /// FD GET_HW_CODE.
+    HwCode,
+    /// D4 WRITE32 of the watchdog register.
+    DisableWatchdog,
+    /// D8 GET_TARGET_CONFIG.
+    TargetConfig,
+    /// FE GET_BL_VER (tells BROM from preloader).
+    BlVersion,
+    /// FF GET_VERSION.
+    BromVersion,
+    /// FC GET_HW_SW_VER.
+    HwSwVersion,
+    /// E1 GET_ME_ID.
+    MeId,
+    /// Choosing the DA file's entry for this chip.
+    SelectDa,
+    /// D7 SEND_DA of stage 1.
+    SendDa1,
+    /// D5 JUMP_DA.
+    JumpDa,
+    /// DA1's sync byte and storage report.
+    DaSync,
+    /// The DA configuration block and the DRAM result.
+    DaConfig,
+    /// Upload of DA stage 2 and its storage report.
+    SendDa2,
+    /// 0x72 USB status check.
+    UsbCheck,
+    /// 0x60 switch of the eMMC hardware partition.
+    SwitchPartition,
+    /// Reading the partition table (PMT or MBR/EBR).
+    PartitionTable,
+    /// 0xD6 readback.
+    Read,
+    /// 0x62 write.
+    Write,
+    /// 0xD4 format (erase).
+    Erase,
+    /// 0xD9 finish and reboot.
+    Finish,
+}
+
+impl Stage {
+    /// What the step does, in a technician's words ("uploading the download agent (DA1)").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stage::WaitForPort => "waiting for the phone's USB port",
+            Stage::OpenPort => "opening the port",
+            Stage::Handshake => "start handshake (A0 0A 50 05)",
+            Stage::HwCode => "reading the chip's hardware code (FD)",
+            Stage::DisableWatchdog => "disabling the watchdog (D4)",
+            Stage::TargetConfig => "reading the security configuration (D8)",
+            Stage::BlVersion => "reading the bootloader version (FE)",
+            Stage::BromVersion => "reading the BootROM version (FF)",
+            Stage::HwSwVersion => "reading the hardware and software versions (FC)",
+            Stage::MeId => "reading the ME ID (E1)",
+            Stage::SelectDa => "choosing the download agent for this chip",
+            Stage::SendDa1 => "uploading download agent stage 1 (D7)",
+            Stage::JumpDa => "starting download agent stage 1 (D5)",
+            Stage::DaSync => "waiting for the download agent to report the storage",
+            Stage::DaConfig => "configuring the download agent (RAM set-up)",
+            Stage::SendDa2 => "uploading download agent stage 2",
+            Stage::UsbCheck => "checking the USB link (72)",
+            Stage::SwitchPartition => "selecting the eMMC area (60)",
+            Stage::PartitionTable => "reading the partition table",
+            Stage::Read => "reading storage (D6)",
+            Stage::Write => "writing storage (62)",
+            Stage::Erase => "erasing storage (D4)",
+            Stage::Finish => "finishing and rebooting the phone (D9)",
+        }
+    }
+
+    /// True for the steps spoken to the BootROM or preloader, before a DA runs.
+    pub fn is_brom(self) -> bool {
+        matches!(
+            self,
+            Stage::Handshake
+                | Stage::HwCode
+                | Stage::DisableWatchdog
+                | Stage::TargetConfig
+                | Stage::BlVersion
+                | Stage::BromVersion
+                | Stage::HwSwVersion
+                | Stage::MeId
+                | Stage::SendDa1
+                | Stage::JumpDa
+        )
+    }
+
+    /// The step's own advice, when the cause alone does not tell the technician enough.
+    fn advice(self) -> Option<&'static str> {
+        Some(match self {
+            Stage::Handshake => {
+                "the phone's download port lives only a few seconds: unplug it, take the \
+                 battery out and back in (or hold power 10 s), then run the command with \
+                 `--port auto` and plug in while holding VOL-DOWN"
+            }
+            Stage::SendDa1 | Stage::JumpDa | Stage::DaSync => {
+                "check that --da points at the MTK_AllInOne_DA.bin of an SP Flash Tool that \
+                 supports MT6572"
+            }
+            Stage::DaConfig | Stage::SendDa2 => {
+                "the download agent started but could not set up RAM or storage: charge the \
+                 battery for 30 minutes and retry; if it repeats, suspect the eMMC or RAM"
+            }
+            Stage::Read | Stage::Write | Stage::Erase => {
+                "the transfer stopped part-way: use a short USB cable straight into the \
+                 computer (no hub), make sure the battery is charged, and run it again"
+            }
+            Stage::Finish => {
+                "the work itself completed; if the phone did not reboot, unplug it and hold \
+                 power for 10 seconds"
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// What a step failed on.
+#[derive(Debug, thiserror::Error)]
+pub enum Cause {
+    /// The phone answered something the protocol does not allow, or reported a status.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// The port timed out, went away or failed.
+    #[error(transparent)]
+    Link(#[from] TransportError),
+    /// A file on this computer (the image being written, the file being read into).
+    #[error(transparent)]
+    Host(#[from] HostError),
+}
+
+/// Any failure of a device session or a device command.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    /// A step on the link failed.
+    #[error("{stage} failed: {cause}")]
+    Step {
+        /// What was running.
+        stage: Stage,
+        /// Why it failed.
+        cause: Cause,
+    },
+    /// The port could not be opened or did not handshake; `hints` are the host doctor's
+    /// findings that can explain it.
+    #[error("cannot talk to {port}: {cause}")]
+    Port {
+        /// The port path.
+        port: String,
+        /// Why.
+        cause: Cause,
+        /// Host problems found (ModemManager, permissions, ...), each a next step.
+        hints: Vec<String>,
+    },
+    /// `--port auto` waited and no MediaTek port appeared.
+    #[error("no MediaTek phone appeared on USB within {} s", waited.as_secs())]
+    NoPortAppeared {
+        /// How long we waited.
+        waited: Duration,
+        /// Host problems found, each a next step.
+        hints: Vec<String>,
+    },
+    /// No download agent file was given and none is remembered.
+    #[error("no download agent (DA) file: none was given with --da and none is remembered")]
+    DaMissing,
+    /// The download agent file could not be read.
+    #[error("cannot read the download agent file {path}: {source}")]
+    DaUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The download agent file is not usable.
+    #[error("{path}: {source}")]
+    DaInvalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: DaFileError,
+    },
+    /// A partition name the phone's table does not have.
+    #[error("this phone has no partition named {name}; it has: {}", known.join(", "))]
+    UnknownPartition {
+        /// The name asked for.
+        name: String,
+        /// The names the table has.
+        known: Vec<String>,
+    },
+    /// An offset/length outside the partition or region.
+    #[error(
+        "{target} is {size:#x} bytes long; offset {offset:#x} with length {len:#x} reaches past its end"
+    )]
+    OutOfRange {
+        /// Partition or region.
+        target: String,
+        /// Requested offset inside it.
+        offset: u64,
+        /// Requested length.
+        len: u64,
+        /// Its size.
+        size: u64,
+    },
+    /// A write or erase of a partition that holds the phone's identity or its boot code.
+    #[error("refusing to {action} {target}: {loses}")]
+    Refused {
+        /// "write" or "erase".
+        action: &'static str,
+        /// The partition or region.
+        target: String,
+        /// What would be lost.
+        loses: &'static str,
+        /// What to do instead.
+        instead: &'static str,
+    },
+    /// The image to write is larger than its partition.
+    #[error("{file} is {len:#x} bytes but {target} holds only {size:#x}")]
+    ImageTooLarge {
+        /// The image file.
+        file: PathBuf,
+        /// Its length.
+        len: u64,
+        /// The partition.
+        target: String,
+        /// The partition's size.
+        size: u64,
+    },
+    /// The phone reports storage mtkbench cannot address this way.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl DeviceError {
+    /// The stage a [`DeviceError::Step`] failed at.
+    pub fn stage(&self) -> Option<Stage> {
+        match self {
+            DeviceError::Step { stage, .. } => Some(*stage),
+            DeviceError::Port { .. } => Some(Stage::Handshake),
+            DeviceError::NoPortAppeared { .. } => Some(Stage::WaitForPort),
+            _ => None,
+        }
+    }
+
+    /// The status code the phone reported, if the failure carries one (for `explain`).
+    pub fn status(&self) -> Option<StatusCode> {
+        let cause = match self {
+            DeviceError::Step { cause, .. } | DeviceError::Port { cause, .. } => cause,
+            _ => return None,
+        };
+        match cause {
+            Cause::Protocol(ProtocolError::Brom { status, .. }) => Some(StatusCode::Brom(*status)),
+            Cause::Protocol(ProtocolError::Da { status, .. }) => Some(StatusCode::Da(*status)),
+            _ => None,
+        }
+    }
+}
+
+/// A status the phone reported, BROM or DA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCode {
+    /// A BootROM/preloader status word.
+    Brom(BromStatus),
+    /// A download agent result.
+    Da(DaStatus),
+}
+
+impl StatusCode {
+    /// The argument to give `mtkbench explain`: the MediaTek name, else the number.
+    pub fn explain_key(self) -> String {
+        match self {
+            StatusCode::Brom(s) => s.name().map_or(format!("{:#06x}", s.code()), String::from),
+            StatusCode::Da(s) => s.name().map_or(s.code().to_string(), String::from),
+        }
+    }
+}
+
+fn cause_help(cause: &Cause) -> String {
+    match cause {
+        Cause::Protocol(e) => e.help(),
+        Cause::Link(e) => e.help(),
+        Cause::Host(e) => e.help(),
+    }
+}
+
+fn with_hints(help: String, hints: &[String]) -> String {
+    if hints.is_empty() {
+        help
+    } else {
+        format!("{help}\n       host checks: {}", hints.join("; "))
+    }
+}
+
+impl Advice for DeviceError {
+    fn help(&self) -> String {
+        match self {
+            DeviceError::Step { stage, cause } => {
+                let mut help = cause_help(cause);
+                if let Some(key) = self.status().map(StatusCode::explain_key) {
+                    help = format!("{help} (see `mtkbench explain {key}`)");
+                }
+                match (stage.advice(), cause) {
+                    // A local file problem is not the phone's: the stage advice would mislead.
+                    (_, Cause::Host(_)) | (None, _) => help,
+                    (Some(advice), _) => format!("{advice}; {help}"),
+                }
+            }
+            DeviceError::Port { cause, hints, .. } => with_hints(cause_help(cause), hints),
+            DeviceError::NoPortAppeared { hints, .. } => with_hints(
+                "with the phone switched off (battery in), hold VOL-DOWN and plug in the USB \
+                 cable while the command waits; try another cable and a USB port on the computer \
+                 itself, and run `mtkbench doctor`"
+                    .into(),
+                hints,
+            ),
+            DeviceError::DaMissing => "pass --da with the MTK_AllInOne_DA.bin from your SP Flash \
+                 Tool folder (it is remembered afterwards); for the simulator, \
+                 `mtkbench sim --write-da FILE` makes a simulator-only one"
+                .into(),
+            DeviceError::DaUnreadable { .. } => "check the path given to --da: it should be the \
+                 MTK_AllInOne_DA.bin in your SP Flash Tool folder"
+                .into(),
+            DeviceError::DaInvalid { source, .. } => source.help(),
+            DeviceError::UnknownPartition { .. } => {
+                "use one of the names listed (any case), or `mtkbench identify` to see the table; \
+                 to read raw storage use --region boot1|boot2|user"
+                    .into()
+            }
+            DeviceError::OutOfRange { .. } => {
+                "check --offset and --length: both are relative to the partition or region".into()
+            }
+            DeviceError::Refused { instead, .. } => format!(
+                "{instead}; only if you are certain, repeat with --force-identity-partition"
+            ),
+            DeviceError::ImageTooLarge { .. } => {
+                "check that the image belongs to this partition and to a ROM for this board".into()
+            }
+            DeviceError::Unsupported(_) => {
+                "note the storage type from `mtkbench identify` for the repair record; this \
+                 operation is not available for it yet"
+                    .into()
+            }
+        }
+    }
+
+    fn is_bad_input(&self) -> bool {
+        match self {
+            DeviceError::Step {
+                cause: Cause::Host(e),
+                ..
+            } => e.is_bad_input(),
+            DeviceError::DaMissing
+            | DeviceError::DaUnreadable { .. }
+            | DeviceError::DaInvalid { .. }
+            | DeviceError::UnknownPartition { .. }
+            | DeviceError::OutOfRange { .. }
+            | DeviceError::Refused { .. }
+            | DeviceError::ImageTooLarge { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// Attaches the failing [`Stage`] to lower-layer results.
+pub trait ResultExt<T> {
+    /// Marks the error as having happened during `stage`.
+    fn at(self, stage: Stage) -> Result<T, DeviceError>;
+}
+
+impl<T, E: Into<Cause>> ResultExt<T> for Result<T, E> {
+    fn at(self, stage: Stage) -> Result<T, DeviceError> {
+        self.map_err(|e| DeviceError::Step {
+            stage,
+            cause: e.into(),
+        })
+    }
+}

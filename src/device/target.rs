@@ -1,0 +1,270 @@
+//! Where on the phone's storage a command acts: storage regions, the phone's partition map, and
+//! the resolution of `--partition NAME` / `--region R` with `--offset`/`--length` into one
+//! checked byte range. Also the guard that keeps write and erase away from the partitions that
+//! hold the phone's identity and its boot code. Pure: no port, no file.
+
+use serde::Serialize;
+
+use super::error::DeviceError;
+use crate::firmware::is_nvram_set;
+
+/// A storage area addressed on its own: the eMMC hardware partitions, or the whole NAND array
+/// (which the DA addresses as one user area).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Region {
+    /// eMMC boot partition 1: the preloader.
+    Boot1,
+    /// eMMC boot partition 2: normally unused.
+    Boot2,
+    /// The eMMC user area (everything but the preloader), or the whole NAND array.
+    User,
+}
+
+impl Region {
+    /// "boot1", "boot2", "user".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::Boot1 => "boot1",
+            Region::Boot2 => "boot2",
+            Region::User => "user",
+        }
+    }
+}
+
+/// One partition of the phone, as its table (or the board profile naming it) says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    /// Scatter-style name, as the table spells it (`NVRAM`, `ANDROID`).
+    pub name: String,
+    /// The region the offset is relative to.
+    pub region: Region,
+    /// Byte offset inside the region.
+    pub offset: u64,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The byte range a command acts on, checked against its partition or region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// Partition name, or the region name for raw access.
+    pub name: String,
+    /// True when `name` is a partition (false: a whole region).
+    pub is_partition: bool,
+    /// The region the range lies in.
+    pub region: Region,
+    /// First byte, relative to the region.
+    pub addr: u64,
+    /// Bytes.
+    pub len: u64,
+}
+
+/// What the command line asked for: a partition by name, or a region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// `--partition NAME` (any case).
+    Partition(String),
+    /// `--region R`.
+    Region(Region),
+}
+
+/// Finds `name` (any case) among `partitions`.
+pub fn find<'a>(partitions: &'a [Partition], name: &str) -> Result<&'a Partition, DeviceError> {
+    partitions
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| DeviceError::UnknownPartition {
+            name: name.to_string(),
+            known: partitions.iter().map(|p| p.name.clone()).collect(),
+        })
+}
+
+/// Resolves a selector plus an optional offset and length (both relative to the partition or
+/// region, defaulting to all of it) into a checked [`Target`]. `region_size` gives the size of
+/// each region the phone reported.
+pub fn resolve(
+    selector: &Selector,
+    offset: Option<u64>,
+    length: Option<u64>,
+    partitions: &[Partition],
+    region_size: impl Fn(Region) -> u64,
+) -> Result<Target, DeviceError> {
+    let (name, is_partition, region, base, size) = match selector {
+        Selector::Partition(name) => {
+            let p = find(partitions, name)?;
+            (p.name.clone(), true, p.region, p.offset, p.size)
+        }
+        Selector::Region(r) => (r.as_str().to_string(), false, *r, 0, region_size(*r)),
+    };
+    let offset = offset.unwrap_or(0);
+    let len = match length {
+        Some(len) => len,
+        None => size.saturating_sub(offset),
+    };
+    if offset.checked_add(len).is_none_or(|end| end > size) || (length.is_none() && offset > size)
+    {
+        return Err(DeviceError::OutOfRange {
+            target: name,
+            offset,
+            len,
+            size,
+        });
+    }
+    Ok(Target {
+        name,
+        is_partition,
+        region,
+        addr: base + offset,
+        len,
+    })
+}
+
+/// True for the partitions that hold the phone's boot code (PRELOADER, any case).
+fn is_boot_code(name: &str) -> bool {
+    name.eq_ignore_ascii_case("PRELOADER")
+}
+
+/// Refuses a write or erase that would touch the phone's identity or boot code, unless
+/// `force` (`--force-identity-partition`): any part of the NVRAM set
+/// ([`crate::firmware::NVRAM_SET`]) or of PRELOADER (names any case; a raw range is checked
+/// against every partition it overlaps), and anything in boot1.
+pub fn check_identity(
+    target: &Target,
+    partitions: &[Partition],
+    action: &'static str,
+    force: bool,
+) -> Result<(), DeviceError> {
+    if force {
+        return Ok(());
+    }
+    let end = target.addr.saturating_add(target.len);
+    let touched = partitions.iter().filter(|p| {
+        p.region == target.region && p.offset < end && target.addr < p.offset.saturating_add(p.size)
+    });
+    let mut nvram = None;
+    let mut boot_code = target.region == Region::Boot1;
+    for p in touched {
+        if is_nvram_set(&p.name) {
+            nvram.get_or_insert(p.name.clone());
+        }
+        boot_code |= is_boot_code(&p.name);
+    }
+    let named = |part: Option<String>| match part {
+        Some(p) if !p.eq_ignore_ascii_case(&target.name) => format!("{} (it covers {p})", target.name),
+        _ => target.name.clone(),
+    };
+    if let Some(part) = nvram {
+        return Err(DeviceError::Refused {
+            action,
+            target: named(Some(part)),
+            loses: "the NVRAM set holds this phone's identity and calibration (IMEI, \
+                    Wi-Fi/Bluetooth MAC, radio calibration); without a backup of this same phone \
+                    they are lost for good and the phone stays without network",
+            instead: "back up the NVRAM set first (readback of PRO_INFO, NVRAM, PROTECT_F and \
+                      PROTECT_S) and restore it only from a verified backup of this phone",
+        });
+    }
+    if boot_code {
+        return Err(DeviceError::Refused {
+            action,
+            target: named(None),
+            loses: "it holds the preloader, which sets up RAM and storage at power-on; a \
+                    missing or foreign preloader is a hard brick that only a test-point repair \
+                    can undo",
+            instead: "read it first (`mtkbench readback --region boot1 --out preloader.bin`) and \
+                      flash a preloader only through the flash flow, which checks the ROM's \
+                      preloader against this phone",
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Vec<Partition> {
+        let p = |name: &str, region, offset, size| Partition {
+            name: name.into(),
+            region,
+            offset,
+            size,
+        };
+        vec![
+            p("PRELOADER", Region::Boot1, 0, 0x40000),
+            p("NVRAM", Region::User, 0x400000, 0x500000),
+            p("UBOOT", Region::User, 0x1D20000, 0x60000),
+        ]
+    }
+
+    fn sizes(r: Region) -> u64 {
+        match r {
+            Region::Boot1 | Region::Boot2 => 0x40_0000,
+            Region::User => 0x1000_0000,
+        }
+    }
+
+    #[test]
+    fn partition_defaults_to_all_of_it_and_offsets_are_relative() {
+        let sel = Selector::Partition("uboot".into());
+        let t = resolve(&sel, None, None, &table(), sizes).unwrap();
+        assert_eq!((t.name.as_str(), t.addr, t.len), ("UBOOT", 0x1D20000, 0x60000));
+        let t = resolve(&sel, Some(0x1000), Some(0x200), &table(), sizes).unwrap();
+        assert_eq!((t.addr, t.len), (0x1D21000, 0x200));
+        let t = resolve(&sel, Some(0x1000), None, &table(), sizes).unwrap();
+        assert_eq!((t.addr, t.len), (0x1D21000, 0x5F000));
+    }
+
+    #[test]
+    fn region_covers_the_reported_size() {
+        let t = resolve(&Selector::Region(Region::Boot2), None, None, &table(), sizes).unwrap();
+        assert_eq!((t.region, t.addr, t.len), (Region::Boot2, 0, 0x40_0000));
+        assert!(!t.is_partition);
+    }
+
+    #[test]
+    fn ranges_past_the_end_are_refused() {
+        let sel = Selector::Partition("UBOOT".into());
+        for (off, len) in [(Some(0x60001), None), (Some(0x10), Some(0x60000)), (Some(u64::MAX), Some(2))] {
+            let e = resolve(&sel, off, len, &table(), sizes).unwrap_err();
+            assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
+        }
+        // Exactly the end with an empty length is fine.
+        assert_eq!(resolve(&sel, Some(0x60000), None, &table(), sizes).unwrap().len, 0);
+    }
+
+    #[test]
+    fn unknown_name_lists_the_known_ones() {
+        let e = resolve(&Selector::Partition("BOOTIMG".into()), None, None, &table(), sizes)
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("BOOTIMG") && msg.contains("PRELOADER, NVRAM, UBOOT"), "{msg}");
+    }
+
+    #[test]
+    fn identity_and_boot_code_are_refused_without_force() {
+        let tbl = table();
+        for sel in [
+            Selector::Partition("nvram".into()),
+            Selector::Partition("Preloader".into()),
+            Selector::Region(Region::Boot1),
+        ] {
+            let t = resolve(&sel, None, None, &tbl, sizes).unwrap();
+            let e = check_identity(&t, &tbl, "write", false).unwrap_err();
+            let text = format!("{e} {}", crate::Advice::help(&e));
+            assert!(text.contains("--force-identity-partition"), "{text}");
+            assert!(text.contains("IMEI") || text.contains("hard brick"), "{text}");
+            check_identity(&t, &tbl, "write", true).unwrap();
+        }
+        let t = resolve(&Selector::Partition("UBOOT".into()), None, None, &tbl, sizes).unwrap();
+        check_identity(&t, &tbl, "erase", false).unwrap();
+        // A raw range is judged by what it overlaps.
+        let user = Selector::Region(Region::User);
+        let t = resolve(&user, Some(0x1D20000), Some(0x1000), &tbl, sizes).unwrap();
+        check_identity(&t, &tbl, "write", false).unwrap();
+        let t = resolve(&user, Some(0x3FF000), Some(0x2000), &tbl, sizes).unwrap();
+        let e = check_identity(&t, &tbl, "write", false).unwrap_err();
+        assert!(e.to_string().contains("it covers NVRAM"), "{e}");
+    }
+}
