@@ -330,7 +330,9 @@ mod tests {
     #[test]
     fn device_restarts_after_garbage_and_mid_sequence_a0() {
         // Garbage, a broken attempt, an A0 in the middle, then a clean finish.
-        let input = [0x13, 0x37, 0xA0, 0x0A, 0x99, 0xA0, 0x0A, 0xA0, 0x0A, 0x50, 0x05];
+        let input = [
+            0x13, 0x37, 0xA0, 0x0A, 0x99, 0xA0, 0x0A, 0xA0, 0x0A, 0x50, 0x05,
+        ];
         let (out, done) = device_run(&input);
         assert_eq!(done, Some(input.len() - 1));
         assert_eq!(out.len(), input.len());

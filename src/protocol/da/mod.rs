@@ -775,7 +775,10 @@ impl Wire for DaRequest {
                 out.put_u64(q.addr);
                 out.put_u64(q.len);
             }
-            DaRequest::UsbCheck | DaRequest::SwitchPart | DaRequest::ReadPmt | DaRequest::Finish => {}
+            DaRequest::UsbCheck
+            | DaRequest::SwitchPart
+            | DaRequest::ReadPmt
+            | DaRequest::Finish => {}
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
@@ -1042,7 +1045,9 @@ mod tests {
             nand_ret: 0xBC4,
             nand_ids: vec![0; 5],
             emmc_ret: 0,
-            emmc_cid: [0x15, 1, 0, 0x52, 0x31, 0x52, 0x34, 0x4D, 0, 0, 0, 0, 0, 0, 0, 0],
+            emmc_cid: [
+                0x15, 1, 0, 0x52, 0x31, 0x52, 0x34, 0x4D, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
         };
         let b = r.to_bytes();
         // 4 + 2 + 10 + 4 + 16, as the MT6589 replay reads it (§5.2).
@@ -1074,7 +1079,10 @@ mod tests {
             packet: DATA_PACKET,
         });
         let b = q.to_bytes();
-        assert_eq!(b, hex("62 01 08 0000000001C00000 0000000000005000 00100000"));
+        assert_eq!(
+            b,
+            hex("62 01 08 0000000001C00000 0000000000005000 00100000")
+        );
         assert_eq!(DaRequest::from_exact(&b).unwrap(), q);
     }
 
