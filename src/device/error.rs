@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::{
     error::{Advice, HostError},
     protocol::{BromStatus, DaStatus, ProtocolError, da_file::DaFileError},
-    transport::TransportError,
+    transport::{ExchangeError, TransportError},
 };
 
 /// The steps of a session, in the order they run. Names what was going on when something
@@ -161,9 +161,29 @@ pub enum Cause {
     /// The port timed out, went away or failed.
     #[error(transparent)]
     Link(#[from] TransportError),
-    /// A file on this computer (the image being written, the file being read into).
+    /// The image being written could not be read, or ended early.
+    #[error("cannot read the image being written: {0}")]
+    Image(std::io::Error),
+    /// The data read from the phone could not be stored on this computer.
+    #[error("cannot store the data read from the phone: {0}")]
+    Output(std::io::Error),
+    /// A file on this computer.
     #[error(transparent)]
     Host(#[from] HostError),
+    /// The download agent file does not fit this phone.
+    #[error(transparent)]
+    DaFile(#[from] DaFileError),
+}
+
+impl From<ExchangeError> for Cause {
+    fn from(e: ExchangeError) -> Self {
+        match e {
+            ExchangeError::Transport(e) => Cause::Link(e),
+            ExchangeError::Protocol(e) => Cause::Protocol(e),
+            ExchangeError::Source(e) => Cause::Image(e),
+            ExchangeError::Sink(e) => Cause::Output(e),
+        }
+    }
 }
 
 /// Any failure of a device session or a device command.
@@ -314,8 +334,21 @@ fn cause_help(cause: &Cause) -> String {
     match cause {
         Cause::Protocol(e) => e.help(),
         Cause::Link(e) => e.help(),
+        Cause::Image(_) => {
+            "check the image file: it may be shorter than announced or unreadable".into()
+        }
+        Cause::Output(_) => "check the free disk space and the output folder".into(),
         Cause::Host(e) => e.help(),
+        Cause::DaFile(e) => e.help(),
     }
+}
+
+/// True when the cause lies on this computer, not on the phone or the link.
+fn is_local(cause: &Cause) -> bool {
+    matches!(
+        cause,
+        Cause::Image(_) | Cause::Output(_) | Cause::Host(_) | Cause::DaFile(_)
+    )
 }
 
 fn with_hints(help: String, hints: &[String]) -> String {
@@ -334,10 +367,10 @@ impl Advice for DeviceError {
                 if let Some(key) = self.status().map(StatusCode::explain_key) {
                     help = format!("{help} (see `mtkbench explain {key}`)");
                 }
-                match (stage.advice(), cause) {
+                match stage.advice() {
                     // A local file problem is not the phone's: the stage advice would mislead.
-                    (_, Cause::Host(_)) | (None, _) => help,
-                    (Some(advice), _) => format!("{advice}; {help}"),
+                    Some(advice) if !is_local(cause) => format!("{advice}; {help}"),
+                    _ => help,
                 }
             }
             DeviceError::Port { cause, hints, .. } => with_hints(cause_help(cause), hints),
@@ -380,10 +413,11 @@ impl Advice for DeviceError {
 
     fn is_bad_input(&self) -> bool {
         match self {
-            DeviceError::Step {
-                cause: Cause::Host(e),
-                ..
-            } => e.is_bad_input(),
+            DeviceError::Step { cause, .. } => match cause {
+                Cause::Host(e) => e.is_bad_input(),
+                Cause::Image(_) | Cause::DaFile(_) => true,
+                _ => false,
+            },
             DeviceError::DaMissing
             | DeviceError::DaUnreadable { .. }
             | DeviceError::DaInvalid { .. }

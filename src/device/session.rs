@@ -1,0 +1,477 @@
+//! [`Session`]: one conversation with a phone over any [`Transport`], from the start handshake
+//! to the reboot. It runs the `protocol` step machines through `transport::run_exchange`, in
+//! the order mtkclient uses on an MT6572 (MT6572.md §3.4 and §5), attaches the failing
+//! [`Stage`] to every error, and reports [`ProgressEvent`]s. It never writes wire bytes of its
+//! own and never holds a partition in memory: data streams in the DA's 1 MiB packets between
+//! the port and the caller's reader or writer.
+//!
+//! Typical use: [`Session::connect`], [`Session::identify_brom`], [`Session::boot_da`], then
+//! any number of [`Session::partition_table`], [`Session::read`], [`Session::write`],
+//! [`Session::erase`], and finally [`Session::finish`] (reboot).
+
+use std::{
+    io::{Read, Write},
+    time::{Duration, Instant},
+};
+
+use serde::Serialize;
+
+use super::{
+    error::{DeviceError, ResultExt, Stage},
+    progress::{OpKind, ProgressEvent},
+    table::{self, PartitionMap, Probe},
+    target::{Region, Target},
+};
+use crate::{
+    firmware::partition_table,
+    profile::Registry,
+    protocol::{
+        Exchange, Progress, brom,
+        da::{self, Da2Report, DaConfig, EmmcPart, StorageKind, host},
+        da_file::DaFile,
+        decisions::HANDSHAKE_REPLY_TIMEOUT,
+        handshake::HostHandshake,
+    },
+    transport::{Payload, Transport, run_exchange_with},
+};
+
+/// Who answered the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The BootROM (VOL-DOWN or test point; `0e8d:0003`).
+    Brom,
+    /// The preloader (normal power-on with USB; `0e8d:2000`).
+    Preloader,
+}
+
+/// What the BootROM or preloader told us (§3.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BromInfo {
+    /// BROM or preloader.
+    pub mode: Mode,
+    /// FD: 0x6572 on an MT6572.
+    pub hw_code: u16,
+    /// FC.
+    pub hw_sub_code: u16,
+    /// FC.
+    pub hw_version: u16,
+    /// FC.
+    pub sw_version: u16,
+    /// FF answer (0xFF from a preloader).
+    pub brom_version: u8,
+    /// FE answer (0xFE from the BROM, the preloader's version otherwise).
+    pub bl_version: u8,
+    /// D8.
+    pub target_config: brom::TargetConfig,
+    /// E1, when the mode provides it (BROM, or a preloader newer than version 2).
+    pub me_id: Option<Vec<u8>>,
+}
+
+/// What the download agent told us about the phone's storage and RAM (§5.2, §5.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaInfo {
+    /// Storage kind after both reports.
+    pub storage: StorageKind,
+    /// Size of the user area (eMMC) or the whole array (NAND).
+    pub user_size: u64,
+    /// The DA1 report (NAND ids, eMMC CID).
+    pub da1: da::Da1Report,
+    /// The DA's three version bytes after its DA1 report.
+    pub da_version: [u8; 3],
+    /// The DA2 report (sizes, CID, RAM).
+    pub report: Da2Report,
+    /// USB speed from 0x72 (1 = high speed).
+    pub usb_speed: u8,
+}
+
+impl DaInfo {
+    /// Size of a region: the eMMC boot partitions and user area, or the NAND array as "user"
+    /// (boot regions are 0 on NAND).
+    pub fn region_size(&self, region: Region) -> u64 {
+        match (self.storage, region) {
+            (StorageKind::Emmc, Region::Boot1) => self.report.emmc.boot1_size,
+            (StorageKind::Emmc, Region::Boot2) => self.report.emmc.boot2_size,
+            (_, Region::User) => self.user_size,
+            _ => 0,
+        }
+    }
+}
+
+/// A conversation with one phone; see the module documentation.
+pub struct Session<T: Transport> {
+    t: T,
+    progress: Box<dyn FnMut(&ProgressEvent) + Send>,
+    brom: Option<BromInfo>,
+    da: Option<DaInfo>,
+}
+
+impl<T: Transport> std::fmt::Debug for Session<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("port", &self.t.name())
+            .field("brom", &self.brom)
+            .field("da", &self.da.is_some())
+            .finish()
+    }
+}
+
+impl<T: Transport> Session<T> {
+    /// A session over `t` that reports no progress.
+    pub fn new(t: T) -> Self {
+        Session {
+            t,
+            progress: Box::new(|_| {}),
+            brom: None,
+            da: None,
+        }
+    }
+
+    /// Sends every [`ProgressEvent`] to `sink`.
+    pub fn with_progress(mut self, sink: impl FnMut(&ProgressEvent) + Send + 'static) -> Self {
+        self.progress = Box::new(sink);
+        self
+    }
+
+    /// The transport (for the recorder or the scripted fake in tests).
+    pub fn transport(&self) -> &T {
+        &self.t
+    }
+
+    /// Ends the session and hands the transport back.
+    pub fn into_transport(self) -> T {
+        self.t
+    }
+
+    /// What [`Session::identify_brom`] found, once it ran.
+    pub fn brom_info(&self) -> Option<&BromInfo> {
+        self.brom.as_ref()
+    }
+
+    /// What [`Session::boot_da`] found, once it ran.
+    pub fn da_info(&self) -> Option<&DaInfo> {
+        self.da.as_ref()
+    }
+
+    fn stage(&mut self, stage: Stage) {
+        tracing::debug!(?stage, port = self.t.name(), "stage");
+        (self.progress)(&ProgressEvent::Stage(stage));
+    }
+
+    /// Runs one exchange without storage data.
+    fn run<E: Exchange>(&mut self, stage: Stage, mut ex: E) -> Result<E::Output, DeviceError> {
+        run_exchange_with(&mut self.t, &mut ex, &mut Payload::default()).at(stage)
+    }
+
+    /// The start handshake (§2), retried on silence and wrong bytes (stale input is thrown
+    /// away) until `within` has passed.
+    pub fn connect(&mut self, within: Duration) -> Result<(), DeviceError> {
+        self.stage(Stage::Handshake);
+        let per_try = HANDSHAKE_REPLY_TIMEOUT.as_millis().max(1);
+        let attempts = u32::try_from(within.as_millis() / per_try).unwrap_or(u32::MAX);
+        self.run(Stage::Handshake, HostHandshake::with_max_attempts(attempts.max(1)))
+    }
+
+    /// The BROM/preloader identification, in mtkclient's order (§3.4): hardware code,
+    /// watchdog off, security configuration, bootloader and BROM versions, hardware and
+    /// software versions, and the ME ID where the mode gives it.
+    pub fn identify_brom(&mut self) -> Result<BromInfo, DeviceError> {
+        self.stage(Stage::HwCode);
+        let hw = self.run(Stage::HwCode, brom::get_hw_code())?;
+        self.stage(Stage::DisableWatchdog);
+        self.run(Stage::DisableWatchdog, brom::disable_watchdog())?;
+        self.stage(Stage::TargetConfig);
+        let target_config = self.run(Stage::TargetConfig, brom::get_target_config())?;
+        self.stage(Stage::BlVersion);
+        let bl_version = self.run(Stage::BlVersion, brom::get_bl_ver())?;
+        self.stage(Stage::BromVersion);
+        let brom_version = self.run(Stage::BromVersion, brom::get_brom_ver())?;
+        self.stage(Stage::HwSwVersion);
+        let ver = self.run(Stage::HwSwVersion, brom::get_hw_sw_ver())?;
+        let mode = if brom::is_brom_answer(bl_version) {
+            Mode::Brom
+        } else {
+            Mode::Preloader
+        };
+        // §3.3.7: mtkclient re-probes with FE; the ME ID comes only from the BROM or a
+        // preloader newer than version 2.
+        let me_id = if mode == Mode::Brom || bl_version > 2 {
+            self.stage(Stage::MeId);
+            self.run(Stage::MeId, brom::get_bl_ver())?;
+            Some(self.run(Stage::MeId, brom::get_me_id())?.id)
+        } else {
+            None
+        };
+        let info = BromInfo {
+            mode,
+            hw_code: hw.hw_code,
+            hw_sub_code: ver.hw_sub_code,
+            hw_version: ver.hw_ver,
+            sw_version: ver.sw_ver,
+            brom_version,
+            bl_version,
+            target_config,
+            me_id,
+        };
+        self.brom = Some(info.clone());
+        Ok(info)
+    }
+
+    fn need_brom(&self) -> Result<&BromInfo, DeviceError> {
+        self.brom.as_ref().ok_or_else(|| {
+            sequence("the download agent can only start after the chip is identified")
+        })
+    }
+
+    fn need_da(&self) -> Result<&DaInfo, DeviceError> {
+        self.da
+            .as_ref()
+            .ok_or_else(|| sequence("storage commands need the download agent running"))
+    }
+
+    /// Starts the download agent (§5): picks the entry for this chip, uploads and starts DA1,
+    /// reads its storage report, sends the configuration block, uploads DA2, reads its report,
+    /// and checks the USB link.
+    pub fn boot_da(&mut self, da_file: &DaFile) -> Result<DaInfo, DeviceError> {
+        let brom = self.need_brom()?.clone();
+        self.stage(Stage::SelectDa);
+        let entry = da_file
+            .select(brom.hw_code, brom.hw_version, brom.sw_version)
+            .at(Stage::SelectDa)?;
+        let da1 = da_file.da1(entry).at(Stage::SelectDa)?;
+        let da2 = da_file.da2(entry).at(Stage::SelectDa)?;
+
+        self.stage(Stage::SendDa1);
+        self.run(Stage::SendDa1, brom::send_da(da1.addr, da1.sig_len, da1.bytes))?;
+        self.stage(Stage::JumpDa);
+        self.run(Stage::JumpDa, brom::jump_da(da1.addr))?;
+        self.stage(Stage::DaSync);
+        let sync = self.run(Stage::DaSync, host::da_sync())?;
+        let da1_kind = sync.report.storage();
+
+        self.stage(Stage::DaConfig);
+        let config = DaConfig::mt6572(brom.brom_version, brom.bl_version, da1_kind);
+        self.run(Stage::DaConfig, host::send_config(&config))?;
+        self.stage(Stage::SendDa2);
+        let report = self.run(Stage::SendDa2, host::upload_da2(da2.addr, da2.bytes))?;
+        let (storage, user_size) = report.storage(da1_kind);
+        self.stage(Stage::UsbCheck);
+        let usb = self.run(Stage::UsbCheck, host::usb_check())?;
+        let info = DaInfo {
+            storage,
+            user_size,
+            da1: sync.report,
+            da_version: sync.da_version,
+            report,
+            usb_speed: usb.speed,
+        };
+        self.da = Some(info.clone());
+        Ok(info)
+    }
+
+    /// The eMMC hardware partition for a region; `None` on NAND (one array, no switch).
+    fn emmc_part(&self, region: Region) -> Result<Option<EmmcPart>, DeviceError> {
+        let da = self.need_da()?;
+        match (da.storage, region) {
+            (StorageKind::Emmc, Region::Boot1) => Ok(Some(EmmcPart::Boot1)),
+            (StorageKind::Emmc, Region::Boot2) => Ok(Some(EmmcPart::Boot2)),
+            (StorageKind::Emmc, Region::User) => Ok(Some(EmmcPart::User)),
+            (StorageKind::Nand, Region::User) => Ok(None),
+            (kind, region) => Err(DeviceError::Unsupported(format!(
+                "this phone's storage ({kind:?}) has no {} region",
+                region.as_str()
+            ))),
+        }
+    }
+
+    /// Before a readback or format: 0x72, then 0x60 with the region on eMMC (§5.9).
+    fn select(&mut self, stage: Stage, region: Region) -> Result<(), DeviceError> {
+        let part = self.emmc_part(region)?;
+        self.run(stage, host::usb_check())?;
+        if let Some(part) = part {
+            self.run(stage, host::switch_part(part))?;
+        }
+        Ok(())
+    }
+
+    /// Checks that `target` lies inside its region as the phone reported it.
+    fn check_range(&self, target: &Target) -> Result<(), DeviceError> {
+        let size = self.need_da()?.region_size(target.region);
+        if target.addr.checked_add(target.len).is_none_or(|end| end > size) {
+            return Err(DeviceError::OutOfRange {
+                target: target.name.clone(),
+                offset: target.addr,
+                len: target.len,
+                size,
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs a transfer exchange with `Started`/`Advanced`/`Finished` events. `scale` turns
+    /// the exchange's progress units into bytes.
+    fn transfer<E: Exchange>(
+        &mut self,
+        stage: Stage,
+        op: OpKind,
+        target: &Target,
+        mut ex: E,
+        mut payload: Payload<'_>,
+    ) -> Result<E::Output, DeviceError> {
+        let total = target.len;
+        (self.progress)(&ProgressEvent::Started {
+            op,
+            name: target.name.clone(),
+            total,
+        });
+        let start = Instant::now();
+        let sink = &mut self.progress;
+        let mut last = 0;
+        let mut on_progress = |p: Progress| {
+            let done = if p.total == 0 {
+                0
+            } else {
+                (u128::from(p.done) * u128::from(total) / u128::from(p.total)) as u64
+            }
+            .min(total);
+            if done > last {
+                last = done;
+                sink(&ProgressEvent::Advanced {
+                    op,
+                    done,
+                    total,
+                    elapsed: start.elapsed(),
+                });
+            }
+        };
+        payload.on_progress = Some(&mut on_progress);
+        let out = run_exchange_with(&mut self.t, &mut ex, &mut payload).at(stage)?;
+        (self.progress)(&ProgressEvent::Finished {
+            op,
+            total,
+            elapsed: start.elapsed(),
+        });
+        Ok(out)
+    }
+
+    /// Reads `target` into `sink` in the DA's packets (0xD6, §5.8). Returns the bytes read.
+    pub fn read(&mut self, target: &Target, sink: &mut dyn Write) -> Result<u64, DeviceError> {
+        self.check_range(target)?;
+        self.stage(Stage::Read);
+        self.select(Stage::Read, target.region)?;
+        let payload = Payload {
+            sink: Some(sink),
+            ..Payload::default()
+        };
+        let summary = self.transfer(
+            Stage::Read,
+            OpKind::Read,
+            target,
+            host::readback(target.addr, target.len),
+            payload,
+        )?;
+        if summary.checksum_mismatches > 0 {
+            tracing::warn!(
+                mismatches = summary.checksum_mismatches,
+                "readback packets whose checksum differed (decision D1: not fatal)"
+            );
+        }
+        Ok(summary.bytes)
+    }
+
+    /// Writes `target.len` bytes from `source` to `target` (0x62, §5.8). The DA pads the last
+    /// packet to 512 bytes with zeros, so the padded length must fit the target's region.
+    pub fn write(&mut self, target: &Target, source: &mut dyn Read) -> Result<(), DeviceError> {
+        let padded = Target {
+            len: target.len.div_ceil(da::SECTOR) * da::SECTOR,
+            ..target.clone()
+        };
+        self.check_range(&padded)?;
+        let part = self.emmc_part(target.region)?.unwrap_or(EmmcPart::User);
+        self.stage(Stage::Write);
+        let payload = Payload {
+            source: Some(source),
+            ..Payload::default()
+        };
+        self.transfer(
+            Stage::Write,
+            OpKind::Write,
+            target,
+            host::write(part, target.addr, target.len),
+            payload,
+        )
+    }
+
+    /// Erases `target` (0xD4 format, §5.8); what the erased storage reads back as is the
+    /// phone's business (0x00 on eMMC, 0xFF on NAND).
+    pub fn erase(&mut self, target: &Target) -> Result<(), DeviceError> {
+        self.check_range(target)?;
+        self.stage(Stage::Erase);
+        self.select(Stage::Erase, target.region)?;
+        self.transfer(
+            Stage::Erase,
+            OpKind::Erase,
+            target,
+            host::format(target.addr, target.len),
+            Payload::default(),
+        )
+    }
+
+    /// Reads a small range (table sectors) into memory, without transfer events.
+    fn read_small(&mut self, region: Region, addr: u64, len: u64) -> Result<Vec<u8>, DeviceError> {
+        let stage = Stage::PartitionTable;
+        self.select(stage, region)?;
+        let mut out = Vec::new();
+        let mut payload = Payload {
+            sink: Some(&mut out),
+            ..Payload::default()
+        };
+        run_exchange_with(&mut self.t, &mut host::readback(addr, len), &mut payload).at(stage)?;
+        Ok(out)
+    }
+
+    /// The phone's partition map (§7.3): the DA's PMT when the user area starts with
+    /// `EMMC_BOOT`, else the MBR/EBR named from a matching board profile in `registry`; see
+    /// [`table`].
+    pub fn partition_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
+        let da = self.need_da()?.clone();
+        let boot1 = da.region_size(Region::Boot1);
+        self.stage(Stage::PartitionTable);
+        let probe_len = table::PROBE_LEN.min(da.user_size);
+        let first = self.read_small(Region::User, 0, probe_len)?;
+        match table::probe(&first) {
+            Probe::Pmt => {
+                let raw = self.run(Stage::PartitionTable, host::read_pmt())?;
+                let entries = da::parse_pmt(&raw).at(Stage::PartitionTable)?;
+                Ok(table::from_pmt(&entries, boot1, da.user_size))
+            }
+            Probe::Mbr { mbr, ebr_at } => {
+                let ebr = match ebr_at {
+                    Some(at) if at.saturating_add(table::EBR_LEN) <= da.user_size => {
+                        let bytes = self.read_small(Region::User, at, table::EBR_LEN)?;
+                        partition_table::parse(&bytes).ok().map(|t| (at, t))
+                    }
+                    _ => None,
+                };
+                let ebr = ebr.as_ref().map(|(at, t)| (*at, t));
+                Ok(table::from_mbr(&mbr, ebr, registry, boot1, da.user_size))
+            }
+            Probe::Nothing => Ok(table::empty(boot1)),
+        }
+    }
+
+    /// Ends the DA session and reboots the phone (0x72, then 0xD9 with normal boot).
+    pub fn finish(&mut self) -> Result<(), DeviceError> {
+        self.need_da()?;
+        self.stage(Stage::Finish);
+        self.run(Stage::Finish, host::usb_check())?;
+        self.run(Stage::Finish, host::finish(host::FINISH_MODE_NORMAL))
+    }
+}
+
+fn sequence(what: &str) -> DeviceError {
+    DeviceError::Step {
+        stage: Stage::SelectDa,
+        cause: crate::protocol::ProtocolError::Sequence(what.into()).into(),
+    }
+}

@@ -1,0 +1,321 @@
+//! The phone's partition map, from what the phone's storage says (MT6572.md §7.3).
+//!
+//! The session reads the first 0x400 bytes of the user area, then:
+//!
+//! * **PMT**: when they start with `EMMC_BOOT` or `UFS_BOOT`, the DA's 0xA5 answer is the
+//!   table, with names. An entry named PRELOADER is the boot1 region on eMMC.
+//! * **MBR/EBR**: when they end in `55 AA`, the MBR and the EBR it points to give the start and
+//!   size of the file-system partitions only (PROTECT_F, PROTECT_S, ANDROID, CACHE, USRDATA on
+//!   MT6572), without names. **Decision**: mtkbench names them from the first board profile
+//!   (registry order: by id) whose layout has a partition starting at every MBR/EBR offset,
+//!   with the same size where the table gives a finite one; the profile's whole layout is then
+//!   the partition map, and its id is reported as the source, so the technician sees the
+//!   names are inferred. With no matching profile the table's partitions are listed as
+//!   `mbr1`..`mbr3` and `ebr1`.. (the slot they came from) and nothing else is addressable by
+//!   name; `--region user --offset --length` still reaches everything.
+//!
+//! On eMMC, PRELOADER (the whole boot1 region) is always in the map. Pure: bytes and
+//! profiles in, partitions out.
+
+use serde::Serialize;
+
+use super::target::{Partition, Region};
+use crate::{
+    firmware::partition_table::{self, PartitionTable},
+    profile::{BoardProfile, Registry, StorageKind},
+    protocol::da::PmtEntry,
+};
+
+/// How much of the user area the session reads to decide (§7.3).
+pub const PROBE_LEN: u64 = 0x400;
+
+/// Bytes the session reads at an EBR's location.
+pub const EBR_LEN: u64 = 0x200;
+
+/// Where the names of the partition map come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum TableSource {
+    /// The DA's partition table (0xA5).
+    Pmt,
+    /// The MBR/EBR, named from a board profile whose layout matches it (or unnamed).
+    Mbr {
+        /// The profile the names come from, if one matched.
+        profile: Option<String>,
+    },
+    /// No table was found: only the regions are addressable.
+    None,
+}
+
+/// The phone's partitions and where the names come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionMap {
+    /// PMT, MBR (named by a profile) or none.
+    pub source: TableSource,
+    /// In storage order (boot1 first).
+    pub partitions: Vec<Partition>,
+}
+
+/// What the first [`PROBE_LEN`] bytes of the user area announce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// Ask the DA for its PMT (0xA5).
+    Pmt,
+    /// An MBR; read the EBR at `ebr_at` (user offset) if there is one.
+    Mbr {
+        /// The decoded MBR.
+        mbr: PartitionTable,
+        /// The extended partition's start, where EBR1 sits.
+        ebr_at: Option<u64>,
+    },
+    /// Neither.
+    Nothing,
+}
+
+/// Decides from the start of the user area (§7.3 steps 2 and 3).
+pub fn probe(first: &[u8]) -> Probe {
+    if first.starts_with(b"EMMC_BOOT") || first.starts_with(b"UFS_BOOT") {
+        return Probe::Pmt;
+    }
+    match partition_table::parse(first) {
+        Ok(mbr) => {
+            let ebr_at = mbr.extended().map(|e| e.start_bytes());
+            Probe::Mbr { mbr, ebr_at }
+        }
+        Err(_) => Probe::Nothing,
+    }
+}
+
+/// The boot1 entry on eMMC phones.
+fn preloader(boot1_size: u64) -> Partition {
+    Partition {
+        name: "PRELOADER".into(),
+        region: Region::Boot1,
+        offset: 0,
+        size: boot1_size,
+    }
+}
+
+/// The size a table entry really has: 0 (or a "rest of the disk" value past the end) means up
+/// to the end of the region.
+fn clip(offset: u64, size: u64, region_size: u64) -> u64 {
+    let rest = region_size.saturating_sub(offset);
+    if size == 0 || offset.saturating_add(size) > region_size && region_size > 0 {
+        rest
+    } else {
+        size
+    }
+}
+
+/// The map from a PMT. `boot1_size` is 0 on NAND phones (no boot region: PRELOADER is part of
+/// the array and keeps its PMT offset).
+pub fn from_pmt(entries: &[PmtEntry], boot1_size: u64, user_size: u64) -> PartitionMap {
+    let emmc = boot1_size > 0;
+    let mut partitions = Vec::new();
+    if emmc {
+        partitions.push(preloader(boot1_size));
+    }
+    for e in entries {
+        if emmc && e.name.eq_ignore_ascii_case("PRELOADER") {
+            continue;
+        }
+        partitions.push(Partition {
+            name: e.name.clone(),
+            region: Region::User,
+            offset: e.offset,
+            size: clip(e.offset, e.size, user_size),
+        });
+    }
+    PartitionMap {
+        source: TableSource::Pmt,
+        partitions,
+    }
+}
+
+/// Start and size (user offsets) of the data partitions of an MBR and its EBR, labelled with
+/// the slot they came from. EBR LBAs are relative to the EBR's location (MediaTek style).
+fn mbr_entries(mbr: &PartitionTable, ebr: Option<(u64, &PartitionTable)>) -> Vec<(String, u64, u64)> {
+    let mut out: Vec<(String, u64, u64)> = mbr
+        .entries
+        .iter()
+        .filter(|e| !e.is_extended())
+        .map(|e| (format!("mbr{}", e.slot), e.start_bytes(), e.len_bytes()))
+        .collect();
+    if let Some((base, ebr)) = ebr {
+        out.extend(
+            ebr.entries
+                .iter()
+                .filter(|e| !e.is_extended())
+                .map(|e| (format!("ebr{}", e.slot + 1), base + e.start_bytes(), e.len_bytes())),
+        );
+    }
+    out
+}
+
+/// True when `profile`'s layout has a partition at every entry's start, with the same size
+/// where the entry's size is finite (inside `user_size`).
+fn profile_fits(profile: &BoardProfile, entries: &[(String, u64, u64)], user_size: u64) -> bool {
+    profile.storage.kind == StorageKind::Emmc
+        && !entries.is_empty()
+        && entries.iter().all(|(_, start, len)| {
+            profile.layout.iter().any(|p| {
+                p.offset == *start
+                    && (p.size == 0
+                        || start.saturating_add(*len) >= user_size
+                        || p.size == *len)
+            })
+        })
+}
+
+/// The map from an MBR and its EBR, named from the registry (see the module documentation).
+pub fn from_mbr(
+    mbr: &PartitionTable,
+    ebr: Option<(u64, &PartitionTable)>,
+    registry: &Registry,
+    boot1_size: u64,
+    user_size: u64,
+) -> PartitionMap {
+    let entries = mbr_entries(mbr, ebr);
+    let mut partitions = vec![preloader(boot1_size)];
+    let profile = registry
+        .iter()
+        .map(|r| &r.profile)
+        .find(|p| profile_fits(p, &entries, user_size));
+    match profile {
+        Some(p) => partitions.extend(p.layout.iter().map(|l| Partition {
+            name: l.name.clone(),
+            region: Region::User,
+            offset: l.offset,
+            size: clip(l.offset, l.size, user_size),
+        })),
+        None => partitions.extend(entries.into_iter().map(|(name, offset, size)| Partition {
+            name,
+            region: Region::User,
+            offset,
+            size: clip(offset, size, user_size),
+        })),
+    }
+    PartitionMap {
+        source: TableSource::Mbr {
+            profile: profile.map(|p| p.id.clone()),
+        },
+        partitions,
+    }
+}
+
+/// The map when the user area holds no table: only PRELOADER on eMMC.
+pub fn empty(boot1_size: u64) -> PartitionMap {
+    PartitionMap {
+        source: TableSource::None,
+        partitions: if boot1_size > 0 {
+            vec![preloader(boot1_size)]
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An MT6572-style MBR: extended entry at LBA 0x400, then three data partitions.
+    fn sector(entries: &[(u8, u32, u32)]) -> Vec<u8> {
+        let mut s = vec![0u8; 0x400];
+        for (i, (ty, lba, n)) in entries.iter().enumerate() {
+            let e = &mut s[0x1BE + 16 * i..][..16];
+            e[4] = *ty;
+            e[8..12].copy_from_slice(&lba.to_le_bytes());
+            e[12..16].copy_from_slice(&n.to_le_bytes());
+        }
+        s[0x1FE] = 0x55;
+        s[0x1FF] = 0xAA;
+        s
+    }
+
+    const USER: u64 = 0xE900_0000;
+
+    #[test]
+    fn emmc_boot_marker_asks_for_the_pmt() {
+        let mut first = vec![0u8; 0x400];
+        first[..10].copy_from_slice(b"EMMC_BOOT\0");
+        assert_eq!(probe(&first), Probe::Pmt);
+        assert_eq!(probe(&[0u8; 0x400]), Probe::Nothing);
+    }
+
+    #[test]
+    fn pmt_names_everything_and_preloader_is_boot1() {
+        let e = |name: &str, offset, size| PmtEntry {
+            name: name.into(),
+            size,
+            mask_flags: 0,
+            offset,
+        };
+        let map = from_pmt(
+            &[e("PRELOADER", 0, 0xC0_0000), e("NVRAM", 0x40_0000, 0x50_0000), e("FAT", 0x9000_0000, 0)],
+            0x40_0000,
+            USER,
+        );
+        assert_eq!(map.source, TableSource::Pmt);
+        let names: Vec<_> = map.partitions.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["PRELOADER", "NVRAM", "FAT"]);
+        assert_eq!(map.partitions[0].region, Region::Boot1);
+        assert_eq!(map.partitions[0].size, 0x40_0000);
+        assert_eq!(map.partitions[2].size, USER - 0x9000_0000);
+    }
+
+    #[test]
+    fn mbr_is_named_by_the_matching_profile() {
+        // a516_row: PROTECT_F 0x900000, PROTECT_S 0x1300000, ANDROID ...; read its layout to
+        // build a table that fits it exactly.
+        let registry = Registry::builtin();
+        let profile = &registry.get("a516_row").unwrap().profile;
+        let at = |n: &str| profile.partition(n).unwrap();
+        let lba = |n: &str| (at(n).offset / 512) as u32;
+        let secs = |n: &str| (at(n).size / 512) as u32;
+        let mbr = sector(&[
+            (0x05, 0x400, 0xFFFF_FFFF),
+            (0x83, lba("PROTECT_F"), secs("PROTECT_F")),
+            (0x83, lba("PROTECT_S"), secs("PROTECT_S")),
+            (0x83, lba("ANDROID"), secs("ANDROID")),
+        ]);
+        let ebr_base = 0x80000u64;
+        let rel = |n: &str| ((at(n).offset - ebr_base) / 512) as u32;
+        let ebr = sector(&[(0x83, rel("CACHE"), secs("CACHE")), (0x83, rel("USRDATA"), 0xFFFF_FFF0)]);
+        let Probe::Mbr { mbr, ebr_at } = probe(&mbr) else {
+            panic!("not an MBR")
+        };
+        assert_eq!(ebr_at, Some(ebr_base));
+        let ebr = partition_table::parse(&ebr).unwrap();
+        let map = from_mbr(&mbr, Some((ebr_base, &ebr)), &registry, 0x40_0000, USER);
+        let TableSource::Mbr { profile: Some(id) } = &map.source else {
+            panic!("{:?}", map.source)
+        };
+        // Any profile with the same layout would do; the names must be the layout's.
+        let named = &registry.get(id).unwrap().profile;
+        assert_eq!(named.partition("NVRAM").unwrap().offset, at("NVRAM").offset);
+        assert!(map.partitions.iter().any(|p| p.name == "NVRAM"));
+        assert_eq!(map.partitions[0].name, "PRELOADER");
+    }
+
+    #[test]
+    fn mbr_without_a_matching_profile_keeps_slot_names() {
+        let mbr = sector(&[(0x05, 0x10, 0x10), (0x83, 0x77, 0x11)]);
+        let ebr = sector(&[(0x83, 0x8, 0x8)]);
+        let Probe::Mbr { mbr, ebr_at } = probe(&mbr) else {
+            panic!("not an MBR")
+        };
+        let ebr = partition_table::parse(&ebr).unwrap();
+        let map = from_mbr(&mbr, Some((ebr_at.unwrap(), &ebr)), &Registry::builtin(), 0x1000, USER);
+        assert_eq!(map.source, TableSource::Mbr { profile: None });
+        let got: Vec<_> = map
+            .partitions
+            .iter()
+            .map(|p| (p.name.as_str(), p.offset, p.size))
+            .collect();
+        assert_eq!(
+            got,
+            [("PRELOADER", 0, 0x1000), ("mbr1", 0x77 * 512, 0x11 * 512), ("ebr1", 0x18 * 512, 0x1000)]
+        );
+    }
+}
