@@ -134,7 +134,8 @@ pub fn list_ports() -> Result<Vec<PortInfo>, TransportError> {
 /// [`SerialTransport::open`], exactly as it would open `/dev/ttyACM0`.
 ///
 /// The terminal side is kept open inside, so the phone's end does not see a hang-up each time
-/// a host session closes the port; a new session can open the path again.
+/// a host session closes the port; a new session can open the path again. Dropping the
+/// `PtyDevice` hangs the terminal up: bytes the host has not read yet are lost.
 pub struct PtyDevice {
     phone: SerialTransport,
     path: PathBuf,
