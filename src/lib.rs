@@ -12,6 +12,8 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod config;
+pub mod device;
 pub mod diag;
 pub mod error;
 pub mod firmware;

@@ -10,9 +10,14 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod erase;
+pub mod identify;
+pub mod ports;
 pub mod profiles;
+pub mod readback;
 pub mod rom;
 pub mod scatter;
+pub mod write;
 
 /// mtkbench: repair workstation for MediaTek MT6572 phones.
 #[derive(Debug, Parser)]
@@ -38,6 +43,18 @@ pub enum Command {
     Rom(rom::RomCommand),
     /// Board profiles: list, show one, check a folder of your own.
     Profiles(profiles::Args),
+    /// Serial ports with their USB ids and mode (BROM, preloader).
+    Ports(ports::Args),
+    /// Connect to a phone and print its fingerprint: chip, security, storage, RAM, partitions.
+    Identify(identify::Args),
+    /// Read a partition or storage region into a file (never writes to the phone).
+    Readback(readback::Args),
+    /// Write a file to a partition (refuses the NVRAM set and PRELOADER without
+    /// --force-identity-partition).
+    Write(write::Args),
+    /// Erase a partition (refuses the NVRAM set and PRELOADER without
+    /// --force-identity-partition).
+    Erase(erase::Args),
 }
 
 /// What every command needs besides its own arguments.
@@ -108,5 +125,10 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
+        Command::Ports(args) => ports::run(args, ctx),
+        Command::Identify(args) => identify::run(args, ctx),
+        Command::Readback(args) => readback::run(args, ctx),
+        Command::Write(args) => write::run(args, ctx),
+        Command::Erase(args) => erase::run(args, ctx),
     }
 }

@@ -169,7 +169,10 @@ impl<T: Transport> Session<T> {
         self.stage(Stage::Handshake);
         let per_try = HANDSHAKE_REPLY_TIMEOUT.as_millis().max(1);
         let attempts = u32::try_from(within.as_millis() / per_try).unwrap_or(u32::MAX);
-        self.run(Stage::Handshake, HostHandshake::with_max_attempts(attempts.max(1)))
+        self.run(
+            Stage::Handshake,
+            HostHandshake::with_max_attempts(attempts.max(1)),
+        )
     }
 
     /// The BROM/preloader identification, in mtkclient's order (§3.4): hardware code,
@@ -242,7 +245,10 @@ impl<T: Transport> Session<T> {
         let da2 = da_file.da2(entry).at(Stage::SelectDa)?;
 
         self.stage(Stage::SendDa1);
-        self.run(Stage::SendDa1, brom::send_da(da1.addr, da1.sig_len, da1.bytes))?;
+        self.run(
+            Stage::SendDa1,
+            brom::send_da(da1.addr, da1.sig_len, da1.bytes),
+        )?;
         self.stage(Stage::JumpDa);
         self.run(Stage::JumpDa, brom::jump_da(da1.addr))?;
         self.stage(Stage::DaSync);
@@ -297,7 +303,11 @@ impl<T: Transport> Session<T> {
     /// Checks that `target` lies inside its region as the phone reported it.
     fn check_range(&self, target: &Target) -> Result<(), DeviceError> {
         let size = self.need_da()?.region_size(target.region);
-        if target.addr.checked_add(target.len).is_none_or(|end| end > size) {
+        if target
+            .addr
+            .checked_add(target.len)
+            .is_none_or(|end| end > size)
+        {
             return Err(DeviceError::OutOfRange {
                 target: target.name.clone(),
                 offset: target.addr,
@@ -316,7 +326,8 @@ impl<T: Transport> Session<T> {
         op: OpKind,
         target: &Target,
         mut ex: E,
-        mut payload: Payload<'_>,
+        source: Option<&mut dyn Read>,
+        sink: Option<&mut dyn Write>,
     ) -> Result<E::Output, DeviceError> {
         let total = target.len;
         (self.progress)(&ProgressEvent::Started {
@@ -325,7 +336,7 @@ impl<T: Transport> Session<T> {
             total,
         });
         let start = Instant::now();
-        let sink = &mut self.progress;
+        let events = &mut self.progress;
         let mut last = 0;
         let mut on_progress = |p: Progress| {
             let done = if p.total == 0 {
@@ -336,7 +347,7 @@ impl<T: Transport> Session<T> {
             .min(total);
             if done > last {
                 last = done;
-                sink(&ProgressEvent::Advanced {
+                events(&ProgressEvent::Advanced {
                     op,
                     done,
                     total,
@@ -344,7 +355,11 @@ impl<T: Transport> Session<T> {
                 });
             }
         };
-        payload.on_progress = Some(&mut on_progress);
+        let mut payload = Payload {
+            source: source.map(|s| s as &mut dyn Read),
+            sink: sink.map(|s| s as &mut dyn Write),
+            on_progress: Some(&mut on_progress),
+        };
         let out = run_exchange_with(&mut self.t, &mut ex, &mut payload).at(stage)?;
         (self.progress)(&ProgressEvent::Finished {
             op,
@@ -359,16 +374,13 @@ impl<T: Transport> Session<T> {
         self.check_range(target)?;
         self.stage(Stage::Read);
         self.select(Stage::Read, target.region)?;
-        let payload = Payload {
-            sink: Some(sink),
-            ..Payload::default()
-        };
         let summary = self.transfer(
             Stage::Read,
             OpKind::Read,
             target,
             host::readback(target.addr, target.len),
-            payload,
+            None,
+            Some(sink),
         )?;
         if summary.checksum_mismatches > 0 {
             tracing::warn!(
@@ -389,17 +401,15 @@ impl<T: Transport> Session<T> {
         self.check_range(&padded)?;
         let part = self.emmc_part(target.region)?.unwrap_or(EmmcPart::User);
         self.stage(Stage::Write);
-        let payload = Payload {
-            source: Some(source),
-            ..Payload::default()
-        };
         self.transfer(
             Stage::Write,
             OpKind::Write,
             target,
             host::write(part, target.addr, target.len),
-            payload,
+            Some(source),
+            None,
         )
+        .map(drop)
     }
 
     /// Erases `target` (0xD4 format, §5.8); what the erased storage reads back as is the
@@ -413,7 +423,8 @@ impl<T: Transport> Session<T> {
             OpKind::Erase,
             target,
             host::format(target.addr, target.len),
-            Payload::default(),
+            None,
+            None,
         )
     }
 

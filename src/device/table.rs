@@ -134,7 +134,10 @@ pub fn from_pmt(entries: &[PmtEntry], boot1_size: u64, user_size: u64) -> Partit
 
 /// Start and size (user offsets) of the data partitions of an MBR and its EBR, labelled with
 /// the slot they came from. EBR LBAs are relative to the EBR's location (MediaTek style).
-fn mbr_entries(mbr: &PartitionTable, ebr: Option<(u64, &PartitionTable)>) -> Vec<(String, u64, u64)> {
+fn mbr_entries(
+    mbr: &PartitionTable,
+    ebr: Option<(u64, &PartitionTable)>,
+) -> Vec<(String, u64, u64)> {
     let mut out: Vec<(String, u64, u64)> = mbr
         .entries
         .iter()
@@ -142,12 +145,13 @@ fn mbr_entries(mbr: &PartitionTable, ebr: Option<(u64, &PartitionTable)>) -> Vec
         .map(|e| (format!("mbr{}", e.slot), e.start_bytes(), e.len_bytes()))
         .collect();
     if let Some((base, ebr)) = ebr {
-        out.extend(
-            ebr.entries
-                .iter()
-                .filter(|e| !e.is_extended())
-                .map(|e| (format!("ebr{}", e.slot + 1), base + e.start_bytes(), e.len_bytes())),
-        );
+        out.extend(ebr.entries.iter().filter(|e| !e.is_extended()).map(|e| {
+            (
+                format!("ebr{}", e.slot + 1),
+                base + e.start_bytes(),
+                e.len_bytes(),
+            )
+        }));
     }
     out
 }
@@ -160,9 +164,7 @@ fn profile_fits(profile: &BoardProfile, entries: &[(String, u64, u64)], user_siz
         && entries.iter().all(|(_, start, len)| {
             profile.layout.iter().any(|p| {
                 p.offset == *start
-                    && (p.size == 0
-                        || start.saturating_add(*len) >= user_size
-                        || p.size == *len)
+                    && (p.size == 0 || start.saturating_add(*len) >= user_size || p.size == *len)
             })
         })
 }
@@ -252,7 +254,11 @@ mod tests {
             offset,
         };
         let map = from_pmt(
-            &[e("PRELOADER", 0, 0xC0_0000), e("NVRAM", 0x40_0000, 0x50_0000), e("FAT", 0x9000_0000, 0)],
+            &[
+                e("PRELOADER", 0, 0xC0_0000),
+                e("NVRAM", 0x40_0000, 0x50_0000),
+                e("FAT", 0x9000_0000, 0),
+            ],
             0x40_0000,
             USER,
         );
@@ -281,7 +287,10 @@ mod tests {
         ]);
         let ebr_base = 0x80000u64;
         let rel = |n: &str| ((at(n).offset - ebr_base) / 512) as u32;
-        let ebr = sector(&[(0x83, rel("CACHE"), secs("CACHE")), (0x83, rel("USRDATA"), 0xFFFF_FFF0)]);
+        let ebr = sector(&[
+            (0x83, rel("CACHE"), secs("CACHE")),
+            (0x83, rel("USRDATA"), 0xFFFF_FFF0),
+        ]);
         let Probe::Mbr { mbr, ebr_at } = probe(&mbr) else {
             panic!("not an MBR")
         };
@@ -306,7 +315,13 @@ mod tests {
             panic!("not an MBR")
         };
         let ebr = partition_table::parse(&ebr).unwrap();
-        let map = from_mbr(&mbr, Some((ebr_at.unwrap(), &ebr)), &Registry::builtin(), 0x1000, USER);
+        let map = from_mbr(
+            &mbr,
+            Some((ebr_at.unwrap(), &ebr)),
+            &Registry::builtin(),
+            0x1000,
+            USER,
+        );
         assert_eq!(map.source, TableSource::Mbr { profile: None });
         let got: Vec<_> = map
             .partitions
@@ -315,7 +330,11 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [("PRELOADER", 0, 0x1000), ("mbr1", 0x77 * 512, 0x11 * 512), ("ebr1", 0x18 * 512, 0x1000)]
+            [
+                ("PRELOADER", 0, 0x1000),
+                ("mbr1", 0x77 * 512, 0x11 * 512),
+                ("ebr1", 0x18 * 512, 0x1000)
+            ]
         );
     }
 }

@@ -102,8 +102,7 @@ pub fn resolve(
         Some(len) => len,
         None => size.saturating_sub(offset),
     };
-    if offset.checked_add(len).is_none_or(|end| end > size) || (length.is_none() && offset > size)
-    {
+    if offset.checked_add(len).is_none_or(|end| end > size) || (length.is_none() && offset > size) {
         return Err(DeviceError::OutOfRange {
             target: name,
             offset,
@@ -120,15 +119,68 @@ pub fn resolve(
     })
 }
 
-/// True for the partitions that hold the phone's boot code (PRELOADER, any case).
-fn is_boot_code(name: &str) -> bool {
-    name.eq_ignore_ascii_case("PRELOADER")
+/// Why a partition may not be written or erased without `--force-identity-partition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protected {
+    /// The NVRAM set ([`crate::firmware::NVRAM_SET`]): the phone's identity.
+    Identity,
+    /// PRELOADER or anything in boot1: the phone's boot code.
+    BootCode,
+}
+
+fn protected(name: &str) -> Option<Protected> {
+    if is_nvram_set(name) {
+        Some(Protected::Identity)
+    } else if name.eq_ignore_ascii_case("PRELOADER") {
+        Some(Protected::BootCode)
+    } else {
+        None
+    }
+}
+
+fn refusal(kind: Protected, action: &'static str, target: String) -> DeviceError {
+    match kind {
+        Protected::Identity => DeviceError::Refused {
+            action,
+            target,
+            loses: "the NVRAM set holds this phone's identity and calibration (IMEI, \
+                    Wi-Fi/Bluetooth MAC, radio calibration); without a backup of this same phone \
+                    they are lost for good and the phone stays without network",
+            instead: "back up the NVRAM set first (readback of PRO_INFO, NVRAM, PROTECT_F and \
+                      PROTECT_S) and restore it only from a verified backup of this phone",
+        },
+        Protected::BootCode => DeviceError::Refused {
+            action,
+            target,
+            loses: "it holds the preloader, which sets up RAM and storage at power-on; a \
+                    missing or foreign preloader is a hard brick that only a test-point repair \
+                    can undo",
+            instead: "read it first (`mtkbench readback --region boot1 --out preloader.bin`) and \
+                      flash a preloader only through the flash flow, which checks the ROM's \
+                      preloader against this phone",
+        },
+    }
+}
+
+/// The check that needs no phone: refuses a protected partition by name, or the boot1
+/// region, before any port is opened (so the technician does not catch the phone for
+/// nothing). [`check_identity`] repeats it against the real map.
+pub fn precheck(selector: &Selector, action: &'static str, force: bool) -> Result<(), DeviceError> {
+    let (kind, name) = match selector {
+        Selector::Partition(name) => (protected(name), name.clone()),
+        Selector::Region(Region::Boot1) => (Some(Protected::BootCode), "boot1".to_string()),
+        Selector::Region(r) => (None, r.as_str().to_string()),
+    };
+    match kind {
+        Some(kind) if !force => Err(refusal(kind, action, name)),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses a write or erase that would touch the phone's identity or boot code, unless
-/// `force` (`--force-identity-partition`): any part of the NVRAM set
-/// ([`crate::firmware::NVRAM_SET`]) or of PRELOADER (names any case; a raw range is checked
-/// against every partition it overlaps), and anything in boot1.
+/// `force` (`--force-identity-partition`): any part of the NVRAM set or of PRELOADER (names
+/// any case; a raw range is checked against every partition it overlaps), and anything in
+/// boot1.
 pub fn check_identity(
     target: &Target,
     partitions: &[Partition],
@@ -139,45 +191,34 @@ pub fn check_identity(
         return Ok(());
     }
     let end = target.addr.saturating_add(target.len);
-    let touched = partitions.iter().filter(|p| {
-        p.region == target.region && p.offset < end && target.addr < p.offset.saturating_add(p.size)
-    });
-    let mut nvram = None;
-    let mut boot_code = target.region == Region::Boot1;
-    for p in touched {
-        if is_nvram_set(&p.name) {
-            nvram.get_or_insert(p.name.clone());
+    let mut found = (target.region == Region::Boot1).then_some((Protected::BootCode, None));
+    if let Some(kind) = protected(&target.name).filter(|_| target.is_partition) {
+        found = Some((kind, None));
+    }
+    for p in partitions {
+        let overlaps = p.region == target.region
+            && p.offset < end
+            && target.addr < p.offset.saturating_add(p.size);
+        match protected(&p.name) {
+            // The identity outranks the boot code in the message: it cannot be re-flashed.
+            Some(kind) if overlaps && !matches!(found, Some((Protected::Identity, _))) => {
+                found = Some((kind, Some(p.name.clone())));
+            }
+            _ => {}
         }
-        boot_code |= is_boot_code(&p.name);
     }
-    let named = |part: Option<String>| match part {
-        Some(p) if !p.eq_ignore_ascii_case(&target.name) => format!("{} (it covers {p})", target.name),
-        _ => target.name.clone(),
-    };
-    if let Some(part) = nvram {
-        return Err(DeviceError::Refused {
-            action,
-            target: named(Some(part)),
-            loses: "the NVRAM set holds this phone's identity and calibration (IMEI, \
-                    Wi-Fi/Bluetooth MAC, radio calibration); without a backup of this same phone \
-                    they are lost for good and the phone stays without network",
-            instead: "back up the NVRAM set first (readback of PRO_INFO, NVRAM, PROTECT_F and \
-                      PROTECT_S) and restore it only from a verified backup of this phone",
-        });
+    match found {
+        None => Ok(()),
+        Some((kind, covered)) => {
+            let name = match covered {
+                Some(p) if !p.eq_ignore_ascii_case(&target.name) => {
+                    format!("{} (it covers {p})", target.name)
+                }
+                _ => target.name.clone(),
+            };
+            Err(refusal(kind, action, name))
+        }
     }
-    if boot_code {
-        return Err(DeviceError::Refused {
-            action,
-            target: named(None),
-            loses: "it holds the preloader, which sets up RAM and storage at power-on; a \
-                    missing or foreign preloader is a hard brick that only a test-point repair \
-                    can undo",
-            instead: "read it first (`mtkbench readback --region boot1 --out preloader.bin`) and \
-                      flash a preloader only through the flash flow, which checks the ROM's \
-                      preloader against this phone",
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -209,7 +250,10 @@ mod tests {
     fn partition_defaults_to_all_of_it_and_offsets_are_relative() {
         let sel = Selector::Partition("uboot".into());
         let t = resolve(&sel, None, None, &table(), sizes).unwrap();
-        assert_eq!((t.name.as_str(), t.addr, t.len), ("UBOOT", 0x1D20000, 0x60000));
+        assert_eq!(
+            (t.name.as_str(), t.addr, t.len),
+            ("UBOOT", 0x1D20000, 0x60000)
+        );
         let t = resolve(&sel, Some(0x1000), Some(0x200), &table(), sizes).unwrap();
         assert_eq!((t.addr, t.len), (0x1D21000, 0x200));
         let t = resolve(&sel, Some(0x1000), None, &table(), sizes).unwrap();
@@ -218,7 +262,14 @@ mod tests {
 
     #[test]
     fn region_covers_the_reported_size() {
-        let t = resolve(&Selector::Region(Region::Boot2), None, None, &table(), sizes).unwrap();
+        let t = resolve(
+            &Selector::Region(Region::Boot2),
+            None,
+            None,
+            &table(),
+            sizes,
+        )
+        .unwrap();
         assert_eq!((t.region, t.addr, t.len), (Region::Boot2, 0, 0x40_0000));
         assert!(!t.is_partition);
     }
@@ -226,20 +277,38 @@ mod tests {
     #[test]
     fn ranges_past_the_end_are_refused() {
         let sel = Selector::Partition("UBOOT".into());
-        for (off, len) in [(Some(0x60001), None), (Some(0x10), Some(0x60000)), (Some(u64::MAX), Some(2))] {
+        for (off, len) in [
+            (Some(0x60001), None),
+            (Some(0x10), Some(0x60000)),
+            (Some(u64::MAX), Some(2)),
+        ] {
             let e = resolve(&sel, off, len, &table(), sizes).unwrap_err();
             assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
         }
         // Exactly the end with an empty length is fine.
-        assert_eq!(resolve(&sel, Some(0x60000), None, &table(), sizes).unwrap().len, 0);
+        assert_eq!(
+            resolve(&sel, Some(0x60000), None, &table(), sizes)
+                .unwrap()
+                .len,
+            0
+        );
     }
 
     #[test]
     fn unknown_name_lists_the_known_ones() {
-        let e = resolve(&Selector::Partition("BOOTIMG".into()), None, None, &table(), sizes)
-            .unwrap_err();
+        let e = resolve(
+            &Selector::Partition("BOOTIMG".into()),
+            None,
+            None,
+            &table(),
+            sizes,
+        )
+        .unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("BOOTIMG") && msg.contains("PRELOADER, NVRAM, UBOOT"), "{msg}");
+        assert!(
+            msg.contains("BOOTIMG") && msg.contains("PRELOADER, NVRAM, UBOOT"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -254,10 +323,20 @@ mod tests {
             let e = check_identity(&t, &tbl, "write", false).unwrap_err();
             let text = format!("{e} {}", crate::Advice::help(&e));
             assert!(text.contains("--force-identity-partition"), "{text}");
-            assert!(text.contains("IMEI") || text.contains("hard brick"), "{text}");
+            assert!(
+                text.contains("IMEI") || text.contains("hard brick"),
+                "{text}"
+            );
             check_identity(&t, &tbl, "write", true).unwrap();
         }
-        let t = resolve(&Selector::Partition("UBOOT".into()), None, None, &tbl, sizes).unwrap();
+        let t = resolve(
+            &Selector::Partition("UBOOT".into()),
+            None,
+            None,
+            &tbl,
+            sizes,
+        )
+        .unwrap();
         check_identity(&t, &tbl, "erase", false).unwrap();
         // A raw range is judged by what it overlaps.
         let user = Selector::Region(Region::User);
@@ -266,5 +345,19 @@ mod tests {
         let t = resolve(&user, Some(0x3FF000), Some(0x2000), &tbl, sizes).unwrap();
         let e = check_identity(&t, &tbl, "write", false).unwrap_err();
         assert!(e.to_string().contains("it covers NVRAM"), "{e}");
+    }
+
+    #[test]
+    fn precheck_refuses_by_name_before_any_port_is_opened() {
+        for sel in [
+            Selector::Partition("protect_f".into()),
+            Selector::Partition("PRELOADER".into()),
+            Selector::Region(Region::Boot1),
+        ] {
+            assert!(precheck(&sel, "erase", false).is_err(), "{sel:?}");
+            precheck(&sel, "erase", true).unwrap();
+        }
+        precheck(&Selector::Partition("BOOTIMG".into()), "write", false).unwrap();
+        precheck(&Selector::Region(Region::User), "write", false).unwrap();
     }
 }

@@ -1,0 +1,253 @@
+//! Getting hold of a phone: which port (`--port PATH` or `--port auto`, which arms and waits
+//! for a MediaTek port to appear and opens it the moment it does), the `--record FILE`
+//! transcript around it, the download-agent file (`--da FILE`, else the one remembered in
+//! `config.toml`), and [`start`], which runs a session up to a running DA.
+//!
+//! The preloader's port lives only 2-5 seconds, so everything slow (reading and parsing the DA
+//! file, the profiles) happens BEFORE the wait begins, and the handshake follows the port's
+//! appearance at once.
+
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::atomic::AtomicBool,
+    time::{Duration, Instant},
+};
+
+use super::{
+    DeviceError, ProgressEvent, Session, Stage,
+    error::{Cause, ResultExt},
+};
+use crate::{
+    config::Config,
+    protocol::da_file::DaFile,
+    transport::{
+        MAX_POLL, PortInfo, RecordingTransport, SerialTransport, Transport, TransportError,
+        list_ports, wait_for_port,
+    },
+};
+
+/// Which port to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortSpec {
+    /// Wait for a BROM (`0e8d:0003`) or preloader (`0e8d:2000`) port to appear.
+    Auto,
+    /// This path (`/dev/ttyACM0`, a simulator's `/dev/pts/N`).
+    Path(String),
+}
+
+impl FromStr for PortSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "" => Err("give a port path such as /dev/ttyACM0, or `auto`".into()),
+            "auto" => Ok(PortSpec::Auto),
+            path => Ok(PortSpec::Path(path.to_string())),
+        }
+    }
+}
+
+/// How long the handshake may keep retrying on an opened port.
+pub const HANDSHAKE_WITHIN: Duration = Duration::from_secs(10);
+
+/// The open port, recorded or not.
+#[derive(Debug)]
+pub enum Link {
+    /// The port as is.
+    Plain(SerialTransport),
+    /// The port with a `--record` transcript.
+    Recorded(RecordingTransport<SerialTransport>),
+}
+
+impl Transport for Link {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError> {
+        match self {
+            Link::Plain(t) => t.write_all(data),
+            Link::Recorded(t) => t.write_all(data),
+        }
+    }
+    fn read_some(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        match self {
+            Link::Plain(t) => t.read_some(buf, timeout),
+            Link::Recorded(t) => t.read_some(buf, timeout),
+        }
+    }
+    fn read_exact(&mut self, buf: &mut [u8], timeout: Duration) -> Result<(), TransportError> {
+        match self {
+            Link::Plain(t) => t.read_exact(buf, timeout),
+            Link::Recorded(t) => t.read_exact(buf, timeout),
+        }
+    }
+    fn name(&self) -> &str {
+        match self {
+            Link::Plain(t) => t.name(),
+            Link::Recorded(t) => t.name(),
+        }
+    }
+}
+
+/// Host checks to show when a port cannot be opened or does not handshake. Empty until the
+/// host doctor provides them.
+fn host_hints(_port: &str) -> Vec<String> {
+    Vec::new()
+}
+
+/// Turns a failure to open or handshake `port` into [`DeviceError::Port`] with host hints.
+fn port_error(port: &str, cause: Cause) -> DeviceError {
+    DeviceError::Port {
+        port: port.to_string(),
+        cause,
+        hints: host_hints(port),
+    }
+}
+
+/// Finds the port (waiting up to `wait` for `--port auto`, polling every [`MAX_POLL`]) and
+/// opens it, recording to `record` if given. Emits [`Stage::WaitForPort`] before an auto
+/// wait begins (the moment to tell the technician to plug the phone in) and
+/// [`Stage::OpenPort`].
+pub fn open(
+    spec: &PortSpec,
+    wait: Duration,
+    record: Option<&Path>,
+    progress: &mut dyn FnMut(&ProgressEvent),
+) -> Result<Link, DeviceError> {
+    let path = match spec {
+        PortSpec::Path(p) => p.clone(),
+        PortSpec::Auto => {
+            progress(&ProgressEvent::Stage(Stage::WaitForPort));
+            let cancel = AtomicBool::new(false);
+            let deadline = Instant::now() + wait;
+            match wait_for_port(PortInfo::is_download_port, MAX_POLL, deadline, &cancel) {
+                Ok(port) => port.path,
+                Err(TransportError::NoPort { waited }) => {
+                    return Err(DeviceError::NoPortAppeared {
+                        waited,
+                        hints: host_hints(""),
+                    });
+                }
+                Err(e) => return Err(e).at(Stage::WaitForPort),
+            }
+        }
+    };
+    progress(&ProgressEvent::Stage(Stage::OpenPort));
+    let port = SerialTransport::open(&path).map_err(|e| port_error(&path, e.into()))?;
+    Ok(match record {
+        None => Link::Plain(port),
+        Some(file) => Link::Recorded(RecordingTransport::create(port, file).at(Stage::OpenPort)?),
+    })
+}
+
+/// The port listing for `mtkbench ports`: every serial port, download ports first.
+pub fn ports() -> Result<Vec<PortInfo>, DeviceError> {
+    let mut ports = list_ports().at(Stage::WaitForPort)?;
+    ports.sort_by_key(|p| (!p.is_download_port(), p.path.clone()));
+    Ok(ports)
+}
+
+/// A parsed DA file and where it came from.
+#[derive(Debug)]
+pub struct LoadedDa {
+    /// The file.
+    pub path: PathBuf,
+    /// Its contents.
+    pub file: DaFile,
+}
+
+/// Reads and parses the DA file: `given` (`--da`), else the one remembered in the config
+/// folder `config_dir`. Nothing is remembered here; see [`remember_da`].
+pub fn load_da(given: Option<&Path>, config_dir: &Path) -> crate::Result<LoadedDa> {
+    let path = match given {
+        Some(p) => p.to_path_buf(),
+        None => Config::load(config_dir)?.da.ok_or(DeviceError::DaMissing)?,
+    };
+    let bytes = std::fs::read(&path).map_err(|source| DeviceError::DaUnreadable {
+        path: path.clone(),
+        source,
+    })?;
+    let file = DaFile::parse(bytes).map_err(|source| DeviceError::DaInvalid {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(LoadedDa { path, file })
+}
+
+/// Remembers `da` as the DA file in `config.toml`, after a session booted it. Only a change
+/// is written; a failure to save is logged, never fatal (the phone work succeeded).
+pub fn remember_da(config_dir: &Path, da: &Path) {
+    let da = std::fs::canonicalize(da).unwrap_or_else(|_| da.to_path_buf());
+    let mut config = match Config::load(config_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "config.toml unreadable; the DA path is not remembered");
+            return;
+        }
+    };
+    if config.da.as_deref() == Some(da.as_path()) {
+        return;
+    }
+    config.da = Some(da);
+    if let Err(e) = config.save(config_dir) {
+        tracing::warn!(error = %e, "cannot remember the DA path");
+    }
+}
+
+/// Runs a session on an open link up to a running DA: handshake, identification, DA boot. A
+/// handshake failure carries the host doctor's hints.
+pub fn start<T: Transport>(session: &mut Session<T>, da: &DaFile) -> Result<(), DeviceError> {
+    session.connect(HANDSHAKE_WITHIN).map_err(|e| match e {
+        DeviceError::Step { cause, .. } => port_error(session.transport().name(), cause),
+        other => other,
+    })?;
+    session.identify_brom()?;
+    session.boot_da(da)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_spec_parses_auto_and_paths() {
+        assert_eq!("auto".parse::<PortSpec>().unwrap(), PortSpec::Auto);
+        assert_eq!(
+            "/dev/ttyACM0".parse::<PortSpec>().unwrap(),
+            PortSpec::Path("/dev/ttyACM0".into())
+        );
+        assert!("".parse::<PortSpec>().is_err());
+    }
+
+    #[test]
+    fn missing_da_says_where_to_find_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = load_da(None, dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("--da"), "{e}");
+        let help = e.help();
+        assert!(help.contains("MTK_AllInOne_DA.bin"), "{help}");
+        assert!(help.contains("mtkbench sim --write-da"), "{help}");
+    }
+
+    #[test]
+    fn da_is_loaded_then_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let da = dir.path().join("MTK_AllInOne_DA_sim.bin");
+        std::fs::write(&da, crate::protocol::da_file::generate_sim_da()).unwrap();
+        let cfg = dir.path().join("cfg");
+        let loaded = load_da(Some(&da), &cfg).unwrap();
+        assert!(loaded.file.is_simulator_placeholder());
+        remember_da(&cfg, &loaded.path);
+        let again = load_da(None, &cfg).unwrap();
+        assert_eq!(again.path, std::fs::canonicalize(&da).unwrap());
+    }
+
+    #[test]
+    fn a_file_that_is_no_da_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let da = dir.path().join("notes.txt");
+        std::fs::write(&da, b"hello").unwrap();
+        let e = load_da(Some(&da), dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("notes.txt"), "{e}");
+    }
+}

@@ -1,0 +1,167 @@
+//! [`Fingerprint`]: everything a session learned about a phone, in one serialisable value (the
+//! `identify` report, and what the identify step of the repair flow ranks profiles against).
+//! Pure: built from the session's findings, no I/O.
+
+use serde::Serialize;
+
+use super::{
+    BromInfo, DaInfo, Mode,
+    table::{PartitionMap, TableSource},
+    target::{Partition, Region},
+};
+use crate::protocol::da::StorageKind;
+
+/// The security switches of the chip (D8 GET_TARGET_CONFIG, MT6572.md §3.3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TargetConfigFlags {
+    /// Secure boot.
+    pub sbc: bool,
+    /// Serial link authorisation.
+    pub sla: bool,
+    /// Download agent authorisation.
+    pub daa: bool,
+    /// The raw configuration word.
+    pub raw: u32,
+}
+
+/// The storage the DA found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum StorageFacts {
+    /// eMMC: boot partitions, user area, card id.
+    Emmc {
+        /// Boot partition 1 (preloader) size in bytes.
+        boot1_size: u64,
+        /// Boot partition 2 size in bytes.
+        boot2_size: u64,
+        /// User area size in bytes.
+        user_size: u64,
+        /// The 16-byte CID, hex.
+        cid: String,
+    },
+    /// Raw NAND.
+    Nand {
+        /// The NAND id words of the DA1 report, hex.
+        id: String,
+        /// Flash id from the DA2 report.
+        flash_id: u16,
+        /// Array size in bytes.
+        size: u64,
+        /// Page size in bytes.
+        page_size: u16,
+        /// Pages per erase block.
+        pages_per_block: u16,
+    },
+    /// NOR or nothing found.
+    Nor {
+        /// Size in bytes.
+        size: u64,
+    },
+}
+
+/// One partition in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionFacts {
+    /// Name.
+    pub name: String,
+    /// The region the offset is relative to.
+    pub region: Region,
+    /// Offset in the region, bytes.
+    pub offset: u64,
+    /// Size, bytes.
+    pub size: u64,
+}
+
+impl From<&Partition> for PartitionFacts {
+    fn from(p: &Partition) -> Self {
+        PartitionFacts {
+            name: p.name.clone(),
+            region: p.region,
+            offset: p.offset,
+            size: p.size,
+        }
+    }
+}
+
+/// What `identify` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fingerprint {
+    /// BROM or preloader.
+    pub mode: Mode,
+    /// 0x6572 (25970) on an MT6572.
+    pub hw_code: u16,
+    /// Hardware sub-code.
+    pub hw_subcode: u16,
+    /// Hardware version.
+    pub hw_version: u16,
+    /// Software version.
+    pub sw_version: u16,
+    /// BROM version byte (0xFF from a preloader).
+    pub brom_version: u8,
+    /// Bootloader version byte (0xFE from the BROM).
+    pub bl_version: u8,
+    /// Security switches.
+    pub target_config: TargetConfigFlags,
+    /// The ME ID as hex, when the mode gives it.
+    pub me_id: Option<String>,
+    /// Storage type, sizes, ids.
+    pub storage: StorageFacts,
+    /// External RAM size in bytes.
+    pub ram_size: u64,
+    /// DA version bytes after the DA1 report (major, minor, chip).
+    pub da_version: String,
+    /// Where the partition names come from: `pmt`, `mbr` (with the profile that named it) or
+    /// `none`.
+    pub partition_source: TableSource,
+    /// The partitions.
+    pub partitions: Vec<PartitionFacts>,
+}
+
+impl Fingerprint {
+    /// Puts the session's findings together.
+    pub fn new(brom: &BromInfo, da: &DaInfo, map: &PartitionMap) -> Fingerprint {
+        let r = &da.report;
+        let storage = match da.storage {
+            StorageKind::Emmc => StorageFacts::Emmc {
+                boot1_size: r.emmc.boot1_size,
+                boot2_size: r.emmc.boot2_size,
+                user_size: da.user_size,
+                cid: hex::encode(if r.emmc.cid != [0; 16] {
+                    r.emmc.cid
+                } else {
+                    da.da1.emmc_cid
+                }),
+            },
+            StorageKind::Nand => StorageFacts::Nand {
+                id: da.da1.nand_ids.iter().map(|w| format!("{w:04x}")).collect(),
+                flash_id: r.nand.flash_id,
+                size: da.user_size,
+                page_size: r.nand.page_size,
+                pages_per_block: r.nand.pages_per_block,
+            },
+            StorageKind::Nor => StorageFacts::Nor { size: da.user_size },
+        };
+        let tc = brom.target_config;
+        Fingerprint {
+            mode: brom.mode,
+            hw_code: brom.hw_code,
+            hw_subcode: brom.hw_sub_code,
+            hw_version: brom.hw_version,
+            sw_version: brom.sw_version,
+            brom_version: brom.brom_version,
+            bl_version: brom.bl_version,
+            target_config: TargetConfigFlags {
+                sbc: tc.secure_boot(),
+                sla: tc.sla(),
+                daa: tc.daa(),
+                raw: tc.config,
+            },
+            me_id: brom.me_id.as_ref().map(hex::encode),
+            storage,
+            ram_size: r.ram.ext_ram_size,
+            da_version: hex::encode(da.da_version),
+            partition_source: map.source.clone(),
+            partitions: map.partitions.iter().map(PartitionFacts::from).collect(),
+        }
+    }
+}
