@@ -275,14 +275,19 @@ impl<T: Transport> Session<T> {
         Ok(info)
     }
 
-    /// The eMMC hardware partition for a region; `None` on NAND (one array, no switch).
-    fn emmc_part(&self, region: Region) -> Result<Option<EmmcPart>, DeviceError> {
+    /// The eMMC hardware partition for a region. NAND storage is refused for now: the
+    /// protocol's readback, write and format exchanges speak eMMC only (protocol decision D5).
+    fn emmc_part(&self, region: Region) -> Result<EmmcPart, DeviceError> {
         let da = self.need_da()?;
         match (da.storage, region) {
-            (StorageKind::Emmc, Region::Boot1) => Ok(Some(EmmcPart::Boot1)),
-            (StorageKind::Emmc, Region::Boot2) => Ok(Some(EmmcPart::Boot2)),
-            (StorageKind::Emmc, Region::User) => Ok(Some(EmmcPart::User)),
-            (StorageKind::Nand, Region::User) => Ok(None),
+            (StorageKind::Emmc, Region::Boot1) => Ok(EmmcPart::Boot1),
+            (StorageKind::Emmc, Region::Boot2) => Ok(EmmcPart::Boot2),
+            (StorageKind::Emmc, Region::User) => Ok(EmmcPart::User),
+            (StorageKind::Nand, _) => Err(DeviceError::Unsupported(
+                "reading, writing and erasing NAND storage is not available yet: mtkbench's \
+                 download-agent commands speak eMMC only (protocol decision D5)"
+                    .into(),
+            )),
             (kind, region) => Err(DeviceError::Unsupported(format!(
                 "this phone's storage ({kind:?}) has no {} region",
                 region.as_str()
@@ -294,10 +299,7 @@ impl<T: Transport> Session<T> {
     fn select(&mut self, stage: Stage, region: Region) -> Result<(), DeviceError> {
         let part = self.emmc_part(region)?;
         self.run(stage, host::usb_check())?;
-        if let Some(part) = part {
-            self.run(stage, host::switch_part(part))?;
-        }
-        Ok(())
+        self.run(stage, host::switch_part(part))
     }
 
     /// Checks that `target` lies inside its region as the phone reported it.
@@ -399,7 +401,7 @@ impl<T: Transport> Session<T> {
             ..target.clone()
         };
         self.check_range(&padded)?;
-        let part = self.emmc_part(target.region)?.unwrap_or(EmmcPart::User);
+        let part = self.emmc_part(target.region)?;
         self.stage(Stage::Write);
         self.transfer(
             Stage::Write,
@@ -441,21 +443,20 @@ impl<T: Transport> Session<T> {
         Ok(out)
     }
 
-    /// The phone's partition map (§7.3): the DA's PMT when the user area starts with
-    /// `EMMC_BOOT`, else the MBR/EBR named from a matching board profile in `registry`; see
-    /// [`table`].
+    /// The phone's partition map (§7.3): on eMMC, the DA's PMT when the user area starts with
+    /// `EMMC_BOOT`, else the MBR/EBR named from a matching board profile in `registry`; on
+    /// NAND, which has no MBR, always the DA's PMT. See [`table`].
     pub fn partition_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
         let da = self.need_da()?.clone();
         let boot1 = da.region_size(Region::Boot1);
         self.stage(Stage::PartitionTable);
+        if da.storage == StorageKind::Nand {
+            return self.read_pmt(0, da.user_size);
+        }
         let probe_len = table::PROBE_LEN.min(da.user_size);
         let first = self.read_small(Region::User, 0, probe_len)?;
         match table::probe(&first) {
-            Probe::Pmt => {
-                let raw = self.run(Stage::PartitionTable, host::read_pmt())?;
-                let entries = da::parse_pmt(&raw).at(Stage::PartitionTable)?;
-                Ok(table::from_pmt(&entries, boot1, da.user_size))
-            }
+            Probe::Pmt => self.read_pmt(boot1, da.user_size),
             Probe::Mbr { mbr, ebr_at } => {
                 let ebr = match ebr_at {
                     Some(at) if at.saturating_add(table::EBR_LEN) <= da.user_size => {
@@ -469,6 +470,13 @@ impl<T: Transport> Session<T> {
             }
             Probe::Nothing => Ok(table::empty(boot1)),
         }
+    }
+
+    /// 0xA5: the DA's own partition table.
+    fn read_pmt(&mut self, boot1: u64, user_size: u64) -> Result<PartitionMap, DeviceError> {
+        let raw = self.run(Stage::PartitionTable, host::read_pmt())?;
+        let entries = da::parse_pmt(&raw).at(Stage::PartitionTable)?;
+        Ok(table::from_pmt(&entries, boot1, user_size))
     }
 
     /// Ends the DA session and reboots the phone (0x72, then 0xD9 with normal boot).

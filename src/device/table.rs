@@ -14,8 +14,9 @@
 //!   `mbr1`..`mbr3` and `ebr1`.. (the slot they came from) and nothing else is addressable by
 //!   name; `--region user --offset --length` still reaches everything.
 //!
-//! On eMMC, PRELOADER (the whole boot1 region) is always in the map. Pure: bytes and
-//! profiles in, partitions out.
+//! On eMMC, PRELOADER (the whole boot1 region) is always in the map. A NAND phone has no MBR:
+//! its map is always the DA's PMT (**decision**), with PRELOADER where the PMT puts it. Pure:
+//! bytes and profiles in, partitions out.
 
 use serde::Serialize;
 
