@@ -570,7 +570,7 @@ impl Storage for MemStorage {
     fn erase(&mut self, region: Region, offset: u64, len: u64) -> Result<(), StorageError> {
         check_range(region, offset, len, self.size(region))?;
         let end = offset + len;
-        let first_whole = offset.next_multiple_of(PAGE) / PAGE;
+        let first_whole = offset.div_ceil(PAGE);
         let last_whole = end / PAGE;
         let key = Self::key(region);
         let whole: Vec<_> = self
