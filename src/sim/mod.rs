@@ -5,4 +5,5 @@
 //! must never import `device`, so a bug cannot hide by being the same on both ends.
 
 pub mod identity;
+pub mod pty;
 pub mod storage;
