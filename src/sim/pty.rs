@@ -39,6 +39,9 @@ const IDLE_POLL: Duration = Duration::from_millis(10);
 /// The longest the loop waits for the host to read the last reply before dropping the link.
 const DRAIN_LIMIT: Duration = Duration::from_millis(500);
 
+/// How long written bytes may take to reach the device side.
+const ARRIVAL_GRACE: Duration = Duration::from_millis(100);
+
 /// What the loop must do after handing the host's bytes to the peer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reply {
@@ -108,7 +111,9 @@ impl Pty {
     }
 
     /// Waits (at most [`DRAIN_LIMIT`]) until the host has read everything sent, so that closing
-    /// the pair does not discard the last bytes of a reply.
+    /// the pair does not discard the last bytes of a reply. The kernel moves written bytes to
+    /// the device side asynchronously, so "nothing waiting" only counts once bytes were seen
+    /// waiting, or after [`ARRIVAL_GRACE`] (the host may have read them at once).
     fn drain(&self) {
         let Ok(device) = std::fs::OpenOptions::new()
             .read(true)
@@ -118,12 +123,16 @@ impl Pty {
         else {
             return;
         };
-        let deadline = std::time::Instant::now() + DRAIN_LIMIT;
-        while std::time::Instant::now() < deadline {
+        let start = std::time::Instant::now();
+        let mut seen = false;
+        while start.elapsed() < DRAIN_LIMIT {
             match rustix::io::ioctl_fionread(&device) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => std::thread::sleep(Duration::from_millis(1)),
+                Ok(0) if seen || start.elapsed() >= ARRIVAL_GRACE => return,
+                Ok(0) => {}
+                Ok(_) => seen = true,
+                Err(_) => return,
             }
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 
