@@ -8,8 +8,8 @@
 //! * Host side: one function per command returning a [`Script`] ([`get_hw_code`],
 //!   [`write32`], [`send_da`], ...), plus [`disable_watchdog`] for the MT6572 init write.
 //! * Phone side: [`BromDevice`], fed the host's bytes, answers the handshake and echoes by
-//!   itself and asks its owner (the simulator) for every real answer through [`BromEvent`]
-//!   and [`BromDevice::answer`].
+//!   itself and asks its owner (the simulator) for every real answer: [`BromDevice::pending`]
+//!   shows the [`BromRequest`], [`BromDevice::answer`] takes the [`BromAnswer`].
 //!
 //! Sources: mtkclient a6a7147 `mtkclient/Library/mtk_preloader.py` as described in MT6572.md
 //! §3.3; tags there. Sans-IO.
@@ -501,7 +501,8 @@ pub fn jump_da(addr: u32) -> BromExchange<()> {
 // ---------------------------------------------------------------------------------------------
 // Phone side
 
-/// A complete request the phone must answer (with [`BromDevice::answer`]).
+/// A complete request the phone must answer ([`BromDevice::pending`], then
+/// [`BromDevice::answer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BromRequest {
     /// FD; answer [`BromAnswer::HwCode`].
@@ -565,11 +566,8 @@ pub enum BromRequest {
 pub enum BromEvent<'a> {
     /// The handshake has just completed.
     Connected,
-    /// A request to answer.
-    Request(BromRequest),
-    /// A piece of a D7 payload (already counted in the checksum). When the last piece is in,
-    /// the machine waits for the answer to [`BromRequest::DaReceived`], which
-    /// [`BromDevice::pending`] shows.
+    /// A piece of a D7 payload (already counted in the checksum). After the last piece,
+    /// [`BromDevice::pending`] shows [`BromRequest::DaReceived`].
     DaData(&'a [u8]),
     /// A byte that is not a known command; it was dropped without a reply (decision B3).
     Ignored(u8),
@@ -610,9 +608,9 @@ enum DevState {
 /// The phone side of the BROM protocol; see the module documentation.
 ///
 /// Use: feed the host's bytes with [`feed`](BromDevice::feed) (it may consume only part of
-/// them), send [`take_output`](BromDevice::take_output) to the host after each call, and
-/// answer every [`BromEvent::Request`] with [`answer`](BromDevice::answer) before feeding
-/// more.
+/// them); after each call answer whatever [`pending`](BromDevice::pending) shows with
+/// [`answer`](BromDevice::answer), and send [`take_output`](BromDevice::take_output) to the
+/// host. Feeding while a request is pending is an error.
 #[derive(Debug, Clone)]
 pub struct BromDevice {
     state: DevState,
@@ -690,7 +688,8 @@ impl BromDevice {
                         BromCommand::GetTargetConfig => BromRequest::GetTargetConfig,
                         _ => BromRequest::GetMeId,
                     };
-                    return Ok((1, Some(self.ask(req, 0))));
+                    self.ask(req, 0);
+                    return Ok((1, None));
                 }
                 self.state = DevState::Args {
                     cmd,
@@ -724,7 +723,8 @@ impl BromDevice {
                     },
                     _ => BromRequest::JumpDa { addr: a[0] },
                 };
-                Ok((n, Some(self.ask(req, 0))))
+                self.ask(req, 0);
+                Ok((n, None))
             }
             DevState::Write32Value { addr, left, have } => {
                 let (addr, left) = (*addr, *left);
@@ -734,7 +734,8 @@ impl BromDevice {
                 }
                 let value = u32::from_be_bytes([have[0], have[1], have[2], have[3]]);
                 let req = BromRequest::Write32Value { addr, value };
-                Ok((n, Some(self.ask(req, left))))
+                self.ask(req, left);
+                Ok((n, None))
             }
             DevState::DaData { left, xor } => {
                 let n = input.len().min(*left as usize);
@@ -759,9 +760,8 @@ impl BromDevice {
         }
     }
 
-    fn ask(&mut self, req: BromRequest, left: u32) -> BromEvent<'static> {
+    fn ask(&mut self, req: BromRequest, left: u32) {
         self.state = DevState::Answer { req, left };
-        BromEvent::Request(req)
     }
 
     /// Answers the pending request; the encoded answer is added to the output.
@@ -887,13 +887,9 @@ mod tests {
                     host_sent.extend_from_slice(&bytes);
                     let mut rest = &bytes[..];
                     while !rest.is_empty() {
-                        let (n, ev) = dev.feed(rest).unwrap();
-                        if let Some(BromEvent::Request(req)) = ev {
+                        let (n, _) = dev.feed(rest).unwrap();
+                        if let Some(req) = dev.pending() {
                             dev.answer(respond(req)).unwrap();
-                        } else if let Some(BromEvent::DaData(_)) = ev {
-                            if let Some(req) = dev.pending() {
-                                dev.answer(respond(req)).unwrap();
-                            }
                         }
                         rest = &rest[n..];
                         let out = dev.take_output();
@@ -1150,14 +1146,11 @@ mod tests {
         let bytes = [0xD5, 0x02, 0x00, 0x70, 0x00];
         for (i, b) in bytes.iter().enumerate() {
             let (n, ev) = dev.feed(std::slice::from_ref(b)).unwrap();
-            assert_eq!(n, 1);
+            assert_eq!((n, ev), (1, None));
             if i < 4 {
-                assert_eq!(ev, None);
+                assert_eq!(dev.pending(), None);
             } else {
-                assert_eq!(
-                    ev,
-                    Some(BromEvent::Request(BromRequest::JumpDa { addr: 0x0200_7000 }))
-                );
+                assert_eq!(dev.pending(), Some(BromRequest::JumpDa { addr: 0x0200_7000 }));
             }
         }
         assert_eq!(dev.take_output(), bytes);
@@ -1169,8 +1162,8 @@ mod tests {
         assert_eq!(dev.feed(&[0x42, 0xFD]).unwrap(), (1, Some(BromEvent::Ignored(0x42))));
         assert!(dev.take_output().is_empty());
         assert!(dev.answer(BromAnswer::Status(0)).is_err(), "nothing pending");
-        let (_, ev) = dev.feed(&[0xFD]).unwrap();
-        assert_eq!(ev, Some(BromEvent::Request(BromRequest::GetHwCode)));
+        dev.feed(&[0xFD]).unwrap();
+        assert_eq!(dev.pending(), Some(BromRequest::GetHwCode));
         assert!(dev.answer(BromAnswer::Byte(1)).is_err(), "wrong kind");
         assert!(dev.feed(&[0xFD]).is_err(), "answer first");
     }

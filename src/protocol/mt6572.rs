@@ -22,3 +22,13 @@ pub const DA_REGION0_ADDR: u32 = 0x8001_0000;
 
 /// hw_version of the known MT6572 DA entries (§6.2 [C]).
 pub const DA_ENTRY_HW_VERSION: u16 = 0xCA00;
+
+/// BMT flag sent in the DA configuration block, for every storage type (§5.3 [C]).
+pub const BMT_FLAG: u8 = 0x00;
+
+/// BMT partition size sent for eMMC (and NOR) phones (§5.3 [C]). mtkclient's values look
+/// swapped between eMMC and NAND, but they are what is sent.
+pub const BMT_PART_SIZE_EMMC: u32 = 0x0000_00A8;
+
+/// BMT partition size sent for NAND phones (§5.3 [C]).
+pub const BMT_PART_SIZE_NAND: u32 = 0x0150_0000;
