@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::{Result, logging, places::Places};
 
 pub mod scatter;
+pub mod profiles;
 
 /// mtkbench: repair workstation for MediaTek MT6572 phones.
 #[derive(Debug, Parser)]
@@ -31,6 +32,8 @@ pub enum Command {
     /// Read and check SP Flash Tool scatter files.
     #[command(subcommand)]
     Scatter(scatter::ScatterCommand),
+    /// Board profiles: list, show one, check a folder of your own.
+    Profiles(profiles::Args),
 }
 
 /// What every command needs besides its own arguments.
@@ -99,5 +102,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
     };
     match command {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
+        Command::Profiles(args) => profiles::run(args, ctx),
     }
 }
