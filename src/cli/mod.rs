@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod rom;
 pub mod scatter;
 pub mod profiles;
 
@@ -34,6 +35,9 @@ pub enum Command {
     Scatter(scatter::ScatterCommand),
     /// Board profiles: list, show one, check a folder of your own.
     Profiles(profiles::Args),
+    /// Inspect ROM packages (a folder or a .zip with a scatter file and images).
+    #[command(subcommand)]
+    Rom(rom::RomCommand),
 }
 
 /// What every command needs besides its own arguments.
@@ -103,5 +107,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
     match command {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
+        Command::Rom(cmd) => rom::run(cmd, ctx),
     }
 }

@@ -134,7 +134,7 @@ fn row(p: &Partition) -> String {
 }
 
 /// Whole MiB as `N MiB`, anything else in hex, `?` when unknown.
-fn size_text(size: Option<u64>) -> String {
+pub(crate) fn size_text(size: Option<u64>) -> String {
     const MIB: u64 = 1 << 20;
     match size {
         None => "?".into(),
@@ -144,7 +144,7 @@ fn size_text(size: Option<u64>) -> String {
 }
 
 /// `text` cut to `width` characters, keeping its end (file extensions matter) behind a `~`.
-fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= width {
         return text.to_string();
@@ -158,7 +158,7 @@ fn fit(text: &str, width: usize) -> String {
 }
 
 /// Word-wraps `text` to [`WIDTH`] columns, first line after `first`, the rest after `rest`.
-fn wrap(text: &str, first: &str, rest: &str) -> String {
+pub(crate) fn wrap(text: &str, first: &str, rest: &str) -> String {
     let mut out = String::new();
     let mut line = first.to_string();
     let mut empty = true;

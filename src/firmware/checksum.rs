@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn byte_sum_wraps_at_16_bits() {
         assert_eq!(checksum16(&[]), 0);
-        assert_eq!(checksum16(&[0xFF; 257]), (255u32 * 257 & 0xFFFF) as u16);
+        assert_eq!(checksum16(&[0xFF; 257]), ((255u32 * 257) & 0xFFFF) as u16);
         let mut c = Checksum16::default();
         c.update(&[1, 2]);
         c.update(&[3]);

@@ -40,6 +40,9 @@ pub const MAX_KERNEL: u64 = 64 << 20;
 /// The most bytes inflated from one kernel before giving up (bounds the work on a bad file).
 const MAX_INFLATED: u64 = 256 << 20;
 
+/// The most gzip starts tried in one kernel (a real zImage has one or two).
+const MAX_CANDIDATES: usize = 32;
+
 const CHUNK: usize = 64 << 10;
 
 /// Splits a byte stream into NUL-terminated printable ASCII strings, as `strings` would but
@@ -290,7 +293,7 @@ pub fn names_in_kernel(kernel: &[u8]) -> Result<KernelNames, LcmError> {
         Err(_) => kernel,
     };
     let mut candidates = 0;
-    for offset in gzip_starts(zimage) {
+    for offset in gzip_starts(zimage).take(MAX_CANDIDATES) {
         candidates += 1;
         if let Some(names) = inflate_names(&zimage[offset..]) {
             return Ok(KernelNames {

@@ -10,6 +10,7 @@ pub mod lcm;
 pub mod mtk_header;
 pub mod partition_table;
 pub mod preloader;
+pub mod rom;
 pub mod scatter;
 pub mod synth;
 

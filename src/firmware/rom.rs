@@ -1,0 +1,1084 @@
+//! ROM packages: a folder (or a .zip of one) holding a scatter file and the images it names.
+//!
+//! [`inspect`] finds the scatter file (possibly in a subfolder), reads every image it names in
+//! one streaming pass each ([`scan_image`]: size, SHA-256, SP Flash Tool 16-bit checksum,
+//! header sniff, LCM names, preloader identity) and lists the problems a technician must know
+//! before flashing. A zip is read entry by entry as streams; nothing is unpacked to disk.
+//!
+//! Safety: a file name that escapes the package (absolute, `..`, a drive letter, a symlink
+//! pointing outside) is refused and reported as an error; it is never opened. The same rule
+//! applies to the names of zip entries.
+//!
+//! `kind` of an image (a short string for the JSON and the table):
+//! `preloader` (GFH or EMMC_BOOT readback), `mtk:<NAME>` (512-byte MediaTek header, e.g.
+//! `mtk:LK`, `mtk:LOGO`), `android-boot`, `mbr`, `ebr`, `ext4`, `android-sparse`, `secro`
+//! (`AND_AC_REGION`), `empty` (0 bytes) and `raw` (none of these).
+//!
+//! This module reads files but knows no phone: it must not import `device`, `transport`,
+//! `flash` or anything that draws.
+
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    io::{Cursor, Read},
+    path::{Path, PathBuf},
+};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    error::{Advice, HostError},
+    firmware::{
+        bootimg::{self, BootImageHeader},
+        checksum::{self, Checksum16, ChecksumIni},
+        is_nvram_set,
+        lcm::{self, KernelNames, LcmError},
+        mtk_header::{self, MtkHeader},
+        partition_table::{self, PartitionTable, TableKind},
+        preloader::{self, PreloaderError, PreloaderInfo, PreloaderLayout},
+        scatter::{self, Partition, Scatter, ScatterError, Storage},
+    },
+};
+
+/// Bytes kept from the start of every image to recognise its format.
+pub const HEAD_LEN: usize = 0x1000;
+
+/// Read size for hashing: large, so that GB images stream at disk speed.
+const CHUNK: usize = 1 << 20;
+
+/// The platform every ROM must be built for.
+pub const PLATFORM: &str = "MT6572";
+
+/// Largest scatter file read from a package (real ones are under 10 KB).
+const MAX_SCATTER: u64 = 1 << 20;
+
+/// What the start of an image says it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ImageContent {
+    /// A preloader (flashable GFH image or EMMC_BOOT_1 readback).
+    Preloader(PreloaderInfo),
+    /// An image behind a 512-byte MediaTek header.
+    Mtk {
+        /// The header.
+        header: MtkHeader,
+        /// Panel driver names, for an `LK` image.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        lcm: Option<Vec<String>>,
+    },
+    /// An Android boot image.
+    AndroidBoot {
+        /// The header.
+        header: BootImageHeader,
+        /// Panel driver names in its kernel, when the kernel could be read.
+        kernel: Option<KernelNames>,
+    },
+    /// An MBR or EBR sector.
+    PartitionTable {
+        /// MBR or EBR, from the sector alone.
+        role: TableKind,
+        /// The decoded sector.
+        table: PartitionTable,
+    },
+    /// An ext4 file system image.
+    Ext4,
+    /// An Android sparse image.
+    AndroidSparse,
+    /// A secure RO region (`AND_AC_REGION`).
+    Secro,
+    /// An empty file.
+    Empty,
+    /// Nothing recognised.
+    Raw,
+}
+
+impl ImageContent {
+    /// The short `kind` string (see the module documentation).
+    pub fn kind(&self) -> String {
+        match self {
+            ImageContent::Preloader(_) => "preloader".into(),
+            ImageContent::Mtk { header, .. } => format!("mtk:{}", header.name),
+            ImageContent::AndroidBoot { .. } => "android-boot".into(),
+            ImageContent::PartitionTable {
+                role: TableKind::Mbr,
+                ..
+            } => "mbr".into(),
+            ImageContent::PartitionTable {
+                role: TableKind::Ebr,
+                ..
+            } => "ebr".into(),
+            ImageContent::Ext4 => "ext4".into(),
+            ImageContent::AndroidSparse => "android-sparse".into(),
+            ImageContent::Secro => "secro".into(),
+            ImageContent::Empty => "empty".into(),
+            ImageContent::Raw => "raw".into(),
+        }
+    }
+}
+
+/// Everything one pass over an image yields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageScan {
+    /// Bytes read.
+    pub size: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+    /// SP Flash Tool's 16-bit byte sum.
+    pub checksum16: u16,
+    /// What the image is.
+    pub content: ImageContent,
+    /// Damage found inside the image that did not stop the pass (e.g. a kernel that does not
+    /// inflate).
+    pub notes: Vec<String>,
+}
+
+/// Counts, hashes and sums everything read through it.
+struct Tally<R> {
+    inner: R,
+    size: u64,
+    sha: Sha256,
+    sum: Checksum16,
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.size += n as u64;
+        self.sha.update(&buf[..n]);
+        self.sum.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Reads an image once, to its end: size, SHA-256, 16-bit checksum, format, and for LK, boot
+/// images and preloaders the LCM names / preloader identity. Memory stays bounded (a boot
+/// image's compressed kernel, a few MiB, is the largest thing held). Damage inside an image is
+/// reported in [`ImageScan::notes`]; only a read failure is an error.
+pub fn scan_image<R: Read>(reader: R) -> std::io::Result<ImageScan> {
+    let mut tally = Tally {
+        inner: reader,
+        size: 0,
+        sha: Sha256::new(),
+        sum: Checksum16::default(),
+    };
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    (&mut tally).take(HEAD_LEN as u64).read_to_end(&mut head)?;
+    let mut notes = Vec::new();
+    let content = {
+        let rest = Cursor::new(&head).chain(&mut tally);
+        sniff_and_read(&head, rest, &mut notes)?
+    };
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match tally.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ImageScan {
+        size: tally.size,
+        sha256: hex::encode(tally.sha.finalize()),
+        checksum16: tally.sum.value(),
+        content,
+        notes,
+    })
+}
+
+/// Recognises the image from `head` and reads on through `whole` (the image from its start)
+/// where the format has more to tell.
+fn sniff_and_read<R: Read>(
+    head: &[u8],
+    whole: R,
+    notes: &mut Vec<String>,
+) -> std::io::Result<ImageContent> {
+    if head.is_empty() {
+        return Ok(ImageContent::Empty);
+    }
+    if let Ok(header) = mtk_header::parse(head) {
+        let lcm = if header.name == "LK" {
+            Some(lcm::names_in(whole)?)
+        } else {
+            None
+        };
+        return Ok(ImageContent::Mtk { header, lcm });
+    }
+    if let Ok(header) = bootimg::parse(head) {
+        let kernel = match lcm::names_in_boot_image(whole) {
+            Ok(k) => Some(k),
+            Err(LcmError::Io(e)) => return Err(e),
+            Err(e) => {
+                notes.push(e.to_string());
+                None
+            }
+        };
+        return Ok(ImageContent::AndroidBoot { header, kernel });
+    }
+    if preloader::layout(head).is_some() {
+        match preloader::scan(whole) {
+            Ok(info) => return Ok(ImageContent::Preloader(info)),
+            Err(PreloaderError::Io(e)) => return Err(e),
+            Err(e) => notes.push(e.to_string()),
+        }
+        return Ok(ImageContent::Raw);
+    }
+    if head.starts_with(&[0x3A, 0xFF, 0x26, 0xED]) {
+        return Ok(ImageContent::AndroidSparse);
+    }
+    if head.starts_with(b"AND_AC_REGION") {
+        return Ok(ImageContent::Secro);
+    }
+    if head.get(0x438..0x43A) == Some([0x53, 0xEF].as_slice()) {
+        return Ok(ImageContent::Ext4);
+    }
+    if let Ok(table) = partition_table::parse(head)
+        && !table.entries.is_empty()
+    {
+        return Ok(ImageContent::PartitionTable {
+            role: table.kind(),
+            table,
+        });
+    }
+    Ok(ImageContent::Raw)
+}
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Flashing this package as it is would fail or harm the phone.
+    Error,
+    /// Flashing works but the technician must decide something.
+    Warning,
+}
+
+/// One finding about the package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The partition concerned, if any.
+    pub partition: Option<String>,
+    /// What is wrong and what it means, in plain words.
+    pub message: String,
+}
+
+/// The result of comparing an image with Checksum.ini.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChecksumStatus {
+    /// Listed and equal.
+    Ok,
+    /// Listed and different.
+    Mismatch,
+    /// Not listed (or no Checksum.ini).
+    Unlisted,
+}
+
+/// One image the scatter names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageReport {
+    /// Partition name.
+    pub partition: String,
+    /// File name as the scatter writes it.
+    pub file: String,
+    /// Whether SP Flash Tool would write it.
+    pub download: bool,
+    /// Whether the file is in the package (and was safe to read).
+    pub present: bool,
+    /// File size in bytes.
+    pub size: Option<u64>,
+    /// Partition size in bytes, when the scatter gives it.
+    pub partition_size: Option<u64>,
+    /// SHA-256, lower-case hex.
+    pub sha256: Option<String>,
+    /// Whether the file fits its partition (`None` when either size is unknown).
+    pub fits: Option<bool>,
+    /// SP Flash Tool 16-bit checksum of the file.
+    pub checksum16: Option<u16>,
+    /// Comparison with Checksum.ini (`None` when the file is absent).
+    pub checksum: Option<ChecksumStatus>,
+    /// Short format name (see the module documentation).
+    pub kind: Option<String>,
+    /// What the header says.
+    pub detail: Option<ImageContent>,
+}
+
+/// Panel driver names found in the package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LcmReport {
+    /// Names compiled into LK (lk.bin).
+    pub lk: Vec<String>,
+    /// Names compiled into the kernel of boot.img.
+    pub kernel: Vec<String>,
+}
+
+/// Facts about the package's Checksum.ini.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChecksumIniReport {
+    /// Its path inside the package.
+    pub file: String,
+    /// The SP Flash Tool version that wrote it.
+    pub tool: Option<String>,
+    /// `CHECKSUM_SWITCH`.
+    pub enabled: bool,
+    /// How many values it lists.
+    pub entries: usize,
+}
+
+/// Everything `rom inspect` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RomReport {
+    /// The folder or zip inspected.
+    pub package: PathBuf,
+    /// `folder` or `zip`.
+    pub container: &'static str,
+    /// The scatter file, relative to the package.
+    pub scatter: String,
+    /// Platform the scatter names.
+    pub platform: Option<String>,
+    /// Project the scatter names.
+    pub project: Option<String>,
+    /// Storage type.
+    pub storage: Storage,
+    /// Every partition that names a file, in scatter order.
+    pub images: Vec<ImageReport>,
+    /// Panel driver names.
+    pub lcm: LcmReport,
+    /// What the preloader image says about itself.
+    pub preloader: Option<PreloaderInfo>,
+    /// The package's Checksum.ini, if it has one that parses.
+    pub checksum_ini: Option<ChecksumIniReport>,
+    /// Errors first, then warnings.
+    pub problems: Vec<Problem>,
+}
+
+impl RomReport {
+    /// How many problems have `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == severity)
+            .count()
+    }
+}
+
+/// Why a package cannot be inspected at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RomError {
+    /// The path is neither a folder, a zip nor a scatter file.
+    #[error("{path} is not a ROM folder, a .zip or a scatter file")]
+    NotAPackage {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// No scatter file anywhere in the package.
+    #[error("no scatter file (*_Android_scatter.txt) in {path}")]
+    NoScatter {
+        /// The package.
+        path: PathBuf,
+    },
+    /// The zip's directory cannot be read.
+    #[error("{path} is not a readable zip: {source}")]
+    BadZip {
+        /// The zip file.
+        path: PathBuf,
+        /// The zip library's reason.
+        source: zip::result::ZipError,
+    },
+    /// The scatter file does not parse.
+    #[error("scatter file {file}: {source}")]
+    Scatter {
+        /// The scatter file inside the package.
+        file: String,
+        /// The parser's reason.
+        source: ScatterError,
+    },
+}
+
+impl Advice for RomError {
+    fn help(&self) -> String {
+        match self {
+            RomError::NotAPackage { .. } => {
+                "give the folder that holds MT6572_Android_scatter.txt, or the .zip of it".into()
+            }
+            RomError::NoScatter { .. } => {
+                "this is not an SP Flash Tool ROM, or it is incomplete: get the full ROM package \
+                 (it contains MT6572_Android_scatter.txt)"
+                    .into()
+            }
+            RomError::BadZip { .. } => {
+                "the zip is damaged or incomplete: download it again, or unpack it with another \
+                 tool and inspect the folder"
+                    .into()
+            }
+            RomError::Scatter { source, .. } => source.help(),
+        }
+    }
+
+    fn is_bad_input(&self) -> bool {
+        true
+    }
+}
+
+/// The clean relative form of a file name from a scatter file or a zip entry (`\` taken as `/`,
+/// `.` dropped), or `None` when it is empty, absolute, has a drive letter or a `..`.
+pub fn safe_relative(name: &str) -> Option<String> {
+    let name = name.replace('\\', "/");
+    if name.starts_with('/') || name.contains('\0') || name.as_bytes().get(1) == Some(&b':') {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Where an image is, once found.
+enum Located {
+    File(PathBuf),
+    Entry(usize),
+}
+
+/// A ROM package: one way to find and read its files, whatever holds them.
+enum Package {
+    /// A folder on disk; `root` is the folder given, canonical.
+    Folder { root: PathBuf },
+    /// A zip; entry names (safe ones only) mapped to their index.
+    Zip {
+        archive: zip::ZipArchive<File>,
+        entries: BTreeMap<String, usize>,
+    },
+}
+
+impl Package {
+    /// Looks up `rel` (already safe and relative to the package root): exact name first, then
+    /// the one name that differs only in case (SP Flash Tool runs on Windows, where ROM makers
+    /// do not notice case slips). `Err` when a symlink leads out of the package.
+    fn locate(&self, rel: &str) -> Result<Option<Located>, ()> {
+        match self {
+            Package::Folder { root } => {
+                let path = root.join(rel);
+                let path = if path.is_file() {
+                    path
+                } else {
+                    match case_insensitive_sibling(&path) {
+                        Some(p) => p,
+                        None => return Ok(None),
+                    }
+                };
+                match path.canonicalize() {
+                    Ok(real) if real.starts_with(root) => Ok(Some(Located::File(path))),
+                    Ok(_) => Err(()),
+                    Err(_) => Ok(None),
+                }
+            }
+            Package::Zip { entries, .. } => {
+                if let Some(&i) = entries.get(rel) {
+                    return Ok(Some(Located::Entry(i)));
+                }
+                let mut matches = entries.iter().filter(|(k, _)| k.eq_ignore_ascii_case(rel));
+                match (matches.next(), matches.next()) {
+                    (Some((_, &i)), None) => Ok(Some(Located::Entry(i))),
+                    _ => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// Opens a located file as a stream.
+    fn open(&mut self, at: &Located) -> std::io::Result<Box<dyn Read + '_>> {
+        match (self, at) {
+            (Package::Folder { .. }, Located::File(path)) => Ok(Box::new(File::open(path)?)),
+            (Package::Zip { archive, .. }, Located::Entry(i)) => archive
+                .by_index(*i)
+                .map(|f| Box::new(f) as Box<dyn Read + '_>)
+                .map_err(std::io::Error::other),
+            _ => Err(std::io::Error::other("file located in another package")),
+        }
+    }
+
+    /// Every file name in the package (relative, `/`-separated), for finding the scatter.
+    fn file_names(&self) -> Vec<String> {
+        match self {
+            Package::Folder { root } => {
+                let mut out = Vec::new();
+                walk(root, "", 0, &mut out);
+                out
+            }
+            Package::Zip { entries, .. } => entries
+                .keys()
+                .filter(|k| !k.ends_with('/'))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// The one file in `path`'s folder whose name equals `path`'s ignoring case.
+fn case_insensitive_sibling(path: &Path) -> Option<PathBuf> {
+    let want = path.file_name()?.to_str()?;
+    let mut found = std::fs::read_dir(path.parent()?)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(want))
+        })
+        .map(|e| e.path())
+        .filter(|p| p.is_file());
+    match (found.next(), found.next()) {
+        (Some(p), None) => Some(p),
+        _ => None,
+    }
+}
+
+/// Lists files under `dir` up to three folders deep, without following symlinked folders.
+fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let rel = format!("{prefix}{name}");
+        match entry.file_type() {
+            Ok(t) if t.is_dir() && depth < 3 => {
+                walk(&entry.path(), &format!("{rel}/"), depth + 1, out)
+            }
+            Ok(t) if t.is_file() || t.is_symlink() => out.push(rel),
+            _ => {}
+        }
+    }
+}
+
+/// The scatter file to use among `names`: `*_Android_scatter*.txt` before any other
+/// `*scatter*.txt`, the shallowest first, then by name.
+fn choose_scatter(names: &[String]) -> Vec<&String> {
+    let rank = |n: &String| {
+        let base = n.rsplit('/').next().unwrap_or(n).to_ascii_lowercase();
+        if !base.ends_with(".txt") || !base.contains("scatter") {
+            return None;
+        }
+        Some((
+            u8::from(!base.contains("android_scatter")),
+            n.matches('/').count(),
+        ))
+    };
+    let mut found: Vec<_> = names.iter().filter_map(|n| Some((rank(n)?, n))).collect();
+    found.sort();
+    let best = found.first().map(|(r, _)| *r);
+    found
+        .into_iter()
+        .filter(|(r, _)| Some(*r) == best)
+        .map(|(_, n)| n)
+        .collect()
+}
+
+/// Opens `path` as a package: a folder, a zip, or a scatter file (its folder is the package).
+/// Returns the package, the scatter's path inside it when the user named it, and problems
+/// found while opening (unsafe zip entries).
+fn open_package(path: &Path) -> crate::Result<(Package, Option<String>, Vec<Problem>)> {
+    let meta = std::fs::metadata(path).map_err(|e| HostError::io("open", path, e))?;
+    if meta.is_dir() {
+        let root = path
+            .canonicalize()
+            .map_err(|e| HostError::io("open", path, e))?;
+        return Ok((Package::Folder { root }, None, Vec::new()));
+    }
+    if !meta.is_file() {
+        return Err(RomError::NotAPackage { path: path.into() }.into());
+    }
+    let mut file = File::open(path).map_err(|e| HostError::io("open", path, e))?;
+    let mut magic = [0u8; 4];
+    let is_zip = file.read_exact(&mut magic).is_ok() && magic == *b"PK\x03\x04"
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    if !is_zip {
+        // A scatter file: the package is its folder.
+        let name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let root = parent
+            .canonicalize()
+            .map_err(|e| HostError::io("open", parent, e))?;
+        return Ok((Package::Folder { root }, name, Vec::new()));
+    }
+    let file = File::open(path).map_err(|e| HostError::io("open", path, e))?;
+    let archive = zip::ZipArchive::new(file).map_err(|source| RomError::BadZip {
+        path: path.into(),
+        source,
+    })?;
+    let mut entries = BTreeMap::new();
+    let mut problems = Vec::new();
+    for i in 0..archive.len() {
+        let Some(Ok(raw)) = archive.name_for_index(i) else {
+            continue;
+        };
+        if raw.ends_with('/') {
+            continue;
+        }
+        match safe_relative(&raw) {
+            Some(clean) => {
+                entries.insert(clean, i);
+            }
+            None => problems.push(Problem {
+                severity: Severity::Error,
+                partition: None,
+                message: format!(
+                    "zip entry {raw:?} points outside the package; it was refused and not read \
+                     (a zip built to overwrite files elsewhere: do not unpack it with other tools)"
+                ),
+            }),
+        }
+    }
+    Ok((Package::Zip { archive, entries }, None, problems))
+}
+
+/// Reads a small text file from the package (the scatter, Checksum.ini), refusing big files.
+fn read_text(pkg: &mut Package, at: &Located, what: &'static str) -> crate::Result<String> {
+    let mut bytes = Vec::new();
+    let io = |e| HostError::io("read", what, e);
+    let mut r = pkg.open(at).map_err(io)?.take(MAX_SCATTER + 1);
+    r.read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_SCATTER {
+        return Err(ScatterError::TooLarge {
+            bytes: bytes.len() as u64,
+        }
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Inspects a ROM package: a folder, a .zip of one, or a scatter file (its folder).
+pub fn inspect(path: &Path) -> crate::Result<RomReport> {
+    let (mut pkg, named, mut late_problems) = open_package(path)?;
+    let scatter_rel = match named {
+        Some(n) => n,
+        None => {
+            let names = pkg.file_names();
+            let found = choose_scatter(&names);
+            let Some(first) = found.first() else {
+                return Err(RomError::NoScatter { path: path.into() }.into());
+            };
+            if found.len() > 1 {
+                late_problems.push(Problem {
+                    severity: Severity::Warning,
+                    partition: None,
+                    message: format!(
+                        "{} scatter files lie side by side; {first} was used: make sure it is \
+                         the one for this phone",
+                        found.len()
+                    ),
+                });
+            }
+            (*first).clone()
+        }
+    };
+    let scatter_at = match pkg.locate(&scatter_rel) {
+        Ok(Some(at)) => at,
+        _ => return Err(RomError::NoScatter { path: path.into() }.into()),
+    };
+    let text = read_text(&mut pkg, &scatter_at, "scatter file")?;
+    let scatter = scatter::parse(&text).map_err(|source| RomError::Scatter {
+        file: scatter_rel.clone(),
+        source,
+    })?;
+    let base = match scatter_rel.rfind('/') {
+        Some(i) => scatter_rel[..=i].to_owned(),
+        None => String::new(),
+    };
+
+    let mut problems = scatter_problems(&scatter);
+    let (checksum_ini, ini) = load_checksum_ini(&mut pkg, &base, &mut problems);
+
+    let mut images = Vec::new();
+    let mut lcm = LcmReport::default();
+    let mut preloader_info = None;
+    for part in &scatter.partitions {
+        let Some(file) = part.file.clone() else {
+            continue;
+        };
+        let image = inspect_image(&mut pkg, &base, part, &file, ini.as_ref(), &mut problems);
+        match &image.detail {
+            Some(ImageContent::Mtk {
+                lcm: Some(names), ..
+            }) => push_unique(&mut lcm.lk, names),
+            Some(ImageContent::AndroidBoot {
+                kernel: Some(k), ..
+            }) if is_boot_partition(&part.name) => push_unique(&mut lcm.kernel, &k.names),
+            Some(ImageContent::Preloader(info)) if preloader_info.is_none() => {
+                preloader_info = Some(info.clone());
+            }
+            _ => {}
+        }
+        images.push(image);
+    }
+    if let Some(info) = &preloader_info {
+        check_preloader_project(&scatter, info, &mut problems);
+    }
+    if images
+        .iter()
+        .any(|i| i.present && i.kind.as_deref() == Some("mtk:LK"))
+        && lcm.lk.is_empty()
+    {
+        problems.push(Problem {
+            severity: Severity::Warning,
+            partition: Some("UBOOT".into()),
+            message: "no display driver name found in lk.bin: the panel this ROM supports \
+                      cannot be checked before flashing"
+                .into(),
+        });
+    }
+    problems.extend(late_problems);
+    problems.sort_by_key(|p| p.severity);
+
+    Ok(RomReport {
+        package: path.into(),
+        container: match pkg {
+            Package::Folder { .. } => "folder",
+            Package::Zip { .. } => "zip",
+        },
+        scatter: scatter_rel,
+        platform: scatter.platform.clone(),
+        project: scatter.project.clone(),
+        storage: scatter.storage,
+        images,
+        lcm,
+        preloader: preloader_info,
+        checksum_ini,
+        problems,
+    })
+}
+
+fn is_boot_partition(name: &str) -> bool {
+    name.eq_ignore_ascii_case("BOOTIMG") || name.eq_ignore_ascii_case("BOOT")
+}
+
+fn push_unique(into: &mut Vec<String>, names: &[String]) {
+    for n in names {
+        if !into.contains(n) {
+            into.push(n.clone());
+        }
+    }
+}
+
+/// Platform and the scatter parser's own warnings.
+fn scatter_problems(scatter: &Scatter) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    match &scatter.platform {
+        Some(p) if p.eq_ignore_ascii_case(PLATFORM) => {}
+        Some(p) => problems.push(Problem {
+            severity: Severity::Error,
+            partition: None,
+            message: format!(
+                "the scatter file is for {p}, not {PLATFORM}: this ROM belongs to another \
+                 phone and must not be flashed"
+            ),
+        }),
+        None => problems.push(Problem {
+            severity: Severity::Warning,
+            partition: None,
+            message: format!(
+                "the scatter file does not name its platform, so it cannot be confirmed to be \
+                 for {PLATFORM}"
+            ),
+        }),
+    }
+    problems.extend(scatter.warnings.iter().map(|w| Problem {
+        severity: Severity::Warning,
+        partition: None,
+        message: format!("scatter line {}: {}", w.line, w.message),
+    }));
+    problems
+}
+
+/// Finds and parses `Checksum.ini` next to the scatter file.
+fn load_checksum_ini(
+    pkg: &mut Package,
+    base: &str,
+    problems: &mut Vec<Problem>,
+) -> (Option<ChecksumIniReport>, Option<ChecksumIni>) {
+    let rel = format!("{base}Checksum.ini");
+    let Ok(Some(at)) = pkg.locate(&rel) else {
+        return (None, None);
+    };
+    let parsed = read_text(pkg, &at, "Checksum.ini")
+        .map_err(|e| e.to_string())
+        .and_then(|t| checksum::parse_ini(&t).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(ini) => (
+            Some(ChecksumIniReport {
+                file: rel,
+                tool: ini.tool.clone(),
+                enabled: ini.enabled,
+                entries: ini.entries.len(),
+            }),
+            Some(ini),
+        ),
+        Err(message) => {
+            problems.push(Problem {
+                severity: Severity::Error,
+                partition: None,
+                message: format!("{message}; no image could be verified against it"),
+            });
+            (None, None)
+        }
+    }
+}
+
+/// Reads one image the scatter names and records its problems.
+fn inspect_image(
+    pkg: &mut Package,
+    base: &str,
+    part: &Partition,
+    file: &str,
+    ini: Option<&ChecksumIni>,
+    problems: &mut Vec<Problem>,
+) -> ImageReport {
+    let name = part.name.clone();
+    let mut report = ImageReport {
+        partition: name.clone(),
+        file: file.to_owned(),
+        download: part.download,
+        present: false,
+        size: None,
+        partition_size: part.size,
+        sha256: None,
+        fits: None,
+        checksum16: None,
+        checksum: None,
+        kind: None,
+        detail: None,
+    };
+    let mut problem = |severity, message: String| {
+        problems.push(Problem {
+            severity,
+            partition: Some(name.clone()),
+            message,
+        })
+    };
+    if part.download && is_nvram_set(&part.name) {
+        problem(
+            Severity::Warning,
+            format!(
+                "this ROM would write {} from {file}: that copies another phone's identity \
+                 (IMEI, Wi-Fi/Bluetooth MAC, radio calibration) onto this one. Leave it \
+                 unticked unless it is this phone's own backup",
+                part.name
+            ),
+        );
+    }
+    let located = match safe_relative(file).map(|rel| pkg.locate(&format!("{base}{rel}"))) {
+        None | Some(Err(())) => {
+            problem(
+                Severity::Error,
+                format!(
+                    "file name {file:?} points outside the ROM folder; it was refused and not \
+                     read. Get the ROM from a trusted source"
+                ),
+            );
+            return report;
+        }
+        Some(Ok(found)) => found,
+    };
+    let Some(at) = located else {
+        if part.download {
+            problem(
+                Severity::Error,
+                format!(
+                    "{file} is missing from the package but marked for download; SP Flash \
+                     Tool will refuse the ROM. Get the complete ROM, or untick {}",
+                    part.name
+                ),
+            );
+        }
+        return report;
+    };
+    let scan = match pkg.open(&at).and_then(scan_image) {
+        Ok(scan) => scan,
+        Err(e) => {
+            problem(
+                Severity::Error,
+                format!("{file} cannot be read ({e}); the package is damaged"),
+            );
+            return report;
+        }
+    };
+    report.present = true;
+    report.size = Some(scan.size);
+    report.sha256 = Some(scan.sha256.clone());
+    report.checksum16 = Some(scan.checksum16);
+    report.fits = part.size.map(|s| scan.size <= s);
+    if let (Some(false), Some(psize)) = (report.fits, part.size) {
+        problem(
+            Severity::Error,
+            format!(
+                "{file} is {} bytes but the partition holds {psize} bytes; it does not fit and \
+                 would spill into the next partition. This image is not for this layout",
+                scan.size
+            ),
+        );
+    }
+    report.checksum = Some(match ini.and_then(|ini| ini.lookup(&part.name)) {
+        None => ChecksumStatus::Unlisted,
+        Some(v) if v == scan.checksum16 => ChecksumStatus::Ok,
+        Some(v) => {
+            problem(
+                Severity::Error,
+                format!(
+                    "{file} has checksum 0x{:04X} but Checksum.ini expects 0x{v:04X}: the file \
+                     is damaged or was swapped. Get the image again",
+                    scan.checksum16
+                ),
+            );
+            ChecksumStatus::Mismatch
+        }
+    });
+    for note in &scan.notes {
+        problem(Severity::Warning, format!("{file}: {note}"));
+    }
+    if part.name.eq_ignore_ascii_case("PRELOADER") {
+        match &scan.content {
+            ImageContent::Preloader(info) => {
+                let declared = info
+                    .gfh
+                    .as_ref()
+                    .filter(|_| info.layout == PreloaderLayout::Flashable)
+                    .map(|g| u64::from(g.file_info.file_len));
+                if let Some(len) = declared.filter(|len| scan.size < *len) {
+                    problem(
+                        Severity::Error,
+                        format!(
+                            "{file} is {} bytes but its header says {len}: the preloader is \
+                             cut short and the phone would not start. Get it again",
+                            scan.size
+                        ),
+                    );
+                }
+            }
+            _ => problem(
+                Severity::Error,
+                format!(
+                    "{file} is not a preloader image (no GFH header); flashing it would leave \
+                     the phone unable to start"
+                ),
+            ),
+        }
+    }
+    let mut kind = scan.content.kind();
+    if let ImageContent::PartitionTable { .. } = scan.content {
+        // The partition name is a better witness than the sector.
+        if part.name.to_ascii_uppercase().starts_with("EBR") {
+            kind = "ebr".into();
+        } else if part.name.eq_ignore_ascii_case("MBR") {
+            kind = "mbr".into();
+        }
+    }
+    report.kind = Some(kind);
+    report.detail = Some(scan.content);
+    report
+}
+
+/// Warns when the preloader was built for another project than the scatter names.
+fn check_preloader_project(scatter: &Scatter, info: &PreloaderInfo, problems: &mut Vec<Problem>) {
+    if let (Some(built), Some(named)) = (&info.project, &scatter.project)
+        && !built.eq_ignore_ascii_case(named)
+    {
+        problems.push(Problem {
+            severity: Severity::Warning,
+            partition: Some("PRELOADER".into()),
+            message: format!(
+                "the preloader was built for project {built} but the scatter says {named}. \
+                 Tools such as MTK Droid Tools rewrite the scatter's project, so trust the \
+                 preloader's; flash this preloader only onto a {built} board"
+            ),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_names_are_refused() {
+        for bad in [
+            "../evil",
+            "/etc/passwd",
+            "a/../../b",
+            "C:\\x.img",
+            "..\\x",
+            "",
+            "./",
+        ] {
+            assert_eq!(safe_relative(bad), None, "{bad}");
+        }
+        assert_eq!(safe_relative("boot.img").as_deref(), Some("boot.img"));
+        assert_eq!(
+            safe_relative("./sub\\lk.bin").as_deref(),
+            Some("sub/lk.bin")
+        );
+        assert_eq!(safe_relative("a/./b").as_deref(), Some("a/b"));
+    }
+
+    #[test]
+    fn scatter_choice_prefers_android_scatter_then_depth() {
+        let names: Vec<String> = [
+            "deep/er/MT6572_Android_scatter.txt",
+            "ota_scatter.txt",
+            "rom/MT6572_Android_scatter.txt",
+            "readme.txt",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(choose_scatter(&names), [&names[2]]);
+        assert!(choose_scatter(&["boot.img".to_string()]).is_empty());
+    }
+
+    #[test]
+    fn scan_counts_hashes_and_sniffs_in_one_pass() {
+        let data = vec![7u8; 3 * CHUNK / 2];
+        let scan = scan_image(&data[..]).unwrap();
+        assert_eq!(scan.size, data.len() as u64);
+        assert_eq!(scan.checksum16, checksum::checksum16(&data));
+        assert_eq!(scan.sha256, hex::encode(Sha256::digest(&data)));
+        assert_eq!(scan.content, ImageContent::Raw);
+        assert_eq!(scan_image(&[][..]).unwrap().content.kind(), "empty");
+        let mut ext4 = vec![0u8; 0x1000];
+        ext4[0x438..0x43A].copy_from_slice(&[0x53, 0xEF]);
+        assert_eq!(scan_image(&ext4[..]).unwrap().content.kind(), "ext4");
+        assert_eq!(
+            scan_image(&[0x3A, 0xFF, 0x26, 0xED, 1, 0][..])
+                .unwrap()
+                .content
+                .kind(),
+            "android-sparse"
+        );
+    }
+
+    #[test]
+    fn damaged_boot_kernel_is_a_note_not_a_failure() {
+        let mut img = vec![0u8; 4096];
+        img[..8].copy_from_slice(bootimg::MAGIC);
+        img[8..12].copy_from_slice(&100_000u32.to_le_bytes());
+        img[0x24..0x28].copy_from_slice(&2048u32.to_le_bytes());
+        let scan = scan_image(&img[..]).unwrap();
+        assert_eq!(scan.content.kind(), "android-boot");
+        assert_eq!(scan.size, 4096);
+        assert_eq!(scan.notes.len(), 1, "{:?}", scan.notes);
+        assert!(scan.notes[0].contains("cut short"));
+    }
+}

@@ -1,0 +1,512 @@
+//! `rom inspect` on ROM packages built here in a temporary folder: a full folder, the same as
+//! a .zip (scatter in a subfolder), a zip with a `../evil` entry, and the CLI's JSON.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use flate2::{Compression, write::GzEncoder};
+use mtkbench::firmware::{
+    checksum::checksum16,
+    mtk_header,
+    rom::{self, ChecksumStatus, ImageReport, RomReport, Severity},
+};
+use zip::write::SimpleFileOptions;
+
+/// A small V1 scatter: contiguous partitions, with `{platform}`, `{project}` and two file names
+/// that tests replace.
+const SCATTER: &str = "\
+- general: MTK_PLATFORM_CFG
+  info:
+    - config_version: V1.1.1
+      platform: {platform}
+      project: {project}
+      storage: EMMC
+      boot_channel: MSDC_0
+      block_size: 0x20000
+";
+
+/// (name, file, download, linear start, size, region)
+const PARTITIONS: [(&str, &str, bool, u64, u64, &str); 12] = [
+    (
+        "PRELOADER",
+        "preloader_bench_demo.bin",
+        true,
+        0x0,
+        0x40000,
+        "EMMC_BOOT_1",
+    ),
+    ("MBR", "MBR", true, 0x40000, 0x80000, "EMMC_USER"),
+    ("EBR1", "EBR1", true, 0xC0000, 0x80000, "EMMC_USER"),
+    ("NVRAM", "nvram.bin", true, 0x140000, 0x80000, "EMMC_USER"),
+    ("UBOOT", "lk.bin", true, 0x1C0000, 0x60000, "EMMC_USER"),
+    ("BOOTIMG", "boot.img", true, 0x220000, 0x100000, "EMMC_USER"),
+    (
+        "RECOVERY",
+        "{recovery}",
+        true,
+        0x320000,
+        0x10000,
+        "EMMC_USER",
+    ),
+    ("LOGO", "logo.bin", true, 0x330000, 0x10000, "EMMC_USER"),
+    (
+        "ANDROID",
+        "system.img",
+        true,
+        0x340000,
+        0x100000,
+        "EMMC_USER",
+    ),
+    ("CACHE", "cache.img", false, 0x440000, 0x100000, "EMMC_USER"),
+    ("USRDATA", "NONE", false, 0x540000, 0x100000, "EMMC_USER"),
+    ("FAT", "NONE", false, 0x640000, 0x100000, "EMMC_USER"),
+];
+
+fn scatter(platform: &str, project: &str, recovery: &str) -> String {
+    let mut text = SCATTER
+        .replace("{platform}", platform)
+        .replace("{project}", project);
+    for (i, (name, file, dl, start, size, region)) in PARTITIONS.iter().enumerate() {
+        let file = file.replace("{recovery}", recovery);
+        text += &format!(
+            "- partition_index: SYS{i}\n  partition_name: {name}\n  file_name: {file}\n  \
+             is_download: {dl}\n  type: NORMAL_ROM\n  linear_start_addr: 0x{start:x}\n  \
+             physical_start_addr: 0x{start:x}\n  partition_size: 0x{size:x}\n  \
+             region: {region}\n  storage: HW_STORAGE_EMMC\n  boundary_check: true\n  \
+             is_reserved: false\n  operation_type: UPDATE\n  reserve: 0x00\n\n"
+        );
+    }
+    text
+}
+
+fn mtk_wrap(name: &str, payload: &[u8]) -> Vec<u8> {
+    let mut h = vec![0xFFu8; 512];
+    h[..4].copy_from_slice(&mtk_header::MAGIC.to_le_bytes());
+    h[4..8].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+    h[8..40].fill(0);
+    h[8..8 + name.len()].copy_from_slice(name.as_bytes());
+    h.extend_from_slice(payload);
+    h
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn preloader() -> Vec<u8> {
+    let mut g = b"MMM\x01\x38\x00\x00\x00FILE_INFO\0\0\0".to_vec();
+    g.extend_from_slice(&1u32.to_le_bytes());
+    g.extend_from_slice(&[1, 0, 5, 1]);
+    for w in [0x0200_7200u32, 0, 0x20000, 0x2f8, 0x124, 0x300, 1] {
+        g.extend_from_slice(&w.to_le_bytes());
+    }
+    g.resize(0x2f8, 0);
+    g.extend_from_slice(b"\0MTK_BLOADER_INFO_v11\0preloader_bench_demo.bin\0");
+    let len = g.len() as u32;
+    g[0x20..0x24].copy_from_slice(&len.to_le_bytes());
+    g
+}
+
+fn table(entries: &[(u8, u32, u32)]) -> Vec<u8> {
+    let mut s = vec![0u8; 512];
+    for (i, (t, lba, n)) in entries.iter().enumerate() {
+        let e = &mut s[0x1BE + 16 * i..][..16];
+        e[4] = *t;
+        e[8..12].copy_from_slice(&lba.to_le_bytes());
+        e[12..16].copy_from_slice(&n.to_le_bytes());
+    }
+    s[510..].copy_from_slice(&[0x55, 0xAA]);
+    s
+}
+
+fn lk() -> Vec<u8> {
+    mtk_wrap(
+        "LK",
+        b"\x10\xb5lcm_compare_id\0hx8369b_fwvga_dsi_vdo\0mt6572v1_phone\0bx9901_wvga_dsi_vdo_own\0",
+    )
+}
+
+fn boot_img() -> Vec<u8> {
+    let kernel = b"\0Linux version 3.4.5\0otm8018b_dsi_vdo\0lcm_esd_check\0hx8369b_fwvga_dsi_vdo\0";
+    let mut zimage = vec![0u8; 0x200];
+    zimage.extend_from_slice(&gzip(kernel));
+    let kernel_part = mtk_wrap("KERNEL", &zimage);
+    let mut img = vec![0u8; 2048];
+    img[..8].copy_from_slice(b"ANDROID!");
+    let words = [
+        kernel_part.len() as u32,
+        0x1000_8000,
+        0,
+        0x1100_0000,
+        0,
+        0x10f0_0000,
+        0x1000_0100,
+        2048,
+    ];
+    for (i, w) in words.iter().enumerate() {
+        img[8 + 4 * i..12 + 4 * i].copy_from_slice(&w.to_le_bytes());
+    }
+    img.extend_from_slice(&kernel_part);
+    img
+}
+
+/// The files of the package, by name.
+fn files() -> Vec<(&'static str, Vec<u8>)> {
+    let mut ext4 = vec![0u8; 8192];
+    ext4[0x438..0x43A].copy_from_slice(&[0x53, 0xEF]);
+    let pre = preloader();
+    let lk = lk();
+    let checksum_ini = format!(
+        "[VERSION]\r\nVERSION=V1\r\nTOOL=v3.1316.0\r\n[IsEnableChecksum]\r\nCHECKSUM_SWITCH=1\r\n\
+         [CheckSum]\r\nPRELOADER=0x{:04X}\r\nUBOOT=0x{:04X}\r\nANDROID=0x{:04X}\r\n",
+        checksum16(&pre),
+        checksum16(&lk),
+        checksum16(&ext4).wrapping_add(1),
+    );
+    vec![
+        (
+            "MT6572_Android_scatter.txt",
+            scatter("MT6572", "bench_demo", "recovery.img").into_bytes(),
+        ),
+        ("Checksum.ini", checksum_ini.into_bytes()),
+        ("preloader_bench_demo.bin", pre),
+        (
+            "MBR",
+            table(&[(0x05, 0x400, u32::MAX), (0x83, 0x4800, 0x5000)]),
+        ),
+        ("EBR1", table(&[(0x83, 0x7f600, 0x200000)])),
+        ("nvram.bin", vec![0x4E; 4096]),
+        ("lk.bin", lk),
+        ("boot.img", boot_img()),
+        ("recovery.img", vec![0xAB; 0x10001]),
+        ("system.img", ext4),
+    ]
+}
+
+fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+fn write_zip(path: &Path, prefix: &str, files: &[(&str, Vec<u8>)]) {
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in files {
+        z.start_file(format!("{prefix}{name}"), SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(bytes).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+fn image<'a>(report: &'a RomReport, partition: &str) -> &'a ImageReport {
+    report
+        .images
+        .iter()
+        .find(|i| i.partition == partition)
+        .unwrap_or_else(|| panic!("no image for {partition}"))
+}
+
+fn problem_for(report: &RomReport, partition: &str, severity: Severity) -> String {
+    report
+        .problems
+        .iter()
+        .filter(|p| p.partition.as_deref() == Some(partition) && p.severity == severity)
+        .map(|p| p.message.clone())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// The checks shared by the folder and the zip form of the package.
+fn assert_full_report(report: &RomReport) {
+    assert_eq!(report.platform.as_deref(), Some("MT6572"));
+    assert_eq!(report.project.as_deref(), Some("bench_demo"));
+    // Partitions that name a file, in scatter order (NONE files are left out).
+    let names: Vec<&str> = report.images.iter().map(|i| i.partition.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "PRELOADER",
+            "MBR",
+            "EBR1",
+            "NVRAM",
+            "UBOOT",
+            "BOOTIMG",
+            "RECOVERY",
+            "LOGO",
+            "ANDROID",
+            "CACHE"
+        ]
+    );
+
+    let pre = image(report, "PRELOADER");
+    assert!(pre.present && pre.fits == Some(true));
+    assert_eq!(pre.kind.as_deref(), Some("preloader"));
+    assert_eq!(pre.checksum, Some(ChecksumStatus::Ok));
+    assert_eq!(pre.sha256.as_ref().unwrap().len(), 64);
+    assert_eq!(pre.size, Some(preloader().len() as u64));
+
+    assert_eq!(image(report, "MBR").kind.as_deref(), Some("mbr"));
+    assert_eq!(image(report, "EBR1").kind.as_deref(), Some("ebr"));
+    assert_eq!(image(report, "UBOOT").kind.as_deref(), Some("mtk:LK"));
+    assert_eq!(image(report, "UBOOT").checksum, Some(ChecksumStatus::Ok));
+    assert_eq!(
+        image(report, "BOOTIMG").kind.as_deref(),
+        Some("android-boot")
+    );
+    assert_eq!(
+        image(report, "BOOTIMG").checksum,
+        Some(ChecksumStatus::Unlisted)
+    );
+    assert_eq!(image(report, "ANDROID").kind.as_deref(), Some("ext4"));
+    assert_eq!(
+        image(report, "ANDROID").checksum,
+        Some(ChecksumStatus::Mismatch)
+    );
+    assert_eq!(image(report, "NVRAM").kind.as_deref(), Some("raw"));
+
+    let recovery = image(report, "RECOVERY");
+    assert_eq!(recovery.fits, Some(false));
+    assert!(problem_for(report, "RECOVERY", Severity::Error).contains("does not fit"));
+
+    let logo = image(report, "LOGO");
+    assert!(!logo.present && logo.sha256.is_none() && logo.checksum.is_none());
+    assert!(problem_for(report, "LOGO", Severity::Error).contains("missing"));
+    // Missing but not to be downloaded: listed, no problem.
+    assert!(!image(report, "CACHE").present);
+    assert_eq!(problem_for(report, "CACHE", Severity::Error), "");
+
+    assert!(problem_for(report, "ANDROID", Severity::Error).contains("Checksum.ini expects"));
+    assert!(problem_for(report, "NVRAM", Severity::Warning).contains("identity"));
+    assert_eq!(problem_for(report, "PRELOADER", Severity::Warning), "");
+
+    assert_eq!(
+        report.lcm.lk,
+        ["hx8369b_fwvga_dsi_vdo", "bx9901_wvga_dsi_vdo_own"]
+    );
+    assert_eq!(
+        report.lcm.kernel,
+        ["otm8018b_dsi_vdo", "hx8369b_fwvga_dsi_vdo"]
+    );
+    let pl = report.preloader.as_ref().unwrap();
+    assert_eq!(pl.project.as_deref(), Some("bench_demo"));
+    assert_eq!(pl.emi_version, Some(11));
+    assert_eq!(report.checksum_ini.as_ref().unwrap().entries, 3);
+
+    assert_eq!(report.count(Severity::Error), 3, "{:#?}", report.problems);
+    assert_eq!(report.count(Severity::Warning), 1, "{:#?}", report.problems);
+    // Errors come first.
+    assert!(
+        report
+            .problems
+            .windows(2)
+            .all(|w| w[0].severity <= w[1].severity)
+    );
+}
+
+#[test]
+fn full_rom_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rom");
+    write_folder(&dir, &files());
+    let report = rom::inspect(&dir).unwrap();
+    assert_eq!(report.container, "folder");
+    assert_eq!(report.scatter, "MT6572_Android_scatter.txt");
+    assert_full_report(&report);
+    // Naming the scatter file itself inspects its folder.
+    let by_scatter = rom::inspect(&dir.join("MT6572_Android_scatter.txt")).unwrap();
+    assert_eq!(by_scatter.images, report.images);
+}
+
+#[test]
+fn same_rom_as_a_zip_with_the_scatter_in_a_subfolder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("rom");
+    write_folder(&folder, &files());
+    let zip = tmp.path().join("rom.zip");
+    write_zip(&zip, "A516_ROM_S118/", &files());
+    let report = rom::inspect(&zip).unwrap();
+    assert_eq!(report.container, "zip");
+    assert_eq!(report.scatter, "A516_ROM_S118/MT6572_Android_scatter.txt");
+    assert_full_report(&report);
+    // Byte for byte the same images as the folder.
+    let from_folder = rom::inspect(&folder).unwrap();
+    assert_eq!(report.images, from_folder.images);
+}
+
+#[test]
+fn zip_slip_entries_and_names_are_refused_and_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = files();
+    files[0].1 = scatter("MT6572", "bench_demo", "../evil").into_bytes();
+    files.push(("../evil", vec![0xEE; 16]));
+    let zip = tmp.path().join("evil.zip");
+    write_zip(&zip, "", &files);
+    let report = rom::inspect(&zip).unwrap();
+    let recovery = image(&report, "RECOVERY");
+    assert!(!recovery.present && recovery.sha256.is_none());
+    assert!(problem_for(&report, "RECOVERY", Severity::Error).contains("outside"));
+    assert!(
+        report.problems.iter().any(|p| p.severity == Severity::Error
+            && p.partition.is_none()
+            && p.message.contains("\"../evil\"")),
+        "{:#?}",
+        report.problems
+    );
+}
+
+#[test]
+fn folder_names_escaping_the_package_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rom");
+    let mut files = files();
+    files[0].1 = scatter("MT6572", "bench_demo", "../outside.img").into_bytes();
+    write_folder(&dir, &files);
+    std::fs::write(tmp.path().join("outside.img"), b"secret").unwrap();
+    let report = rom::inspect(&dir).unwrap();
+    assert!(!image(&report, "RECOVERY").present);
+    assert!(problem_for(&report, "RECOVERY", Severity::Error).contains("outside the ROM folder"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_leading_out_of_the_package_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rom");
+    write_folder(&dir, &files());
+    std::fs::write(tmp.path().join("outside.img"), b"secret").unwrap();
+    std::fs::remove_file(dir.join("recovery.img")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("outside.img"), dir.join("recovery.img")).unwrap();
+    let report = rom::inspect(&dir).unwrap();
+    assert!(!image(&report, "RECOVERY").present);
+    assert!(problem_for(&report, "RECOVERY", Severity::Error).contains("outside"));
+}
+
+#[test]
+fn other_platform_and_preloader_project_mismatch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rom");
+    let mut files = files();
+    files[0].1 = scatter("MT6582", "MTDTtest", "recovery.img").into_bytes();
+    write_folder(&dir, &files);
+    let report = rom::inspect(&dir).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.severity == Severity::Error && p.message.contains("MT6582")),
+        "{:#?}",
+        report.problems
+    );
+    let warning = problem_for(&report, "PRELOADER", Severity::Warning);
+    assert!(
+        warning.contains("bench_demo") && warning.contains("MTDTtest"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn missing_scatter_and_bad_paths_are_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("boot.img"), b"x").unwrap();
+    let err = rom::inspect(tmp.path()).unwrap_err();
+    assert!(err.to_string().contains("no scatter file"), "{err}");
+    assert_eq!(err.exit_code(), 2);
+    let err = rom::inspect(&tmp.path().join("nope")).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let bad_zip = tmp.path().join("broken.zip");
+    std::fs::write(&bad_zip, b"PK\x03\x04 this is not really a zip").unwrap();
+    let err = rom::inspect(&bad_zip).unwrap_err();
+    assert!(err.to_string().contains("not a readable zip"), "{err}");
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mtkbench"))
+}
+
+#[test]
+fn cli_json_has_the_documented_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rom");
+    write_folder(&dir, &files());
+    let out = Command::new(bin())
+        .args(["--json", "rom", "inspect"])
+        .arg(&dir)
+        .env("MTKBENCH_LOG_DIR", tmp.path().join("logs"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "platform",
+        "project",
+        "storage",
+        "images",
+        "lcm",
+        "preloader",
+        "problems",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(json["platform"], "MT6572");
+    assert_eq!(json["storage"], "EMMC");
+    let images = json["images"].as_array().unwrap();
+    for key in [
+        "partition",
+        "file",
+        "present",
+        "size",
+        "sha256",
+        "fits",
+        "checksum",
+        "kind",
+    ] {
+        assert!(
+            images.iter().all(|i| i.get(key).is_some()),
+            "image key {key}"
+        );
+    }
+    let android = images.iter().find(|i| i["partition"] == "ANDROID").unwrap();
+    assert_eq!(android["checksum"], "mismatch");
+    assert_eq!(android["size"], 8192);
+    assert!(json["lcm"]["lk"].is_array() && json["lcm"]["kernel"].is_array());
+    assert_eq!(json["preloader"]["project"], "bench_demo");
+    assert_eq!(json["preloader"]["emi_version"], 11);
+    let problems = json["problems"].as_array().unwrap();
+    assert!(problems.iter().all(|p| {
+        matches!(p["severity"].as_str(), Some("error" | "warning"))
+            && p.get("partition").is_some()
+            && p["message"].is_string()
+    }));
+}
+
+#[test]
+fn cli_human_output_fits_80_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rom");
+    write_folder(&dir, &files());
+    let out = Command::new(bin())
+        .args(["rom", "inspect"])
+        .arg(&dir)
+        .env("MTKBENCH_LOG_DIR", tmp.path().join("logs"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    assert!(
+        text.contains("MISSING") && text.contains("MISMATCH"),
+        "{text}"
+    );
+    assert!(text.contains("3 error(s), 1 warning(s)"), "{text}");
+}
