@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::{
     error::Advice,
-    protocol::{brom::BromCommand, da::DaCommand},
+    protocol::{brom::BromCommand, da::DaRequest},
 };
 
 /// The `--fault` grammar, for `--help` and error messages.
@@ -26,8 +26,9 @@ disconnect-after=BYTES  drop the link once the phone has sent BYTES bytes (the r
 there; the phone then behaves as unplugged and plugged in again)
 corrupt-checksum=N      send the N-th checksum (SEND_DA checksum, readback packet checksums) \
 wrong, once
-nack=CMD                refuse every CMD (a name such as SEND_DA or READBACK, or a hex byte \
-such as 0xD6) with the phone's error answer
+nack=CMD                refuse every CMD with the phone's error answer; CMD is one of SEND_DA, \
+JUMP_DA, WRITE32 (BROM: error status) or READBACK, WRITE, SWITCH_PART (DA: A5), by name or as a \
+hex byte such as 0xD6
 stall-ms=MS             wait MS milliseconds before every reply after the handshake
 garbage-after=BYTES     insert 16 garbage bytes once the phone has sent BYTES bytes, once";
 
@@ -113,30 +114,40 @@ fn number(text: &str) -> Option<u64> {
     }
 }
 
+/// The commands `nack=` can refuse: those for which a phone has a refusal answer (a BROM
+/// status word, or the DA's A5). Other commands have none on the wire, so refusing them could
+/// only be silence, which `stall-ms` and `disconnect-after` already cover.
+pub const NACKABLE: [(&str, u8, Phase); 6] = [
+    (BromCommand::SendDa.name(), BromCommand::SendDa.byte(), Phase::Brom),
+    (BromCommand::JumpDa.name(), BromCommand::JumpDa.byte(), Phase::Brom),
+    (BromCommand::Write32.name(), BromCommand::Write32.byte(), Phase::Brom),
+    ("READBACK", DaRequest::READBACK, Phase::Da),
+    ("WRITE", DaRequest::WRITE, Phase::Da),
+    ("SWITCH_PART", DaRequest::SWITCH_PART, Phase::Da),
+];
+
 /// The command called `name` (any case) or given as a hex byte (`0xD6`, `D6`).
 fn command(name: &str) -> Option<CommandRef> {
-    let brom = BromCommand::ALL
-        .into_iter()
-        .find(|c| c.name().eq_ignore_ascii_case(name))
-        .map(|c| (c.byte(), Phase::Brom));
-    let da = DaCommand::ALL
-        .into_iter()
-        .find(|c| c.name().eq_ignore_ascii_case(name))
-        .map(|c| (c.byte(), Phase::Da));
-    if let Some((byte, phase)) = brom.or(da) {
+    if let Some((_, byte, phase)) = NACKABLE
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+    {
         return Some(CommandRef {
-            byte,
-            phase: Some(phase),
+            byte: *byte,
+            phase: Some(*phase),
         });
     }
     let hex = name
         .strip_prefix("0x")
         .or_else(|| name.strip_prefix("0X"))
         .unwrap_or(name);
-    (hex.len() <= 2)
+    let byte = (hex.len() <= 2)
         .then(|| u8::from_str_radix(hex, 16).ok())
-        .flatten()
-        .map(|byte| CommandRef { byte, phase: None })
+        .flatten()?;
+    NACKABLE
+        .iter()
+        .any(|(_, b, _)| *b == byte)
+        .then_some(CommandRef { byte, phase: None })
 }
 
 impl FaultPlan {
@@ -171,8 +182,8 @@ impl FaultPlan {
                 _ => Err(bad("expected milliseconds, at most 600000")),
             },
             "nack" => command(value).map(Fault::Nack).ok_or_else(|| {
-                bad("expected a command name (GET_HW_CODE, SEND_DA, READBACK, ...) or a hex \
-                     byte such as 0xD6")
+                bad("expected one of SEND_DA, JUMP_DA, WRITE32, READBACK, WRITE, SWITCH_PART \
+                     or its hex byte such as 0xD6")
             }),
             _ => Err(unknown()),
         }
@@ -233,9 +244,9 @@ impl Faults {
             .unwrap_or_default()
     }
 
-    /// Passes a checksum the phone is about to send; returns it, or a wrong one if this is the
-    /// checksum `corrupt-checksum` names.
-    pub fn checksum(&mut self, value: u16) -> u16 {
+    /// Counts a checksum the phone is about to send; true when `corrupt-checksum` names this
+    /// one (the caller then sends it wrong).
+    pub fn corrupt_next_checksum(&mut self) -> bool {
         self.checksums += 1;
         let hit = self
             .plan
@@ -244,9 +255,9 @@ impl Faults {
             .any(|f| matches!(f, Fault::CorruptChecksum(n) if *n == self.checksums));
         if hit && !self.corrupted {
             self.corrupted = true;
-            !value
+            true
         } else {
-            value
+            false
         }
     }
 
@@ -306,8 +317,8 @@ mod tests {
             "corrupt-checksum=2",
             "nack=SEND_DA",
             "nack=readback",
-            "nack=0xD9",
-            "nack=fd",
+            "nack=0xD4",
+            "nack=60",
             "stall-ms=0x10",
             "garbage-after=0",
         ])
@@ -326,11 +337,11 @@ mod tests {
                     phase: Some(Phase::Da)
                 }),
                 Fault::Nack(CommandRef {
-                    byte: 0xD9,
+                    byte: 0xD4,
                     phase: None
                 }),
                 Fault::Nack(CommandRef {
-                    byte: 0xFD,
+                    byte: 0x60,
                     phase: None
                 }),
                 Fault::Stall(Duration::from_millis(16)),
@@ -347,8 +358,10 @@ mod tests {
             ("disconnect-after=lots", "number of bytes"),
             ("corrupt-checksum=0", "N = 1"),
             ("stall-ms=-5", "milliseconds"),
-            ("nack=FLASH_EVERYTHING", "command name"),
-            ("nack=0x1FF", "command name"),
+            ("nack=FLASH_EVERYTHING", "one of SEND_DA"),
+            ("nack=0x1FF", "one of SEND_DA"),
+            ("nack=USB_CHECK", "one of SEND_DA"),
+            ("nack=0x72", "one of SEND_DA"),
         ] {
             let err = FaultPlan::parse(&[spec]).unwrap_err();
             assert!(err.to_string().contains(needle), "{spec}: {err}");
@@ -359,11 +372,11 @@ mod tests {
 
     #[test]
     fn nack_matches_by_phase() {
-        let f = plan(&["nack=SEND_DA", "nack=0xD9"]);
+        let f = plan(&["nack=SEND_DA", "nack=0xD6"]);
         assert!(f.nacks(Phase::Brom, 0xD7));
         assert!(!f.nacks(Phase::Da, 0xD7));
-        assert!(f.nacks(Phase::Da, 0xD9));
-        assert!(f.nacks(Phase::Brom, 0xD9));
+        assert!(f.nacks(Phase::Da, 0xD6));
+        assert!(f.nacks(Phase::Brom, 0xD6));
         assert!(!plan(&[]).nacks(Phase::Brom, 0xD7));
     }
 
@@ -410,9 +423,9 @@ mod tests {
     #[test]
     fn corrupts_only_the_named_checksum() {
         let mut f = plan(&["corrupt-checksum=2"]);
-        assert_eq!(f.checksum(0x1234), 0x1234);
-        assert_eq!(f.checksum(0x1234), !0x1234);
-        assert_eq!(f.checksum(0x1234), 0x1234);
+        assert!(!f.corrupt_next_checksum());
+        assert!(f.corrupt_next_checksum());
+        assert!(!f.corrupt_next_checksum());
     }
 
     #[test]

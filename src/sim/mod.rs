@@ -4,6 +4,7 @@
 //! It shares only `protocol` (the wire layouts) and the data formats with the host side; it
 //! must never import `device`, so a bug cannot hide by being the same on both ends.
 
+pub mod fault;
 pub mod identity;
 pub mod pty;
 pub mod storage;
