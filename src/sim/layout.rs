@@ -98,7 +98,19 @@ pub struct Layout {
     pub lcm: Vec<String>,
     /// The BMT pool reserved at the end of the user area (NAND: array).
     pub bmt_pool: u64,
+    /// NAND page size (the profile's, else [`DEFAULT_PAGE_SIZE`]).
+    pub page_size: u64,
+    /// Erase block size (the profile's, else 64 pages).
+    pub block_size: u64,
+    /// External RAM size (the profile's, else [`DEFAULT_RAM_SIZE`]).
+    pub ram_size: u64,
 }
+
+/// NAND page size when a profile gives none.
+pub const DEFAULT_PAGE_SIZE: u64 = 2048;
+
+/// External RAM size when a profile gives none (512 MiB, the most common MT6572 fit).
+pub const DEFAULT_RAM_SIZE: u64 = 512 << 20;
 
 impl Layout {
     /// The layout of a phone of `kind` built from `profile`.
@@ -160,6 +172,7 @@ impl Layout {
             .as_ref()
             .and_then(|p| p.bloader_info_version)
             .unwrap_or(DEFAULT_EMI_VERSION);
+        let page_size = profile.storage.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         Ok(Layout {
             geometry,
             parts,
@@ -167,6 +180,9 @@ impl Layout {
             emi_version,
             lcm: profile.lcm.drivers.clone(),
             bmt_pool,
+            page_size,
+            block_size: profile.storage.block_size.unwrap_or(page_size * 64),
+            ram_size: profile.ram_size.unwrap_or(DEFAULT_RAM_SIZE),
         })
     }
 

@@ -4,6 +4,7 @@
 //! - [`storage`]: the flash (a sparse image file with a JSON sidecar, or memory);
 //! - [`layout`]: what the flash holds, worked out from a board profile;
 //! - [`identity`]: everything that tells two simulated phones apart, from one serial;
+//! - [`device`]: the phone itself, a pure core fed the host's bytes;
 //! - [`fault`]: the `--fault` grammar and its counters;
 //! - [`pty`]: the pseudo-terminal and the thin loop that carries bytes.
 //!
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 
 use crate::error::Advice;
 
+pub mod device;
 pub mod fault;
 pub mod identity;
 pub mod layout;
