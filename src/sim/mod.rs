@@ -6,6 +6,7 @@
 //! - [`identity`]: everything that tells two simulated phones apart, from one serial;
 //! - [`device`]: the phone itself, a pure core fed the host's bytes;
 //! - [`fault`]: the `--fault` grammar and its counters;
+//! - [`phone`]: one phone on disk, built from its profile once and reused;
 //! - [`pty`]: the pseudo-terminal and the thin loop that carries bytes.
 //!
 //! It shares only `protocol` (the wire layouts) and the data formats with the host side; it
@@ -19,6 +20,7 @@ pub mod device;
 pub mod fault;
 pub mod identity;
 pub mod layout;
+pub mod phone;
 pub mod pty;
 pub mod storage;
 
