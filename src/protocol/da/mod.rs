@@ -783,7 +783,7 @@ impl Wire for DaRequest {
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let cmd = r.u8()?;
-        Ok(match cmd {
+        let req = match cmd {
             Self::USB_CHECK => DaRequest::UsbCheck,
             Self::SWITCH_PART => DaRequest::SwitchPart,
             Self::READ_PMT => DaRequest::ReadPmt,
@@ -816,7 +816,15 @@ impl Wire for DaRequest {
                     format!("unknown DA command {other:#04X}"),
                 ));
             }
-        })
+        };
+        match req {
+            DaRequest::Readback(ReadbackRequest { packet: 0, .. })
+            | DaRequest::Write(WriteRequest { packet: 0, .. }) => Err(invalid(
+                Self::WHAT,
+                format!("command {cmd:#04X} with a packet size of 0"),
+            )),
+            req => Ok(req),
+        }
     }
 }
 
@@ -1117,6 +1125,13 @@ mod tests {
         assert_eq!(DaRequest::to_bytes(&all[4]).len(), 23);
         assert_eq!(DaRequest::to_bytes(&all[5]).len(), 21);
         assert!(!DaRequest::is_known(0x70));
+        // A zero packet size would never finish a transfer.
+        let mut zero = all[4].to_bytes();
+        zero[19..23].fill(0);
+        assert!(matches!(
+            DaRequest::parse(&zero),
+            Err(DecodeError::Invalid(_))
+        ));
         assert!(matches!(
             DaRequest::parse(&[0x70]),
             Err(DecodeError::Invalid(_))
