@@ -126,7 +126,7 @@ impl BromCommand {
 // ---------------------------------------------------------------------------------------------
 // Replies (one layout each, used by both ends)
 
-/// FD reply: `hw_code:u16 status:u16` (§3.3.1 [V]). mtkclient reads the second word as a
+/// FD reply: `hw_code:u16 status:u16` (§3.3.1 \[V\]). mtkclient reads the second word as a
 /// provisional hardware version and never checks it, so neither does mtkbench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HwCode {
@@ -150,7 +150,7 @@ impl Wire for HwCode {
     }
 }
 
-/// FC reply: `hw_sub_code hw_ver sw_ver status`, all u16 (§3.3.2 [V]; status ignored, as
+/// FC reply: `hw_sub_code hw_ver sw_ver status`, all u16 (§3.3.2 \[V\]; status ignored, as
 /// mtkclient does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HwSwVer {
@@ -182,7 +182,7 @@ impl Wire for HwSwVer {
     }
 }
 
-/// D8 reply: `config:u32 status:u16` (§3.3.4 [V]); the bits are the phone's security setup.
+/// D8 reply: `config:u32 status:u16` (§3.3.4 \[V\]); the bits are the phone's security setup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetConfig {
     /// The configuration bits (0 on real MT6572 units).
@@ -247,7 +247,7 @@ impl Wire for TargetConfig {
 /// The longest ME ID accepted; real chips send 16 bytes (§3.3.7).
 pub const ME_ID_MAX_LEN: u32 = 0x100;
 
-/// E1 reply: `len:u32`, `len` bytes, `status:u16` **little-endian** (§3.3.7 [V]).
+/// E1 reply: `len:u32`, `len` bytes, `status:u16` **little-endian** (§3.3.7 \[V\]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeId {
     /// The ME ID bytes (16 on MT6572).
@@ -278,7 +278,7 @@ impl Wire for MeId {
     }
 }
 
-/// D7 trailer after the payload: `checksum:u16 status:u16` (§3.3.9 [V]).
+/// D7 trailer after the payload: `checksum:u16 status:u16` (§3.3.9 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DaUploadReply {
     /// The phone's XOR16 of the payload.
@@ -301,7 +301,7 @@ impl Wire for DaUploadReply {
     }
 }
 
-/// D1 reply after the echoed header: `status:u16`, the words, `status:u16` (§3.3.6 [C]).
+/// D1 reply after the echoed header: `status:u16`, the words, `status:u16` (§3.3.6 \[C\]).
 /// The phone encodes it in one piece; the host reads it in three steps, so that a failing
 /// first status stops it early.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,7 +334,11 @@ impl Read32Reply {
 pub type BromExchange<T> = Script<T>;
 
 /// The command byte, echoed or not, then the echoed arguments (from [`BromCommand`]).
-fn header<T>(cmd: BromCommand, args: &[u32], finish: fn(&[u8]) -> Result<T, ProtocolError>) -> Script<T> {
+fn header<T>(
+    cmd: BromCommand,
+    args: &[u32],
+    finish: fn(&[u8]) -> Result<T, ProtocolError>,
+) -> Script<T> {
     debug_assert_eq!(args.len(), cmd.arg_count());
     let mut s = Script::new(finish);
     s = if cmd.echoes() {
@@ -367,7 +371,8 @@ pub fn get_hw_sw_ver() -> BromExchange<HwSwVer> {
 /// FE: the bootloader version byte; `0xFE` means the BROM answered (§3.3.3). See
 /// [`is_brom_answer`].
 pub fn get_bl_ver() -> BromExchange<u8> {
-    header(BromCommand::GetBlVer, &[], u8::from_exact).recv::<u8>("GET_BL_VER reply", BROM_REPLY_TIMEOUT)
+    header(BromCommand::GetBlVer, &[], u8::from_exact)
+        .recv::<u8>("GET_BL_VER reply", BROM_REPLY_TIMEOUT)
 }
 
 /// FF: the BROM version byte (a preloader answers `0xFF`, §3.3.3).
@@ -414,7 +419,7 @@ pub fn write32(addr: u32, values: &[u32]) -> BromExchange<()> {
     s
 }
 
-/// The one write mtkclient makes during MT6572 init: WDT_MODE = 0x22000064 (§3.3.5 [V]).
+/// The one write mtkclient makes during MT6572 init: WDT_MODE = 0x22000064 (§3.3.5 \[V\]).
 pub fn disable_watchdog() -> BromExchange<()> {
     write32(mt6572::WDT_MODE_ADDR, &[mt6572::WDT_DISABLE_VALUE])
 }
@@ -857,7 +862,7 @@ impl BromDevice {
 fn take_word(have: &mut Vec<u8>, input: &[u8], out: &mut Vec<u8>) -> usize {
     let n = (4 - have.len() % 4).min(input.len());
     have.extend_from_slice(&input[..n]);
-    if have.len() % 4 == 0 {
+    if have.len().is_multiple_of(4) {
         out.extend_from_slice(&have[have.len() - 4..]);
     }
     n
@@ -1004,7 +1009,7 @@ mod tests {
 
     #[test]
     fn watchdog_write_is_byte_exact() {
-        // §3.3.5 [V]: D4 | 10007000 | 00000001 | 22000064, statuses 00 01.
+        // §3.3.5 \[V\]: D4 | 10007000 | 00000001 | 22000064, statuses 00 01.
         let mut dev = connected();
         let mut writes = Vec::new();
         let (r, host, phone) = back_to_back(disable_watchdog(), &mut dev, |req| {
@@ -1016,13 +1021,15 @@ mod tests {
         r.unwrap();
         assert_eq!(
             host,
-            [0xD4, 0x10, 0x00, 0x70, 0x00, 0, 0, 0, 1, 0x22, 0x00, 0x00, 0x64]
+            [
+                0xD4, 0x10, 0x00, 0x70, 0x00, 0, 0, 0, 1, 0x22, 0x00, 0x00, 0x64
+            ]
         );
         assert_eq!(
             phone,
             [
-                0xD4, 0x10, 0x00, 0x70, 0x00, 0, 0, 0, 1, 0x00, 0x01, 0x22, 0x00, 0x00, 0x64,
-                0x00, 0x01
+                0xD4, 0x10, 0x00, 0x70, 0x00, 0, 0, 0, 1, 0x00, 0x01, 0x22, 0x00, 0x00, 0x64, 0x00,
+                0x01
             ]
         );
         assert_eq!(writes, [(0x1000_7000, 0x2200_0064)]);
@@ -1070,7 +1077,10 @@ mod tests {
         let up = r.unwrap();
         assert_eq!(up.checksum, xor16(&payload));
         assert_eq!(up.phone_checksum, up.checksum);
-        assert_eq!(&host[..13], &[0xD7, 2, 0, 0x70, 0, 0, 0, 0x0B, 0xB8, 0, 0, 1, 0]);
+        assert_eq!(
+            &host[..13],
+            &[0xD7, 2, 0, 0x70, 0, 0, 0, 0x0B, 0xB8, 0, 0, 1, 0]
+        );
         assert_eq!(&host[13..], &payload[..]);
         // Echoes, status 0001, then checksum and status.
         assert_eq!(phone.len(), 13 + 2 + 4);
@@ -1095,15 +1105,18 @@ mod tests {
         let payload = [1u8, 2, 3, 4];
         for (phone_sum, ok) in [(0x1234u16, false), (0, true)] {
             let mut dev = connected();
-            let (r, _, _) = back_to_back(send_da(0x0200_7000, 0, &payload), &mut dev, |req| {
-                match req {
-                    BromRequest::DaReceived { .. } => BromAnswer::DaReceived(DaUploadReply {
-                        checksum: phone_sum,
-                        status: 0,
-                    }),
-                    _ => BromAnswer::Status(0),
-                }
-            });
+            let (r, _, _) =
+                back_to_back(
+                    send_da(0x0200_7000, 0, &payload),
+                    &mut dev,
+                    |req| match req {
+                        BromRequest::DaReceived { .. } => BromAnswer::DaReceived(DaUploadReply {
+                            checksum: phone_sum,
+                            status: 0,
+                        }),
+                        _ => BromAnswer::Status(0),
+                    },
+                );
             assert_eq!(r.is_ok(), ok, "{r:?}");
         }
     }
@@ -1150,7 +1163,10 @@ mod tests {
             if i < 4 {
                 assert_eq!(dev.pending(), None);
             } else {
-                assert_eq!(dev.pending(), Some(BromRequest::JumpDa { addr: 0x0200_7000 }));
+                assert_eq!(
+                    dev.pending(),
+                    Some(BromRequest::JumpDa { addr: 0x0200_7000 })
+                );
             }
         }
         assert_eq!(dev.take_output(), bytes);
@@ -1159,9 +1175,15 @@ mod tests {
     #[test]
     fn device_ignores_unknown_bytes_and_rejects_wrong_answers() {
         let mut dev = connected();
-        assert_eq!(dev.feed(&[0x42, 0xFD]).unwrap(), (1, Some(BromEvent::Ignored(0x42))));
+        assert_eq!(
+            dev.feed(&[0x42, 0xFD]).unwrap(),
+            (1, Some(BromEvent::Ignored(0x42)))
+        );
         assert!(dev.take_output().is_empty());
-        assert!(dev.answer(BromAnswer::Status(0)).is_err(), "nothing pending");
+        assert!(
+            dev.answer(BromAnswer::Status(0)).is_err(),
+            "nothing pending"
+        );
         dev.feed(&[0xFD]).unwrap();
         assert_eq!(dev.pending(), Some(BromRequest::GetHwCode));
         assert!(dev.answer(BromAnswer::Byte(1)).is_err(), "wrong kind");
@@ -1184,9 +1206,18 @@ mod tests {
                     addr: 0x100,
                     count: 3
                 },
-                BromRequest::Write32Value { addr: 0x100, value: 1 },
-                BromRequest::Write32Value { addr: 0x104, value: 2 },
-                BromRequest::Write32Value { addr: 0x108, value: 3 },
+                BromRequest::Write32Value {
+                    addr: 0x100,
+                    value: 1
+                },
+                BromRequest::Write32Value {
+                    addr: 0x104,
+                    value: 2
+                },
+                BromRequest::Write32Value {
+                    addr: 0x108,
+                    value: 3
+                },
             ]
         );
     }
@@ -1195,6 +1226,12 @@ mod tests {
     fn write32_first_status_above_three_fails() {
         let mut dev = connected();
         let (r, _, _) = back_to_back(write32(0x100, &[1]), &mut dev, |_| BromAnswer::Status(4));
-        assert!(matches!(r, Err(ProtocolError::Brom { what: "WRITE32 status", .. })));
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Brom {
+                what: "WRITE32 status",
+                ..
+            })
+        ));
     }
 }

@@ -159,7 +159,7 @@ impl DeviceHandshake {
     }
 
     /// Takes one byte from the host; returns the reply byte to send and whether the
-    /// handshake is now complete. Rule (MT6572.md §2, device side [U]): a matching byte
+    /// handshake is now complete. Rule (MT6572.md §2, device side \[U\]): a matching byte
     /// advances, an unexpected `A0` restarts at step 2, anything else restarts at step 1.
     pub fn feed(&mut self, byte: u8) -> (u8, bool) {
         if byte == START_SEQUENCE[self.index] {
@@ -330,7 +330,9 @@ mod tests {
     #[test]
     fn device_restarts_after_garbage_and_mid_sequence_a0() {
         // Garbage, a broken attempt, an A0 in the middle, then a clean finish.
-        let input = [0x13, 0x37, 0xA0, 0x0A, 0x99, 0xA0, 0x0A, 0xA0, 0x0A, 0x50, 0x05];
+        let input = [
+            0x13, 0x37, 0xA0, 0x0A, 0x99, 0xA0, 0x0A, 0xA0, 0x0A, 0x50, 0x05,
+        ];
         let (out, done) = device_run(&input);
         assert_eq!(done, Some(input.len() - 1));
         assert_eq!(out.len(), input.len());

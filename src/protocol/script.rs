@@ -111,7 +111,12 @@ impl<T> Script<T> {
     }
 
     /// Host sends `bytes` and the phone must send the same bytes back.
-    pub(crate) fn echo(mut self, what: &'static str, bytes: impl Into<Vec<u8>>, t: Duration) -> Self {
+    pub(crate) fn echo(
+        mut self,
+        what: &'static str,
+        bytes: impl Into<Vec<u8>>,
+        t: Duration,
+    ) -> Self {
         self.ops.push_back(Op::Echo {
             what,
             bytes: bytes.into(),
@@ -121,7 +126,12 @@ impl<T> Script<T> {
     }
 
     /// The phone must send exactly `bytes`.
-    pub(crate) fn expect(mut self, what: &'static str, bytes: impl Into<Vec<u8>>, t: Duration) -> Self {
+    pub(crate) fn expect(
+        mut self,
+        what: &'static str,
+        bytes: impl Into<Vec<u8>>,
+        t: Duration,
+    ) -> Self {
         self.ops.push_back(Op::Expect {
             what,
             bytes: bytes.into(),
@@ -170,10 +180,16 @@ impl<T> Script<T> {
         let have = self.pending.len();
         let step = match &self.current {
             Some(Op::Echo {
-                what, bytes, timeout, ..
+                what,
+                bytes,
+                timeout,
+                ..
             })
             | Some(Op::Expect {
-                what, bytes, timeout, ..
+                what,
+                bytes,
+                timeout,
+                ..
             }) => Step::Recv {
                 len: bytes.len() - have,
                 what,
@@ -378,7 +394,14 @@ mod tests {
             .status("status", 0xFF, T)
             .recv::<u32>("value", T);
         assert_eq!(s.poll().unwrap(), Step::Send(vec![0xD8]));
-        assert!(matches!(s.poll().unwrap(), Step::Recv { len: 1, what: "cmd", .. }));
+        assert!(matches!(
+            s.poll().unwrap(),
+            Step::Recv {
+                len: 1,
+                what: "cmd",
+                ..
+            }
+        ));
         s.feed(&[0xD8]).unwrap();
         assert!(matches!(s.poll().unwrap(), Step::Recv { len: 2, .. }));
         // Bytes may arrive in pieces; the script asks for the rest.
@@ -397,7 +420,16 @@ mod tests {
         s.poll().unwrap();
         s.poll().unwrap();
         let e = s.feed(&[0x00]).unwrap_err();
-        assert!(matches!(e, ProtocolError::Echo { what: "GET_HW_CODE echo", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                ProtocolError::Echo {
+                    what: "GET_HW_CODE echo",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(s.poll().is_err());
 
         let mut s = Script::new(collect).status("SEND_DA status", 0xFF, T);
@@ -416,9 +448,13 @@ mod tests {
     fn payload_is_chunked_and_counted() {
         let mut s = Script::new(collect).payload(vec![7u8; PAYLOAD_CHUNK + 3]);
         assert_eq!(s.progress().unwrap().total, (PAYLOAD_CHUNK + 3) as u64);
-        let Step::Send(a) = s.poll().unwrap() else { panic!() };
+        let Step::Send(a) = s.poll().unwrap() else {
+            panic!()
+        };
         assert_eq!(a.len(), PAYLOAD_CHUNK);
-        let Step::Send(b) = s.poll().unwrap() else { panic!() };
+        let Step::Send(b) = s.poll().unwrap() else {
+            panic!()
+        };
         assert_eq!(b.len(), 3);
         assert_eq!(s.progress().unwrap().done, (PAYLOAD_CHUNK + 3) as u64);
         assert_eq!(s.poll().unwrap(), Step::Done(vec![]));

@@ -339,10 +339,7 @@ mod tests {
             vec![BromStatus::SlaRequired]
         );
         assert_eq!(BromStatus::by_name("ADDRESS_TOO_HIGH").len(), 2);
-        assert_eq!(
-            DaStatus::by_name("S_DA_TIMEOUT"),
-            vec![DaStatus::Timeout]
-        );
+        assert_eq!(DaStatus::by_name("S_DA_TIMEOUT"), vec![DaStatus::Timeout]);
         assert!(DaStatus::by_name("nonsense").is_empty());
     }
 

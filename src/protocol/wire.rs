@@ -67,7 +67,10 @@ impl<'a> Reader<'a> {
 
     /// The next `n` bytes.
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self.pos.checked_add(n).ok_or(DecodeError::Incomplete { more: n })?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .ok_or(DecodeError::Incomplete { more: n })?;
         if end > self.buf.len() {
             return Err(DecodeError::Incomplete {
                 more: end - self.buf.len(),
@@ -280,6 +283,9 @@ mod tests {
             u32::from_exact(&[1]),
             Err(ProtocolError::Malformed { .. })
         ));
-        assert_eq!(u32::frame_len(&[1]), Err(DecodeError::Incomplete { more: 3 }));
+        assert_eq!(
+            u32::frame_len(&[1]),
+            Err(DecodeError::Incomplete { more: 3 })
+        );
     }
 }

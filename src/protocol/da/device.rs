@@ -142,20 +142,49 @@ enum Collect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum St {
     NotStarted,
-    SyncAck { version: [u8; 3] },
-    Collect { what: Collect, buf: Vec<u8> },
-    Da2Data { received: u32, total: u32, packet: u32, in_packet: u32 },
+    SyncAck {
+        version: [u8; 3],
+    },
+    Collect {
+        what: Collect,
+        buf: Vec<u8>,
+    },
+    Da2Data {
+        received: u32,
+        total: u32,
+        packet: u32,
+        in_packet: u32,
+    },
     Da2Final,
     SwitchPartArg,
-    RefusedAck { status: u32 },
+    RefusedAck {
+        status: u32,
+    },
     ReadbackAck(Transfer),
     WriteMarker(Transfer),
-    WriteData { t: Transfer, len: u32, got: u32, sum: Sum16 },
-    WriteChecksum { t: Transfer, len: u32, sum: Sum16, buf: Vec<u8> },
-    FormatAck { percent: u8 },
-    PmtLenAck { data: Vec<u8> },
+    WriteData {
+        t: Transfer,
+        len: u32,
+        got: u32,
+        sum: Sum16,
+    },
+    WriteChecksum {
+        t: Transfer,
+        len: u32,
+        sum: Sum16,
+        buf: Vec<u8>,
+    },
+    FormatAck {
+        percent: u8,
+    },
+    PmtLenAck {
+        data: Vec<u8>,
+    },
     PmtDataAck,
-    Answer { ask: DaAsk, t: Transfer },
+    Answer {
+        ask: DaAsk,
+        t: Transfer,
+    },
     Finished,
 }
 
@@ -625,7 +654,10 @@ impl DaDevice {
                 self.idle();
             }
             (ask, answer) => {
-                self.state = St::Answer { ask: ask.clone(), t };
+                self.state = St::Answer {
+                    ask: ask.clone(),
+                    t,
+                };
                 return Err(ProtocolError::Sequence(format!(
                     "{answer:?} does not answer {ask:?}"
                 )));
@@ -692,7 +724,7 @@ mod tests {
             wire.extend(dev.take_output());
             Phone {
                 dev,
-                storage: (0..0x10000u32).map(|i| (i * 13 >> 3) as u8).collect(),
+                storage: (0..0x10000u32).map(|i| ((i * 13) >> 3) as u8).collect(),
                 da2: Vec::new(),
                 asks: Vec::new(),
                 wire,
@@ -703,9 +735,9 @@ mod tests {
         fn respond(&mut self, ask: &DaAsk) -> DaAnswer {
             match ask {
                 DaAsk::Config(_) => DaAnswer::DramResult(0),
-                DaAsk::Da2Complete => DaAnswer::Da2Report(Box::new(
-                    crate::protocol::da::tests::spec_da2_report().0,
-                )),
+                DaAsk::Da2Complete => {
+                    DaAnswer::Da2Report(Box::new(crate::protocol::da::tests::spec_da2_report().0))
+                }
                 DaAsk::UsbCheck => DaAnswer::UsbStatus(UsbStatus { speed: 1 }),
                 DaAsk::Readback(_) if self.refuse_readback => DaAnswer::ReadbackRefused(0xBDF),
                 DaAsk::ReadbackPacket { addr, len } => {
@@ -722,11 +754,15 @@ mod tests {
                 DaAsk::Format(q) => {
                     let (a, l) = (q.addr as usize, q.len as usize);
                     self.storage[a..a + l].fill(0);
-                    DaAnswer::Progress(FormatProgress { init: 0, percent: 50 })
+                    DaAnswer::Progress(FormatProgress {
+                        init: 0,
+                        percent: 50,
+                    })
                 }
-                DaAsk::FormatMore { .. } => {
-                    DaAnswer::Progress(FormatProgress { init: 0, percent: 100 })
-                }
+                DaAsk::FormatMore { .. } => DaAnswer::Progress(FormatProgress {
+                    init: 0,
+                    percent: 100,
+                }),
                 DaAsk::ReadPmt => DaAnswer::Pmt(encode_pmt(&[PmtEntry {
                     name: "NVRAM".into(),
                     size: 0x1000,
@@ -838,11 +874,19 @@ mod tests {
         let image: Vec<u8> = (0..1000u32).map(|i| (i % 7) as u8 + 1).collect();
         p.run(&mut write(EmmcPart::User, 0x4000, 1000), &image);
         assert_eq!(&p.storage[0x4000..0x4000 + 1000], &image[..]);
-        assert!(p.storage[0x4000 + 1000..0x4000 + 1024].iter().all(|&b| b == 0));
+        assert!(
+            p.storage[0x4000 + 1000..0x4000 + 1024]
+                .iter()
+                .all(|&b| b == 0)
+        );
 
         p.run(&mut format(0x8000, 0x200), &[]);
         assert!(p.storage[0x8000..0x8200].iter().all(|&b| b == 0));
-        assert!(p.asks.iter().any(|a| matches!(a, DaAsk::FormatMore { percent: 50 })));
+        assert!(
+            p.asks
+                .iter()
+                .any(|a| matches!(a, DaAsk::FormatMore { percent: 50 }))
+        );
 
         let (pmt, _) = p.run(&mut read_pmt(), &[]);
         assert_eq!(parse_pmt(&pmt).unwrap()[0].name, "NVRAM");
@@ -909,18 +953,25 @@ mod tests {
         assert_eq!(p.dev.pending(), Some(&DaAsk::UsbCheck));
         assert!(p.dev.answer(DaAnswer::Cont).is_err(), "wrong answer kind");
         assert!(p.dev.feed(&[0x72]).is_err(), "answer first");
-        p.dev.answer(DaAnswer::UsbStatus(UsbStatus { speed: 1 })).unwrap();
+        p.dev
+            .answer(DaAnswer::UsbStatus(UsbStatus { speed: 1 }))
+            .unwrap();
         assert_eq!(p.dev.take_output(), [ACK, 1]);
 
         let mut fresh = DaDevice::new();
         assert!(fresh.feed(&[ACK]).is_err(), "not started");
         let mut started = DaDevice::new();
-        started.start(&Da1Report {
-            nand_ret: 0,
-            nand_ids: vec![],
-            emmc_ret: 0,
-            emmc_cid: [0; 16],
-        }, [0; 3]).unwrap();
+        started
+            .start(
+                &Da1Report {
+                    nand_ret: 0,
+                    nand_ids: vec![],
+                    emmc_ret: 0,
+                    emmc_cid: [0; 16],
+                },
+                [0; 3],
+            )
+            .unwrap();
         assert!(started.feed(&[0x00]).is_err(), "the report needs a 5A");
     }
 
@@ -938,6 +989,8 @@ mod tests {
         for b in &q {
             p.dev.feed(std::slice::from_ref(b)).unwrap();
         }
-        assert!(matches!(p.dev.pending(), Some(DaAsk::Readback(r)) if r.addr == 0x10 && r.len == 4));
+        assert!(
+            matches!(p.dev.pending(), Some(DaAsk::Readback(r)) if r.addr == 0x10 && r.len == 4)
+        );
     }
 }

@@ -8,9 +8,8 @@
 
 use super::{
     ACK, CONT, DA2_PACKET, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report,
-    DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX,
-    NACK, ReadbackRequest, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, SYNC, UsbStatus,
-    WriteRequest,
+    DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK,
+    ReadbackRequest, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, SYNC, UsbStatus, WriteRequest,
 };
 use crate::protocol::{
     DaStatus, Exchange, Hex, Progress, ProtocolError, Step,
@@ -36,7 +35,9 @@ fn expect_byte(what: &'static str, expected: u8, got: &[u8]) -> Result<(), Proto
 }
 
 fn ended<T>() -> Result<Step<T>, ProtocolError> {
-    Err(ProtocolError::Sequence("the exchange has already ended".into()))
+    Err(ProtocolError::Sequence(
+        "the exchange has already ended".into(),
+    ))
 }
 
 fn out_of_order() -> ProtocolError {
@@ -53,7 +54,7 @@ pub struct Da1Info {
 }
 
 /// After JUMP_DA: the sync byte C0, the DA1 storage report, the host's ack, and three more
-/// bytes (§5.2 [V]).
+/// bytes (§5.2 \[V\]).
 pub fn da_sync() -> Script<Da1Info> {
     fn finish(b: &[u8]) -> Result<Da1Info, ProtocolError> {
         let mut r = Reader::new(b);
@@ -89,7 +90,7 @@ pub fn send_config(config: &DaConfig) -> Script<()> {
 }
 
 /// Uploads DA2 through the running DA1 in 0x1000-byte packets, each acked, then reads the DA2
-/// storage report (§5.6, §5.7 [V]).
+/// storage report (§5.6, §5.7 \[V\]).
 pub fn upload_da2(addr: u32, payload: &[u8]) -> Script<Da2Report> {
     let header = Da2Header {
         addr,
@@ -150,7 +151,7 @@ enum RbState {
     Over,
 }
 
-/// 0xD6 readback of `len` bytes at `addr` in the selected eMMC partition (§5.8 [V]). Each
+/// 0xD6 readback of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]). Each
 /// 1 MiB packet is data, a 16-bit checksum, and the host's ack.
 #[derive(Debug, Clone)]
 pub struct Readback {
@@ -172,7 +173,11 @@ pub fn readback(addr: u64, len: u64) -> Readback {
             len,
             packet: DATA_PACKET,
         },
-        state: if len == 0 { RbState::Done } else { RbState::Header },
+        state: if len == 0 {
+            RbState::Done
+        } else {
+            RbState::Header
+        },
         left: len,
         packet_len: 0,
         sum: Sum16::new(),
@@ -292,7 +297,7 @@ enum WrState {
     Over,
 }
 
-/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` in eMMC partition `part` (§5.8 [V]).
+/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` in eMMC partition `part` (§5.8 \[V\]).
 /// The image is taken from the data source in chunks of up to 1 MiB; each chunk is preceded
 /// by the host's 5A, padded with zeros to a multiple of 512, followed by its 16-bit byte sum,
 /// and acked by the phone with 69.
@@ -318,7 +323,11 @@ pub fn write(part: EmmcPart, addr: u64, len: u64) -> Write {
             packet: DATA_PACKET,
         },
         image_len: len,
-        state: if len == 0 { WrState::Done } else { WrState::Header },
+        state: if len == 0 {
+            WrState::Done
+        } else {
+            WrState::Header
+        },
         left: len,
         chunk_len: 0,
         pad: 0,
@@ -342,7 +351,8 @@ impl Exchange for Write {
             },
             WrState::Marker => {
                 self.chunk_len = self.left.min(u64::from(self.req.packet)) as usize;
-                self.pad = (self.chunk_len as u64).next_multiple_of(SECTOR) as usize - self.chunk_len;
+                self.pad =
+                    (self.chunk_len as u64).next_multiple_of(SECTOR) as usize - self.chunk_len;
                 self.sum = Sum16::new();
                 self.state = WrState::Data;
                 Step::Send(vec![ACK])
@@ -432,7 +442,7 @@ enum FmState {
     Over,
 }
 
-/// 0xD4 format (erase) of `len` bytes at `addr` in the selected eMMC partition (§5.8 [V]):
+/// 0xD4 format (erase) of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]):
 /// progress reports, each acked, until 100 %, then `5A 5A`.
 #[derive(Debug, Clone)]
 pub struct Format {
@@ -546,7 +556,7 @@ enum PmtState {
     Over,
 }
 
-/// 0xA5 SDMMC_READ_PMT (§5.8 [V]): `5A`, a length, the host's ack, the table, the host's ack.
+/// 0xA5 SDMMC_READ_PMT (§5.8 \[V\]): `5A`, a length, the host's ack, the table, the host's ack.
 /// The result is the raw table; [`super::parse_pmt`] reads it.
 #[derive(Debug, Clone)]
 pub struct PmtRead {
@@ -796,7 +806,13 @@ mod tests {
         assert_eq!(host, [ACK]);
         // A wrong first byte is "Error on DA sync".
         let (r, _, _) = run(&mut da_sync(), &[0x00], &[]);
-        assert!(matches!(r, Err(ProtocolError::Unexpected { what: "DA sync", .. })));
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Unexpected {
+                what: "DA sync",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -808,7 +824,13 @@ mod tests {
         let (r, _, _) = run(&mut send_config(&cfg), &[0, 0, 0x0B, 0xC3], &[]);
         assert_eq!(r, Err(ProtocolError::DramSetupNeeded { code: 0xBC3 }));
         let (r, _, _) = run(&mut send_config(&cfg), &[0, 0, 0x0B, 0xB9], &[]);
-        assert!(matches!(r, Err(ProtocolError::Da { status: DaStatus::ExtRamError, .. })));
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Da {
+                status: DaStatus::ExtRamError,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -819,12 +841,21 @@ mod tests {
         phone.extend_from_slice(&report_bytes);
         let (r, host, _) = run(&mut upload_da2(0x8000_0000, &payload), &phone, &[]);
         assert_eq!(r.unwrap(), report);
-        assert_eq!(&host[..12], &[0x80, 0, 0, 0, 0, 0, 0x11, 0x23, 0, 0, 0x10, 0]);
+        assert_eq!(
+            &host[..12],
+            &[0x80, 0, 0, 0, 0, 0, 0x11, 0x23, 0, 0, 0x10, 0]
+        );
         assert_eq!(&host[12..12 + 0x1123], &payload[..]);
         assert_eq!(&host[12 + 0x1123..], &[ACK]);
         // A NACK after a packet stops the upload.
         let (r, _, _) = run(&mut upload_da2(0x8000_0000, &payload), &[ACK, NACK], &[]);
-        assert!(matches!(r, Err(ProtocolError::Unexpected { what: "DA2 packet ack", .. })));
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Unexpected {
+                what: "DA2 packet ack",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -881,7 +912,11 @@ mod tests {
         assert_eq!(r.unwrap(), 700);
         let header = &host[..23];
         assert_eq!(&header[..3], &[0x62, 0x01, 0x08]);
-        assert_eq!(&header[11..19], &1024u64.to_be_bytes(), "length rounded to 512");
+        assert_eq!(
+            &header[11..19],
+            &1024u64.to_be_bytes(),
+            "length rounded to 512"
+        );
         assert_eq!(host[23], ACK);
         assert_eq!(&host[24..724], &image[..]);
         assert!(host[724..1048].iter().all(|&b| b == 0), "zero padding");
@@ -900,16 +935,35 @@ mod tests {
         assert_eq!(host.len(), 23 + 1 + 0x200 + 2 + 1 + 0x200 + 2);
         let mut w = write(EmmcPart::User, 0, 0x200);
         let (r, _, _) = run(&mut w, &[ACK, NACK], &image);
-        assert!(matches!(r, Err(ProtocolError::Unexpected { what: "write packet ack", .. })));
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Unexpected {
+                what: "write packet ack",
+                ..
+            })
+        ));
         let mut w = write(EmmcPart::User, 0, 0x200);
         w.poll().unwrap();
-        assert!(w.data_sent(&[1]).is_err(), "source data before it was asked for");
+        assert!(
+            w.data_sent(&[1]).is_err(),
+            "source data before it was asked for"
+        );
     }
 
     #[test]
     fn format_follows_progress_to_the_end() {
-        let mut phone = FormatProgress { init: 0, percent: 40 }.to_bytes();
-        phone.extend(FormatProgress { init: 0, percent: 100 }.to_bytes());
+        let mut phone = FormatProgress {
+            init: 0,
+            percent: 40,
+        }
+        .to_bytes();
+        phone.extend(
+            FormatProgress {
+                init: 0,
+                percent: 100,
+            }
+            .to_bytes(),
+        );
         phone.extend(FORMAT_DONE);
         let mut f = format(0x40_0000, 0x50_0000);
         let (r, host, _) = run(&mut f, &phone, &[]);
