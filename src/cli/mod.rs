@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod profiles;
 pub mod rom;
 pub mod scatter;
-pub mod profiles;
+pub mod sim;
 
 /// mtkbench: repair workstation for MediaTek MT6572 phones.
 #[derive(Debug, Parser)]
@@ -38,6 +39,8 @@ pub enum Command {
     /// Inspect ROM packages (a folder or a .zip with a scatter file and images).
     #[command(subcommand)]
     Rom(rom::RomCommand),
+    /// Run a simulated MT6572 on a pseudo-terminal (for training and tests).
+    Sim(sim::Args),
 }
 
 /// What every command needs besides its own arguments.
@@ -108,5 +111,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
+        Command::Sim(args) => sim::run(args, ctx),
     }
 }

@@ -8,7 +8,7 @@
 //! protocol or storage logic lives here.
 
 use std::{
-    path::PathBuf,
+    path::{Path, PathBuf},
     sync::{Arc, atomic::AtomicBool},
 };
 
@@ -30,16 +30,16 @@ use crate::{
     },
 };
 
-/// The long help of `--fault`.
-const FAULT_HELP: &str = "Inject a fault (repeatable). Each value is one of:\n\n\
-disconnect-after=BYTES  drop the link once the phone has sent BYTES bytes; the phone comes \
-back on a new port (announced on stdout)\n\
-corrupt-checksum=N      send the N-th checksum (SEND_DA, readback packets) wrong, once\n\
-nack=CMD                refuse every CMD: SEND_DA, JUMP_DA, WRITE32 (BROM error status), \
-READBACK, WRITE, SWITCH_PART (DA A5); a name or a hex byte such as 0xD6\n\
-stall-ms=MS             wait MS milliseconds before every reply after the handshake\n\
-garbage-after=BYTES     insert 16 garbage bytes once the phone has sent BYTES bytes\n\n\
-BYTES counts everything the phone sent since the simulator started; one-shot faults fire once.";
+/// The long help of `--fault`: the grammar of [`fault::HELP`], which the parser's error
+/// messages show too.
+fn fault_help() -> String {
+    format!(
+        "Inject a fault (repeatable). Each value is one of:\n\n{}\n\nBYTES counts everything \
+         the phone sent since the simulator started; one-shot faults fire once per run. After a \
+         dropped link the phone comes back on a new port, announced on stdout.",
+        fault::HELP
+    )
+}
 
 /// eMMC or NAND on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,7 +80,7 @@ pub struct Args {
     #[arg(long, value_name = "S")]
     pub serial: Option<String>,
     /// Inject a fault (repeatable); see --help for the list.
-    #[arg(long = "fault", value_name = "FAULT", long_help = FAULT_HELP)]
+    #[arg(long = "fault", value_name = "FAULT", long_help = fault_help())]
     pub faults: Vec<String>,
     /// Write a simulator-only DA file (placeholder code, never for a real phone) to FILE and
     /// exit.
@@ -204,7 +204,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 println!("{line}");
             }
             (LinkEvent::Replugged(port), false) => {
-                println!("The phone dropped the link; it is back on {}", port.display());
+                println!(
+                    "The phone dropped the link; it is back on {}",
+                    port.display()
+                );
             }
             (LinkEvent::HostConnected, false) => eprintln!("host connected"),
             (LinkEvent::HostDisconnected, false) => {
@@ -223,13 +226,13 @@ fn json_line<T: Serialize>(value: &T) -> Result<String> {
         .map_err(|e| HostError::Usage(format!("cannot encode the banner as JSON: {e}")).into())
 }
 
-fn write_da(path: &PathBuf, ctx: &Ctx) -> Result<()> {
+fn write_da(path: &Path, ctx: &Ctx) -> Result<()> {
     let bytes = crate::protocol::da_file::generate_sim_da();
     crate::fsutil::write_atomic(path, &bytes)?;
     emit(
         ctx,
         &DaFileReport {
-            da_file: path.clone(),
+            da_file: path.to_path_buf(),
             bytes: bytes.len() as u64,
             simulator_only: true,
         },

@@ -82,7 +82,10 @@ pub fn lk_image(lcm_names: &[&str]) -> Vec<u8> {
 /// payload is a gzip stream of a "kernel" holding the display drivers' names.
 pub fn kernel_image(lcm_names: &[&str]) -> Vec<u8> {
     let mut inner = filler(0x1000, 0x44);
-    push_cstr(&mut inner, "Linux version 3.4.67 (mtkbench simulated kernel, no code)");
+    push_cstr(
+        &mut inner,
+        "Linux version 3.4.67 (mtkbench simulated kernel, no code)",
+    );
     push_cstr(&mut inner, "[mtkfb] LCM TYPE: %s");
     for name in lcm_names {
         inner.extend_from_slice(&filler(0x40, 0x55));
@@ -296,11 +299,7 @@ pub fn scatter_text(scatter: &Scatter) -> String {
         };
         let _ = writeln!(out, "- partition_index: SYS{i}");
         let _ = writeln!(out, "  partition_name: {}", p.name);
-        let _ = writeln!(
-            out,
-            "  file_name: {}",
-            p.file.as_deref().unwrap_or("NONE")
-        );
+        let _ = writeln!(out, "  file_name: {}", p.file.as_deref().unwrap_or("NONE"));
         let _ = writeln!(out, "  is_download: {}", p.download);
         let _ = writeln!(out, "  linear_start_addr: {:#x}", p.linear_start);
         let _ = writeln!(out, "  physical_start_addr: {:#x}", p.region_offset);
@@ -444,7 +443,10 @@ mod tests {
         let strip = |s: &Scatter| {
             s.partitions
                 .iter()
-                .map(|p| scatter::Partition { line: 0, ..p.clone() })
+                .map(|p| scatter::Partition {
+                    line: 0,
+                    ..p.clone()
+                })
                 .collect::<Vec<_>>()
         };
         assert_eq!(strip(&again), strip(&original));

@@ -118,9 +118,21 @@ fn number(text: &str) -> Option<u64> {
 /// status word, or the DA's A5). Other commands have none on the wire, so refusing them could
 /// only be silence, which `stall-ms` and `disconnect-after` already cover.
 pub const NACKABLE: [(&str, u8, Phase); 6] = [
-    (BromCommand::SendDa.name(), BromCommand::SendDa.byte(), Phase::Brom),
-    (BromCommand::JumpDa.name(), BromCommand::JumpDa.byte(), Phase::Brom),
-    (BromCommand::Write32.name(), BromCommand::Write32.byte(), Phase::Brom),
+    (
+        BromCommand::SendDa.name(),
+        BromCommand::SendDa.byte(),
+        Phase::Brom,
+    ),
+    (
+        BromCommand::JumpDa.name(),
+        BromCommand::JumpDa.byte(),
+        Phase::Brom,
+    ),
+    (
+        BromCommand::Write32.name(),
+        BromCommand::Write32.byte(),
+        Phase::Brom,
+    ),
     ("READBACK", DaRequest::READBACK, Phase::Da),
     ("WRITE", DaRequest::WRITE, Phase::Da),
     ("SWITCH_PART", DaRequest::SWITCH_PART, Phase::Da),
@@ -175,15 +187,19 @@ impl FaultPlan {
             "garbage-after" => Ok(Fault::GarbageAfter(count()?)),
             "corrupt-checksum" => match number(value) {
                 Some(n) if n > 0 => Ok(Fault::CorruptChecksum(n)),
-                _ => Err(bad("expected N = 1 for the first checksum, 2 for the second, ...")),
+                _ => Err(bad(
+                    "expected N = 1 for the first checksum, 2 for the second, ...",
+                )),
             },
             "stall-ms" => match number(value) {
                 Some(ms) if ms <= 600_000 => Ok(Fault::Stall(Duration::from_millis(ms))),
                 _ => Err(bad("expected milliseconds, at most 600000")),
             },
             "nack" => command(value).map(Fault::Nack).ok_or_else(|| {
-                bad("expected one of SEND_DA, JUMP_DA, WRITE32, READBACK, WRITE, SWITCH_PART \
-                     or its hex byte such as 0xD6")
+                bad(
+                    "expected one of SEND_DA, JUMP_DA, WRITE32, READBACK, WRITE, SWITCH_PART \
+                     or its hex byte such as 0xD6",
+                )
             }),
             _ => Err(unknown()),
         }
@@ -226,9 +242,9 @@ impl Faults {
 
     /// True when `byte` must be refused in `phase`.
     pub fn nacks(&self, phase: Phase, byte: u8) -> bool {
-        self.plan.faults.iter().any(|f| {
-            matches!(f, Fault::Nack(c) if c.byte == byte && c.phase.is_none_or(|p| p == phase))
-        })
+        self.plan.faults.iter().any(
+            |f| matches!(f, Fault::Nack(c) if c.byte == byte && c.phase.is_none_or(|p| p == phase)),
+        )
     }
 
     /// How long to wait before a reply after the handshake.

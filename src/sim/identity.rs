@@ -131,7 +131,11 @@ impl Identity {
         let d = digest("imei", serial);
         let n = u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
         let body = format!("86{:06}{:06}", n % 1_000_000, (n / 1_000_000) % 999_999);
-        let next = format!("{}{:06}", &body[..8], body[8..].parse::<u32>().unwrap_or(0) + 1);
+        let next = format!(
+            "{}{:06}",
+            &body[..8],
+            body[8..].parse::<u32>().unwrap_or(0) + 1
+        );
         let d = digest("mac", serial);
         Identity {
             serial: serial.into(),
@@ -298,7 +302,10 @@ mod tests {
             assert_eq!(imei.len(), 15);
             assert!(imei.starts_with("86"));
             assert_eq!(luhn_digit(&imei[..14]), imei.as_bytes()[14] - b'0');
-            assert_eq!(decode_imei(&encode_imei(imei)).as_deref(), Some(imei.as_str()));
+            assert_eq!(
+                decode_imei(&encode_imei(imei)).as_deref(),
+                Some(imei.as_str())
+            );
         }
         assert_ne!(id.imei[0], id.imei[1]);
         let mut rec = encode_imei(&id.imei[0]);
@@ -317,10 +324,7 @@ mod tests {
         let text = String::from_utf8_lossy(&nv[..0x200]);
         assert!(text.contains(&format!("imei1={}", id.imei[0])));
         assert!(text.contains(&colon_hex(&id.wifi_mac)));
-        assert_eq!(
-            decode_imei(&nv[IMEI_RECORD_AT + 12..]).unwrap(),
-            id.imei[1]
-        );
+        assert_eq!(decode_imei(&nv[IMEI_RECORD_AT + 12..]).unwrap(), id.imei[1]);
         assert_eq!(&nv[WIFI_RECORD_AT + 4..WIFI_RECORD_AT + 10], &id.wifi_mac);
         assert_eq!(&nv[BT_RECORD_AT..BT_RECORD_AT + 6], &id.bt_addr);
         let pro = id.nvram_content("PRO_INFO").unwrap();

@@ -201,7 +201,9 @@ impl Layout {
 
     /// The partition called `name` (any case).
     pub fn part(&self, name: &str) -> Option<&Part> {
-        self.parts.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+        self.parts
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// The partition table the DA answers to 0xA5: every partition with its offset in the
@@ -221,7 +223,10 @@ impl Layout {
 
     /// The MBR and EBR sectors and where they go (user-area offsets); empty on NAND.
     pub fn partition_tables(&self) -> Vec<(u64, Vec<u8>)> {
-        let Some(mbr) = self.part("MBR").filter(|_| self.kind() == StorageKind::Emmc) else {
+        let Some(mbr) = self
+            .part("MBR")
+            .filter(|_| self.kind() == StorageKind::Emmc)
+        else {
             return Vec::new();
         };
         let fs: Vec<&Part> = self
@@ -450,7 +455,11 @@ mod tests {
         );
         assert_eq!(tables[1].0, 0x80000);
         let ebr = partition_table::parse(&tables[1].1).unwrap();
-        let got: Vec<_> = ebr.entries.iter().map(|e| (e.start_lba, e.sectors)).collect();
+        let got: Vec<_> = ebr
+            .entries
+            .iter()
+            .map(|e| (e.start_lba, e.sectors))
+            .collect();
         assert_eq!(got[..2], [(0x7F600, 0x20_0000), (0x27F600, 0x3F000)]);
         assert_eq!(got[2].0, 0x2BE600);
     }
@@ -485,8 +494,16 @@ mod tests {
         assert_eq!(lcm::names_in(&lk[..]).unwrap(), p.lcm.drivers);
 
         let bootimg = l.part("BOOTIMG").unwrap();
-        let img = read(&mut s, Region::EmmcUser, bootimg.offset, bootimg.size as usize);
-        assert_eq!(lcm::names_in_boot_image(&img[..]).unwrap().names, p.lcm.drivers);
+        let img = read(
+            &mut s,
+            Region::EmmcUser,
+            bootimg.offset,
+            bootimg.size as usize,
+        );
+        assert_eq!(
+            lcm::names_in_boot_image(&img[..]).unwrap().names,
+            p.lcm.drivers
+        );
     }
 
     #[test]
@@ -503,14 +520,23 @@ mod tests {
                 let mut s = MemStorage::new(l.geometry.clone());
                 l.populate(&mut s, &Identity::from_serial(&p.id)).unwrap();
                 let end = l.parts.iter().map(|x| x.offset + x.size).max().unwrap();
-                assert!(end + l.bmt_pool <= l.geometry.size(l.data_region()), "{}", p.id);
+                assert!(
+                    end + l.bmt_pool <= l.geometry.size(l.data_region()),
+                    "{}",
+                    p.id
+                );
                 let region = l.data_region();
                 let first = match kind {
                     StorageKind::Emmc => read(&mut s, Region::EmmcBoot1, 0, 0x20000),
                     StorageKind::Nand => read(&mut s, region, 0, 0x20000),
                 };
                 let info = preloader::scan(&first[..]).unwrap();
-                assert_eq!(info.project.as_deref(), Some(l.project.as_str()), "{}", p.id);
+                assert_eq!(
+                    info.project.as_deref(),
+                    Some(l.project.as_str()),
+                    "{}",
+                    p.id
+                );
             }
         }
     }

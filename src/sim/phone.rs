@@ -171,7 +171,11 @@ pub fn open_or_create(
     })
 }
 
-fn open_existing(image: &Path, options: &PhoneOptions, registry: &Registry) -> crate::Result<Phone> {
+fn open_existing(
+    image: &Path,
+    options: &PhoneOptions,
+    registry: &Registry,
+) -> crate::Result<Phone> {
     let storage = ImageStorage::open(image)?;
     let meta = storage.meta().clone();
     if let Some(p) = options.profile.as_deref().filter(|p| *p != meta.profile) {
@@ -225,14 +229,20 @@ mod tests {
         assert!(phone.created);
         assert_eq!(phone.profile, DEFAULT_PROFILE);
         assert!(phone.identity.serial.starts_with("SIM"));
-        phone.storage.write(Region::EmmcUser, 0x2D4_0000, b"kept").unwrap();
+        phone
+            .storage
+            .write(Region::EmmcUser, 0x2D4_0000, b"kept")
+            .unwrap();
         let serial = phone.identity.serial.clone();
         drop(phone);
         let mut again = open_or_create(&options(&image), &registry, dir.path()).unwrap();
         assert!(!again.created);
         assert_eq!(again.identity.serial, serial);
         let mut buf = [0u8; 4];
-        again.storage.read(Region::EmmcUser, 0x2D4_0000, &mut buf).unwrap();
+        again
+            .storage
+            .read(Region::EmmcUser, 0x2D4_0000, &mut buf)
+            .unwrap();
         assert_eq!(&buf, b"kept");
     }
 
@@ -246,7 +256,10 @@ mod tests {
         open_or_create(&o, &registry, dir.path()).unwrap();
         o.serial = Some("BENCH-2".into());
         let err = open_or_create(&o, &registry, dir.path()).unwrap_err();
-        assert!(err.to_string().contains("serial BENCH-1, not BENCH-2"), "{err}");
+        assert!(
+            err.to_string().contains("serial BENCH-1, not BENCH-2"),
+            "{err}"
+        );
         assert_eq!(err.exit_code(), 2);
         let mut o = options(&image);
         o.profile = Some("a101".into());
@@ -279,7 +292,9 @@ mod tests {
         let mut o = options(&dir.path().join("p.img"));
         o.serial = Some("no spaces".into());
         assert_eq!(
-            open_or_create(&o, &registry, dir.path()).unwrap_err().exit_code(),
+            open_or_create(&o, &registry, dir.path())
+                .unwrap_err()
+                .exit_code(),
             2
         );
         let o = PhoneOptions {
@@ -287,7 +302,9 @@ mod tests {
             ..PhoneOptions::default()
         };
         assert_eq!(
-            open_or_create(&o, &registry, dir.path()).unwrap_err().exit_code(),
+            open_or_create(&o, &registry, dir.path())
+                .unwrap_err()
+                .exit_code(),
             2
         );
     }

@@ -8,7 +8,11 @@
 //! Life of the link:
 //! - until a host opens the device side, the loop waits (polling every few milliseconds);
 //! - a host that closes the port is an unplug: the peer goes back to its handshake state and
-//!   the loop waits for the next host on the same path (or returns, with `once`);
+//!   the loop waits for the next host on the same path (or returns, with `once`). The kernel
+//!   keeps no trace of a close once the port is opened again, so a host that closes and
+//!   reopens faster than the loop wakes (normally under a millisecond; more on a loaded
+//!   machine) continues the old session, as a phone would if its cable were pulled and
+//!   pushed back within that time;
 //! - a reply that drops the link (fault injection) closes the pseudo-terminal, so the host
 //!   sees the port vanish as with a pulled cable; a fresh pair is then opened and announced
 //!   through [`LinkEvent::Replugged`], as a re-enumerated phone gets a new port.
@@ -270,11 +274,7 @@ fn write_all(pty: &mut Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Res
 
 #[cfg(test)]
 mod tests {
-    use std::{
-        fs::OpenOptions,
-        sync::mpsc,
-        time::Instant,
-    };
+    use std::{fs::OpenOptions, sync::mpsc, time::Instant};
 
     use super::*;
 
@@ -318,7 +318,11 @@ mod tests {
     }
 
     fn open_port(path: &Path) -> File {
-        let f = OpenOptions::new().read(true).write(true).open(path).unwrap();
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
         // The host side is raw too, like a serial library sets it.
         let mut t = tcgetattr(&f).unwrap();
         t.make_raw();
@@ -348,7 +352,11 @@ mod tests {
             let mut port = open_port(&path);
             // Raw mode: a 0x0A or 0x03 passes untouched, nothing is echoed.
             port.write_all(&[0xA0, 0x0A, 0x03, 0x50]).unwrap();
-            assert_eq!(read_n(&mut port, 4), [0x5F, 0xF5, 0xFC, 0xAF], "round {round}");
+            assert_eq!(
+                read_n(&mut port, 4),
+                [0x5F, 0xF5, 0xFC, 0xAF],
+                "round {round}"
+            );
             drop(port);
             let deadline = Instant::now() + Duration::from_secs(2);
             while unplugs.load(Ordering::SeqCst) <= round {

@@ -316,8 +316,7 @@ impl ImageStorage {
             .create_new(true)
             .open(path)
             .map_err(|e| io("create", e))?;
-        file.set_len(geometry.total())
-            .map_err(|e| io("size", e))?;
+        file.set_len(geometry.total()).map_err(|e| io("size", e))?;
         let text = serde_json::to_string_pretty(&meta).map_err(|e| {
             io(
                 "describe",
@@ -351,8 +350,12 @@ impl ImageStorage {
                 sidecar.display()
             ))
         })?;
-        let meta: ImageMeta = serde_json::from_str(&text)
-            .map_err(|e| bad(format!("its sidecar {} is damaged ({e})", sidecar.display())))?;
+        let meta: ImageMeta = serde_json::from_str(&text).map_err(|e| {
+            bad(format!(
+                "its sidecar {} is damaged ({e})",
+                sidecar.display()
+            ))
+        })?;
         let geometry = meta.geometry().map_err(bad)?;
         let file = OpenOptions::new()
             .read(true)
@@ -713,11 +716,13 @@ mod tests {
             .unwrap();
         assert_eq!(s.pages_in_use(), 2);
         let mut buf = [0u8; 3];
-        s.read(Region::EmmcUser, (1 << 32) - 5001, &mut buf).unwrap();
+        s.read(Region::EmmcUser, (1 << 32) - 5001, &mut buf)
+            .unwrap();
         assert_eq!(buf, [0, 7, 7]);
         s.erase(Region::EmmcUser, (1 << 32) - 8192, 8192).unwrap();
         assert_eq!(s.pages_in_use(), 0);
-        s.read(Region::EmmcUser, (1 << 32) - 5001, &mut buf).unwrap();
+        s.read(Region::EmmcUser, (1 << 32) - 5001, &mut buf)
+            .unwrap();
         assert_eq!(buf, [0, 0, 0]);
     }
 

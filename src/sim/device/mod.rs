@@ -52,9 +52,9 @@ use crate::{
             HwSwVer, MeId, Read32Reply, TargetConfig,
         },
         da::{
-            DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent, DaRequest,
-            EmmcInfo, EmmcPart, FormatProgress, NandInfo, NandSizeWidth, NorInfo, RamInfo,
-            STORAGE_EMMC_62, STORAGE_EMMC_D6, SdmmcInfo, UsbStatus, encode_pmt,
+            DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent, DaRequest, EmmcInfo,
+            EmmcPart, FormatProgress, NandInfo, NandSizeWidth, NorInfo, RamInfo, STORAGE_EMMC_62,
+            STORAGE_EMMC_D6, SdmmcInfo, UsbStatus, encode_pmt,
         },
         decisions::{
             SIM_BROM_VERSION, SIM_DA_VERSION, SIM_HW_SUB_CODE, SIM_HW_VER, SIM_NAND_ID_COUNT,
@@ -207,7 +207,9 @@ impl Device {
         while !input.is_empty() {
             let used = match &mut self.stage {
                 Stage::Brom(brom) => {
-                    let used = self.brain.brom_feed(brom, input, &mut self.connected, &mut out);
+                    let used = self
+                        .brain
+                        .brom_feed(brom, input, &mut self.connected, &mut out);
                     if brom.jumped() {
                         self.stage = self.brain.start_da(&mut out);
                     }
@@ -562,8 +564,7 @@ impl Brain {
                 return None;
             }
             let mut reply = da.take_output();
-            if matches!(ask, DaAsk::ReadbackPacket { .. }) && self.faults.corrupt_next_checksum()
-            {
+            if matches!(ask, DaAsk::ReadbackPacket { .. }) && self.faults.corrupt_next_checksum() {
                 // The packet's checksum trails its data.
                 let n = reply.len();
                 for b in &mut reply[n.saturating_sub(2)..] {
@@ -629,9 +630,7 @@ impl Brain {
                     return DaAnswer::ReadbackRefused(DaStatus::Timeout.code());
                 }
                 match self.target(q.storage, STORAGE_EMMC_D6, STORAGE_NAND_D6) {
-                    Ok(region) if self.fits(region, q.addr, q.len) && q.packet > 0 => {
-                        DaAnswer::Ack
-                    }
+                    Ok(region) if self.fits(region, q.addr, q.len) && q.packet > 0 => DaAnswer::Ack,
                     Ok(_) => DaAnswer::ReadbackRefused(later_code("S_DA_INVALID_RANGE")),
                     Err(status) => DaAnswer::ReadbackRefused(status),
                 }

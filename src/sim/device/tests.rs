@@ -138,7 +138,9 @@ impl Host {
         let da1 = self.run(da::da_sync()).unwrap();
         let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, da1.report.storage());
         self.run(da::send_config(&config)).unwrap();
-        let report = self.run(da::upload_da2(mt6572::DA2_LOAD_ADDR, &DA2)).unwrap();
+        let report = self
+            .run(da::upload_da2(mt6572::DA2_LOAD_ADDR, &DA2))
+            .unwrap();
         (da1, report)
     }
 
@@ -221,9 +223,19 @@ fn send_da_refuses_bad_headers_with_the_brom_status() {
     let too_long = vec![0u8; MAX_DA_LEN as usize + 2];
     let cases: [(u32, u32, &[u8], BromStatus); 4] = [
         (mt6572::DA1_LOAD_ADDR, 0, &[], BromStatus::DaLenIsZero),
-        (mt6572::DA1_LOAD_ADDR, 0x400, &DA1, BromStatus::DaSigLenExceedDaLen),
+        (
+            mt6572::DA1_LOAD_ADDR,
+            0x400,
+            &DA1,
+            BromStatus::DaSigLenExceedDaLen,
+        ),
         (0x0200_7001, 0, &DA1, BromStatus::DaAddrNotAligned),
-        (mt6572::DA1_LOAD_ADDR, 0, &too_long, BromStatus::DaInvalidLength),
+        (
+            mt6572::DA1_LOAD_ADDR,
+            0,
+            &too_long,
+            BromStatus::DaInvalidLength,
+        ),
     ];
     for (addr, sig, payload, want) in cases {
         let err = h.run(brom::send_da(addr, sig, payload)).unwrap_err();
@@ -242,7 +254,10 @@ fn jump_da_refuses_without_a_da_or_at_another_address() {
     assert_eq!(status_of(err), u32::from(BromStatus::DaNotExist.code()));
     h.upload_da1().unwrap();
     let err = h.run(brom::jump_da(0x0200_8000)).unwrap_err();
-    assert_eq!(status_of(err), u32::from(BromStatus::DaInvalidJumpAddr.code()));
+    assert_eq!(
+        status_of(err),
+        u32::from(BromStatus::DaInvalidJumpAddr.code())
+    );
     assert!(!h.dev.in_da());
     h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
     assert!(h.dev.in_da());
@@ -276,7 +291,10 @@ fn da_reports_describe_the_emmc_phone() {
         report.storage(DaStorage::Emmc),
         (DaStorage::Emmc, 0xE900_0000)
     );
-    assert_eq!(report.ram.ext_ram_size, crate::sim::layout::DEFAULT_RAM_SIZE);
+    assert_eq!(
+        report.ram.ext_ram_size,
+        crate::sim::layout::DEFAULT_RAM_SIZE
+    );
     assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
 }
 
@@ -319,7 +337,11 @@ fn write_then_read_back_and_format() {
     let at = 0x2D4_0000; // EXPDB
     h.run(da::usb_check()).unwrap();
     let written = h
-        .run_data(da::write(EmmcPart::User, at, image.len() as u64), &image, &mut Vec::new())
+        .run_data(
+            da::write(EmmcPart::User, at, image.len() as u64),
+            &image,
+            &mut Vec::new(),
+        )
         .unwrap();
     assert_eq!(written, image.len() as u64);
     let back = h.read(EmmcPart::User, at, image.len() as u64).unwrap();
@@ -336,8 +358,12 @@ fn write_then_read_back_and_format() {
 fn write_to_boot1_lands_in_boot1() {
     let mut h = phone(&[]);
     h.boot_da2();
-    h.run_data(da::write(EmmcPart::Boot1, 0x1000, 4), b"ABCD", &mut Vec::new())
-        .unwrap();
+    h.run_data(
+        da::write(EmmcPart::Boot1, 0x1000, 4),
+        b"ABCD",
+        &mut Vec::new(),
+    )
+    .unwrap();
     let back = h.read(EmmcPart::Boot1, 0x1000, 4).unwrap();
     assert_eq!(back, b"ABCD");
     let mut buf = [0u8; 4];
@@ -378,14 +404,27 @@ fn finish_acks_then_the_phone_reboots_and_the_link_drops() {
 fn da_refuses_out_of_range_and_foreign_requests_with_real_statuses() {
     let mut h = phone(&[]);
     h.boot_da2();
-    let err = h.read(EmmcPart::User, 0xE900_0000 - 0x100, 0x200).unwrap_err();
-    assert_eq!(status_of(err), 3039, "S_DA_INVALID_RANGE (mtkclient numbering)");
+    let err = h
+        .read(EmmcPart::User, 0xE900_0000 - 0x100, 0x200)
+        .unwrap_err();
+    assert_eq!(
+        status_of(err),
+        3039,
+        "S_DA_INVALID_RANGE (mtkclient numbering)"
+    );
     // RPMB and GP partitions do not exist on the simulated eMMC: A5.
     let err = h.run(da::switch_part(EmmcPart::Rpmb)).unwrap_err();
-    assert!(matches!(err, Fail::Protocol(ProtocolError::Unexpected { .. })));
+    assert!(matches!(
+        err,
+        Fail::Protocol(ProtocolError::Unexpected { .. })
+    ));
     // A write beyond the user area is refused with A5.
     let err = h
-        .run_data(da::write(EmmcPart::User, 0xE900_0000, 512), &[0; 512], &mut Vec::new())
+        .run_data(
+            da::write(EmmcPart::User, 0xE900_0000, 512),
+            &[0; 512],
+            &mut Vec::new(),
+        )
         .unwrap_err();
     assert!(matches!(err, Fail::Protocol(_)), "{err:?}");
     // A NAND readback on an eMMC phone: A5, then S_DA_NAND_FLASH_NOT_FOUND little-endian.
@@ -534,7 +573,10 @@ fn nack_jump_da_and_write32_answer_their_errors() {
     assert_eq!(status_of(err), u32::from(BromStatus::InvalidAddress.code()));
     h.upload_da1().unwrap();
     let err = h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap_err();
-    assert_eq!(status_of(err), u32::from(BromStatus::DaInvalidJumpAddr.code()));
+    assert_eq!(
+        status_of(err),
+        u32::from(BromStatus::DaInvalidJumpAddr.code())
+    );
 }
 
 #[test]
@@ -542,12 +584,21 @@ fn nack_readback_write_and_switch_part_are_refused_by_the_da() {
     let mut h = phone(&["nack=READBACK", "nack=0x62", "nack=SWITCH_PART"]);
     h.boot_da2();
     let err = h.run(da::switch_part(EmmcPart::User)).unwrap_err();
-    assert!(matches!(err, Fail::Protocol(ProtocolError::Unexpected { .. })));
+    assert!(matches!(
+        err,
+        Fail::Protocol(ProtocolError::Unexpected { .. })
+    ));
     let mut sink = Vec::new();
-    let err = h.run_data(da::readback(0, 512), &[], &mut sink).unwrap_err();
+    let err = h
+        .run_data(da::readback(0, 512), &[], &mut sink)
+        .unwrap_err();
     assert_eq!(status_of(err), DaStatus::Timeout.code());
     let err = h
-        .run_data(da::write(EmmcPart::User, 0x2D4_0000, 512), &[1; 512], &mut sink)
+        .run_data(
+            da::write(EmmcPart::User, 0x2D4_0000, 512),
+            &[1; 512],
+            &mut sink,
+        )
         .unwrap_err();
     assert!(matches!(err, Fail::Protocol(_)));
     // Other commands still work.
@@ -559,7 +610,10 @@ fn corrupt_checksum_hits_the_da_upload_or_a_readback_packet() {
     let mut h = phone(&["corrupt-checksum=1"]);
     h.connect();
     let err = h.upload_da1().unwrap_err();
-    assert!(matches!(err, Fail::Protocol(ProtocolError::Checksum { .. })));
+    assert!(matches!(
+        err,
+        Fail::Protocol(ProtocolError::Checksum { .. })
+    ));
     // Only once: the retry is clean.
     h.upload_da1().unwrap();
 
@@ -567,8 +621,13 @@ fn corrupt_checksum_hits_the_da_upload_or_a_readback_packet() {
     h.boot_da2();
     h.run(da::switch_part(EmmcPart::User)).unwrap();
     let mut sink = Vec::new();
-    let s = h.run_data(da::readback(0, 0x20_0000), &[], &mut sink).unwrap();
-    assert_eq!(s.checksum_mismatches, 1, "the second packet is the 3rd checksum");
+    let s = h
+        .run_data(da::readback(0, 0x20_0000), &[], &mut sink)
+        .unwrap();
+    assert_eq!(
+        s.checksum_mismatches, 1,
+        "the second packet is the 3rd checksum"
+    );
 }
 
 #[test]
