@@ -23,6 +23,7 @@ pub mod logging;
 pub mod places;
 pub mod profile;
 pub mod protocol;
+pub mod sim;
 pub mod transport;
 
 pub use error::{Advice, Error, Result};

@@ -17,6 +17,7 @@ pub mod profiles;
 pub mod readback;
 pub mod rom;
 pub mod scatter;
+pub mod sim;
 pub mod write;
 
 /// mtkbench: repair workstation for MediaTek MT6572 phones.
@@ -38,6 +39,8 @@ pub enum Command {
     /// Read and check SP Flash Tool scatter files.
     #[command(subcommand)]
     Scatter(scatter::ScatterCommand),
+    /// Board profiles: list, show one, check a folder of your own.
+    Profiles(profiles::Args),
     /// Inspect ROM packages (a folder or a .zip with a scatter file and images).
     #[command(subcommand)]
     Rom(rom::RomCommand),
@@ -55,6 +58,8 @@ pub enum Command {
     /// Erase a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Erase(erase::Args),
+    /// Run a simulated MT6572 on a pseudo-terminal (for training and tests).
+    Sim(sim::Args),
 }
 
 /// What every command needs besides its own arguments.
@@ -130,5 +135,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Readback(args) => readback::run(args, ctx),
         Command::Write(args) => write::run(args, ctx),
         Command::Erase(args) => erase::run(args, ctx),
+        Command::Sim(args) => sim::run(args, ctx),
     }
 }

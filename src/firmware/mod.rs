@@ -12,6 +12,7 @@ pub mod partition_table;
 pub mod preloader;
 pub mod rom;
 pub mod scatter;
+pub mod synth;
 
 /// The partitions that hold a phone's identity and radio calibration (IMEI, MACs, RF data).
 /// They are never written except by a restore from a verified backup of the same phone.

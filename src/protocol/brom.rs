@@ -126,7 +126,7 @@ impl BromCommand {
 // ---------------------------------------------------------------------------------------------
 // Replies (one layout each, used by both ends)
 
-/// FD reply: `hw_code:u16 status:u16` (§3.3.1 [V]). mtkclient reads the second word as a
+/// FD reply: `hw_code:u16 status:u16` (§3.3.1 \[V\]). mtkclient reads the second word as a
 /// provisional hardware version and never checks it, so neither does mtkbench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HwCode {
@@ -150,7 +150,7 @@ impl Wire for HwCode {
     }
 }
 
-/// FC reply: `hw_sub_code hw_ver sw_ver status`, all u16 (§3.3.2 [V]; status ignored, as
+/// FC reply: `hw_sub_code hw_ver sw_ver status`, all u16 (§3.3.2 \[V\]; status ignored, as
 /// mtkclient does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HwSwVer {
@@ -182,7 +182,7 @@ impl Wire for HwSwVer {
     }
 }
 
-/// D8 reply: `config:u32 status:u16` (§3.3.4 [V]); the bits are the phone's security setup.
+/// D8 reply: `config:u32 status:u16` (§3.3.4 \[V\]); the bits are the phone's security setup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetConfig {
     /// The configuration bits (0 on real MT6572 units).
@@ -247,7 +247,7 @@ impl Wire for TargetConfig {
 /// The longest ME ID accepted; real chips send 16 bytes (§3.3.7).
 pub const ME_ID_MAX_LEN: u32 = 0x100;
 
-/// E1 reply: `len:u32`, `len` bytes, `status:u16` **little-endian** (§3.3.7 [V]).
+/// E1 reply: `len:u32`, `len` bytes, `status:u16` **little-endian** (§3.3.7 \[V\]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeId {
     /// The ME ID bytes (16 on MT6572).
@@ -278,7 +278,7 @@ impl Wire for MeId {
     }
 }
 
-/// D7 trailer after the payload: `checksum:u16 status:u16` (§3.3.9 [V]).
+/// D7 trailer after the payload: `checksum:u16 status:u16` (§3.3.9 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DaUploadReply {
     /// The phone's XOR16 of the payload.
@@ -301,7 +301,7 @@ impl Wire for DaUploadReply {
     }
 }
 
-/// D1 reply after the echoed header: `status:u16`, the words, `status:u16` (§3.3.6 [C]).
+/// D1 reply after the echoed header: `status:u16`, the words, `status:u16` (§3.3.6 \[C\]).
 /// The phone encodes it in one piece; the host reads it in three steps, so that a failing
 /// first status stops it early.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -419,7 +419,7 @@ pub fn write32(addr: u32, values: &[u32]) -> BromExchange<()> {
     s
 }
 
-/// The one write mtkclient makes during MT6572 init: WDT_MODE = 0x22000064 (§3.3.5 [V]).
+/// The one write mtkclient makes during MT6572 init: WDT_MODE = 0x22000064 (§3.3.5 \[V\]).
 pub fn disable_watchdog() -> BromExchange<()> {
     write32(mt6572::WDT_MODE_ADDR, &[mt6572::WDT_DISABLE_VALUE])
 }
@@ -1009,7 +1009,7 @@ mod tests {
 
     #[test]
     fn watchdog_write_is_byte_exact() {
-        // §3.3.5 [V]: D4 | 10007000 | 00000001 | 22000064, statuses 00 01.
+        // §3.3.5 \[V\]: D4 | 10007000 | 00000001 | 22000064, statuses 00 01.
         let mut dev = connected();
         let mut writes = Vec::new();
         let (r, host, phone) = back_to_back(disable_watchdog(), &mut dev, |req| {

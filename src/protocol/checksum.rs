@@ -2,10 +2,10 @@
 //! streamed in chunks of any size.
 //!
 //! * [`Xor16`]: the BROM's SEND_DA (D7) checksum, the XOR of all little-endian 16-bit words of
-//!   the payload, an odd length padded with one 0x00 (MT6572.md §3.3.9 [V]). The phone returns
+//!   the payload, an odd length padded with one 0x00 (MT6572.md §3.3.9 \[V\]). The phone returns
 //!   it big-endian.
 //! * [`Sum16`]: the legacy DA's per-packet checksum for write 0x62 (the byte sum, modulo 2^16,
-//!   §5.8 [V]) and, by our choice, for readback 0xD6 (see [`super::decisions`]).
+//!   §5.8 \[V\]) and, by our choice, for readback 0xD6 (see [`super::decisions`]).
 //!
 //! Pure arithmetic; no I/O.
 

@@ -159,7 +159,7 @@ impl DeviceHandshake {
     }
 
     /// Takes one byte from the host; returns the reply byte to send and whether the
-    /// handshake is now complete. Rule (MT6572.md §2, device side [U]): a matching byte
+    /// handshake is now complete. Rule (MT6572.md §2, device side \[U\]): a matching byte
     /// advances, an unexpected `A0` restarts at step 2, anything else restarts at step 1.
     pub fn feed(&mut self, byte: u8) -> (u8, bool) {
         if byte == START_SEQUENCE[self.index] {

@@ -23,13 +23,21 @@
 //!
 //! ```
 //! use mtkbench::protocol::{Exchange, Step, brom};
+//! // What the phone will say: the echo of FD, then hw code 0x6572 and status 0.
+//! let mut phone: &[u8] = &[0xFD, 0x65, 0x72, 0x00, 0x00];
 //! let mut ex = brom::get_hw_code();
-//! assert_eq!(ex.poll().unwrap(), Step::Send(vec![0xFD]));
-//! assert!(matches!(ex.poll().unwrap(), Step::Recv { len: 1, .. }));
-//! ex.feed(&[0xFD]).unwrap(); // the echo
-//! assert!(matches!(ex.poll().unwrap(), Step::Recv { len: 4, .. }));
-//! ex.feed(&[0x65, 0x72, 0x00, 0x00]).unwrap();
-//! let Step::Done(hw) = ex.poll().unwrap() else { unreachable!() };
+//! let hw = loop {
+//!     match ex.poll().unwrap() {
+//!         Step::Send(bytes) => assert_eq!(bytes, [0xFD]),
+//!         Step::Recv { len, .. } => {
+//!             let (now, rest) = phone.split_at(len);
+//!             phone = rest;
+//!             ex.feed(now).unwrap();
+//!         }
+//!         Step::Done(hw) => break hw,
+//!         other => unreachable!("{other:?}"),
+//!     }
+//! };
 //! assert_eq!(hw.hw_code, 0x6572);
 //! ```
 

@@ -58,6 +58,12 @@ impl<T: Transport> RecordingTransport<T> {
         self.inner
     }
 
+    /// Writes a comment line into the transcript, e.g. which step starts.
+    pub fn note(&mut self, text: &str) {
+        let line = format!("# {}\n", text.replace('\n', " "));
+        self.emit(&line);
+    }
+
     fn emit(&mut self, text: &str) {
         let Some(out) = &mut self.out else {
             return;
@@ -247,6 +253,7 @@ mod tests {
         let path = dir.path().join("session.txt");
         let phone = ScriptedTransport::new().expect_write(&[0xA0]);
         let mut rec = RecordingTransport::create(phone, &path).unwrap();
+        rec.note("handshake\nstarts");
         rec.write_all(&[0xA0]).unwrap();
         drop(rec);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -254,6 +261,7 @@ mod tests {
             text.lines().any(|l| l.trim_end().ends_with("H> A0")),
             "{text}"
         );
+        assert!(text.contains("\n# handshake starts\n"), "{text}");
         assert!(
             RecordingTransport::create(ScriptedTransport::new(), &dir.path().join("no/such/dir"))
                 .is_err()

@@ -295,6 +295,20 @@ mod tests {
     }
 
     #[test]
+    fn loading_a_file_reports_the_bad_line_as_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, "# header\nH> A0\nD> 5FF\n").unwrap();
+        let e = ScriptedTransport::from_file(&path).unwrap_err();
+        assert!(e.to_string().starts_with("transcript line 3:"), "{e}");
+        assert_eq!(e.exit_code(), 2);
+        std::fs::write(&path, "H> A0\nD> 5F\n").unwrap();
+        let s = ScriptedTransport::from_file(&path).unwrap();
+        assert!(s.name().contains("t.txt"));
+        assert!(ScriptedTransport::from_file(&dir.path().join("missing.txt")).is_err());
+    }
+
+    #[test]
     fn reading_when_the_host_should_write_times_out_and_leftovers_are_reported() {
         let mut s = ScriptedTransport::new().expect_write(&[0xA0]);
         let mut b = [0u8; 1];

@@ -54,7 +54,7 @@ pub struct Da1Info {
 }
 
 /// After JUMP_DA: the sync byte C0, the DA1 storage report, the host's ack, and three more
-/// bytes (§5.2 [V]).
+/// bytes (§5.2 \[V\]).
 pub fn da_sync() -> Script<Da1Info> {
     fn finish(b: &[u8]) -> Result<Da1Info, ProtocolError> {
         let mut r = Reader::new(b);
@@ -90,7 +90,7 @@ pub fn send_config(config: &DaConfig) -> Script<()> {
 }
 
 /// Uploads DA2 through the running DA1 in 0x1000-byte packets, each acked, then reads the DA2
-/// storage report (§5.6, §5.7 [V]).
+/// storage report (§5.6, §5.7 \[V\]).
 pub fn upload_da2(addr: u32, payload: &[u8]) -> Script<Da2Report> {
     let header = Da2Header {
         addr,
@@ -151,7 +151,7 @@ enum RbState {
     Over,
 }
 
-/// 0xD6 readback of `len` bytes at `addr` in the selected eMMC partition (§5.8 [V]). Each
+/// 0xD6 readback of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]). Each
 /// 1 MiB packet is data, a 16-bit checksum, and the host's ack.
 #[derive(Debug, Clone)]
 pub struct Readback {
@@ -297,7 +297,7 @@ enum WrState {
     Over,
 }
 
-/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` in eMMC partition `part` (§5.8 [V]).
+/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` in eMMC partition `part` (§5.8 \[V\]).
 /// The image is taken from the data source in chunks of up to 1 MiB; each chunk is preceded
 /// by the host's 5A, padded with zeros to a multiple of 512, followed by its 16-bit byte sum,
 /// and acked by the phone with 69.
@@ -442,7 +442,7 @@ enum FmState {
     Over,
 }
 
-/// 0xD4 format (erase) of `len` bytes at `addr` in the selected eMMC partition (§5.8 [V]):
+/// 0xD4 format (erase) of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]):
 /// progress reports, each acked, until 100 %, then `5A 5A`.
 #[derive(Debug, Clone)]
 pub struct Format {
@@ -556,7 +556,7 @@ enum PmtState {
     Over,
 }
 
-/// 0xA5 SDMMC_READ_PMT (§5.8 [V]): `5A`, a length, the host's ack, the table, the host's ack.
+/// 0xA5 SDMMC_READ_PMT (§5.8 \[V\]): `5A`, a length, the host's ack, the table, the host's ack.
 /// The result is the raw table; [`super::parse_pmt`] reads it.
 #[derive(Debug, Clone)]
 pub struct PmtRead {

@@ -118,7 +118,7 @@ fn nand_ids(r: &mut Reader<'_>, count: u16, what: &'static str) -> Result<Vec<u1
     (0..count).map(|_| r.u16()).collect()
 }
 
-/// What DA1 sends right after the sync byte C0 (§5.2 [V]).
+/// What DA1 sends right after the sync byte C0 (§5.2 \[V\]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Da1Report {
     /// NAND detection result (0xBC4 S_DA_NAND_FLASH_NOT_FOUND on eMMC phones).
@@ -168,7 +168,7 @@ impl Wire for Da1Report {
     }
 }
 
-/// The 18-byte configuration block the host sends to DA1 (§5.4 [V]).
+/// The 18-byte configuration block the host sends to DA1 (§5.4 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DaConfig {
     /// The BROM version byte (answer to FF).
@@ -254,7 +254,7 @@ pub const DRAM_OK: u32 = 0;
 /// The DRAM result that asks for EMI settings (§5.5; not supported, decision D4).
 pub const DRAM_EMI_NEEDED: u32 = 0x0BC3;
 
-/// The DA2 upload header the host sends to DA1 (§5.6 [V]).
+/// The DA2 upload header the host sends to DA1 (§5.6 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Da2Header {
     /// Load address (0x80000000 on MT6572).
@@ -305,7 +305,7 @@ pub struct NorInfo {
 }
 
 /// How the NAND block's flash_size is encoded: mtkclient reads u64 and falls back to u32 when
-/// the id count comes out 0 (§5.7 [C]); mtkbench does the same, and encodes what it decoded.
+/// the id count comes out 0 (§5.7 \[C\]); mtkbench does the same, and encodes what it decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NandSizeWidth {
     /// flash_size is a u64 (what the simulator sends, decision D3).
@@ -416,7 +416,7 @@ impl Default for PassInfo {
     }
 }
 
-/// What DA2 sends after its upload (§5.7 [V]): 222 + 2·N bytes.
+/// What DA2 sends after its upload (§5.7 \[V\]): 222 + 2·N bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Da2Report {
     /// NOR.
@@ -611,7 +611,7 @@ fn decode_nand(r: &mut Reader<'_>) -> Result<NandInfo, DecodeError> {
     })
 }
 
-/// Answer to 0x72 USB_CHECK_STATUS: `5A speed` (§5.8 [V]). Speed 0 (full speed) would make
+/// Answer to 0x72 USB_CHECK_STATUS: `5A speed` (§5.8 \[V\]). Speed 0 (full speed) would make
 /// mtkclient re-enumerate; the simulator answers 1 (decision D7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsbStatus {
@@ -638,7 +638,7 @@ impl Wire for UsbStatus {
     }
 }
 
-/// Header of readback 0xD6 (§5.8 [V]).
+/// Header of readback 0xD6 (§5.8 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadbackRequest {
     /// Host OS byte (0x0C Linux).
@@ -653,7 +653,7 @@ pub struct ReadbackRequest {
     pub packet: u32,
 }
 
-/// Header of write 0x62 (§5.8 [V]).
+/// Header of write 0x62 (§5.8 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteRequest {
     /// Storage byte (0x01 eMMC in this command's numbering).
@@ -668,7 +668,7 @@ pub struct WriteRequest {
     pub packet: u32,
 }
 
-/// Header of format 0xD4 (§5.8 [V]).
+/// Header of format 0xD4 (§5.8 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormatRequest {
     /// Storage byte (0x02 eMMC).
@@ -783,7 +783,7 @@ impl Wire for DaRequest {
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let cmd = r.u8()?;
-        Ok(match cmd {
+        let req = match cmd {
             Self::USB_CHECK => DaRequest::UsbCheck,
             Self::SWITCH_PART => DaRequest::SwitchPart,
             Self::READ_PMT => DaRequest::ReadPmt,
@@ -816,11 +816,19 @@ impl Wire for DaRequest {
                     format!("unknown DA command {other:#04X}"),
                 ));
             }
-        })
+        };
+        match req {
+            DaRequest::Readback(ReadbackRequest { packet: 0, .. })
+            | DaRequest::Write(WriteRequest { packet: 0, .. }) => Err(invalid(
+                Self::WHAT,
+                format!("command {cmd:#04X} with a packet size of 0"),
+            )),
+            req => Ok(req),
+        }
     }
 }
 
-/// One format progress report: `5A 5A progress_init:u32 percent:u8` (§5.8 [V]).
+/// One format progress report: `5A 5A progress_init:u32 percent:u8` (§5.8 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormatProgress {
     /// The progress_init word (0 in the minimal answer).
@@ -855,7 +863,7 @@ impl Wire for FormatProgress {
     }
 }
 
-/// Size of one PMT entry in the 0xA5 answer (§5.8 [V]).
+/// Size of one PMT entry in the 0xA5 answer (§5.8 \[V\]).
 pub const PMT_ENTRY_LEN: usize = 0x60;
 /// Offset of the byte that marks the 0x60-byte layout: the first entry's mask_flags, 0xFF.
 pub const PMT_MARKER_OFFSET: usize = 0x48;
@@ -1117,6 +1125,13 @@ mod tests {
         assert_eq!(DaRequest::to_bytes(&all[4]).len(), 23);
         assert_eq!(DaRequest::to_bytes(&all[5]).len(), 21);
         assert!(!DaRequest::is_known(0x70));
+        // A zero packet size would never finish a transfer.
+        let mut zero = all[4].to_bytes();
+        zero[19..23].fill(0);
+        assert!(matches!(
+            DaRequest::parse(&zero),
+            Err(DecodeError::Invalid(_))
+        ));
         assert!(matches!(
             DaRequest::parse(&[0x70]),
             Err(DecodeError::Invalid(_))

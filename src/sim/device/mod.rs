@@ -1,0 +1,725 @@
+//! The simulated phone's brain: the BootROM (or preloader) until JUMP_DA, then the legacy DA,
+//! as a pure `feed(bytes) -> reply` core over a [`Storage`].
+//!
+//! Byte layouts and the order of every exchange come from `protocol` ([`BromDevice`] and
+//! [`DaDevice`]); this module decides the *content*: who the phone is, what its flash holds,
+//! and which requests it refuses with which status. It also applies the faults of
+//! [`crate::sim::fault`]. No I/O, no clock: the PTY loop in [`crate::sim::pty`] carries the
+//! bytes and performs the waits and link drops this core asks for.
+//!
+//! # How the phone answers (choices where MT6572.md leaves room)
+//!
+//! BROM / preloader:
+//! - FD `65 72 0000`; FC and FF from `protocol::decisions` (BROM) or `FF` (preloader); FE `FE`
+//!   (BROM) or the preloader version [`PRELOADER_BL_VERSION`]; D8 config 0.
+//! - D4 WRITE32 answers `0001` to the header and to each value, as the captured MT6572 init
+//!   does (§3.4); words written are kept and D1 READ32 reads them back (0 elsewhere).
+//!   Unaligned addresses get INVALID_ADDRESS.
+//! - E1 GET_ME_ID: the serial-derived ME ID in BROM mode. A preloader of version ≤ 2 has no
+//!   ME ID command (§3.3.7): it answers an empty ID with PL_MODE_UNSUPPORTED.
+//! - D7 SEND_DA: length 0 → DA_LEN_IS_ZERO, signature longer than the DA →
+//!   DA_SIG_LEN_EXCEED_DA_LEN, odd address → DA_ADDR_NOT_16BITS_ALIGNED, more than
+//!   [`MAX_DA_LEN`] → DA_INVALID_LENGTH; otherwise the payload is taken and its XOR16 returned.
+//! - D5 JUMP_DA: nothing uploaded → DA_NOT_EXIST, another address → DA_INVALID_JUMP_ADDR;
+//!   otherwise status 0 and the DA starts: C0 and the DA1 report follow at once.
+//! - Unknown bytes are dropped without a reply (protocol decision B3).
+//!
+//! DA:
+//! - DRAM result 0 after the configuration block; DA2 is accepted at `DA2_LOAD_ADDR` only.
+//! - The DA2 report describes the flash: eMMC sizes and CID, or the NAND geometry and ids.
+//! - 0x72 answers high speed; 0x60 selects BOOT1, BOOT2 or USER (others: A5).
+//! - 0xD6 readback: storage byte [`STORAGE_EMMC_D6`](crate::protocol::da::STORAGE_EMMC_D6)
+//!   on eMMC, [`STORAGE_NAND_D6`] on NAND; another storage is refused with that storage's
+//!   "flash not found" status, a range outside the partition with S_DA_INVALID_RANGE
+//!   (mtkclient numbering).
+//! - 0x62 write: storage byte `STORAGE_EMMC_62` on eMMC (partition from the header),
+//!   [`STORAGE_NAND_62`] on NAND; a packet is stored only once its checksum matched, else A5.
+//! - 0xD4 format: erases the range (clipped to the partition, as hosts clip lengths) and
+//!   reports 100 %.
+//! - 0xA5: the layout's PMT. 0xD9 and its mode word: ack, then the phone reboots: the link
+//!   drops.
+//! - Bytes that break the DA's framing make it stop answering until the next unplug, as a DA
+//!   stuck in a half-read header does.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    firmware::scatter::{Region, Storage as StorageKind},
+    protocol::{
+        BromStatus, DaStatus,
+        brom::{
+            BromAnswer, BromCommand, BromDevice, BromEvent, BromRequest, DaUploadReply, HwCode,
+            HwSwVer, MeId, Read32Reply, TargetConfig,
+        },
+        da::{
+            DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent, DaRequest, EmmcInfo,
+            EmmcPart, FormatProgress, NandInfo, NandSizeWidth, NorInfo, RamInfo, STORAGE_EMMC_62,
+            STORAGE_EMMC_D6, SdmmcInfo, UsbStatus, encode_pmt,
+        },
+        decisions::{
+            SIM_BROM_VERSION, SIM_DA_VERSION, SIM_HW_SUB_CODE, SIM_HW_VER, SIM_NAND_ID_COUNT,
+            SIM_SW_VER,
+        },
+        mt6572,
+        status::LATER_DA_CODES,
+    },
+    sim::{
+        fault::{FaultPlan, Faults, Phase},
+        identity::Identity,
+        layout::Layout,
+        pty::{Peer, Reply},
+        storage::Storage,
+    },
+};
+
+/// The preloader version a simulated preloader answers to FE (§3.3.3 "e.g. 0x01").
+pub const PRELOADER_BL_VERSION: u8 = 0x01;
+
+/// Storage byte of readback 0xD6 and format 0xD4 for NAND: SP Flash Tool's HW_STORAGE
+/// numbering (NOR 0, NAND 1, eMMC 2), of which eMMC's 2 is the one MT6572.md confirms.
+/// A simulator choice.
+pub const STORAGE_NAND_D6: u8 = 0x01;
+
+/// Storage byte of write 0x62 for NAND (the DaStorage numbering of §5.8). A simulator choice.
+pub const STORAGE_NAND_62: u8 = 0x10;
+
+/// The longest DA stage the BROM accepts (DA1 runs from the 128 KiB internal SRAM region
+/// and is far smaller; this only catches nonsense lengths).
+pub const MAX_DA_LEN: u32 = 0x10_0000;
+
+/// The status a WRITE32 header and each value get (what the captured MT6572 init received).
+const WRITE32_STATUS: u16 = 0x0001;
+
+/// BROM or preloader: what the phone runs when the host connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The BootROM (USB 0e8d:0003).
+    Brom,
+    /// The preloader (USB 0e8d:2000).
+    Preloader,
+}
+
+impl Mode {
+    /// `brom` or `preloader`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Brom => "brom",
+            Mode::Preloader => "preloader",
+        }
+    }
+}
+
+/// Everything the phone is, besides its flash.
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    /// BROM or preloader.
+    pub mode: Mode,
+    /// Serial-derived identity.
+    pub identity: Identity,
+    /// The flash layout (for the reports and the PMT).
+    pub layout: Layout,
+    /// Faults to inject.
+    pub faults: FaultPlan,
+}
+
+/// Which program runs on the phone.
+#[derive(Debug)]
+enum Stage {
+    /// BootROM or preloader.
+    Brom(BromDevice),
+    /// The download agent.
+    Da(Box<DaDevice>),
+    /// The DA broke off (framing error) or finished: silent until unplugged.
+    Silent,
+}
+
+/// A write in progress: where it goes and the current packet.
+#[derive(Debug, Default)]
+struct WriteJob {
+    region: Option<Region>,
+    packet: Vec<u8>,
+    failed: bool,
+}
+
+/// Everything but the protocol machines, so answers can borrow it while a machine is out.
+struct Brain {
+    config: DeviceConfig,
+    storage: Box<dyn Storage>,
+    faults: Faults,
+    registers: BTreeMap<u32, u32>,
+    uploaded: Option<u32>,
+    part: Region,
+    write: WriteJob,
+    finished: bool,
+}
+
+/// The simulated phone; see the module documentation.
+pub struct Device {
+    stage: Stage,
+    connected: bool,
+    brain: Brain,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("stage", &self.stage)
+            .field("connected", &self.connected)
+            .field("mode", &self.brain.config.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Device {
+    /// A phone just plugged in, waiting for the handshake.
+    pub fn new(config: DeviceConfig, storage: Box<dyn Storage>) -> Device {
+        let faults = Faults::new(config.faults.clone());
+        Device {
+            stage: Stage::Brom(BromDevice::new()),
+            connected: false,
+            brain: Brain {
+                config,
+                storage,
+                faults,
+                registers: BTreeMap::new(),
+                uploaded: None,
+                part: Region::EmmcUser,
+                write: WriteJob::default(),
+                finished: false,
+            },
+        }
+    }
+
+    /// True once the DA runs.
+    pub fn in_da(&self) -> bool {
+        matches!(self.stage, Stage::Da(_))
+    }
+
+    /// The flash, for inspection after a session.
+    pub fn storage_mut(&mut self) -> &mut dyn Storage {
+        self.brain.storage.as_mut()
+    }
+
+    /// Runs the host's bytes through the current program; returns the raw output.
+    fn run(&mut self, mut input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            let used = match &mut self.stage {
+                Stage::Brom(brom) => {
+                    let used = self
+                        .brain
+                        .brom_feed(brom, input, &mut self.connected, &mut out);
+                    if brom.jumped() {
+                        self.stage = self.brain.start_da(&mut out);
+                    }
+                    used
+                }
+                Stage::Da(da) => {
+                    let used = self.brain.da_feed(da, input, &mut out);
+                    if used.is_none() || self.brain.finished {
+                        self.stage = Stage::Silent;
+                    }
+                    used
+                }
+                Stage::Silent => None,
+            };
+            match used {
+                Some(n) if n > 0 => input = &input[n..],
+                _ => break,
+            }
+        }
+        out
+    }
+}
+
+impl Peer for Device {
+    fn feed(&mut self, input: &[u8]) -> Reply {
+        let was_connected = self.connected;
+        let out = self.run(input);
+        let stall = if was_connected && !out.is_empty() {
+            self.brain.faults.stall()
+        } else {
+            std::time::Duration::ZERO
+        };
+        let shaped = self.brain.faults.shape(out);
+        let disconnect = shaped.disconnect || self.brain.finished;
+        if disconnect {
+            self.unplug();
+        }
+        Reply {
+            bytes: shaped.bytes,
+            stall,
+            disconnect,
+        }
+    }
+
+    fn unplug(&mut self) {
+        self.stage = Stage::Brom(BromDevice::new());
+        self.connected = false;
+        let b = &mut self.brain;
+        b.registers.clear();
+        b.uploaded = None;
+        b.part = Region::EmmcUser;
+        b.write = WriteJob::default();
+        b.finished = false;
+    }
+}
+
+/// The mtkclient number of a later DA code (see `protocol::status::LATER_DA_CODES`).
+fn later_code(name: &str) -> u32 {
+    LATER_DA_CODES
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.mtkclient)
+        .unwrap_or(DaStatus::Timeout.code())
+}
+
+/// The 5-byte NAND id of a simulated Samsung part of `size` bytes.
+fn nand_id(size: u64) -> [u16; SIM_NAND_ID_COUNT] {
+    let device = match size >> 20 {
+        0..=256 => 0xDA,
+        257..=512 => 0xDC,
+        513..=1024 => 0xD3,
+        1025..=2048 => 0xD5,
+        _ => 0xD7,
+    };
+    [0xEC, device, 0x10, 0x95, 0x44]
+}
+
+impl Brain {
+    fn kind(&self) -> StorageKind {
+        self.config.layout.kind()
+    }
+
+    fn brom_feed(
+        &mut self,
+        brom: &mut BromDevice,
+        input: &[u8],
+        connected: &mut bool,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
+        let used = match brom.feed(input) {
+            Ok((n, event)) => {
+                match event {
+                    Some(BromEvent::Connected) => *connected = true,
+                    Some(BromEvent::Ignored(b)) => {
+                        tracing::debug!(byte = b, "BROM ignores an unknown byte");
+                    }
+                    Some(BromEvent::DaData(_)) | None => {}
+                }
+                if let Some(req) = brom.pending() {
+                    let answer = self.brom_answer(req);
+                    if let Err(e) = brom.answer(answer) {
+                        tracing::error!(error = %e, "simulator BROM answer refused");
+                    }
+                }
+                Some(n)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "BROM input out of sequence");
+                None
+            }
+        };
+        out.extend(brom.take_output());
+        used
+    }
+
+    fn nacked(&self, phase: Phase, byte: u8) -> bool {
+        self.faults.nacks(phase, byte)
+    }
+
+    fn brom_answer(&mut self, req: BromRequest) -> BromAnswer {
+        let preloader = self.config.mode == Mode::Preloader;
+        match req {
+            BromRequest::GetHwCode => BromAnswer::HwCode(HwCode {
+                hw_code: mt6572::HW_CODE,
+                status: 0,
+            }),
+            BromRequest::GetHwSwVer => BromAnswer::HwSwVer(HwSwVer {
+                hw_sub_code: SIM_HW_SUB_CODE,
+                hw_ver: SIM_HW_VER,
+                sw_ver: SIM_SW_VER,
+                status: 0,
+            }),
+            BromRequest::GetBlVer if preloader => BromAnswer::Byte(PRELOADER_BL_VERSION),
+            BromRequest::GetBlVer => BromAnswer::Byte(BromCommand::GetBlVer.byte()),
+            BromRequest::GetBromVer if preloader => {
+                BromAnswer::Byte(BromCommand::GetBromVer.byte())
+            }
+            BromRequest::GetBromVer => BromAnswer::Byte(SIM_BROM_VERSION),
+            BromRequest::GetTargetConfig => BromAnswer::TargetConfig(TargetConfig {
+                config: 0,
+                status: 0,
+            }),
+            BromRequest::GetMeId if preloader && PRELOADER_BL_VERSION <= 2 => {
+                BromAnswer::MeId(MeId {
+                    id: Vec::new(),
+                    status: BromStatus::PlModeUnsupported.code(),
+                })
+            }
+            BromRequest::GetMeId => BromAnswer::MeId(MeId {
+                id: self.config.identity.me_id.to_vec(),
+                status: 0,
+            }),
+            BromRequest::Write32 { addr, .. } => {
+                if self.nacked(Phase::Brom, BromCommand::Write32.byte()) || addr % 4 != 0 {
+                    BromAnswer::Status(BromStatus::InvalidAddress.code())
+                } else {
+                    BromAnswer::Status(WRITE32_STATUS)
+                }
+            }
+            BromRequest::Write32Value { addr, value } => {
+                self.registers.insert(addr, value);
+                BromAnswer::Status(WRITE32_STATUS)
+            }
+            BromRequest::Read32 { addr, count } => {
+                let values = (0..count)
+                    .map(|i| {
+                        let a = addr.wrapping_add(4 * i);
+                        self.registers.get(&a).copied().unwrap_or(0)
+                    })
+                    .collect();
+                BromAnswer::Read32(Read32Reply {
+                    status: 0,
+                    values,
+                    status2: 0,
+                })
+            }
+            BromRequest::SendDa { addr, len, sig_len } => {
+                let status = if self.nacked(Phase::Brom, BromCommand::SendDa.byte()) {
+                    BromStatus::SlaRequired
+                } else if len == 0 {
+                    BromStatus::DaLenIsZero
+                } else if sig_len > len {
+                    BromStatus::DaSigLenExceedDaLen
+                } else if addr % 2 != 0 {
+                    BromStatus::DaAddrNotAligned
+                } else if len > MAX_DA_LEN {
+                    BromStatus::DaInvalidLength
+                } else {
+                    self.uploaded = Some(addr);
+                    BromStatus::Ok
+                };
+                BromAnswer::Status(status.code())
+            }
+            BromRequest::DaReceived { checksum } => {
+                let checksum = if self.faults.corrupt_next_checksum() {
+                    !checksum
+                } else {
+                    checksum
+                };
+                BromAnswer::DaReceived(DaUploadReply {
+                    checksum,
+                    status: 0,
+                })
+            }
+            BromRequest::JumpDa { addr } => {
+                let status = if self.nacked(Phase::Brom, BromCommand::JumpDa.byte()) {
+                    BromStatus::DaInvalidJumpAddr
+                } else {
+                    match self.uploaded {
+                        None => BromStatus::DaNotExist,
+                        Some(a) if a != addr => BromStatus::DaInvalidJumpAddr,
+                        Some(_) => BromStatus::Ok,
+                    }
+                };
+                BromAnswer::Status(status.code())
+            }
+        }
+    }
+
+    /// DA1 starts: sync byte and the DA1 report.
+    fn start_da(&mut self, out: &mut Vec<u8>) -> Stage {
+        let mut da = DaDevice::new();
+        let report = self.da1_report();
+        match da.start(&report, SIM_DA_VERSION) {
+            Ok(()) => {
+                out.extend(da.take_output());
+                Stage::Da(Box::new(da))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "simulator DA failed to start");
+                Stage::Silent
+            }
+        }
+    }
+
+    fn da1_report(&self) -> Da1Report {
+        match self.kind() {
+            StorageKind::Emmc => Da1Report {
+                nand_ret: DaStatus::NandFlashNotFound.code(),
+                nand_ids: vec![0; SIM_NAND_ID_COUNT],
+                emmc_ret: 0,
+                emmc_cid: self.config.identity.cid,
+            },
+            StorageKind::Nand => Da1Report {
+                nand_ret: 0,
+                nand_ids: nand_id(self.storage.size(Region::Nand)).to_vec(),
+                emmc_ret: later_code("S_DA_EMMC_FLASH_NOT_FOUND"),
+                emmc_cid: [0; 16],
+            },
+        }
+    }
+
+    fn da2_report(&self) -> Da2Report {
+        let l = &self.config.layout;
+        let mut random_id = [0u8; 16];
+        random_id.copy_from_slice(&self.config.identity.me_id);
+        random_id.reverse();
+        let ram = RamInfo {
+            int_sram_ret: 0,
+            int_sram_size: 0x2_0000,
+            ext_ram_ret: 0,
+            ext_ram_type: 2,
+            ext_ram_chip_select: 0,
+            ext_ram_size: l.ram_size,
+            random_id,
+        };
+        let nor = NorInfo {
+            ret: DaStatus::NorFlashNotFound.code(),
+            ..NorInfo::default()
+        };
+        let sdmmc = SdmmcInfo {
+            ret: later_code("S_DA_EMMC_FLASH_NOT_FOUND"),
+            ..SdmmcInfo::default()
+        };
+        match self.kind() {
+            StorageKind::Emmc => Da2Report {
+                nor,
+                nand: NandInfo {
+                    ret: DaStatus::NandFlashNotFound.code(),
+                    ids: vec![0; SIM_NAND_ID_COUNT],
+                    ..NandInfo::default()
+                },
+                emmc: EmmcInfo {
+                    ret: 0,
+                    boot1_size: self.storage.size(Region::EmmcBoot1),
+                    boot2_size: self.storage.size(Region::EmmcBoot2),
+                    rpmb_size: 0,
+                    gp_size: [0; 4],
+                    ua_size: self.storage.size(Region::EmmcUser),
+                    cid: self.config.identity.cid,
+                    fw_ver: *b"SIM72E\0\x01",
+                },
+                sdmmc,
+                ram,
+                pass: Default::default(),
+            },
+            StorageKind::Nand => {
+                let size = self.storage.size(Region::Nand);
+                let ids = nand_id(size);
+                Da2Report {
+                    nor,
+                    nand: NandInfo {
+                        ret: 0,
+                        chip_select: 0,
+                        flash_id: (ids[0] << 8) | ids[1],
+                        flash_size: size,
+                        size_width: NandSizeWidth::U64,
+                        ids: ids.to_vec(),
+                        page_size: l.page_size as u16,
+                        spare_size: (l.page_size / 32) as u16,
+                        pages_per_block: (l.block_size / l.page_size.max(1)) as u16,
+                        io_interface: 0,
+                        addr_cycle: 5,
+                        bmt_exist: 1,
+                    },
+                    emmc: EmmcInfo {
+                        ret: later_code("S_DA_EMMC_FLASH_NOT_FOUND"),
+                        ..EmmcInfo::default()
+                    },
+                    sdmmc,
+                    ram,
+                    pass: Default::default(),
+                }
+            }
+        }
+    }
+
+    fn da_feed(&mut self, da: &mut DaDevice, input: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+        let used = match da.feed(input) {
+            Ok((n, event)) => {
+                match event {
+                    Some(DaEvent::WriteData { data, .. }) => {
+                        self.write.packet.extend_from_slice(data);
+                    }
+                    Some(DaEvent::Unknown(b)) => {
+                        tracing::debug!(byte = b, "DA answers an unknown command with BB");
+                    }
+                    Some(DaEvent::Da2Data(_)) | None => {}
+                }
+                Some(n)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "DA input breaks the framing; the DA stops answering");
+                None
+            }
+        };
+        out.extend(da.take_output());
+        while let Some(ask) = da.pending().cloned() {
+            let answer = self.da_answer(&ask);
+            if let Err(e) = da.answer(answer) {
+                tracing::error!(error = %e, "simulator DA answer refused");
+                return None;
+            }
+            let mut reply = da.take_output();
+            if matches!(ask, DaAsk::ReadbackPacket { .. }) && self.faults.corrupt_next_checksum() {
+                // The packet's checksum trails its data.
+                let n = reply.len();
+                for b in &mut reply[n.saturating_sub(2)..] {
+                    *b = !*b;
+                }
+            }
+            out.extend(reply);
+            if da.finished() {
+                self.finished = true;
+            }
+        }
+        used
+    }
+
+    /// The region a readback/format/write addresses, or the refusal status.
+    fn target(&self, storage_byte: u8, emmc: u8, nand: u8) -> Result<Region, u32> {
+        match self.kind() {
+            StorageKind::Emmc if storage_byte == emmc => Ok(self.part),
+            StorageKind::Nand if storage_byte == nand => Ok(Region::Nand),
+            StorageKind::Emmc if storage_byte == nand => Err(DaStatus::NandFlashNotFound.code()),
+            StorageKind::Nand if storage_byte == emmc => {
+                Err(later_code("S_DA_EMMC_FLASH_NOT_FOUND"))
+            }
+            _ => Err(DaStatus::NorFlashNotFound.code()),
+        }
+    }
+
+    fn fits(&self, region: Region, addr: u64, len: u64) -> bool {
+        addr.checked_add(len)
+            .is_some_and(|end| end <= self.storage.size(region))
+    }
+
+    fn da_answer(&mut self, ask: &DaAsk) -> DaAnswer {
+        match ask {
+            DaAsk::Config(_) => DaAnswer::DramResult(DRAM_OK),
+            DaAsk::Da2Upload(h) => {
+                if h.addr == mt6572::DA2_LOAD_ADDR && h.len > 0 {
+                    DaAnswer::Ack
+                } else {
+                    DaAnswer::Nack
+                }
+            }
+            DaAsk::Da2Packet { .. } => DaAnswer::Ack,
+            DaAsk::Da2Complete => DaAnswer::Da2Report(Box::new(self.da2_report())),
+            DaAsk::UsbCheck => DaAnswer::UsbStatus(UsbStatus { speed: 1 }),
+            DaAsk::SwitchPart { part } => {
+                let region = match (self.kind(), EmmcPart::from_id(*part)) {
+                    (StorageKind::Emmc, Some(EmmcPart::Boot1)) => Some(Region::EmmcBoot1),
+                    (StorageKind::Emmc, Some(EmmcPart::Boot2)) => Some(Region::EmmcBoot2),
+                    (StorageKind::Emmc, Some(EmmcPart::User)) => Some(Region::EmmcUser),
+                    _ => None,
+                };
+                match region {
+                    Some(r) if !self.nacked(Phase::Da, DaRequest::SWITCH_PART) => {
+                        self.part = r;
+                        DaAnswer::Ack
+                    }
+                    _ => DaAnswer::Nack,
+                }
+            }
+            DaAsk::Readback(q) => {
+                if self.nacked(Phase::Da, DaRequest::READBACK) {
+                    return DaAnswer::ReadbackRefused(DaStatus::Timeout.code());
+                }
+                match self.target(q.storage, STORAGE_EMMC_D6, STORAGE_NAND_D6) {
+                    Ok(region) if self.fits(region, q.addr, q.len) && q.packet > 0 => DaAnswer::Ack,
+                    Ok(_) => DaAnswer::ReadbackRefused(later_code("S_DA_INVALID_RANGE")),
+                    Err(status) => DaAnswer::ReadbackRefused(status),
+                }
+            }
+            DaAsk::ReadbackPacket { addr, len } => {
+                let region = match self.kind() {
+                    StorageKind::Emmc => self.part,
+                    StorageKind::Nand => Region::Nand,
+                };
+                let mut data = vec![0u8; *len as usize];
+                if let Err(e) = self.storage.read(region, *addr, &mut data) {
+                    // The range was checked; only the image file can fail here.
+                    tracing::error!(error = %e, "simulated flash read failed");
+                }
+                DaAnswer::Data(data)
+            }
+            DaAsk::Write(q) => {
+                self.write = WriteJob::default();
+                if self.nacked(Phase::Da, DaRequest::WRITE) {
+                    return DaAnswer::Nack;
+                }
+                let region = match self.kind() {
+                    StorageKind::Emmc if q.storage == STORAGE_EMMC_62 => {
+                        match EmmcPart::from_id(q.part) {
+                            Some(EmmcPart::Boot1) => Some(Region::EmmcBoot1),
+                            Some(EmmcPart::Boot2) => Some(Region::EmmcBoot2),
+                            Some(EmmcPart::User) => Some(Region::EmmcUser),
+                            _ => None,
+                        }
+                    }
+                    StorageKind::Nand if q.storage == STORAGE_NAND_62 => Some(Region::Nand),
+                    _ => None,
+                };
+                match region {
+                    Some(r) if self.fits(r, q.addr, q.len) && q.packet > 0 => {
+                        self.write.region = Some(r);
+                        DaAnswer::Ack
+                    }
+                    _ => DaAnswer::Nack,
+                }
+            }
+            DaAsk::WritePacket {
+                addr,
+                len,
+                checksum_ok,
+            } => {
+                let packet = std::mem::take(&mut self.write.packet);
+                let ok = *checksum_ok && !self.write.failed && packet.len() == *len as usize;
+                let stored = match self.write.region {
+                    Some(region) if ok => self.storage.write(region, *addr, &packet),
+                    _ => Ok(()),
+                };
+                if let Err(e) = &stored {
+                    tracing::error!(error = %e, "simulated flash write failed");
+                }
+                if ok && stored.is_ok() {
+                    DaAnswer::Cont
+                } else {
+                    self.write.failed = true;
+                    DaAnswer::Nack
+                }
+            }
+            DaAsk::Format(q) => {
+                if let Ok(region) = self.target(q.storage, STORAGE_EMMC_D6, STORAGE_NAND_D6) {
+                    let size = self.storage.size(region);
+                    let start = q.addr.min(size);
+                    let len = q.len.min(size - start);
+                    if len > 0
+                        && let Err(e) = self.storage.erase(region, start, len)
+                    {
+                        tracing::error!(error = %e, "simulated flash erase failed");
+                    }
+                } else {
+                    tracing::warn!(storage = q.storage, "format of a storage the phone lacks");
+                }
+                DaAnswer::Progress(FormatProgress {
+                    init: 0,
+                    percent: 100,
+                })
+            }
+            DaAsk::FormatMore { .. } => DaAnswer::Progress(FormatProgress {
+                init: 0,
+                percent: 100,
+            }),
+            DaAsk::ReadPmt => DaAnswer::Pmt(encode_pmt(&self.config.layout.pmt())),
+            DaAsk::Finish | DaAsk::FinishMode(_) => DaAnswer::Ack,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

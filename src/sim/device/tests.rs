@@ -1,0 +1,663 @@
+//! The device core driven by the protocol's own host-side exchanges, back to back in memory,
+//! plus raw-byte checks where the exact wire matters.
+
+use std::collections::VecDeque;
+
+use super::*;
+use crate::{
+    firmware::preloader,
+    profile::Registry,
+    protocol::{
+        Exchange, ProtocolError, Step,
+        brom::{self, DaUploaded},
+        da::{self, Da2Report, DaConfig, PmtEntry, StorageKind as DaStorage, parse_pmt},
+        handshake::HostHandshake,
+    },
+    sim::{fault::GARBAGE, storage::MemStorage},
+};
+
+const DA1: [u8; 0x321] = [0x11; 0x321];
+const DA2: [u8; 0x2345] = [0x22; 0x2345];
+
+/// Why a host exchange stopped.
+#[derive(Debug, PartialEq)]
+enum Fail {
+    /// The phone said no (or something wrong).
+    Protocol(ProtocolError),
+    /// The phone did not send the bytes the host waited for.
+    Silent(&'static str),
+}
+
+impl From<ProtocolError> for Fail {
+    fn from(e: ProtocolError) -> Self {
+        Fail::Protocol(e)
+    }
+}
+
+/// A host talking to the device core without a port.
+struct Host {
+    dev: Device,
+    inbox: VecDeque<u8>,
+    last: Reply,
+}
+
+fn phone_with(profile: &str, kind: StorageKind, mode: Mode, faults: &[&str]) -> Host {
+    let profile = Registry::builtin().get(profile).unwrap().profile.clone();
+    let layout = Layout::from_profile(&profile, kind).unwrap();
+    let mut storage = MemStorage::new(layout.geometry.clone());
+    let identity = Identity::from_serial("SIM0001");
+    layout.populate(&mut storage, &identity).unwrap();
+    let config = DeviceConfig {
+        mode,
+        identity,
+        layout,
+        faults: FaultPlan::parse(faults).unwrap(),
+    };
+    Host {
+        dev: Device::new(config, Box::new(storage)),
+        inbox: VecDeque::new(),
+        last: Reply::default(),
+    }
+}
+
+fn phone(faults: &[&str]) -> Host {
+    phone_with("a516_row", StorageKind::Emmc, Mode::Brom, faults)
+}
+
+impl Host {
+    /// Sends raw bytes; returns exactly what the phone answered to them.
+    fn raw(&mut self, bytes: &[u8]) -> Vec<u8> {
+        self.last = self.dev.feed(bytes);
+        self.last.bytes.clone()
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        let reply = self.dev.feed(bytes);
+        self.inbox.extend(&reply.bytes);
+        self.last = reply;
+    }
+
+    fn run<E: Exchange>(&mut self, ex: E) -> Result<E::Output, Fail> {
+        self.run_data(ex, &[], &mut Vec::new())
+    }
+
+    /// Runs `ex`, taking SendData from `source` and putting RecvData into `sink`.
+    fn run_data<E: Exchange>(
+        &mut self,
+        mut ex: E,
+        source: &[u8],
+        sink: &mut Vec<u8>,
+    ) -> Result<E::Output, Fail> {
+        let mut taken = 0;
+        loop {
+            match ex.poll()? {
+                Step::Send(bytes) => self.send(&bytes),
+                Step::Recv { len, what, .. } => {
+                    if self.inbox.len() < len {
+                        if ex.on_timeout() {
+                            continue;
+                        }
+                        return Err(Fail::Silent(what));
+                    }
+                    let bytes: Vec<u8> = self.inbox.drain(..len).collect();
+                    ex.feed(&bytes)?;
+                }
+                Step::RecvData { len, .. } => {
+                    if self.inbox.len() < len {
+                        return Err(Fail::Silent("storage data"));
+                    }
+                    let bytes: Vec<u8> = self.inbox.drain(..len).collect();
+                    ex.feed(&bytes)?;
+                    sink.extend_from_slice(&bytes);
+                }
+                Step::SendData { len } => {
+                    let chunk = &source[taken..taken + len];
+                    taken += len;
+                    ex.data_sent(chunk)?;
+                    self.send(chunk);
+                }
+                Step::Discard => self.inbox.clear(),
+                Step::Done(v) => return Ok(v),
+            }
+        }
+    }
+
+    fn connect(&mut self) {
+        self.run(HostHandshake::new()).unwrap();
+    }
+
+    fn upload_da1(&mut self) -> Result<DaUploaded, Fail> {
+        self.run(brom::send_da(mt6572::DA1_LOAD_ADDR, 0x100, &DA1))
+    }
+
+    /// Handshake, DA1 upload and jump, DA1 sync and config, DA2 upload.
+    fn boot_da2(&mut self) -> (da::host::Da1Info, Da2Report) {
+        self.connect();
+        self.upload_da1().unwrap();
+        self.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
+        let da1 = self.run(da::da_sync()).unwrap();
+        let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, da1.report.storage());
+        self.run(da::send_config(&config)).unwrap();
+        let report = self
+            .run(da::upload_da2(mt6572::DA2_LOAD_ADDR, &DA2))
+            .unwrap();
+        (da1, report)
+    }
+
+    fn read(&mut self, part: EmmcPart, addr: u64, len: u64) -> Result<Vec<u8>, Fail> {
+        self.run(da::usb_check())?;
+        self.run(da::switch_part(part))?;
+        let mut data = Vec::new();
+        self.run_data(da::readback(addr, len), &[], &mut data)?;
+        Ok(data)
+    }
+}
+
+fn status_of(fail: Fail) -> u32 {
+    match fail {
+        Fail::Protocol(ProtocolError::Brom { status, .. }) => u32::from(status.code()),
+        Fail::Protocol(ProtocolError::Da { status, .. }) => status.code(),
+        other => panic!("not a status: {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// BROM / preloader
+
+#[test]
+fn handshake_answers_complements_and_tolerates_leading_a0() {
+    let mut h = phone(&[]);
+    assert_eq!(h.raw(&[0xA0, 0xA0, 0x0A]), [0x5F, 0x5F, 0xF5]);
+    assert_eq!(h.raw(&[0x50, 0x05]), [0xAF, 0xFA]);
+    // Now in command mode: FD is echoed and answered.
+    assert_eq!(h.raw(&[0xFD]), [0xFD, 0x65, 0x72, 0x00, 0x00]);
+}
+
+#[test]
+fn brom_reports_the_mt6572_identity_byte_for_byte() {
+    let mut h = phone(&[]);
+    h.connect();
+    assert_eq!(h.raw(&[0xFC]), [0xFC, 0x8A, 0x00, 0xCA, 0x00, 0, 0, 0, 0]);
+    assert_eq!(h.raw(&[0xFE]), [0xFE]);
+    assert_eq!(h.raw(&[0xFF]), [SIM_BROM_VERSION]);
+    assert_eq!(h.raw(&[0xD8]), [0xD8, 0, 0, 0, 0, 0, 0]);
+    let me = h.run(brom::get_me_id()).unwrap();
+    assert_eq!(me.id, Identity::from_serial("SIM0001").me_id);
+    assert_eq!(me.status, 0);
+}
+
+#[test]
+fn preloader_answers_its_version_and_has_no_me_id() {
+    let mut h = phone_with("a516_row", StorageKind::Emmc, Mode::Preloader, &[]);
+    h.connect();
+    let bl = h.run(brom::get_bl_ver()).unwrap();
+    assert_eq!(bl, PRELOADER_BL_VERSION);
+    assert!(!brom::is_brom_answer(bl));
+    assert_eq!(h.run(brom::get_brom_ver()).unwrap(), 0xFF);
+    // E1 is echoed, then an empty ID with PL_MODE_UNSUPPORTED (little-endian).
+    assert_eq!(h.raw(&[0xE1]), [0xE1, 0, 0, 0, 0, 0x11, 0x27]);
+    // The DA upload works the same.
+    h.upload_da1().unwrap();
+    h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
+    assert!(h.dev.in_da());
+}
+
+#[test]
+fn watchdog_write_is_acked_and_reads_back() {
+    let mut h = phone(&[]);
+    h.connect();
+    let wire = h.raw(&[0xD4, 0x10, 0x00, 0x70, 0x00, 0, 0, 0, 1]);
+    assert_eq!(wire, [0xD4, 0x10, 0x00, 0x70, 0x00, 0, 0, 0, 1, 0x00, 0x01]);
+    assert_eq!(h.raw(&[0x22, 0, 0, 0x64]), [0x22, 0, 0, 0x64, 0x00, 0x01]);
+    let words = h.run(brom::read32(mt6572::WDT_MODE_ADDR, 2)).unwrap();
+    assert_eq!(words, [mt6572::WDT_DISABLE_VALUE, 0]);
+    h.run(brom::disable_watchdog()).unwrap();
+    let err = h.run(brom::write32(0x1000_7001, &[1])).unwrap_err();
+    assert_eq!(status_of(err), u32::from(BromStatus::InvalidAddress.code()));
+}
+
+#[test]
+fn send_da_refuses_bad_headers_with_the_brom_status() {
+    let mut h = phone(&[]);
+    h.connect();
+    let too_long = vec![0u8; MAX_DA_LEN as usize + 2];
+    let cases: [(u32, u32, &[u8], BromStatus); 4] = [
+        (mt6572::DA1_LOAD_ADDR, 0, &[], BromStatus::DaLenIsZero),
+        (
+            mt6572::DA1_LOAD_ADDR,
+            0x400,
+            &DA1,
+            BromStatus::DaSigLenExceedDaLen,
+        ),
+        (0x0200_7001, 0, &DA1, BromStatus::DaAddrNotAligned),
+        (
+            mt6572::DA1_LOAD_ADDR,
+            0,
+            &too_long,
+            BromStatus::DaInvalidLength,
+        ),
+    ];
+    for (addr, sig, payload, want) in cases {
+        let err = h.run(brom::send_da(addr, sig, payload)).unwrap_err();
+        assert_eq!(status_of(err), u32::from(want.code()), "{want:?}");
+    }
+    // The phone is still in sync and takes a good DA.
+    let up = h.upload_da1().unwrap();
+    assert_eq!(up.phone_checksum, up.checksum);
+}
+
+#[test]
+fn jump_da_refuses_without_a_da_or_at_another_address() {
+    let mut h = phone(&[]);
+    h.connect();
+    let err = h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap_err();
+    assert_eq!(status_of(err), u32::from(BromStatus::DaNotExist.code()));
+    h.upload_da1().unwrap();
+    let err = h.run(brom::jump_da(0x0200_8000)).unwrap_err();
+    assert_eq!(
+        status_of(err),
+        u32::from(BromStatus::DaInvalidJumpAddr.code())
+    );
+    assert!(!h.dev.in_da());
+    h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
+    assert!(h.dev.in_da());
+}
+
+#[test]
+fn unknown_brom_bytes_get_no_reply() {
+    let mut h = phone(&[]);
+    h.connect();
+    // 72 and 60 are DA commands; the BROM drops them and stays in sync.
+    assert_eq!(h.raw(&[0x72, 0x60]), Vec::<u8>::new());
+    assert_eq!(h.run(brom::get_hw_code()).unwrap().hw_code, 0x6572);
+}
+
+// ---------------------------------------------------------------------------------------------
+// DA
+
+#[test]
+fn da_reports_describe_the_emmc_phone() {
+    let mut h = phone(&[]);
+    let (da1, report) = h.boot_da2();
+    let id = Identity::from_serial("SIM0001");
+    assert_eq!(da1.report.storage(), DaStorage::Emmc);
+    assert_eq!(da1.report.emmc_cid, id.cid);
+    assert_eq!(da1.report.nand_ret, DaStatus::NandFlashNotFound.code());
+    assert_eq!(da1.da_version, SIM_DA_VERSION);
+    assert_eq!(report.emmc.boot1_size, 0x60_0000);
+    assert_eq!(report.emmc.ua_size, 0xE900_0000);
+    assert_eq!(report.emmc.cid, id.cid);
+    assert_eq!(
+        report.storage(DaStorage::Emmc),
+        (DaStorage::Emmc, 0xE900_0000)
+    );
+    assert_eq!(
+        report.ram.ext_ram_size,
+        crate::sim::layout::DEFAULT_RAM_SIZE
+    );
+    assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
+}
+
+#[test]
+fn boot1_readback_shows_the_project_and_user_area_starts_with_the_mbr() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    let boot1 = h.read(EmmcPart::Boot1, 0, 0x2_0000).unwrap();
+    let info = preloader::scan(&boot1[..]).unwrap();
+    assert_eq!(info.project.as_deref(), Some("a516_row"));
+    assert_eq!(info.emi_version, Some(11));
+    let mbr = h.read(EmmcPart::User, 0, 0x400).unwrap();
+    assert_eq!(&mbr[0x1FE..0x200], &[0x55, 0xAA]);
+}
+
+#[test]
+fn multi_packet_readback_is_whole_and_checksummed() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    let mut data = Vec::new();
+    // NVRAM is 5 MiB: five full packets and its pattern is non-trivial.
+    let summary = h
+        .run_data(da::readback(0x40_0000, 0x50_0000), &[], &mut data)
+        .unwrap();
+    assert_eq!(summary.bytes, 0x50_0000);
+    assert_eq!(summary.checksum_mismatches, 0);
+    let id = Identity::from_serial("SIM0001");
+    assert_eq!(
+        &data[..crate::sim::identity::NVRAM_PATTERN_END],
+        &id.nvram_content("NVRAM").unwrap()[..]
+    );
+}
+
+#[test]
+fn write_then_read_back_and_format() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    let image: Vec<u8> = (0..0x12_3456u32).map(|i| (i % 251) as u8).collect();
+    let at = 0x2D4_0000; // EXPDB
+    h.run(da::usb_check()).unwrap();
+    let written = h
+        .run_data(
+            da::write(EmmcPart::User, at, image.len() as u64),
+            &image,
+            &mut Vec::new(),
+        )
+        .unwrap();
+    assert_eq!(written, image.len() as u64);
+    let back = h.read(EmmcPart::User, at, image.len() as u64).unwrap();
+    assert_eq!(back, image);
+    h.run(da::usb_check()).unwrap();
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    h.run(da::format(at, 0x10_0000)).unwrap();
+    let back = h.read(EmmcPart::User, at, 0x10_0010).unwrap();
+    assert!(back[..0x10_0000].iter().all(|&b| b == 0));
+    assert_eq!(back[0x10_0000..], image[0x10_0000..0x10_0010]);
+}
+
+#[test]
+fn write_to_boot1_lands_in_boot1() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    h.run_data(
+        da::write(EmmcPart::Boot1, 0x1000, 4),
+        b"ABCD",
+        &mut Vec::new(),
+    )
+    .unwrap();
+    let back = h.read(EmmcPart::Boot1, 0x1000, 4).unwrap();
+    assert_eq!(back, b"ABCD");
+    let mut buf = [0u8; 4];
+    h.dev
+        .storage_mut()
+        .read(Region::EmmcUser, 0x1000, &mut buf)
+        .unwrap();
+    assert_ne!(&buf, b"ABCD");
+}
+
+#[test]
+fn pmt_lists_the_profile_layout() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    let raw = h.run(da::read_pmt()).unwrap();
+    let entries: Vec<PmtEntry> = parse_pmt(&raw).unwrap();
+    let profile = Registry::builtin().get("a516_row").unwrap().profile.clone();
+    assert_eq!(entries.len(), profile.layout.len());
+    let nvram = entries.iter().find(|e| e.name == "NVRAM").unwrap();
+    assert_eq!((nvram.offset, nvram.size), (0x40_0000, 0x50_0000));
+    assert_eq!(entries[0].mask_flags & 0xFF, 0xFF);
+}
+
+#[test]
+fn finish_acks_then_the_phone_reboots_and_the_link_drops() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    h.run(da::finish(0)).unwrap();
+    assert!(h.last.disconnect);
+    // Plugged in again: a fresh BROM, the DA is gone.
+    h.inbox.clear();
+    h.connect();
+    let err = h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap_err();
+    assert_eq!(status_of(err), u32::from(BromStatus::DaNotExist.code()));
+}
+
+#[test]
+fn da_refuses_out_of_range_and_foreign_requests_with_real_statuses() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    let err = h
+        .read(EmmcPart::User, 0xE900_0000 - 0x100, 0x200)
+        .unwrap_err();
+    assert_eq!(
+        status_of(err),
+        3039,
+        "S_DA_INVALID_RANGE (mtkclient numbering)"
+    );
+    // RPMB and GP partitions do not exist on the simulated eMMC: A5.
+    let err = h.run(da::switch_part(EmmcPart::Rpmb)).unwrap_err();
+    assert!(matches!(
+        err,
+        Fail::Protocol(ProtocolError::Unexpected { .. })
+    ));
+    // A write beyond the user area is refused with A5.
+    let err = h
+        .run_data(
+            da::write(EmmcPart::User, 0xE900_0000, 512),
+            &[0; 512],
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Fail::Protocol(_)), "{err:?}");
+    // A NAND readback on an eMMC phone: A5, then S_DA_NAND_FLASH_NOT_FOUND little-endian.
+    let mut q = vec![0xD6, 0x0C, STORAGE_NAND_D6];
+    q.extend_from_slice(&0u64.to_be_bytes());
+    q.extend_from_slice(&512u64.to_be_bytes());
+    q.extend_from_slice(&0x10_0000u32.to_be_bytes());
+    assert_eq!(h.raw(&q), [0xA5]);
+    assert_eq!(h.raw(&[0xA5]), 3012u32.to_le_bytes());
+    // Unknown DA commands are answered BB and the DA stays usable.
+    assert_eq!(h.raw(&[0x99]), [0xBB]);
+    assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
+}
+
+#[test]
+fn a_bad_checksum_from_the_host_is_refused_and_nothing_is_written() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    let at = 0x2D4_0000u64;
+    let mut q = vec![0x62, STORAGE_EMMC_62, 8];
+    q.extend_from_slice(&at.to_be_bytes());
+    q.extend_from_slice(&512u64.to_be_bytes());
+    q.extend_from_slice(&0x10_0000u32.to_be_bytes());
+    assert_eq!(h.raw(&q), [0x5A]);
+    let mut packet = vec![0x5A];
+    packet.extend_from_slice(&[0x77; 512]);
+    packet.extend_from_slice(&0x1234u16.to_be_bytes());
+    assert_eq!(h.raw(&packet), [0xA5]);
+    let mut buf = [0u8; 4];
+    h.dev
+        .storage_mut()
+        .read(Region::EmmcUser, at, &mut buf)
+        .unwrap();
+    assert_eq!(buf, [0; 4]);
+}
+
+#[test]
+fn commands_before_da2_are_read_as_the_config_block() {
+    let mut h = phone(&[]);
+    h.connect();
+    h.upload_da1().unwrap();
+    h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
+    h.run(da::da_sync()).unwrap();
+    // A readback header where DA1 waits for its 18-byte config: DA1 takes it as the config
+    // and answers the DRAM result, never data.
+    let mut q = vec![0xD6, 0x0C, 0x02];
+    q.extend_from_slice(&[0; 15]);
+    assert_eq!(h.raw(&q), [0, 0, 0, 0]);
+}
+
+#[test]
+fn broken_framing_silences_the_da_until_unplugged() {
+    let mut h = phone(&[]);
+    h.connect();
+    h.upload_da1().unwrap();
+    h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
+    h.run(da::da_sync()).unwrap();
+    let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, DaStorage::Emmc);
+    h.run(da::send_config(&config)).unwrap();
+    // A DA2 header with packet size 0 cannot be framed.
+    let mut header = mt6572::DA2_LOAD_ADDR.to_be_bytes().to_vec();
+    header.extend_from_slice(&16u32.to_be_bytes());
+    header.extend_from_slice(&0u32.to_be_bytes());
+    assert!(h.raw(&header).is_empty());
+    assert!(h.raw(&[0x72, 0x72]).is_empty());
+    h.dev.unplug();
+    h.connect();
+    assert_eq!(h.run(brom::get_hw_code()).unwrap().hw_code, 0x6572);
+}
+
+#[test]
+fn unplug_returns_to_the_handshake() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    h.dev.unplug();
+    // FD is not a handshake byte: it is answered with its complement only.
+    assert_eq!(h.raw(&[0xFD]), [0x02]);
+    h.connect();
+    assert_eq!(h.raw(&[0xFE]), [0xFE]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// NAND
+
+#[test]
+fn nand_phone_reports_nand_and_serves_reads_and_writes() {
+    let mut h = phone_with("ref_nand_2k", StorageKind::Nand, Mode::Brom, &[]);
+    let (da1, report) = h.boot_da2();
+    assert_eq!(da1.report.storage(), DaStorage::Nand);
+    assert_eq!(report.nand.ret, 0);
+    assert_eq!(report.nand.flash_size, 1 << 30);
+    assert_eq!(report.nand.page_size, 2048);
+    assert_eq!(report.nand.pages_per_block, 64);
+    assert_eq!(report.storage(DaStorage::Nand), (DaStorage::Nand, 1 << 30));
+    assert_ne!(report.emmc.ret, 0);
+
+    let readback = |addr: u64, len: u64, storage: u8| {
+        let mut q = vec![0xD6, 0x0C, storage];
+        q.extend_from_slice(&addr.to_be_bytes());
+        q.extend_from_slice(&len.to_be_bytes());
+        q.extend_from_slice(&0x10_0000u32.to_be_bytes());
+        q
+    };
+    // The preloader sits at NAND offset 0.
+    let out = h.raw(&readback(0, 0x2_0000, STORAGE_NAND_D6));
+    assert_eq!(out[0], 0x5A);
+    let info = preloader::scan(&out[1..0x2_0001]).unwrap();
+    assert_eq!(info.project.as_deref(), Some("ref_nand_2k"));
+    assert_eq!(h.raw(&[0x5A]), Vec::<u8>::new());
+    // An eMMC readback on a NAND phone is refused.
+    assert_eq!(h.raw(&readback(0, 512, STORAGE_EMMC_D6)), [0xA5]);
+    assert_eq!(h.raw(&[0xA5]), 3179u32.to_le_bytes());
+    // Write 512 bytes through 0x62 with the NAND storage byte; erased NAND reads FF.
+    let at = 0x142_0000u64; // EXPDB
+    let mut q = vec![0x62, STORAGE_NAND_62, 0];
+    q.extend_from_slice(&at.to_be_bytes());
+    q.extend_from_slice(&1024u64.to_be_bytes());
+    q.extend_from_slice(&0x10_0000u32.to_be_bytes());
+    assert_eq!(h.raw(&q), [0x5A]);
+    let mut packet = vec![0x5A];
+    let data = [0x3C; 1024];
+    packet.extend_from_slice(&data);
+    packet.extend_from_slice(&crate::protocol::checksum::sum16(&data).to_be_bytes());
+    assert_eq!(h.raw(&packet), [0x69]);
+    let out = h.raw(&readback(at, 1028, STORAGE_NAND_D6));
+    assert_eq!(&out[1..1025], &data[..]);
+    assert_eq!(&out[1025..1029], &[0xFF; 4]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+#[test]
+fn nack_send_da_answers_sla_required() {
+    let mut h = phone(&["nack=SEND_DA"]);
+    h.connect();
+    let err = h.upload_da1().unwrap_err();
+    assert_eq!(status_of(err), u32::from(BromStatus::SlaRequired.code()));
+}
+
+#[test]
+fn nack_jump_da_and_write32_answer_their_errors() {
+    let mut h = phone(&["nack=JUMP_DA", "nack=WRITE32"]);
+    h.connect();
+    let err = h.run(brom::disable_watchdog()).unwrap_err();
+    assert_eq!(status_of(err), u32::from(BromStatus::InvalidAddress.code()));
+    h.upload_da1().unwrap();
+    let err = h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap_err();
+    assert_eq!(
+        status_of(err),
+        u32::from(BromStatus::DaInvalidJumpAddr.code())
+    );
+}
+
+#[test]
+fn nack_readback_write_and_switch_part_are_refused_by_the_da() {
+    let mut h = phone(&["nack=READBACK", "nack=0x62", "nack=SWITCH_PART"]);
+    h.boot_da2();
+    let err = h.run(da::switch_part(EmmcPart::User)).unwrap_err();
+    assert!(matches!(
+        err,
+        Fail::Protocol(ProtocolError::Unexpected { .. })
+    ));
+    let mut sink = Vec::new();
+    let err = h
+        .run_data(da::readback(0, 512), &[], &mut sink)
+        .unwrap_err();
+    assert_eq!(status_of(err), DaStatus::Timeout.code());
+    let err = h
+        .run_data(
+            da::write(EmmcPart::User, 0x2D4_0000, 512),
+            &[1; 512],
+            &mut sink,
+        )
+        .unwrap_err();
+    assert!(matches!(err, Fail::Protocol(_)));
+    // Other commands still work.
+    assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
+}
+
+#[test]
+fn corrupt_checksum_hits_the_da_upload_or_a_readback_packet() {
+    let mut h = phone(&["corrupt-checksum=1"]);
+    h.connect();
+    let err = h.upload_da1().unwrap_err();
+    assert!(matches!(
+        err,
+        Fail::Protocol(ProtocolError::Checksum { .. })
+    ));
+    // Only once: the retry is clean.
+    h.upload_da1().unwrap();
+
+    let mut h = phone(&["corrupt-checksum=3"]);
+    h.boot_da2();
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    let mut sink = Vec::new();
+    let s = h
+        .run_data(da::readback(0, 0x20_0000), &[], &mut sink)
+        .unwrap();
+    assert_eq!(
+        s.checksum_mismatches, 1,
+        "the second packet is the 3rd checksum"
+    );
+}
+
+#[test]
+fn disconnect_after_cuts_the_reply_and_unplugs() {
+    let mut h = phone(&["disconnect-after=6"]);
+    assert_eq!(h.raw(&[0xA0, 0x0A, 0x50, 0x05]), [0x5F, 0xF5, 0xAF, 0xFA]);
+    assert!(!h.last.disconnect);
+    assert_eq!(h.raw(&[0xFD]), [0xFD, 0x65]);
+    assert!(h.last.disconnect);
+    // Back at the handshake, and the fault does not fire twice.
+    h.connect();
+    assert_eq!(h.run(brom::get_hw_code()).unwrap().hw_code, 0x6572);
+}
+
+#[test]
+fn garbage_after_inserts_garbage_once() {
+    let mut h = phone(&["garbage-after=5"]);
+    h.connect();
+    let mut want = vec![0xFD];
+    want.extend_from_slice(&GARBAGE);
+    want.extend_from_slice(&[0x65, 0x72, 0, 0]);
+    assert_eq!(h.raw(&[0xFD]), want);
+    assert_eq!(h.raw(&[0xFD]), [0xFD, 0x65, 0x72, 0, 0]);
+}
+
+#[test]
+fn stall_applies_after_the_handshake_only() {
+    let mut h = phone(&["stall-ms=250"]);
+    h.raw(&[0xA0, 0x0A, 0x50, 0x05]);
+    assert!(h.last.stall.is_zero());
+    h.raw(&[0xFD]);
+    assert_eq!(h.last.stall, std::time::Duration::from_millis(250));
+}

@@ -1,0 +1,455 @@
+//! Fault injection: what `--fault` asks the simulated phone to do wrong, parsed into a
+//! [`FaultPlan`], and the running counters ([`Faults`]) the device core consults.
+//!
+//! Every fault is applied inside the pure core ([`crate::sim::device`]), so each one is unit
+//! tested without a terminal; the PTY loop only carries out what the core returns (wait, drop
+//! the link). This module knows the command table of `protocol` for names, and nothing of
+//! storage or I/O.
+//!
+//! # Grammar (one `--fault` per fault, repeatable)
+//!
+//! See [`HELP`]; the same text is shown by `mtkbench sim --help`. Byte counts are decimal or
+//! `0x` hex. One-shot faults (disconnect, corrupt, garbage) fire once per simulator run, counted
+//! from its start across reconnections, so a host's retry after the fault meets a healthy
+//! phone.
+
+use std::time::Duration;
+
+use crate::{
+    error::Advice,
+    protocol::{brom::BromCommand, da::DaRequest},
+};
+
+/// The `--fault` grammar, for `--help` and error messages.
+pub const HELP: &str = "\
+disconnect-after=BYTES  drop the link once the phone has sent BYTES bytes (the reply is cut \
+there; the phone then behaves as unplugged and plugged in again)
+corrupt-checksum=N      send the N-th checksum (SEND_DA checksum, readback packet checksums) \
+wrong, once
+nack=CMD                refuse every CMD with the phone's error answer; CMD is one of SEND_DA, \
+JUMP_DA, WRITE32 (BROM: error status) or READBACK, WRITE, SWITCH_PART (DA: A5), by name or as a \
+hex byte such as 0xD6
+stall-ms=MS             wait MS milliseconds before every reply after the handshake
+garbage-after=BYTES     insert 16 garbage bytes once the phone has sent BYTES bytes, once";
+
+/// The bytes `garbage-after` inserts: no valid reply starts with them.
+pub const GARBAGE: [u8; 16] = [
+    0xEE, 0x00, 0xFF, 0x13, 0x37, 0x00, 0xDE, 0xAD, 0xBE, 0xEF, 0x7F, 0x80, 0x00, 0xEE, 0xFF, 0x00,
+];
+
+/// Which protocol a refused command belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// BootROM or preloader commands, before JUMP_DA.
+    Brom,
+    /// Download agent commands, after JUMP_DA.
+    Da,
+}
+
+/// A command to refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRef {
+    /// The command byte.
+    pub byte: u8,
+    /// The protocol it was named for; `None` for a bare hex byte, which matches in both.
+    pub phase: Option<Phase>,
+}
+
+/// One fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// `disconnect-after=BYTES`.
+    DisconnectAfter(u64),
+    /// `corrupt-checksum=N` (1-based).
+    CorruptChecksum(u64),
+    /// `nack=CMD`.
+    Nack(CommandRef),
+    /// `stall-ms=MS`.
+    Stall(Duration),
+    /// `garbage-after=BYTES`.
+    GarbageAfter(u64),
+}
+
+/// Why a `--fault` value cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultError {
+    /// Not `NAME=VALUE` with a known name.
+    #[error("unknown fault {spec:?}")]
+    Unknown {
+        /// The value given.
+        spec: String,
+    },
+    /// A number that does not parse or is out of range.
+    #[error("fault {spec:?}: {reason}")]
+    BadValue {
+        /// The value given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Advice for FaultError {
+    fn help(&self) -> String {
+        format!("write each fault as one of:\n{HELP}")
+    }
+
+    fn is_bad_input(&self) -> bool {
+        true
+    }
+}
+
+/// Every fault asked for, in command-line order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultPlan {
+    /// The faults.
+    pub faults: Vec<Fault>,
+}
+
+/// A decimal or `0x` hex number.
+fn number(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// The commands `nack=` can refuse: those for which a phone has a refusal answer (a BROM
+/// status word, or the DA's A5). Other commands have none on the wire, so refusing them could
+/// only be silence, which `stall-ms` and `disconnect-after` already cover.
+pub const NACKABLE: [(&str, u8, Phase); 6] = [
+    (
+        BromCommand::SendDa.name(),
+        BromCommand::SendDa.byte(),
+        Phase::Brom,
+    ),
+    (
+        BromCommand::JumpDa.name(),
+        BromCommand::JumpDa.byte(),
+        Phase::Brom,
+    ),
+    (
+        BromCommand::Write32.name(),
+        BromCommand::Write32.byte(),
+        Phase::Brom,
+    ),
+    ("READBACK", DaRequest::READBACK, Phase::Da),
+    ("WRITE", DaRequest::WRITE, Phase::Da),
+    ("SWITCH_PART", DaRequest::SWITCH_PART, Phase::Da),
+];
+
+/// The command called `name` (any case) or given as a hex byte (`0xD6`, `D6`).
+fn command(name: &str) -> Option<CommandRef> {
+    if let Some((_, byte, phase)) = NACKABLE
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+    {
+        return Some(CommandRef {
+            byte: *byte,
+            phase: Some(*phase),
+        });
+    }
+    let hex = name
+        .strip_prefix("0x")
+        .or_else(|| name.strip_prefix("0X"))
+        .unwrap_or(name);
+    let byte = (hex.len() <= 2)
+        .then(|| u8::from_str_radix(hex, 16).ok())
+        .flatten()?;
+    NACKABLE
+        .iter()
+        .any(|(_, b, _)| *b == byte)
+        .then_some(CommandRef { byte, phase: None })
+}
+
+impl FaultPlan {
+    /// Parses every `--fault` value.
+    pub fn parse<S: AsRef<str>>(specs: &[S]) -> Result<FaultPlan, FaultError> {
+        let faults = specs
+            .iter()
+            .map(|s| Self::parse_one(s.as_ref()))
+            .collect::<Result<_, _>>()?;
+        Ok(FaultPlan { faults })
+    }
+
+    /// Parses one `--fault` value.
+    pub fn parse_one(spec: &str) -> Result<Fault, FaultError> {
+        let unknown = || FaultError::Unknown { spec: spec.into() };
+        let bad = |reason: &str| FaultError::BadValue {
+            spec: spec.into(),
+            reason: reason.into(),
+        };
+        let (name, value) = spec.trim().split_once('=').ok_or_else(unknown)?;
+        let (name, value) = (name.trim(), value.trim());
+        let count = || number(value).ok_or_else(|| bad("expected a number of bytes"));
+        match name {
+            "disconnect-after" => Ok(Fault::DisconnectAfter(count()?)),
+            "garbage-after" => Ok(Fault::GarbageAfter(count()?)),
+            "corrupt-checksum" => match number(value) {
+                Some(n) if n > 0 => Ok(Fault::CorruptChecksum(n)),
+                _ => Err(bad(
+                    "expected N = 1 for the first checksum, 2 for the second, ...",
+                )),
+            },
+            "stall-ms" => match number(value) {
+                Some(ms) if ms <= 600_000 => Ok(Fault::Stall(Duration::from_millis(ms))),
+                _ => Err(bad("expected milliseconds, at most 600000")),
+            },
+            "nack" => command(value).map(Fault::Nack).ok_or_else(|| {
+                bad(
+                    "expected one of SEND_DA, JUMP_DA, WRITE32, READBACK, WRITE, SWITCH_PART \
+                     or its hex byte such as 0xD6",
+                )
+            }),
+            _ => Err(unknown()),
+        }
+    }
+}
+
+/// What the core does with its output after the faults had their say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shaped {
+    /// The bytes to send.
+    pub bytes: Vec<u8>,
+    /// True when the link drops after `bytes`.
+    pub disconnect: bool,
+}
+
+/// The running state of a [`FaultPlan`].
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    plan: FaultPlan,
+    sent: u64,
+    checksums: u64,
+    disconnected: bool,
+    garbage_sent: bool,
+    corrupted: bool,
+}
+
+impl Faults {
+    /// Starts counting for `plan`.
+    pub fn new(plan: FaultPlan) -> Faults {
+        Faults {
+            plan,
+            ..Faults::default()
+        }
+    }
+
+    /// Bytes the phone has sent so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// True when `byte` must be refused in `phase`.
+    pub fn nacks(&self, phase: Phase, byte: u8) -> bool {
+        self.plan.faults.iter().any(
+            |f| matches!(f, Fault::Nack(c) if c.byte == byte && c.phase.is_none_or(|p| p == phase)),
+        )
+    }
+
+    /// How long to wait before a reply after the handshake.
+    pub fn stall(&self) -> Duration {
+        self.plan
+            .faults
+            .iter()
+            .filter_map(|f| match f {
+                Fault::Stall(d) => Some(*d),
+                _ => None,
+            })
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Counts a checksum the phone is about to send; true when `corrupt-checksum` names this
+    /// one (the caller then sends it wrong).
+    pub fn corrupt_next_checksum(&mut self) -> bool {
+        self.checksums += 1;
+        let hit = self
+            .plan
+            .faults
+            .iter()
+            .any(|f| matches!(f, Fault::CorruptChecksum(n) if *n == self.checksums));
+        if hit && !self.corrupted {
+            self.corrupted = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Applies the byte-count faults to output the phone is about to send.
+    pub fn shape(&mut self, mut out: Vec<u8>) -> Shaped {
+        let start = self.sent;
+        let end = start + out.len() as u64;
+        let mut disconnect = false;
+        if !self.disconnected {
+            let cut = self.plan.faults.iter().find_map(|f| match f {
+                Fault::DisconnectAfter(n) if *n >= start && *n <= end => Some(*n),
+                Fault::DisconnectAfter(n) if *n < start => Some(start),
+                _ => None,
+            });
+            if let Some(at) = cut {
+                out.truncate((at - start) as usize);
+                self.disconnected = true;
+                disconnect = true;
+            }
+        }
+        let end = start + out.len() as u64;
+        if !self.garbage_sent {
+            let at = self.plan.faults.iter().find_map(|f| match f {
+                Fault::GarbageAfter(n) if *n <= end => Some((*n).max(start)),
+                _ => None,
+            });
+            // Garbage lands at its byte count once the output reaches it (at a disconnect,
+            // only if the cut comes after it).
+            if let Some(at) = at.filter(|&a| a < end || (a == end && !disconnect)) {
+                let split = (at - start) as usize;
+                let tail = out.split_off(split);
+                out.extend_from_slice(&GARBAGE);
+                out.extend_from_slice(&tail);
+                self.garbage_sent = true;
+            }
+        }
+        self.sent += out.len() as u64;
+        Shaped {
+            bytes: out,
+            disconnect,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(specs: &[&str]) -> Faults {
+        Faults::new(FaultPlan::parse(specs).unwrap())
+    }
+
+    #[test]
+    fn parses_every_fault() {
+        let p = FaultPlan::parse(&[
+            "disconnect-after=100",
+            "corrupt-checksum=2",
+            "nack=SEND_DA",
+            "nack=readback",
+            "nack=0xD4",
+            "nack=60",
+            "stall-ms=0x10",
+            "garbage-after=0",
+        ])
+        .unwrap();
+        assert_eq!(
+            p.faults,
+            [
+                Fault::DisconnectAfter(100),
+                Fault::CorruptChecksum(2),
+                Fault::Nack(CommandRef {
+                    byte: 0xD7,
+                    phase: Some(Phase::Brom)
+                }),
+                Fault::Nack(CommandRef {
+                    byte: 0xD6,
+                    phase: Some(Phase::Da)
+                }),
+                Fault::Nack(CommandRef {
+                    byte: 0xD4,
+                    phase: None
+                }),
+                Fault::Nack(CommandRef {
+                    byte: 0x60,
+                    phase: None
+                }),
+                Fault::Stall(Duration::from_millis(16)),
+                Fault::GarbageAfter(0),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_syntax_is_a_clear_bad_input_error() {
+        for (spec, needle) in [
+            ("disconnect", "unknown fault"),
+            ("explode=1", "unknown fault"),
+            ("disconnect-after=lots", "number of bytes"),
+            ("corrupt-checksum=0", "N = 1"),
+            ("stall-ms=-5", "milliseconds"),
+            ("nack=FLASH_EVERYTHING", "one of SEND_DA"),
+            ("nack=0x1FF", "one of SEND_DA"),
+            ("nack=USB_CHECK", "one of SEND_DA"),
+            ("nack=0x72", "one of SEND_DA"),
+        ] {
+            let err = FaultPlan::parse(&[spec]).unwrap_err();
+            assert!(err.to_string().contains(needle), "{spec}: {err}");
+            assert!(err.is_bad_input());
+            assert!(err.help().contains("garbage-after=BYTES"));
+        }
+    }
+
+    #[test]
+    fn nack_matches_by_phase() {
+        let f = plan(&["nack=SEND_DA", "nack=0xD6"]);
+        assert!(f.nacks(Phase::Brom, 0xD7));
+        assert!(!f.nacks(Phase::Da, 0xD7));
+        assert!(f.nacks(Phase::Da, 0xD6));
+        assert!(f.nacks(Phase::Brom, 0xD6));
+        assert!(!plan(&[]).nacks(Phase::Brom, 0xD7));
+    }
+
+    #[test]
+    fn disconnect_cuts_at_the_exact_byte_once() {
+        let mut f = plan(&["disconnect-after=6"]);
+        assert_eq!(
+            f.shape(vec![1, 2, 3, 4]),
+            Shaped {
+                bytes: vec![1, 2, 3, 4],
+                disconnect: false
+            }
+        );
+        assert_eq!(
+            f.shape(vec![5, 6, 7, 8]),
+            Shaped {
+                bytes: vec![5, 6],
+                disconnect: true
+            }
+        );
+        assert!(!f.shape(vec![9; 100]).disconnect);
+        assert_eq!(f.sent(), 106);
+    }
+
+    #[test]
+    fn disconnect_at_zero_sends_nothing() {
+        let mut f = plan(&["disconnect-after=0"]);
+        let s = f.shape(vec![0x5F]);
+        assert!(s.bytes.is_empty() && s.disconnect);
+    }
+
+    #[test]
+    fn garbage_is_inserted_once_at_its_byte() {
+        let mut f = plan(&["garbage-after=3"]);
+        assert_eq!(f.shape(vec![1, 2]).bytes, [1, 2]);
+        let s = f.shape(vec![3, 4, 5]);
+        let mut want = vec![3];
+        want.extend_from_slice(&GARBAGE);
+        want.extend_from_slice(&[4, 5]);
+        assert_eq!(s.bytes, want);
+        assert_eq!(f.shape(vec![6]).bytes, [6]);
+    }
+
+    #[test]
+    fn corrupts_only_the_named_checksum() {
+        let mut f = plan(&["corrupt-checksum=2"]);
+        assert!(!f.corrupt_next_checksum());
+        assert!(f.corrupt_next_checksum());
+        assert!(!f.corrupt_next_checksum());
+    }
+
+    #[test]
+    fn stall_is_the_longest_asked_for() {
+        assert_eq!(plan(&[]).stall(), Duration::ZERO);
+        assert_eq!(
+            plan(&["stall-ms=5", "stall-ms=20"]).stall(),
+            Duration::from_millis(20)
+        );
+    }
+}

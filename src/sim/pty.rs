@@ -1,0 +1,440 @@
+//! The simulated phone's "USB cable": a pseudo-terminal pair whose device side a host opens
+//! like `/dev/ttyACM0`, and the loop that carries bytes between it and the device core.
+//!
+//! The loop is thin on purpose: it reads what the host wrote, hands it to a [`Peer`] (the
+//! device core), waits if the reply asks for a stall, writes the reply at once and drops the
+//! link if the reply says so. Everything a phone decides lives in the core; no protocol here.
+//!
+//! Life of the link:
+//! - until a host opens the device side, the loop waits (polling every few milliseconds);
+//! - a host that closes the port is an unplug: the peer goes back to its handshake state and
+//!   the loop waits for the next host on the same path (or returns, with `once`). The kernel
+//!   keeps no trace of a close once the port is opened again, so a host that closes and
+//!   reopens faster than the loop wakes (normally under a millisecond; more on a loaded
+//!   machine) continues the old session, as a phone would if its cable were pulled and
+//!   pushed back within that time;
+//! - a reply that drops the link (fault injection) closes the pseudo-terminal, so the host
+//!   sees the port vanish as with a pulled cable; a fresh pair is then opened and announced
+//!   through [`LinkEvent::Replugged`], as a re-enumerated phone gets a new port.
+//!
+//! Linux only (Unix98 ptys through `rustix`); no unsafe code.
+
+use std::{
+    fs::File,
+    io::{ErrorKind, Read, Write},
+    os::unix::fs::OpenOptionsExt,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use rustix::{
+    event::{PollFd, PollFlags, Timespec, poll},
+    pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt},
+    termios::{OptionalActions, QueueSelector, tcflush, tcgetattr, tcsetattr},
+};
+
+/// How often the loop looks at the stop flag and for a host while idle.
+const IDLE_POLL: Duration = Duration::from_millis(10);
+
+/// The longest the loop waits for the host to read the last reply before dropping the link.
+const DRAIN_LIMIT: Duration = Duration::from_millis(500);
+
+/// How long written bytes may take to reach the device side.
+const ARRIVAL_GRACE: Duration = Duration::from_millis(100);
+
+/// What the loop must do after handing the host's bytes to the peer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// Bytes to send to the host, at once.
+    pub bytes: Vec<u8>,
+    /// How long to wait before sending them (fault injection only; zero otherwise).
+    pub stall: Duration,
+    /// Drop the link after sending them (fault injection only).
+    pub disconnect: bool,
+}
+
+/// The phone side of the link: the device core.
+pub trait Peer {
+    /// Takes bytes the host wrote; returns what to answer.
+    fn feed(&mut self, input: &[u8]) -> Reply;
+
+    /// The cable was pulled: go back to the state of a freshly plugged phone.
+    fn unplug(&mut self);
+}
+
+/// What happened on the link, for the banner and the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkEvent {
+    /// A host opened the port.
+    HostConnected,
+    /// The host closed the port; the phone is waiting for the next one.
+    HostDisconnected,
+    /// The phone dropped the link (fault) and is now reachable on a new port.
+    Replugged(PathBuf),
+}
+
+/// One pseudo-terminal pair; the simulator holds the controlling side.
+#[derive(Debug)]
+pub struct Pty {
+    master: File,
+    path: PathBuf,
+}
+
+impl Pty {
+    /// Opens a new pair in raw mode (no echo, no line editing, 8-bit clean).
+    pub fn open() -> std::io::Result<Pty> {
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+        grantpt(&master)?;
+        unlockpt(&master)?;
+        let name = ptsname(&master, Vec::new())?;
+        let path = PathBuf::from(name.to_string_lossy().into_owned());
+        rustix::io::ioctl_fionbio(&master, true)?;
+        let pty = Pty {
+            master: File::from(master),
+            path,
+        };
+        pty.make_raw()?;
+        Ok(pty)
+    }
+
+    /// The device-side path a host opens (`/dev/pts/N`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Puts the line in raw mode (the settings belong to the device side).
+    fn make_raw(&self) -> std::io::Result<()> {
+        let mut t = tcgetattr(&self.master)?;
+        t.make_raw();
+        tcsetattr(&self.master, OptionalActions::Now, &t)?;
+        Ok(())
+    }
+
+    /// Waits (at most [`DRAIN_LIMIT`]) until the host has read everything sent, so that closing
+    /// the pair does not discard the last bytes of a reply. The kernel moves written bytes to
+    /// the device side asynchronously, so "nothing waiting" only counts once bytes were seen
+    /// waiting, or after [`ARRIVAL_GRACE`] (the host may have read them at once).
+    fn drain(&self) {
+        let Ok(device) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
+            .open(&self.path)
+        else {
+            return;
+        };
+        let start = std::time::Instant::now();
+        let mut seen = false;
+        while start.elapsed() < DRAIN_LIMIT {
+            match rustix::io::ioctl_fionread(&device) {
+                Ok(0) if seen || start.elapsed() >= ARRIVAL_GRACE => return,
+                Ok(0) => {}
+                Ok(_) => seen = true,
+                Err(_) => return,
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Throws away whatever is queued in both directions.
+    fn flush(&self) {
+        let _ = tcflush(&self.master, QueueSelector::IOFlush);
+    }
+
+    /// Waits up to `timeout` for `flags`; returns the flags that are set.
+    fn wait(&self, flags: PollFlags, timeout: Duration) -> std::io::Result<PollFlags> {
+        let mut fds = [PollFd::new(&self.master, flags)];
+        let ts = Timespec {
+            tv_sec: timeout.as_secs() as _,
+            tv_nsec: timeout.subsec_nanos() as _,
+        };
+        match poll(&mut fds, Some(&ts)) {
+            Ok(_) => Ok(fds[0].revents()),
+            Err(rustix::io::Errno::INTR) => Ok(PollFlags::empty()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// How the loop ends.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Return after the first host disconnects (or the link drops) instead of waiting for the
+    /// next one.
+    pub once: bool,
+    /// Set to true (from another thread) to make the loop return.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Outcome of writing a reply.
+enum Sent {
+    All,
+    HostGone,
+    Stopped,
+}
+
+/// Carries bytes between the host and `peer` until the host leaves (with `once`) or `stop` is
+/// set. `events` hears of every connect, disconnect and replug.
+pub fn serve(
+    mut pty: Pty,
+    peer: &mut dyn Peer,
+    options: &ServeOptions,
+    mut events: impl FnMut(&LinkEvent),
+) -> std::io::Result<()> {
+    let mut host_open = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if options.stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let ready = pty.wait(PollFlags::IN, IDLE_POLL)?;
+        let mut gone = false;
+        if ready.contains(PollFlags::IN) {
+            match pty.master.read(&mut buf) {
+                Ok(0) => gone = true,
+                Ok(n) => {
+                    if !host_open {
+                        host_open = true;
+                        events(&LinkEvent::HostConnected);
+                    }
+                    let reply = peer.feed(&buf[..n]);
+                    if !reply.stall.is_zero() {
+                        std::thread::sleep(reply.stall);
+                    }
+                    match write_all(&mut pty, &reply.bytes, &options.stop)? {
+                        Sent::All => {}
+                        Sent::HostGone => gone = true,
+                        Sent::Stopped => return Ok(()),
+                    }
+                    if reply.disconnect {
+                        peer.unplug();
+                        pty.drain();
+                        drop(pty);
+                        events(&LinkEvent::HostDisconnected);
+                        if options.once {
+                            return Ok(());
+                        }
+                        pty = Pty::open()?;
+                        host_open = false;
+                        events(&LinkEvent::Replugged(pty.path.clone()));
+                        continue;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                // EIO: no host has the port open.
+                Err(_) => gone = true,
+            }
+        } else if ready.contains(PollFlags::HUP) {
+            gone = true;
+        }
+        if gone {
+            if host_open {
+                host_open = false;
+                peer.unplug();
+                pty.flush();
+                let _ = pty.make_raw();
+                events(&LinkEvent::HostDisconnected);
+                if options.once {
+                    return Ok(());
+                }
+            }
+            // With no host, poll reports HUP at once: wait a little instead of spinning.
+            std::thread::sleep(IDLE_POLL);
+        }
+    }
+}
+
+/// Writes `bytes` to the host, waiting while its buffer is full.
+fn write_all(pty: &mut Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<Sent> {
+    while !bytes.is_empty() {
+        match pty.master.write(bytes) {
+            Ok(0) => return Ok(Sent::HostGone),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(Sent::Stopped);
+                }
+                let ready = pty.wait(PollFlags::OUT, IDLE_POLL)?;
+                if ready.contains(PollFlags::HUP) && !ready.contains(PollFlags::OUT) {
+                    return Ok(Sent::HostGone);
+                }
+            }
+            Err(_) => return Ok(Sent::HostGone),
+        }
+    }
+    let _ = pty.master.flush();
+    Ok(Sent::All)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{fs::OpenOptions, sync::mpsc, time::Instant};
+
+    use super::*;
+
+    /// Answers every byte with its complement; `!` drops the link; counts unplugs.
+    struct Inverter {
+        unplugs: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Peer for Inverter {
+        fn feed(&mut self, input: &[u8]) -> Reply {
+            Reply {
+                bytes: input.iter().map(|b| !b).collect(),
+                stall: Duration::ZERO,
+                disconnect: input.contains(&b'!'),
+            }
+        }
+        fn unplug(&mut self) {
+            self.unplugs.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Reads exactly `n` bytes from the device side, failing after two seconds.
+    fn read_n(port: &mut File, n: usize) -> Vec<u8> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 256];
+        while out.len() < n {
+            assert!(Instant::now() < deadline, "timed out after {out:?}");
+            let mut fds = [PollFd::new(port, PollFlags::IN)];
+            let ts = Timespec {
+                tv_sec: 0,
+                tv_nsec: 20_000_000,
+            };
+            poll(&mut fds, Some(&ts)).unwrap();
+            if fds[0].revents().contains(PollFlags::IN) {
+                let got = port.read(&mut buf).unwrap();
+                out.extend_from_slice(&buf[..got]);
+            }
+        }
+        out
+    }
+
+    fn open_port(path: &Path) -> File {
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
+        // The host side is raw too, like a serial library sets it.
+        let mut t = tcgetattr(&f).unwrap();
+        t.make_raw();
+        tcsetattr(&f, OptionalActions::Now, &t).unwrap();
+        f
+    }
+
+    #[test]
+    fn bytes_flow_both_ways_and_a_closed_host_is_an_unplug() {
+        let pty = Pty::open().unwrap();
+        let path = pty.path().to_path_buf();
+        assert!(path.starts_with("/dev/pts"), "{path:?}");
+        let unplugs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut peer = Inverter {
+            unplugs: unplugs.clone(),
+        };
+        let options = ServeOptions {
+            once: false,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let stop = options.stop.clone();
+        let (tx, rx) = mpsc::channel();
+        let server = std::thread::spawn(move || {
+            serve(pty, &mut peer, &options, |e| tx.send(e.clone()).unwrap()).unwrap();
+        });
+        for round in 0..2 {
+            let mut port = open_port(&path);
+            // Raw mode: a 0x0A or 0x03 passes untouched, nothing is echoed.
+            port.write_all(&[0xA0, 0x0A, 0x03, 0x50]).unwrap();
+            assert_eq!(
+                read_n(&mut port, 4),
+                [0x5F, 0xF5, 0xFC, 0xAF],
+                "round {round}"
+            );
+            drop(port);
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while unplugs.load(Ordering::SeqCst) <= round {
+                assert!(Instant::now() < deadline, "unplug not seen");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        server.join().unwrap();
+        let events: Vec<_> = rx.try_iter().collect();
+        assert_eq!(
+            events,
+            [
+                LinkEvent::HostConnected,
+                LinkEvent::HostDisconnected,
+                LinkEvent::HostConnected,
+                LinkEvent::HostDisconnected
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dropped_link_closes_the_port_and_replugs_on_a_new_one() {
+        let pty = Pty::open().unwrap();
+        let path = pty.path().to_path_buf();
+        let mut peer = Inverter {
+            unplugs: Arc::default(),
+        };
+        let options = ServeOptions {
+            once: false,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let stop = options.stop.clone();
+        let (tx, rx) = mpsc::channel();
+        let server = std::thread::spawn(move || {
+            serve(pty, &mut peer, &options, |e| tx.send(e.clone()).unwrap()).unwrap();
+        });
+        let mut port = open_port(&path);
+        port.write_all(b"!").unwrap();
+        assert_eq!(read_n(&mut port, 1), [!b'!']);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let new_path = loop {
+            assert!(Instant::now() < deadline, "no replug");
+            if let Ok(LinkEvent::Replugged(p)) = rx.recv_timeout(Duration::from_millis(100)) {
+                break p;
+            }
+        };
+        // The old port is dead: reading it reports the hang-up.
+        let mut buf = [0u8; 1];
+        assert!(matches!(port.read(&mut buf), Ok(0) | Err(_)));
+        let mut port = open_port(&new_path);
+        port.write_all(&[0x00]).unwrap();
+        assert_eq!(read_n(&mut port, 1), [0xFF]);
+        stop.store(true, Ordering::Relaxed);
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn once_returns_when_the_host_leaves() {
+        let pty = Pty::open().unwrap();
+        let path = pty.path().to_path_buf();
+        let mut peer = Inverter {
+            unplugs: Arc::default(),
+        };
+        let options = ServeOptions {
+            once: true,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let server = std::thread::spawn(move || serve(pty, &mut peer, &options, |_| {}));
+        let mut port = open_port(&path);
+        port.write_all(&[1]).unwrap();
+        assert_eq!(read_n(&mut port, 1), [0xFE]);
+        drop(port);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !server.is_finished() {
+            assert!(Instant::now() < deadline, "serve did not return");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        server.join().unwrap().unwrap();
+    }
+}
