@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod diagnose_lcm;
 pub mod profiles;
 pub mod rom;
 pub mod scatter;
@@ -38,6 +39,9 @@ pub enum Command {
     Rom(rom::RomCommand),
     /// Board profiles: list, show one, check a folder of your own.
     Profiles(profiles::Args),
+    /// Diagnose a phone or a ROM: `lcm` predicts the screen after flashing a ROM.
+    #[command(subcommand)]
+    Diagnose(diagnose_lcm::DiagnoseCommand),
 }
 
 /// What every command needs besides its own arguments.
@@ -108,5 +112,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
+        Command::Diagnose(diagnose_lcm::DiagnoseCommand::Lcm(args)) => diagnose_lcm::run(args, ctx),
     }
 }
