@@ -131,9 +131,14 @@ impl Report for LcmReport {
             (None, many) => format!("one of {}", many.join(", ")),
         };
         out += &label("Panel", &panel);
+        let source = ev.source.words();
         out += &label(
             "Evidence",
-            &format!("{} ({})", ev.origin, ev.source.words()),
+            &if ev.origin == source {
+                ev.origin.clone()
+            } else {
+                format!("{} ({source})", ev.origin)
+            },
         );
         for note in &ev.notes {
             out += &wrap(note, &format!("{pad}- "), &format!("{pad}  "));
@@ -144,7 +149,11 @@ impl Report for LcmReport {
             "ROM kernel",
             &list_or(&v.kernel, v.kernel_unknown.as_deref()),
         );
-        if v.candidates.len() > 1 {
+        let differ = v
+            .candidates
+            .iter()
+            .any(|c| c.outcome != v.candidates[0].outcome);
+        if differ {
             out += "\nPer driver, if it is the phone's panel:\n";
             for c in &v.candidates {
                 let outcome = match c.outcome {

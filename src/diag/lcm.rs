@@ -81,12 +81,6 @@ impl Outcome {
     }
 }
 
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.words())
-    }
-}
-
 /// Where the panel name came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -391,6 +385,7 @@ impl LcmVerdict {
     /// "st7701_wvga_dsi_vdo", or "the driver of this phone's panel (one of a, b)".
     fn needed_text(&self) -> String {
         match self.evidence.names.as_slice() {
+            [] => "the phone's panel driver".into(),
             [one] => one.clone(),
             many => format!("the phone's panel driver (one of {})", many.join(", ")),
         }
@@ -1147,8 +1142,8 @@ fn fixes(verdict: &LcmVerdict) -> Vec<Fix> {
         Fix::OtherRom {
             rom: None,
             advice: format!(
-                "use another ROM whose lk and kernel both carry {needed} (check it with \
-                 `mtkbench diagnose lcm`)"
+                "use another ROM whose lk and kernel both carry {needed}; check it first with \
+                 `mtkbench diagnose lcm`"
             ),
         },
     ]
