@@ -1,0 +1,996 @@
+//! The phone's side of the legacy DA (MT6572.md §5): [`DaDevice`] parses what the host sends
+//! and frames what the phone answers, so that the simulator only supplies the content (its
+//! storage, its reports). Every layout comes from the parent module's [`Wire`] types, the same
+//! ones the host uses. Sans-IO.
+//!
+//! Use: after the BROM's JUMP_DA, call [`DaDevice::start`] with the DA1 report. Then, in a
+//! loop: [`feed`](DaDevice::feed) the host's bytes (it may consume only part of them), handle
+//! the [`DaEvent`] (data arriving), answer every [`DaAsk`] that [`pending`](DaDevice::pending)
+//! shows with [`answer`](DaDevice::answer) (an answer can raise the next ask at once, e.g. the
+//! next readback packet), and send [`take_output`](DaDevice::take_output) to the host.
+
+use super::{
+    ACK, CONT, DRAM_OK, Da1Report, Da2Header, Da2Report, DaConfig, DaRequest, FORMAT_DONE,
+    FormatProgress, FormatRequest, NACK, ReadbackRequest, SYNC, UNKNOWN_CMD, UsbStatus,
+    WriteRequest, host::FORMAT_COMPLETE,
+};
+use crate::protocol::{
+    Hex, ProtocolError,
+    checksum::{Sum16, sum16},
+    wire::{DecodeError, Put, Wire},
+};
+
+/// A question the phone's owner must answer; see [`DaAnswer`] for what fits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DaAsk {
+    /// The host's configuration block; answer [`DaAnswer::DramResult`] (0 = ready).
+    Config(DaConfig),
+    /// The DA2 upload header; answer [`DaAnswer::Ack`] or [`DaAnswer::Nack`].
+    Da2Upload(Da2Header),
+    /// A DA2 packet is complete (`received` bytes so far); answer `Ack` or `Nack`.
+    Da2Packet {
+        /// Bytes of DA2 received so far.
+        received: u32,
+    },
+    /// DA2 is in and the host acked; answer [`DaAnswer::Da2Report`].
+    Da2Complete,
+    /// 0x72; answer [`DaAnswer::UsbStatus`].
+    UsbCheck,
+    /// 0x60 with its partition id; answer `Ack` or `Nack`.
+    SwitchPart {
+        /// eMMC partition id (8 = user).
+        part: u8,
+    },
+    /// 0xD6; answer `Ack` (packets follow) or [`DaAnswer::ReadbackRefused`].
+    Readback(ReadbackRequest),
+    /// The next readback packet; answer [`DaAnswer::Data`] with exactly `len` bytes.
+    ReadbackPacket {
+        /// Byte offset of the packet.
+        addr: u64,
+        /// Its length.
+        len: u32,
+    },
+    /// 0x62; answer `Ack` (data follows as [`DaEvent::WriteData`]) or `Nack`.
+    Write(WriteRequest),
+    /// A write packet is complete; answer [`DaAnswer::Cont`] or `Nack`.
+    WritePacket {
+        /// Byte offset of the packet.
+        addr: u64,
+        /// Its length (padding included).
+        len: u32,
+        /// Whether the host's checksum matched the bytes.
+        checksum_ok: bool,
+    },
+    /// 0xD4; answer [`DaAnswer::Progress`] (100 % ends it).
+    Format(FormatRequest),
+    /// The host acked a progress report below 100 %; answer the next [`DaAnswer::Progress`].
+    FormatMore {
+        /// The last percentage sent.
+        percent: u8,
+    },
+    /// 0xA5; answer [`DaAnswer::Pmt`].
+    ReadPmt,
+    /// 0xD9; answer `Ack`.
+    Finish,
+    /// The mode word after FINISH; answer `Ack` (the phone then reboots).
+    FinishMode(u32),
+}
+
+/// The phone's answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DaAnswer {
+    /// DRAM result after the configuration block (0 = ready, decision D4).
+    DramResult(u32),
+    /// 5A.
+    Ack,
+    /// A5.
+    Nack,
+    /// Refuses a readback: A5, then (after the host's A5) this status, little-endian.
+    ReadbackRefused(u32),
+    /// 5A and the DA2 storage report.
+    Da2Report(Box<Da2Report>),
+    /// `5A speed`.
+    UsbStatus(UsbStatus),
+    /// A readback packet's bytes; the checksum is added (decision D1).
+    Data(Vec<u8>),
+    /// 69 after a write packet.
+    Cont,
+    /// A format progress report.
+    Progress(FormatProgress),
+    /// The partition table data (see `encode_pmt`).
+    Pmt(Vec<u8>),
+}
+
+/// What [`DaDevice::feed`] reports besides questions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DaEvent<'a> {
+    /// A piece of the DA2 upload.
+    Da2Data(&'a [u8]),
+    /// A piece of write data for `addr` (padding included).
+    WriteData {
+        /// Byte offset of the first byte.
+        addr: u64,
+        /// The bytes.
+        data: &'a [u8],
+    },
+    /// A command byte mtkbench does not know; the phone answered BB (decision D8).
+    Unknown(u8),
+}
+
+/// Where a transfer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Transfer {
+    addr: u64,
+    left: u64,
+    packet: u64,
+}
+
+impl Transfer {
+    fn next_len(&self) -> u32 {
+        self.left.min(self.packet) as u32
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Collect {
+    Config,
+    Da2Header,
+    Command,
+    FinishMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum St {
+    NotStarted,
+    SyncAck {
+        version: [u8; 3],
+    },
+    Collect {
+        what: Collect,
+        buf: Vec<u8>,
+    },
+    Da2Data {
+        received: u32,
+        total: u32,
+        packet: u32,
+        in_packet: u32,
+    },
+    Da2Final,
+    SwitchPartArg,
+    RefusedAck {
+        status: u32,
+    },
+    ReadbackAck(Transfer),
+    WriteMarker(Transfer),
+    WriteData {
+        t: Transfer,
+        len: u32,
+        got: u32,
+        sum: Sum16,
+    },
+    WriteChecksum {
+        t: Transfer,
+        len: u32,
+        sum: Sum16,
+        buf: Vec<u8>,
+    },
+    FormatAck {
+        percent: u8,
+    },
+    PmtLenAck {
+        data: Vec<u8>,
+    },
+    PmtDataAck,
+    Answer {
+        ask: DaAsk,
+        t: Transfer,
+    },
+    Finished,
+}
+
+/// The phone side of the legacy DA; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct DaDevice {
+    state: St,
+    out: Vec<u8>,
+}
+
+impl Default for DaDevice {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn wrong_byte(what: &'static str, expected: u8, got: u8) -> ProtocolError {
+    ProtocolError::Unexpected {
+        what,
+        expected: Hex(vec![expected]),
+        got: Hex(vec![got]),
+    }
+}
+
+impl DaDevice {
+    /// A DA that has not started yet.
+    pub fn new() -> Self {
+        DaDevice {
+            state: St::NotStarted,
+            out: Vec::new(),
+        }
+    }
+
+    /// DA1 starts: sends C0 and its storage report; after the host's ack it will send
+    /// `version` (decision D2) and wait for the configuration block.
+    pub fn start(&mut self, report: &Da1Report, version: [u8; 3]) -> Result<(), ProtocolError> {
+        if self.state != St::NotStarted {
+            return Err(ProtocolError::Sequence("the DA has already started".into()));
+        }
+        self.out.push(SYNC);
+        report.encode(&mut self.out);
+        self.state = St::SyncAck { version };
+        Ok(())
+    }
+
+    /// Bytes to send to the host.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The question waiting for an answer, if any.
+    pub fn pending(&self) -> Option<&DaAsk> {
+        match &self.state {
+            St::Answer { ask, .. } => Some(ask),
+            _ => None,
+        }
+    }
+
+    /// True after FINISH and its mode word were acked: the phone reboots.
+    pub fn finished(&self) -> bool {
+        self.state == St::Finished
+    }
+
+    fn ask(&mut self, ask: DaAsk, t: Transfer) {
+        self.state = St::Answer { ask, t };
+    }
+
+    /// Takes bytes from the host. Returns how many were consumed and any data event.
+    pub fn feed<'a>(
+        &mut self,
+        input: &'a [u8],
+    ) -> Result<(usize, Option<DaEvent<'a>>), ProtocolError> {
+        let Some(&first) = input.first() else {
+            return Ok((0, None));
+        };
+        let state = std::mem::replace(&mut self.state, St::Finished);
+        let (used, event) = match state {
+            St::NotStarted => {
+                self.state = St::NotStarted;
+                return Err(ProtocolError::Sequence("the DA has not started".into()));
+            }
+            St::Finished => {
+                return Err(ProtocolError::Sequence(
+                    "the DA has finished; the phone reboots".into(),
+                ));
+            }
+            St::Answer { ask, t } => {
+                self.state = St::Answer { ask, t };
+                return Err(ProtocolError::Sequence(
+                    "the phone was fed bytes before answering".into(),
+                ));
+            }
+            St::SyncAck { version } => {
+                if first != ACK {
+                    self.state = St::SyncAck { version };
+                    return Err(wrong_byte("DA1 report ack", ACK, first));
+                }
+                self.out.extend_from_slice(&version);
+                self.state = St::Collect {
+                    what: Collect::Config,
+                    buf: Vec::new(),
+                };
+                (1, None)
+            }
+            St::Collect { what, mut buf } => {
+                if what == Collect::Command && buf.is_empty() && !DaRequest::is_known(first) {
+                    self.out.push(UNKNOWN_CMD);
+                    self.state = St::Collect { what, buf };
+                    return Ok((1, Some(DaEvent::Unknown(first))));
+                }
+                let used = match what {
+                    Collect::Config => collect::<DaConfig>(&mut buf, input)?,
+                    Collect::Da2Header => collect::<Da2Header>(&mut buf, input)?,
+                    Collect::Command => collect::<DaRequest>(&mut buf, input)?,
+                    Collect::FinishMode => collect::<u32>(&mut buf, input)?,
+                };
+                match used {
+                    (n, None) => {
+                        self.state = St::Collect { what, buf };
+                        (n, None)
+                    }
+                    (n, Some(())) => {
+                        self.collected(what, &buf)?;
+                        (n, None)
+                    }
+                }
+            }
+            St::Da2Data {
+                received,
+                total,
+                packet,
+                in_packet,
+            } => {
+                let n = input
+                    .len()
+                    .min((total - received) as usize)
+                    .min((packet - in_packet) as usize);
+                let (received, in_packet) = (received + n as u32, in_packet + n as u32);
+                if in_packet == packet || received == total {
+                    let t = Transfer {
+                        addr: 0,
+                        left: u64::from(total - received),
+                        packet: u64::from(packet),
+                    };
+                    self.ask(DaAsk::Da2Packet { received }, t);
+                } else {
+                    self.state = St::Da2Data {
+                        received,
+                        total,
+                        packet,
+                        in_packet,
+                    };
+                }
+                (n, Some(DaEvent::Da2Data(&input[..n])))
+            }
+            St::Da2Final => {
+                if first != ACK {
+                    self.state = St::Da2Final;
+                    return Err(wrong_byte("DA2 final ack", ACK, first));
+                }
+                self.ask(DaAsk::Da2Complete, Transfer::default());
+                (1, None)
+            }
+            St::SwitchPartArg => {
+                self.ask(DaAsk::SwitchPart { part: first }, Transfer::default());
+                (1, None)
+            }
+            St::RefusedAck { status } => {
+                if first != NACK {
+                    self.state = St::RefusedAck { status };
+                    return Err(wrong_byte("readback abort", NACK, first));
+                }
+                self.out.put_u32_le(status);
+                self.idle();
+                (1, None)
+            }
+            St::ReadbackAck(t) => {
+                if first != ACK {
+                    self.state = St::ReadbackAck(t);
+                    return Err(wrong_byte("readback packet ack", ACK, first));
+                }
+                if t.left == 0 {
+                    self.idle();
+                } else {
+                    let len = t.next_len();
+                    self.ask(DaAsk::ReadbackPacket { addr: t.addr, len }, t);
+                }
+                (1, None)
+            }
+            St::WriteMarker(t) => {
+                if first != ACK {
+                    self.state = St::WriteMarker(t);
+                    return Err(wrong_byte("write packet start", ACK, first));
+                }
+                self.state = St::WriteData {
+                    t,
+                    len: t.next_len(),
+                    got: 0,
+                    sum: Sum16::new(),
+                };
+                (1, None)
+            }
+            St::WriteData {
+                t,
+                len,
+                got,
+                mut sum,
+            } => {
+                let n = input.len().min((len - got) as usize);
+                let data = &input[..n];
+                sum.update(data);
+                let addr = t.addr + u64::from(got);
+                let got = got + n as u32;
+                self.state = if got == len {
+                    St::WriteChecksum {
+                        t,
+                        len,
+                        sum,
+                        buf: Vec::new(),
+                    }
+                } else {
+                    St::WriteData { t, len, got, sum }
+                };
+                (n, Some(DaEvent::WriteData { addr, data }))
+            }
+            St::WriteChecksum {
+                mut t,
+                len,
+                sum,
+                mut buf,
+            } => {
+                let (n, done) = collect::<u16>(&mut buf, input)?;
+                if done.is_some() {
+                    let got = u16::from_exact(&buf)?;
+                    let ask = DaAsk::WritePacket {
+                        addr: t.addr,
+                        len,
+                        checksum_ok: got == sum.value(),
+                    };
+                    t.addr += u64::from(len);
+                    t.left -= u64::from(len);
+                    self.ask(ask, t);
+                } else {
+                    self.state = St::WriteChecksum { t, len, sum, buf };
+                }
+                (n, None)
+            }
+            St::FormatAck { percent } => {
+                if first != ACK {
+                    self.state = St::FormatAck { percent };
+                    return Err(wrong_byte("format progress ack", ACK, first));
+                }
+                if percent >= FORMAT_COMPLETE {
+                    self.out.extend_from_slice(&FORMAT_DONE);
+                    self.idle();
+                } else {
+                    self.ask(DaAsk::FormatMore { percent }, Transfer::default());
+                }
+                (1, None)
+            }
+            St::PmtLenAck { data } => {
+                if first != ACK {
+                    self.state = St::PmtLenAck { data };
+                    return Err(wrong_byte("PMT length ack", ACK, first));
+                }
+                self.out.extend_from_slice(&data);
+                self.state = St::PmtDataAck;
+                (1, None)
+            }
+            St::PmtDataAck => {
+                if first != ACK {
+                    self.state = St::PmtDataAck;
+                    return Err(wrong_byte("PMT data ack", ACK, first));
+                }
+                self.idle();
+                (1, None)
+            }
+        };
+        Ok((used, event))
+    }
+
+    fn idle(&mut self) {
+        self.state = St::Collect {
+            what: Collect::Command,
+            buf: Vec::new(),
+        };
+    }
+
+    /// A fixed-size message is complete in `buf`.
+    fn collected(&mut self, what: Collect, buf: &[u8]) -> Result<(), ProtocolError> {
+        let none = Transfer::default();
+        match what {
+            Collect::Config => self.ask(DaAsk::Config(DaConfig::from_exact(buf)?), none),
+            Collect::Da2Header => self.ask(DaAsk::Da2Upload(Da2Header::from_exact(buf)?), none),
+            Collect::FinishMode => self.ask(DaAsk::FinishMode(u32::from_exact(buf)?), none),
+            Collect::Command => match DaRequest::from_exact(buf)? {
+                DaRequest::UsbCheck => self.ask(DaAsk::UsbCheck, none),
+                DaRequest::SwitchPart => {
+                    self.out.push(ACK);
+                    self.state = St::SwitchPartArg;
+                }
+                DaRequest::Readback(q) => self.ask(DaAsk::Readback(q), none),
+                DaRequest::Write(q) => self.ask(DaAsk::Write(q), none),
+                DaRequest::Format(q) => self.ask(DaAsk::Format(q), none),
+                DaRequest::ReadPmt => self.ask(DaAsk::ReadPmt, none),
+                DaRequest::Finish => self.ask(DaAsk::Finish, none),
+            },
+        }
+        Ok(())
+    }
+
+    /// Answers the pending question; the encoded answer is added to the output. Afterwards
+    /// [`pending`](DaDevice::pending) may already show the next question.
+    pub fn answer(&mut self, answer: DaAnswer) -> Result<(), ProtocolError> {
+        let St::Answer { ask, t } = self.state.clone() else {
+            return Err(ProtocolError::Sequence(
+                "an answer was given while no question was pending".into(),
+            ));
+        };
+        match (ask, answer) {
+            (DaAsk::Config(_), DaAnswer::DramResult(r)) => {
+                self.out.put_u32(r);
+                if r == DRAM_OK {
+                    self.state = St::Collect {
+                        what: Collect::Da2Header,
+                        buf: Vec::new(),
+                    };
+                } else {
+                    // The EMI exchange is not implemented (decision D4).
+                    self.idle();
+                }
+            }
+            (DaAsk::Da2Upload(h), DaAnswer::Ack) => {
+                self.out.push(ACK);
+                self.state = if h.len == 0 {
+                    St::Da2Final
+                } else {
+                    St::Da2Data {
+                        received: 0,
+                        total: h.len,
+                        packet: h.packet,
+                        in_packet: 0,
+                    }
+                };
+            }
+            (DaAsk::Da2Packet { received }, DaAnswer::Ack) => {
+                self.out.push(ACK);
+                self.state = if t.left == 0 {
+                    St::Da2Final
+                } else {
+                    St::Da2Data {
+                        received,
+                        total: received + t.left as u32,
+                        packet: t.packet as u32,
+                        in_packet: 0,
+                    }
+                };
+            }
+            (DaAsk::Da2Complete, DaAnswer::Da2Report(r)) => {
+                self.out.push(ACK);
+                r.encode(&mut self.out);
+                self.idle();
+            }
+            (DaAsk::UsbCheck, DaAnswer::UsbStatus(s)) => {
+                s.encode(&mut self.out);
+                self.idle();
+            }
+            (DaAsk::Readback(q), DaAnswer::Ack) => {
+                self.out.push(ACK);
+                let t = Transfer {
+                    addr: q.addr,
+                    left: q.len,
+                    packet: u64::from(q.packet),
+                };
+                if t.left == 0 {
+                    self.idle();
+                } else {
+                    self.ask(
+                        DaAsk::ReadbackPacket {
+                            addr: t.addr,
+                            len: t.next_len(),
+                        },
+                        t,
+                    );
+                }
+            }
+            (DaAsk::Readback(_), DaAnswer::ReadbackRefused(status)) => {
+                self.out.push(NACK);
+                self.state = St::RefusedAck { status };
+            }
+            (DaAsk::ReadbackPacket { len, .. }, DaAnswer::Data(data)) => {
+                if data.len() != len as usize {
+                    self.state = St::Answer {
+                        ask: DaAsk::ReadbackPacket { addr: t.addr, len },
+                        t,
+                    };
+                    return Err(ProtocolError::Sequence(format!(
+                        "a readback packet of {len} bytes was answered with {}",
+                        data.len()
+                    )));
+                }
+                self.out.extend_from_slice(&data);
+                self.out.put_u16(sum16(&data));
+                self.state = St::ReadbackAck(Transfer {
+                    addr: t.addr + u64::from(len),
+                    left: t.left - u64::from(len),
+                    packet: t.packet,
+                });
+            }
+            (DaAsk::Write(q), DaAnswer::Ack) => {
+                self.out.push(ACK);
+                if q.len == 0 {
+                    self.idle();
+                } else {
+                    self.state = St::WriteMarker(Transfer {
+                        addr: q.addr,
+                        left: q.len,
+                        packet: u64::from(q.packet),
+                    });
+                }
+            }
+            (DaAsk::WritePacket { .. }, DaAnswer::Cont) => {
+                self.out.push(CONT);
+                if t.left == 0 {
+                    self.idle();
+                } else {
+                    self.state = St::WriteMarker(t);
+                }
+            }
+            (DaAsk::Format(_) | DaAsk::FormatMore { .. }, DaAnswer::Progress(p)) => {
+                p.encode(&mut self.out);
+                self.state = St::FormatAck { percent: p.percent };
+            }
+            (DaAsk::ReadPmt, DaAnswer::Pmt(data)) => {
+                self.out.push(ACK);
+                self.out.put_u32(data.len() as u32);
+                self.state = if data.is_empty() {
+                    St::PmtDataAck
+                } else {
+                    St::PmtLenAck { data }
+                };
+            }
+            (DaAsk::Finish, DaAnswer::Ack) => {
+                self.out.push(ACK);
+                self.state = St::Collect {
+                    what: Collect::FinishMode,
+                    buf: Vec::new(),
+                };
+            }
+            (DaAsk::FinishMode(_), DaAnswer::Ack) => {
+                self.out.push(ACK);
+                self.state = St::Finished;
+            }
+            (
+                DaAsk::Da2Upload(_)
+                | DaAsk::Da2Packet { .. }
+                | DaAsk::SwitchPart { .. }
+                | DaAsk::Write(_)
+                | DaAsk::WritePacket { .. },
+                DaAnswer::Nack,
+            ) => {
+                self.out.push(NACK);
+                self.idle();
+            }
+            (DaAsk::SwitchPart { .. }, DaAnswer::Ack) => {
+                self.out.push(ACK);
+                self.idle();
+            }
+            (ask, answer) => {
+                self.state = St::Answer {
+                    ask: ask.clone(),
+                    t,
+                };
+                return Err(ProtocolError::Sequence(format!(
+                    "{answer:?} does not answer {ask:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Moves bytes from `input` into `buf` until `buf` holds one complete `T`. Returns how many
+/// bytes were taken and whether the message is complete.
+fn collect<T: Wire>(buf: &mut Vec<u8>, input: &[u8]) -> Result<(usize, Option<()>), ProtocolError> {
+    let mut used = 0;
+    loop {
+        match T::parse(buf) {
+            Ok(_) => return Ok((used, Some(()))),
+            Err(DecodeError::Invalid(e)) => return Err(e),
+            Err(DecodeError::Incomplete { more }) => {
+                let n = more.min(input.len() - used);
+                if n == 0 {
+                    return Ok((used, None));
+                }
+                buf.extend_from_slice(&input[used..used + n]);
+                used += n;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::protocol::{
+        Exchange, Step,
+        da::{
+            EmmcPart, PmtEntry, StorageKind, da_sync, encode_pmt, finish, format, parse_pmt,
+            read_pmt, readback, send_config, switch_part, upload_da2, usb_check, write,
+        },
+    };
+
+    /// A tiny phone: 64 KiB of storage, answers everything as an MT6572 would.
+    struct Phone {
+        dev: DaDevice,
+        storage: Vec<u8>,
+        da2: Vec<u8>,
+        asks: Vec<DaAsk>,
+        wire: VecDeque<u8>,
+        refuse_readback: bool,
+    }
+
+    impl Phone {
+        fn new() -> Self {
+            let mut dev = DaDevice::new();
+            let report = Da1Report {
+                nand_ret: 0xBC4,
+                nand_ids: vec![0; 5],
+                emmc_ret: 0,
+                emmc_cid: [0x15; 16],
+            };
+            dev.start(&report, [3, 2, 0]).unwrap();
+            let mut wire = VecDeque::new();
+            wire.extend(dev.take_output());
+            Phone {
+                dev,
+                storage: (0..0x10000u32).map(|i| ((i * 13) >> 3) as u8).collect(),
+                da2: Vec::new(),
+                asks: Vec::new(),
+                wire,
+                refuse_readback: false,
+            }
+        }
+
+        fn respond(&mut self, ask: &DaAsk) -> DaAnswer {
+            match ask {
+                DaAsk::Config(_) => DaAnswer::DramResult(0),
+                DaAsk::Da2Complete => {
+                    DaAnswer::Da2Report(Box::new(crate::protocol::da::tests::spec_da2_report().0))
+                }
+                DaAsk::UsbCheck => DaAnswer::UsbStatus(UsbStatus { speed: 1 }),
+                DaAsk::Readback(_) if self.refuse_readback => DaAnswer::ReadbackRefused(0xBDF),
+                DaAsk::ReadbackPacket { addr, len } => {
+                    let a = *addr as usize;
+                    DaAnswer::Data(self.storage[a..a + *len as usize].to_vec())
+                }
+                DaAsk::WritePacket { checksum_ok, .. } => {
+                    if *checksum_ok {
+                        DaAnswer::Cont
+                    } else {
+                        DaAnswer::Nack
+                    }
+                }
+                DaAsk::Format(q) => {
+                    let (a, l) = (q.addr as usize, q.len as usize);
+                    self.storage[a..a + l].fill(0);
+                    DaAnswer::Progress(FormatProgress {
+                        init: 0,
+                        percent: 50,
+                    })
+                }
+                DaAsk::FormatMore { .. } => DaAnswer::Progress(FormatProgress {
+                    init: 0,
+                    percent: 100,
+                }),
+                DaAsk::ReadPmt => DaAnswer::Pmt(encode_pmt(&[PmtEntry {
+                    name: "NVRAM".into(),
+                    size: 0x1000,
+                    mask_flags: 0xFF,
+                    offset: 0x2000,
+                }])),
+                _ => DaAnswer::Ack,
+            }
+        }
+
+        fn take(&mut self, mut bytes: &[u8]) {
+            while !bytes.is_empty() {
+                let (n, ev) = self.dev.feed(bytes).unwrap();
+                match ev {
+                    Some(DaEvent::Da2Data(d)) => self.da2.extend_from_slice(d),
+                    Some(DaEvent::WriteData { addr, data }) => {
+                        let a = addr as usize;
+                        self.storage[a..a + data.len()].copy_from_slice(data);
+                    }
+                    Some(DaEvent::Unknown(_)) | None => {}
+                }
+                while let Some(ask) = self.dev.pending().cloned() {
+                    let answer = self.respond(&ask);
+                    self.asks.push(ask);
+                    self.dev.answer(answer).unwrap();
+                }
+                bytes = &bytes[n..];
+            }
+            let out = self.dev.take_output();
+            self.wire.extend(out);
+        }
+
+        /// Runs a host exchange against this phone.
+        fn run<E: Exchange>(&mut self, ex: &mut E, source: &[u8]) -> (E::Output, Vec<u8>) {
+            let (mut sink, mut s) = (Vec::new(), 0);
+            loop {
+                match ex.poll().unwrap() {
+                    Step::Send(b) => self.take(&b),
+                    Step::SendData { len } => {
+                        let chunk = &source[s..s + len];
+                        s += len;
+                        ex.data_sent(chunk).unwrap();
+                        self.take(chunk);
+                    }
+                    step @ (Step::Recv { len, .. } | Step::RecvData { len, .. }) => {
+                        if self.wire.len() < len {
+                            assert!(ex.on_timeout(), "host starved waiting for {len} bytes");
+                            continue;
+                        }
+                        let got: Vec<u8> = self.wire.drain(..len).collect();
+                        if matches!(step, Step::RecvData { .. }) {
+                            sink.extend_from_slice(&got);
+                        }
+                        ex.feed(&got).unwrap();
+                    }
+                    Step::Discard => self.wire.clear(),
+                    Step::Done(v) => {
+                        assert!(self.wire.is_empty(), "unread: {:?}", self.wire);
+                        return (v, sink);
+                    }
+                }
+            }
+        }
+
+        fn ready() -> Self {
+            let mut p = Phone::new();
+            let (info, _) = p.run(&mut da_sync(), &[]);
+            assert_eq!(info.da_version, [3, 2, 0]);
+            let cfg = DaConfig::mt6572(5, 0xFE, info.report.storage());
+            p.run(&mut send_config(&cfg), &[]);
+            let da2 = vec![0x42; 0x2345];
+            let (report, _) = p.run(&mut upload_da2(0x8000_0000, &da2), &[]);
+            assert_eq!(p.da2, da2);
+            assert_eq!(report.storage(StorageKind::Emmc).0, StorageKind::Emmc);
+            p
+        }
+    }
+
+    #[test]
+    fn start_up_asks_for_config_then_da2_packets() {
+        let p = Phone::ready();
+        assert!(matches!(p.asks[0], DaAsk::Config(c) if c.brom_ver == 5 && c.bl_ver == 0xFE));
+        assert!(matches!(p.asks[1], DaAsk::Da2Upload(h) if h.len == 0x2345 && h.packet == 0x1000));
+        let packets: Vec<_> = p.asks[2..5].to_vec();
+        assert_eq!(
+            packets,
+            [
+                DaAsk::Da2Packet { received: 0x1000 },
+                DaAsk::Da2Packet { received: 0x2000 },
+                DaAsk::Da2Packet { received: 0x2345 },
+            ]
+        );
+        assert_eq!(p.asks[5], DaAsk::Da2Complete);
+    }
+
+    #[test]
+    fn readback_write_format_pmt_and_finish_back_to_back() {
+        let mut p = Phone::ready();
+        assert_eq!(p.run(&mut usb_check(), &[]).0.speed, 1);
+        p.run(&mut switch_part(EmmcPart::User), &[]);
+        assert_eq!(p.asks.last(), Some(&DaAsk::SwitchPart { part: 8 }));
+
+        let expect = p.storage[0x100..0x100 + 0x900].to_vec();
+        let mut rb = readback(0x100, 0x900);
+        let (summary, sink) = p.run(&mut rb, &[]);
+        assert_eq!(sink, expect);
+        assert_eq!(summary.checksum_mismatches, 0);
+
+        let image: Vec<u8> = (0..1000u32).map(|i| (i % 7) as u8 + 1).collect();
+        p.run(&mut write(EmmcPart::User, 0x4000, 1000), &image);
+        assert_eq!(&p.storage[0x4000..0x4000 + 1000], &image[..]);
+        assert!(
+            p.storage[0x4000 + 1000..0x4000 + 1024]
+                .iter()
+                .all(|&b| b == 0)
+        );
+
+        p.run(&mut format(0x8000, 0x200), &[]);
+        assert!(p.storage[0x8000..0x8200].iter().all(|&b| b == 0));
+        assert!(
+            p.asks
+                .iter()
+                .any(|a| matches!(a, DaAsk::FormatMore { percent: 50 }))
+        );
+
+        let (pmt, _) = p.run(&mut read_pmt(), &[]);
+        assert_eq!(parse_pmt(&pmt).unwrap()[0].name, "NVRAM");
+
+        p.run(&mut finish(0), &[]);
+        assert!(p.dev.finished());
+        assert_eq!(p.asks.last(), Some(&DaAsk::FinishMode(0)));
+        assert!(p.dev.feed(&[0x72]).is_err());
+    }
+
+    #[test]
+    fn readback_refusal_sends_the_status_after_the_hosts_abort() {
+        let mut p = Phone::ready();
+        p.refuse_readback = true;
+        let mut rb = readback(0, 0x10);
+        let err = loop {
+            match rb.poll().unwrap() {
+                Step::Send(b) => p.take(&b),
+                Step::Recv { len, .. } => {
+                    let got: Vec<u8> = p.wire.drain(..len).collect();
+                    if let Err(e) = rb.feed(&got) {
+                        break e;
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(matches!(err, ProtocolError::Da { status, .. } if status.code() == 0xBDF));
+        // The phone is back in command mode.
+        assert_eq!(p.run(&mut usb_check(), &[]).0.speed, 1);
+    }
+
+    #[test]
+    fn a_bad_write_checksum_is_reported_to_the_phone() {
+        let mut p = Phone::ready();
+        let mut header = crate::protocol::da::DaRequest::Write(WriteRequest {
+            storage: 1,
+            part: 8,
+            addr: 0,
+            len: 512,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        header.push(ACK);
+        header.extend_from_slice(&[1; 512]);
+        header.extend_from_slice(&[0, 0]);
+        p.take(&header);
+        assert!(p.asks.contains(&DaAsk::WritePacket {
+            addr: 0,
+            len: 512,
+            checksum_ok: false
+        }));
+        assert_eq!(p.wire.drain(..).collect::<Vec<_>>(), [ACK, NACK]);
+    }
+
+    #[test]
+    fn unknown_commands_get_bb_and_misuse_is_refused() {
+        let mut p = Phone::ready();
+        let (n, ev) = p.dev.feed(&[0x70, 0x01]).unwrap();
+        assert_eq!((n, ev), (1, Some(DaEvent::Unknown(0x70))));
+        assert_eq!(p.dev.take_output(), [UNKNOWN_CMD]);
+        assert!(p.dev.answer(DaAnswer::Ack).is_err(), "nothing pending");
+        p.dev.feed(&[0x72]).unwrap();
+        assert_eq!(p.dev.pending(), Some(&DaAsk::UsbCheck));
+        assert!(p.dev.answer(DaAnswer::Cont).is_err(), "wrong answer kind");
+        assert!(p.dev.feed(&[0x72]).is_err(), "answer first");
+        p.dev
+            .answer(DaAnswer::UsbStatus(UsbStatus { speed: 1 }))
+            .unwrap();
+        assert_eq!(p.dev.take_output(), [ACK, 1]);
+
+        let mut fresh = DaDevice::new();
+        assert!(fresh.feed(&[ACK]).is_err(), "not started");
+        let mut started = DaDevice::new();
+        started
+            .start(
+                &Da1Report {
+                    nand_ret: 0,
+                    nand_ids: vec![],
+                    emmc_ret: 0,
+                    emmc_cid: [0; 16],
+                },
+                [0; 3],
+            )
+            .unwrap();
+        assert!(started.feed(&[0x00]).is_err(), "the report needs a 5A");
+    }
+
+    #[test]
+    fn commands_split_byte_by_byte_still_parse() {
+        let mut p = Phone::ready();
+        let q = crate::protocol::da::DaRequest::Readback(ReadbackRequest {
+            host_os: 0x0C,
+            storage: 2,
+            addr: 0x10,
+            len: 4,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        for b in &q {
+            p.dev.feed(std::slice::from_ref(b)).unwrap();
+        }
+        assert!(
+            matches!(p.dev.pending(), Some(DaAsk::Readback(r)) if r.addr == 0x10 && r.len == 4)
+        );
+    }
+}

@@ -1,0 +1,1022 @@
+//! The host's side of the legacy DA flows (MT6572.md §5), as [`Exchange`] step machines.
+//!
+//! Linear flows are [`Script`]s ([`da_sync`], [`send_config`], [`upload_da2`], [`usb_check`],
+//! [`switch_part`]); flows with loops or optional steps have small machines of their own
+//! ([`Readback`], [`Write`], [`Format`], [`PmtRead`], [`Finish`]). Storage data is streamed
+//! through [`Step::RecvData`] and [`Step::SendData`]: no machine holds an image. eMMC only
+//! (decision D5). Sans-IO.
+
+use super::{
+    ACK, CONT, DA2_PACKET, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report,
+    DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK,
+    ReadbackRequest, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, SYNC, UsbStatus, WriteRequest,
+};
+use crate::protocol::{
+    DaStatus, Exchange, Hex, Progress, ProtocolError, Step,
+    checksum::Sum16,
+    decisions::{
+        DA_REPLY_TIMEOUT, DA_SYNC_TIMEOUT, DA2_REPORT_TIMEOUT, FINISH_ACK_TIMEOUT,
+        FORMAT_PROGRESS_TIMEOUT, WRITE_ACK_TIMEOUT, data_timeout,
+    },
+    script::Script,
+    wire::{Reader, Wire},
+};
+
+fn expect_byte(what: &'static str, expected: u8, got: &[u8]) -> Result<(), ProtocolError> {
+    if got == [expected] {
+        Ok(())
+    } else {
+        Err(ProtocolError::Unexpected {
+            what,
+            expected: Hex(vec![expected]),
+            got: Hex::of(got),
+        })
+    }
+}
+
+fn ended<T>() -> Result<Step<T>, ProtocolError> {
+    Err(ProtocolError::Sequence(
+        "the exchange has already ended".into(),
+    ))
+}
+
+fn out_of_order() -> ProtocolError {
+    ProtocolError::Sequence("bytes were fed while nothing was being received".into())
+}
+
+/// What DA1 says right after the jump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Da1Info {
+    /// The storage report.
+    pub report: Da1Report,
+    /// The three bytes after the host's ack (DA version and chip id, decision D2).
+    pub da_version: [u8; 3],
+}
+
+/// After JUMP_DA: the sync byte C0, the DA1 storage report, the host's ack, and three more
+/// bytes (§5.2 \[V\]).
+pub fn da_sync() -> Script<Da1Info> {
+    fn finish(b: &[u8]) -> Result<Da1Info, ProtocolError> {
+        let mut r = Reader::new(b);
+        let report = Da1Report::decode(&mut r).map_err(|e| e.finalize(Da1Report::WHAT))?;
+        let da_version = r.array().map_err(|e| e.finalize("DA version bytes"))?;
+        Ok(Da1Info { report, da_version })
+    }
+    Script::new(finish)
+        .expect("DA sync", [SYNC], DA_SYNC_TIMEOUT)
+        .recv::<Da1Report>("DA1 storage report", DA_SYNC_TIMEOUT)
+        .send([ACK])
+        .recv_exact("DA version bytes", 3, DA_REPLY_TIMEOUT)
+}
+
+/// The 18-byte configuration block, then the DRAM result (§5.4, §5.5). Result 0 is done;
+/// 0xBC3 asks for EMI settings, which mtkbench does not send (decision D4).
+pub fn send_config(config: &DaConfig) -> Script<()> {
+    fn finish(b: &[u8]) -> Result<(), ProtocolError> {
+        match u32::from_exact(b)? {
+            DRAM_OK => Ok(()),
+            DRAM_EMI_NEEDED => Err(ProtocolError::DramSetupNeeded {
+                code: DRAM_EMI_NEEDED,
+            }),
+            code => Err(ProtocolError::Da {
+                what: "DRAM setup",
+                status: DaStatus::from_code(code),
+            }),
+        }
+    }
+    Script::new(finish)
+        .send(config.to_bytes())
+        .recv::<u32>("DRAM result", DA_REPLY_TIMEOUT)
+}
+
+/// Uploads DA2 through the running DA1 in 0x1000-byte packets, each acked, then reads the DA2
+/// storage report (§5.6, §5.7 \[V\]).
+pub fn upload_da2(addr: u32, payload: &[u8]) -> Script<Da2Report> {
+    let header = Da2Header {
+        addr,
+        len: payload.len() as u32,
+        packet: DA2_PACKET,
+    };
+    let mut s = Script::new(Da2Report::from_exact)
+        .send(header.to_bytes())
+        .expect("DA2 upload header ack", [ACK], DA_REPLY_TIMEOUT);
+    for chunk in payload.chunks(DA2_PACKET as usize) {
+        s = s
+            .payload(chunk.to_vec())
+            .expect("DA2 packet ack", [ACK], DA_REPLY_TIMEOUT);
+    }
+    s.send([ACK])
+        .expect("DA2 final ack", [ACK], DA2_REPORT_TIMEOUT)
+        .recv::<Da2Report>("DA2 storage report", DA2_REPORT_TIMEOUT)
+}
+
+/// 0x72 USB_CHECK_STATUS: `5A speed` (§5.8).
+pub fn usb_check() -> Script<UsbStatus> {
+    Script::new(UsbStatus::from_exact)
+        .send(DaRequest::UsbCheck.to_bytes())
+        .recv::<UsbStatus>("USB status", DA_REPLY_TIMEOUT)
+}
+
+/// 0x60 SDMMC_SWITCH_PART: selects the eMMC partition for the following commands (§5.8).
+pub fn switch_part(part: EmmcPart) -> Script<()> {
+    Script::new(|_| Ok(()))
+        .send(DaRequest::SwitchPart.to_bytes())
+        .expect("switch partition", [ACK], DA_REPLY_TIMEOUT)
+        .send([part.id()])
+        .expect("switch partition ack", [ACK], DA_REPLY_TIMEOUT)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// How a readback went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadbackSummary {
+    /// Bytes received.
+    pub bytes: u64,
+    /// Packets whose checksum differed from our byte sum (decision D1: counted, not fatal;
+    /// backups are read twice and compared).
+    pub checksum_mismatches: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RbState {
+    Header,
+    Ack,
+    SendNack,
+    NackStatus,
+    Data,
+    Checksum,
+    SendAck,
+    Done,
+    Over,
+}
+
+/// 0xD6 readback of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]). Each
+/// 1 MiB packet is data, a 16-bit checksum, and the host's ack.
+#[derive(Debug, Clone)]
+pub struct Readback {
+    req: ReadbackRequest,
+    state: RbState,
+    left: u64,
+    packet_len: usize,
+    sum: Sum16,
+    summary: ReadbackSummary,
+}
+
+/// Starts a readback; see [`Readback`]. A zero length sends nothing.
+pub fn readback(addr: u64, len: u64) -> Readback {
+    Readback {
+        req: ReadbackRequest {
+            host_os: HOST_OS_LINUX,
+            storage: STORAGE_EMMC_D6,
+            addr,
+            len,
+            packet: DATA_PACKET,
+        },
+        state: if len == 0 {
+            RbState::Done
+        } else {
+            RbState::Header
+        },
+        left: len,
+        packet_len: 0,
+        sum: Sum16::new(),
+        summary: ReadbackSummary {
+            bytes: 0,
+            checksum_mismatches: 0,
+        },
+    }
+}
+
+impl Exchange for Readback {
+    type Output = ReadbackSummary;
+
+    fn poll(&mut self) -> Result<Step<ReadbackSummary>, ProtocolError> {
+        Ok(match self.state {
+            RbState::Header => {
+                self.state = RbState::Ack;
+                Step::Send(DaRequest::Readback(self.req).to_bytes())
+            }
+            RbState::Ack => Step::Recv {
+                len: 1,
+                what: "readback ack",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            RbState::SendNack => {
+                self.state = RbState::NackStatus;
+                Step::Send(vec![NACK])
+            }
+            RbState::NackStatus => Step::Recv {
+                len: 4,
+                what: "readback failure status",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            RbState::Data => {
+                self.packet_len = self.left.min(u64::from(self.req.packet)) as usize;
+                Step::RecvData {
+                    len: self.packet_len,
+                    timeout: data_timeout(self.packet_len),
+                }
+            }
+            RbState::Checksum => Step::Recv {
+                len: 2,
+                what: "readback checksum",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            RbState::SendAck => {
+                self.state = if self.left == 0 {
+                    RbState::Done
+                } else {
+                    RbState::Data
+                };
+                Step::Send(vec![ACK])
+            }
+            RbState::Done => {
+                self.state = RbState::Over;
+                Step::Done(self.summary)
+            }
+            RbState::Over => return ended(),
+        })
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        let state = self.state;
+        self.state = RbState::Over;
+        self.state = match state {
+            RbState::Ack if bytes == [ACK] => RbState::Data,
+            // §5.8: on anything but 5A the host sends A5 and reads a little-endian status.
+            RbState::Ack => RbState::SendNack,
+            RbState::NackStatus => {
+                let code = Reader::new(bytes)
+                    .u32_le()
+                    .map_err(|e| e.finalize("readback failure status"))?;
+                return Err(ProtocolError::Da {
+                    what: "readback",
+                    status: DaStatus::from_code(code),
+                });
+            }
+            RbState::Data if bytes.len() == self.packet_len => {
+                self.sum = Sum16::new();
+                self.sum.update(bytes);
+                self.left -= bytes.len() as u64;
+                self.summary.bytes += bytes.len() as u64;
+                RbState::Checksum
+            }
+            RbState::Checksum => {
+                let got = u16::from_exact(bytes)?;
+                if got != self.sum.value() {
+                    self.summary.checksum_mismatches += 1;
+                }
+                RbState::SendAck
+            }
+            _ => return Err(out_of_order()),
+        };
+        Ok(())
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            done: self.summary.bytes,
+            total: self.req.len,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WrState {
+    Header,
+    HeaderAck,
+    Marker,
+    Data,
+    Pad,
+    Checksum,
+    Cont,
+    Done,
+    Over,
+}
+
+/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` in eMMC partition `part` (§5.8 \[V\]).
+/// The image is taken from the data source in chunks of up to 1 MiB; each chunk is preceded
+/// by the host's 5A, padded with zeros to a multiple of 512, followed by its 16-bit byte sum,
+/// and acked by the phone with 69.
+#[derive(Debug, Clone)]
+pub struct Write {
+    req: WriteRequest,
+    image_len: u64,
+    state: WrState,
+    left: u64,
+    chunk_len: usize,
+    pad: usize,
+    sum: Sum16,
+}
+
+/// Starts a write; see [`Write`]. A zero length sends nothing.
+pub fn write(part: EmmcPart, addr: u64, len: u64) -> Write {
+    Write {
+        req: WriteRequest {
+            storage: STORAGE_EMMC_62,
+            part: part.id(),
+            addr,
+            len: len.div_ceil(SECTOR) * SECTOR,
+            packet: DATA_PACKET,
+        },
+        image_len: len,
+        state: if len == 0 {
+            WrState::Done
+        } else {
+            WrState::Header
+        },
+        left: len,
+        chunk_len: 0,
+        pad: 0,
+        sum: Sum16::new(),
+    }
+}
+
+impl Exchange for Write {
+    type Output = u64;
+
+    fn poll(&mut self) -> Result<Step<u64>, ProtocolError> {
+        Ok(match self.state {
+            WrState::Header => {
+                self.state = WrState::HeaderAck;
+                Step::Send(DaRequest::Write(self.req).to_bytes())
+            }
+            WrState::HeaderAck => Step::Recv {
+                len: 1,
+                what: "write header ack",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            WrState::Marker => {
+                self.chunk_len = self.left.min(u64::from(self.req.packet)) as usize;
+                self.pad =
+                    (self.chunk_len as u64).next_multiple_of(SECTOR) as usize - self.chunk_len;
+                self.sum = Sum16::new();
+                self.state = WrState::Data;
+                Step::Send(vec![ACK])
+            }
+            WrState::Data => Step::SendData {
+                len: self.chunk_len,
+            },
+            WrState::Pad => {
+                self.state = WrState::Checksum;
+                // Zero padding leaves the byte sum unchanged.
+                Step::Send(vec![0; self.pad])
+            }
+            WrState::Checksum => {
+                self.state = WrState::Cont;
+                Step::Send(self.sum.value().to_be_bytes().to_vec())
+            }
+            WrState::Cont => Step::Recv {
+                len: 1,
+                what: "write packet ack",
+                timeout: WRITE_ACK_TIMEOUT,
+            },
+            WrState::Done => {
+                self.state = WrState::Over;
+                Step::Done(self.image_len)
+            }
+            WrState::Over => return ended(),
+        })
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        let state = self.state;
+        self.state = WrState::Over;
+        self.state = match state {
+            WrState::HeaderAck => {
+                expect_byte("write header ack", ACK, bytes)?;
+                WrState::Marker
+            }
+            WrState::Cont => {
+                expect_byte("write packet ack", CONT, bytes)?;
+                if self.left == 0 {
+                    WrState::Done
+                } else {
+                    WrState::Marker
+                }
+            }
+            _ => return Err(out_of_order()),
+        };
+        Ok(())
+    }
+
+    fn data_sent(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        if self.state != WrState::Data || bytes.len() != self.chunk_len {
+            self.state = WrState::Over;
+            return Err(ProtocolError::Sequence(format!(
+                "{} source bytes were reported for a {}-byte write chunk",
+                bytes.len(),
+                self.chunk_len
+            )));
+        }
+        self.sum.update(bytes);
+        self.left -= bytes.len() as u64;
+        self.state = if self.pad > 0 {
+            WrState::Pad
+        } else {
+            WrState::Checksum
+        };
+        Ok(())
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            done: self.image_len - self.left,
+            total: self.image_len,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FmState {
+    Header,
+    Report,
+    Ack,
+    End,
+    Done,
+    Over,
+}
+
+/// 0xD4 format (erase) of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]):
+/// progress reports, each acked, until 100 %, then `5A 5A`.
+#[derive(Debug, Clone)]
+pub struct Format {
+    req: FormatRequest,
+    state: FmState,
+    percent: u8,
+}
+
+/// Starts a format; see [`Format`].
+pub fn format(addr: u64, len: u64) -> Format {
+    Format {
+        req: FormatRequest {
+            storage: STORAGE_EMMC_D6,
+            kind: 0,
+            validation: 0,
+            addr_type: 0,
+            addr,
+            len,
+        },
+        state: FmState::Header,
+        percent: 0,
+    }
+}
+
+/// The percentage that ends a format.
+pub const FORMAT_COMPLETE: u8 = 100;
+
+impl Exchange for Format {
+    type Output = ();
+
+    fn poll(&mut self) -> Result<Step<()>, ProtocolError> {
+        Ok(match self.state {
+            FmState::Header => {
+                self.state = FmState::Report;
+                Step::Send(DaRequest::Format(self.req).to_bytes())
+            }
+            FmState::Report => Step::Recv {
+                len: FormatProgress {
+                    init: 0,
+                    percent: 0,
+                }
+                .to_bytes()
+                .len(),
+                what: "format progress",
+                timeout: FORMAT_PROGRESS_TIMEOUT,
+            },
+            FmState::Ack => {
+                self.state = if self.percent >= FORMAT_COMPLETE {
+                    FmState::End
+                } else {
+                    FmState::Report
+                };
+                Step::Send(vec![ACK])
+            }
+            FmState::End => Step::Recv {
+                len: FORMAT_DONE.len(),
+                what: "format end",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            FmState::Done => {
+                self.state = FmState::Over;
+                Step::Done(())
+            }
+            FmState::Over => return ended(),
+        })
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        let state = self.state;
+        self.state = FmState::Over;
+        self.state = match state {
+            FmState::Report => {
+                self.percent = FormatProgress::from_exact(bytes)?.percent;
+                FmState::Ack
+            }
+            FmState::End if bytes == FORMAT_DONE => FmState::Done,
+            FmState::End => {
+                return Err(ProtocolError::Unexpected {
+                    what: "format end",
+                    expected: Hex::of(&FORMAT_DONE),
+                    got: Hex::of(bytes),
+                });
+            }
+            _ => return Err(out_of_order()),
+        };
+        Ok(())
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            done: u64::from(self.percent.min(FORMAT_COMPLETE)),
+            total: u64::from(FORMAT_COMPLETE),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// The largest PMT answer accepted: 1 MiB (real tables are a few KiB).
+pub const PMT_MAX_LEN: u32 = 0x10_0000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PmtState {
+    Cmd,
+    Ack,
+    Len,
+    LenAck,
+    Data,
+    DataAck,
+    Done,
+    Over,
+}
+
+/// 0xA5 SDMMC_READ_PMT (§5.8 \[V\]): `5A`, a length, the host's ack, the table, the host's ack.
+/// The result is the raw table; [`super::parse_pmt`] reads it.
+#[derive(Debug, Clone)]
+pub struct PmtRead {
+    state: PmtState,
+    len: u32,
+    data: Vec<u8>,
+}
+
+/// Starts a PMT read; see [`PmtRead`].
+pub fn read_pmt() -> PmtRead {
+    PmtRead {
+        state: PmtState::Cmd,
+        len: 0,
+        data: Vec::new(),
+    }
+}
+
+impl Exchange for PmtRead {
+    type Output = Vec<u8>;
+
+    fn poll(&mut self) -> Result<Step<Vec<u8>>, ProtocolError> {
+        Ok(match self.state {
+            PmtState::Cmd => {
+                self.state = PmtState::Ack;
+                Step::Send(DaRequest::ReadPmt.to_bytes())
+            }
+            PmtState::Ack => Step::Recv {
+                len: 1,
+                what: "PMT ack",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            PmtState::Len => Step::Recv {
+                len: 4,
+                what: "PMT length",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            PmtState::LenAck => {
+                self.state = if self.len == 0 {
+                    PmtState::DataAck
+                } else {
+                    PmtState::Data
+                };
+                Step::Send(vec![ACK])
+            }
+            PmtState::Data => Step::Recv {
+                len: self.len as usize,
+                what: "PMT data",
+                timeout: data_timeout(self.len as usize),
+            },
+            PmtState::DataAck => {
+                self.state = PmtState::Done;
+                Step::Send(vec![ACK])
+            }
+            PmtState::Done => {
+                self.state = PmtState::Over;
+                Step::Done(std::mem::take(&mut self.data))
+            }
+            PmtState::Over => return ended(),
+        })
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        let state = self.state;
+        self.state = PmtState::Over;
+        self.state = match state {
+            PmtState::Ack => {
+                expect_byte("PMT ack", ACK, bytes)?;
+                PmtState::Len
+            }
+            PmtState::Len => {
+                self.len = u32::from_exact(bytes)?;
+                if self.len > PMT_MAX_LEN {
+                    return Err(ProtocolError::Malformed {
+                        what: "PMT length",
+                        detail: format!("{} bytes is not plausible", self.len),
+                    });
+                }
+                PmtState::LenAck
+            }
+            PmtState::Data if bytes.len() == self.len as usize => {
+                self.data = bytes.to_vec();
+                PmtState::DataAck
+            }
+            _ => return Err(out_of_order()),
+        };
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FinState {
+    Cmd,
+    Ack,
+    Mode,
+    ModeAck,
+    Done,
+    Over,
+}
+
+/// Boot mode word of FINISH: normal boot.
+pub const FINISH_MODE_NORMAL: u32 = 0;
+
+/// 0xD9 FINISH (§5.8): `D9`, the phone's 5A, the mode word, and an ack that may never come
+/// because the phone is already rebooting (decision D9).
+#[derive(Debug, Clone)]
+pub struct Finish {
+    state: FinState,
+    mode: u32,
+}
+
+/// Ends the DA session and reboots the phone in `mode`; see [`Finish`].
+pub fn finish(mode: u32) -> Finish {
+    Finish {
+        state: FinState::Cmd,
+        mode,
+    }
+}
+
+impl Exchange for Finish {
+    type Output = ();
+
+    fn poll(&mut self) -> Result<Step<()>, ProtocolError> {
+        Ok(match self.state {
+            FinState::Cmd => {
+                self.state = FinState::Ack;
+                Step::Send(DaRequest::Finish.to_bytes())
+            }
+            FinState::Ack => Step::Recv {
+                len: 1,
+                what: "finish ack",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            FinState::Mode => {
+                self.state = FinState::ModeAck;
+                Step::Send(self.mode.to_be_bytes().to_vec())
+            }
+            FinState::ModeAck => Step::Recv {
+                len: 1,
+                what: "finish mode ack",
+                timeout: FINISH_ACK_TIMEOUT,
+            },
+            FinState::Done => {
+                self.state = FinState::Over;
+                Step::Done(())
+            }
+            FinState::Over => return ended(),
+        })
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        let state = self.state;
+        self.state = FinState::Over;
+        self.state = match state {
+            FinState::Ack => {
+                expect_byte("finish ack", ACK, bytes)?;
+                FinState::Mode
+            }
+            // Whatever arrives, the phone is leaving download mode.
+            FinState::ModeAck => FinState::Done,
+            _ => return Err(out_of_order()),
+        };
+        Ok(())
+    }
+
+    fn on_timeout(&mut self) -> bool {
+        if self.state == FinState::ModeAck {
+            self.state = FinState::Done;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plays a scripted phone: each Recv takes the next bytes of `phone`; returns the host's
+    /// bytes, the sink, and the result.
+    fn run<E: Exchange>(
+        ex: &mut E,
+        phone: &[u8],
+        source: &[u8],
+    ) -> (Result<E::Output, ProtocolError>, Vec<u8>, Vec<u8>) {
+        let (mut host, mut sink) = (Vec::new(), Vec::new());
+        let (mut p, mut s) = (0usize, 0usize);
+        loop {
+            let step = match ex.poll() {
+                Ok(step) => step,
+                Err(e) => return (Err(e), host, sink),
+            };
+            let r = match step {
+                Step::Send(b) => {
+                    host.extend_from_slice(&b);
+                    Ok(())
+                }
+                Step::Recv { len, .. } | Step::RecvData { len, .. } => {
+                    if p + len > phone.len() {
+                        if ex.on_timeout() {
+                            continue;
+                        }
+                        return (Err(ProtocolError::Sequence("timeout".into())), host, sink);
+                    }
+                    let got = &phone[p..p + len];
+                    p += len;
+                    if matches!(step, Step::RecvData { .. }) {
+                        sink.extend_from_slice(got);
+                    }
+                    ex.feed(got)
+                }
+                Step::SendData { len } => {
+                    let chunk = &source[s..s + len];
+                    s += len;
+                    host.extend_from_slice(chunk);
+                    ex.data_sent(chunk)
+                }
+                Step::Discard => Ok(()),
+                Step::Done(v) => {
+                    assert_eq!(p, phone.len(), "unread phone bytes");
+                    return (Ok(v), host, sink);
+                }
+            };
+            if let Err(e) = r {
+                return (Err(e), host, sink);
+            }
+        }
+    }
+
+    #[test]
+    fn sync_reads_report_and_acks() {
+        let report = Da1Report {
+            nand_ret: 0xBC4,
+            nand_ids: vec![0; 5],
+            emmc_ret: 0,
+            emmc_cid: [0x15; 16],
+        };
+        let mut phone = vec![SYNC];
+        phone.extend_from_slice(&report.to_bytes());
+        phone.extend_from_slice(&[3, 2, 0]);
+        let (r, host, _) = run(&mut da_sync(), &phone, &[]);
+        let info = r.unwrap();
+        assert_eq!(info.report, report);
+        assert_eq!(info.da_version, [3, 2, 0]);
+        assert_eq!(host, [ACK]);
+        // A wrong first byte is "Error on DA sync".
+        let (r, _, _) = run(&mut da_sync(), &[0x00], &[]);
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Unexpected {
+                what: "DA sync",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn config_accepts_zero_and_explains_emi() {
+        let cfg = DaConfig::mt6572(5, 0xFE, super::super::StorageKind::Emmc);
+        let (r, host, _) = run(&mut send_config(&cfg), &[0, 0, 0, 0], &[]);
+        r.unwrap();
+        assert_eq!(host, cfg.to_bytes());
+        let (r, _, _) = run(&mut send_config(&cfg), &[0, 0, 0x0B, 0xC3], &[]);
+        assert_eq!(r, Err(ProtocolError::DramSetupNeeded { code: 0xBC3 }));
+        let (r, _, _) = run(&mut send_config(&cfg), &[0, 0, 0x0B, 0xB9], &[]);
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Da {
+                status: DaStatus::ExtRamError,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn da2_upload_packets_and_acks() {
+        let payload = vec![0xAB; 0x1123];
+        let (report, report_bytes) = super::super::tests::spec_da2_report();
+        let mut phone = vec![ACK, ACK, ACK, ACK];
+        phone.extend_from_slice(&report_bytes);
+        let (r, host, _) = run(&mut upload_da2(0x8000_0000, &payload), &phone, &[]);
+        assert_eq!(r.unwrap(), report);
+        assert_eq!(
+            &host[..12],
+            &[0x80, 0, 0, 0, 0, 0, 0x11, 0x23, 0, 0, 0x10, 0]
+        );
+        assert_eq!(&host[12..12 + 0x1123], &payload[..]);
+        assert_eq!(&host[12 + 0x1123..], &[ACK]);
+        // A NACK after a packet stops the upload.
+        let (r, _, _) = run(&mut upload_da2(0x8000_0000, &payload), &[ACK, NACK], &[]);
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Unexpected {
+                what: "DA2 packet ack",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn usb_check_and_switch_part() {
+        let (r, host, _) = run(&mut usb_check(), &[ACK, 1], &[]);
+        assert_eq!((r.unwrap().speed, host), (1, vec![0x72]));
+        let (r, host, _) = run(&mut switch_part(EmmcPart::User), &[ACK, ACK], &[]);
+        r.unwrap();
+        assert_eq!(host, [0x60, 0x08]);
+    }
+
+    #[test]
+    fn readback_streams_packets_and_counts_bad_checksums() {
+        let data: Vec<u8> = (0..0x180u32).map(|i| i as u8).collect();
+        let mut rb = readback(0x400, data.len() as u64);
+        // Shrink the packet so that two packets are needed.
+        rb.req.packet = 0x100;
+        let mut phone = vec![ACK];
+        phone.extend_from_slice(&data[..0x100]);
+        phone.extend_from_slice(&crate::protocol::checksum::sum16(&data[..0x100]).to_be_bytes());
+        phone.extend_from_slice(&data[0x100..]);
+        phone.extend_from_slice(&[0xDE, 0xAD]);
+        let (r, host, sink) = run(&mut rb, &phone, &[]);
+        let summary = r.unwrap();
+        assert_eq!(sink, data);
+        assert_eq!(summary.bytes, 0x180);
+        assert_eq!(summary.checksum_mismatches, 1);
+        assert_eq!(host[0], 0xD6);
+        assert_eq!(&host[23..], &[ACK, ACK]);
+        assert_eq!(rb.progress().unwrap().done, 0x180);
+    }
+
+    #[test]
+    fn readback_refusal_reads_a_little_endian_status() {
+        let (r, host, _) = run(&mut readback(0, 16), &[NACK, 0xC4, 0x0B, 0, 0], &[]);
+        assert_eq!(
+            r,
+            Err(ProtocolError::Da {
+                what: "readback",
+                status: DaStatus::NandFlashNotFound
+            })
+        );
+        assert_eq!(host.last(), Some(&NACK), "the host aborts with A5");
+        let (r, host, _) = run(&mut readback(0, 0), &[], &[]);
+        assert_eq!(r.unwrap().bytes, 0);
+        assert!(host.is_empty());
+    }
+
+    #[test]
+    fn write_pads_the_last_chunk_and_sends_its_sum() {
+        let image: Vec<u8> = (0..700u32).map(|i| (i % 251) as u8).collect();
+        let mut w = write(EmmcPart::User, 0x1C0_0000, image.len() as u64);
+        let (r, host, _) = run(&mut w, &[ACK, CONT], &image);
+        assert_eq!(r.unwrap(), 700);
+        let header = &host[..23];
+        assert_eq!(&header[..3], &[0x62, 0x01, 0x08]);
+        assert_eq!(
+            &header[11..19],
+            &1024u64.to_be_bytes(),
+            "length rounded to 512"
+        );
+        assert_eq!(host[23], ACK);
+        assert_eq!(&host[24..724], &image[..]);
+        assert!(host[724..1048].iter().all(|&b| b == 0), "zero padding");
+        let sum = crate::protocol::checksum::sum16(&image);
+        assert_eq!(&host[1048..], &sum.to_be_bytes());
+    }
+
+    #[test]
+    fn write_splits_into_packets_and_fails_without_cont() {
+        let image = vec![1u8; 0x300];
+        let mut w = write(EmmcPart::User, 0, 0x300);
+        w.req.packet = 0x200;
+        let (r, host, _) = run(&mut w, &[ACK, CONT, CONT], &image);
+        r.unwrap();
+        // header, 5A, 0x200 data, sum, 5A, 0x100 data, 0x100 pad, sum
+        assert_eq!(host.len(), 23 + 1 + 0x200 + 2 + 1 + 0x200 + 2);
+        let mut w = write(EmmcPart::User, 0, 0x200);
+        let (r, _, _) = run(&mut w, &[ACK, NACK], &image);
+        assert!(matches!(
+            r,
+            Err(ProtocolError::Unexpected {
+                what: "write packet ack",
+                ..
+            })
+        ));
+        let mut w = write(EmmcPart::User, 0, 0x200);
+        w.poll().unwrap();
+        assert!(
+            w.data_sent(&[1]).is_err(),
+            "source data before it was asked for"
+        );
+    }
+
+    #[test]
+    fn format_follows_progress_to_the_end() {
+        let mut phone = FormatProgress {
+            init: 0,
+            percent: 40,
+        }
+        .to_bytes();
+        phone.extend(
+            FormatProgress {
+                init: 0,
+                percent: 100,
+            }
+            .to_bytes(),
+        );
+        phone.extend(FORMAT_DONE);
+        let mut f = format(0x40_0000, 0x50_0000);
+        let (r, host, _) = run(&mut f, &phone, &[]);
+        r.unwrap();
+        assert_eq!(&host[..5], &[0xD4, 0x02, 0, 0, 0]);
+        assert_eq!(&host[21..], &[ACK, ACK]);
+        assert_eq!(f.progress().unwrap().done, 100);
+        // The minimal answer from §5.8: 5A 5A 00000000 64, host 5A, 5A 5A.
+        let minimal = [0x5A, 0x5A, 0, 0, 0, 0, 0x64, 0x5A, 0x5A];
+        let (r, _, _) = run(&mut format(0, 1), &minimal, &[]);
+        r.unwrap();
+        let (r, _, _) = run(&mut format(0, 1), &[0x5A, 0xA5, 0, 0, 0, 0, 0x64], &[]);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn pmt_read_acks_twice() {
+        let table = super::super::encode_pmt(&[super::super::PmtEntry {
+            name: "BOOTIMG".into(),
+            size: 0x60_0000,
+            mask_flags: 0xFF,
+            offset: 0x1D8_0000,
+        }]);
+        let mut phone = vec![ACK];
+        phone.extend_from_slice(&(table.len() as u32).to_be_bytes());
+        phone.extend_from_slice(&table);
+        let (r, host, _) = run(&mut read_pmt(), &phone, &[]);
+        let got = r.unwrap();
+        assert_eq!(got, table);
+        assert_eq!(host, [0xA5, ACK, ACK]);
+        assert_eq!(super::super::parse_pmt(&got).unwrap()[0].name, "BOOTIMG");
+        let (r, _, _) = run(&mut read_pmt(), &[ACK, 0xFF, 0, 0, 0], &[]);
+        assert!(matches!(r, Err(ProtocolError::Malformed { .. })));
+    }
+
+    #[test]
+    fn finish_tolerates_a_missing_last_ack() {
+        let (r, host, _) = run(&mut finish(FINISH_MODE_NORMAL), &[ACK, ACK], &[]);
+        r.unwrap();
+        assert_eq!(host, [0xD9, 0, 0, 0, 0]);
+        let (r, _, _) = run(&mut finish(FINISH_MODE_NORMAL), &[ACK], &[]);
+        r.unwrap();
+        let (r, _, _) = run(&mut finish(FINISH_MODE_NORMAL), &[NACK], &[]);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn machines_refuse_to_run_past_their_end() {
+        let mut f = finish(0);
+        assert!(f.feed(&[ACK]).is_err());
+        assert!(f.poll().is_err(), "an error ends the exchange");
+        let mut rb = readback(0, 0);
+        assert!(matches!(rb.poll(), Ok(Step::Done(_))));
+        assert!(rb.poll().is_err());
+    }
+}

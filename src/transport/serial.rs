@@ -1,0 +1,230 @@
+//! The real port: [`SerialTransport`] over the `serialport` crate, port listing, and a
+//! pseudo-terminal pair for the simulated phone ([`PtyDevice`]). This is the ONLY file in the
+//! crate that imports `serialport`.
+//!
+//! Port listing: `serialport` is built without libudev. On Linux its 4.x fallback then scans
+//! `/sys/class/tty/*/device`, follows the USB interface up to the device, and reads
+//! `idVendor`, `idProduct` and `product` from sysfs (checked in serialport 4.10.1,
+//! `src/posix/enumerate.rs`), so USB ids are available without libudev. That scan panics
+//! when `/sys/class/tty` is missing (some containers), so [`list_ports`] checks first.
+
+use std::{
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serialport::{DataBits, FlowControl, Parity, SerialPort, SerialPortType, StopBits, TTYPort};
+
+use super::{PortInfo, PortMode, Transport, TransportError};
+
+/// Line speed (MT6572.md §1.3: mtkclient's serial path uses 115200 8N1, no flow control).
+/// Meaningless on USB CDC-ACM and on a pseudo-terminal, but a real UART needs it.
+pub const BAUD_RATE: u32 = 115_200;
+
+/// A serial port (or pseudo-terminal) as a [`Transport`].
+pub struct SerialTransport {
+    port: Box<dyn SerialPort>,
+    name: String,
+}
+
+impl std::fmt::Debug for SerialTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SerialTransport")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl SerialTransport {
+    /// Opens `path` at 115200 8N1 without flow control, exclusively (so that ModemManager
+    /// cannot open it behind our back). A pseudo-terminal path such as `/dev/pts/3` works too.
+    pub fn open(path: &str) -> Result<Self, TransportError> {
+        let port = serialport::new(path, BAUD_RATE)
+            .data_bits(DataBits::Eight)
+            .parity(Parity::None)
+            .stop_bits(StopBits::One)
+            .flow_control(FlowControl::None)
+            .timeout(Duration::from_millis(100))
+            .open()
+            .map_err(|e| {
+                let kind = match e.kind() {
+                    serialport::ErrorKind::Io(kind) => kind,
+                    serialport::ErrorKind::NoDevice => std::io::ErrorKind::NotFound,
+                    _ => std::io::ErrorKind::Other,
+                };
+                TransportError::Open {
+                    port: path.to_string(),
+                    kind,
+                    reason: e.description,
+                }
+            })?;
+        Ok(SerialTransport {
+            port,
+            name: path.to_string(),
+        })
+    }
+}
+
+impl Transport for SerialTransport {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError> {
+        self.port
+            .write_all(data)
+            .map_err(|e| TransportError::from_io(&self.name, "writing to", e))
+    }
+
+    fn read_some(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.port
+            .set_timeout(timeout)
+            .map_err(|e| TransportError::from_io(&self.name, "configuring", e.into()))?;
+        loop {
+            return match self.port.read(buf) {
+                // A tty reads 0 bytes only at hang-up: the device is gone.
+                Ok(0) => Err(TransportError::Disconnected {
+                    port: self.name.clone(),
+                }),
+                Ok(n) => Ok(n),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Ok(0),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(TransportError::from_io(&self.name, "reading from", e)),
+            };
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Lists the serial ports with their USB ids and mode (BROM, preloader or other).
+pub fn list_ports() -> Result<Vec<PortInfo>, TransportError> {
+    if cfg!(target_os = "linux") && !Path::new("/sys/class/tty").is_dir() {
+        return Err(TransportError::Enumerate(
+            "/sys/class/tty is missing (is /sys mounted?)".into(),
+        ));
+    }
+    let ports =
+        serialport::available_ports().map_err(|e| TransportError::Enumerate(e.description))?;
+    Ok(ports
+        .into_iter()
+        .map(|p| match p.port_type {
+            SerialPortType::UsbPort(usb) => PortInfo {
+                mode: PortMode::classify(usb.vid, usb.pid),
+                path: p.port_name,
+                vid: Some(usb.vid),
+                pid: Some(usb.pid),
+                product: usb.product,
+            },
+            _ => PortInfo {
+                path: p.port_name,
+                vid: None,
+                pid: None,
+                product: None,
+                mode: PortMode::Other,
+            },
+        })
+        .collect())
+}
+
+/// The phone's end of a pseudo-terminal pair, for the simulated MT6572: the simulator reads
+/// and writes here, and the host opens [`path`](PtyDevice::path) with
+/// [`SerialTransport::open`], exactly as it would open `/dev/ttyACM0`.
+///
+/// The terminal side is kept open inside, so the phone's end does not see a hang-up each time
+/// a host session closes the port; a new session can open the path again. Dropping the
+/// `PtyDevice` hangs the terminal up: bytes the host has not read yet are lost.
+pub struct PtyDevice {
+    phone: SerialTransport,
+    path: PathBuf,
+    _keep_open: TTYPort,
+}
+
+impl std::fmt::Debug for PtyDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PtyDevice")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl PtyDevice {
+    /// Creates a new pseudo-terminal pair.
+    pub fn open() -> Result<Self, TransportError> {
+        let (master, slave) = TTYPort::pair().map_err(|e| TransportError::Open {
+            port: "a new pseudo-terminal".into(),
+            kind: std::io::ErrorKind::Other,
+            reason: e.description,
+        })?;
+        let path = slave
+            .name()
+            .map(PathBuf::from)
+            .ok_or_else(|| TransportError::Open {
+                port: "a new pseudo-terminal".into(),
+                kind: std::io::ErrorKind::Other,
+                reason: "the terminal side has no name".into(),
+            })?;
+        Ok(PtyDevice {
+            phone: SerialTransport {
+                port: Box::new(master),
+                name: format!("{} (phone end)", path.display()),
+            },
+            path,
+            _keep_open: slave,
+        })
+    }
+
+    /// The path a host opens to talk to the simulated phone.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Transport for PtyDevice {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError> {
+        self.phone.write_all(data)
+    }
+    fn read_some(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        self.phone.read_some(buf, timeout)
+    }
+    fn name(&self) -> &str {
+        self.phone.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_a_missing_port_explains_itself() {
+        let e = SerialTransport::open("/dev/does-not-exist-mtkbench").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                TransportError::Open {
+                    kind: std::io::ErrorKind::NotFound,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn listing_ports_works_where_sysfs_exists() {
+        let listed = list_ports();
+        if !Path::new("/sys/class/tty").is_dir() {
+            assert!(matches!(listed, Err(TransportError::Enumerate(_))));
+            return;
+        }
+        // Whatever is plugged in, ports without USB ids are never download ports.
+        for p in listed.unwrap() {
+            if p.vid.is_none() {
+                assert_eq!(p.mode, PortMode::Other);
+            }
+        }
+    }
+}
