@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod diagnose_lcm;
 pub mod erase;
 pub mod identify;
 pub mod ports;
@@ -39,13 +40,14 @@ pub enum Command {
     /// Read and check SP Flash Tool scatter files.
     #[command(subcommand)]
     Scatter(scatter::ScatterCommand),
-    /// Board profiles: list, show one, check a folder of your own.
-    Profiles(profiles::Args),
     /// Inspect ROM packages (a folder or a .zip with a scatter file and images).
     #[command(subcommand)]
     Rom(rom::RomCommand),
     /// Board profiles: list, show one, check a folder of your own.
     Profiles(profiles::Args),
+    /// Diagnose a phone or a ROM: `lcm` predicts the screen after flashing a ROM.
+    #[command(subcommand)]
+    Diagnose(diagnose_lcm::DiagnoseCommand),
     /// Serial ports with their USB ids and mode (BROM, preloader).
     Ports(ports::Args),
     /// Connect to a phone and print its fingerprint: chip, security, storage, RAM, partitions.
@@ -130,6 +132,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
+        Command::Diagnose(diagnose_lcm::DiagnoseCommand::Lcm(args)) => diagnose_lcm::run(args, ctx),
         Command::Ports(args) => ports::run(args, ctx),
         Command::Identify(args) => identify::run(args, ctx),
         Command::Readback(args) => readback::run(args, ctx),
