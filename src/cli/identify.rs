@@ -195,11 +195,13 @@ fn verb(op: OpKind) -> &'static str {
 /// Runs a device command: loads the DA and the profiles first (the port may live only
 /// seconds), opens the port, starts the DA, reads the partition map, runs `work`, then
 /// reboots the phone. A failed reboot after successful work is a warning, not a failure.
-/// Returns `work`'s value and whether the phone was told to reboot.
+/// When `work` refuses (a bad name, a range, a protected partition) the link is healthy, so
+/// the phone is still rebooted; after a link failure it is not tried. Returns `work`'s value
+/// and whether the phone was told to reboot.
 pub fn run_session<R>(
     args: &DeviceArgs,
     ctx: &Ctx,
-    work: impl FnOnce(&mut Session<Link>, &PartitionMap) -> Result<R>,
+    work: impl FnOnce(&mut Session<Link>, &PartitionMap) -> std::result::Result<R, DeviceError>,
 ) -> Result<(R, bool)> {
     let da = connect::load_da(args.da.as_deref(), &ctx.places.config)?;
     let (registry, refused) = Registry::load(&ctx.places.user_profiles());
@@ -217,7 +219,14 @@ pub fn run_session<R>(
     connect::start(&mut session, &da.file)?;
     connect::remember_da(&ctx.places.config, &da.path);
     let map = session.partition_table(&registry)?;
-    let out = work(&mut session, &map)?;
+    let out = work(&mut session, &map);
+    if let Err(e) = &out {
+        if e.stage().is_none() {
+            // Refused before anything reached the phone: end the session properly.
+            let _ = session.finish();
+        }
+    }
+    let out = out?;
     let rebooted = match session.finish() {
         Ok(()) => true,
         Err(e) => {
@@ -251,8 +260,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let (Some(brom), Some(da)) = (session.brom_info(), session.da_info()) else {
             return Err(DeviceError::Unsupported(
                 "the session ended before the phone was identified".into(),
-            )
-            .into());
+            ));
         };
         Ok(IdentifyReport {
             port,

@@ -105,8 +105,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 len,
                 target: whole.name,
                 size: whole.len,
-            }
-            .into());
+            });
         }
         let t = target::Target { len, ..whole };
         target::check_identity(&t, &map.partitions, "write", force)?;

@@ -56,8 +56,6 @@ pub enum Stage {
     SendDa2,
     /// 0x72 USB status check.
     UsbCheck,
-    /// 0x60 switch of the eMMC hardware partition.
-    SwitchPartition,
     /// Reading the partition table (PMT or MBR/EBR).
     PartitionTable,
     /// 0xD6 readback.
@@ -91,7 +89,6 @@ impl Stage {
             Stage::DaConfig => "configuring the download agent (RAM set-up)",
             Stage::SendDa2 => "uploading download agent stage 2",
             Stage::UsbCheck => "checking the USB link (72)",
-            Stage::SwitchPartition => "selecting the eMMC area (60)",
             Stage::PartitionTable => "reading the partition table",
             Stage::Read => "reading storage (D6)",
             Stage::Write => "writing storage (62)",

@@ -1,0 +1,644 @@
+//! End to end: the `mtkbench sim` binary serves a simulated MT6572 on a pseudo-terminal, and
+//! the `mtkbench` device commands talk to it through the real serial transport, exactly as
+//! they would to `/dev/ttyACM0`. Identify (JSON fields), readback compared with the
+//! simulator's image, write and read back, erase, the partition table, the reboot at the end,
+//! the NAND variant, the identity guard, `--record`, and every `--fault` kind ending in a
+//! clear error that names the step.
+//!
+//! Nothing can hang: every command runs with a deadline and is killed past it, the simulator
+//! is killed when its guard drops, and every wait for the simulator has a timeout.
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use mtkbench::{
+    firmware::scatter::Region,
+    sim::storage::{ImageStorage, Storage},
+    transport::transcript::Transcript,
+};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mtkbench");
+
+/// Longest any command may run before the test calls it a hang.
+const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A folder with the places, the DA file and the phone image of one test.
+struct Bench {
+    dir: tempfile::TempDir,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let bench = Bench {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let out = bench.run(&["sim", "--write-da", bench.da().to_str().unwrap()]);
+        assert!(out.ok(), "cannot write the simulator DA: {}", out.stderr);
+        bench
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn da(&self) -> PathBuf {
+        self.path("MTK_AllInOne_DA_sim.bin")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env("MTKBENCH_CONFIG_DIR", self.path("config"))
+            .env("MTKBENCH_DATA_DIR", self.path("data"))
+            .env("MTKBENCH_CACHE_DIR", self.path("cache"))
+            .env("MTKBENCH_LOG_DIR", self.path("logs"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// Runs the CLI to completion within [`COMMAND_DEADLINE`].
+    fn run(&self, args: &[&str]) -> Output {
+        let child = self.command(args).spawn().unwrap();
+        let mut guard = Kill(child);
+        let mut stdout = guard.0.stdout.take().unwrap();
+        let mut stderr = guard.0.stderr.take().unwrap();
+        let out_thread = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stdout.read_to_string(&mut s);
+            s
+        });
+        let err_thread = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = guard.0.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                start.elapsed() < COMMAND_DEADLINE,
+                "`mtkbench {}` hung for {COMMAND_DEADLINE:?}",
+                args.join(" ")
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Output {
+            code: status.code().unwrap_or(-1),
+            stdout: out_thread.join().unwrap(),
+            stderr: err_thread.join().unwrap(),
+        }
+    }
+
+    /// Starts `mtkbench sim` on this bench's image with extra arguments.
+    fn sim(&self, extra: &[&str]) -> Sim {
+        let image = self.path("phone.img");
+        let mut args = vec![
+            "--json",
+            "sim",
+            "--image",
+            image.to_str().unwrap(),
+            "--serial",
+            "E2E-1",
+        ];
+        args.extend_from_slice(extra);
+        let mut child = self.command(&args).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let guard = Kill(child);
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let banner: Value = serde_json::from_str(
+            &lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the simulator printed no port within 30 s"),
+        )
+        .unwrap();
+        Sim {
+            port: banner["port"].as_str().unwrap().to_string(),
+            banner,
+            image,
+            lines,
+            _child: guard,
+        }
+    }
+
+    /// Runs a device command against `sim` with the bench's DA.
+    fn device(&self, sim: &Sim, cmd: &str, extra: &[&str]) -> Output {
+        let da = self.da();
+        let mut args = vec![
+            "--json",
+            cmd,
+            "--port",
+            sim.port.as_str(),
+            "--da",
+            da.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+}
+
+/// Kills the child process when dropped.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running `mtkbench sim`.
+struct Sim {
+    port: String,
+    banner: Value,
+    image: PathBuf,
+    lines: mpsc::Receiver<String>,
+    _child: Kill,
+}
+
+impl Sim {
+    /// After a command rebooted the phone: waits for its new port.
+    fn replugged(&mut self) {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the simulated phone did not come back within 10 s");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["event"] == "replugged" {
+                self.port = v["port"].as_str().unwrap().to_string();
+                return;
+            }
+        }
+    }
+
+    /// Bytes of the phone's flash, straight from the simulator's image.
+    fn flash(&self, region: Region, offset: u64, len: usize) -> Vec<u8> {
+        let mut storage = ImageStorage::open(&self.image).unwrap();
+        let mut buf = vec![0u8; len];
+        storage.read(region, offset, &mut buf).unwrap();
+        buf
+    }
+}
+
+#[derive(Debug)]
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn ok(&self) -> bool {
+        self.code == 0
+    }
+
+    fn json(&self) -> Value {
+        assert!(self.ok(), "exit {}: {}", self.code, self.stderr);
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    /// A failure as the technician sees it: non-zero exit, "error:" and "next:" lines, and
+    /// nothing on stdout.
+    fn failure(&self) -> &str {
+        assert_ne!(self.code, 0, "expected a failure: {}", self.stdout);
+        assert!(self.stderr.contains("error: "), "{}", self.stderr);
+        assert!(self.stderr.contains("next:  "), "{}", self.stderr);
+        assert!(self.stdout.is_empty(), "stdout: {}", self.stdout);
+        &self.stderr
+    }
+}
+
+/// The partition `name` of an identify report: (offset, size).
+fn partition(report: &Value, name: &str) -> (u64, u64) {
+    let p = report["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {report}"));
+    (p["offset"].as_u64().unwrap(), p["size"].as_u64().unwrap())
+}
+
+fn is_hex(v: &Value, len: usize) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[test]
+fn identify_prints_the_fingerprint_and_reboots_the_phone() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    let record = bench.path("session.txt");
+    let r = bench
+        .device(&sim, "identify", &["--record", record.to_str().unwrap()])
+        .json();
+    assert_eq!(r["mode"], "brom");
+    assert_eq!(r["hw_code"], 25970);
+    assert_eq!(r["hw_subcode"], 0x8A00);
+    assert_eq!(r["hw_version"], 0xCA00);
+    assert_eq!(r["sw_version"], 0);
+    assert!(is_hex(&r["me_id"], 32), "{}", r["me_id"]);
+    assert_eq!(
+        r["target_config"],
+        serde_json::json!({"sbc": false, "sla": false, "daa": false, "raw": 0})
+    );
+    let storage = &r["storage"];
+    assert_eq!(storage["type"], "emmc");
+    assert!(storage["boot1_size"].as_u64().unwrap() > 0);
+    assert!(storage["user_size"].as_u64().unwrap() >= 1 << 30);
+    assert!(is_hex(&storage["cid"], 32), "{}", storage["cid"]);
+    assert!(r["ram_size"].as_u64().unwrap() > 0);
+    assert_eq!(r["partition_source"]["kind"], "mbr");
+    assert_eq!(r["partition_source"]["profile"], sim.banner["profile"]);
+    let (nvram_at, nvram_len) = partition(&r, "NVRAM");
+    assert!(nvram_at > 0 && nvram_len > 0);
+    assert_eq!(partition(&r, "PRELOADER").0, 0);
+    assert_eq!(r["rebooted"], true);
+    sim.replugged();
+
+    // The transcript holds both directions and parses back.
+    let text = std::fs::read_to_string(&record).unwrap();
+    let t = Transcript::parse(&text).unwrap();
+    assert!(t.records.len() > 50);
+    assert!(
+        text.contains("H> A0") && text.contains("D> 5F"),
+        "{}",
+        &text[..400]
+    );
+
+    // The DA is remembered: the next command needs no --da.
+    let again = bench
+        .run(&["--json", "identify", "--port", &sim.port])
+        .json();
+    assert_eq!(again["me_id"], r["me_id"]);
+}
+
+#[test]
+fn human_identify_lists_partitions_and_the_profile_that_named_them() {
+    let bench = Bench::new();
+    let sim = bench.sim(&[]);
+    let da = bench.da();
+    let out = bench.run(&[
+        "identify",
+        "--port",
+        &sim.port,
+        "--da",
+        da.to_str().unwrap(),
+    ]);
+    assert!(out.ok(), "{}", out.stderr);
+    assert!(out.stdout.contains("hw code 0x6572"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("names from profile a516_row"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("NVRAM"), "{}", out.stdout);
+}
+
+#[test]
+fn readback_equals_the_simulators_flash() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    let out = bench.path("uboot.bin");
+    let r = bench
+        .device(
+            &sim,
+            "readback",
+            &["--partition", "uboot", "--out", out.to_str().unwrap()],
+        )
+        .json();
+    assert_eq!(r["name"], "UBOOT");
+    let (at, len) = (r["offset"].as_u64().unwrap(), r["length"].as_u64().unwrap());
+    let got = std::fs::read(&out).unwrap();
+    assert_eq!(got.len() as u64, len);
+    assert_eq!(got, sim.flash(Region::EmmcUser, at, len as usize));
+    assert!(got.iter().any(|&b| b != 0), "UBOOT read back empty");
+    assert!(is_hex(&r["sha256"], 64));
+    sim.replugged();
+
+    // A range of a region, relative to it.
+    let out = bench.path("boot1.bin");
+    bench
+        .device(
+            &sim,
+            "readback",
+            &[
+                "--region",
+                "boot1",
+                "--offset",
+                "0x200",
+                "--length",
+                "3K",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        )
+        .json();
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        sim.flash(Region::EmmcBoot1, 0x200, 3 * 1024)
+    );
+}
+
+#[test]
+fn write_then_read_back_then_erase() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    // Not a multiple of 512 and more than one 1 MiB packet.
+    let image: Vec<u8> = (0..0x10_0123u32).map(|i| (i % 251) as u8).collect();
+    let file = bench.path("logo.bin");
+    std::fs::write(&file, &image).unwrap();
+    let w = bench
+        .device(
+            &sim,
+            "write",
+            &["--partition", "LOGO", "--file", file.to_str().unwrap()],
+        )
+        .json();
+    assert_eq!(w["length"], image.len() as u64);
+    let at = w["offset"].as_u64().unwrap();
+    assert_eq!(sim.flash(Region::EmmcUser, at, image.len()), image);
+    sim.replugged();
+
+    let back = bench.path("logo.back");
+    let length = format!("{:#x}", image.len());
+    bench
+        .device(
+            &sim,
+            "readback",
+            &[
+                "--partition",
+                "LOGO",
+                "--length",
+                &length,
+                "--out",
+                back.to_str().unwrap(),
+            ],
+        )
+        .json();
+    assert_eq!(std::fs::read(&back).unwrap(), image);
+    sim.replugged();
+
+    let e = bench
+        .device(
+            &sim,
+            "erase",
+            &["--partition", "logo", "--length", "0x10000"],
+        )
+        .json();
+    assert_eq!(e["length"], 0x10000);
+    assert_eq!(sim.flash(Region::EmmcUser, at, 0x10000), vec![0u8; 0x10000]);
+    assert_eq!(
+        sim.flash(Region::EmmcUser, at + 0x10000, 16),
+        image[0x10000..0x10010]
+    );
+    sim.replugged();
+    let back = bench.path("logo.erased");
+    bench
+        .device(
+            &sim,
+            "readback",
+            &[
+                "--partition",
+                "LOGO",
+                "--length",
+                "0x10000",
+                "--out",
+                back.to_str().unwrap(),
+            ],
+        )
+        .json();
+    assert_eq!(std::fs::read(&back).unwrap(), vec![0u8; 0x10000]);
+}
+
+#[test]
+fn identity_partitions_are_refused_before_the_port_is_touched() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    let file = bench.path("x.bin");
+    std::fs::write(&file, [0xAAu8; 512]).unwrap();
+    let f = file.to_str().unwrap();
+    for (cmd, args) in [
+        ("write", vec!["--partition", "nvram", "--file", f]),
+        ("write", vec!["--partition", "PRELOADER", "--file", f]),
+        ("write", vec!["--region", "boot1", "--file", f]),
+        ("erase", vec!["--partition", "Protect_F"]),
+        ("erase", vec!["--partition", "pro_info"]),
+    ] {
+        let out = bench.device(&sim, cmd, &args);
+        let err = out.failure();
+        assert_eq!(out.code, 2, "{err}");
+        assert!(err.contains("--force-identity-partition"), "{err}");
+        assert!(err.contains("IMEI") || err.contains("hard brick"), "{err}");
+    }
+    // A raw range over the NVRAM set is refused after the table is read, before writing.
+    let identify = bench.device(&sim, "identify", &[]).json();
+    sim.replugged();
+    let (nvram_at, _) = partition(&identify, "NVRAM");
+    let before = sim.flash(Region::EmmcUser, nvram_at, 512);
+    let at = format!("{nvram_at:#x}");
+    let out = bench.device(
+        &sim,
+        "write",
+        &["--region", "user", "--offset", &at, "--file", f],
+    );
+    assert!(out.failure().contains("it covers NVRAM"), "{}", out.stderr);
+    assert_eq!(sim.flash(Region::EmmcUser, nvram_at, 512), before);
+    sim.replugged();
+
+    // With the flag, the technician may (here: the simulator's NVRAM).
+    bench
+        .device(
+            &sim,
+            "write",
+            &[
+                "--partition",
+                "NVRAM",
+                "--file",
+                f,
+                "--force-identity-partition",
+            ],
+        )
+        .json();
+    assert_eq!(sim.flash(Region::EmmcUser, nvram_at, 512), vec![0xAA; 512]);
+}
+
+#[test]
+fn a_readback_that_fails_part_way_leaves_no_file() {
+    let bench = Bench::new();
+    // The phone drops the link 200 KB into the data: well inside UBOOT (384 KiB).
+    let sim = bench.sim(&["--fault", "disconnect-after=200000"]);
+    let out = bench.path("uboot.bin");
+    std::fs::write(bench.path("keep.txt"), b"untouched").unwrap();
+    let res = bench.device(
+        &sim,
+        "readback",
+        &["--partition", "UBOOT", "--out", out.to_str().unwrap()],
+    );
+    let err = res.failure();
+    assert!(err.contains("reading storage"), "{err}");
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(bench.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".mtkbench"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+#[test]
+fn nand_phone_identifies_with_its_pmt() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&["--storage", "nand"]);
+    let r = bench.device(&sim, "identify", &[]).json();
+    assert_eq!(r["storage"]["type"], "nand");
+    assert!(r["storage"]["size"].as_u64().unwrap() >= 256 << 20);
+    assert_eq!(r["partition_source"]["kind"], "pmt");
+    let (pl_at, pl_len) = partition(&r, "PRELOADER");
+    assert_eq!(pl_at, 0);
+    assert!(pl_len > 0);
+    partition(&r, "NVRAM");
+    sim.replugged();
+    // Storage transfers on NAND wait for the protocol's NAND commands: a clear refusal.
+    let out = bench.path("pl.bin");
+    let res = bench.device(
+        &sim,
+        "readback",
+        &["--partition", "PRELOADER", "--out", out.to_str().unwrap()],
+    );
+    assert!(res.failure().contains("NAND"), "{}", res.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
+fn preloader_mode_identifies_without_an_me_id() {
+    let bench = Bench::new();
+    let sim = bench.sim(&["--mode", "preloader"]);
+    let r = bench.device(&sim, "identify", &[]).json();
+    assert_eq!(r["mode"], "preloader");
+    assert_eq!(r["brom_version"], 0xFF);
+    assert!(r["me_id"].is_null());
+}
+
+#[test]
+fn a_missing_da_explains_where_to_get_one() {
+    let bench = Bench::new();
+    let out = bench.run(&["identify", "--port", "/dev/null-no-such-port"]);
+    let err = out.failure();
+    assert_eq!(out.code, 2);
+    assert!(err.contains("MTK_AllInOne_DA.bin"), "{err}");
+    assert!(err.contains("mtkbench sim --write-da"), "{err}");
+}
+
+#[test]
+fn a_port_that_does_not_exist_is_named() {
+    let bench = Bench::new();
+    let da = bench.da();
+    let out = bench.run(&[
+        "identify",
+        "--port",
+        "/dev/ttyACM-none",
+        "--da",
+        da.to_str().unwrap(),
+    ]);
+    let err = out.failure();
+    assert!(err.contains("/dev/ttyACM-none"), "{err}");
+}
+
+#[test]
+fn auto_gives_up_after_the_wait_with_advice() {
+    let bench = Bench::new();
+    let da = bench.da();
+    let out = bench.run(&[
+        "identify",
+        "--port",
+        "auto",
+        "--wait",
+        "1",
+        "--da",
+        da.to_str().unwrap(),
+    ]);
+    let err = out.failure();
+    assert!(err.contains("Plug the phone in now"), "{err}");
+    assert!(err.contains("VOL-DOWN"), "{err}");
+}
+
+#[test]
+fn ports_lists_as_json() {
+    let bench = Bench::new();
+    let out = bench.run(&["--json", "ports"]);
+    if out.ok() {
+        assert!(out.json()["ports"].is_array());
+    } else {
+        // Some containers have no /sys/class/tty: still a clean error.
+        out.failure();
+    }
+}
+
+/// Runs `cmd` against a simulator with `fault` and returns stderr of the failure.
+fn faulty(fault: &str, cmd: &str, extra: &[&str]) -> String {
+    let bench = Bench::new();
+    let sim = bench.sim(&["--fault", fault]);
+    let out = bench.device(&sim, cmd, extra);
+    assert_eq!(out.code, 1, "{fault}: {}", out.stderr);
+    out.failure().to_string()
+}
+
+fn write_args(bench_file: &Path) -> Vec<String> {
+    vec![
+        "--partition".into(),
+        "LOGO".into(),
+        "--file".into(),
+        bench_file.to_string_lossy().into_owned(),
+    ]
+}
+
+#[test]
+fn every_fault_kind_ends_in_a_clear_error_naming_the_step() {
+    let cases: [(&str, &str); 8] = [
+        ("disconnect-after=40", "reading the"),
+        ("corrupt-checksum=1", "uploading download agent stage 1"),
+        ("nack=SEND_DA", "uploading download agent stage 1"),
+        ("nack=JUMP_DA", "starting download agent stage 1"),
+        ("nack=WRITE32", "disabling the watchdog"),
+        ("nack=SWITCH_PART", "reading the partition table"),
+        ("stall-ms=1500", "reading the chip's hardware code"),
+        ("garbage-after=30", "failed"),
+    ];
+    for (fault, step) in cases {
+        let err = faulty(fault, "identify", &[]);
+        assert!(err.contains(step), "{fault}: {err}");
+    }
+    let err = faulty("nack=READBACK", "identify", &[]);
+    assert!(err.contains("reading the partition table"), "{err}");
+    assert!(err.contains("mtkbench explain"), "{err}");
+}
+
+#[test]
+fn a_refused_write_names_the_write_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("img.bin");
+    std::fs::write(&file, [1u8; 4096]).unwrap();
+    let args = write_args(&file);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = faulty("nack=WRITE", "write", &args);
+    assert!(err.contains("writing storage"), "{err}");
+}
