@@ -220,11 +220,9 @@ pub fn run_session<R>(
     connect::remember_da(&ctx.places.config, &da.path);
     let map = session.partition_table(&registry)?;
     let out = work(&mut session, &map);
-    if let Err(e) = &out {
-        if e.stage().is_none() {
-            // Refused before anything reached the phone: end the session properly.
-            let _ = session.finish();
-        }
+    if out.as_ref().is_err_and(|e| e.stage().is_none()) {
+        // Refused before anything reached the phone: end the session properly.
+        let _ = session.finish();
     }
     let out = out?;
     let rebooted = match session.finish() {
