@@ -1,0 +1,245 @@
+//! Device link benchmark (not a test): how much of a pseudo-terminal's raw throughput the
+//! protocol keeps, reading and writing a large range through the simulated MT6572.
+//!
+//! In one run it measures
+//! 1. the raw throughput of a pseudo-terminal pair in each direction (one thread writes 1 MiB
+//!    blocks, the other reads them through `SerialTransport`, the host's real code path);
+//! 2. `device::Session::write` and `Session::read` of the same amount through the simulator
+//!    (served in a thread on its own pseudo-terminal, backed by a sparse image file), with the
+//!    data generated and discarded on the fly;
+//!
+//! and prints MB/s, the ratio of each session figure to the raw one, and the peak resident
+//! memory, which must not grow with the amount (data is streamed, never buffered whole).
+//!
+//! Run: `cargo bench --bench link` (256 MiB; `MTKBENCH_BENCH_MIB=64` for less).
+
+#[path = "../tests/device_support/mod.rs"]
+mod device_support;
+
+use std::{
+    io::{Read, Write},
+    time::{Duration, Instant},
+};
+
+use device_support::InProcessSim;
+use mtkbench::{
+    device::{
+        Session,
+        progress::mb_per_s,
+        target::{Region, Target},
+    },
+    protocol::da_file::{DaFile, generate_sim_da},
+    sim::device::Mode,
+    transport::{PtyDevice, SerialTransport, Transport},
+};
+
+const MIB: u64 = 1 << 20;
+
+/// Where in the user area the benchmark writes (inside ANDROID on the a516_row layout).
+const BENCH_ADDR: u64 = 0x1000_0000;
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// CPU seconds (user + system) used so far: by this thread (the host side, which reads in
+/// every measurement) and by the whole process (adding the simulator or the raw writer).
+#[derive(Debug, Clone, Copy)]
+struct Cpu {
+    host: f64,
+    all: f64,
+}
+
+fn cpu() -> Cpu {
+    Cpu {
+        host: ticks("/proc/thread-self/stat"),
+        all: ticks("/proc/self/stat"),
+    }
+}
+
+impl std::ops::Sub for Cpu {
+    type Output = Cpu;
+    fn sub(self, o: Cpu) -> Cpu {
+        Cpu {
+            host: self.host - o.host,
+            all: self.all - o.all,
+        }
+    }
+}
+
+impl std::fmt::Display for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "host {:.2} s, other {:.2} s",
+            self.host,
+            self.all - self.host
+        )
+    }
+}
+
+/// User + system time in a stat file, in seconds.
+fn ticks(file: &str) -> f64 {
+    // Fields 14 and 15 of a stat file, in clock ticks (100 per second on Linux).
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// Raw pseudo-terminal throughput: `bytes` from one end to the other in 1 MiB blocks, the
+/// writer in a thread, the reader here.
+fn raw(bytes: u64, phone_to_host: bool) -> (f64, Cpu) {
+    let phone = PtyDevice::open().expect("a pseudo-terminal");
+    let host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
+    let (mut from, mut to): (Box<dyn Transport + Send>, Box<dyn Transport + Send>) =
+        if phone_to_host {
+            (Box::new(phone), Box::new(host))
+        } else {
+            (Box::new(host), Box::new(phone))
+        };
+    let (start, before) = (Instant::now(), cpu());
+    let writer = std::thread::spawn(move || {
+        let block = vec![0x5Au8; MIB as usize];
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(MIB) as usize;
+            from.write_all(&block[..n]).expect("raw write");
+            left -= n as u64;
+        }
+        from
+    });
+    let mut buf = vec![0u8; MIB as usize];
+    let mut got = 0;
+    while got < bytes {
+        let n = to
+            .read_some(&mut buf, Duration::from_secs(5))
+            .expect("raw read");
+        assert!(n > 0, "the raw link stalled");
+        got += n as u64;
+    }
+    let elapsed = start.elapsed();
+    drop(writer.join().expect("raw writer"));
+    (mb_per_s(bytes, elapsed), cpu() - before)
+}
+
+/// A reader that makes `left` bytes of a pattern without holding them.
+struct Pattern {
+    left: u64,
+    n: u8,
+}
+
+impl Read for Pattern {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.left) as usize;
+        for b in &mut buf[..n] {
+            *b = self.n;
+            self.n = self.n.wrapping_add(1);
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// A writer that counts and drops.
+struct Count(u64);
+
+impl Write for Count {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Rounds of measurements; each figure is the best of its rounds (the machine is shared, so
+/// the best round is the one least disturbed by other work).
+const ROUNDS: usize = 3;
+
+/// Best (highest MB/s) of the rounds, with its CPU time.
+fn best(v: &[(f64, Cpu)]) -> (f64, Cpu) {
+    let none = (
+        0.0,
+        Cpu {
+            host: 0.0,
+            all: 0.0,
+        },
+    );
+    v.iter()
+        .copied()
+        .fold(none, |a, b| if b.0 > a.0 { b } else { a })
+}
+
+fn main() {
+    let mib: u64 = std::env::var("MTKBENCH_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let bytes = mib * MIB;
+    println!("device link benchmark: {mib} MiB each way, best of {ROUNDS} rounds");
+
+    let sim = InProcessSim::start("a516_row", None, Mode::Brom, &[]);
+    let port = SerialTransport::open(&sim.port_str()).expect("open the simulator's port");
+    let mut s = Session::new(port);
+    s.connect(Duration::from_secs(5)).expect("handshake");
+    s.identify_brom().expect("identify");
+    let da = DaFile::parse(generate_sim_da()).expect("simulator DA");
+    s.boot_da(&da).expect("DA boot");
+    let rss_before = peak_rss_mib();
+    let target = Target {
+        name: "bench".into(),
+        is_partition: false,
+        region: Region::User,
+        addr: BENCH_ADDR,
+        len: bytes,
+    };
+
+    let (mut raw_in, mut raw_out, mut reads, mut writes) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..ROUNDS {
+        raw_in.push(raw(bytes, true));
+        let (start, before) = (Instant::now(), cpu());
+        let mut sink = Count(0);
+        s.read(&target, &mut sink).expect("session read");
+        assert_eq!(sink.0, bytes);
+        reads.push((mb_per_s(bytes, start.elapsed()), cpu() - before));
+
+        raw_out.push(raw(bytes, false));
+        let (start, before) = (Instant::now(), cpu());
+        s.write(&target, &mut Pattern { left: bytes, n: 0 })
+            .expect("session write");
+        writes.push((mb_per_s(bytes, start.elapsed()), cpu() - before));
+    }
+    s.finish().expect("finish");
+    let rss_after = peak_rss_mib();
+
+    let (raw_in, raw_in_cpu) = best(&raw_in);
+    let (raw_out, raw_out_cpu) = best(&raw_out);
+    let (read, read_cpu) = best(&reads);
+    let (write, write_cpu) = best(&writes);
+    println!("phone->host   raw pty {raw_in:7.1} MB/s ({raw_in_cpu})");
+    println!("              session {read:7.1} MB/s ({read_cpu})");
+    println!("              session/raw {:5.1} %", 100.0 * read / raw_in);
+    println!("host->phone   raw pty {raw_out:7.1} MB/s ({raw_out_cpu})");
+    println!("              session {write:7.1} MB/s ({write_cpu})");
+    println!(
+        "              session/raw {:5.1} %",
+        100.0 * write / raw_out
+    );
+    println!(
+        "peak RSS (host + simulator): {rss_before:.1} MiB before the transfers, {rss_after:.1} MiB after"
+    );
+}
