@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod library;
 pub mod profiles;
 pub mod rom;
 pub mod scatter;
@@ -38,6 +39,9 @@ pub enum Command {
     Rom(rom::RomCommand),
     /// Board profiles: list, show one, check a folder of your own.
     Profiles(profiles::Args),
+    /// The ROM library: index the packages in it, and list them.
+    #[command(subcommand)]
+    Library(library::LibraryCommand),
 }
 
 /// What every command needs besides its own arguments.
@@ -108,5 +112,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
+        Command::Library(cmd) => library::run(cmd, ctx),
     }
 }
