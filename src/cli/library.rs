@@ -241,14 +241,12 @@ impl Report for ScanSummary {
             &format!("{} ({})", self.packages, counts.join(", ")),
         );
         let secs = self.elapsed.as_secs_f64();
-        let rate = match rate_text(self.bytes_hashed, self.elapsed) {
-            r if r.is_empty() || self.bytes_hashed == 0 => String::new(),
-            r => format!(" ({r})"),
+        let read = match rate_text(self.bytes_hashed, self.elapsed) {
+            _ if self.bytes_hashed == 0 => format!("no image read, {secs:.1} s"),
+            r if r.is_empty() => format!("{} in {secs:.1} s", bytes_text(self.bytes_hashed)),
+            r => format!("{} in {secs:.1} s ({r})", bytes_text(self.bytes_hashed)),
         };
-        out += &label(
-            "read",
-            &format!("{} in {secs:.1} s{rate}", bytes_text(self.bytes_hashed)),
-        );
+        out += &label("read", &read);
         if self.failed > 0 {
             out += &label(
                 "failed",
@@ -291,13 +289,13 @@ impl Report for ListReport {
     fn human(&self) -> String {
         let root = self.root.display().to_string();
         if self.packages.is_empty() {
-            return wrap(
-                &format!(
-                    "no packages indexed in the ROM library {root}: run `mtkbench library scan`"
-                ),
+            let mut out = wrap(
+                &format!("no packages indexed in the ROM library {root}"),
                 "",
                 "",
             );
+            out += "run `mtkbench library scan` to index it\n";
+            return out;
         }
         let failed = self.packages.iter().filter(|p| p.failure.is_some()).count();
         let mut head = format!("ROM library {root}: {} package(s)", self.packages.len());
@@ -317,8 +315,8 @@ impl Report for ListReport {
             out += "\n";
             out += &wrap(
                 &format!(
-                    "{} package(s) in the index are no longer in the folder ({}{}): the list \
-                     is out of date, run `mtkbench library scan`",
+                    "{} package(s) in the index are no longer in the folder ({}{}): this list \
+                     is out of date.",
                     self.vanished.len(),
                     first.display(),
                     if self.vanished.len() > 1 { ", ..." } else { "" }
@@ -326,6 +324,7 @@ impl Report for ListReport {
                 "",
                 "",
             );
+            out += "run `mtkbench library scan` to bring it up to date\n";
         }
         out
     }
@@ -358,9 +357,9 @@ fn list_row(row: &LibraryRow) -> String {
     };
     let detail = [
         format!(
-            "{} {}",
-            row.platform.as_deref().unwrap_or("platform not given"),
-            kind_text(row)
+            "{}, {}",
+            kind_text(row),
+            row.platform.as_deref().unwrap_or("platform not given")
         ),
         match &row.preloader_project {
             Some(p) => format!("preloader {p}"),
