@@ -117,7 +117,10 @@ impl Workshop {
         self.folder(A516, &a);
         self.folder(FLY, &f);
         self.zip(KONKA, "konka/", &k);
-        self.write(BROKEN, b"PK\x03\x04 this zip was cut short while downloading");
+        self.write(
+            BROKEN,
+            b"PK\x03\x04 this zip was cut short while downloading",
+        );
         std::fs::create_dir_all(self.root.join("notes")).unwrap();
         self.write("notes/readme.txt", b"not a ROM");
         image_bytes(&a) + image_bytes(&f) + image_bytes(&k)
@@ -289,7 +292,10 @@ fn a_deleted_package_is_removed_and_other_roots_are_kept() {
     assert_eq!(library::vanished(&root, &rows), [PathBuf::from(KONKA)]);
 
     let (summary, _) = w.scan();
-    assert_eq!((summary.packages, summary.removed, summary.inspected), (3, 1, 0));
+    assert_eq!(
+        (summary.packages, summary.removed, summary.inspected),
+        (3, 1, 0)
+    );
     let index = w.load();
     assert!(!index.packages.contains_key(&w.root.join(KONKA)));
     assert!(index.packages.contains_key(&other), "other library dropped");
@@ -335,7 +341,11 @@ fn mtkbench(w: &Workshop, library: &Path, args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -346,7 +356,11 @@ fn cli_scan_and_list_in_json_and_text() {
 
     let out = mtkbench(&w, &w.root, &["library", "scan", "--json"]);
     let scan = json(&out);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(scan["root"], w.root.to_str().unwrap());
     assert_eq!(scan["packages"], 4);
     assert_eq!(scan["inspected"], 4);
