@@ -41,7 +41,7 @@ pub enum LibraryCommand {
 /// The library folder, common to every `library` subcommand.
 #[derive(Debug, Args)]
 pub struct LibraryArgs {
-    /// The library folder [default: $MTKBENCH_LIBRARY, else <data folder>/library].
+    /// The library folder [default: $MTKBENCH_LIBRARY, else library/ in the data folder].
     #[arg(long, value_name = "DIR")]
     pub library: Option<PathBuf>,
 }
@@ -334,7 +334,10 @@ fn list_row(row: &LibraryRow) -> String {
     let path = fit(&row.path.display().to_string(), PATH_W);
     let indent = "  ";
     if let Some(reason) = &row.failure {
-        let mut out = format!("{path:<PATH_W$} could not be read ({})\n", kind_text(row));
+        let mut out = format!(
+            "{path:<PATH_W$} could not be read ({})\n",
+            row.kind.as_str()
+        );
         out += &wrap(reason, indent, indent);
         return out;
     }
@@ -358,7 +361,7 @@ fn list_row(row: &LibraryRow) -> String {
     let detail = [
         format!(
             "{}, {}",
-            kind_text(row),
+            row.kind.as_str(),
             row.platform.as_deref().unwrap_or("platform not given")
         ),
         match &row.preloader_project {
@@ -369,13 +372,6 @@ fn list_row(row: &LibraryRow) -> String {
         format!("kernel: {}", names(&row.lcm_kernel)),
     ];
     format!("{line}\n{}", wrap(&detail.join("; "), indent, indent))
-}
-
-fn kind_text(row: &LibraryRow) -> &'static str {
-    match row.kind {
-        library::discover::PackageKind::Folder => "folder",
-        library::discover::PackageKind::Zip => "zip",
-    }
 }
 
 #[cfg(test)]

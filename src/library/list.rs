@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{
     LibraryIndex,
     discover::PackageKind,
+    facts::PackageFacts,
     index::{Entry, Outcome},
     relative,
 };
@@ -49,7 +50,7 @@ pub struct LibraryRow {
 }
 
 impl LibraryRow {
-    fn new(path: PathBuf, entry: &Entry<super::facts::PackageFacts>) -> LibraryRow {
+    fn new(path: PathBuf, entry: &Entry<PackageFacts>) -> LibraryRow {
         let mut row = LibraryRow {
             path,
             kind: entry.kind,
@@ -107,10 +108,7 @@ mod tests {
     use super::*;
     use crate::{
         firmware::rom::{LcmReport, Problem},
-        library::{
-            discover::FileStamp,
-            facts::{ImageFacts, PackageFacts},
-        },
+        library::{discover::FileStamp, facts::ImageFacts},
     };
 
     fn image(present: bool, size: u64) -> ImageFacts {

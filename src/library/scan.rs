@@ -109,6 +109,16 @@ pub fn scan(
     index_path: &Path,
     progress: &mut dyn FnMut(ScanEvent),
 ) -> crate::Result<ScanSummary> {
+    scan_saving(root, index_path, SAVE_EVERY, progress)
+}
+
+/// [`scan`], saving the index after a package read whenever `save_every` has passed.
+fn scan_saving(
+    root: &Path,
+    index_path: &Path,
+    save_every: Duration,
+    progress: &mut dyn FnMut(ScanEvent),
+) -> crate::Result<ScanSummary> {
     let started = Instant::now();
     let root = open_root(root)?;
     let found = discover::find_packages(&root)?;
@@ -214,7 +224,7 @@ pub fn scan(
                 outcome,
             },
         );
-        if last_save.elapsed() >= SAVE_EVERY {
+        if last_save.elapsed() >= save_every {
             index.save(index_path)?;
             last_save = Instant::now();
         }
@@ -226,4 +236,39 @@ pub fn scan(
     tracing::info!(?summary, "library scan done");
     progress(ScanEvent::Finished(summary.clone()));
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use super::*;
+
+    #[test]
+    fn an_interrupted_scan_keeps_the_packages_saved_before_it_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("library");
+        std::fs::create_dir_all(&root).unwrap();
+        for name in ["a.zip", "b.zip", "c.zip"] {
+            std::fs::write(root.join(name), b"not a zip").unwrap();
+        }
+        let index_path = dir.path().join("index.json");
+
+        // Stop (as Ctrl-C would) when the third package starts.
+        let stopped = catch_unwind(AssertUnwindSafe(|| {
+            scan_saving(&root, &index_path, Duration::ZERO, &mut |e| {
+                if let ScanEvent::Package { index: 3, .. } = e {
+                    panic!("interrupted");
+                }
+            })
+        }));
+        assert!(stopped.is_err());
+        assert_eq!(LibraryIndex::load(&index_path).packages.len(), 2);
+
+        let summary = scan(&root, &index_path, &mut |_| {}).unwrap();
+        assert_eq!(
+            (summary.reused, summary.inspected, summary.failed),
+            (2, 1, 3)
+        );
+    }
 }
