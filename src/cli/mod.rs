@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::{Result, logging, places::Places};
 
 pub mod diagnose_lcm;
+pub mod library;
 pub mod profiles;
 pub mod rom;
 pub mod scatter;
@@ -42,6 +43,9 @@ pub enum Command {
     /// Diagnose a phone or a ROM: `lcm` predicts the screen after flashing a ROM.
     #[command(subcommand)]
     Diagnose(diagnose_lcm::DiagnoseCommand),
+    /// The ROM library: index the packages in it, and list them.
+    #[command(subcommand)]
+    Library(library::LibraryCommand),
 }
 
 /// What every command needs besides its own arguments.
@@ -113,5 +117,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Rom(cmd) => rom::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
         Command::Diagnose(diagnose_lcm::DiagnoseCommand::Lcm(args)) => diagnose_lcm::run(args, ctx),
+        Command::Library(cmd) => library::run(cmd, ctx),
     }
 }
