@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::{io::Write, path::Path};
+use std::path::Path;
 
-use flate2::{Compression, write::GzEncoder};
+use common::rom::{gzip, mtk_wrap};
 use mtkbench::firmware::{
     bootimg,
     checksum::{self, Checksum16},
@@ -445,16 +445,6 @@ fn synthetic_gfh(file_len: u32) -> Vec<u8> {
     g
 }
 
-fn mtk_wrap(name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut h = vec![0xFFu8; 512];
-    h[..4].copy_from_slice(&mtk_header::MAGIC.to_le_bytes());
-    h[4..8].copy_from_slice(&(payload.len() as u32).to_le_bytes());
-    h[8..40].fill(0);
-    h[8..8 + name.len()].copy_from_slice(name.as_bytes());
-    h.extend_from_slice(payload);
-    h
-}
-
 /// lk.bin with two real names, a board's own driver and decoys around them.
 fn synthetic_lk() -> Vec<u8> {
     let mut body = vec![0x46u8, 0x20, 0x49, 0x3a];
@@ -474,12 +464,6 @@ fn synthetic_lk() -> Vec<u8> {
         body.extend_from_slice(&[0, 0, 0xA7, 0x13]);
     }
     mtk_wrap("LK", &body)
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 /// boot.img: Android header, MTK-wrapped zImage (decompressor bytes with a false gzip magic,

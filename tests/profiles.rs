@@ -9,8 +9,9 @@ use std::{
     process::Command,
 };
 
-use mtkbench::profile::{
-    BoardProfile, Origin, ProfileError, Registry, StorageKind, registry::BUILTIN_FILES,
+use mtkbench::{
+    firmware::scatter,
+    profile::{BoardProfile, Origin, ProfileError, Registry, StorageKind, registry::BUILTIN_FILES},
 };
 
 fn profiles_dir() -> PathBuf {
@@ -144,37 +145,20 @@ fn helpers_answer_from_the_layout() {
 
 // ---- agreement with the real samples ---------------------------------------------------------
 
+/// A hex number as fastboot and the ptgen sheets write it (`0x` optional).
 fn num(s: &str) -> u64 {
     let s = s.trim();
     u64::from_str_radix(s.trim_start_matches("0x").trim_start_matches("0X"), 16).unwrap()
 }
 
-/// The few scatter fields these tests need: (name, linear address, size, file name) per
-/// partition, plus the `general` block's values.
-struct MiniScatter {
-    general: BTreeMap<String, String>,
-    parts: Vec<BTreeMap<String, String>>,
-}
-
-fn read_scatter(path: &Path) -> MiniScatter {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut general = BTreeMap::new();
-    let mut parts: Vec<BTreeMap<String, String>> = Vec::new();
-    for line in text.lines() {
-        let line = line.trim().trim_start_matches("- ");
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let (key, value) = (key.trim().to_string(), value.trim().to_string());
-        if key == "partition_index" {
-            parts.push(BTreeMap::new());
-        } else if let Some(part) = parts.last_mut() {
-            part.insert(key, value);
-        } else {
-            general.insert(key, value);
-        }
-    }
-    MiniScatter { general, parts }
+/// The `block_size` of a V1 scatter's `general` block: the parser checks it but does not keep
+/// it, so it is taken from its line.
+fn block_size(text: &str) -> u64 {
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("block_size:"))
+        .unwrap();
+    num(line)
 }
 
 #[test]
@@ -191,24 +175,17 @@ fn shipped_layouts_agree_with_their_source_scatter() {
         else {
             continue;
         };
-        let sc = read_scatter(&real.join(&src.path));
+        let text = std::fs::read_to_string(real.join(&src.path)).unwrap();
+        let sc = scatter::parse(&text).unwrap();
         let id = &p.id;
-        assert_eq!(
-            sc.general.get("platform").map(String::as_str),
-            Some("MT6572"),
-            "{id}"
-        );
-        let pre = &sc.parts[0];
-        assert_eq!(pre["partition_name"], "PRELOADER");
-        let boot = num(&pre["partition_size"]);
+        assert_eq!(sc.platform.as_deref(), Some("MT6572"), "{id}");
+        let pre = &sc.partitions[0];
+        assert_eq!(pre.name, "PRELOADER");
+        let boot = pre.size.unwrap();
         assert_eq!(p.storage.boot_region_size, Some(boot), "{id}: boot region");
-        assert_eq!(
-            p.storage.block_size,
-            Some(num(&sc.general["block_size"])),
-            "{id}"
-        );
+        assert_eq!(p.storage.block_size, Some(block_size(&text)), "{id}");
         // The preloader project is the one the scatter's preloader file names, when it names one.
-        let pre_file = &pre["file_name"];
+        let pre_file = pre.file.as_deref().unwrap();
         match pre_file
             .strip_prefix("preloader_")
             .and_then(|f| f.strip_suffix(".bin"))
@@ -220,16 +197,16 @@ fn shipped_layouts_agree_with_their_source_scatter() {
             None => assert_eq!(pre_file, "preloader.bin", "{id}"),
         }
         let mut seen = Vec::new();
-        for part in &sc.parts[1..] {
-            let name = &part["partition_name"];
-            let linear = num(&part["linear_start_addr"]);
-            let size = num(&part["partition_size"]);
+        for part in &sc.partitions[1..] {
+            let name = &part.name;
+            let linear = part.linear_start;
+            let size = part.size.unwrap();
             if name == "BMTPOOL" {
                 assert_eq!(p.storage.bmt_pool_size, Some(size), "{id}: BMT pool");
             }
             // Reserved entries whose "address" is 0xFFFFxxxx, and unnamed entries, are not
             // partitions of the user area.
-            if name.is_empty() || linear >= 0xFFFF_0000 {
+            if name.is_empty() || part.address_is_pseudo {
                 assert!(
                     p.partition(name).is_none() || name.is_empty(),
                     "{id}: {name}"

@@ -1,102 +1,15 @@
 //! `rom inspect` on ROM packages built here in a temporary folder: a full folder, the same as
 //! a .zip (scatter in a subfolder), a zip with a `../evil` entry, and the CLI's JSON.
 
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-    process::Command,
-};
+mod common;
 
-use flate2::{Compression, write::GzEncoder};
+use std::{path::PathBuf, process::Command};
+
+use common::rom::{boot_img, lk_bin, scatter, write_folder, write_zip};
 use mtkbench::firmware::{
     checksum::checksum16,
-    mtk_header,
     rom::{self, ChecksumStatus, ImageReport, RomReport, Severity},
 };
-use zip::write::SimpleFileOptions;
-
-/// A small V1 scatter: contiguous partitions, with `{platform}`, `{project}` and two file names
-/// that tests replace.
-const SCATTER: &str = "\
-- general: MTK_PLATFORM_CFG
-  info:
-    - config_version: V1.1.1
-      platform: {platform}
-      project: {project}
-      storage: EMMC
-      boot_channel: MSDC_0
-      block_size: 0x20000
-";
-
-/// (name, file, download, linear start, size, region)
-const PARTITIONS: [(&str, &str, bool, u64, u64, &str); 12] = [
-    (
-        "PRELOADER",
-        "preloader_bench_demo.bin",
-        true,
-        0x0,
-        0x40000,
-        "EMMC_BOOT_1",
-    ),
-    ("MBR", "MBR", true, 0x40000, 0x80000, "EMMC_USER"),
-    ("EBR1", "EBR1", true, 0xC0000, 0x80000, "EMMC_USER"),
-    ("NVRAM", "nvram.bin", true, 0x140000, 0x80000, "EMMC_USER"),
-    ("UBOOT", "lk.bin", true, 0x1C0000, 0x60000, "EMMC_USER"),
-    ("BOOTIMG", "boot.img", true, 0x220000, 0x100000, "EMMC_USER"),
-    (
-        "RECOVERY",
-        "{recovery}",
-        true,
-        0x320000,
-        0x10000,
-        "EMMC_USER",
-    ),
-    ("LOGO", "logo.bin", true, 0x330000, 0x10000, "EMMC_USER"),
-    (
-        "ANDROID",
-        "system.img",
-        true,
-        0x340000,
-        0x100000,
-        "EMMC_USER",
-    ),
-    ("CACHE", "cache.img", false, 0x440000, 0x100000, "EMMC_USER"),
-    ("USRDATA", "NONE", false, 0x540000, 0x100000, "EMMC_USER"),
-    ("FAT", "NONE", false, 0x640000, 0x100000, "EMMC_USER"),
-];
-
-fn scatter(platform: &str, project: &str, recovery: &str) -> String {
-    let mut text = SCATTER
-        .replace("{platform}", platform)
-        .replace("{project}", project);
-    for (i, (name, file, dl, start, size, region)) in PARTITIONS.iter().enumerate() {
-        let file = file.replace("{recovery}", recovery);
-        text += &format!(
-            "- partition_index: SYS{i}\n  partition_name: {name}\n  file_name: {file}\n  \
-             is_download: {dl}\n  type: NORMAL_ROM\n  linear_start_addr: 0x{start:x}\n  \
-             physical_start_addr: 0x{start:x}\n  partition_size: 0x{size:x}\n  \
-             region: {region}\n  storage: HW_STORAGE_EMMC\n  boundary_check: true\n  \
-             is_reserved: false\n  operation_type: UPDATE\n  reserve: 0x00\n\n"
-        );
-    }
-    text
-}
-
-fn mtk_wrap(name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut h = vec![0xFFu8; 512];
-    h[..4].copy_from_slice(&mtk_header::MAGIC.to_le_bytes());
-    h[4..8].copy_from_slice(&(payload.len() as u32).to_le_bytes());
-    h[8..40].fill(0);
-    h[8..8 + name.len()].copy_from_slice(name.as_bytes());
-    h.extend_from_slice(payload);
-    h
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
 
 fn preloader() -> Vec<u8> {
     let mut g = b"MMM\x01\x38\x00\x00\x00FILE_INFO\0\0\0".to_vec();
@@ -125,34 +38,12 @@ fn table(entries: &[(u8, u32, u32)]) -> Vec<u8> {
 }
 
 fn lk() -> Vec<u8> {
-    mtk_wrap(
-        "LK",
-        b"\x10\xb5lcm_compare_id\0hx8369b_fwvga_dsi_vdo\0mt6572v1_phone\0bx9901_wvga_dsi_vdo_own\0",
-    )
-}
-
-fn boot_img() -> Vec<u8> {
-    let kernel = b"\0Linux version 3.4.5\0otm8018b_dsi_vdo\0lcm_esd_check\0hx8369b_fwvga_dsi_vdo\0";
-    let mut zimage = vec![0u8; 0x200];
-    zimage.extend_from_slice(&gzip(kernel));
-    let kernel_part = mtk_wrap("KERNEL", &zimage);
-    let mut img = vec![0u8; 2048];
-    img[..8].copy_from_slice(b"ANDROID!");
-    let words = [
-        kernel_part.len() as u32,
-        0x1000_8000,
-        0,
-        0x1100_0000,
-        0,
-        0x10f0_0000,
-        0x1000_0100,
-        2048,
-    ];
-    for (i, w) in words.iter().enumerate() {
-        img[8 + 4 * i..12 + 4 * i].copy_from_slice(&w.to_le_bytes());
-    }
-    img.extend_from_slice(&kernel_part);
-    img
+    lk_bin(&[
+        "lcm_compare_id",
+        "hx8369b_fwvga_dsi_vdo",
+        "mt6572v1_phone",
+        "bx9901_wvga_dsi_vdo_own",
+    ])
 }
 
 /// The files of the package, by name.
@@ -182,27 +73,13 @@ fn files() -> Vec<(&'static str, Vec<u8>)> {
         ("EBR1", table(&[(0x83, 0x7f600, 0x200000)])),
         ("nvram.bin", vec![0x4E; 4096]),
         ("lk.bin", lk),
-        ("boot.img", boot_img()),
+        (
+            "boot.img",
+            boot_img(&["otm8018b_dsi_vdo", "lcm_esd_check", "hx8369b_fwvga_dsi_vdo"]),
+        ),
         ("recovery.img", vec![0xAB; 0x10001]),
         ("system.img", ext4),
     ]
-}
-
-fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) {
-    std::fs::create_dir_all(dir).unwrap();
-    for (name, bytes) in files {
-        std::fs::write(dir.join(name), bytes).unwrap();
-    }
-}
-
-fn write_zip(path: &Path, prefix: &str, files: &[(&str, Vec<u8>)]) {
-    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    for (name, bytes) in files {
-        z.start_file(format!("{prefix}{name}"), SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(bytes).unwrap();
-    }
-    z.finish().unwrap();
 }
 
 fn image<'a>(report: &'a RomReport, partition: &str) -> &'a ImageReport {

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod diagnose_lcm;
+pub mod library;
 pub mod profiles;
 pub mod rom;
 pub mod scatter;
@@ -34,11 +36,17 @@ pub enum Command {
     /// Read and check SP Flash Tool scatter files.
     #[command(subcommand)]
     Scatter(scatter::ScatterCommand),
-    /// Board profiles: list, show one, check a folder of your own.
-    Profiles(profiles::Args),
     /// Inspect ROM packages (a folder or a .zip with a scatter file and images).
     #[command(subcommand)]
     Rom(rom::RomCommand),
+    /// Board profiles: list, show one, check a folder of your own.
+    Profiles(profiles::Args),
+    /// Diagnose a phone or a ROM: `lcm` predicts the screen after flashing a ROM.
+    #[command(subcommand)]
+    Diagnose(diagnose_lcm::DiagnoseCommand),
+    /// The ROM library: index the packages in it, and list them.
+    #[command(subcommand)]
+    Library(library::LibraryCommand),
     /// Run a simulated MT6572 on a pseudo-terminal (for training and tests).
     Sim(sim::Args),
 }
@@ -109,8 +117,10 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
     };
     match command {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
-        Command::Profiles(args) => profiles::run(args, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
+        Command::Profiles(args) => profiles::run(args, ctx),
+        Command::Diagnose(diagnose_lcm::DiagnoseCommand::Lcm(args)) => diagnose_lcm::run(args, ctx),
+        Command::Library(cmd) => library::run(cmd, ctx),
         Command::Sim(args) => sim::run(args, ctx),
     }
 }

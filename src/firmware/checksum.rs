@@ -23,34 +23,10 @@ use serde::Serialize;
 
 use crate::error::Advice;
 
-/// The running 16-bit byte sum; feed it chunks in file order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Checksum16 {
-    sum: u64,
-}
-
-impl Checksum16 {
-    /// Adds `bytes` to the sum.
-    pub fn update(&mut self, bytes: &[u8]) {
-        // A u32 per 16 MiB block cannot overflow (255 × 2^24 < 2^32) and vectorises well.
-        for block in bytes.chunks(1 << 24) {
-            let part: u32 = block.iter().map(|&b| u32::from(b)).sum();
-            self.sum = self.sum.wrapping_add(u64::from(part));
-        }
-    }
-
-    /// The checksum of everything fed so far.
-    pub fn value(&self) -> u16 {
-        (self.sum & 0xFFFF) as u16
-    }
-}
-
-/// The 16-bit byte sum of `bytes` in one call.
-pub fn checksum16(bytes: &[u8]) -> u16 {
-    let mut c = Checksum16::default();
-    c.update(bytes);
-    c.value()
-}
+/// The running 16-bit byte sum (one algorithm for Checksum.ini and the DA's packets).
+pub use crate::protocol::checksum::Sum16 as Checksum16;
+/// The 16-bit byte sum of a whole buffer.
+pub use crate::protocol::checksum::sum16 as checksum16;
 
 /// A parsed Checksum.ini.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod rom;
+
 /// The real MT6572 samples in `../shared/realdata/`, or `None` (with a message on stderr saying
 /// the test is skipped) when that folder is absent, as on a fresh clone.
 pub fn realdata(test: &str) -> Option<PathBuf> {

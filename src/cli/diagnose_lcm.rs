@@ -1,0 +1,258 @@
+//! `mtkbench diagnose lcm --rom DIR|ZIP (--port P | --profile ID | --lcm NAME | --uboot FILE |
+//! --log FILE)`: will this ROM light this phone's screen?
+//!
+//! The check lives in [`crate::diag::lcm`] and the ROM inspection in
+//! [`crate::firmware::rom`]; this file gathers the evidence the flags name, and lays the verdict
+//! out for an 80-column terminal: the outcome in words first, then the evidence, then the fix.
+//! It must not compare names or parse images itself.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Subcommand};
+use serde::Serialize;
+
+use crate::{
+    Result,
+    cli::{
+        Ctx, Report, emit,
+        scatter::{fit, wrap},
+    },
+    diag::lcm::{self, LcmCheckError, LcmFacts, LcmVerdict, Outcome, PanelEvidence},
+    firmware::rom,
+    profile::Registry,
+};
+
+/// `mtkbench diagnose ...`
+#[derive(Debug, Subcommand)]
+pub enum DiagnoseCommand {
+    /// Predict the screen after flashing a ROM: works, white screen from the logo on (lk
+    /// lacks the panel driver), black after the logo (the kernel lacks it), or unknown.
+    Lcm(LcmArgs),
+}
+
+/// Arguments of `mtkbench diagnose lcm`: the ROM, and one source for the phone's panel.
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("panel")
+        .required(true)
+        .args(["port", "profile", "lcm", "uboot", "log"])
+))]
+pub struct LcmArgs {
+    /// The ROM package: its folder, its .zip, or its scatter file.
+    #[arg(long, value_name = "DIR|ZIP")]
+    pub rom: PathBuf,
+    /// Read the panel driver from the phone's own UBOOT on this port (needs the device layer,
+    /// not in this build yet).
+    #[arg(long, value_name = "P")]
+    pub port: Option<String>,
+    /// Take the panel drivers from this board profile (`mtkbench profiles list`).
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
+    /// The panel driver name, as LK reports it (`st7701_wvga_dsi_vdo`, `1-st7701_wvga_dsi_vdo`);
+    /// repeat it or separate with commas for "one of these".
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub lcm: Vec<String>,
+    /// The phone's own UBOOT (lk) read back earlier: its drivers are the candidates.
+    #[arg(long, value_name = "FILE")]
+    pub uboot: Option<PathBuf>,
+    /// A boot log (UART, dmesg, last_kmsg, /proc/cmdline, MTK Droid Tools phone.info): the
+    /// panel is taken from `lcm=1-<name>` and LCM detection lines.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+/// Runs `mtkbench diagnose lcm`. The prediction is the report, whatever it is: the exit code
+/// is 0 whenever the check could run.
+pub fn run(args: LcmArgs, ctx: &Ctx) -> Result<()> {
+    let evidence = evidence(&args, ctx)?;
+    if !ctx.json {
+        eprintln!("reading {} ...", args.rom.display());
+    }
+    let package = rom::inspect(&args.rom)?;
+    let verdict = lcm::check(&evidence, &LcmFacts::from_report(&package));
+    emit(
+        ctx,
+        &LcmReport {
+            rom: args.rom,
+            verdict,
+        },
+    )
+}
+
+/// The panel evidence the one given flag names.
+fn evidence(args: &LcmArgs, ctx: &Ctx) -> Result<PanelEvidence> {
+    if let Some(port) = &args.port {
+        return Err(LcmCheckError::NoDeviceLayer { port: port.clone() }.into());
+    }
+    if let Some(id) = &args.profile {
+        let (registry, _refused) = Registry::load(&ctx.places.user_profiles());
+        return Ok(PanelEvidence::from_profile(&registry.require(id)?.profile));
+    }
+    if let Some(path) = &args.uboot {
+        return lcm::uboot_evidence(path);
+    }
+    if let Some(path) = &args.log {
+        return lcm::log_evidence(path);
+    }
+    Ok(PanelEvidence::by_hand(&args.lcm)?)
+}
+
+/// What `diagnose lcm` prints: the ROM checked and the verdict.
+#[derive(Debug, Serialize)]
+pub struct LcmReport {
+    /// The ROM package as given.
+    pub rom: PathBuf,
+    /// The verdict (its fields are at the top level of the JSON).
+    #[serde(flatten)]
+    pub verdict: LcmVerdict,
+}
+
+const LABEL_W: usize = 13;
+
+fn list_or(names: &[String], unknown: Option<&str>) -> String {
+    if names.is_empty() {
+        format!("not known: {}", unknown.unwrap_or("no driver name found"))
+    } else {
+        names.join(", ")
+    }
+}
+
+impl Report for LcmReport {
+    fn human(&self) -> String {
+        let v = &self.verdict;
+        let pad = " ".repeat(LABEL_W);
+        let label = |name: &str, text: &str| wrap(text, &format!("{name:<LABEL_W$}"), &pad);
+        let mut out = wrap(&v.explanation, "", "");
+        out.push('\n');
+        let ev = &v.evidence;
+        let panel = match (&v.panel, ev.names.as_slice()) {
+            (Some(p), _) => p.clone(),
+            (None, []) => "not known".into(),
+            (None, many) => format!("one of {}", many.join(", ")),
+        };
+        out += &label("Panel", &panel);
+        let source = ev.source.words();
+        out += &label(
+            "Evidence",
+            &if ev.origin == source {
+                ev.origin.clone()
+            } else {
+                format!("{} ({source})", ev.origin)
+            },
+        );
+        for note in &ev.notes {
+            out += &wrap(note, &format!("{pad}- "), &format!("{pad}  "));
+        }
+        out += &label("ROM", &fit(&self.rom.display().to_string(), 80 - LABEL_W));
+        out += &label("ROM lk", &list_or(&v.lk, v.lk_unknown.as_deref()));
+        out += &label(
+            "ROM kernel",
+            &list_or(&v.kernel, v.kernel_unknown.as_deref()),
+        );
+        let differ = v
+            .candidates
+            .iter()
+            .any(|c| c.outcome != v.candidates[0].outcome);
+        if differ {
+            out += "\nPer driver, if it is the phone's panel:\n";
+            for c in &v.candidates {
+                let outcome = match c.outcome {
+                    Outcome::Unknown => "cannot tell".to_string(),
+                    o => o.words().to_lowercase(),
+                };
+                out += &wrap(&format!("{}: {outcome}", c.name), "  ", "      ");
+            }
+        }
+        if !v.missing.is_empty() {
+            out += "\nMissing evidence:\n";
+            for m in &v.missing {
+                out += &wrap(&m.why, "  - ", "    ");
+                out += &wrap(&format!("next: {}", m.how), "    ", "      ");
+            }
+        }
+        if !v.fix.is_empty() {
+            out += "\nFix:\n";
+            for (i, f) in v.fix.iter().enumerate() {
+                let first = format!("  {}. ", i + 1);
+                out += &wrap(&capitalised(f.advice()), &first, "     ");
+            }
+        }
+        out
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::lcm::Drivers;
+
+    fn report(evidence: &PanelEvidence, facts: &LcmFacts) -> LcmReport {
+        LcmReport {
+            rom: PathBuf::from(format!(
+                "/srv/roms/{}/A516_S118_stock_rom.zip",
+                "x".repeat(90)
+            )),
+            verdict: lcm::check(evidence, facts),
+        }
+    }
+
+    #[test]
+    fn human_report_speaks_outcome_first_and_fits_80_columns() {
+        let names = |n: &[&str]| Drivers::Listed(n.iter().map(|s| s.to_string()).collect());
+        let facts = LcmFacts {
+            lk: names(&["hx8369b_fwvga_dsi_vdo", "otm8018b_dsi_vdo"]),
+            kernel: Drivers::Unknown("boot.img (BOOTIMG) is missing from the package".into()),
+        };
+        let ev = PanelEvidence::by_hand(&["ili9806e_fwvga_dsi_vdo"]).unwrap();
+        let text = report(&ev, &facts).human();
+        assert!(
+            text.starts_with(
+                "White screen from the boot logo on: this ROM's lk has no driver for\n\
+                 ili9806e_fwvga_dsi_vdo."
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\nFix:\n  1. Flash this ROM without UBOOT and BOOTIMG"));
+        assert!(text.contains("ROM kernel   not known: boot.img"), "{text}");
+        let long = PanelEvidence::by_hand(&[
+            "otm8009_jingtai_JTD040347S_HSD_WVGA_MCU18",
+            "hx8369b_fwvga_dsi_vdo",
+        ])
+        .unwrap();
+        let facts = LcmFacts {
+            lk: names(&["hx8369b_fwvga_dsi_vdo"]),
+            kernel: names(&["hx8369b_fwvga_dsi_vdo", "nt35510_dsi_cmd_6572"]),
+        };
+        let text = report(&long, &facts).human();
+        assert!(text.starts_with("Cannot tell: "), "{text}");
+        assert!(text.contains("Per driver"), "{text}");
+        assert!(text.contains("Missing evidence:"), "{text}");
+        for t in [&text, &report(&ev, &facts).human()] {
+            assert!(t.lines().all(|l| l.chars().count() <= 80), "{t}");
+        }
+    }
+
+    #[test]
+    fn json_has_the_issue_keys_at_the_top() {
+        let ev = PanelEvidence::by_hand(&["st7701_wvga_dsi_vdo"]).unwrap();
+        let facts = LcmFacts {
+            lk: Drivers::Listed(vec!["st7701_wvga_dsi_vdo".into()]),
+            kernel: Drivers::Listed(vec!["st7701_wvga_dsi_vdo".into()]),
+        };
+        let json = serde_json::to_value(report(&ev, &facts)).unwrap();
+        assert_eq!(json["outcome"], "works");
+        assert_eq!(json["panel"], "st7701_wvga_dsi_vdo");
+        for key in ["lk", "kernel", "explanation", "fix", "evidence", "rom"] {
+            assert!(json.get(key).is_some(), "{key}");
+        }
+        assert_eq!(json["evidence"]["source"], "by-hand");
+    }
+}
