@@ -30,8 +30,7 @@
 //! - DRAM result 0 after the configuration block; DA2 is accepted at `DA2_LOAD_ADDR` only.
 //! - The DA2 report describes the flash: eMMC sizes and CID, or the NAND geometry and ids.
 //! - 0x72 answers high speed; 0x60 selects BOOT1, BOOT2 or USER (others: A5).
-//! - 0xD6 readback: storage byte [`STORAGE_EMMC_D6`](crate::protocol::da::STORAGE_EMMC_D6)
-//!   on eMMC, [`STORAGE_NAND_D6`] on NAND; another storage is refused with that storage's
+//! - 0xD6 readback: storage byte [`STORAGE_EMMC_D6`] on eMMC, [`STORAGE_NAND_D6`] on NAND; another storage is refused with that storage's
 //!   "flash not found" status, a range outside the partition with S_DA_INVALID_RANGE
 //!   (mtkclient numbering).
 //! - 0x62 write: storage byte `STORAGE_EMMC_62` on eMMC (partition from the header),
