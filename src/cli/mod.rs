@@ -13,6 +13,7 @@ use crate::{Result, logging, places::Places};
 pub mod diagnose_lcm;
 pub mod erase;
 pub mod identify;
+pub mod library;
 pub mod ports;
 pub mod profiles;
 pub mod readback;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Diagnose a phone or a ROM: `lcm` predicts the screen after flashing a ROM.
     #[command(subcommand)]
     Diagnose(diagnose_lcm::DiagnoseCommand),
+    /// The ROM library: index the packages in it, and list them.
+    #[command(subcommand)]
+    Library(library::LibraryCommand),
     /// Serial ports with their USB ids and mode (BROM, preloader).
     Ports(ports::Args),
     /// Connect to a phone and print its fingerprint: chip, security, storage, RAM, partitions.
@@ -133,6 +137,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Rom(cmd) => rom::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
         Command::Diagnose(diagnose_lcm::DiagnoseCommand::Lcm(args)) => diagnose_lcm::run(args, ctx),
+        Command::Library(cmd) => library::run(cmd, ctx),
         Command::Ports(args) => ports::run(args, ctx),
         Command::Identify(args) => identify::run(args, ctx),
         Command::Readback(args) => readback::run(args, ctx),

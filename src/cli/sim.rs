@@ -66,7 +66,7 @@ pub struct Args {
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
     /// The phone's flash image; built from the profile if absent, reused (with everything
-    /// written to it) otherwise [default: <data>/sim/<profile>-<storage>.img].
+    /// written to it) otherwise [default: DATA/sim/PROFILE-STORAGE.img in the data folder].
     #[arg(long, value_name = "FILE")]
     pub image: Option<PathBuf>,
     /// Storage of a new phone [default: the profile's].

@@ -24,7 +24,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -151,6 +151,22 @@ impl<R: Read> Read for Tally<R> {
     }
 }
 
+/// Reports how many bytes each read returned.
+struct Counted<'a, R> {
+    inner: R,
+    on_bytes: &'a mut dyn FnMut(u64),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            (self.on_bytes)(n as u64);
+        }
+        Ok(n)
+    }
+}
+
 /// Reads an image once, to its end: size, SHA-256, 16-bit checksum, format, and for LK, boot
 /// images and preloaders the LCM names / preloader identity. Memory stays bounded (a boot
 /// image's compressed kernel, a few MiB, is the largest thing held). Damage inside an image is
@@ -245,7 +261,7 @@ fn sniff_and_read<R: Read>(
 }
 
 /// How bad a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Flashing this package as it is would fail or harm the phone.
@@ -255,7 +271,7 @@ pub enum Severity {
 }
 
 /// One finding about the package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Error or warning.
     pub severity: Severity,
@@ -266,7 +282,7 @@ pub struct Problem {
 }
 
 /// The result of comparing an image with Checksum.ini.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChecksumStatus {
     /// Listed and equal.
@@ -307,7 +323,7 @@ pub struct ImageReport {
 }
 
 /// Panel driver names found in the package.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LcmReport {
     /// Names compiled into LK (lk.bin).
     pub lk: Vec<String>,
@@ -316,7 +332,7 @@ pub struct LcmReport {
 }
 
 /// Facts about the package's Checksum.ini.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecksumIniReport {
     /// Its path inside the package.
     pub file: String,
@@ -664,6 +680,12 @@ fn read_text(pkg: &mut Package, at: &Located, what: &'static str) -> crate::Resu
 
 /// Inspects a ROM package: a folder, a .zip of one, or a scatter file (its folder).
 pub fn inspect(path: &Path) -> crate::Result<RomReport> {
+    inspect_with(path, &mut |_| {})
+}
+
+/// [`inspect`], calling `on_bytes(n)` each time `n` more image bytes have been read (in
+/// chunks of up to 1 MiB; a zip's images count uncompressed), so a caller can show progress.
+pub fn inspect_with(path: &Path, on_bytes: &mut dyn FnMut(u64)) -> crate::Result<RomReport> {
     let (mut pkg, named, mut late_problems) = open_package(path)?;
     let scatter_rel = match named {
         Some(n) => n,
@@ -711,7 +733,15 @@ pub fn inspect(path: &Path) -> crate::Result<RomReport> {
         let Some(file) = part.file.clone() else {
             continue;
         };
-        let image = inspect_image(&mut pkg, &base, part, &file, ini.as_ref(), &mut problems);
+        let image = inspect_image(
+            &mut pkg,
+            &base,
+            part,
+            &file,
+            ini.as_ref(),
+            &mut problems,
+            on_bytes,
+        );
         match &image.detail {
             Some(ImageContent::Mtk {
                 lcm: Some(names), ..
@@ -847,6 +877,7 @@ fn inspect_image(
     file: &str,
     ini: Option<&ChecksumIni>,
     problems: &mut Vec<Problem>,
+    on_bytes: &mut dyn FnMut(u64),
 ) -> ImageReport {
     let name = part.name.clone();
     let mut report = ImageReport {
@@ -907,7 +938,8 @@ fn inspect_image(
         }
         return report;
     };
-    let scan = match pkg.open(&at).and_then(scan_image) {
+    let counted = pkg.open(&at).map(|inner| Counted { inner, on_bytes });
+    let scan = match counted.and_then(scan_image) {
         Ok(scan) => scan,
         Err(e) => {
             problem(

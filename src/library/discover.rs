@@ -24,6 +24,16 @@ pub enum PackageKind {
     Zip,
 }
 
+impl PackageKind {
+    /// `folder` or `zip`, as the JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackageKind::Folder => "folder",
+            PackageKind::Zip => "zip",
+        }
+    }
+}
+
 /// A package found in the library.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {

@@ -2,7 +2,8 @@
 //! reused afterwards, so what a technician writes to it persists between runs.
 //!
 //! [`open_or_create`] is what `mtkbench sim` (and the demo) call; [`Phone::device`] turns the
-//! opened phone into the device core. File work goes through [`crate::sim::storage`].
+//! opened phone into the device core. File work goes through [`crate::sim::storage`]; no
+//! protocol and no port here.
 
 use std::path::{Path, PathBuf};
 

@@ -14,7 +14,9 @@
 //!   (BROM) or the preloader version [`PRELOADER_BL_VERSION`]; D8 config 0.
 //! - D4 WRITE32 answers `0001` to the header and to each value, as the captured MT6572 init
 //!   does (§3.4); words written are kept and D1 READ32 reads them back (0 elsewhere).
-//!   Unaligned addresses get INVALID_ADDRESS.
+//!   Unaligned addresses, and reads past the 4 GiB address space or longer than
+//!   [`MAX_READ32_WORDS`], get INVALID_ADDRESS (a refused READ32 sends both status words and
+//!   no data).
 //! - E1 GET_ME_ID: the serial-derived ME ID in BROM mode. A preloader of version ≤ 2 has no
 //!   ME ID command (§3.3.7): it answers an empty ID with PL_MODE_UNSUPPORTED.
 //! - D7 SEND_DA: length 0 → DA_LEN_IS_ZERO, signature longer than the DA →
@@ -28,8 +30,7 @@
 //! - DRAM result 0 after the configuration block; DA2 is accepted at `DA2_LOAD_ADDR` only.
 //! - The DA2 report describes the flash: eMMC sizes and CID, or the NAND geometry and ids.
 //! - 0x72 answers high speed; 0x60 selects BOOT1, BOOT2 or USER (others: A5).
-//! - 0xD6 readback: storage byte [`STORAGE_EMMC_D6`](crate::protocol::da::STORAGE_EMMC_D6)
-//!   on eMMC, [`STORAGE_NAND_D6`] on NAND; another storage is refused with that storage's
+//! - 0xD6 readback: storage byte [`STORAGE_EMMC_D6`] on eMMC, [`STORAGE_NAND_D6`] on NAND; another storage is refused with that storage's
 //!   "flash not found" status, a range outside the partition with S_DA_INVALID_RANGE
 //!   (mtkclient numbering).
 //! - 0x62 write: storage byte `STORAGE_EMMC_62` on eMMC (partition from the header),
@@ -86,6 +87,10 @@ pub const STORAGE_NAND_62: u8 = 0x10;
 /// The longest DA stage the BROM accepts (DA1 runs from the 128 KiB internal SRAM region
 /// and is far smaller; this only catches nonsense lengths).
 pub const MAX_DA_LEN: u32 = 0x10_0000;
+
+/// The most words one READ32 returns (mtkclient's largest read, `dump_preloader_ram`, is
+/// 0x200000 bytes).
+pub const MAX_READ32_WORDS: u32 = 0x8_0000;
 
 /// The status a WRITE32 header and each value get (what the captured MT6572 init received).
 const WRITE32_STATUS: u16 = 0x0001;
@@ -374,6 +379,15 @@ impl Brain {
                 BromAnswer::Status(WRITE32_STATUS)
             }
             BromRequest::Read32 { addr, count } => {
+                let end = u64::from(addr) + 4 * u64::from(count);
+                if addr % 4 != 0 || count > MAX_READ32_WORDS || end > 1 << 32 {
+                    let refused = BromStatus::InvalidAddress.code();
+                    return BromAnswer::Read32(Read32Reply {
+                        status: refused,
+                        values: Vec::new(),
+                        status2: refused,
+                    });
+                }
                 let values = (0..count)
                     .map(|i| {
                         let a = addr.wrapping_add(4 * i);

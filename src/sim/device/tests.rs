@@ -214,6 +214,12 @@ fn watchdog_write_is_acked_and_reads_back() {
     h.run(brom::disable_watchdog()).unwrap();
     let err = h.run(brom::write32(0x1000_7001, &[1])).unwrap_err();
     assert_eq!(status_of(err), u32::from(BromStatus::InvalidAddress.code()));
+    // A read past the end of the address space: both status words, no data.
+    let mut q = vec![0xD1, 0xFF, 0xFF, 0xFF, 0xF0];
+    q.extend_from_slice(&8u32.to_be_bytes());
+    let mut want = q.clone();
+    want.extend_from_slice(&[0x1D, 0x02, 0x1D, 0x02]);
+    assert_eq!(h.raw(&q), want);
 }
 
 #[test]
@@ -660,4 +666,38 @@ fn stall_applies_after_the_handshake_only() {
     assert!(h.last.stall.is_zero());
     h.raw(&[0xFD]);
     assert_eq!(h.last.stall, std::time::Duration::from_millis(250));
+}
+
+#[test]
+fn random_bytes_in_every_stage_never_panic() {
+    // A fixed xorshift stream: the same "noise" on every run.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut noise = move |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    };
+    for stage in 0..3 {
+        for round in 0..20 {
+            let mut h = phone(&[]);
+            match stage {
+                0 => {}
+                1 => h.connect(),
+                _ => {
+                    h.boot_da2();
+                }
+            }
+            for _ in 0..50 {
+                let chunk = noise(1 + round * 7);
+                let reply = h.dev.feed(&chunk);
+                // No answer is larger than one readback packet and its checksum.
+                assert!(reply.bytes.len() <= 0x10_0000 + 2 + 0x100);
+            }
+        }
+    }
 }

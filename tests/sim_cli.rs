@@ -1,0 +1,174 @@
+//! `mtkbench sim` as a process: the JSON announcement, a host session on the announced port,
+//! `--once`, `--write-da`, and bad input. Every wait has a deadline and the child is killed
+//! (by its own handle) if it outlives the test.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use mtkbench::{
+    protocol::{brom, da_file::DaFile, handshake::HostHandshake},
+    transport::{SerialTransport, run_exchange},
+};
+
+fn mtkbench(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mtkbench"));
+    for (var, sub) in [
+        ("MTKBENCH_CONFIG_DIR", "config"),
+        ("MTKBENCH_DATA_DIR", "data"),
+        ("MTKBENCH_CACHE_DIR", "cache"),
+        ("MTKBENCH_LOG_DIR", "logs"),
+    ] {
+        cmd.env(var, dir.join(sub));
+    }
+    cmd
+}
+
+/// Kills the child when the test ends early.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The first line the child prints, within `limit`.
+fn first_line(child: &mut Child, limit: Duration) -> String {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    rx.recv_timeout(limit)
+        .expect("mtkbench sim printed nothing")
+}
+
+#[test]
+fn json_announces_the_port_and_once_exits_after_the_host_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("bench.img");
+    let mut sim = Running(
+        mtkbench(dir.path())
+            .args(["sim", "--json", "--once", "--image"])
+            .arg(&image)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let line = first_line(&mut sim.0, Duration::from_secs(60));
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["image"], image.to_str().unwrap());
+    assert_eq!(v["profile"], "a516_row");
+    assert_eq!(v["storage"], "emmc");
+    assert_eq!(v["mode"], "brom");
+    assert_eq!(v["created"], true);
+    let port = v["port"].as_str().unwrap().to_string();
+    assert!(port.starts_with("/dev/pts/"), "{port}");
+
+    let mut t = SerialTransport::open(&port).unwrap();
+    run_exchange(&mut t, &mut HostHandshake::new()).unwrap();
+    let hw = run_exchange(&mut t, &mut brom::get_hw_code()).unwrap();
+    assert_eq!(hw.hw_code, 0x6572);
+    drop(t);
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = sim.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "--once did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+    assert!(image.is_file());
+    assert!(dir.path().join("bench.img.json").is_file());
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    mtkbench(dir).args(args).output().unwrap()
+}
+
+#[test]
+fn write_da_writes_a_simulator_only_da_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("MTK_AllInOne_DA_sim.bin");
+    let out = run(dir.path(), &["sim", "--write-da", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("SIMULATOR-ONLY"), "{text}");
+    let da = DaFile::parse(std::fs::read(&file).unwrap()).unwrap();
+    assert!(da.is_simulator_placeholder());
+    assert!(da.select(0x6572, 0xCA00, 0).is_ok());
+
+    let out = run(
+        dir.path(),
+        &["--json", "sim", "--write-da", file.to_str().unwrap()],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["simulator_only"], true);
+    assert_eq!(
+        v["bytes"].as_u64().unwrap(),
+        std::fs::metadata(&file).unwrap().len()
+    );
+}
+
+#[test]
+fn bad_faults_exit_2_and_list_the_grammar() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["sim", "--fault", "explode=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown fault \"explode=1\""), "{err}");
+    assert!(err.contains("garbage-after=BYTES"), "{err}");
+    // Nothing was built.
+    assert!(!dir.path().join("data/sim").exists());
+}
+
+#[test]
+fn an_image_of_another_phone_and_impossible_phones_are_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("p.img");
+    let image = image.to_str().unwrap();
+    {
+        let mut sim = Running(
+            mtkbench(dir.path())
+                .args(["sim", "--json", "--image", image, "--serial", "A-1"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let line = first_line(&mut sim.0, Duration::from_secs(60));
+        assert!(line.contains("\"serial\":\"A-1\""), "{line}");
+    }
+    let out = run(dir.path(), &["sim", "--image", image, "--serial", "B-2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("serial A-1, not B-2"), "{err}");
+    assert!(err.contains("--serial"), "{err}");
+
+    let out = run(
+        dir.path(),
+        &["sim", "--profile", "ref_nand_2k", "--storage", "emmc"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("NAND board"), "{err}");
+    assert!(!dir.path().join("data/sim").exists());
+
+    let out = run(dir.path(), &["sim", "--profile", "nokia3310"]);
+    assert_eq!(out.status.code(), Some(2));
+}
