@@ -360,6 +360,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn progress_line_shows_mib_and_rate() {
+        let p = Progress {
+            tty: false,
+            name: "ANDROID".into(),
+            last_draw: None,
+        };
+        let line = p.line(13_107_200, 67_108_864, Duration::from_secs(1));
+        assert_eq!(line, "ANDROID      12.5/64.0 MiB  13.1 MB/s");
+    }
+
+    #[test]
     fn sizes_parse_in_hex_decimal_and_units() {
         assert_eq!(parse_size("0x400000"), Ok(0x40_0000));
         assert_eq!(parse_size("4194304"), Ok(0x40_0000));

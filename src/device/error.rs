@@ -441,3 +441,97 @@ impl<T, E: Into<Cause>> ResultExt<T> for Result<T, E> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(stage: Stage, cause: impl Into<Cause>) -> DeviceError {
+        DeviceError::Step {
+            stage,
+            cause: cause.into(),
+        }
+    }
+
+    #[test]
+    fn a_da_status_names_the_step_and_the_explain_key() {
+        let e = step(
+            Stage::Read,
+            ProtocolError::Da {
+                what: "readback",
+                status: DaStatus::from_code(3008),
+            },
+        );
+        assert!(
+            e.to_string().starts_with("reading storage (D6) failed"),
+            "{e}"
+        );
+        let help = e.help();
+        assert!(help.contains("short USB cable"), "{help}");
+        assert!(
+            help.contains("`mtkbench explain S_DA_DEVICE_NOT_FOUND`"),
+            "{help}"
+        );
+        assert!(!e.is_bad_input());
+    }
+
+    #[test]
+    fn an_unnamed_brom_status_is_explained_by_number() {
+        let e = step(
+            Stage::SendDa1,
+            ProtocolError::Brom {
+                what: "SEND_DA",
+                status: BromStatus::from_code(0x1234),
+            },
+        );
+        assert_eq!(
+            e.status().map(StatusCode::explain_key).as_deref(),
+            Some("0x1234")
+        );
+    }
+
+    #[test]
+    fn a_local_file_problem_gets_no_phone_advice() {
+        let e = step(
+            Stage::Read,
+            Cause::Output(std::io::Error::other("disk full")),
+        );
+        let help = e.help();
+        assert!(help.contains("free disk space"), "{help}");
+        assert!(!help.contains("USB cable"), "{help}");
+    }
+
+    #[test]
+    fn port_failures_carry_the_host_checks() {
+        let e = DeviceError::Port {
+            port: "/dev/ttyACM0".into(),
+            cause: Cause::Link(TransportError::Disconnected {
+                port: "/dev/ttyACM0".into(),
+            }),
+            hints: vec!["stop ModemManager".into()],
+        };
+        assert_eq!(e.stage(), Some(Stage::Handshake));
+        assert!(
+            e.help().contains("host checks: stop ModemManager"),
+            "{}",
+            e.help()
+        );
+    }
+
+    #[test]
+    fn refusals_and_bad_names_are_bad_input() {
+        let e = DeviceError::UnknownPartition {
+            name: "X".into(),
+            known: vec!["A".into()],
+        };
+        assert!(e.is_bad_input());
+        assert!(e.stage().is_none());
+        assert!(
+            !DeviceError::NoPortAppeared {
+                waited: Duration::from_secs(60),
+                hints: vec![],
+            }
+            .is_bad_input()
+        );
+    }
+}
