@@ -50,17 +50,18 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// CPU seconds (user + system) used so far: by this thread (the host side, which reads in
-/// every measurement) and by the whole process (adding the simulator or the raw writer).
+/// CPU seconds (user + system) used so far: by this thread (`main`: the raw reader, or the
+/// host's session) and by the whole process (adding the other side: the raw writer thread, or
+/// the simulator thread).
 #[derive(Debug, Clone, Copy)]
 struct Cpu {
-    host: f64,
+    main: f64,
     all: f64,
 }
 
 fn cpu() -> Cpu {
     Cpu {
-        host: ticks("/proc/thread-self/stat"),
+        main: ticks("/proc/thread-self/stat"),
         all: ticks("/proc/self/stat"),
     }
 }
@@ -69,20 +70,15 @@ impl std::ops::Sub for Cpu {
     type Output = Cpu;
     fn sub(self, o: Cpu) -> Cpu {
         Cpu {
-            host: self.host - o.host,
+            main: self.main - o.main,
             all: self.all - o.all,
         }
     }
 }
 
-impl std::fmt::Display for Cpu {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "host {:.2} s, other {:.2} s",
-            self.host,
-            self.all - self.host
-        )
+impl Cpu {
+    fn other(&self) -> f64 {
+        self.all - self.main
     }
 }
 
@@ -175,7 +171,7 @@ fn best(v: &[(f64, Cpu)]) -> (f64, Cpu) {
     let none = (
         0.0,
         Cpu {
-            host: 0.0,
+            main: 0.0,
             all: 0.0,
         },
     );
@@ -230,13 +226,27 @@ fn main() {
     let (raw_out, raw_out_cpu) = best(&raw_out);
     let (read, read_cpu) = best(&reads);
     let (write, write_cpu) = best(&writes);
-    println!("phone->host   raw pty {raw_in:7.1} MB/s ({raw_in_cpu})");
-    println!("              session {read:7.1} MB/s ({read_cpu})");
-    println!("              session/raw {:5.1} %", 100.0 * read / raw_in);
-    println!("host->phone   raw pty {raw_out:7.1} MB/s ({raw_out_cpu})");
-    println!("              session {write:7.1} MB/s ({write_cpu})");
+    println!("CPU seconds: raw = reader + writer thread, session = host + simulator thread");
     println!(
-        "              session/raw {:5.1} %",
+        "phone->host   raw pty {raw_in:7.1} MB/s   cpu {:.2} + {:.2} s",
+        raw_in_cpu.main,
+        raw_in_cpu.other()
+    );
+    println!(
+        "              session {read:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
+        read_cpu.main,
+        read_cpu.other(),
+        100.0 * read / raw_in
+    );
+    println!(
+        "host->phone   raw pty {raw_out:7.1} MB/s   cpu {:.2} + {:.2} s",
+        raw_out_cpu.main,
+        raw_out_cpu.other()
+    );
+    println!(
+        "              session {write:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
+        write_cpu.main,
+        write_cpu.other(),
         100.0 * write / raw_out
     );
     println!(
