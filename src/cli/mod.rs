@@ -5,6 +5,10 @@
 //! with `--json`, as plain text otherwise. Errors go to stderr with the next step to take, and
 //! set the exit code (0 ok, 2 bad input, 1 other failure). No command logic lives here.
 
+pub mod diagnose;
+pub mod doctor;
+pub mod explain;
+
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -25,7 +29,15 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Find out why a phone does not boot (`diagnose log FILE...`).
+    #[command(subcommand)]
+    Diagnose(diagnose::DiagnoseCommand),
+    /// Explain an error: BROM/preloader status, S_DA_*, SP Flash Tool or mtkbench error.
+    Explain(explain::ExplainArgs),
+    /// Check this computer for what breaks flashing (Linux): ModemManager, udev, groups.
+    Doctor(doctor::DoctorArgs),
+}
 
 /// What every command needs besides its own arguments.
 #[derive(Debug, Clone)]
@@ -91,5 +103,9 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         println!("{}", Cli::command().render_long_help());
         return Ok(());
     };
-    match command {}
+    match command {
+        Command::Diagnose(command) => diagnose::run(command, ctx),
+        Command::Explain(args) => explain::run(args, ctx),
+        Command::Doctor(args) => doctor::run(args, ctx),
+    }
 }
