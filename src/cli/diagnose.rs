@@ -115,12 +115,12 @@ impl Report for LogReport {
             };
             out.push_str(&format!("  Evidence ({} matching{seen}):\n", f.count));
             for e in &f.evidence {
-                let place = match (many_inputs, a.inputs.get(e.input)) {
-                    (true, Some(input)) => format!("{} L{}", file_name(&input.path), e.line),
-                    _ => format!("L{}", e.line),
+                let place = if many_inputs {
+                    format!("[{}] L{}", e.input + 1, e.line)
+                } else {
+                    format!("L{}", e.line)
                 };
-                out.push_str(&cut(&format!("    {place}: {}", e.text), WIDTH));
-                out.push('\n');
+                out.push_str(&hang(&format!("    {place}: "), &e.text, WIDTH, 3));
             }
             out.push_str(&wrap(&format!("Fix: {}", f.fix), WIDTH, "  "));
         }
@@ -173,18 +173,34 @@ fn boot_list(indexes: &[usize]) -> String {
     format!("{word} {}", parts.join(", "))
 }
 
-fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
-
-/// Cuts a line to `width` characters, marking the cut.
-pub(crate) fn cut(line: &str, width: usize) -> String {
-    if line.chars().count() <= width {
-        return line.to_string();
+/// `prefix` then `text` broken into `width`-column lines (at any character: log lines have
+/// long tokens), continuation lines indented under the text; at most `max_lines`, the last
+/// one marked when cut. Ends with a newline.
+fn hang(prefix: &str, text: &str, width: usize, max_lines: usize) -> String {
+    let indent = prefix.chars().count();
+    let room = width.saturating_sub(indent).max(20);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    for (i, piece) in chars.chunks(room).enumerate() {
+        if i == max_lines {
+            out.truncate(out.trim_end_matches('\n').len());
+            out.truncate(out.len().saturating_sub(3));
+            out.push_str("...\n");
+            break;
+        }
+        if i == 0 {
+            out.push_str(prefix);
+        } else {
+            out.push_str(&" ".repeat(indent));
+        }
+        out.extend(piece);
+        out.push('\n');
     }
-    let mut s: String = line.chars().take(width.saturating_sub(3)).collect();
-    s.push_str("...");
-    s
+    if chars.is_empty() {
+        out.push_str(prefix.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// Word-wraps `text` to `width` columns, every line starting with `indent`; ends with a
@@ -224,6 +240,18 @@ mod tests {
         let w = wrap(text, 20, "  ");
         assert!(w.lines().all(|l| l.len() <= 20 && l.starts_with("  ")), "{w}");
         assert_eq!(w.split_whitespace().count(), 10);
+    }
+
+    #[test]
+    fn long_evidence_hangs_under_its_text() {
+        let h = hang("    L1: ", &"x".repeat(100), 40, 3);
+        let lines: Vec<&str> = h.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|l| l.chars().count() <= 40));
+        assert!(lines[1].starts_with("        x"));
+        let cut = hang("L1: ", &"y".repeat(500), 40, 2);
+        assert!(cut.trim_end().ends_with("..."));
+        assert_eq!(cut.lines().count(), 2);
     }
 
     #[test]

@@ -195,6 +195,9 @@ pub enum CountBy {
     Lines,
     /// Boot attempts with at least one matching line.
     Boots,
+    /// Matching lines within one boot attempt: only boots with `min_count` lines count (one
+    /// retried CRC error per boot is normal; many in one boot are not).
+    LinesPerBoot,
 }
 
 /// Which bootloader a timing line measures.
@@ -738,7 +741,10 @@ fn required_literal(pattern: &str) -> Option<Vec<u8>> {
     let mut current = Vec::new();
     literal_runs(&hir, &mut current, &mut runs);
     runs.push(current);
-    runs.into_iter().max_by_key(Vec::len)
+    // The longest run; on a tie the earliest, which in log messages is usually the more
+    // distinctive tag ("[SD0] ") rather than a common word (" error").
+    runs.into_iter()
+        .reduce(|best, run| if run.len() > best.len() { run } else { best })
 }
 
 fn literal_runs(hir: &Hir, current: &mut Vec<u8>, runs: &mut Vec<Vec<u8>>) {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use super::{
     Analysis, Boot, Evidence, Finding, InputSummary, LogKind,
-    lines::{LineSplitter, kernel_timestamp_us, logcat_time_ms, quote},
+    lines::{LineSplitter, is_logcat_line, kernel_timestamp_us, logcat_time_ms, quote},
 };
 use crate::diag::rules::{BootMode, CountBy, EndReason, Owner, RuleBase, Stage, TimingPart};
 
@@ -223,7 +223,7 @@ impl<'r> Analyzer<'r> {
             }
             let implied = if kernel_us.is_some() {
                 Some(Stage::Kernel)
-            } else if kind == LogKind::Logcat && !line.is_empty() {
+            } else if kind == LogKind::Logcat && is_logcat_line(line) {
                 Some(Stage::Init)
             } else {
                 None
@@ -452,14 +452,18 @@ impl<'r> Analyzer<'r> {
             let Ok(ri) = u16::try_from(ri) else {
                 break;
             };
+            let per_boot_minimum = match rule.count {
+                CountBy::LinesPerBoot => u64::from(rule.min_count),
+                CountBy::Lines | CountBy::Boots => 1,
+            };
             let valid: Vec<(u32, &RuleSegment)> = self
                 .hits
                 .range((ri, 0)..=(ri, u32::MAX))
-                .filter(|(_, s)| !s.unless && s.count > 0)
+                .filter(|(_, s)| !s.unless && s.count >= per_boot_minimum)
                 .map(|(&(_, seg), s)| (seg, s))
                 .collect();
             let count = match rule.count {
-                CountBy::Lines => valid.iter().map(|(_, s)| s.count).sum(),
+                CountBy::Lines | CountBy::LinesPerBoot => valid.iter().map(|(_, s)| s.count).sum(),
                 CountBy::Boots => valid.len() as u64,
             };
             if count < u64::from(rule.min_count) {

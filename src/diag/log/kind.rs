@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lines::{kernel_timestamp_us, logcat_time_ms};
+use super::lines::{is_logcat_line, kernel_timestamp_us};
 
 /// The kinds of input `diagnose log` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -155,20 +155,13 @@ impl Votes {
         {
             self.bootloader += 1;
         }
-        if logcat_time_ms(line).is_some() || is_brief_logcat(line) || has(b"--------- beginning of")
-        {
+        if is_logcat_line(line) || has(b"--------- beginning of") {
             self.logcat += 1;
         }
         if kernel_timestamp_us(line).is_some() {
             self.kernel += 1;
         }
     }
-}
-
-/// `I/Tag( 123): message` (logcat -v brief).
-fn is_brief_logcat(line: &[u8]) -> bool {
-    matches!(line, [b'V' | b'D' | b'I' | b'W' | b'E' | b'F' | b'A', b'/', ..])
-        && line.windows(3).any(|w| w == b"): ")
 }
 
 /// NUL bytes, or more than a tenth of the bytes neither printable nor whitespace.

@@ -139,6 +139,14 @@ pub fn logcat_time_ms(line: &[u8]) -> Option<u64> {
     Some((((days * 24 + h) * 60 + m) * 60 + s) * 1000 + ms)
 }
 
+/// True for a logcat line: `-v time`/`-v threadtime` (a [`logcat_time_ms`] clock) or
+/// `-v brief` (`I/Tag( 123): message`).
+pub fn is_logcat_line(line: &[u8]) -> bool {
+    logcat_time_ms(line).is_some()
+        || (matches!(line, [b'V' | b'D' | b'I' | b'W' | b'E' | b'F' | b'A', b'/', ..])
+            && line.windows(3).any(|w| w == b"): "))
+}
+
 /// Parses up to `max` decimal digits from `at`; returns the value and the index after them.
 fn digits(line: &[u8], at: usize, max: usize) -> Option<(u64, usize)> {
     let mut value: u64 = 0;
