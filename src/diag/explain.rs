@@ -295,10 +295,10 @@ impl Table {
     /// Up to five known names that look like `query`.
     fn suggestions(&self, query: &str) -> Vec<String> {
         let q = query.to_ascii_uppercase();
-        if q.len() < 2 {
+        if q.len() < 3 {
             return Vec::new();
         }
-        let limit = (q.len() / 3).max(2);
+        let limit = (q.len() / 3).max(1);
         let mut scored: Vec<(usize, &str)> = self
             .entries
             .iter()
