@@ -29,7 +29,11 @@ const SPEC_SECTION_8: &[(Source, u32, &str)] = &[
     (Source::Brom, 0x1D14, "DA_SIG_LEN_EXCEED_DA_LEN"),
     (Source::Brom, 0x1D15, "DA_SIG_LEN_IS_ZERO_AND_DAA_ACTIVE"),
     (Source::Brom, 0x1D16, "DA_NOT_EXIST"),
-    (Source::Brom, 0x1D17, "DA_BLOCKS_INCONSISTENT_WITH_TOOL_AUTH"),
+    (
+        Source::Brom,
+        0x1D17,
+        "DA_BLOCKS_INCONSISTENT_WITH_TOOL_AUTH",
+    ),
     (Source::Brom, 0x1D21, "DA_VERSION_NOT_SUPPORTED"),
     (Source::Brom, 0x1A1D, "REGISTER_ACCESS_CACHE_ISSUE"),
     (Source::Brom, 0x2000, "AUTH_IMAGE_VERIFY_FAIL"),
@@ -216,8 +220,16 @@ fn explain_covers_every_status_the_protocol_layer_can_return() {
 fn every_entry_says_what_it_means_why_and_what_to_do() {
     let table = Table::builtin().unwrap();
     for e in table.entries() {
-        for (field, text) in [("meaning", &e.meaning), ("cause", &e.cause), ("fix", &e.fix)] {
-            assert!(text.len() >= 10, "{}: {field} is too thin: {text:?}", e.name);
+        for (field, text) in [
+            ("meaning", &e.meaning),
+            ("cause", &e.cause),
+            ("fix", &e.fix),
+        ] {
+            assert!(
+                text.len() >= 10,
+                "{}: {field} is too thin: {text:?}",
+                e.name
+            );
         }
         assert!(!e.step.is_empty(), "{}: no mtkbench step", e.name);
     }
@@ -226,7 +238,10 @@ fn every_entry_says_what_it_means_why_and_what_to_do() {
 fn mtkbench(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_mtkbench"))
         .args(args)
-        .env("MTKBENCH_LOG_DIR", std::env::temp_dir().join("mtkbench-test-logs"))
+        .env(
+            "MTKBENCH_LOG_DIR",
+            std::env::temp_dir().join("mtkbench-test-logs"),
+        )
         .output()
         .unwrap()
 }
@@ -260,15 +275,28 @@ fn cli_unknown_code_exits_2_with_close_names() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("no entry explains `S_FT_ENABLE_DRAM_FAL`"), "{err}");
+    assert!(
+        err.contains("no entry explains `S_FT_ENABLE_DRAM_FAL`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean S_FT_ENABLE_DRAM_FAIL"), "{err}");
 }
 
 #[test]
 fn cli_accepts_a_pasted_line_without_quotes() {
-    let out = mtkbench(&["explain", "BROM", "ERROR", ":", "S_BROM_CMD_STARTCMD_FAIL", "(2005)"]);
+    let out = mtkbench(&[
+        "explain",
+        "BROM",
+        "ERROR",
+        ":",
+        "S_BROM_CMD_STARTCMD_FAIL",
+        "(2005)",
+    ]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("S_BROM_CMD_STARTCMD_FAIL (SP Flash Tool error; 2005"), "{text}");
+    assert!(
+        text.starts_with("S_BROM_CMD_STARTCMD_FAIL (SP Flash Tool error; 2005"),
+        "{text}"
+    );
     assert!(text.contains("mtkbench step:"), "{text}");
 }

@@ -66,7 +66,10 @@ fn the_next_preloader_says_why_the_previous_boot_ended() {
     assert_eq!(a.boots.len(), 2);
     assert_eq!(a.boots[0].ended_by, EndReason::WatchdogReset);
     let ev = a.boots[0].end_evidence.as_ref().unwrap();
-    assert!(ev.line > a.boots[1].start_line, "the evidence is in the next boot");
+    assert!(
+        ev.line > a.boots[1].start_line,
+        "the evidence is in the next boot"
+    );
     assert!(ev.text.contains("WDT normal boot!"));
     assert_eq!(a.boots[1].ended_by, EndReason::Hang);
 }
@@ -76,7 +79,10 @@ fn a_preloader_that_restarts_makes_separate_attempts() {
     let a = diag::analyze_files(&[fixture("dram_cal_fail.uart.log")], rules()).unwrap();
     assert_eq!(a.boots.len(), 3);
     assert!(a.boots.iter().all(|b| b.reached == Stage::Preloader));
-    assert!(a.boots.iter().all(|b| b.duration_ms.is_none()), "no clock in these lines");
+    assert!(
+        a.boots.iter().all(|b| b.duration_ms.is_none()),
+        "no clock in these lines"
+    );
     let f = a.finding("dram-calibration-failed").unwrap();
     assert_eq!(f.boots, [0, 1, 2]);
 }
@@ -100,12 +106,20 @@ fn findings_fill_their_titles_from_the_evidence() {
     assert!(f.evidence.iter().any(|e| e.text.contains("PC is at")));
     let a = diag::analyze_files(&[fixture("spflash_dram.log")], rules()).unwrap();
     let f = a.finding("tool-error").unwrap();
-    assert!(f.fix.contains("mtkbench explain S_FT_ENABLE_DRAM_FAIL"), "{}", f.fix);
+    assert!(
+        f.fix.contains("mtkbench explain S_FT_ENABLE_DRAM_FAIL"),
+        "{}",
+        f.fix
+    );
 }
 
 #[test]
 fn chunk_size_does_not_change_the_analysis() {
-    for name in ["panic_loop.uart.log", "three_boots.dmesg", "system_server_loop.logcat"] {
+    for name in [
+        "panic_loop.uart.log",
+        "three_boots.dmesg",
+        "system_server_loop.logcat",
+    ] {
         let bytes = std::fs::read(fixture(name)).unwrap();
         let kind = diag::log::detect_kind(name, &bytes);
         let whole = serde_json::to_string(&analyse_bytes(name, kind, &bytes, bytes.len())).unwrap();
@@ -120,14 +134,20 @@ fn chunk_size_does_not_change_the_analysis() {
 fn a_live_capture_can_feed_lines() {
     let mut a = Analyzer::new(rules());
     a.begin_input("uart /dev/ttyUSB0", LogKind::Uart);
-    for line in ["[PLFM] Init I2C: OK(0)", "[pmic6323_init] Preloader Start....", "[EMI] no MDL match !"]
-    {
+    for line in [
+        "[PLFM] Init I2C: OK(0)",
+        "[pmic6323_init] Preloader Start....",
+        "[EMI] no MDL match !",
+    ] {
         a.push_line(line.as_bytes());
     }
     let analysis = a.finish();
     assert_eq!(analysis.inputs[0].lines, 3);
     assert_eq!(analysis.boots[0].reached, Stage::Preloader);
-    assert_eq!(analysis.finding("emi-no-match").unwrap().evidence[0].line, 3);
+    assert_eq!(
+        analysis.finding("emi-no-match").unwrap().evidence[0].line,
+        3
+    );
 }
 
 /// An EXPDB partition as LK and the kernel leave it after a panic: the AEE ipanic header
@@ -204,23 +224,52 @@ fn the_rules_match_what_real_mt6572_bootloaders_and_kernels_print() {
     let expect: &[(&str, &[&str])] = &[
         (
             "preloader_strings__mobiwire_s10.txt",
-            &["dram-calibration-failed", "emi-no-match", "emmc-not-responding", "pmic-wrap-failed", "watchdog-reset", "lk-crash"],
+            &[
+                "dram-calibration-failed",
+                "emi-no-match",
+                "emmc-not-responding",
+                "pmic-wrap-failed",
+                "watchdog-reset",
+                "lk-crash",
+            ],
         ),
         (
             "preloader_strings__lenovo_a516_S118.txt",
-            &["dram-calibration-failed", "emi-no-match", "pmic-wrap-failed", "watchdog-reset"],
+            &[
+                "dram-calibration-failed",
+                "emi-no-match",
+                "pmic-wrap-failed",
+                "watchdog-reset",
+            ],
         ),
         (
             "lk_strings__mobiwire_s10.txt",
-            &["mboot-load-error", "battery-too-low", "lcm-not-detected", "secure-boot-verify-failed", "lk-crash", "emmc-io-errors"],
+            &[
+                "mboot-load-error",
+                "battery-too-low",
+                "lcm-not-detected",
+                "secure-boot-verify-failed",
+                "lk-crash",
+                "emmc-io-errors",
+            ],
         ),
         (
             "lk_strings__lenovo_a516_S118.txt",
-            &["mboot-load-error", "battery-too-low", "battery-missing", "secure-boot-verify-failed"],
+            &[
+                "mboot-load-error",
+                "battery-too-low",
+                "battery-missing",
+                "secure-boot-verify-failed",
+            ],
         ),
         (
             "kernel_strings__lenovo_a516_S117_3.4.5.txt",
-            &["kernel-panic", "watchdog-reset", "mount-failed", "emmc-io-errors"],
+            &[
+                "kernel-panic",
+                "watchdog-reset",
+                "mount-failed",
+                "emmc-io-errors",
+            ],
         ),
     ];
     for (file, rule_ids) in expect {
@@ -232,7 +281,10 @@ fn the_rules_match_what_real_mt6572_bootloaders_and_kernels_print() {
             .collect();
         let a = analyse_bytes(file, LogKind::Uart, rendered.as_bytes(), 1 << 16);
         for id in *rule_ids {
-            assert!(a.finding(id).is_some(), "{id} does not match anything in {file}");
+            assert!(
+                a.finding(id).is_some(),
+                "{id} does not match anything in {file}"
+            );
         }
     }
 }
@@ -240,7 +292,10 @@ fn the_rules_match_what_real_mt6572_bootloaders_and_kernels_print() {
 fn mtkbench(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_mtkbench"))
         .args(args)
-        .env("MTKBENCH_LOG_DIR", std::env::temp_dir().join("mtkbench-test-logs"))
+        .env(
+            "MTKBENCH_LOG_DIR",
+            std::env::temp_dir().join("mtkbench-test-logs"),
+        )
         .output()
         .unwrap()
 }
@@ -249,7 +304,11 @@ fn mtkbench(args: &[&str]) -> std::process::Output {
 fn cli_json_has_the_documented_shape() {
     let path = fixture("panic_loop.uart.log");
     let out = mtkbench(&["--json", "diagnose", "log", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["inputs"][0]["path"], path.to_str().unwrap());
     assert_eq!(v["inputs"][0]["kind"], "uart");
@@ -270,18 +329,30 @@ fn cli_json_has_the_documented_shape() {
 
 #[test]
 fn cli_human_output_fits_80_columns() {
-    let paths: Vec<String> = ["panic_loop.uart.log", "lcm_kernel_mismatch.uart.log", "three_boots.dmesg"]
-        .iter()
-        .map(|n| fixture(n).to_string_lossy().into_owned())
-        .collect();
+    let paths: Vec<String> = [
+        "panic_loop.uart.log",
+        "lcm_kernel_mismatch.uart.log",
+        "three_boots.dmesg",
+    ]
+    .iter()
+    .map(|n| fixture(n).to_string_lossy().into_owned())
+    .collect();
     let mut args = vec!["diagnose", "log"];
     args.extend(paths.iter().map(String::as_str));
     let out = mtkbench(&args);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Boot attempts in"), "{text}");
-    assert!(text.contains("[CRITICAL] Kernel crash in tpd_i2c_probe"), "{text}");
-    for line in text.lines().filter(|l| !l.starts_with("  1.") && !l.starts_with("  2.") && !l.starts_with("  3.") && !l.starts_with("Boot attempts in")) {
+    assert!(
+        text.contains("[CRITICAL] Kernel crash in tpd_i2c_probe"),
+        "{text}"
+    );
+    for line in text.lines().filter(|l| {
+        !l.starts_with("  1.")
+            && !l.starts_with("  2.")
+            && !l.starts_with("  3.")
+            && !l.starts_with("Boot attempts in")
+    }) {
         assert!(line.chars().count() <= 80, "too wide: {line}");
     }
 }
@@ -290,7 +361,10 @@ fn cli_human_output_fits_80_columns() {
 fn cli_reads_standard_input() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mtkbench"))
         .args(["--json", "diagnose", "log", "-"])
-        .env("MTKBENCH_LOG_DIR", std::env::temp_dir().join("mtkbench-test-logs"))
+        .env(
+            "MTKBENCH_LOG_DIR",
+            std::env::temp_dir().join("mtkbench-test-logs"),
+        )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -62,7 +62,11 @@ fn silent_ids(case: &Case) -> BTreeSet<String> {
 }
 
 fn as_str<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).unwrap().as_str().unwrap().to_string()
+    serde_json::to_value(v)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -79,7 +83,10 @@ fn every_rule_fires_on_one_log_and_stays_silent_on_another() {
             problems.push(format!("rule `{}` has no log that triggers it", rule.id));
         }
         if silent == 0 {
-            problems.push(format!("rule `{}` has no log it must stay silent on", rule.id));
+            problems.push(format!(
+                "rule `{}` has no log it must stay silent on",
+                rule.id
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -109,7 +116,10 @@ fn every_case_fires_exactly_what_it_lists() {
         }
         let kind = as_str(a.inputs[0].kind);
         if kind != case.kind {
-            problems.push(format!("{}: detected as {kind}, expected {}", case.file, case.kind));
+            problems.push(format!(
+                "{}: detected as {kind}, expected {}",
+                case.file, case.kind
+            ));
         }
         if let Some(expected) = &case.boots {
             let got: Vec<String> = a
@@ -143,7 +153,12 @@ fn evidence_quotes_the_line_it_names() {
         let text = std::fs::read_to_string(dir().join(&case.file)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         for f in &a.findings {
-            assert!(!f.evidence.is_empty(), "{}: {} has no evidence", case.file, f.id);
+            assert!(
+                !f.evidence.is_empty(),
+                "{}: {} has no evidence",
+                case.file,
+                f.id
+            );
             for e in &f.evidence {
                 let original = lines[(e.line - 1) as usize].replace('\t', " ");
                 assert_eq!(

@@ -72,12 +72,20 @@ impl Report for LogReport {
             ));
         }
         for (i, input) in a.inputs.iter().enumerate() {
-            let boots: Vec<(usize, &Boot)> =
-                a.boots.iter().enumerate().filter(|(_, b)| b.input == i).collect();
+            let boots: Vec<(usize, &Boot)> = a
+                .boots
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.input == i)
+                .collect();
             if boots.is_empty() {
                 continue;
             }
-            out.push_str(&format!("\nBoot attempts in {}: {}\n", input.path, boots.len()));
+            out.push_str(&format!(
+                "\nBoot attempts in {}: {}\n",
+                input.path,
+                boots.len()
+            ));
             out.push_str("  boot      line  reached         mode       took      ended by\n");
             let long = boots.len() > 2 * TIMELINE_EDGE + 1;
             for (shown, (n, boot)) in boots.iter().enumerate() {
@@ -238,7 +246,10 @@ mod tests {
     fn wrapping_respects_width_and_indent() {
         let text = "one two three four five six seven eight nine ten";
         let w = wrap(text, 20, "  ");
-        assert!(w.lines().all(|l| l.len() <= 20 && l.starts_with("  ")), "{w}");
+        assert!(
+            w.lines().all(|l| l.len() <= 20 && l.starts_with("  ")),
+            "{w}"
+        );
         assert_eq!(w.split_whitespace().count(), 10);
     }
 

@@ -63,18 +63,28 @@ impl Report for DoctorReport {
             );
         }
         if self.problems.is_empty() {
-            return "No problems found: ModemManager, udev rules, serial-port group, cdc_acm \
-                    and brltty are all fine for flashing.\n"
-                .into();
+            return wrap(
+                "No problems found: ModemManager, udev rules, serial-port group, cdc_acm and \
+                 brltty are all fine for flashing.",
+                WIDTH,
+                "",
+            );
         }
-        let mut out = format!("Host problems that break flashing: {}\n", self.problems.len());
+        let mut out = format!(
+            "Host problems that break flashing: {}\n",
+            self.problems.len()
+        );
         for p in &self.problems {
             out.push('\n');
             let level = match p.level {
                 doctor::Level::Error => "ERROR",
                 doctor::Level::Warning => "WARNING",
             };
-            out.push_str(&wrap(&format!("[{level}] {} ({})", p.title, p.id), WIDTH, ""));
+            out.push_str(&wrap(
+                &format!("[{level}] {} ({})", p.title, p.id),
+                WIDTH,
+                "",
+            ));
             out.push_str(&wrap(&format!("Breaks: {}", p.breaks), WIDTH, "  "));
             out.push_str(&wrap(&format!("Found: {}", p.found), WIDTH, "  "));
             out.push_str("  Fix:\n");

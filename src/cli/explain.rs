@@ -40,30 +40,26 @@ pub struct ExplainReport<'a> {
 impl Report for ExplainReport<'_> {
     fn human(&self) -> String {
         let mut out = String::new();
-        if let [first, _, ..] = self.matches.as_slice() {
-            if let Via::Number { value, .. } = first.via {
-                out.push_str(&wrap(
-                    &format!(
-                        "{value} (0x{value:X}) has meant {} different errors; tools renumber \
-                         their errors between versions, so the name the tool printed decides.",
-                        self.matches.len()
-                    ),
-                    WIDTH,
-                    "",
-                ));
-                out.push('\n');
-            }
+        if let [first, _, ..] = self.matches.as_slice()
+            && let Via::Number { value, .. } = first.via
+        {
+            out.push_str(&wrap(
+                &format!(
+                    "{value} (0x{value:X}) has meant {} different errors; tools renumber their \
+                     errors between versions, so the name the tool printed decides.",
+                    self.matches.len()
+                ),
+                WIDTH,
+                "",
+            ));
+            out.push('\n');
         }
         for (i, m) in self.matches.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
             let e = m.entry;
-            let codes: Vec<String> = e
-                .codes
-                .iter()
-                .map(|c| format!("{c} = 0x{c:X}"))
-                .collect();
+            let codes: Vec<String> = e.codes.iter().map(|c| format!("{c} = 0x{c:X}")).collect();
             let numbers = if codes.is_empty() {
                 String::new()
             } else {

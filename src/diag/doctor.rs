@@ -141,8 +141,8 @@ fn install_udev_rule() -> Vec<String> {
 /// user (and `group`) open them.
 pub fn udev_rule(group: &str) -> String {
     format!(
-        "# {UDEV_RULE_PATH}: MediaTek phones in BROM, preloader and DA mode (USB {MEDIATEK_VID})\n\
-         # written by `mtkbench doctor --udev-rule`\n\
+        "# MediaTek phones in BROM, preloader and DA mode (USB vendor {MEDIATEK_VID}).\n\
+         # Written by `mtkbench doctor --udev-rule`; install as {UDEV_RULE_PATH}\n\
          SUBSYSTEM==\"usb\", ATTRS{{idVendor}}==\"{MEDIATEK_VID}\", ENV{{ID_MM_DEVICE_IGNORE}}=\"1\"\n\
          SUBSYSTEM==\"tty\", ATTRS{{idVendor}}==\"{MEDIATEK_VID}\", ENV{{ID_MM_DEVICE_IGNORE}}=\"1\", \
          MODE=\"0660\", GROUP=\"{group}\", TAG+=\"uaccess\"\n"
@@ -210,9 +210,7 @@ fn mentions_mediatek(line: &str) -> bool {
 
 /// A rule tells ModemManager to leave MediaTek devices alone.
 fn ignores_mediatek(facts: &HostFacts) -> bool {
-    rule_lines(facts).any(|l| {
-        mentions_mediatek(&l) && l.contains("env{id_mm_device_ignore}=\"1\"")
-    })
+    rule_lines(facts).any(|l| mentions_mediatek(&l) && l.contains("env{id_mm_device_ignore}=\"1\""))
 }
 
 /// A rule gives someone access to MediaTek devices.
@@ -276,8 +274,7 @@ fn check_serial_group(facts: &HostFacts) -> Option<Problem> {
             id: "serial-group",
             level: Level::Warning,
             title: format!("the `{group}` group is not active in this session yet"),
-            breaks: "the group was added after this login, so ports still cannot be opened"
-                .into(),
+            breaks: "the group was added after this login, so ports still cannot be opened".into(),
             found: format!(
                 "{} is in `{group}` in /etc/group, but this session's groups are: {}",
                 user.name,
@@ -293,16 +290,21 @@ fn check_serial_group(facts: &HostFacts) -> Option<Problem> {
 }
 
 fn check_udev_access(facts: &HostFacts) -> Option<Problem> {
-    if grants_mediatek_access(facts) {
+    let is_root = facts.user.as_ref().is_some_and(|u| u.uid == 0);
+    if is_root || grants_mediatek_access(facts) {
         return None;
     }
     let in_group = match (&facts.user, &facts.serial_group) {
-        (Some(u), Some(g)) => u.uid == 0 || u.groups_configured.contains(g),
+        (Some(u), Some(g)) => u.groups_configured.contains(g),
         _ => false,
     };
     Some(Problem {
         id: "udev-access",
-        level: if in_group { Level::Warning } else { Level::Error },
+        level: if in_group {
+            Level::Warning
+        } else {
+            Level::Error
+        },
         title: format!("no udev rule gives access to MediaTek ({MEDIATEK_VID}) ports"),
         breaks: "the download port may come up owned by root only, and nothing marks it for \
                  ModemManager to ignore"
@@ -424,7 +426,11 @@ fn processes(root: &Path) -> Vec<String> {
     };
     let mut names: Vec<String> = dir
         .flatten()
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
         .filter_map(|e| std::fs::read_to_string(e.path().join("comm")).ok())
         .map(|c| c.trim().to_string())
         .collect();
@@ -467,7 +473,11 @@ fn user(
         status
             .lines()
             .find_map(|l| l.strip_prefix(key))
-            .map(|v| v.split_whitespace().filter_map(|n| n.parse().ok()).collect())
+            .map(|v| {
+                v.split_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let uid = *field("Uid:").first()?;
@@ -479,7 +489,11 @@ fn user(
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
-            Some((f.first()?.to_string(), f.get(2)?.parse::<u32>().ok()?, f.get(3)?.parse::<u32>().ok()?))
+            Some((
+                f.first()?.to_string(),
+                f.get(2)?.parse::<u32>().ok()?,
+                f.get(3)?.parse::<u32>().ok()?,
+            ))
         })
         .find(|(_, u, _)| *u == uid)
         .map(|(n, _, g)| (n, g))?;
@@ -502,10 +516,10 @@ fn user(
 }
 
 fn serial_group(root: &Path, groups: &[(String, u32, Vec<String>)]) -> Option<String> {
-    if let Some(gid) = tty_acm_gid(root) {
-        if let Some((name, _, _)) = groups.iter().find(|g| g.1 == gid) {
-            return Some(name.clone());
-        }
+    if let Some(gid) = tty_acm_gid(root)
+        && let Some((name, _, _)) = groups.iter().find(|g| g.1 == gid)
+    {
+        return Some(name.clone());
     }
     ["dialout", "uucp"]
         .iter()
@@ -530,11 +544,16 @@ fn tty_acm_gid(_root: &Path) -> Option<u32> {
 }
 
 fn brltty(root: &Path) -> Vec<String> {
-    let mut found: Vec<String> = ["usr/bin/brltty", "bin/brltty", "usr/sbin/brltty", "sbin/brltty"]
-        .iter()
-        .filter(|p| root.join(p).exists())
-        .map(|p| format!("/{p}"))
-        .collect();
+    let mut found: Vec<String> = [
+        "usr/bin/brltty",
+        "bin/brltty",
+        "usr/sbin/brltty",
+        "sbin/brltty",
+    ]
+    .iter()
+    .filter(|p| root.join(p).exists())
+    .map(|p| format!("/{p}"))
+    .collect();
     for dir in UDEV_DIRS {
         if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
             for e in entries.flatten() {
@@ -640,7 +659,11 @@ mod tests {
         let p = check(&f);
         assert_eq!(ids(&p), ["modemmanager", "udev-access"]);
         assert!(p[0].fix[0].contains("--udev-rule"));
-        assert_eq!(p[1].level, Level::Warning, "user is in dialout, so only a warning");
+        assert_eq!(
+            p[1].level,
+            Level::Warning,
+            "user is in dialout, so only a warning"
+        );
         f.processes.retain(|p| p != "ModemManager");
         assert_eq!(ids(&check(&f)), ["udev-access"]);
     }
@@ -668,7 +691,12 @@ mod tests {
         assert_eq!(p[0].level, Level::Warning);
         assert!(p[0].fix.iter().any(|c| c.contains("newgrp dialout")));
         f.user.as_mut().unwrap().uid = 0;
-        assert!(check(&f).is_empty(), "root needs no group");
+        f.udev_rules.clear();
+        f.processes.clear();
+        assert!(
+            check(&f).is_empty(),
+            "root needs neither group nor access rule"
+        );
     }
 
     #[test]

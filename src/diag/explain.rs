@@ -318,15 +318,18 @@ impl Table {
             })
             .collect();
         scored.sort();
-        scored.into_iter().take(5).map(|(_, n)| n.to_string()).collect()
+        scored
+            .into_iter()
+            .take(5)
+            .map(|(_, n)| n.to_string())
+            .collect()
     }
 }
 
 fn check_entry(problems: &mut Vec<String>, e: &Entry) {
     let at = format!("`{}`", e.name);
     let name_ok = !e.name.is_empty()
-        && e
-            .name
+        && e.name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
     if !name_ok {
@@ -360,7 +363,9 @@ fn check_entry(problems: &mut Vec<String>, e: &Entry) {
 fn has_hex_marker(token: &str) -> bool {
     token.starts_with("0x")
         || token.starts_with("0X")
-        || token.bytes().any(|b| matches!(b, b'a'..=b'f' | b'A'..=b'F'))
+        || token
+            .bytes()
+            .any(|b| matches!(b, b'a'..=b'f' | b'A'..=b'F'))
 }
 
 /// The numbers a token can stand for: `(value, read_as_hex)`.
@@ -377,10 +382,10 @@ fn numbers(token: &str) -> Vec<(u32, bool)> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    if token.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(v) = token.parse::<u32>() {
-            out.push((v, false));
-        }
+    if token.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(v) = token.parse::<u32>()
+    {
+        out.push((v, false));
     }
     if let Ok(v) = u32::from_str_radix(token, 16) {
         out.push((v, true));
@@ -420,18 +425,29 @@ mod tests {
     #[test]
     fn names_match_in_any_case_and_without_prefix() {
         let t = Table::builtin().unwrap();
-        for q in ["s_da_nand_bad_block", "DA_NAND_BAD_BLOCK", "  S_DA_NAND_BAD_BLOCK "] {
+        for q in [
+            "s_da_nand_bad_block",
+            "DA_NAND_BAD_BLOCK",
+            "  S_DA_NAND_BAD_BLOCK ",
+        ] {
             assert_eq!(names(&t.lookup(q).unwrap()), ["S_DA_NAND_BAD_BLOCK"], "{q}");
         }
-        assert_eq!(names(&t.lookup("port_busy").unwrap()), ["mtkbench::port_busy"]);
+        assert_eq!(
+            names(&t.lookup("port_busy").unwrap()),
+            ["mtkbench::port_busy"]
+        );
     }
 
     #[test]
     fn pasted_tool_lines_are_understood() {
         let t = Table::builtin().unwrap();
-        let m = t.lookup("BROM ERROR : S_FT_ENABLE_DRAM_FAIL (4032)").unwrap();
+        let m = t
+            .lookup("BROM ERROR : S_FT_ENABLE_DRAM_FAIL (4032)")
+            .unwrap();
         assert_eq!(names(&m), ["S_FT_ENABLE_DRAM_FAIL"]);
-        let m = t.lookup("Sync error. Please power off the device and retry.").unwrap();
+        let m = t
+            .lookup("Sync error. Please power off the device and retry.")
+            .unwrap();
         assert_eq!(m[0].via, Via::Alias);
     }
 
@@ -465,12 +481,17 @@ mod tests {
     #[test]
     fn unknown_names_get_suggestions() {
         let t = Table::builtin().unwrap();
-        let Err(DiagError::UnknownCode { suggestions, .. }) = t.lookup("S_DA_NAND_BAD_BLOK")
-        else {
+        let Err(DiagError::UnknownCode { suggestions, .. }) = t.lookup("S_DA_NAND_BAD_BLOK") else {
             panic!("expected an unknown code")
         };
-        assert_eq!(suggestions.first().map(String::as_str), Some("S_DA_NAND_BAD_BLOCK"));
-        assert!(matches!(t.lookup("99999999"), Err(DiagError::UnknownCode { .. })));
+        assert_eq!(
+            suggestions.first().map(String::as_str),
+            Some("S_DA_NAND_BAD_BLOCK")
+        );
+        assert!(matches!(
+            t.lookup("99999999"),
+            Err(DiagError::UnknownCode { .. })
+        ));
     }
 
     #[test]
@@ -502,8 +523,14 @@ mod tests {
             step = "s"
         "#;
         let err = Table::from_toml(text, "t.toml").unwrap_err().to_string();
-        assert!(err.contains("`mtkbench::x`: mtkbench's own errors"), "{err}");
-        assert!(err.contains("`mtkbench::x`: `cause` must not be empty"), "{err}");
+        assert!(
+            err.contains("`mtkbench::x`: mtkbench's own errors"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`mtkbench::x`: `cause` must not be empty"),
+            "{err}"
+        );
         assert!(err.contains("`DUP`: BROM status words are 16-bit"), "{err}");
         assert!(err.contains("`dup`: the name is used twice"), "{err}");
     }

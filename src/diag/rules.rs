@@ -33,9 +33,7 @@ pub const SCHEMA: u32 = 1;
 const MIN_NEEDLE: usize = 3;
 
 /// How far a boot got, in boot order.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// The preloader ran (DRAM set-up, storage init, loads LK).
@@ -105,7 +103,10 @@ impl EndReason {
 
     /// True for the reasons a log line can show; the others are inferred by the analyzer.
     pub fn is_markable(self) -> bool {
-        !matches!(self, EndReason::Reset | EndReason::Hang | EndReason::Running)
+        !matches!(
+            self,
+            EndReason::Reset | EndReason::Hang | EndReason::Running
+        )
     }
 
     /// When several endings show in one boot the strongest explains it: a panic beats the
@@ -160,9 +161,7 @@ impl BootMode {
 }
 
 /// How serious a finding is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth knowing; not a fault by itself.
@@ -400,8 +399,9 @@ impl RuleBase {
         for (i, s) in raw.stage.iter().enumerate() {
             let at = format!("stage[{i}] ({})", s.stage.label());
             if s.patterns.is_empty() && s.restart.is_empty() {
-                b.problems
-                    .push(format!("{at}: needs at least one of `patterns` or `restart`"));
+                b.problems.push(format!(
+                    "{at}: needs at least one of `patterns` or `restart`"
+                ));
             }
             for (j, p) in s.patterns.iter().enumerate() {
                 let owner = Owner::Stage {
@@ -538,9 +538,15 @@ impl Builder {
         ] {
             check_not_empty(&mut self.problems, &at, field, text.trim().is_empty());
         }
-        check_not_empty(&mut self.problems, &at, "patterns", rule.patterns.is_empty());
+        check_not_empty(
+            &mut self.problems,
+            &at,
+            "patterns",
+            rule.patterns.is_empty(),
+        );
         if rule.min_count == 0 {
-            self.problems.push(format!("{at}: min_count must be 1 or more"));
+            self.problems
+                .push(format!("{at}: min_count must be 1 or more"));
         }
         if !(1..=50).contains(&rule.max_evidence) {
             self.problems
@@ -616,7 +622,9 @@ fn check_markable_ending(problems: &mut Vec<String>, at: &str, reason: EndReason
 
 fn check_has_ms_group(problems: &mut Vec<String>, at: &str, re: &Regex) {
     if !re.capture_names().flatten().any(|n| n == "ms") {
-        problems.push(format!("{at}: needs a named group `(?P<ms>...)` for milliseconds"));
+        problems.push(format!(
+            "{at}: needs a named group `(?P<ms>...)` for milliseconds"
+        ));
     }
 }
 
@@ -814,8 +822,14 @@ mod tests {
 
     #[test]
     fn required_literal_takes_the_longest_mandatory_run() {
-        assert_eq!(lit(r"\[MBOOT\] Load '(?P<part>[^']+)' partition Error"), "' partition error");
-        assert_eq!(lit(r"Kernel panic - not syncing: (?P<r>.*)"), "kernel panic - not syncing: ");
+        assert_eq!(
+            lit(r"\[MBOOT\] Load '(?P<part>[^']+)' partition Error"),
+            "' partition error"
+        );
+        assert_eq!(
+            lit(r"Kernel panic - not syncing: (?P<r>.*)"),
+            "kernel panic - not syncing: "
+        );
         assert_eq!(lit(r"(?i)invalid imei"), "invalid imei");
         assert_eq!(lit(r"\[SD0\] (DAT CRC|DAT TMO) error"), "[sd0] ");
         assert_eq!(lit(r"a?bcd|xyz"), "");
@@ -825,7 +839,10 @@ mod tests {
     #[test]
     fn placeholders_parse_and_fill() {
         let p = parse_placeholders("in {func:an unknown function} ({reason})").unwrap();
-        assert_eq!(p, vec![("func", Some("an unknown function")), ("reason", None)]);
+        assert_eq!(
+            p,
+            vec![("func", Some("an unknown function")), ("reason", None)]
+        );
         let filled = fill_template("in {func:somewhere} ({reason})", |n| {
             (n == "reason").then(|| "oops".to_string())
         });
@@ -856,11 +873,22 @@ mod tests {
             ended_by = "hang"
             patterns = ["hung up here"]
         "#;
-        let err = RuleBase::from_toml(text, "test.toml").unwrap_err().to_string();
-        assert!(err.contains("rule `Bad_Id`: id must be kebab-case"), "{err}");
+        let err = RuleBase::from_toml(text, "test.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rule `Bad_Id`: id must be kebab-case"),
+            "{err}"
+        );
         assert!(err.contains("`fix` must not be empty"), "{err}");
-        assert!(err.contains("patterns[0]: `(unclosed` is not a valid regex"), "{err}");
-        assert!(err.contains("patterns[1]: `.*` has no literal text"), "{err}");
+        assert!(
+            err.contains("patterns[0]: `(unclosed` is not a valid regex"),
+            "{err}"
+        );
+        assert!(
+            err.contains("patterns[1]: `.*` has no literal text"),
+            "{err}"
+        );
         assert!(err.contains("`{missing}` names no group"), "{err}");
         assert!(err.contains("`hang / log ends` is inferred"), "{err}");
     }

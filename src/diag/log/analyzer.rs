@@ -204,12 +204,11 @@ impl<'r> Analyzer<'r> {
         let logcat_ms = (kind == LogKind::Logcat)
             .then(|| logcat_time_ms(line))
             .flatten();
-        if let (Some(ts), Some(boot)) = (kernel_us, cursor.boot) {
-            if let Some(last) = self.boots[boot].kernel_last_us {
-                if ts + CLOCK_BACKSTEP_US < last || (ts == 0 && last > 0) {
-                    self.start_boot(n, Stage::Kernel);
-                }
-            }
+        if let (Some(ts), Some(boot)) = (kernel_us, cursor.boot)
+            && let Some(last) = self.boots[boot].kernel_last_us
+            && (ts + CLOCK_BACKSTEP_US < last || (ts == 0 && last > 0))
+        {
+            self.start_boot(n, Stage::Kernel);
         }
 
         let mut matched = std::mem::take(&mut self.matched);
@@ -421,7 +420,11 @@ impl<'r> Analyzer<'r> {
                     None if b.reached == Stage::BootCompleted => (EndReason::Running, None),
                     None => (EndReason::Hang, None),
                 };
-                let parts = [b.preloader_ms, b.lk_ms, b.kernel_last_us.map(|us| us / 1000)];
+                let parts = [
+                    b.preloader_ms,
+                    b.lk_ms,
+                    b.kernel_last_us.map(|us| us / 1000),
+                ];
                 let duration_ms = if parts.iter().any(Option::is_some) {
                     Some(parts.iter().flatten().sum())
                 } else {
@@ -496,7 +499,7 @@ impl<'r> Analyzer<'r> {
                     (!text.is_empty()).then_some(text)
                 })
             };
-            let fill = |t: &str| crate::diag::rules::fill_template(t, &capture);
+            let fill = |t: &str| crate::diag::rules::fill_template(t, capture);
             let mut boots: Vec<usize> = valid
                 .iter()
                 .filter_map(|(seg, _)| self.segments.get(*seg as usize)?.boot)

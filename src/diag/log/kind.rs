@@ -103,9 +103,15 @@ pub fn detect_kind(name: &str, head: &[u8]) -> LogKind {
     } else if most(votes.logcat) {
         LogKind::Logcat
     } else if most(votes.kernel) {
-        if ["last_kmsg", "last-kmsg", "lastkmsg", "console-ramoops", "ramoops"]
-            .iter()
-            .any(|n| name.contains(n))
+        if [
+            "last_kmsg",
+            "last-kmsg",
+            "lastkmsg",
+            "console-ramoops",
+            "ramoops",
+        ]
+        .iter()
+        .any(|n| name.contains(n))
         {
             LogKind::LastKmsg
         } else {
@@ -130,9 +136,16 @@ struct Votes {
 impl Votes {
     fn count(&mut self, line: &[u8]) {
         let has = |needle: &[u8]| line.windows(needle.len()).any(|w| w == needle);
-        if ["BROM_DLL", "FlashTool", "SP Flash Tool", "BROM ERROR", "DA_DL_", "FlashToolLib"]
-            .iter()
-            .any(|n| has(n.as_bytes()))
+        if [
+            "BROM_DLL",
+            "FlashTool",
+            "SP Flash Tool",
+            "BROM ERROR",
+            "DA_DL_",
+            "FlashToolLib",
+        ]
+        .iter()
+        .any(|n| has(n.as_bytes()))
         {
             self.spflash += 1;
         }

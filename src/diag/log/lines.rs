@@ -143,8 +143,10 @@ pub fn logcat_time_ms(line: &[u8]) -> Option<u64> {
 /// `-v brief` (`I/Tag( 123): message`).
 pub fn is_logcat_line(line: &[u8]) -> bool {
     logcat_time_ms(line).is_some()
-        || (matches!(line, [b'V' | b'D' | b'I' | b'W' | b'E' | b'F' | b'A', b'/', ..])
-            && line.windows(3).any(|w| w == b"): "))
+        || (matches!(
+            line,
+            [b'V' | b'D' | b'I' | b'W' | b'E' | b'F' | b'A', b'/', ..]
+        ) && line.windows(3).any(|w| w == b"): "))
 }
 
 /// Parses up to `max` decimal digits from `at`; returns the value and the index after them.
@@ -209,7 +211,10 @@ mod tests {
     #[test]
     fn kernel_clock() {
         assert_eq!(kernel_timestamp_us(b"[    1.234567] x"), Some(1_234_567));
-        assert_eq!(kernel_timestamp_us(b"<6>[   12.000001] x"), Some(12_000_001));
+        assert_eq!(
+            kernel_timestamp_us(b"<6>[   12.000001] x"),
+            Some(12_000_001)
+        );
         assert_eq!(kernel_timestamp_us(b"[0.5]"), Some(500_000));
         assert_eq!(kernel_timestamp_us(b"[PLFM] Init"), None);
         assert_eq!(kernel_timestamp_us(b"<6>hello"), None);
