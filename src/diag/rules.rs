@@ -4,9 +4,11 @@
 //!
 //! Everything comes from `rules.toml` (embedded with `include_str!`), parsed with
 //! `deny_unknown_fields` and checked by small named checks that name the entry and the field.
-//! It is compiled once into a matcher: an Aho-Corasick prefilter over one literal that every
-//! match of a pattern must contain, confirmed by that pattern's regex. So adding a rule never
-//! slows the scan of lines that cannot match it.
+//! It is compiled once into a matcher: an Aho-Corasick automaton over one literal that every
+//! match of a pattern must contain (its "needle"), stepped once over each line, and only the
+//! patterns whose needle occurs are confirmed by their regex. So adding a rule never slows the
+//! scan of lines that cannot match it. Patterns are ASCII regexes (`\\w`, `\\d`, `.` and `(?i)`
+//! work on bytes), which keeps their automata small: console logs are ASCII.
 //!
 //! This module does no I/O and knows nothing about files, inputs or boots.
 
@@ -16,8 +18,12 @@ use std::{
     sync::OnceLock,
 };
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::bytes::Regex;
+use aho_corasick::{
+    Anchored, MatchKind, StartKind,
+    automaton::{Automaton, StateID},
+    dfa::DFA,
+};
+use regex::bytes::{Regex, RegexBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::{Deserialize, Serialize};
 
@@ -330,7 +336,8 @@ pub(crate) enum Owner {
 /// All patterns of a rule base, compiled.
 #[derive(Debug)]
 pub(crate) struct Matcher {
-    prefilter: AhoCorasick,
+    prefilter: DFA,
+    start: StateID,
     by_needle: Vec<Vec<u32>>,
     regexes: Vec<Regex>,
     owners: Vec<Owner>,
@@ -338,11 +345,20 @@ pub(crate) struct Matcher {
 
 impl Matcher {
     /// Fills `out` with the ids of every pattern that matches `line`, in definition order
-    /// (stage markers, endings, timings, modes, then rules).
-    pub(crate) fn scan(&self, line: &[u8], out: &mut Vec<u32>) {
+    /// (stage markers, endings, timings, modes, then rules). Needles are looked for from
+    /// `needles_from` on (the caller skips a kernel clock); regexes see the whole line.
+    pub(crate) fn scan(&self, line: &[u8], needles_from: usize, out: &mut Vec<u32>) {
         out.clear();
-        for m in self.prefilter.find_overlapping_iter(line) {
-            out.extend_from_slice(&self.by_needle[m.pattern().as_usize()]);
+        let dfa = &self.prefilter;
+        let mut sid = self.start;
+        for &b in line.get(needles_from..).unwrap_or_default() {
+            sid = dfa.next_state(Anchored::No, sid, b);
+            if dfa.is_special(sid) && dfa.is_match(sid) {
+                for i in 0..dfa.match_len(sid) {
+                    let needle = dfa.match_pattern(sid, i).as_usize();
+                    out.extend_from_slice(&self.by_needle[needle]);
+                }
+            }
         }
         if out.is_empty() {
             return;
@@ -497,7 +513,7 @@ impl Builder {
     /// Compiles one pattern and files it under its prefilter literal. Returns the regex (a
     /// cheap shared handle), or `None` after recording why it cannot be used.
     fn add(&mut self, pattern: &str, owner: Owner, at: &str) -> Option<Regex> {
-        let re = match Regex::new(pattern) {
+        let re = match RegexBuilder::new(pattern).unicode(false).build() {
             Ok(re) => re,
             Err(e) => {
                 self.problems
@@ -512,6 +528,13 @@ impl Builder {
             ));
             return None;
         };
+        if needle.iter().all(|b| b" <>[.0123456789".contains(b)) {
+            self.problems.push(format!(
+                "{at}: `{pattern}`'s literal text could sit inside a kernel clock \
+                 (`<6>[  12.345678`), which the analyzer skips; add a letter or other sign"
+            ));
+            return None;
+        }
         let id = u32::try_from(self.regexes.len()).ok()?;
         let slot = match self.needles.get(&needle) {
             Some(&slot) => slot,
@@ -590,14 +613,18 @@ impl Builder {
         for (needle, &slot) in &self.needles {
             needles[slot] = needle;
         }
-        let prefilter = AhoCorasick::builder()
+        let prefilter = DFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(StartKind::Unanchored)
             .build(&needles)
             .map_err(|e| format!("cannot build the prefilter: {e}"))?;
+        let start = prefilter
+            .start_state(Anchored::No)
+            .map_err(|e| format!("cannot start the prefilter: {e}"))?;
         Ok(Matcher {
             prefilter,
+            start,
             by_needle: self.by_needle.clone(),
             regexes: self.regexes.clone(),
             owners: self.owners.clone(),
@@ -742,6 +769,8 @@ pub(crate) fn fill_template(text: &str, lookup: impl Fn(&str) -> Option<String>)
 /// (the prefilter ignores ASCII case). `(?i)` letters count as literal.
 fn required_literal(pattern: &str) -> Option<Vec<u8>> {
     let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
         .build()
         .parse(pattern)
         .ok()?;

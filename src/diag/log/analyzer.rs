@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use super::{
     Analysis, Boot, Evidence, Finding, InputSummary, LogKind,
-    lines::{LineSplitter, is_logcat_line, kernel_timestamp_us, logcat_time_ms, quote},
+    lines::{LineSplitter, is_logcat_line, kernel_clock, logcat_time_ms, quote},
 };
 use crate::diag::rules::{BootMode, CountBy, EndReason, Owner, RuleBase, Stage, TimingPart};
 
@@ -197,10 +197,11 @@ impl<'r> Analyzer<'r> {
         let kind = cursor.kind;
         self.inputs[cursor.input].lines = n;
 
-        let kernel_us = match kind {
+        let clock = match kind {
             LogKind::Logcat | LogKind::SpFlashTool | LogKind::Transcript => None,
-            _ => kernel_timestamp_us(line),
+            _ => kernel_clock(line),
         };
+        let kernel_us = clock.map(|c| c.us);
         let logcat_ms = (kind == LogKind::Logcat)
             .then(|| logcat_time_ms(line))
             .flatten();
@@ -212,7 +213,10 @@ impl<'r> Analyzer<'r> {
         }
 
         let mut matched = std::mem::take(&mut self.matched);
-        rules.matcher.scan(line, &mut matched);
+        // No needle lies inside the clock (the rule base checks it), so skip it; keep its `]`.
+        rules
+            .matcher
+            .scan(line, clock.map_or(0, |c| c.end), &mut matched);
 
         if kind.has_boots() {
             for &p in &matched {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lines::{is_logcat_line, kernel_timestamp_us};
+use super::lines::{is_logcat_line, kernel_clock};
 
 /// The kinds of input `diagnose log` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -171,7 +171,7 @@ impl Votes {
         if is_logcat_line(line) || has(b"--------- beginning of") {
             self.logcat += 1;
         }
-        if kernel_timestamp_us(line).is_some() {
+        if kernel_clock(line).is_some() {
             self.kernel += 1;
         }
     }

@@ -90,9 +90,18 @@ impl LineSplitter {
     }
 }
 
-/// The kernel's printk clock on a line, in microseconds: `[   12.345678]`, optionally after a
-/// `<6>` log level (`<6>[   12.345678] ...`, `[   12.345678]<0>...` also work).
-pub fn kernel_timestamp_us(line: &[u8]) -> Option<u64> {
+/// The kernel's printk clock at the start of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelClock {
+    /// Microseconds since the kernel started.
+    pub us: u64,
+    /// Index of the closing `]`: the message starts after it.
+    pub end: usize,
+}
+
+/// The kernel's printk clock on a line: `[   12.345678]`, optionally after a `<6>` log level
+/// (`<6>[   12.345678] ...`, `[   12.345678]<0>...` also work).
+pub fn kernel_clock(line: &[u8]) -> Option<KernelClock> {
     let mut i = 0;
     if line.first() == Some(&b'<') {
         let close = line.iter().take(5).position(|&b| b == b'>')?;
@@ -119,7 +128,8 @@ pub fn kernel_timestamp_us(line: &[u8]) -> Option<u64> {
     } else {
         frac * 10u64.pow(6 - frac_len)
     };
-    secs.checked_mul(1_000_000)?.checked_add(micros)
+    let us = secs.checked_mul(1_000_000)?.checked_add(micros)?;
+    Some(KernelClock { us, end })
 }
 
 /// The time of a `logcat -v time` / `-v threadtime` line (`MM-DD HH:MM:SS.mmm`), in
@@ -209,15 +219,17 @@ mod tests {
     }
 
     #[test]
-    fn kernel_clock() {
-        assert_eq!(kernel_timestamp_us(b"[    1.234567] x"), Some(1_234_567));
+    fn kernel_clock_is_parsed() {
+        let us = |l: &[u8]| kernel_clock(l).map(|c| c.us);
+        assert_eq!(us(b"[    1.234567] x"), Some(1_234_567));
+        assert_eq!(us(b"<6>[   12.000001] x"), Some(12_000_001));
+        assert_eq!(us(b"[0.5]"), Some(500_000));
+        assert_eq!(us(b"[PLFM] Init"), None);
+        assert_eq!(us(b"<6>hello"), None);
         assert_eq!(
-            kernel_timestamp_us(b"<6>[   12.000001] x"),
-            Some(12_000_001)
+            kernel_clock(b"<6>[   12.000001] x").map(|c| c.end),
+            Some(16)
         );
-        assert_eq!(kernel_timestamp_us(b"[0.5]"), Some(500_000));
-        assert_eq!(kernel_timestamp_us(b"[PLFM] Init"), None);
-        assert_eq!(kernel_timestamp_us(b"<6>hello"), None);
     }
 
     #[test]

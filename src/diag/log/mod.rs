@@ -95,7 +95,7 @@ pub struct Evidence {
 }
 
 impl Analysis {
-    /// The findings with this rule id (at most one; a slice for convenience).
+    /// The finding of the rule with this id, if it fired.
     pub fn finding(&self, id: &str) -> Option<&Finding> {
         self.findings.iter().find(|f| f.id == id)
     }
