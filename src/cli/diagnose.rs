@@ -63,13 +63,13 @@ impl Report for LogReport {
         let mut out = String::new();
         out.push_str("Inputs\n");
         for (i, input) in a.inputs.iter().enumerate() {
-            out.push_str(&format!(
-                "  {}. {}  ({}, {} lines)\n",
-                i + 1,
+            let what = format!(
+                "{}  ({}, {} lines)",
                 input.path,
                 input.kind.label(),
                 input.lines
-            ));
+            );
+            out.push_str(&hang(&format!("  {}. ", i + 1), &what, WIDTH, 3));
         }
         for (i, input) in a.inputs.iter().enumerate() {
             let boots: Vec<(usize, &Boot)> = a
@@ -81,10 +81,13 @@ impl Report for LogReport {
             if boots.is_empty() {
                 continue;
             }
-            out.push_str(&format!(
-                "\nBoot attempts in {}: {}\n",
-                input.path,
-                boots.len()
+            let name = input.path.rsplit(['/', '\\']).next().unwrap_or(&input.path);
+            out.push('\n');
+            out.push_str(&hang(
+                "",
+                &format!("Boot attempts in [{}] {name}: {}", i + 1, boots.len()),
+                WIDTH,
+                1,
             ));
             out.push_str("  boot      line  reached         mode       took      ended by\n");
             let long = boots.len() > 2 * TIMELINE_EDGE + 1;

@@ -10,7 +10,8 @@
 //! - an input of a kind with boots opens its first boot at the first marker or clock.
 //!
 //! Evidence is kept per boot (at most a rule's `max_evidence` lines each), so memory grows
-//! with boots and findings, not with the size of the log.
+//! with boots and findings, not with the size of the log. No I/O here: bytes come in through
+//! [`Analyzer::push_bytes`] / [`Analyzer::push_line`], whoever reads them.
 
 use std::collections::BTreeMap;
 

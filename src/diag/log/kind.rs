@@ -1,6 +1,6 @@
 //! What kind of log an input is, decided from its file name and first bytes.
 //!
-//! Pure: the caller reads the head of the file and hands it over.
+//! Pure: the caller reads the head of the file and hands it over; nothing here opens files.
 
 use serde::{Deserialize, Serialize};
 
