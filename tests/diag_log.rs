@@ -111,6 +111,14 @@ fn findings_fill_their_titles_from_the_evidence() {
         "{}",
         f.fix
     );
+    // mtkbench's own log names modules (`mtkbench::transport: ...`); only error names count.
+    let a = diag::analyze_files(&[fixture("handshake_failed.transcript")], rules()).unwrap();
+    let f = a.finding("tool-error").unwrap();
+    assert_eq!(
+        f.title,
+        "The flashing tool reported mtkbench::handshake_failed"
+    );
+    assert_eq!(f.count, 1);
 }
 
 #[test]
