@@ -300,3 +300,41 @@ fn cli_accepts_a_pasted_line_without_quotes() {
     );
     assert!(text.contains("mtkbench step:"), "{text}");
 }
+
+#[test]
+fn explain_has_an_entry_for_every_status_enum_value_of_the_protocol_layer() {
+    use mtkbench::protocol::status::{BromStatus, DaStatus, LATER_DA_CODES};
+    let table = Table::builtin().unwrap();
+    let mut missing = Vec::new();
+    let mut check = |name: &str, code: u32| {
+        if table.get(name).is_none() {
+            missing.push(format!("{name} has no entry"));
+        }
+        // Every number the phone can send is explained, whatever name the entry uses.
+        if table
+            .lookup(&code.to_string())
+            .map_or(true, |m| m.is_empty())
+        {
+            missing.push(format!("{code} ({code:#x}), {name}, has no entry"));
+        }
+    };
+    for s in BromStatus::all() {
+        if let Some(name) = s.name() {
+            check(name, u32::from(s.code()));
+        }
+    }
+    for s in DaStatus::all() {
+        if let Some(name) = s.name() {
+            check(name, s.code());
+        }
+    }
+    for later in LATER_DA_CODES {
+        for code in [later.mtkclient, later.sp_flash_tool_v3_1113]
+            .into_iter()
+            .flatten()
+        {
+            check(later.name, code);
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
