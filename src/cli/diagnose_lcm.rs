@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Subcommand};
+use clap::{ArgGroup, Args};
 use serde::Serialize;
 
 use crate::{
@@ -21,14 +21,6 @@ use crate::{
     firmware::rom,
     profile::Registry,
 };
-
-/// `mtkbench diagnose ...`
-#[derive(Debug, Subcommand)]
-pub enum DiagnoseCommand {
-    /// Predict the screen after flashing a ROM: works, white screen from the logo on (lk
-    /// lacks the panel driver), black after the logo (the kernel lacks it), or unknown.
-    Lcm(LcmArgs),
-}
 
 /// Arguments of `mtkbench diagnose lcm`: the ROM, and one source for the phone's panel.
 #[derive(Debug, Args)]

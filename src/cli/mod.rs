@@ -5,6 +5,10 @@
 //! with `--json`, as plain text otherwise. Errors go to stderr with the next step to take, and
 //! set the exit code (0 ok, 2 bad input, 1 other failure). No command logic lives here.
 
+pub mod diagnose;
+pub mod doctor;
+pub mod explain;
+
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -46,9 +50,6 @@ pub enum Command {
     Rom(rom::RomCommand),
     /// Board profiles: list, show one, check a folder of your own.
     Profiles(profiles::Args),
-    /// Diagnose a phone or a ROM: `lcm` predicts the screen after flashing a ROM.
-    #[command(subcommand)]
-    Diagnose(diagnose_lcm::DiagnoseCommand),
     /// The ROM library: index the packages in it, and list them.
     #[command(subcommand)]
     Library(library::LibraryCommand),
@@ -66,6 +67,14 @@ pub enum Command {
     Erase(erase::Args),
     /// Run a simulated MT6572 on a pseudo-terminal (for training and tests).
     Sim(sim::Args),
+    /// Find out why a phone does not boot (`diagnose log`) or will not show a picture after
+    /// a ROM (`diagnose lcm`).
+    #[command(subcommand)]
+    Diagnose(diagnose::DiagnoseCommand),
+    /// Explain an error: BROM/preloader status, S_DA_*, SP Flash Tool or mtkbench error.
+    Explain(explain::ExplainArgs),
+    /// Check this computer for what breaks flashing (Linux): ModemManager, udev, groups.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// What every command needs besides its own arguments.
@@ -136,7 +145,6 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),
         Command::Rom(cmd) => rom::run(cmd, ctx),
         Command::Profiles(args) => profiles::run(args, ctx),
-        Command::Diagnose(diagnose_lcm::DiagnoseCommand::Lcm(args)) => diagnose_lcm::run(args, ctx),
         Command::Library(cmd) => library::run(cmd, ctx),
         Command::Ports(args) => ports::run(args, ctx),
         Command::Identify(args) => identify::run(args, ctx),
@@ -144,5 +152,8 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Write(args) => write::run(args, ctx),
         Command::Erase(args) => erase::run(args, ctx),
         Command::Sim(args) => sim::run(args, ctx),
+        Command::Diagnose(command) => diagnose::run(command, ctx),
+        Command::Explain(args) => explain::run(args, ctx),
+        Command::Doctor(args) => doctor::run(args, ctx),
     }
 }
