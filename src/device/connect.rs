@@ -20,6 +20,7 @@ use super::{
 };
 use crate::{
     config::Config,
+    diag::doctor::{HostFacts, port_failure_hints},
     protocol::da_file::DaFile,
     transport::{
         MAX_POLL, PortInfo, RecordingTransport, SerialTransport, Transport, TransportError,
@@ -86,10 +87,14 @@ impl Transport for Link {
     }
 }
 
-/// Host checks to show when a port cannot be opened or does not handshake. Empty until the
-/// host doctor provides them.
-fn host_hints(_port: &str) -> Vec<String> {
-    Vec::new()
+/// The host doctor's findings that can explain a port that cannot be opened, does not appear
+/// or does not handshake (ModemManager, permissions, cdc_acm), each as "problem: fix". Only
+/// gathered on failure: it reads the host's configuration.
+fn host_hints() -> Vec<String> {
+    port_failure_hints(&HostFacts::gather())
+        .into_iter()
+        .map(|p| format!("{}: {}", p.title, p.fix.join("; ")))
+        .collect()
 }
 
 /// Turns a failure to open or handshake `port` into [`DeviceError::Port`] with host hints.
@@ -97,7 +102,7 @@ fn port_error(port: &str, cause: Cause) -> DeviceError {
     DeviceError::Port {
         port: port.to_string(),
         cause,
-        hints: host_hints(port),
+        hints: host_hints(),
     }
 }
 
@@ -122,7 +127,7 @@ pub fn open(
                 Err(TransportError::NoPort { waited }) => {
                     return Err(DeviceError::NoPortAppeared {
                         waited,
-                        hints: host_hints(""),
+                        hints: host_hints(),
                     });
                 }
                 Err(e) => return Err(e).at(Stage::WaitForPort),

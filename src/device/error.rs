@@ -349,11 +349,15 @@ fn is_local(cause: &Cause) -> bool {
 }
 
 fn with_hints(help: String, hints: &[String]) -> String {
-    if hints.is_empty() {
-        help
-    } else {
-        format!("{help}\n       host checks: {}", hints.join("; "))
+    let mut out = help;
+    if !hints.is_empty() {
+        out.push_str("\n       this computer may be in the way (`mtkbench doctor` explains):");
+        for hint in hints {
+            out.push_str("\n       - ");
+            out.push_str(hint);
+        }
     }
+    out
 }
 
 impl Advice for DeviceError {
@@ -410,10 +414,12 @@ impl Advice for DeviceError {
 
     fn is_bad_input(&self) -> bool {
         match self {
-            DeviceError::Step { cause, .. } => match cause {
+            DeviceError::Step { cause, .. } | DeviceError::Port { cause, .. } => match cause {
                 Cause::Host(e) => e.is_bad_input(),
+                // A port path that does not exist is a wrong --port.
+                Cause::Link(e) => e.is_bad_input(),
                 Cause::Image(_) | Cause::DaFile(_) => true,
-                _ => false,
+                Cause::Protocol(_) | Cause::Output(_) => false,
             },
             DeviceError::DaMissing
             | DeviceError::DaUnreadable { .. }
