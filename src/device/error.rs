@@ -517,11 +517,9 @@ mod tests {
             hints: vec!["stop ModemManager".into()],
         };
         assert_eq!(e.stage(), Some(Stage::Handshake));
-        assert!(
-            e.help().contains("host checks: stop ModemManager"),
-            "{}",
-            e.help()
-        );
+        let help = e.help();
+        assert!(help.contains("\n       - stop ModemManager"), "{help}");
+        assert!(help.contains("`mtkbench doctor` explains"), "{help}");
     }
 
     #[test]
