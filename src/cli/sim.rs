@@ -103,6 +103,8 @@ pub struct Banner {
     pub mode: Mode,
     /// The faults, as given.
     pub faults: Vec<String>,
+    /// A simulator-only download agent a host can pass with `--da`.
+    pub da_file: PathBuf,
 }
 
 impl Report for Banner {
@@ -124,8 +126,11 @@ impl Report for Banner {
             out.push_str(&format!("  faults: {}\n", self.faults.join(", ")));
         }
         out.push_str(&format!(
-            "Next: in another terminal run  mtkbench identify --port {}\nCtrl-C stops the phone.\n",
-            self.port.display()
+            "Next: in another terminal run\n  mtkbench identify --port {} --da {}\n\
+             (the DA is simulator-only; for a real phone use the one from SP Flash Tool)\n\
+             Ctrl-C stops the phone.\n",
+            self.port.display(),
+            self.da_file.display()
         ));
         out
     }
@@ -173,6 +178,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         serial: args.serial,
     };
     let phone = phone::open_or_create(&options, &registry, &ctx.places.data)?;
+    let da_file = ensure_sim_da(&ctx.places.data)?;
     let pty = Pty::open().map_err(SimError::Port)?;
     let mode = match args.mode {
         ModeArg::Brom => Mode::Brom,
@@ -183,6 +189,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         phone: phone.summary(),
         mode,
         faults: args.faults,
+        da_file,
     };
     if ctx.json {
         println!("{}", json_line(&banner)?);
@@ -224,6 +231,18 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 fn json_line<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value)
         .map_err(|e| HostError::Usage(format!("cannot encode the banner as JSON: {e}")).into())
+}
+
+/// The simulator-only DA kept beside the simulated phones' images (`<data>/sim/`), written on
+/// first use so the banner can give a command that works as typed.
+fn ensure_sim_da(data_dir: &Path) -> Result<PathBuf> {
+    let path = data_dir
+        .join("sim")
+        .join("MTK_AllInOne_DA_simulator_only.bin");
+    if !path.is_file() {
+        crate::fsutil::write_atomic(&path, &crate::protocol::da_file::generate_sim_da())?;
+    }
+    Ok(path)
 }
 
 fn write_da(path: &Path, ctx: &Ctx) -> Result<()> {
@@ -315,10 +334,11 @@ mod tests {
             },
             mode: Mode::Brom,
             faults: vec![],
+            da_file: "/data/sim/da.bin".into(),
         };
         let text = b.human();
         assert!(text.contains("ready on /dev/pts/7"));
-        assert!(text.contains("mtkbench identify --port /dev/pts/7"));
+        assert!(text.contains("mtkbench identify --port /dev/pts/7 --da /data/sim/da.bin"));
         let line = json_line(&b).unwrap();
         assert!(!line.contains('\n'));
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
