@@ -219,8 +219,28 @@ struct Tracker {
 }
 
 impl Tracker {
-    /// Emits what `analysis` has that was not reported yet.
+    /// Emits what `analysis` has that was not reported yet, in log order as far as it can
+    /// tell: a boot's news, then the new findings first seen before the next boot started.
     fn update(&mut self, analysis: &Analysis, emit: &mut dyn FnMut(&LiveUpdate)) {
+        let mut findings: Vec<LiveUpdate> = Vec::new();
+        for f in &analysis.findings {
+            if self.findings.contains(&f.id) {
+                continue;
+            }
+            self.findings.push(f.id.clone());
+            findings.push(LiveUpdate::Finding {
+                id: f.id.clone(),
+                severity: f.severity,
+                title: f.title.clone(),
+                line: f.evidence.first().map(|e| e.line),
+            });
+        }
+        let first_line = |u: &LiveUpdate| match u {
+            LiveUpdate::Finding { line, .. } => line.unwrap_or(u64::MAX),
+            _ => u64::MAX,
+        };
+        findings.sort_by_key(first_line);
+        let mut findings = findings.into_iter().peekable();
         for (i, boot) in analysis.boots.iter().enumerate() {
             if i == self.boots.len() {
                 self.boots.push((boot.reached, None));
@@ -248,19 +268,12 @@ impl Tracker {
                     line: evidence.line,
                 });
             }
-        }
-        for f in &analysis.findings {
-            if self.findings.contains(&f.id) {
-                continue;
+            let next_boot = analysis.boots.get(i + 1).map_or(u64::MAX, |b| b.start_line);
+            while let Some(f) = findings.next_if(|f| first_line(f) < next_boot) {
+                emit(&f);
             }
-            self.findings.push(f.id.clone());
-            emit(&LiveUpdate::Finding {
-                id: f.id.clone(),
-                severity: f.severity,
-                title: f.title.clone(),
-                line: f.evidence.first().map(|e| e.line),
-            });
         }
+        findings.for_each(|f| emit(&f));
     }
 }
 
@@ -547,7 +560,10 @@ mod tests {
             .collect();
         assert_eq!(
             ended,
-            [(0, EndReason::KernelPanic, 5), (1, EndReason::KernelPanic, 10)]
+            [
+                (0, EndReason::KernelPanic, 5),
+                (1, EndReason::KernelPanic, 10)
+            ]
         );
         let findings: Vec<&LiveUpdate> = updates
             .iter()
@@ -578,7 +594,9 @@ mod tests {
     #[test]
     fn the_stop_flag_ends_the_capture_but_keeps_what_already_arrived() {
         // The stop comes with the first update; the rest is already waiting in the port.
-        let script = ScriptedTransport::new().reply(&BOOT[..10]).reply(&BOOT[10..]);
+        let script = ScriptedTransport::new()
+            .reply(&BOOT[..10])
+            .reply(&BOOT[10..]);
         let (sink, summary, _, analysis) = run(script, Some(1));
         assert!(matches!(summary.end, CaptureEnd::Stopped));
         assert_eq!(sink, BOOT);

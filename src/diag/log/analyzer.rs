@@ -579,7 +579,11 @@ mod tests {
         let moved = a.revision();
         assert!(moved > start);
         a.push_bytes(b"<6>[    2.6] an ordinary kernel line\n");
-        assert_eq!(a.revision(), moved, "kernel clock in a boot already in the kernel");
+        assert_eq!(
+            a.revision(),
+            moved,
+            "kernel clock in a boot already in the kernel"
+        );
         let live = a.snapshot();
         assert_eq!(live.boots.len(), 1);
         assert!(live.finding("kernel-panic").is_some());
