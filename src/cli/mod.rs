@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::{Result, logging, places::Places};
 
 pub mod diagnose_lcm;
+pub mod diagnose_uart;
 pub mod erase;
 pub mod identify;
 pub mod library;

@@ -40,7 +40,14 @@ impl SerialTransport {
     /// Opens `path` at 115200 8N1 without flow control, exclusively (so that ModemManager
     /// cannot open it behind our back). A pseudo-terminal path such as `/dev/pts/3` works too.
     pub fn open(path: &str) -> Result<Self, TransportError> {
-        let port = serialport::new(path, BAUD_RATE)
+        Self::open_with_baud(path, BAUD_RATE)
+    }
+
+    /// Opens `path` like [`SerialTransport::open`] but at `baud` bits per second: a USB-serial
+    /// adapter (CH340, CP210x, FTDI) on the phone's debug UART needs the UART's own speed,
+    /// 921600 on an MT6572.
+    pub fn open_with_baud(path: &str, baud: u32) -> Result<Self, TransportError> {
+        let port = serialport::new(path, baud)
             .data_bits(DataBits::Eight)
             .parity(Parity::None)
             .stop_bits(StopBits::One)
