@@ -11,7 +11,11 @@
 //! described in MT6572.md §5 (tags there). Sans-IO.
 
 use super::{
-    ProtocolError,
+    DaStatus, ProtocolError,
+    decisions::{
+        SIM_NAND_ADDR_CYCLE, SIM_NAND_BMT_EXIST, SIM_NAND_ID_COUNT, SIM_NAND_IO_INTERFACE,
+        STATUS_EMMC_FLASH_NOT_FOUND, STATUS_INVALID_BEGIN_ADDR, STATUS_INVALID_RANGE,
+    },
     mt6572::{BMT_FLAG, BMT_PART_SIZE_EMMC, BMT_PART_SIZE_NAND},
     wire::{DecodeError, Put, Reader, Wire},
 };
@@ -132,6 +136,28 @@ pub struct Da1Report {
 }
 
 impl Da1Report {
+    /// The report of an eMMC phone: NAND not found (0xBC4) with [`SIM_NAND_ID_COUNT`] zero
+    /// ids, eMMC found with this CID (§5.2, decision D3).
+    pub fn emmc(cid: [u8; 16]) -> Self {
+        Da1Report {
+            nand_ret: DaStatus::NandFlashNotFound.code(),
+            nand_ids: vec![0; SIM_NAND_ID_COUNT],
+            emmc_ret: DaStatus::Done.code(),
+            emmc_cid: cid,
+        }
+    }
+
+    /// The report of a NAND phone: NAND found with these id words (one READ ID byte per word,
+    /// decision N1), eMMC not found ([`STATUS_EMMC_FLASH_NOT_FOUND`]), a zero CID.
+    pub fn nand(ids: &[u16]) -> Self {
+        Da1Report {
+            nand_ret: DaStatus::Done.code(),
+            nand_ids: ids.to_vec(),
+            emmc_ret: STATUS_EMMC_FLASH_NOT_FOUND,
+            emmc_cid: [0; 16],
+        }
+    }
+
     /// The host's classification (§5.2): a non-zero first NAND id means NAND, else a
     /// non-zero first CID dword means eMMC, else NOR.
     pub fn storage(&self) -> StorageKind {
@@ -344,6 +370,99 @@ pub struct NandInfo {
     pub bmt_exist: u8,
 }
 
+impl NandInfo {
+    /// The block of a phone whose NAND was found: result 0, chip select 0, the u64 size
+    /// layout, and `g`'s page layout. The IO interface, address cycles and BMT flag are the
+    /// simulator's (decision N1).
+    pub fn detected(flash_id: u16, ids: &[u16], g: NandGeometry) -> Self {
+        NandInfo {
+            ret: DaStatus::Done.code(),
+            chip_select: 0,
+            flash_id,
+            flash_size: g.flash_size,
+            size_width: NandSizeWidth::U64,
+            ids: ids.to_vec(),
+            page_size: g.page_size,
+            spare_size: g.spare_size,
+            pages_per_block: g.pages_per_block,
+            io_interface: SIM_NAND_IO_INTERFACE,
+            addr_cycle: SIM_NAND_ADDR_CYCLE,
+            bmt_exist: SIM_NAND_BMT_EXIST,
+        }
+    }
+
+    /// The page layout, when the DA found a NAND (result 0) and reported a usable layout
+    /// (non-zero page size, pages per block and size).
+    pub fn geometry(&self) -> Option<NandGeometry> {
+        let g = NandGeometry {
+            page_size: self.page_size,
+            spare_size: self.spare_size,
+            pages_per_block: self.pages_per_block,
+            flash_size: self.flash_size,
+        };
+        let usable = self.ret == DaStatus::Done.code()
+            && g.page_size != 0
+            && g.pages_per_block != 0
+            && g.flash_size != 0;
+        usable.then_some(g)
+    }
+}
+
+/// The page layout of a NAND flash as the DA2 report gives it (§5.7, "NAND info 2"). NAND
+/// addresses on the wire are byte offsets into the page data, spare areas not counted
+/// (decision N2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct NandGeometry {
+    /// Data bytes per page (2048 on the common MT6572-era SLC parts).
+    pub page_size: u16,
+    /// Spare (OOB) bytes per page.
+    pub spare_size: u16,
+    /// Pages per erase block.
+    pub pages_per_block: u16,
+    /// Page data bytes of the whole array.
+    pub flash_size: u64,
+}
+
+impl NandGeometry {
+    /// Data bytes per erase block.
+    pub fn block_size(&self) -> u64 {
+        u64::from(self.page_size) * u64::from(self.pages_per_block)
+    }
+
+    /// Whether `addr..addr + len` may be read or programmed: both page aligned and inside the
+    /// array (decision N5). The error is the status the phone answers.
+    pub fn check_pages(&self, addr: u64, len: u64) -> Result<(), DaStatus> {
+        self.check(addr, len, u64::from(self.page_size))
+    }
+
+    /// Whether `addr..addr + len` may be erased: both block aligned and inside the array
+    /// (decision N5).
+    pub fn check_blocks(&self, addr: u64, len: u64) -> Result<(), DaStatus> {
+        self.check(addr, len, self.block_size())
+    }
+
+    fn check(&self, addr: u64, len: u64, unit: u64) -> Result<(), DaStatus> {
+        if unit == 0 || !addr.is_multiple_of(unit) {
+            return Err(DaStatus::from_code(STATUS_INVALID_BEGIN_ADDR));
+        }
+        match addr.checked_add(len) {
+            Some(end) if len.is_multiple_of(unit) && end <= self.flash_size => Ok(()),
+            _ => Err(DaStatus::from_code(STATUS_INVALID_RANGE)),
+        }
+    }
+}
+
+/// What the host knows about a NAND phone after both reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NandFacts {
+    /// Page layout and size.
+    pub geometry: NandGeometry,
+    /// The DA2 report's flash id.
+    pub flash_id: u16,
+    /// The DA1 report's id words (the ones the classification used).
+    pub ids: Vec<u16>,
+}
+
 /// eMMC part of the DA2 report, 0x5C bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EmmcInfo {
@@ -449,6 +568,19 @@ impl Da2Report {
         } else {
             (StorageKind::Nor, u64::from(self.nor.flash_size))
         }
+    }
+
+    /// The NAND facts when DA1 classified the phone as NAND (§5.2) and this report gives a
+    /// usable page layout; `None` otherwise (eMMC and NOR phones, or a DA that found no NAND).
+    pub fn nand_facts(&self, da1: &Da1Report) -> Option<NandFacts> {
+        if da1.storage() != StorageKind::Nand {
+            return None;
+        }
+        Some(NandFacts {
+            geometry: self.nand.geometry()?,
+            flash_id: self.nand.flash_id,
+            ids: da1.nand_ids.clone(),
+        })
     }
 }
 
@@ -1074,6 +1206,100 @@ mod tests {
             Da1Report::parse(&absurd),
             Err(DecodeError::Invalid(_))
         ));
+    }
+
+    /// The simulator's NAND phone: 1 GiB, 2 KiB pages, 64-byte spare, 64 pages per block.
+    pub(crate) fn nand_geometry() -> NandGeometry {
+        NandGeometry {
+            page_size: 0x800,
+            spare_size: 0x40,
+            pages_per_block: 64,
+            flash_size: 1 << 30,
+        }
+    }
+
+    /// The DA2 report of a NAND phone: the §5.7 report with its NAND block found and the eMMC
+    /// block not.
+    pub(crate) fn nand_da2_report() -> Da2Report {
+        let (mut r, _) = spec_da2_report();
+        r.nand = NandInfo::detected(
+            crate::protocol::decisions::SIM_NAND_FLASH_ID,
+            &crate::protocol::decisions::SIM_NAND_IDS,
+            nand_geometry(),
+        );
+        r.emmc = EmmcInfo {
+            ret: STATUS_EMMC_FLASH_NOT_FOUND,
+            ..Default::default()
+        };
+        r
+    }
+
+    #[test]
+    fn nand_da1_report_has_the_documented_layout_and_classifies_as_nand() {
+        let r = Da1Report::nand(&crate::protocol::decisions::SIM_NAND_IDS);
+        let b = r.to_bytes();
+        assert_eq!(
+            b,
+            hex("00000000 0005 00EC 00D3 0051 0095 0058 00000C6B
+                 00000000000000000000000000000000")
+        );
+        assert_eq!(Da1Report::from_exact(&b).unwrap(), r);
+        assert_eq!(r.storage(), StorageKind::Nand);
+        let e = Da1Report::emmc([0x15; 16]);
+        assert_eq!(&e.to_bytes()[..6], &[0, 0, 0x0B, 0xC4, 0, 5]);
+        assert_eq!(e.storage(), StorageKind::Emmc);
+    }
+
+    #[test]
+    fn nand_da2_report_round_trips_and_yields_nand_facts() {
+        let report = nand_da2_report();
+        let b = report.to_bytes();
+        assert_eq!(b.len(), 232, "222 + 2*5, as for eMMC");
+        // NAND block: ret 0, CS 0, flash id, u64 size, 5 ids, then NAND info 2.
+        assert_eq!(
+            &b[0x1C..0x1C + 0x11 + 10 + 9],
+            &hex(
+                "00000000 00 ECD3 0000000040000000 0005 00EC 00D3 0051 0095 0058
+                  0800 0040 0040 00 05 01"
+            )[..]
+        );
+        let back = Da2Report::from_exact(&b).unwrap();
+        assert_eq!(back, report);
+        let da1 = Da1Report::nand(&crate::protocol::decisions::SIM_NAND_IDS);
+        assert_eq!(back.storage(da1.storage()), (StorageKind::Nand, 1 << 30));
+        let facts = back.nand_facts(&da1).unwrap();
+        assert_eq!(facts.geometry, nand_geometry());
+        assert_eq!(facts.geometry.block_size(), 0x2_0000);
+        assert_eq!(facts.flash_id, 0xECD3);
+        assert_eq!(facts.ids, da1.nand_ids);
+        // An eMMC phone has no NAND facts, and neither has a report whose NAND was not found.
+        let (emmc, _) = spec_da2_report();
+        assert_eq!(emmc.nand_facts(&Da1Report::emmc([0x15; 16])), None);
+        assert_eq!(emmc.nand_facts(&da1), None);
+        assert_eq!(emmc.nand.geometry(), None);
+    }
+
+    #[test]
+    fn nand_ranges_must_be_page_or_block_aligned_and_inside() {
+        let g = nand_geometry();
+        let bad_addr = DaStatus::from_code(STATUS_INVALID_BEGIN_ADDR);
+        let bad_range = DaStatus::from_code(STATUS_INVALID_RANGE);
+        assert_eq!(g.check_pages(0x800, 0x1000), Ok(()));
+        assert_eq!(g.check_pages(0, 0), Ok(()));
+        assert_eq!(g.check_pages(0x200, 0x800), Err(bad_addr));
+        assert_eq!(g.check_pages(0x800, 0x200), Err(bad_range));
+        assert_eq!(g.check_pages((1 << 30) - 0x800, 0x800), Ok(()));
+        assert_eq!(g.check_pages(1 << 30, 0x800), Err(bad_range));
+        assert_eq!(g.check_pages(0, u64::MAX - 0x7FF), Err(bad_range));
+        assert_eq!(g.check_blocks(0x2_0000, 0x4_0000), Ok(()));
+        assert_eq!(g.check_blocks(0x800, 0x2_0000), Err(bad_addr));
+        assert_eq!(g.check_blocks(0, 0x800), Err(bad_range));
+        let empty = NandGeometry { page_size: 0, ..g };
+        assert_eq!(
+            empty.check_pages(0, 0),
+            Err(bad_addr),
+            "no division by zero"
+        );
     }
 
     #[test]
