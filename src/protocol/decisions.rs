@@ -61,6 +61,14 @@ pub const SIM_DA_VERSION: [u8; 3] = [0x03, 0x02, 0x00];
 /// The number of NAND id words an eMMC phone reports (five zero ids, decision D3).
 pub const SIM_NAND_ID_COUNT: usize = 5;
 
+/// Pages per packet the host asks for in a NAND readback 0xDF: 1, what mtkclient sends
+/// (§5.8) and what the older SP Flash Tool sends for 2 KiB pages (decision N3).
+pub const NAND_PAGES_PER_PACKET: u32 = 1;
+
+/// S_DA_UNSUPPORTED_OPERATION in mtkclient's numbering (§8.2): what the phone answers to a
+/// NAND readback flag it does not know (decisions N3, N6).
+pub const STATUS_UNSUPPORTED_OPERATION: u32 = 3187;
+
 /// The NAND READ ID bytes of the simulator's NAND phone, one per id word (decision N1): a
 /// Samsung K9K8G08U0 (1 GiB SLC, 2 KiB pages, 64-byte spare, 64 pages per block).
 pub const SIM_NAND_IDS: [u16; 5] = [0xEC, 0xD3, 0x51, 0x95, 0x58];
@@ -102,6 +110,7 @@ mod tests {
             (STATUS_EMMC_FLASH_NOT_FOUND, "S_DA_EMMC_FLASH_NOT_FOUND"),
             (STATUS_INVALID_BEGIN_ADDR, "S_DA_INVALID_BEGIN_ADDR"),
             (STATUS_INVALID_RANGE, "S_DA_INVALID_RANGE"),
+            (STATUS_UNSUPPORTED_OPERATION, "S_DA_UNSUPPORTED_OPERATION"),
         ] {
             let entry = LATER_DA_CODES.iter().find(|c| c.name == name).unwrap();
             assert_eq!(entry.mtkclient, Some(code), "{name}");

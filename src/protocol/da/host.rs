@@ -3,20 +3,21 @@
 //! Linear flows are [`Script`]s ([`da_sync`], [`send_config`], [`upload_da2`], [`usb_check`],
 //! [`switch_part`]); flows with loops or optional steps have small machines of their own
 //! ([`Readback`], [`Write`], [`Format`], [`PmtRead`], [`Finish`]). Storage data is streamed
-//! through [`Step::RecvData`] and [`Step::SendData`]: no machine holds an image. eMMC only
-//! (decision D5). Sans-IO.
+//! through [`Step::RecvData`] and [`Step::SendData`]: no machine holds an image. eMMC and NAND
+//! (decision D5 and the NAND decisions). Sans-IO.
 
 use super::{
     ACK, CONT, DA2_PACKET, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report,
     DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK,
-    ReadbackRequest, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, SYNC, UsbStatus, WriteRequest,
+    NAND_ADDR_LOGICAL, NandPageLayout, NandReadFlag, NandReadbackRequest, ReadbackRequest, SECTOR,
+    STORAGE_EMMC_62, STORAGE_EMMC_D6, SYNC, UsbStatus, WriteRequest,
 };
 use crate::protocol::{
     DaStatus, Exchange, Hex, Progress, ProtocolError, Step,
     checksum::Sum16,
     decisions::{
         DA_REPLY_TIMEOUT, DA_SYNC_TIMEOUT, DA2_REPORT_TIMEOUT, FINISH_ACK_TIMEOUT,
-        FORMAT_PROGRESS_TIMEOUT, WRITE_ACK_TIMEOUT, data_timeout,
+        FORMAT_PROGRESS_TIMEOUT, NAND_PAGES_PER_PACKET, WRITE_ACK_TIMEOUT, data_timeout,
     },
     script::Script,
     wire::{Reader, Wire},
@@ -131,7 +132,7 @@ pub fn switch_part(part: EmmcPart) -> Script<()> {
 /// How a readback went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadbackSummary {
-    /// Bytes received.
+    /// Bytes received (for NAND with [`NandReadFlag::PageSpare`], spare areas included).
     pub bytes: u64,
     /// Packets whose checksum differed from our byte sum (decision D1: counted, not fatal;
     /// backups are read twice and compared).
@@ -144,48 +145,135 @@ enum RbState {
     Ack,
     SendNack,
     NackStatus,
+    Layout,
+    SendPages,
+    Total,
     Data,
     Checksum,
     SendAck,
     Done,
+    /// A NAND range the 32-bit command cannot carry.
+    Unaddressable,
     Over,
 }
 
-/// 0xD6 readback of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]). Each
-/// 1 MiB packet is data, a 16-bit checksum, and the host's ack.
+/// The NAND part of a 0xDF readback (decision N3).
+#[derive(Debug, Clone, Copy)]
+struct NandRead {
+    flag: NandReadFlag,
+    layout: Option<NandPageLayout>,
+}
+
+/// A storage readback: 0xD6 of `len` bytes at `addr` in the selected eMMC partition, or 0xDF
+/// of NAND pages (§5.8, decision N3). After the command's preamble, each packet is data, a
+/// 16-bit checksum, and the host's ack; a refusal is `A5`, the host's `A5`, and a
+/// little-endian status.
 #[derive(Debug, Clone)]
 pub struct Readback {
-    req: ReadbackRequest,
+    header: DaRequest,
+    nand: Option<NandRead>,
     state: RbState,
+    /// Bytes the phone will send in all (for NAND known after its total word).
+    total: u64,
     left: u64,
+    packet: u64,
     packet_len: usize,
     sum: Sum16,
     summary: ReadbackSummary,
 }
 
-/// Starts a readback; see [`Readback`]. A zero length sends nothing.
-pub fn readback(addr: u64, len: u64) -> Readback {
-    Readback {
-        req: ReadbackRequest {
-            host_os: HOST_OS_LINUX,
-            storage: STORAGE_EMMC_D6,
-            addr,
-            len,
-            packet: DATA_PACKET,
-        },
-        state: if len == 0 {
-            RbState::Done
-        } else {
-            RbState::Header
-        },
-        left: len,
-        packet_len: 0,
-        sum: Sum16::new(),
-        summary: ReadbackSummary {
-            bytes: 0,
-            checksum_mismatches: 0,
-        },
+impl Readback {
+    fn new(header: DaRequest, nand: Option<NandRead>, len: u64, packet: u64) -> Self {
+        Readback {
+            header,
+            nand,
+            state: if len == 0 {
+                RbState::Done
+            } else {
+                RbState::Header
+            },
+            total: len,
+            left: len,
+            packet,
+            packet_len: 0,
+            sum: Sum16::new(),
+            summary: ReadbackSummary {
+                bytes: 0,
+                checksum_mismatches: 0,
+            },
+        }
     }
+
+    /// The page layout a NAND phone announced (`None` for eMMC, or before it came).
+    pub fn nand_layout(&self) -> Option<NandPageLayout> {
+        self.nand.and_then(|n| n.layout)
+    }
+
+    /// Checks the NAND phone's page layout against the request, and sizes the packets.
+    fn nand_layout_fed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        const WHAT: &str = NandPageLayout::WHAT;
+        let layout = NandPageLayout::from_exact(bytes)?;
+        let (Some(nand), DaRequest::NandReadback(q)) = (self.nand.as_mut(), self.header) else {
+            return Err(out_of_order());
+        };
+        let want = nand.flag.unit(layout.page_size, layout.spare_size);
+        if layout.unit != want {
+            return Err(ProtocolError::Malformed {
+                what: WHAT,
+                detail: format!(
+                    "{} bytes per page for pages of {}+{} bytes; {:?} needs {want}",
+                    layout.unit, layout.page_size, layout.spare_size, nand.flag
+                ),
+            });
+        }
+        if q.addr % layout.page_size != 0 || q.len % layout.page_size != 0 {
+            return Err(ProtocolError::Malformed {
+                what: WHAT,
+                detail: format!(
+                    "the phone accepted {:#x} bytes at {:#x}, which is not whole {}-byte pages",
+                    q.len, q.addr, layout.page_size
+                ),
+            });
+        }
+        nand.layout = Some(layout);
+        self.total = u64::from(q.len / layout.page_size) * u64::from(layout.unit);
+        self.packet = u64::from(NAND_PAGES_PER_PACKET) * u64::from(layout.unit);
+        Ok(())
+    }
+}
+
+/// Starts an eMMC readback (0xD6); see [`Readback`]. A zero length sends nothing.
+pub fn readback(addr: u64, len: u64) -> Readback {
+    let req = ReadbackRequest {
+        host_os: HOST_OS_LINUX,
+        storage: STORAGE_EMMC_D6,
+        addr,
+        len,
+        packet: DATA_PACKET,
+    };
+    Readback::new(DaRequest::Readback(req), None, len, u64::from(DATA_PACKET))
+}
+
+/// Starts a NAND readback (0xDF) of `len` page-data bytes at page-data offset `addr`, both
+/// page aligned (decisions N2, N3, N5); the data sink gets what `flag` selects, page by page.
+/// A zero length sends nothing. The command carries 32-bit fields: a range past 4 GiB is a
+/// [`ProtocolError::Sequence`] (the caller clips to the flash size).
+pub fn nand_readback(addr: u64, len: u64, flag: NandReadFlag) -> Readback {
+    let fits = u32::try_from(addr).is_ok() && u32::try_from(len).is_ok();
+    let req = NandReadbackRequest {
+        host_os: HOST_OS_LINUX,
+        flag: flag.byte(),
+        addr_type: NAND_ADDR_LOGICAL,
+        addr: addr as u32,
+        len: len as u32,
+        container: 0,
+    };
+    let nand = NandRead { flag, layout: None };
+    let mut rb = Readback::new(DaRequest::NandReadback(req), Some(nand), len, 1);
+    if !fits {
+        rb.state = RbState::Unaddressable;
+    }
+    rb
 }
 
 impl Exchange for Readback {
@@ -195,7 +283,7 @@ impl Exchange for Readback {
         Ok(match self.state {
             RbState::Header => {
                 self.state = RbState::Ack;
-                Step::Send(DaRequest::Readback(self.req).to_bytes())
+                Step::Send(self.header.to_bytes())
             }
             RbState::Ack => Step::Recv {
                 len: 1,
@@ -211,8 +299,22 @@ impl Exchange for Readback {
                 what: "readback failure status",
                 timeout: DA_REPLY_TIMEOUT,
             },
+            RbState::Layout => Step::Recv {
+                len: 12,
+                what: NandPageLayout::WHAT,
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            RbState::SendPages => {
+                self.state = RbState::Total;
+                Step::Send(NAND_PAGES_PER_PACKET.to_bytes())
+            }
+            RbState::Total => Step::Recv {
+                len: 4,
+                what: "NAND readback length",
+                timeout: DA_REPLY_TIMEOUT,
+            },
             RbState::Data => {
-                self.packet_len = self.left.min(u64::from(self.req.packet)) as usize;
+                self.packet_len = self.left.min(self.packet) as usize;
                 Step::RecvData {
                     len: self.packet_len,
                     timeout: data_timeout(self.packet_len),
@@ -235,6 +337,13 @@ impl Exchange for Readback {
                 self.state = RbState::Over;
                 Step::Done(self.summary)
             }
+            RbState::Unaddressable => {
+                self.state = RbState::Over;
+                return Err(ProtocolError::Sequence(format!(
+                    "a NAND readback of {:#x} bytes does not fit the command's 32-bit fields",
+                    self.total
+                )));
+            }
             RbState::Over => return ended(),
         })
     }
@@ -243,6 +352,7 @@ impl Exchange for Readback {
         let state = self.state;
         self.state = RbState::Over;
         self.state = match state {
+            RbState::Ack if bytes == [ACK] && self.nand.is_some() => RbState::Layout,
             RbState::Ack if bytes == [ACK] => RbState::Data,
             // §5.8: on anything but 5A the host sends A5 and reads a little-endian status.
             RbState::Ack => RbState::SendNack,
@@ -254,6 +364,24 @@ impl Exchange for Readback {
                     what: "readback",
                     status: DaStatus::from_code(code),
                 });
+            }
+            RbState::Layout => {
+                self.nand_layout_fed(bytes)?;
+                RbState::SendPages
+            }
+            RbState::Total => {
+                let total = u64::from(u32::from_exact(bytes)?);
+                if total != self.total {
+                    return Err(ProtocolError::Malformed {
+                        what: "NAND readback length",
+                        detail: format!(
+                            "the phone announced {total:#x} bytes where the pages make {:#x}",
+                            self.total
+                        ),
+                    });
+                }
+                self.left = total;
+                RbState::Data
             }
             RbState::Data if bytes.len() == self.packet_len => {
                 self.sum = Sum16::new();
@@ -277,11 +405,10 @@ impl Exchange for Readback {
     fn progress(&self) -> Option<Progress> {
         Some(Progress {
             done: self.summary.bytes,
-            total: self.req.len,
+            total: self.total,
         })
     }
 }
-
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -872,7 +999,7 @@ mod tests {
         let data: Vec<u8> = (0..0x180u32).map(|i| i as u8).collect();
         let mut rb = readback(0x400, data.len() as u64);
         // Shrink the packet so that two packets are needed.
-        rb.req.packet = 0x100;
+        rb.packet = 0x100;
         let mut phone = vec![ACK];
         phone.extend_from_slice(&data[..0x100]);
         phone.extend_from_slice(&crate::protocol::checksum::sum16(&data[..0x100]).to_be_bytes());
@@ -900,6 +1027,117 @@ mod tests {
         );
         assert_eq!(host.last(), Some(&NACK), "the host aborts with A5");
         let (r, host, _) = run(&mut readback(0, 0), &[], &[]);
+        assert_eq!(r.unwrap().bytes, 0);
+        assert!(host.is_empty());
+    }
+
+    /// What a NAND phone sends for a page-spare readback of `pages` pages of `data`.
+    fn nand_phone(pages: &[Vec<u8>], layout: &str) -> Vec<u8> {
+        let mut phone = vec![ACK];
+        phone.extend(hex(layout));
+        let total: usize = pages.iter().map(Vec::len).sum();
+        phone.extend((total as u32).to_be_bytes());
+        for p in pages {
+            phone.extend_from_slice(p);
+            phone.extend(crate::protocol::checksum::sum16(p).to_be_bytes());
+        }
+        phone
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        hex::decode(s.split_whitespace().collect::<String>()).unwrap()
+    }
+
+    #[test]
+    fn nand_readback_sends_the_documented_header_and_one_page_per_packet() {
+        let pages = vec![vec![0x11; 0x840], vec![0x22; 0x840]];
+        let phone = nand_phone(&pages, "00000800 00000040 00000840");
+        let mut rb = nand_readback(0x2_0000, 0x1000, NandReadFlag::PageSpare);
+        assert_eq!(
+            rb.progress().unwrap().total,
+            0x1000,
+            "page data until the phone says"
+        );
+        let (r, host, sink) = run(&mut rb, &phone, &[]);
+        let summary = r.unwrap();
+        assert_eq!(sink, pages.concat());
+        assert_eq!(summary.bytes, 0x1080);
+        assert_eq!(summary.checksum_mismatches, 0);
+        // §5.8: DF 0C 00 01 addr len 0, then pages per packet, then one ack per packet.
+        assert_eq!(
+            host,
+            hex("DF 0C 00 01 00020000 00001000 00000000 00000001 5A 5A")
+        );
+        assert_eq!(rb.nand_layout().unwrap().unit, 0x840);
+        assert_eq!(rb.progress().unwrap().total, 0x1080);
+    }
+
+    #[test]
+    fn nand_readback_checks_what_the_phone_announces() {
+        // Bytes per page that do not match the flag.
+        let phone = nand_phone(&[vec![0; 0x840]], "00000800 00000040 00000800");
+        let (r, _, _) = run(
+            &mut nand_readback(0, 0x800, NandReadFlag::PageSpare),
+            &phone,
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Malformed { .. })), "{r:?}");
+        // A total that is not pages × unit.
+        let mut phone = nand_phone(&[vec![0; 0x800]], "00000800 00000040 00000800");
+        phone[13..17].copy_from_slice(&0x1000u32.to_be_bytes());
+        let (r, _, _) = run(
+            &mut nand_readback(0, 0x800, NandReadFlag::PageOnly),
+            &phone,
+            &[],
+        );
+        assert!(
+            matches!(
+                r,
+                Err(ProtocolError::Malformed {
+                    what: "NAND readback length",
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        // A page size the request is not aligned to, although the phone acked.
+        let phone = nand_phone(&[], "00001000 00000080 00001000");
+        let (r, _, _) = run(
+            &mut nand_readback(0x800, 0x800, NandReadFlag::PageOnly),
+            &phone,
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Malformed { .. })), "{r:?}");
+        // A zero page size.
+        let phone = nand_phone(&[], "00000000 00000040 00000040");
+        let (r, _, _) = run(
+            &mut nand_readback(0, 0x800, NandReadFlag::SpareOnly),
+            &phone,
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Malformed { .. })), "{r:?}");
+    }
+
+    #[test]
+    fn nand_readback_refusal_past_4_gib_and_zero_length() {
+        let (r, host, _) = run(
+            &mut nand_readback(0x200, 0x800, NandReadFlag::PageSpare),
+            &[NACK, 0xDB, 0x0B, 0, 0],
+            &[],
+        );
+        assert!(
+            matches!(r, Err(ProtocolError::Da { status, .. }) if status.code() == 3035),
+            "{r:?}"
+        );
+        assert_eq!(host.last(), Some(&NACK));
+        let (r, host, _) = run(
+            &mut nand_readback(0, 1 << 32, NandReadFlag::PageOnly),
+            &[],
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Sequence(_))), "{r:?}");
+        assert!(host.is_empty(), "nothing is sent");
+        let (r, host, _) = run(&mut nand_readback(0, 0, NandReadFlag::PageOnly), &[], &[]);
         assert_eq!(r.unwrap().bytes, 0);
         assert!(host.is_empty());
     }

@@ -4,7 +4,7 @@
 //!   the 18-byte configuration block, the DA2 upload header, the DA2 storage report, the USB
 //!   status, the command headers ([`DaRequest`]), format progress and the PMT.
 //! * [`host`]: the host's exchanges (sync, config, DA2 upload, USB check, switch partition,
-//!   readback 0xD6, write 0x62, format 0xD4, PMT 0xA5, finish 0xD9).
+//!   readback 0xD6, NAND readback 0xDF, write 0x62, format 0xD4, PMT 0xA5, finish 0xD9).
 //! * [`device`]: [`DaDevice`], the phone side that the simulator drives.
 //!
 //! Sources: mtkclient a6a7147 `Library/DA/legacy/dalegacy_lib.py` and `dalegacy_param.py`, as
@@ -25,8 +25,8 @@ pub mod host;
 
 pub use device::{DaAnswer, DaAsk, DaDevice, DaEvent};
 pub use host::{
-    Finish, Format, PmtRead, Readback, ReadbackSummary, Write, da_sync, finish, format, read_pmt,
-    readback, send_config, switch_part, upload_da2, usb_check, write,
+    Finish, Format, PmtRead, Readback, ReadbackSummary, Write, da_sync, finish, format,
+    nand_readback, read_pmt, readback, send_config, switch_part, upload_da2, usb_check, write,
 };
 
 /// Generic OK.
@@ -48,6 +48,15 @@ pub const HOST_OS_LINUX: u8 = 0x0C;
 pub const STORAGE_EMMC_D6: u8 = 0x02;
 /// Storage byte of write 0x62 for eMMC (a different numbering, §5.8).
 pub const STORAGE_EMMC_62: u8 = 0x01;
+/// Storage byte of format 0xD4 (and readback 0xD6) for NAND: the numbering of those commands
+/// is 0 NOR, 1 NAND, 2 eMMC (§5.8, mtkclient's `Storage`).
+pub const STORAGE_NAND_D6: u8 = 0x01;
+/// Storage byte of write 0x62 for NAND (§5.8, the `DaStorage` numbering).
+pub const STORAGE_NAND_62: u8 = 0x10;
+/// Partition byte of write 0x62 on NAND: a NAND has no hardware partitions (decision N4).
+pub const NAND_PART: u8 = 0x00;
+/// Address-type byte of 0xDF as §5.8 documents it ("01 NUTL_ADDR_LOGICAL", decision N3).
+pub const NAND_ADDR_LOGICAL: u8 = 0x01;
 /// Packet size the host asks for in readback and write: 1 MiB.
 pub const DATA_PACKET: u32 = 0x0010_0000;
 /// Packet size of the DA2 upload.
@@ -785,6 +794,105 @@ pub struct ReadbackRequest {
     pub packet: u32,
 }
 
+/// What a NAND readback (0xDF) returns per page (decision N3; the values follow SP Flash
+/// Tool's `NUTL_ReadFlag_E` order, and §5.8's `00 NUTL_READ_PAGE_SPARE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NandReadFlag {
+    /// Each page's data, then its spare area.
+    PageSpare,
+    /// Page data only: what an image file holds.
+    PageOnly,
+    /// Spare areas only.
+    SpareOnly,
+}
+
+impl NandReadFlag {
+    /// The byte on the wire.
+    pub fn byte(self) -> u8 {
+        match self {
+            NandReadFlag::PageSpare => 0,
+            NandReadFlag::PageOnly => 1,
+            NandReadFlag::SpareOnly => 2,
+        }
+    }
+
+    /// The flag for a wire byte; `None` for flags mtkbench does not know.
+    pub fn from_byte(b: u8) -> Option<Self> {
+        Some(match b {
+            0 => NandReadFlag::PageSpare,
+            1 => NandReadFlag::PageOnly,
+            2 => NandReadFlag::SpareOnly,
+            _ => return None,
+        })
+    }
+
+    /// Bytes sent per page for a page of `page_size` data and `spare_size` spare bytes.
+    pub fn unit(self, page_size: u32, spare_size: u32) -> u32 {
+        match self {
+            NandReadFlag::PageSpare => page_size + spare_size,
+            NandReadFlag::PageOnly => page_size,
+            NandReadFlag::SpareOnly => spare_size,
+        }
+    }
+}
+
+/// Header of NAND readback 0xDF (§5.8 \[C, U\], decision N3):
+/// `DF host_os flag addr_type addr:u32 len:u32 container:u32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NandReadbackRequest {
+    /// Host OS byte (0x0C Linux).
+    pub host_os: u8,
+    /// Read flag, see [`NandReadFlag`] (kept raw: the phone refuses unknown ones).
+    pub flag: u8,
+    /// Address type ([`NAND_ADDR_LOGICAL`]).
+    pub addr_type: u8,
+    /// Page-data byte offset, page aligned (decisions N2, N5).
+    pub addr: u32,
+    /// Page-data bytes to read, page aligned.
+    pub len: u32,
+    /// "Container length", always 0.
+    pub container: u32,
+}
+
+/// The phone's answer after the 5A of a NAND readback (§5.8 \[C, U\], decision N3): the page
+/// layout and the bytes it sends per page for the requested flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NandPageLayout {
+    /// Data bytes per page.
+    pub page_size: u32,
+    /// Spare bytes per page.
+    pub spare_size: u32,
+    /// Bytes sent per page ([`NandReadFlag::unit`]); §5.8 calls it "packet", which it is
+    /// with one page per packet.
+    pub unit: u32,
+}
+
+impl Wire for NandPageLayout {
+    const WHAT: &'static str = "NAND readback page layout";
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u32(self.page_size);
+        out.put_u32(self.spare_size);
+        out.put_u32(self.unit);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let l = NandPageLayout {
+            page_size: r.u32()?,
+            spare_size: r.u32()?,
+            unit: r.u32()?,
+        };
+        if l.page_size == 0 || l.unit == 0 {
+            return Err(invalid(
+                Self::WHAT,
+                format!(
+                    "page size {} and {} bytes per page cannot be read",
+                    l.page_size, l.unit
+                ),
+            ));
+        }
+        Ok(l)
+    }
+}
+
 /// Header of write 0x62 (§5.8 \[V\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteRequest {
@@ -826,6 +934,8 @@ pub enum DaRequest {
     SwitchPart,
     /// 0xD6.
     Readback(ReadbackRequest),
+    /// 0xDF.
+    NandReadback(NandReadbackRequest),
     /// 0x62.
     Write(WriteRequest),
     /// 0xD4.
@@ -843,6 +953,8 @@ impl DaRequest {
     pub const SWITCH_PART: u8 = 0x60;
     /// Command byte of 0xD6 READ.
     pub const READBACK: u8 = 0xD6;
+    /// Command byte of 0xDF NAND_READPAGE.
+    pub const NAND_READBACK: u8 = 0xDF;
     /// Command byte of 0x62 SDMMC_WRITE_DATA.
     pub const WRITE: u8 = 0x62;
     /// Command byte of 0xD4 FORMAT.
@@ -858,6 +970,7 @@ impl DaRequest {
             Self::USB_CHECK,
             Self::SWITCH_PART,
             Self::READBACK,
+            Self::NAND_READBACK,
             Self::WRITE,
             Self::FORMAT,
             Self::READ_PMT,
@@ -872,6 +985,7 @@ impl DaRequest {
             DaRequest::UsbCheck => Self::USB_CHECK,
             DaRequest::SwitchPart => Self::SWITCH_PART,
             DaRequest::Readback(_) => Self::READBACK,
+            DaRequest::NandReadback(_) => Self::NAND_READBACK,
             DaRequest::Write(_) => Self::WRITE,
             DaRequest::Format(_) => Self::FORMAT,
             DaRequest::ReadPmt => Self::READ_PMT,
@@ -891,6 +1005,14 @@ impl Wire for DaRequest {
                 out.put_u64(q.addr);
                 out.put_u64(q.len);
                 out.put_u32(q.packet);
+            }
+            DaRequest::NandReadback(q) => {
+                out.put_u8(q.host_os);
+                out.put_u8(q.flag);
+                out.put_u8(q.addr_type);
+                out.put_u32(q.addr);
+                out.put_u32(q.len);
+                out.put_u32(q.container);
             }
             DaRequest::Write(q) => {
                 out.put_u8(q.storage);
@@ -926,6 +1048,14 @@ impl Wire for DaRequest {
                 addr: r.u64()?,
                 len: r.u64()?,
                 packet: r.u32()?,
+            }),
+            Self::NAND_READBACK => DaRequest::NandReadback(NandReadbackRequest {
+                host_os: r.u8()?,
+                flag: r.u8()?,
+                addr_type: r.u8()?,
+                addr: r.u32()?,
+                len: r.u32()?,
+                container: r.u32()?,
             }),
             Self::WRITE => DaRequest::Write(WriteRequest {
                 storage: r.u8()?,
@@ -1342,6 +1472,14 @@ mod tests {
                 addr: 1,
                 len: 2,
             }),
+            DaRequest::NandReadback(NandReadbackRequest {
+                host_os: HOST_OS_LINUX,
+                flag: NandReadFlag::PageSpare.byte(),
+                addr_type: NAND_ADDR_LOGICAL,
+                addr: 0x800,
+                len: 0x1000,
+                container: 0,
+            }),
         ];
         for q in all {
             let b = q.to_bytes();
@@ -1362,6 +1500,42 @@ mod tests {
             DaRequest::parse(&[0x70]),
             Err(DecodeError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn nand_readback_header_and_layout_have_the_documented_bytes() {
+        // §5.8: DF 0C 00(NUTL_READ_PAGE_SPARE) 01(NUTL_ADDR_LOGICAL) addr len 0.
+        let q = DaRequest::NandReadback(NandReadbackRequest {
+            host_os: HOST_OS_LINUX,
+            flag: NandReadFlag::PageSpare.byte(),
+            addr_type: NAND_ADDR_LOGICAL,
+            addr: 0x2_0000,
+            len: 0x800,
+            container: 0,
+        });
+        let b = q.to_bytes();
+        assert_eq!(b, hex("DF 0C 00 01 00020000 00000800 00000000"));
+        assert_eq!(DaRequest::from_exact(&b).unwrap(), q);
+        assert!(DaRequest::is_known(0xDF));
+        let l = NandPageLayout {
+            page_size: 0x800,
+            spare_size: 0x40,
+            unit: 0x840,
+        };
+        assert_eq!(l.to_bytes(), hex("00000800 00000040 00000840"));
+        assert_eq!(NandPageLayout::from_exact(&l.to_bytes()).unwrap(), l);
+        assert!(NandPageLayout::from_exact(&hex("00000800 00000040 00000000")).is_err());
+        for f in [
+            NandReadFlag::PageSpare,
+            NandReadFlag::PageOnly,
+            NandReadFlag::SpareOnly,
+        ] {
+            assert_eq!(NandReadFlag::from_byte(f.byte()), Some(f));
+        }
+        assert_eq!(NandReadFlag::from_byte(3), None);
+        assert_eq!(NandReadFlag::PageSpare.unit(0x800, 0x40), 0x840);
+        assert_eq!(NandReadFlag::PageOnly.unit(0x800, 0x40), 0x800);
+        assert_eq!(NandReadFlag::SpareOnly.unit(0x800, 0x40), 0x40);
     }
 
     #[test]
