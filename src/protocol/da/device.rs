@@ -12,8 +12,8 @@
 use super::{
     ACK, CONT, DATA_PACKET, DRAM_OK, Da1Report, Da2Header, Da2Report, DaConfig, DaRequest,
     FORMAT_DONE, FormatProgress, FormatRequest, NACK, NandGeometry, NandPageLayout, NandReadFlag,
-    NandReadbackRequest, ReadbackRequest, SYNC, UNKNOWN_CMD, UsbStatus, WriteRequest,
-    host::FORMAT_COMPLETE,
+    NandReadbackRequest, ReadbackRequest, STORAGE_NAND_62, STORAGE_NAND_D6, SYNC, UNKNOWN_CMD,
+    UsbStatus, WriteRequest, host::FORMAT_COMPLETE,
 };
 use crate::protocol::{
     DaStatus, Hex, ProtocolError,
@@ -68,9 +68,13 @@ pub enum DaAsk {
         /// What each page contributes.
         flag: NandReadFlag,
     },
-    /// 0x62; answer `Ack` (data follows as [`DaEvent::WriteData`]) or `Nack`.
+    /// 0x62; answer `Ack` (data follows as [`DaEvent::WriteData`]) or `Nack`; for NAND
+    /// (storage [`STORAGE_NAND_62`], already checked against the geometry) `Ack` or
+    /// [`DaAnswer::Refused`], never `Nack`. NAND data is page data only, at page-data offsets
+    /// (decision N4).
     Write(WriteRequest),
-    /// A write packet is complete; answer [`DaAnswer::Cont`] or `Nack`.
+    /// A write packet is complete; answer [`DaAnswer::Cont`] or `Nack` (NAND: `Cont` or
+    /// [`DaAnswer::Refused`], e.g. S_DA_NAND_PAGE_PROGRAM_FAILED).
     WritePacket {
         /// Byte offset of the packet.
         addr: u64,
@@ -79,9 +83,12 @@ pub enum DaAsk {
         /// Whether the host's checksum matched the bytes.
         checksum_ok: bool,
     },
-    /// 0xD4; answer [`DaAnswer::Progress`] (100 % ends it).
+    /// 0xD4; answer [`DaAnswer::Progress`] (100 % ends it); for NAND (storage
+    /// [`STORAGE_NAND_D6`], already checked to be whole blocks) also [`DaAnswer::Refused`].
+    /// Erased NAND reads 0xFF.
     Format(FormatRequest),
-    /// The host acked a progress report below 100 %; answer the next [`DaAnswer::Progress`].
+    /// The host acked a progress report below 100 %; answer the next [`DaAnswer::Progress`]
+    /// (NAND: or [`DaAnswer::Refused`], e.g. S_DA_NAND_ERASE_FAILED).
     FormatMore {
         /// The last percentage sent.
         percent: u8,
@@ -105,6 +112,9 @@ pub enum DaAnswer {
     Nack,
     /// Refuses a readback: A5, then (after the host's A5) this status, little-endian.
     ReadbackRefused(u32),
+    /// Refuses a NAND write or format (header, packet or progress): A5 and this status,
+    /// big-endian (decision N4). Not an answer for eMMC commands.
+    Refused(u32),
     /// 5A and the DA2 storage report.
     Da2Report(Box<Da2Report>),
     /// `5A speed`.
@@ -151,6 +161,8 @@ struct Transfer {
     left: u64,
     packet: u64,
     nand: Option<NandUnit>,
+    /// A NAND write or format: [`DaAnswer::Refused`] is a valid answer.
+    refusable: bool,
 }
 
 /// How NAND pages go on the wire during a readback.
@@ -248,6 +260,7 @@ enum St {
     },
     FormatAck {
         percent: u8,
+        nand: bool,
     },
     PmtLenAck {
         data: Vec<u8>,
@@ -409,7 +422,7 @@ impl DaDevice {
                         addr: 0,
                         left: u64::from(total - received),
                         packet: u64::from(packet),
-                        nand: None,
+                        ..Transfer::default()
                     };
                     self.ask(DaAsk::Da2Packet { received }, t);
                 } else {
@@ -513,16 +526,20 @@ impl DaDevice {
                 }
                 (n, None)
             }
-            St::FormatAck { percent } => {
+            St::FormatAck { percent, nand } => {
                 if first != ACK {
-                    self.state = St::FormatAck { percent };
+                    self.state = St::FormatAck { percent, nand };
                     return Err(wrong_byte("format progress ack", ACK, first));
                 }
                 if percent >= FORMAT_COMPLETE {
                     self.out.extend_from_slice(&FORMAT_DONE);
                     self.idle();
                 } else {
-                    self.ask(DaAsk::FormatMore { percent }, Transfer::default());
+                    let t = Transfer {
+                        refusable: nand,
+                        ..Transfer::default()
+                    };
+                    self.ask(DaAsk::FormatMore { percent }, t);
                 }
                 (1, None)
             }
@@ -585,6 +602,7 @@ impl DaDevice {
                     left: len,
                     packet: u64::from(per_packet) * u64::from(unit.page),
                     nand: Some(unit),
+                    refusable: false,
                 };
                 if t.left == 0 {
                     self.idle();
@@ -593,27 +611,64 @@ impl DaDevice {
                 }
             }
             Collect::Command => {
-                if let DaRequest::NandReadback(q) = DaRequest::from_exact(buf)?
-                    && let Err(status) = self.check_nand_readback(&q)
-                {
-                    self.out.push(NACK);
-                    self.state = St::RefusedAck {
-                        status: status.code(),
-                    };
+                let req = DaRequest::from_exact(buf)?;
+                if let Err(status) = self.check_nand(&req) {
+                    if let DaRequest::NandReadback(_) = req {
+                        // Readback refusals wait for the host's A5 (D6's way, decision N3).
+                        self.out.push(NACK);
+                        self.state = St::RefusedAck {
+                            status: status.code(),
+                        };
+                    } else {
+                        self.refuse(status.code());
+                    }
                     return Ok(Some(DaEvent::Refused {
-                        command: DaRequest::NAND_READBACK,
+                        command: req.byte(),
                         status,
                     }));
                 }
-                self.command(buf)?;
+                self.command(req);
             }
         }
         Ok(None)
     }
 
-    /// Whether a NAND readback may go ahead (decisions N3, N5).
-    fn check_nand_readback(&self, q: &NandReadbackRequest) -> Result<(), DaStatus> {
+    /// A NAND refusal of a write or format: A5 and the status, big-endian (decision N4).
+    fn refuse(&mut self, status: u32) {
+        self.out.push(NACK);
+        self.out.put_u32(status);
+        self.idle();
+    }
+
+    /// Whether a NAND command may go ahead (decisions N3, N4, N5); other commands may.
+    fn check_nand(&self, req: &DaRequest) -> Result<(), DaStatus> {
+        let nand = match req {
+            DaRequest::NandReadback(_) => true,
+            DaRequest::Write(q) => q.storage == STORAGE_NAND_62,
+            DaRequest::Format(q) => q.storage == STORAGE_NAND_D6,
+            _ => false,
+        };
+        if !nand {
+            return Ok(());
+        }
         let g = self.nand.ok_or(DaStatus::NandFlashNotFound)?;
+        match req {
+            DaRequest::NandReadback(q) => Self::check_nand_readback(g, q),
+            DaRequest::Write(q) => {
+                g.check_pages(q.addr, q.len)?;
+                if u64::from(q.packet).is_multiple_of(u64::from(g.page_size)) {
+                    Ok(())
+                } else {
+                    Err(DaStatus::from_code(STATUS_INVALID_RANGE))
+                }
+            }
+            DaRequest::Format(q) => g.check_blocks(q.addr, q.len),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a NAND readback may go ahead (decisions N3, N5).
+    fn check_nand_readback(g: NandGeometry, q: &NandReadbackRequest) -> Result<(), DaStatus> {
         let flag = NandReadFlag::from_byte(q.flag)
             .ok_or(DaStatus::from_code(STATUS_UNSUPPORTED_OPERATION))?;
         g.check_pages(u64::from(q.addr), u64::from(q.len))?;
@@ -625,10 +680,10 @@ impl DaDevice {
         Ok(())
     }
 
-    /// A command header is complete in `buf`.
-    fn command(&mut self, buf: &[u8]) -> Result<(), ProtocolError> {
+    /// A command header came and may go ahead.
+    fn command(&mut self, req: DaRequest) {
         let none = Transfer::default();
-        match DaRequest::from_exact(buf)? {
+        match req {
             DaRequest::UsbCheck => self.ask(DaAsk::UsbCheck, none),
             DaRequest::SwitchPart => {
                 self.out.push(ACK);
@@ -641,7 +696,6 @@ impl DaDevice {
             DaRequest::ReadPmt => self.ask(DaAsk::ReadPmt, none),
             DaRequest::Finish => self.ask(DaAsk::Finish, none),
         }
-        Ok(())
     }
 
     /// Answers the pending question; the encoded answer is added to the output. Afterwards
@@ -652,6 +706,15 @@ impl DaDevice {
                 "an answer was given while no question was pending".into(),
             ));
         };
+        let nand_write = t.refusable
+            || matches!(&ask, DaAsk::Write(q) if q.storage == STORAGE_NAND_62)
+            || matches!(&ask, DaAsk::Format(q) if q.storage == STORAGE_NAND_D6);
+        if nand_write && answer == DaAnswer::Nack {
+            // A bare A5 would leave the host waiting for the status (decision N4).
+            return Err(ProtocolError::Sequence(format!(
+                "a NAND refusal carries a status: answer {ask:?} with DaAnswer::Refused"
+            )));
+        }
         match (ask, answer) {
             (DaAsk::Config(_), DaAnswer::DramResult(r)) => {
                 self.out.put_u32(r);
@@ -707,7 +770,7 @@ impl DaDevice {
                     addr: q.addr,
                     left: q.len,
                     packet: u64::from(q.packet),
-                    nand: None,
+                    ..Transfer::default()
                 };
                 if t.left == 0 {
                     self.idle();
@@ -776,6 +839,7 @@ impl DaDevice {
                         left: q.len,
                         packet: u64::from(q.packet),
                         nand: None,
+                        refusable: q.storage == STORAGE_NAND_62,
                     });
                 }
             }
@@ -787,9 +851,30 @@ impl DaDevice {
                     self.state = St::WriteMarker(t);
                 }
             }
-            (DaAsk::Format(_) | DaAsk::FormatMore { .. }, DaAnswer::Progress(p)) => {
+            (DaAsk::Format(q), DaAnswer::Progress(p)) => {
                 p.encode(&mut self.out);
-                self.state = St::FormatAck { percent: p.percent };
+                self.state = St::FormatAck {
+                    percent: p.percent,
+                    nand: q.storage == STORAGE_NAND_D6,
+                };
+            }
+            (DaAsk::FormatMore { .. }, DaAnswer::Progress(p)) => {
+                p.encode(&mut self.out);
+                self.state = St::FormatAck {
+                    percent: p.percent,
+                    nand: t.refusable,
+                };
+            }
+            (DaAsk::Write(q), DaAnswer::Refused(status)) if q.storage == STORAGE_NAND_62 => {
+                self.refuse(status);
+            }
+            (DaAsk::Format(q), DaAnswer::Refused(status)) if q.storage == STORAGE_NAND_D6 => {
+                self.refuse(status);
+            }
+            (DaAsk::WritePacket { .. } | DaAsk::FormatMore { .. }, DaAnswer::Refused(status))
+                if t.refusable =>
+            {
+                self.refuse(status);
             }
             (DaAsk::ReadPmt, DaAnswer::Pmt(data)) => {
                 self.out.push(ACK);
@@ -869,8 +954,8 @@ mod tests {
         Exchange, Step,
         da::{
             EmmcPart, NandInfo, PmtEntry, StorageKind, da_sync, encode_pmt, finish, format,
-            nand_readback, parse_pmt, read_pmt, readback, send_config, switch_part, upload_da2,
-            usb_check, write,
+            nand_format, nand_readback, nand_write, parse_pmt, read_pmt, readback, send_config,
+            switch_part, upload_da2, usb_check, write,
         },
         decisions::{SIM_NAND_FLASH_ID, SIM_NAND_IDS, STATUS_INVALID_BEGIN_ADDR},
     };
@@ -885,6 +970,8 @@ mod tests {
         refuse_readback: bool,
         nand: bool,
         refused: Vec<(u8, DaStatus)>,
+        /// A status the owner answers to the next NAND write packet or format report.
+        fail_with: Option<DaStatus>,
     }
 
     /// The test NAND: 64 KiB of 2 KiB pages with 64-byte spares, 4 pages per block.
@@ -925,6 +1012,7 @@ mod tests {
                 refuse_readback: false,
                 nand,
                 refused: Vec::new(),
+                fail_with: None,
             }
         }
 
@@ -967,6 +1055,11 @@ mod tests {
                     let a = *addr as usize;
                     DaAnswer::Data(self.storage[a..a + *len as usize].to_vec())
                 }
+                DaAsk::WritePacket { .. } | DaAsk::FormatMore { .. }
+                    if self.fail_with.is_some() =>
+                {
+                    DaAnswer::Refused(self.fail_with.take().map_or(0, DaStatus::code))
+                }
                 DaAsk::WritePacket { checksum_ok, .. } => {
                     if *checksum_ok {
                         DaAnswer::Cont
@@ -976,7 +1069,7 @@ mod tests {
                 }
                 DaAsk::Format(q) => {
                     let (a, l) = (q.addr as usize, q.len as usize);
-                    self.storage[a..a + l].fill(0);
+                    self.storage[a..a + l].fill(if self.nand { 0xFF } else { 0 });
                     DaAnswer::Progress(FormatProgress {
                         init: 0,
                         percent: 50,
@@ -1390,5 +1483,155 @@ mod tests {
 
     fn hex_u32s(words: &[u32]) -> Vec<u8> {
         words.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    fn da_status(r: Result<impl std::fmt::Debug, ProtocolError>) -> u32 {
+        match r {
+            Err(ProtocolError::Da { status, .. }) => status.code(),
+            other => panic!("expected a DA status, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nand_write_erase_and_readback_back_to_back() {
+        let mut p = Phone::ready_nand();
+        let image: Vec<u8> = (0..3000u32).map(|i| (i % 241) as u8).collect();
+        let (written, _) = p.run(&mut nand_write(0x1000, 3000, 0x800), &image);
+        assert_eq!(written, 3000);
+        assert_eq!(&p.storage[0x1000..0x1000 + 3000], &image[..]);
+        assert!(
+            p.storage[0x1000 + 3000..0x2000].iter().all(|&b| b == 0xFF),
+            "the last page is padded with 0xFF"
+        );
+        assert!(p.asks.iter().any(|a| matches!(
+            a,
+            DaAsk::Write(q) if q.storage == 0x10 && q.part == 0 && q.len == 0x1000
+        )));
+        assert!(p.asks.contains(&DaAsk::WritePacket {
+            addr: 0x1000,
+            len: 0x1000,
+            checksum_ok: true
+        }));
+        let (_, back) = p.run(
+            &mut nand_readback(0x1000, 0x1000, NandReadFlag::PageOnly),
+            &[],
+        );
+        assert_eq!(&back[..3000], &image[..]);
+
+        // Erase the second block (pages 4..8).
+        p.run(&mut nand_format(0x2000, 0x2000), &[]);
+        assert!(p.storage[0x2000..0x4000].iter().all(|&b| b == 0xFF));
+        assert!(
+            p.asks
+                .iter()
+                .any(|a| matches!(a, DaAsk::Format(q) if q.storage == 0x01))
+        );
+        let (_, erased) = p.run(
+            &mut nand_readback(0x2000, 0x800, NandReadFlag::PageOnly),
+            &[],
+        );
+        assert!(erased.iter().all(|&b| b == 0xFF));
+        assert!(p.refused.is_empty());
+    }
+
+    #[test]
+    fn nand_write_and_erase_refuse_misaligned_requests_with_a_status() {
+        let mut p = Phone::ready_nand();
+        let before = p.storage.clone();
+        let image = vec![0x33; 0x1000];
+        let bad_addr = STATUS_INVALID_BEGIN_ADDR;
+        let bad_range = STATUS_INVALID_RANGE;
+        assert_eq!(
+            da_status(p.try_run(&mut nand_write(0x200, 0x800, 0x800), &image)),
+            bad_addr
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_write(0xF800, 0x1000, 0x800), &image)),
+            bad_range
+        );
+        // 0x400 bytes with a 0x400-byte "page": the header says 0x400, not whole 2 KiB pages.
+        assert_eq!(
+            da_status(p.try_run(&mut nand_write(0, 0x400, 0x400), &image)),
+            bad_range
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_format(0x800, 0x2000), &[])),
+            bad_addr
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_format(0, 0x800), &[])),
+            bad_range
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_format(0xE000, 0x4000), &[])),
+            bad_range
+        );
+        let commands: Vec<u8> = p.refused.iter().map(|(c, _)| *c).collect();
+        assert_eq!(commands, [0x62, 0x62, 0x62, 0xD4, 0xD4, 0xD4]);
+        assert!(p.storage == before, "nothing was written or erased");
+        assert_eq!(
+            p.run(&mut usb_check(), &[]).0.speed,
+            1,
+            "still in command mode"
+        );
+
+        // An eMMC phone has no NAND to write or erase.
+        let mut e = Phone::ready();
+        let r = e.try_run(&mut nand_write(0, 0x800, 0x800), &image);
+        assert_eq!(da_status(r), DaStatus::NandFlashNotFound.code());
+        let r = e.try_run(&mut nand_format(0, 0x2000), &[]);
+        assert_eq!(da_status(r), DaStatus::NandFlashNotFound.code());
+        // ... while eMMC writes and formats go on as before.
+        e.run(&mut write(EmmcPart::User, 0, 0x200), &image[..0x200]);
+        e.run(&mut format(0, 0x200), &[]);
+    }
+
+    #[test]
+    fn nand_program_and_erase_failures_reach_the_host_as_statuses() {
+        let mut p = Phone::ready_nand();
+        p.fail_with = Some(DaStatus::NandPageProgramFailed);
+        let image = vec![0x44; 0x1000];
+        let r = p.try_run(&mut nand_write(0, 0x1000, 0x800), &image);
+        assert_eq!(da_status(r), DaStatus::NandPageProgramFailed.code());
+        p.fail_with = Some(DaStatus::NandEraseFailed);
+        let r = p.try_run(&mut nand_format(0, 0x2000), &[]);
+        assert_eq!(da_status(r), DaStatus::NandEraseFailed.code());
+        assert!(p.wire.is_empty());
+        assert_eq!(p.run(&mut usb_check(), &[]).0.speed, 1);
+    }
+
+    #[test]
+    fn nand_refusals_need_a_status_and_emmc_ones_do_not_take_one() {
+        let mut p = Phone::ready_nand();
+        let header = DaRequest::Write(WriteRequest {
+            storage: 0x10,
+            part: 0,
+            addr: 0,
+            len: 0x800,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        p.dev.feed(&header).unwrap();
+        assert!(matches!(p.dev.pending(), Some(DaAsk::Write(_))));
+        assert!(matches!(
+            p.dev.answer(DaAnswer::Nack),
+            Err(ProtocolError::Sequence(_))
+        ));
+        p.dev.answer(DaAnswer::Refused(3016)).unwrap();
+        assert_eq!(p.dev.take_output(), [0xA5, 0, 0, 0x0B, 0xC8]);
+
+        let mut e = Phone::ready();
+        let header = DaRequest::Write(WriteRequest {
+            storage: 0x01,
+            part: 8,
+            addr: 0,
+            len: 0x200,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        e.dev.feed(&header).unwrap();
+        assert!(e.dev.answer(DaAnswer::Refused(3016)).is_err());
+        e.dev.answer(DaAnswer::Nack).unwrap();
+        assert_eq!(e.dev.take_output(), [NACK]);
     }
 }

@@ -9,8 +9,9 @@
 use super::{
     ACK, CONT, DA2_PACKET, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report,
     DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK,
-    NAND_ADDR_LOGICAL, NandPageLayout, NandReadFlag, NandReadbackRequest, ReadbackRequest, SECTOR,
-    STORAGE_EMMC_62, STORAGE_EMMC_D6, SYNC, UsbStatus, WriteRequest,
+    NAND_ADDR_LOGICAL, NAND_PART, NandPageLayout, NandReadFlag, NandReadbackRequest,
+    ReadbackRequest, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6,
+    SYNC, UsbStatus, WriteRequest,
 };
 use crate::protocol::{
     DaStatus, Exchange, Hex, Progress, ProtocolError, Step,
@@ -409,7 +410,28 @@ impl Exchange for Readback {
         })
     }
 }
+
 // ---------------------------------------------------------------------------------------------
+
+/// The status a NAND phone sends after refusing with `A5` (decision N4): big-endian.
+fn nand_refusal(what: &'static str, bytes: &[u8]) -> ProtocolError {
+    match u32::from_exact(bytes) {
+        Ok(code) => ProtocolError::Da {
+            what,
+            status: DaStatus::from_code(code),
+        },
+        Err(e) => e,
+    }
+}
+
+/// The step that reads a NAND refusal's status.
+fn refusal_step<T>() -> Step<T> {
+    Step::Recv {
+        len: 4,
+        what: "NAND refusal status",
+        timeout: DA_REPLY_TIMEOUT,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WrState {
@@ -420,18 +442,26 @@ enum WrState {
     Pad,
     Checksum,
     Cont,
+    Refused,
     Done,
+    /// A NAND page size the packets cannot be cut into.
+    BadPage,
     Over,
 }
 
-/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` in eMMC partition `part` (§5.8 \[V\]).
-/// The image is taken from the data source in chunks of up to 1 MiB; each chunk is preceded
-/// by the host's 5A, padded with zeros to a multiple of 512, followed by its 16-bit byte sum,
-/// and acked by the phone with 69.
+/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` (§5.8 \[V\]), to an eMMC partition
+/// or to NAND (decision N4). The image is taken from the data source in chunks of up to
+/// 1 MiB; each chunk is preceded by the host's 5A, padded to a whole unit (512-byte sector
+/// with zeros; NAND page with 0xFF), followed by its 16-bit byte sum (padding included), and
+/// acked by the phone with 69. A NAND phone refuses with `A5` and a big-endian status.
 #[derive(Debug, Clone)]
 pub struct Write {
     req: WriteRequest,
     image_len: u64,
+    /// Sector or NAND page: lengths are rounded up to it.
+    unit: u64,
+    pad_byte: u8,
+    nand: bool,
     state: WrState,
     left: u64,
     chunk_len: usize,
@@ -439,27 +469,60 @@ pub struct Write {
     sum: Sum16,
 }
 
-/// Starts a write; see [`Write`]. A zero length sends nothing.
-pub fn write(part: EmmcPart, addr: u64, len: u64) -> Write {
-    Write {
-        req: WriteRequest {
-            storage: STORAGE_EMMC_62,
-            part: part.id(),
-            addr,
-            len: len.div_ceil(SECTOR) * SECTOR,
-            packet: DATA_PACKET,
-        },
-        image_len: len,
-        state: if len == 0 {
-            WrState::Done
-        } else {
-            WrState::Header
-        },
-        left: len,
-        chunk_len: 0,
-        pad: 0,
-        sum: Sum16::new(),
+impl Write {
+    fn new(req: WriteRequest, len: u64, unit: u64, pad_byte: u8) -> Self {
+        Write {
+            req: WriteRequest {
+                len: len.div_ceil(unit) * unit,
+                ..req
+            },
+            image_len: len,
+            unit,
+            pad_byte,
+            nand: req.storage == STORAGE_NAND_62,
+            state: if len == 0 {
+                WrState::Done
+            } else {
+                WrState::Header
+            },
+            left: len,
+            chunk_len: 0,
+            pad: 0,
+            sum: Sum16::new(),
+        }
     }
+}
+
+/// Starts an eMMC write to partition `part`; see [`Write`]. A zero length sends nothing.
+pub fn write(part: EmmcPart, addr: u64, len: u64) -> Write {
+    let req = WriteRequest {
+        storage: STORAGE_EMMC_62,
+        part: part.id(),
+        addr,
+        len,
+        packet: DATA_PACKET,
+    };
+    Write::new(req, len, SECTOR, 0)
+}
+
+/// Starts a NAND write of `len` image bytes at page-data offset `addr` (page aligned) on a
+/// NAND with `page_size`-byte pages; the image is page data only and the last page is padded
+/// with 0xFF (decisions N2, N4, N5). A zero length sends nothing. A page size that does not
+/// divide the 1 MiB packet is a [`ProtocolError::Sequence`].
+pub fn nand_write(addr: u64, len: u64, page_size: u32) -> Write {
+    let req = WriteRequest {
+        storage: STORAGE_NAND_62,
+        part: NAND_PART,
+        addr,
+        len,
+        packet: DATA_PACKET,
+    };
+    let usable = page_size != 0 && DATA_PACKET.is_multiple_of(page_size);
+    let mut w = Write::new(req, len, u64::from(page_size.max(1)), 0xFF);
+    if !usable && len != 0 {
+        w.state = WrState::BadPage;
+    }
+    w
 }
 
 impl Exchange for Write {
@@ -479,7 +542,7 @@ impl Exchange for Write {
             WrState::Marker => {
                 self.chunk_len = self.left.min(u64::from(self.req.packet)) as usize;
                 self.pad =
-                    (self.chunk_len as u64).next_multiple_of(SECTOR) as usize - self.chunk_len;
+                    (self.chunk_len as u64).next_multiple_of(self.unit) as usize - self.chunk_len;
                 self.sum = Sum16::new();
                 self.state = WrState::Data;
                 Step::Send(vec![ACK])
@@ -489,8 +552,9 @@ impl Exchange for Write {
             },
             WrState::Pad => {
                 self.state = WrState::Checksum;
-                // Zero padding leaves the byte sum unchanged.
-                Step::Send(vec![0; self.pad])
+                let pad = vec![self.pad_byte; self.pad];
+                self.sum.update(&pad);
+                Step::Send(pad)
             }
             WrState::Checksum => {
                 self.state = WrState::Cont;
@@ -501,9 +565,17 @@ impl Exchange for Write {
                 what: "write packet ack",
                 timeout: WRITE_ACK_TIMEOUT,
             },
+            WrState::Refused => refusal_step(),
             WrState::Done => {
                 self.state = WrState::Over;
                 Step::Done(self.image_len)
+            }
+            WrState::BadPage => {
+                self.state = WrState::Over;
+                return Err(ProtocolError::Sequence(format!(
+                    "a NAND page of {} bytes does not divide the 1 MiB write packet",
+                    self.unit
+                )));
             }
             WrState::Over => return ended(),
         })
@@ -513,6 +585,7 @@ impl Exchange for Write {
         let state = self.state;
         self.state = WrState::Over;
         self.state = match state {
+            WrState::HeaderAck | WrState::Cont if self.nand && bytes == [NACK] => WrState::Refused,
             WrState::HeaderAck => {
                 expect_byte("write header ack", ACK, bytes)?;
                 WrState::Marker
@@ -525,6 +598,7 @@ impl Exchange for Write {
                     WrState::Marker
                 }
             }
+            WrState::Refused => return Err(nand_refusal("NAND write", bytes)),
             _ => return Err(out_of_order()),
         };
         Ok(())
@@ -563,14 +637,19 @@ impl Exchange for Write {
 enum FmState {
     Header,
     Report,
+    /// NAND: the rest of a report whose first byte was 5A.
+    ReportRest,
+    Refused,
     Ack,
     End,
     Done,
     Over,
 }
 
-/// 0xD4 format (erase) of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]):
-/// progress reports, each acked, until 100 %, then `5A 5A`.
+/// 0xD4 format (erase) of `len` bytes at `addr` (§5.8 \[V\]), in the selected eMMC partition
+/// or on NAND (decision N4): progress reports, each acked, until 100 %, then `5A 5A`. A NAND
+/// phone may send `A5` and a big-endian status in place of a report; the host reads the first
+/// byte of each NAND report on its own to tell.
 #[derive(Debug, Clone)]
 pub struct Format {
     req: FormatRequest,
@@ -578,11 +657,10 @@ pub struct Format {
     percent: u8,
 }
 
-/// Starts a format; see [`Format`].
-pub fn format(addr: u64, len: u64) -> Format {
+fn format_request(storage: u8, addr: u64, len: u64) -> Format {
     Format {
         req: FormatRequest {
-            storage: STORAGE_EMMC_D6,
+            storage,
             kind: 0,
             validation: 0,
             addr_type: 0,
@@ -594,8 +672,28 @@ pub fn format(addr: u64, len: u64) -> Format {
     }
 }
 
+/// Starts an eMMC format; see [`Format`].
+pub fn format(addr: u64, len: u64) -> Format {
+    format_request(STORAGE_EMMC_D6, addr, len)
+}
+
+/// Starts a NAND erase of `len` page-data bytes at `addr`, both block aligned (decisions N2,
+/// N4, N5); see [`Format`].
+pub fn nand_format(addr: u64, len: u64) -> Format {
+    format_request(STORAGE_NAND_D6, addr, len)
+}
+
 /// The percentage that ends a format.
 pub const FORMAT_COMPLETE: u8 = 100;
+
+/// Length of one progress report on the wire.
+const PROGRESS_LEN: usize = 7;
+
+impl Format {
+    fn nand(&self) -> bool {
+        self.req.storage == STORAGE_NAND_D6
+    }
+}
 
 impl Exchange for Format {
     type Output = ();
@@ -607,15 +705,16 @@ impl Exchange for Format {
                 Step::Send(DaRequest::Format(self.req).to_bytes())
             }
             FmState::Report => Step::Recv {
-                len: FormatProgress {
-                    init: 0,
-                    percent: 0,
-                }
-                .to_bytes()
-                .len(),
+                len: if self.nand() { 1 } else { PROGRESS_LEN },
                 what: "format progress",
                 timeout: FORMAT_PROGRESS_TIMEOUT,
             },
+            FmState::ReportRest => Step::Recv {
+                len: PROGRESS_LEN - 1,
+                what: "format progress",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            FmState::Refused => refusal_step(),
             FmState::Ack => {
                 self.state = if self.percent >= FORMAT_COMPLETE {
                     FmState::End
@@ -641,10 +740,22 @@ impl Exchange for Format {
         let state = self.state;
         self.state = FmState::Over;
         self.state = match state {
+            FmState::Report if self.nand() && bytes == [NACK] => FmState::Refused,
+            FmState::Report if self.nand() => {
+                expect_byte("format progress", ACK, bytes)?;
+                FmState::ReportRest
+            }
+            FmState::ReportRest => {
+                let mut report = vec![ACK];
+                report.extend_from_slice(bytes);
+                self.percent = FormatProgress::from_exact(&report)?.percent;
+                FmState::Ack
+            }
             FmState::Report => {
                 self.percent = FormatProgress::from_exact(bytes)?.percent;
                 FmState::Ack
             }
+            FmState::Refused => return Err(nand_refusal("NAND format", bytes)),
             FmState::End if bytes == FORMAT_DONE => FmState::Done,
             FmState::End => {
                 return Err(ProtocolError::Unexpected {
@@ -665,7 +776,6 @@ impl Exchange for Format {
         })
     }
 }
-
 // ---------------------------------------------------------------------------------------------
 
 /// The largest PMT answer accepted: 1 MiB (real tables are a few KiB).
@@ -1186,6 +1296,117 @@ mod tests {
             w.data_sent(&[1]).is_err(),
             "source data before it was asked for"
         );
+    }
+
+    #[test]
+    fn nand_write_pads_with_ff_and_reads_refusal_statuses() {
+        let image: Vec<u8> = (0..3000u32).map(|i| (i % 253) as u8).collect();
+        let mut w = nand_write(0x2_0000, 3000, 0x800);
+        let (r, host, _) = run(&mut w, &[ACK, CONT], &image);
+        assert_eq!(r.unwrap(), 3000);
+        // §5.8 layout with storage 0x10 and partition 0; the length is whole pages.
+        assert_eq!(
+            &host[..23],
+            &hex("62 10 00 0000000000020000 0000000000001000 00100000")[..]
+        );
+        assert_eq!(host[23], ACK);
+        assert_eq!(&host[24..3024], &image[..]);
+        assert!(host[3024..24 + 0x1000].iter().all(|&b| b == 0xFF));
+        let mut padded = image.clone();
+        padded.resize(0x1000, 0xFF);
+        let sum = crate::protocol::checksum::sum16(&padded);
+        assert_eq!(
+            &host[24 + 0x1000..],
+            &sum.to_be_bytes(),
+            "the sum covers the FF"
+        );
+
+        // Refused at the header, then at a packet: A5 and a big-endian status.
+        let (r, _, _) = run(
+            &mut nand_write(0x200, 0x800, 0x800),
+            &[NACK, 0, 0, 0x0B, 0xDB],
+            &image,
+        );
+        assert!(
+            matches!(r, Err(ProtocolError::Da { what: "NAND write", status }) if status.code() == 3035),
+            "{r:?}"
+        );
+        let (r, _, _) = run(
+            &mut nand_write(0, 0x800, 0x800),
+            &[ACK, NACK, 0, 0, 0x0B, 0xC8],
+            &image,
+        );
+        assert!(
+            matches!(
+                r,
+                Err(ProtocolError::Da {
+                    status: DaStatus::NandPageProgramFailed,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        // eMMC writes keep the bare A5 of mtkclient.
+        let (r, _, _) = run(&mut write(EmmcPart::User, 0, 0x200), &[NACK], &image);
+        assert!(matches!(r, Err(ProtocolError::Unexpected { .. })), "{r:?}");
+        // Page sizes the packets cannot be cut into.
+        for page in [0, 3000] {
+            let (r, host, _) = run(&mut nand_write(0, 0x800, page), &[], &image);
+            assert!(
+                matches!(r, Err(ProtocolError::Sequence(_))),
+                "{page}: {r:?}"
+            );
+            assert!(host.is_empty());
+        }
+        let (r, host, _) = run(&mut nand_write(0, 0, 0x800), &[], &[]);
+        assert_eq!(r.unwrap(), 0);
+        assert!(host.is_empty());
+    }
+
+    #[test]
+    fn nand_format_reads_each_report_byte_first() {
+        let mut phone = vec![];
+        for percent in [30, 100] {
+            phone.extend(FormatProgress { init: 0, percent }.to_bytes());
+        }
+        phone.extend(FORMAT_DONE);
+        let mut f = nand_format(0x2_0000, 0x4_0000);
+        let (r, host, _) = run(&mut f, &phone, &[]);
+        r.unwrap();
+        assert_eq!(
+            host,
+            hex("D4 01 00 00 00 0000000000020000 0000000000040000 5A 5A")
+        );
+        assert_eq!(f.progress().unwrap().done, 100);
+        // A refusal instead of the first report, and a failure after the first.
+        let (r, _, _) = run(
+            &mut nand_format(0x800, 0x2_0000),
+            &[NACK, 0, 0, 0x0B, 0xDB],
+            &[],
+        );
+        assert!(
+            matches!(r, Err(ProtocolError::Da { what: "NAND format", status }) if status.code() == 3035),
+            "{r:?}"
+        );
+        let mut phone = FormatProgress {
+            init: 0,
+            percent: 10,
+        }
+        .to_bytes();
+        phone.extend([NACK, 0, 0, 0x0B, 0xCB]);
+        let (r, _, _) = run(&mut nand_format(0, 0x2_0000), &phone, &[]);
+        assert!(
+            matches!(
+                r,
+                Err(ProtocolError::Da {
+                    status: DaStatus::NandEraseFailed,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        let (r, _, _) = run(&mut nand_format(0, 0x2_0000), &[0x00], &[]);
+        assert!(matches!(r, Err(ProtocolError::Unexpected { .. })), "{r:?}");
     }
 
     #[test]

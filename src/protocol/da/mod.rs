@@ -26,7 +26,8 @@ pub mod host;
 pub use device::{DaAnswer, DaAsk, DaDevice, DaEvent};
 pub use host::{
     Finish, Format, PmtRead, Readback, ReadbackSummary, Write, da_sync, finish, format,
-    nand_readback, read_pmt, readback, send_config, switch_part, upload_da2, usb_check, write,
+    nand_format, nand_readback, nand_write, read_pmt, readback, send_config, switch_part,
+    upload_da2, usb_check, write,
 };
 
 /// Generic OK.
