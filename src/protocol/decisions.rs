@@ -69,6 +69,12 @@ pub const NAND_PAGES_PER_PACKET: u32 = 1;
 /// NAND readback flag it does not know (decisions N3, N6).
 pub const STATUS_UNSUPPORTED_OPERATION: u32 = 3187;
 
+/// S_DA_UART_DATA_CKSUM_ERROR in mtkclient's numbering: what a NAND phone answers to a write
+/// packet whose checksum does not match (decisions N4, N6). §8.2 gives mtkclient's UART
+/// codes as the range 3061 (GET_DATA_TIMEOUT) to 3065 (RX_BUF_FULL); the checksum error is
+/// the fourth of them in mtkclient's and SP Flash Tool's order \[U\].
+pub const STATUS_DATA_CHECKSUM: u32 = 3064;
+
 /// The NAND READ ID bytes of the simulator's NAND phone, one per id word (decision N1): a
 /// Samsung K9K8G08U0 (1 GiB SLC, 2 KiB pages, 64-byte spare, 64 pages per block).
 pub const SIM_NAND_IDS: [u16; 5] = [0xEC, 0xD3, 0x51, 0x95, 0x58];
@@ -111,6 +117,7 @@ mod tests {
             (STATUS_INVALID_BEGIN_ADDR, "S_DA_INVALID_BEGIN_ADDR"),
             (STATUS_INVALID_RANGE, "S_DA_INVALID_RANGE"),
             (STATUS_UNSUPPORTED_OPERATION, "S_DA_UNSUPPORTED_OPERATION"),
+            (STATUS_DATA_CHECKSUM, "S_DA_UART_DATA_CKSUM_ERROR"),
         ] {
             let entry = LATER_DA_CODES.iter().find(|c| c.name == name).unwrap();
             assert_eq!(entry.mtkclient, Some(code), "{name}");

@@ -74,7 +74,10 @@ pub enum DaAsk {
     /// (decision N4).
     Write(WriteRequest),
     /// A write packet is complete; answer [`DaAnswer::Cont`] or `Nack` (NAND: `Cont` or
-    /// [`DaAnswer::Refused`], e.g. S_DA_NAND_PAGE_PROGRAM_FAILED).
+    /// [`DaAnswer::Refused`]: [`STATUS_DATA_CHECKSUM`] when `checksum_ok` is false,
+    /// S_DA_NAND_PAGE_PROGRAM_FAILED when programming fails).
+    ///
+    /// [`STATUS_DATA_CHECKSUM`]: crate::protocol::decisions::STATUS_DATA_CHECKSUM
     WritePacket {
         /// Byte offset of the packet.
         addr: u64,
@@ -957,7 +960,9 @@ mod tests {
             nand_format, nand_readback, nand_write, parse_pmt, read_pmt, readback, send_config,
             switch_part, upload_da2, usb_check, write,
         },
-        decisions::{SIM_NAND_FLASH_ID, SIM_NAND_IDS, STATUS_INVALID_BEGIN_ADDR},
+        decisions::{
+            SIM_NAND_FLASH_ID, SIM_NAND_IDS, STATUS_DATA_CHECKSUM, STATUS_INVALID_BEGIN_ADDR,
+        },
     };
 
     /// A tiny phone: 64 KiB of storage, answers everything as an MT6572 would.
@@ -1060,13 +1065,11 @@ mod tests {
                 {
                     DaAnswer::Refused(self.fail_with.take().map_or(0, DaStatus::code))
                 }
-                DaAsk::WritePacket { checksum_ok, .. } => {
-                    if *checksum_ok {
-                        DaAnswer::Cont
-                    } else {
-                        DaAnswer::Nack
-                    }
-                }
+                DaAsk::WritePacket { checksum_ok, .. } => match (*checksum_ok, self.nand) {
+                    (true, _) => DaAnswer::Cont,
+                    (false, true) => DaAnswer::Refused(STATUS_DATA_CHECKSUM),
+                    (false, false) => DaAnswer::Nack,
+                },
                 DaAsk::Format(q) => {
                     let (a, l) = (q.addr as usize, q.len as usize);
                     self.storage[a..a + l].fill(if self.nand { 0xFF } else { 0 });
@@ -1593,6 +1596,21 @@ mod tests {
         let image = vec![0x44; 0x1000];
         let r = p.try_run(&mut nand_write(0, 0x1000, 0x800), &image);
         assert_eq!(da_status(r), DaStatus::NandPageProgramFailed.code());
+        // A packet whose sum does not match: the host's bytes are crafted by hand.
+        let mut bytes = DaRequest::Write(WriteRequest {
+            storage: 0x10,
+            part: 0,
+            addr: 0,
+            len: 0x800,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        bytes.push(ACK);
+        bytes.extend_from_slice(&[1; 0x800]);
+        bytes.extend_from_slice(&[0, 0]);
+        p.take(&bytes);
+        let got: Vec<u8> = p.wire.drain(..).collect();
+        assert_eq!(got, [ACK, NACK, 0, 0, 0x0B, 0xF8], "A5 and 3064");
         p.fail_with = Some(DaStatus::NandEraseFailed);
         let r = p.try_run(&mut nand_format(0, 0x2000), &[]);
         assert_eq!(da_status(r), DaStatus::NandEraseFailed.code());
