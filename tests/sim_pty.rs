@@ -413,3 +413,31 @@ fn nack_and_stall_faults_reach_the_host() {
     let err = run(&mut t, brom::send_da(da1.addr, da1.sig_len, da1.bytes)).unwrap_err();
     assert!(err.to_string().contains("SLA"), "{err}");
 }
+
+#[test]
+fn da_command_refusals_reach_the_host_named_over_the_port() {
+    let sim = start(
+        "a516_row",
+        None,
+        Mode::Brom,
+        &["nack=READ_PMT", "nack=FINISH"],
+    );
+    let mut t = open(&sim.port);
+    boot_da(&mut t);
+    let err = run(&mut t, da::read_pmt()).unwrap_err();
+    assert!(err.to_string().starts_with("READ_PMT"), "{err}");
+    let err = run(&mut t, da::finish(0)).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ExchangeError::Protocol(ProtocolError::Da { what: "FINISH", .. })
+        ),
+        "{err:?}"
+    );
+    // Refused, the phone stays in the DA: no reboot, and it still answers.
+    assert_eq!(run(&mut t, da::usb_check()).unwrap().speed, 1);
+    // Beyond the user area: refused with a status, not clipped.
+    run(&mut t, da::switch_part(EmmcPart::User)).unwrap();
+    let err = run(&mut t, da::format(0xE900_0000 - 0x200, 0x400)).unwrap_err();
+    assert!(err.to_string().contains("S_DA_INVALID_RANGE"), "{err}");
+}

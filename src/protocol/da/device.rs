@@ -12,8 +12,8 @@
 use super::{
     ACK, CONT, DATA_PACKET, DRAM_OK, Da1Report, Da2Header, Da2Report, DaConfig, DaRequest,
     FORMAT_DONE, FormatProgress, FormatRequest, NACK, NandGeometry, NandPageLayout, NandReadFlag,
-    NandReadbackRequest, ReadbackRequest, STORAGE_NAND_62, STORAGE_NAND_D6, SYNC, UNKNOWN_CMD,
-    UsbStatus, WriteRequest, host::FORMAT_COMPLETE,
+    NandReadbackRequest, ReadbackRequest, Refusal, STORAGE_NAND_62, STORAGE_NAND_D6, SYNC,
+    UNKNOWN_CMD, UsbStatus, WriteRequest, host::FORMAT_COMPLETE,
 };
 use crate::protocol::{
     DaStatus, Hex, ProtocolError,
@@ -36,7 +36,7 @@ pub enum DaAsk {
     },
     /// DA2 is in and the host acked; answer [`DaAnswer::Da2Report`].
     Da2Complete,
-    /// 0x72; answer [`DaAnswer::UsbStatus`].
+    /// 0x72; answer [`DaAnswer::UsbStatus`] or [`DaAnswer::Refused`] (decision D13).
     UsbCheck,
     /// 0x60 with its partition id; answer `Ack` or `Nack`.
     SwitchPart {
@@ -86,19 +86,19 @@ pub enum DaAsk {
         /// Whether the host's checksum matched the bytes.
         checksum_ok: bool,
     },
-    /// 0xD4; answer [`DaAnswer::Progress`] (100 % ends it); for NAND (storage
-    /// [`STORAGE_NAND_D6`], already checked to be whole blocks) also [`DaAnswer::Refused`].
-    /// Erased NAND reads 0xFF.
+    /// 0xD4; answer [`DaAnswer::Progress`] (100 % ends it) or [`DaAnswer::Refused`] (e.g. a
+    /// range beyond the partition, decision D13). NAND requests (storage [`STORAGE_NAND_D6`])
+    /// are already checked to be whole blocks; erased NAND reads 0xFF.
     Format(FormatRequest),
     /// The host acked a progress report below 100 %; answer the next [`DaAnswer::Progress`]
-    /// (NAND: or [`DaAnswer::Refused`], e.g. S_DA_NAND_ERASE_FAILED).
+    /// or [`DaAnswer::Refused`] (e.g. S_DA_NAND_ERASE_FAILED).
     FormatMore {
         /// The last percentage sent.
         percent: u8,
     },
-    /// 0xA5; answer [`DaAnswer::Pmt`].
+    /// 0xA5; answer [`DaAnswer::Pmt`] or [`DaAnswer::Refused`] (decision D13).
     ReadPmt,
-    /// 0xD9; answer `Ack`.
+    /// 0xD9; answer `Ack` or [`DaAnswer::Refused`] (decision D13).
     Finish,
     /// The mode word after FINISH; answer `Ack` (the phone then reboots).
     FinishMode(u32),
@@ -115,8 +115,9 @@ pub enum DaAnswer {
     Nack,
     /// Refuses a readback: A5, then (after the host's A5) this status, little-endian.
     ReadbackRefused(u32),
-    /// Refuses a NAND write or format (header, packet or progress): A5 and this status,
-    /// big-endian (decision N4). Not an answer for eMMC commands.
+    /// A [`Refusal`]: A5 and this status, big-endian. Answers a NAND write (header or
+    /// packet, decision N4), a format (request or progress step), USB_CHECK_STATUS, READ_PMT
+    /// and FINISH (decision D13); not eMMC writes, which keep mtkclient's bare A5.
     Refused(u32),
     /// 5A and the DA2 storage report.
     Da2Report(Box<Da2Report>),
@@ -164,7 +165,7 @@ struct Transfer {
     left: u64,
     packet: u64,
     nand: Option<NandUnit>,
-    /// A NAND write or format: [`DaAnswer::Refused`] is a valid answer.
+    /// A NAND write: [`DaAnswer::Refused`] is a valid answer to its packets.
     refusable: bool,
 }
 
@@ -263,7 +264,6 @@ enum St {
     },
     FormatAck {
         percent: u8,
-        nand: bool,
     },
     PmtLenAck {
         data: Vec<u8>,
@@ -529,20 +529,16 @@ impl DaDevice {
                 }
                 (n, None)
             }
-            St::FormatAck { percent, nand } => {
+            St::FormatAck { percent } => {
                 if first != ACK {
-                    self.state = St::FormatAck { percent, nand };
+                    self.state = St::FormatAck { percent };
                     return Err(wrong_byte("format progress ack", ACK, first));
                 }
                 if percent >= FORMAT_COMPLETE {
                     self.out.extend_from_slice(&FORMAT_DONE);
                     self.idle();
                 } else {
-                    let t = Transfer {
-                        refusable: nand,
-                        ..Transfer::default()
-                    };
-                    self.ask(DaAsk::FormatMore { percent }, t);
+                    self.ask(DaAsk::FormatMore { percent }, Transfer::default());
                 }
                 (1, None)
             }
@@ -636,10 +632,9 @@ impl DaDevice {
         Ok(None)
     }
 
-    /// A NAND refusal of a write or format: A5 and the status, big-endian (decision N4).
+    /// A refusal with a status (decisions N4, D13); the DA waits for the next command.
     fn refuse(&mut self, status: u32) {
-        self.out.push(NACK);
-        self.out.put_u32(status);
+        Refusal { status }.encode(&mut self.out);
         self.idle();
     }
 
@@ -709,9 +704,8 @@ impl DaDevice {
                 "an answer was given while no question was pending".into(),
             ));
         };
-        let nand_write = t.refusable
-            || matches!(&ask, DaAsk::Write(q) if q.storage == STORAGE_NAND_62)
-            || matches!(&ask, DaAsk::Format(q) if q.storage == STORAGE_NAND_D6);
+        let nand_write =
+            t.refusable || matches!(&ask, DaAsk::Write(q) if q.storage == STORAGE_NAND_62);
         if nand_write && answer == DaAnswer::Nack {
             // A bare A5 would leave the host waiting for the status (decision N4).
             return Err(ProtocolError::Sequence(format!(
@@ -854,29 +848,24 @@ impl DaDevice {
                     self.state = St::WriteMarker(t);
                 }
             }
-            (DaAsk::Format(q), DaAnswer::Progress(p)) => {
+            (DaAsk::Format(_) | DaAsk::FormatMore { .. }, DaAnswer::Progress(p)) => {
                 p.encode(&mut self.out);
-                self.state = St::FormatAck {
-                    percent: p.percent,
-                    nand: q.storage == STORAGE_NAND_D6,
-                };
-            }
-            (DaAsk::FormatMore { .. }, DaAnswer::Progress(p)) => {
-                p.encode(&mut self.out);
-                self.state = St::FormatAck {
-                    percent: p.percent,
-                    nand: t.refusable,
-                };
+                self.state = St::FormatAck { percent: p.percent };
             }
             (DaAsk::Write(q), DaAnswer::Refused(status)) if q.storage == STORAGE_NAND_62 => {
                 self.refuse(status);
             }
-            (DaAsk::Format(q), DaAnswer::Refused(status)) if q.storage == STORAGE_NAND_D6 => {
+            (DaAsk::WritePacket { .. }, DaAnswer::Refused(status)) if t.refusable => {
                 self.refuse(status);
             }
-            (DaAsk::WritePacket { .. } | DaAsk::FormatMore { .. }, DaAnswer::Refused(status))
-                if t.refusable =>
-            {
+            (
+                DaAsk::UsbCheck
+                | DaAsk::Format(_)
+                | DaAsk::FormatMore { .. }
+                | DaAsk::ReadPmt
+                | DaAsk::Finish,
+                DaAnswer::Refused(status),
+            ) => {
                 self.refuse(status);
             }
             (DaAsk::ReadPmt, DaAnswer::Pmt(data)) => {
@@ -977,6 +966,8 @@ mod tests {
         refused: Vec<(u8, DaStatus)>,
         /// A status the owner answers to the next NAND write packet or format report.
         fail_with: Option<DaStatus>,
+        /// A command byte the owner refuses, and the status (0x72, 0xD4, 0xA5, 0xD9).
+        refuse_command: Option<(u8, u32)>,
     }
 
     /// The test NAND: 64 KiB of 2 KiB pages with 64-byte spares, 4 pages per block.
@@ -1018,6 +1009,7 @@ mod tests {
                 nand,
                 refused: Vec::new(),
                 fail_with: None,
+                refuse_command: None,
             }
         }
 
@@ -1046,6 +1038,18 @@ mod tests {
         }
 
         fn respond(&mut self, ask: &DaAsk) -> DaAnswer {
+            let command = match ask {
+                DaAsk::UsbCheck => Some(DaRequest::USB_CHECK),
+                DaAsk::Format(_) => Some(DaRequest::FORMAT),
+                DaAsk::ReadPmt => Some(DaRequest::READ_PMT),
+                DaAsk::Finish => Some(DaRequest::FINISH),
+                _ => None,
+            };
+            if let Some((refused, status)) = self.refuse_command
+                && command == Some(refused)
+            {
+                return DaAnswer::Refused(status);
+            }
             match ask {
                 DaAsk::Config(_) => DaAnswer::DramResult(0),
                 DaAsk::Da2Complete => DaAnswer::Da2Report(Box::new(self.da2_report())),
@@ -1286,6 +1290,63 @@ mod tests {
             checksum_ok: false
         }));
         assert_eq!(p.wire.drain(..).collect::<Vec<_>>(), [ACK, NACK]);
+    }
+
+    #[test]
+    fn usb_check_format_pmt_and_finish_refusals_reach_the_host_named() {
+        let mut p = Phone::ready();
+        let timeout = DaStatus::Timeout;
+        for (command, name) in [
+            (DaRequest::USB_CHECK, "USB_CHECK_STATUS"),
+            (DaRequest::FORMAT, "FORMAT"),
+            (DaRequest::READ_PMT, "READ_PMT"),
+            (DaRequest::FINISH, "FINISH"),
+        ] {
+            p.refuse_command = Some((command, timeout.code()));
+            let err = match command {
+                DaRequest::USB_CHECK => p.try_run(&mut usb_check(), &[]).map(drop),
+                DaRequest::FORMAT => p.try_run(&mut format(0, 0x200), &[]).map(drop),
+                DaRequest::READ_PMT => p.try_run(&mut read_pmt(), &[]).map(drop),
+                _ => p.try_run(&mut finish(0), &[]).map(drop),
+            }
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ProtocolError::Da {
+                    what: name,
+                    status: timeout
+                }
+            );
+            assert!(err.to_string().starts_with(name), "{err}");
+            assert!(p.wire.is_empty(), "{name}: the whole refusal was read");
+            p.refuse_command = None;
+            assert_eq!(
+                p.run(&mut usb_check(), &[]).0.speed,
+                1,
+                "{name}: back in command mode"
+            );
+        }
+        assert!(!p.dev.finished(), "a refused FINISH does not reboot");
+        // The bytes: A5 and the status, big-endian, in place of the 5A.
+        p.refuse_command = Some((DaRequest::READ_PMT, 3039));
+        p.take(&[DaRequest::READ_PMT]);
+        let got: Vec<u8> = p.wire.drain(..).collect();
+        assert_eq!(got, [NACK, 0, 0, 0x0B, 0xDF]);
+        assert_eq!(Refusal::from_exact(&got).unwrap().status, 3039);
+        // A later eMMC progress step may be refused too.
+        p.refuse_command = None;
+        p.fail_with = Some(DaStatus::Timeout);
+        let err = p.try_run(&mut format(0, 0x200), &[]).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::Da { what: "FORMAT", .. }),
+            "{err:?}"
+        );
+        // A bare A5 is not a refusal for these commands.
+        p.dev.feed(&[DaRequest::USB_CHECK]).unwrap();
+        assert_eq!(p.dev.pending(), Some(&DaAsk::UsbCheck));
+        assert!(p.dev.answer(DaAnswer::Nack).is_err());
+        p.dev.answer(DaAnswer::Refused(3020)).unwrap();
+        assert_eq!(p.dev.take_output(), [NACK, 0, 0, 0x0B, 0xCC]);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use super::{
     ACK, CONT, DA2_PACKET, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report,
     DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK,
     NAND_ADDR_LOGICAL, NAND_PART, NandPageLayout, NandReadFlag, NandReadbackRequest,
-    ReadbackRequest, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6,
-    SYNC, UsbStatus, WriteRequest,
+    ReadbackRequest, Refusal, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62,
+    STORAGE_NAND_D6, SYNC, UsbStatus, WriteRequest,
 };
 use crate::protocol::{
     DaStatus, Exchange, Hex, Progress, ProtocolError, Step,
@@ -414,21 +414,21 @@ impl Exchange for Readback {
 // ---------------------------------------------------------------------------------------------
 
 /// The status a NAND phone sends after refusing with `A5` (decision N4): big-endian.
-fn nand_refusal(what: &'static str, bytes: &[u8]) -> ProtocolError {
-    match u32::from_exact(bytes) {
-        Ok(code) => ProtocolError::Da {
-            what,
-            status: DaStatus::from_code(code),
-        },
+/// The error for a [`Refusal`] of `what` whose `A5` was read on its own; `status` is the rest.
+fn refusal(what: &'static str, status: &[u8]) -> ProtocolError {
+    let mut bytes = vec![NACK];
+    bytes.extend_from_slice(status);
+    match Refusal::from_exact(&bytes) {
+        Ok(r) => r.error(what),
         Err(e) => e,
     }
 }
 
-/// The step that reads a NAND refusal's status.
+/// The step that reads a [`Refusal`]'s status after its `A5`.
 fn refusal_step<T>() -> Step<T> {
     Step::Recv {
-        len: 4,
-        what: "NAND refusal status",
+        len: Refusal::STATUS_LEN,
+        what: "refusal status",
         timeout: DA_REPLY_TIMEOUT,
     }
 }
@@ -598,7 +598,7 @@ impl Exchange for Write {
                     WrState::Marker
                 }
             }
-            WrState::Refused => return Err(nand_refusal("NAND write", bytes)),
+            WrState::Refused => return Err(refusal("NAND write", bytes)),
             _ => return Err(out_of_order()),
         };
         Ok(())
@@ -637,7 +637,7 @@ impl Exchange for Write {
 enum FmState {
     Header,
     Report,
-    /// NAND: the rest of a report whose first byte was 5A.
+    /// The rest of a report whose first byte was 5A.
     ReportRest,
     Refused,
     Ack,
@@ -647,9 +647,9 @@ enum FmState {
 }
 
 /// 0xD4 format (erase) of `len` bytes at `addr` (§5.8 \[V\]), in the selected eMMC partition
-/// or on NAND (decision N4): progress reports, each acked, until 100 %, then `5A 5A`. A NAND
-/// phone may send `A5` and a big-endian status in place of a report; the host reads the first
-/// byte of each NAND report on its own to tell.
+/// or on NAND (decision N4): progress reports, each acked, until 100 %, then `5A 5A`. The
+/// phone may send a [`Refusal`] in place of a report (decision D13); the host reads the first
+/// byte of each report on its own to tell.
 #[derive(Debug, Clone)]
 pub struct Format {
     req: FormatRequest,
@@ -705,7 +705,7 @@ impl Exchange for Format {
                 Step::Send(DaRequest::Format(self.req).to_bytes())
             }
             FmState::Report => Step::Recv {
-                len: if self.nand() { 1 } else { PROGRESS_LEN },
+                len: 1,
                 what: "format progress",
                 timeout: FORMAT_PROGRESS_TIMEOUT,
             },
@@ -740,8 +740,8 @@ impl Exchange for Format {
         let state = self.state;
         self.state = FmState::Over;
         self.state = match state {
-            FmState::Report if self.nand() && bytes == [NACK] => FmState::Refused,
-            FmState::Report if self.nand() => {
+            FmState::Report if bytes == [NACK] => FmState::Refused,
+            FmState::Report => {
                 expect_byte("format progress", ACK, bytes)?;
                 FmState::ReportRest
             }
@@ -751,11 +751,14 @@ impl Exchange for Format {
                 self.percent = FormatProgress::from_exact(&report)?.percent;
                 FmState::Ack
             }
-            FmState::Report => {
-                self.percent = FormatProgress::from_exact(bytes)?.percent;
-                FmState::Ack
+            FmState::Refused => {
+                let what = if self.nand() {
+                    "NAND format"
+                } else {
+                    DaRequest::name_of(DaRequest::FORMAT)
+                };
+                return Err(refusal(what, bytes));
             }
-            FmState::Refused => return Err(nand_refusal("NAND format", bytes)),
             FmState::End if bytes == FORMAT_DONE => FmState::Done,
             FmState::End => {
                 return Err(ProtocolError::Unexpected {
@@ -785,6 +788,7 @@ pub const PMT_MAX_LEN: u32 = 0x10_0000;
 enum PmtState {
     Cmd,
     Ack,
+    Refused,
     Len,
     LenAck,
     Data,
@@ -793,8 +797,9 @@ enum PmtState {
     Over,
 }
 
-/// 0xA5 SDMMC_READ_PMT (§5.8 \[V\]): `5A`, a length, the host's ack, the table, the host's ack.
-/// The result is the raw table; [`super::parse_pmt`] reads it.
+/// 0xA5 SDMMC_READ_PMT (§5.8 \[V\]): `5A`, a length, the host's ack, the table, the host's ack;
+/// or a [`Refusal`] in place of the `5A` (decision D13). The result is the raw table;
+/// [`super::parse_pmt`] reads it.
 #[derive(Debug, Clone)]
 pub struct PmtRead {
     state: PmtState,
@@ -825,6 +830,7 @@ impl Exchange for PmtRead {
                 what: "PMT ack",
                 timeout: DA_REPLY_TIMEOUT,
             },
+            PmtState::Refused => refusal_step(),
             PmtState::Len => Step::Recv {
                 len: 4,
                 what: "PMT length",
@@ -859,9 +865,13 @@ impl Exchange for PmtRead {
         let state = self.state;
         self.state = PmtState::Over;
         self.state = match state {
+            PmtState::Ack if bytes == [NACK] => PmtState::Refused,
             PmtState::Ack => {
                 expect_byte("PMT ack", ACK, bytes)?;
                 PmtState::Len
+            }
+            PmtState::Refused => {
+                return Err(refusal(DaRequest::name_of(DaRequest::READ_PMT), bytes));
             }
             PmtState::Len => {
                 self.len = u32::from_exact(bytes)?;
@@ -889,6 +899,7 @@ impl Exchange for PmtRead {
 enum FinState {
     Cmd,
     Ack,
+    Refused,
     Mode,
     ModeAck,
     Done,
@@ -899,7 +910,8 @@ enum FinState {
 pub const FINISH_MODE_NORMAL: u32 = 0;
 
 /// 0xD9 FINISH (§5.8): `D9`, the phone's 5A, the mode word, and an ack that may never come
-/// because the phone is already rebooting (decision D9).
+/// because the phone is already rebooting (decision D9). The phone may send a [`Refusal`] in
+/// place of its 5A (decision D13).
 #[derive(Debug, Clone)]
 pub struct Finish {
     state: FinState,
@@ -928,6 +940,7 @@ impl Exchange for Finish {
                 what: "finish ack",
                 timeout: DA_REPLY_TIMEOUT,
             },
+            FinState::Refused => refusal_step(),
             FinState::Mode => {
                 self.state = FinState::ModeAck;
                 Step::Send(self.mode.to_be_bytes().to_vec())
@@ -949,10 +962,12 @@ impl Exchange for Finish {
         let state = self.state;
         self.state = FinState::Over;
         self.state = match state {
+            FinState::Ack if bytes == [NACK] => FinState::Refused,
             FinState::Ack => {
                 expect_byte("finish ack", ACK, bytes)?;
                 FinState::Mode
             }
+            FinState::Refused => return Err(refusal(DaRequest::name_of(DaRequest::FINISH), bytes)),
             // Whatever arrives, the phone is leaving download mode.
             FinState::ModeAck => FinState::Done,
             _ => return Err(out_of_order()),
@@ -1467,6 +1482,36 @@ mod tests {
         r.unwrap();
         let (r, _, _) = run(&mut finish(FINISH_MODE_NORMAL), &[NACK], &[]);
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn refusals_with_a_status_name_the_command() {
+        let refusal = Refusal { status: 3020 }.to_bytes();
+        assert_eq!(refusal, [NACK, 0, 0, 0x0B, 0xCC]);
+        let named = |what| ProtocolError::Da {
+            what,
+            status: DaStatus::Timeout,
+        };
+        let (r, _, _) = run(&mut usb_check(), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("USB_CHECK_STATUS"));
+        let (r, _, _) = run(&mut format(0, 0x200), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("FORMAT"));
+        let (r, host, _) = run(&mut read_pmt(), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("READ_PMT"));
+        assert_eq!(host, [0xA5], "no ack after a refusal");
+        let (r, host, _) = run(&mut finish(0), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("FINISH"));
+        assert_eq!(host, [0xD9], "no mode word after a refusal");
+        // In place of a later progress report.
+        let mut phone = FormatProgress {
+            init: 0,
+            percent: 40,
+        }
+        .to_bytes();
+        phone.extend_from_slice(&refusal);
+        let (r, host, _) = run(&mut format(0, 0x200), &phone, &[]);
+        assert_eq!(r.unwrap_err(), named("FORMAT"));
+        assert_eq!(host.last(), Some(&ACK));
     }
 
     #[test]

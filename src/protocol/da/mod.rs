@@ -2,7 +2,8 @@
 //!
 //! * This file: the bytes and messages, each with one [`Wire`] layout: the DA1 storage report,
 //!   the 18-byte configuration block, the DA2 upload header, the DA2 storage report, the USB
-//!   status, the command headers ([`DaRequest`]), format progress and the PMT.
+//!   status, the command headers ([`DaRequest`]), format progress, the PMT and the refusal
+//!   with a status ([`Refusal`]).
 //! * [`host`]: the host's exchanges (sync, config, DA2 upload, USB check, switch partition,
 //!   readback 0xD6, NAND readback 0xDF, write 0x62, format 0xD4, PMT 0xA5, finish 0xD9).
 //! * [`device`]: [`DaDevice`], the phone side that the simulator drives.
@@ -753,7 +754,49 @@ fn decode_nand(r: &mut Reader<'_>) -> Result<NandInfo, DecodeError> {
     })
 }
 
-/// Answer to 0x72 USB_CHECK_STATUS: `5A speed` (§5.8 \[V\]). Speed 0 (full speed) would make
+/// A DA command refused with a status (decisions N4, D13): `A5` where the phone's `5A` (or a
+/// format progress report) was due, then the status, u32 big-endian. Both sides use this one
+/// layout: the phone encodes it, the host decodes it after reading the `A5` on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// The DA status (mtkclient's numbering for later codes, decision N6).
+    pub status: u32,
+}
+
+impl Refusal {
+    /// Bytes after the leading `A5`: the status.
+    pub const STATUS_LEN: usize = 4;
+
+    /// The host's error for this refusal of `what` (the command, e.g. "FINISH").
+    pub fn error(self, what: &'static str) -> ProtocolError {
+        ProtocolError::Da {
+            what,
+            status: DaStatus::from_code(self.status),
+        }
+    }
+}
+
+impl Wire for Refusal {
+    const WHAT: &'static str = "DA refusal";
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u8(NACK);
+        out.put_u32(self.status);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let first = r.u8()?;
+        if first != NACK {
+            return Err(DecodeError::Invalid(ProtocolError::Unexpected {
+                what: Self::WHAT,
+                expected: super::Hex(vec![NACK]),
+                got: super::Hex(vec![first]),
+            }));
+        }
+        Ok(Refusal { status: r.u32()? })
+    }
+}
+
+/// Answer to 0x72 USB_CHECK_STATUS: `5A speed` (§5.8 \[V\]), or a [`Refusal`] (decision D13),
+/// which decodes as the DA error for USB_CHECK_STATUS. Speed 0 (full speed) would make
 /// mtkclient re-enumerate; the simulator answers 1 (decision D7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsbStatus {
@@ -769,6 +812,11 @@ impl Wire for UsbStatus {
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let ack = r.u8()?;
+        if ack == NACK {
+            let refusal = Refusal { status: r.u32()? };
+            let what = DaRequest::name_of(DaRequest::USB_CHECK);
+            return Err(DecodeError::Invalid(refusal.error(what)));
+        }
         if ack != ACK {
             return Err(DecodeError::Invalid(ProtocolError::Unexpected {
                 what: Self::WHAT,
@@ -965,19 +1013,30 @@ impl DaRequest {
     /// Command byte of 0xD9 FINISH.
     pub const FINISH: u8 = 0xD9;
 
+    /// Every command byte mtkbench knows, with the name messages (and the simulator's
+    /// `--fault nack=`) give it: mtkclient's names without their SDMMC_/_CMD decoration.
+    pub const COMMANDS: [(u8, &'static str); 8] = [
+        (Self::USB_CHECK, "USB_CHECK_STATUS"),
+        (Self::SWITCH_PART, "SWITCH_PART"),
+        (Self::READBACK, "READBACK"),
+        (Self::NAND_READBACK, "NAND_READBACK"),
+        (Self::WRITE, "WRITE"),
+        (Self::FORMAT, "FORMAT"),
+        (Self::READ_PMT, "READ_PMT"),
+        (Self::FINISH, "FINISH"),
+    ];
+
     /// Whether `b` starts a command mtkbench knows.
     pub fn is_known(b: u8) -> bool {
-        [
-            Self::USB_CHECK,
-            Self::SWITCH_PART,
-            Self::READBACK,
-            Self::NAND_READBACK,
-            Self::WRITE,
-            Self::FORMAT,
-            Self::READ_PMT,
-            Self::FINISH,
-        ]
-        .contains(&b)
+        Self::COMMANDS.iter().any(|(c, _)| *c == b)
+    }
+
+    /// The name of command byte `b` (see [`COMMANDS`](Self::COMMANDS)), or "unknown command".
+    pub fn name_of(b: u8) -> &'static str {
+        Self::COMMANDS
+            .iter()
+            .find(|(c, _)| *c == b)
+            .map_or("unknown command", |(_, name)| name)
     }
 
     /// The command byte.

@@ -41,10 +41,13 @@
 //! - 0x62 write: storage byte `STORAGE_EMMC_62` on eMMC (partition from the header),
 //!   `STORAGE_NAND_62` on NAND; a packet is stored only once its checksum matched, else A5
 //!   (NAND: A5 and `STATUS_DATA_CHECKSUM`).
-//! - 0xD4 format: erases the range (eMMC: clipped to the partition, as hosts clip lengths;
-//!   NAND: whole blocks, already checked by the protocol) and reports 100 %.
+//! - 0xD4 format: erases the range (NAND: whole blocks, already checked by the protocol) and
+//!   reports 100 %; an eMMC range beyond the partition is refused with S_DA_INVALID_RANGE, a
+//!   storage the phone lacks with its "flash not found" status (decision D13).
 //! - 0xA5: the layout's PMT. 0xD9 and its mode word: ack, then the phone reboots: the link
 //!   drops.
+//! - `--fault nack=` refuses any DA command: with A5 where mtkclient has a bare A5 (0x60,
+//!   eMMC 0x62), else with A5 and S_DA_TIMEOUT ([`NACK_STATUS`]).
 //! - Bytes that break the DA's framing make it stop answering until the next unplug, as a DA
 //!   stuck in a half-read header does.
 
@@ -270,8 +273,8 @@ impl Peer for Device {
     }
 }
 
-/// The status a `nack=` fault refuses a readback or NAND command with.
-const NACK_STATUS: DaStatus = DaStatus::Timeout;
+/// The status a `nack=` fault refuses a command with, where its refusal carries one.
+pub const NACK_STATUS: DaStatus = DaStatus::Timeout;
 
 impl Brain {
     fn kind(&self) -> StorageKind {
@@ -621,6 +624,9 @@ impl Brain {
             }
             DaAsk::Da2Packet { .. } => DaAnswer::Ack,
             DaAsk::Da2Complete => DaAnswer::Da2Report(Box::new(self.da2_report())),
+            DaAsk::UsbCheck if self.nacked(Phase::Da, DaRequest::USB_CHECK) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
             DaAsk::UsbCheck => DaAnswer::UsbStatus(UsbStatus { speed: 1 }),
             DaAsk::SwitchPart { part } => {
                 let region = match (self.kind(), EmmcPart::from_id(*part)) {
@@ -730,45 +736,45 @@ impl Brain {
                     DaAnswer::Nack
                 }
             }
-            DaAsk::Format(q) => match self.hw_storage(q.storage) {
-                // Whole blocks inside the array: checked by the protocol (decision N5).
-                Ok(Region::Nand) => match self.storage.erase(Region::Nand, q.addr, q.len) {
-                    Ok(()) => DaAnswer::Progress(FormatProgress {
-                        init: 0,
-                        percent: 100,
-                    }),
-                    Err(e) => {
-                        tracing::error!(error = %e, "simulated flash erase failed");
-                        DaAnswer::Refused(DaStatus::NandEraseFailed.code())
+            DaAsk::Format(_) if self.nacked(Phase::Da, DaRequest::FORMAT) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
+            DaAsk::Format(q) => {
+                let done = DaAnswer::Progress(FormatProgress {
+                    init: 0,
+                    percent: 100,
+                });
+                match self.hw_storage(q.storage) {
+                    // Whole blocks inside the array: checked by the protocol (decision N5).
+                    Ok(Region::Nand) => match self.storage.erase(Region::Nand, q.addr, q.len) {
+                        Ok(()) => done,
+                        Err(e) => {
+                            tracing::error!(error = %e, "simulated flash erase failed");
+                            DaAnswer::Refused(DaStatus::NandEraseFailed.code())
+                        }
+                    },
+                    Ok(region) if self.fits(region, q.addr, q.len) => {
+                        if let Err(e) = self.storage.erase(region, q.addr, q.len) {
+                            // Only the image file can fail here; the log says so.
+                            tracing::error!(error = %e, "simulated flash erase failed");
+                        }
+                        done
                     }
-                },
-                Ok(region) => {
-                    let size = self.storage.size(region);
-                    let start = q.addr.min(size);
-                    let len = q.len.min(size - start);
-                    if len > 0
-                        && let Err(e) = self.storage.erase(region, start, len)
-                    {
-                        tracing::error!(error = %e, "simulated flash erase failed");
-                    }
-                    DaAnswer::Progress(FormatProgress {
-                        init: 0,
-                        percent: 100,
-                    })
+                    Ok(_) => DaAnswer::Refused(STATUS_INVALID_RANGE),
+                    Err(status) => DaAnswer::Refused(status),
                 }
-                Err(_) => {
-                    tracing::warn!(storage = q.storage, "format of a storage the phone lacks");
-                    DaAnswer::Progress(FormatProgress {
-                        init: 0,
-                        percent: 100,
-                    })
-                }
-            },
+            }
             DaAsk::FormatMore { .. } => DaAnswer::Progress(FormatProgress {
                 init: 0,
                 percent: 100,
             }),
+            DaAsk::ReadPmt if self.nacked(Phase::Da, DaRequest::READ_PMT) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
             DaAsk::ReadPmt => DaAnswer::Pmt(encode_pmt(&self.config.layout.pmt())),
+            DaAsk::Finish if self.nacked(Phase::Da, DaRequest::FINISH) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
             DaAsk::Finish | DaAsk::FinishMode(_) => DaAnswer::Ack,
         }
     }

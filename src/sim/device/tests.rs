@@ -456,6 +456,40 @@ fn da_refuses_out_of_range_and_foreign_requests_with_real_statuses() {
 }
 
 #[test]
+fn an_emmc_format_beyond_the_partition_is_refused_not_clipped() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    let last = 0xE900_0000u64 - 0x200;
+    h.run_data(
+        da::write(EmmcPart::User, last, 0x200),
+        &[7; 0x200],
+        &mut Vec::new(),
+    )
+    .unwrap();
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    let err = h.run(da::format(last, 0x400)).unwrap_err();
+    assert_eq!(status_of(err), STATUS_INVALID_RANGE);
+    assert_eq!(h.read(EmmcPart::User, last, 0x200).unwrap(), [7; 0x200]);
+    // BOOT1 is 6 MiB: a format of 8 MiB there is refused too.
+    h.run(da::switch_part(EmmcPart::Boot1)).unwrap();
+    let err = h.run(da::format(0, 0x80_0000)).unwrap_err();
+    assert_eq!(status_of(err), STATUS_INVALID_RANGE);
+    // A format of the whole last sector is fine.
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    h.run(da::format(last, 0x200)).unwrap();
+    assert_eq!(h.read(EmmcPart::User, last, 0x200).unwrap(), [0; 0x200]);
+}
+
+#[test]
+fn an_emmc_format_on_a_nand_phone_is_refused_with_emmc_not_found() {
+    let mut h = nand_phone(&[]);
+    h.boot_da2();
+    let err = h.run(da::format(0, 0x200)).unwrap_err();
+    assert_eq!(status_of(err), STATUS_EMMC_FLASH_NOT_FOUND);
+    assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
+}
+
+#[test]
 fn a_bad_checksum_from_the_host_is_refused_and_nothing_is_written() {
     let mut h = phone(&[]);
     h.boot_da2();
@@ -720,6 +754,46 @@ fn nack_readback_write_and_switch_part_are_refused_by_the_da() {
     assert!(matches!(err, Fail::Protocol(_)));
     // Other commands still work.
     assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
+}
+
+#[test]
+fn nack_usb_check_format_pmt_and_finish_refuse_with_a_named_status() {
+    let mut h = phone(&[
+        "nack=USB_CHECK_STATUS",
+        "nack=FORMAT",
+        "nack=READ_PMT",
+        "nack=FINISH",
+    ]);
+    h.boot_da2();
+    let named = |what| {
+        Fail::Protocol(ProtocolError::Da {
+            what,
+            status: NACK_STATUS,
+        })
+    };
+    assert_eq!(
+        h.run(da::usb_check()).unwrap_err(),
+        named("USB_CHECK_STATUS")
+    );
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    assert_eq!(
+        h.run(da::format(0x2D4_0000, 0x200)).unwrap_err(),
+        named("FORMAT")
+    );
+    assert_eq!(h.run(da::read_pmt()).unwrap_err(), named("READ_PMT"));
+    assert_eq!(h.run(da::finish(0)).unwrap_err(), named("FINISH"));
+    assert!(!h.last.disconnect, "a refused FINISH does not reboot");
+    // The DA still serves the commands that were not refused.
+    let mbr = h.run_data(da::readback(0, 0x200), &[], &mut Vec::new());
+    assert_eq!(mbr.unwrap().bytes, 0x200);
+}
+
+#[test]
+fn nack_nand_readback_refuses_the_0xdf_read() {
+    let mut h = nand_phone(&["nack=NAND_READBACK"]);
+    h.boot_da2();
+    let err = h.nand_read(0, 0x800, NandReadFlag::PageOnly).unwrap_err();
+    assert_eq!(status_of(err), NACK_STATUS.code());
 }
 
 #[test]
