@@ -17,7 +17,9 @@
 //!   sees the port vanish as with a pulled cable; a fresh pair is then opened and announced
 //!   through [`LinkEvent::Replugged`], as a re-enumerated phone gets a new port.
 //!
-//! Linux only (Unix98 ptys through `rustix`); no unsafe code.
+//! This is the crate's only pseudo-terminal; tests that need a phone on a real terminal serve
+//! their own [`Peer`] with [`serve`]. Linux only (Unix98 ptys through `rustix`); no
+//! `serialport` (hosts open the path with `transport::SerialTransport`); no unsafe code.
 
 use std::{
     fs::File,
