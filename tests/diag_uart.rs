@@ -16,7 +16,7 @@ use std::{
 
 use mtkbench::{
     diag::{self, rules::RuleBase},
-    transport::{PtyDevice, Transport},
+    sim::pty::Pty,
 };
 
 /// Generous bound for anything the binary does (a loaded 2-core machine).
@@ -75,11 +75,11 @@ fn partial_in(dir: &Path) -> Option<PathBuf> {
 
 /// Plays `log` into the phone's end of the terminal from a thread, in 333-byte pieces (so
 /// lines are split anywhere); returns the phone end when done so the terminal stays up.
-fn play(mut phone: PtyDevice, log: Vec<u8>) -> std::thread::JoinHandle<PtyDevice> {
+fn play(mut phone: Pty, log: Vec<u8>) -> std::thread::JoinHandle<Pty> {
     std::thread::spawn(move || {
         for piece in log.chunks(333) {
             phone
-                .write_all(piece)
+                .send(piece, LIMIT)
                 .expect("the pseudo-terminal takes the log");
         }
         phone
@@ -112,7 +112,7 @@ fn json_capture_of_a_boot_loop_matches_diagnose_log_and_saves_every_byte() {
     let log = std::fs::read(fixture("panic_loop.uart.log")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bench").join("cap.log");
-    let phone = PtyDevice::open().unwrap();
+    let phone = Pty::open().unwrap();
     let port = phone.path().to_str().unwrap().to_string();
     let mut child = Running(
         mtkbench(dir.path())
@@ -185,7 +185,7 @@ fn human_view_streams_findings_and_ctrl_c_saves_under_the_default_name() {
     let log = std::fs::read(fixture("low_battery.uart.log")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let captures = dir.path().join("data").join("captures");
-    let phone = PtyDevice::open().unwrap();
+    let phone = Pty::open().unwrap();
     let port = phone.path().to_str().unwrap().to_string();
     let mut child = Running(
         mtkbench(dir.path())

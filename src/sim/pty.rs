@@ -108,6 +108,42 @@ impl Pty {
         &self.path
     }
 
+    /// Sends `bytes` to the host unasked, as a phone's debug UART does (for playing a boot log
+    /// into `diagnose uart`). Waits for room in the terminal's buffer; gives up with
+    /// `TimedOut` when nobody reads for `timeout`.
+    pub fn send(&mut self, mut bytes: &[u8], timeout: Duration) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            match self.master.write(bytes) {
+                Ok(n) => bytes = &bytes[n..],
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if !self.wait(PollFlags::OUT, timeout)?.contains(PollFlags::OUT) {
+                        return Err(ErrorKind::TimedOut.into());
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what the host sent, waiting up to `timeout` for the first byte; `Ok(0)` when
+    /// nothing came.
+    pub fn receive(&mut self, buf: &mut [u8], timeout: Duration) -> std::io::Result<usize> {
+        loop {
+            match self.master.read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if !self.wait(PollFlags::IN, timeout)?.contains(PollFlags::IN) {
+                        return Ok(0);
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Puts the line in raw mode (the settings belong to the device side).
     fn make_raw(&self) -> std::io::Result<()> {
         let mut t = tcgetattr(&self.master)?;
