@@ -12,16 +12,16 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit},
+    cli::{
+        Ctx, Report, emit,
+        text::{WIDTH, wrap_indented},
+    },
     diag::{
         self,
         log::{Analysis, Boot},
         rules::RuleBase,
     },
 };
-
-/// Width the human output is laid out for.
-pub(crate) const WIDTH: usize = 80;
 
 /// Boots shown at each end of a long timeline.
 const TIMELINE_EDGE: usize = 15;
@@ -127,8 +127,8 @@ impl Report for LogReport {
                 f.title,
                 f.id
             );
-            out.push_str(&wrap(&head, WIDTH, ""));
-            out.push_str(&wrap(&f.explanation, WIDTH, "  "));
+            out.push_str(&wrap_indented(&head, WIDTH, ""));
+            out.push_str(&wrap_indented(&f.explanation, WIDTH, "  "));
             let seen = if f.boots.is_empty() {
                 String::new()
             } else {
@@ -143,7 +143,7 @@ impl Report for LogReport {
                 };
                 out.push_str(&hang(&format!("    {place}: "), &e.text, WIDTH, 3));
             }
-            out.push_str(&wrap(&format!("Fix: {}", f.fix), WIDTH, "  "));
+            out.push_str(&wrap_indented(&format!("Fix: {}", f.fix), WIDTH, "  "));
         }
         out
     }
@@ -224,33 +224,6 @@ fn hang(prefix: &str, text: &str, width: usize, max_lines: usize) -> String {
     out
 }
 
-/// Word-wraps `text` to `width` columns, every line starting with `indent`; ends with a
-/// newline.
-pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::from(indent);
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
-        if !empty && needed > width {
-            out.push_str(&line);
-            out.push('\n');
-            line = String::from(indent);
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    if !empty {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,7 +231,7 @@ mod tests {
     #[test]
     fn wrapping_respects_width_and_indent() {
         let text = "one two three four five six seven eight nine ten";
-        let w = wrap(text, 20, "  ");
+        let w = wrap_indented(text, 20, "  ");
         assert!(
             w.lines().all(|l| l.len() <= 20 && l.starts_with("  ")),
             "{w}"

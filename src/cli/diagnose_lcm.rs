@@ -13,10 +13,7 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{
-        Ctx, Report, emit,
-        scatter::{fit, wrap},
-    },
+    cli::{Ctx, Report, emit, scatter::fit, text::wrap},
     diag::lcm::{self, LcmCheckError, LcmFacts, LcmVerdict, Outcome, PanelEvidence},
     firmware::rom,
     profile::Registry,

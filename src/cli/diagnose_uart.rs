@@ -17,7 +17,10 @@ use std::{
 
 use clap::Args;
 
-use super::diagnose::{LogReport, WIDTH, wrap};
+use super::{
+    diagnose::LogReport,
+    text::{WIDTH, wrap_indented},
+};
 use crate::{
     Result,
     cli::{Ctx, emit},
@@ -79,7 +82,7 @@ pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
     if view {
         eprint!(
             "{}",
-            wrap(
+            wrap_indented(
                 &format!(
                     "Capturing {} at {} baud into {} (named {} until the capture ends). \
                      Power the phone on now; Ctrl-C stops.",
@@ -125,7 +128,7 @@ pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
         };
         eprint!(
             "{}",
-            wrap(
+            wrap_indented(
                 &format!(
                     "Capture ended ({why}): {} bytes saved in {}",
                     summary.bytes,
@@ -136,7 +139,7 @@ pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
             )
         );
         if let Some(hint) = uart::capture_hint(summary.bytes, &analysis) {
-            eprint!("{}", wrap(&format!("Note: {hint}"), WIDTH, ""));
+            eprint!("{}", wrap_indented(&format!("Note: {hint}"), WIDTH, ""));
         }
         eprintln!();
     }

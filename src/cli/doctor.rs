@@ -4,7 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::diagnose::{WIDTH, wrap};
+use super::text::{WIDTH, wrap_indented};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
@@ -63,7 +63,7 @@ impl Report for DoctorReport {
             );
         }
         if self.problems.is_empty() {
-            return wrap(
+            return wrap_indented(
                 "No problems found: ModemManager, udev rules, serial-port group, cdc_acm and \
                  brltty are all fine for flashing.",
                 WIDTH,
@@ -80,13 +80,17 @@ impl Report for DoctorReport {
                 doctor::Level::Error => "ERROR",
                 doctor::Level::Warning => "WARNING",
             };
-            out.push_str(&wrap(
+            out.push_str(&wrap_indented(
                 &format!("[{level}] {} ({})", p.title, p.id),
                 WIDTH,
                 "",
             ));
-            out.push_str(&wrap(&format!("Breaks: {}", p.breaks), WIDTH, "  "));
-            out.push_str(&wrap(&format!("Found: {}", p.found), WIDTH, "  "));
+            out.push_str(&wrap_indented(
+                &format!("Breaks: {}", p.breaks),
+                WIDTH,
+                "  ",
+            ));
+            out.push_str(&wrap_indented(&format!("Found: {}", p.found), WIDTH, "  "));
             out.push_str("  Fix:\n");
             for step in &p.fix {
                 out.push_str(&format!("    {step}\n"));

@@ -4,7 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::diagnose::{WIDTH, wrap};
+use super::text::{WIDTH, wrap_indented};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
@@ -43,7 +43,7 @@ impl Report for ExplainReport<'_> {
         if let [first, _, ..] = self.matches.as_slice()
             && let Via::Number { value, .. } = first.via
         {
-            out.push_str(&wrap(
+            out.push_str(&wrap_indented(
                 &format!(
                     "{value} (0x{value:X}) has meant {} different errors; tools renumber their \
                      errors between versions, so the name the tool printed decides.",
@@ -65,7 +65,7 @@ impl Report for ExplainReport<'_> {
             } else {
                 format!("; {}", codes.join(", "))
             };
-            out.push_str(&wrap(
+            out.push_str(&wrap_indented(
                 &format!("{} ({}{numbers})", e.name, e.source.label()),
                 WIDTH,
                 "",
@@ -76,10 +76,10 @@ impl Report for ExplainReport<'_> {
                 ("Fix:", &e.fix),
                 ("mtkbench step:", &e.step),
             ] {
-                out.push_str(&wrap(&format!("{label} {text}"), WIDTH, "  "));
+                out.push_str(&wrap_indented(&format!("{label} {text}"), WIDTH, "  "));
             }
             if !e.aliases.is_empty() {
-                out.push_str(&wrap(
+                out.push_str(&wrap_indented(
                     &format!("Also printed as: {}", e.aliases.join(" | ")),
                     WIDTH,
                     "  ",

@@ -21,10 +21,7 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{
-        Ctx, Report, emit,
-        scatter::{fit, wrap},
-    },
+    cli::{Ctx, Report, emit, scatter::fit, text::wrap},
     library::{self, LibraryIndex, LibraryRow, ScanEvent, ScanSummary},
 };
 

@@ -25,6 +25,7 @@ pub mod readback;
 pub mod rom;
 pub mod scatter;
 pub mod sim;
+pub(crate) mod text;
 pub mod write;
 
 /// mtkbench: repair workstation for MediaTek MT6572 phones.

@@ -12,7 +12,8 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        scatter::{fit, size_text, wrap},
+        scatter::{fit, size_text},
+        text::wrap,
     },
     firmware::{
         preloader::{PreloaderInfo, PreloaderLayout},

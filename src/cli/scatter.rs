@@ -10,7 +10,10 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit},
+    cli::{
+        Ctx, Report, emit,
+        text::{WIDTH, wrap},
+    },
     firmware::scatter::{self, Partition, Scatter, Storage},
 };
 
@@ -55,7 +58,6 @@ pub fn run(command: ScatterCommand, ctx: &Ctx) -> Result<()> {
     }
 }
 
-const WIDTH: usize = 80;
 const NAME_W: usize = 12;
 const REGION_W: usize = 11;
 const OFFSET_W: usize = 11;
@@ -154,29 +156,6 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
     let mut out: String = chars[..head].iter().collect();
     out.push('~');
     out.extend(&chars[chars.len() - tail..]);
-    out
-}
-
-/// Word-wraps `text` to [`WIDTH`] columns, first line after `first`, the rest after `rest`.
-pub(crate) fn wrap(text: &str, first: &str, rest: &str) -> String {
-    let mut out = String::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
-            out += line.trim_end();
-            out.push('\n');
-            line = rest.to_string();
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line += word;
-        empty = false;
-    }
-    out += line.trim_end();
-    out.push('\n');
     out
 }
 
