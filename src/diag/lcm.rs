@@ -666,16 +666,16 @@ impl PanelEvidence {
                 .all(|n| judge(n, Some(&self.names), kernel).outcome == Outcome::Works);
         self.notes.push(match (&drivers, has_panel) {
             (Drivers::Listed(k), true) => format!(
-                "the phone's own kernel ({origin}) carries the panel driver ({})",
+                "{origin}: its kernel carries the panel driver ({})",
                 k.join(", ")
             ),
             (Drivers::Listed(k), false) if !k.is_empty() => format!(
-                "the phone's own kernel ({origin}) does not take every driver its lk may pass \
-                 (it has {})",
+                "{origin}: its kernel does not take every driver the phone's lk may pass (it \
+                 has {})",
                 k.join(", ")
             ),
             _ => format!(
-                "the phone's own kernel ({origin}) could not be checked: {}",
+                "{origin}: its kernel could not be checked: {}",
                 drivers.why_unknown()
             ),
         });
@@ -1202,13 +1202,13 @@ fn fixes(verdict: &LcmVerdict) -> Vec<Fix> {
     let condition = if let (true, Some(k)) = (ev.phone_firmware_has_panel, kernel) {
         if k.has_panel {
             format!(
-                "the phone's own UBOOT ({}) and kernel ({}) carry the driver",
+                "the phone's own lk and kernel carry the driver ({}; {})",
                 ev.origin, k.origin
             )
         } else {
             format!(
-                "the phone's own UBOOT ({}) carries the driver, but its own kernel ({}) is not \
-                 known to, so the screen may still go black after the logo",
+                "the phone's own lk carries the driver ({}), but its own kernel is not known to \
+                 ({}), so the screen may still go black after the logo",
                 ev.origin, k.origin
             )
         }
@@ -1627,13 +1627,14 @@ LCD Driver IC : 1-st7701_wvga_dsi_vdo
         assert!(carries.phone_kernel.as_ref().unwrap().has_panel);
         let (yes, advice) = proven(&carries);
         assert!(yes);
-        assert!(advice.contains("UBOOT (UBOOT over pty) and kernel (BOOTIMG over pty)"));
         assert!(
-            carries
-                .notes
-                .last()
-                .unwrap()
-                .contains("carries the panel driver")
+            advice.contains("lk and kernel carry the driver (UBOOT over pty; BOOTIMG over pty)"),
+            "{advice}"
+        );
+        let note = carries.notes.last().unwrap();
+        assert!(
+            note.starts_with("BOOTIMG over pty: its kernel carries"),
+            "{note}"
         );
         // A kernel that lacks one of the drivers lk may pass, or cannot be read: not proven.
         for kernel in [

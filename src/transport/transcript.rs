@@ -221,7 +221,7 @@ pub fn format_event(at: Duration, event: &Event, note: &str) -> String {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC.
-fn utc_timestamp(t: SystemTime) -> String {
+pub fn utc_timestamp(t: SystemTime) -> String {
     let secs = t
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
