@@ -30,7 +30,8 @@ use mtkbench::{
     },
     protocol::da_file::{DaFile, generate_sim_da},
     sim::device::Mode,
-    transport::{PtyDevice, SerialTransport, Transport},
+    sim::pty::Pty,
+    transport::{SerialTransport, Transport},
 };
 
 const MIB: u64 = 1 << 20;
@@ -98,36 +99,52 @@ fn ticks(file: &str) -> f64 {
 /// Raw pseudo-terminal throughput: `bytes` from one end to the other in 1 MiB blocks, the
 /// writer in a thread, the reader here.
 fn raw(bytes: u64, phone_to_host: bool) -> (f64, Cpu) {
-    let phone = PtyDevice::open().expect("a pseudo-terminal");
-    let host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
-    let (mut from, mut to): (Box<dyn Transport + Send>, Box<dyn Transport + Send>) =
-        if phone_to_host {
-            (Box::new(phone), Box::new(host))
-        } else {
-            (Box::new(host), Box::new(phone))
-        };
+    let mut phone = Pty::open().expect("a pseudo-terminal");
+    let mut host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
     let (start, before) = (Instant::now(), cpu());
-    let writer = std::thread::spawn(move || {
-        let block = vec![0x5Au8; MIB as usize];
-        let mut left = bytes;
-        while left > 0 {
-            let n = left.min(MIB) as usize;
-            from.write_all(&block[..n]).expect("raw write");
-            left -= n as u64;
-        }
-        from
-    });
+    let block = vec![0x5Au8; MIB as usize];
     let mut buf = vec![0u8; MIB as usize];
     let mut got = 0;
-    while got < bytes {
-        let n = to
-            .read_some(&mut buf, Duration::from_secs(5))
-            .expect("raw read");
-        assert!(n > 0, "the raw link stalled");
-        got += n as u64;
+    if phone_to_host {
+        let writer = std::thread::spawn(move || {
+            let mut left = bytes;
+            while left > 0 {
+                let n = left.min(MIB) as usize;
+                phone
+                    .send(&block[..n], Duration::from_secs(5))
+                    .expect("raw write");
+                left -= n as u64;
+            }
+            phone
+        });
+        while got < bytes {
+            let n = host
+                .read_some(&mut buf, Duration::from_secs(5))
+                .expect("raw read");
+            assert!(n > 0, "the raw link stalled");
+            got += n as u64;
+        }
+        drop(writer.join().expect("raw writer"));
+    } else {
+        let writer = std::thread::spawn(move || {
+            let mut left = bytes;
+            while left > 0 {
+                let n = left.min(MIB) as usize;
+                host.write_all(&block[..n]).expect("raw write");
+                left -= n as u64;
+            }
+            host
+        });
+        while got < bytes {
+            let n = phone
+                .receive(&mut buf, Duration::from_secs(5))
+                .expect("raw read");
+            assert!(n > 0, "the raw link stalled");
+            got += n as u64;
+        }
+        drop(writer.join().expect("raw writer"));
     }
     let elapsed = start.elapsed();
-    drop(writer.join().expect("raw writer"));
     (mb_per_s(bytes, elapsed), cpu() - before)
 }
 

@@ -1,12 +1,16 @@
 //! The real serial code path over a pseudo-terminal: a phone built from the protocol's
-//! phone-side pieces serves on a `PtyDevice`, and the host opens the terminal path with
-//! `SerialTransport::open`, exactly as it would open `/dev/ttyACM0`. Every wait has a
-//! timeout and the phone thread has a deadline, so the test cannot hang.
+//! phone-side pieces is served on the simulator's [`Pty`] by its [`serve`] loop, and the host
+//! opens the terminal path with `SerialTransport::open`, exactly as it would open
+//! `/dev/ttyACM0`. Every wait has a timeout and the phone thread is stopped by a flag, so the
+//! test cannot hang.
 
 use std::{
-    sync::mpsc,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     thread,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use mtkbench::{
@@ -14,31 +18,27 @@ use mtkbench::{
         brom::{self, BromAnswer, BromDevice, BromRequest, HwCode, TargetConfig},
         handshake::HostHandshake,
     },
-    transport::{PtyDevice, SerialTransport, Transport, TransportError, run_exchange},
+    sim::pty::{Peer, Pty, Reply, ServeOptions, serve},
+    transport::{SerialTransport, Transport, run_exchange},
 };
 
-/// Serves BROM answers until the host has asked for the target config or the deadline passes,
-/// then keeps the terminal open until the host says it has read everything (closing the
-/// phone's end hangs up the terminal and drops unread bytes).
-fn serve(
-    mut pty: PtyDevice,
-    deadline: Instant,
-    host_done: mpsc::Receiver<()>,
-) -> Result<Vec<BromRequest>, TransportError> {
-    let mut dev = BromDevice::new();
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 256];
-    while Instant::now() < deadline {
-        let n = pty.read_some(&mut buf, Duration::from_millis(20))?;
-        let mut rest = &buf[..n];
-        while !rest.is_empty() {
-            let (used, _) = dev.feed(rest).map_err(|e| TransportError::OffScript {
-                line: 0,
-                detail: e.to_string(),
-            })?;
-            rest = &rest[used..];
-            if let Some(req) = dev.pending() {
-                seen.push(req);
+/// A BROM that knows only GET_HW_CODE and GET_TARGET_CONFIG (every other request gets status
+/// 0), and remembers what it was asked.
+struct MiniBrom {
+    dev: BromDevice,
+    seen: Arc<Mutex<Vec<BromRequest>>>,
+}
+
+impl Peer for MiniBrom {
+    fn feed(&mut self, mut input: &[u8]) -> Reply {
+        let mut bytes = Vec::new();
+        while !input.is_empty() {
+            let Ok((used, _)) = self.dev.feed(input) else {
+                break;
+            };
+            input = &input[used..];
+            if let Some(req) = self.dev.pending() {
+                self.seen.lock().unwrap().push(req);
                 let answer = match req {
                     BromRequest::GetHwCode => BromAnswer::HwCode(HwCode {
                         hw_code: 0x6572,
@@ -50,24 +50,27 @@ fn serve(
                     }),
                     _ => BromAnswer::Status(0),
                 };
-                dev.answer(answer).map_err(|e| TransportError::OffScript {
-                    line: 0,
-                    detail: e.to_string(),
-                })?;
+                self.dev.answer(answer).unwrap();
             }
-            pty.write_all(&dev.take_output())?;
+            bytes.extend(self.dev.take_output());
+            if used == 0 {
+                break;
+            }
         }
-        if seen.contains(&BromRequest::GetTargetConfig) {
-            let _ = host_done.recv_timeout(deadline.saturating_duration_since(Instant::now()));
-            return Ok(seen);
+        Reply {
+            bytes,
+            ..Reply::default()
         }
     }
-    Ok(seen)
+
+    fn unplug(&mut self) {
+        self.dev = BromDevice::new();
+    }
 }
 
 #[test]
 fn host_talks_to_a_phone_on_a_pseudo_terminal() {
-    let pty = match PtyDevice::open() {
+    let pty = match Pty::open() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("skipping: this system cannot create a pseudo-terminal ({e})");
@@ -76,9 +79,17 @@ fn host_talks_to_a_phone_on_a_pseudo_terminal() {
     };
     let path = pty.path().to_string_lossy().into_owned();
     assert!(path.starts_with("/dev/"), "{path}");
-    let (done_tx, done_rx) = mpsc::channel();
-    let phone =
-        thread::spawn(move || serve(pty, Instant::now() + Duration::from_secs(10), done_rx));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut phone = MiniBrom {
+        dev: BromDevice::new(),
+        seen: seen.clone(),
+    };
+    let options = ServeOptions {
+        once: false,
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let stop = options.stop.clone();
+    let server = thread::spawn(move || serve(pty, &mut phone, &options, |_| {}));
 
     let mut host = SerialTransport::open(&path).expect("a pts path opens like a serial port");
     assert_eq!(host.name(), path);
@@ -93,12 +104,15 @@ fn host_talks_to_a_phone_on_a_pseudo_terminal() {
     assert_eq!(hw.hw_code, 0x6572);
     let tc = run_exchange(&mut host, &mut brom::get_target_config()).unwrap();
     assert!(!tc.is_protected());
-    done_tx.send(()).unwrap();
 
-    let seen = phone.join().unwrap().unwrap();
-    assert_eq!(seen, [BromRequest::GetHwCode, BromRequest::GetTargetConfig]);
+    stop.store(true, Ordering::Relaxed);
+    server.join().unwrap().unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [BromRequest::GetHwCode, BromRequest::GetTargetConfig]
+    );
 
-    // The phone is gone now; the host sees silence, not a hang.
+    // The phone is gone now; the host sees silence or a hang-up, not a hang.
     let mut b = [0u8; 1];
     assert!(host.read_exact(&mut b, Duration::from_millis(50)).is_err());
 }

@@ -1,9 +1,14 @@
-//! A whole MT6572 session, byte for byte, as mtkclient runs it against a phone in BROM mode:
-//! the init sequence (MT6572.md §3.4), the DA upload and start (§5.1 to §5.7), then the
-//! command sequences of §5.9 (partition-table read, write and verify, erase, PMT, reset).
+//! Whole MT6572 sessions, byte for byte, against a phone in BROM mode: the init sequence
+//! (MT6572.md §3.4), the DA upload and start (§5.1 to §5.7), then storage commands.
 //!
-//! The session lives in `tests/fixtures/transcripts/mt6572_brom_session.txt` (see the README
-//! there). Three tests hold it in place:
+//! * `mt6572_brom_session.txt`: an eMMC phone, as mtkclient runs it: the command sequences of
+//!   §5.9 (partition-table read, write and verify, erase, PMT, reset).
+//! * `mt6572_nand_session.txt`: a NAND phone (decisions N1 to N6): NAND readback 0xDF, a
+//!   misaligned write the phone refuses with a status, a block erase, a page write and its
+//!   verification, reset.
+//!
+//! Both live in `tests/fixtures/transcripts/` (see the README there). Three tests hold each in
+//! place:
 //! * the host's step machines replay it through a `ScriptedTransport` and decode the values;
 //! * the phone's machines, fed its `H>` bytes, produce exactly its `D>` bytes, in order;
 //! * byte sequences quoted in the protocol notes appear in it verbatim, so the fixture is
@@ -19,8 +24,9 @@ use mtkbench::{
         },
         checksum::xor16,
         da::{
-            self, Da1Report, Da2Report, DaAnswer, DaAsk, DaConfig, DaDevice, DaEvent, EmmcPart,
-            FormatProgress, PmtEntry, UsbStatus, host::Da1Info,
+            self, Da1Report, Da2Report, DaAnswer, DaAsk, DaConfig, DaDevice, DaEvent, EmmcInfo,
+            EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag, PmtEntry, UsbStatus,
+            host::Da1Info,
         },
         decisions,
         handshake::HostHandshake,
@@ -28,16 +34,21 @@ use mtkbench::{
         wire::Wire,
     },
     transport::{
-        Payload, RecordingTransport, ScriptedTransport, Transport, TransportError, run_exchange,
-        run_exchange_with,
+        ExchangeError, Payload, RecordingTransport, ScriptedTransport, Transport, TransportError,
+        run_exchange, run_exchange_with,
         transcript::{Direction, Event, Transcript},
     },
 };
 
 const FIXTURE: &str = "tests/fixtures/transcripts/mt6572_brom_session.txt";
+const NAND_FIXTURE: &str = "tests/fixtures/transcripts/mt6572_nand_session.txt";
 
 fn fixture_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(FIXTURE)
+}
+
+fn nand_fixture_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(NAND_FIXTURE)
 }
 
 fn hex(s: &str) -> Vec<u8> {
@@ -116,9 +127,62 @@ fn pmt() -> Vec<PmtEntry> {
     ]
 }
 
-/// What the host learned.
+/// The NAND of the NAND session: the simulator's 1 GiB chip (decision N1).
+fn nand_geometry() -> NandGeometry {
+    NandGeometry {
+        page_size: 0x800,
+        spare_size: 0x40,
+        pages_per_block: 64,
+        flash_size: 1 << 30,
+    }
+}
+
+/// The NAND session's test phone stores this much of its array (the rest is never touched).
+const NAND_STORED: usize = 0x40_0000;
+/// Where the NAND session erases a block and writes, and how much.
+const NAND_WRITE_ADDR: u64 = 0x20_0000;
+const NAND_WRITE_LEN: u64 = 0x900;
+fn nand_image() -> Vec<u8> {
+    pattern(
+        b"NAND page written by the session fixture; ",
+        NAND_WRITE_LEN as usize,
+    )
+}
+
+/// The spare area of NAND page `index`: a good-block marker FF, then the page index.
+fn nand_spare(index: u64) -> Vec<u8> {
+    let mut s = vec![0xFF; 0x40];
+    s[2..6].copy_from_slice(&(index as u32).to_le_bytes());
+    s
+}
+
+/// The NAND array's first bytes: a stand-in preloader header.
+fn nand_content() -> Vec<u8> {
+    let mut a = vec![0xFF; NAND_STORED];
+    let head = pattern(b"MTKBENCH FIXTURE NAND PRELOADER ", 0x1000);
+    a[..0x1000].copy_from_slice(&head);
+    a[NAND_WRITE_ADDR as usize..][..0x2_0000].fill(0x5A);
+    a
+}
+
+/// The NAND phone's DA2 report: the §5.7 report with the NAND found and no eMMC (N1).
+fn nand_da2_report() -> Da2Report {
+    let mut r = Da2Report::from_exact(&spec_da2_report()).unwrap();
+    r.nand = NandInfo::detected(
+        decisions::SIM_NAND_FLASH_ID,
+        &decisions::SIM_NAND_IDS,
+        nand_geometry(),
+    );
+    r.emmc = EmmcInfo {
+        ret: decisions::STATUS_EMMC_FLASH_NOT_FOUND,
+        ..Default::default()
+    };
+    r
+}
+
+/// What the host learned before any storage command.
 #[derive(Debug, PartialEq, Eq)]
-struct Facts {
+struct Start {
     hw: HwCode,
     target_config: TargetConfig,
     bl_ver: u8,
@@ -128,13 +192,28 @@ struct Facts {
     da1: Da1Info,
     da2: Da2Report,
     usb: UsbStatus,
+}
+
+/// What the host learned in the eMMC session.
+#[derive(Debug, PartialEq, Eq)]
+struct Facts {
+    start: Start,
     mbr: Vec<u8>,
     written_back: Vec<u8>,
     pmt: Vec<PmtEntry>,
 }
 
-/// The host's side of the session, with a note before each part.
-fn host_session<T: Transport>(t: &mut T, note: &mut dyn FnMut(&mut T, &str)) -> Facts {
+/// What the host learned in the NAND session.
+#[derive(Debug)]
+struct NandFacts {
+    start: Start,
+    first_pages: Vec<u8>,
+    refusal: ExchangeError,
+    written_back: Vec<u8>,
+}
+
+/// The start of both sessions: BROM init, DA1 and DA2 up, the USB check.
+fn host_start<T: Transport>(t: &mut T, note: &mut dyn FnMut(&mut T, &str)) -> Start {
     note(
         t,
         "§2 start handshake; the phone is still booting for the first two A0",
@@ -188,7 +267,22 @@ fn host_session<T: Transport>(t: &mut T, note: &mut dyn FnMut(&mut T, &str)) -> 
     .unwrap();
     note(t, "§5.8 USB_CHECK_STATUS after the report");
     let usb = run_exchange(t, &mut da::usb_check()).unwrap();
+    Start {
+        hw,
+        target_config,
+        bl_ver,
+        brom_ver,
+        versions,
+        me_id,
+        da1: da1_info,
+        da2,
+        usb,
+    }
+}
 
+/// The host's side of the eMMC session, with a note before each part.
+fn host_session<T: Transport>(t: &mut T, note: &mut dyn FnMut(&mut T, &str)) -> Facts {
+    let start = host_start(t, note);
     note(t, "§5.9 partition table: 72, 60 08, D6 for the MBR sector");
     run_exchange(t, &mut da::usb_check()).unwrap();
     run_exchange(t, &mut da::switch_part(EmmcPart::User)).unwrap();
@@ -224,19 +318,94 @@ fn host_session<T: Transport>(t: &mut T, note: &mut dyn FnMut(&mut T, &str)) -> 
     run_exchange(t, &mut da::finish(da::host::FINISH_MODE_NORMAL)).unwrap();
 
     Facts {
-        hw,
-        target_config,
-        bl_ver,
-        brom_ver,
-        versions,
-        me_id,
-        da1: da1_info,
-        da2,
-        usb,
+        start,
         mbr,
         written_back,
         pmt,
     }
+}
+
+/// The host's side of the NAND session, with a note before each part.
+fn host_nand_session<T: Transport>(t: &mut T, note: &mut dyn FnMut(&mut T, &str)) -> NandFacts {
+    let start = host_start(t, note);
+    let geometry = start.da2.nand_facts(&start.da1.report).unwrap().geometry;
+
+    note(
+        t,
+        "N3 NAND readback 0xDF: the first two pages with their spare areas",
+    );
+    run_exchange(t, &mut da::usb_check()).unwrap();
+    let first_pages = read_nand(t, 0, 0x1000, NandReadFlag::PageSpare);
+
+    note(
+        t,
+        "N4, N5: a write that is not page aligned is refused with A5 and a status",
+    );
+    run_exchange(t, &mut da::usb_check()).unwrap();
+    let img = nand_image();
+    let refusal = write_nand(t, NAND_WRITE_ADDR + 0x200, &img, geometry).unwrap_err();
+
+    note(
+        t,
+        "N4 erase: D4 with the NAND storage byte, one 128 KiB block",
+    );
+    run_exchange(t, &mut da::usb_check()).unwrap();
+    run_exchange(
+        t,
+        &mut da::nand_format(NAND_WRITE_ADDR, geometry.block_size()),
+    )
+    .unwrap();
+
+    note(
+        t,
+        "N4 write: 62 with storage 0x10, one page and a part, padded with FF",
+    );
+    write_nand(t, NAND_WRITE_ADDR, &img, geometry).unwrap();
+
+    note(
+        t,
+        "verify: page-only 0xDF readback of the two pages written",
+    );
+    run_exchange(t, &mut da::usb_check()).unwrap();
+    let written_back = read_nand(t, NAND_WRITE_ADDR, 0x1000, NandReadFlag::PageOnly);
+
+    note(t, "reset: 72, then D9 with the boot mode word");
+    run_exchange(t, &mut da::usb_check()).unwrap();
+    run_exchange(t, &mut da::finish(da::host::FINISH_MODE_NORMAL)).unwrap();
+
+    NandFacts {
+        start,
+        first_pages,
+        refusal,
+        written_back,
+    }
+}
+
+fn read_nand<T: Transport>(t: &mut T, addr: u64, len: u64, flag: NandReadFlag) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut payload = Payload {
+        sink: Some(&mut out),
+        ..Default::default()
+    };
+    let mut rb = da::nand_readback(addr, len, flag);
+    let summary = run_exchange_with(t, &mut rb, &mut payload).unwrap();
+    assert_eq!(summary.checksum_mismatches, 0);
+    out
+}
+
+fn write_nand<T: Transport>(
+    t: &mut T,
+    addr: u64,
+    img: &[u8],
+    g: NandGeometry,
+) -> Result<u64, ExchangeError> {
+    let mut source = img;
+    let mut payload = Payload {
+        source: Some(&mut source),
+        ..Default::default()
+    };
+    let mut w = da::nand_write(addr, img.len() as u64, u32::from(g.page_size));
+    run_exchange_with(t, &mut w, &mut payload)
 }
 
 fn read<T: Transport>(t: &mut T, addr: u64, len: u64) -> Vec<u8> {
@@ -255,7 +424,9 @@ struct TestPhone {
     booting: usize,
     brom: BromDevice,
     da: Option<DaDevice>,
+    /// eMMC user area, or NAND page data.
     storage: Vec<u8>,
+    nand: bool,
     out: VecDeque<u8>,
 }
 
@@ -269,8 +440,33 @@ impl TestPhone {
             brom: BromDevice::new(),
             da: None,
             storage,
+            nand: false,
             out: VecDeque::new(),
         }
+    }
+
+    fn nand() -> Self {
+        TestPhone {
+            storage: nand_content(),
+            nand: true,
+            ..TestPhone::new()
+        }
+    }
+
+    /// `pages` NAND pages from page-data offset `addr`, as `flag` selects (decision N3).
+    fn nand_pages(&self, addr: u64, pages: u32, flag: NandReadFlag) -> Vec<u8> {
+        let page = u64::from(nand_geometry().page_size);
+        let mut out = Vec::new();
+        for i in 0..u64::from(pages) {
+            let a = addr + i * page;
+            if flag != NandReadFlag::SpareOnly {
+                out.extend_from_slice(&self.storage[a as usize..(a + page) as usize]);
+            }
+            if flag != NandReadFlag::PageOnly {
+                out.extend(nand_spare(a / page));
+            }
+        }
+        out
     }
 
     fn brom_answer(req: BromRequest) -> BromAnswer {
@@ -310,9 +506,13 @@ impl TestPhone {
     fn da_answer(&mut self, ask: &DaAsk) -> DaAnswer {
         match ask {
             DaAsk::Config(_) => DaAnswer::DramResult(da::DRAM_OK),
+            DaAsk::Da2Complete if self.nand => DaAnswer::Da2Report(Box::new(nand_da2_report())),
             DaAsk::Da2Complete => {
                 DaAnswer::Da2Report(Box::new(Da2Report::from_exact(&spec_da2_report()).unwrap()))
             }
+            DaAsk::NandReadbackPacket {
+                addr, pages, flag, ..
+            } => DaAnswer::Data(self.nand_pages(*addr, *pages, *flag)),
             DaAsk::UsbCheck => DaAnswer::UsbStatus(UsbStatus { speed: 1 }),
             DaAsk::ReadbackPacket { addr, len } => {
                 let a = *addr as usize;
@@ -326,7 +526,8 @@ impl TestPhone {
                 }
             }
             DaAsk::Format(q) => {
-                self.storage[q.addr as usize..(q.addr + q.len) as usize].fill(0);
+                let erased = if self.nand { 0xFF } else { 0 };
+                self.storage[q.addr as usize..(q.addr + q.len) as usize].fill(erased);
                 DaAnswer::Progress(FormatProgress {
                     init: 0,
                     percent: 50,
@@ -364,11 +565,10 @@ impl TestPhone {
         if self.brom.jumped() {
             // DA1 runs and speaks first, without waiting for the host (§5.2).
             let mut dev = DaDevice::new();
-            let report = Da1Report {
-                nand_ret: 0xBC4,
-                nand_ids: vec![0; decisions::SIM_NAND_ID_COUNT],
-                emmc_ret: 0,
-                emmc_cid: hex(CID).try_into().unwrap(),
+            let report = if self.nand {
+                Da1Report::nand(&decisions::SIM_NAND_IDS)
+            } else {
+                Da1Report::emmc(hex(CID).try_into().unwrap())
             };
             dev.start(&report, decisions::SIM_DA_VERSION).unwrap();
             self.out.extend(dev.take_output());
@@ -404,11 +604,15 @@ impl Transport for TestPhone {
 }
 
 fn fixture() -> Transcript {
-    let text = std::fs::read_to_string(fixture_path()).unwrap();
+    transcript(&fixture_path())
+}
+
+fn transcript(path: &std::path::Path) -> Transcript {
+    let text = std::fs::read_to_string(path).unwrap();
     Transcript::parse(&text).unwrap()
 }
 
-fn check_facts(f: &Facts) {
+fn check_start(f: &Start) {
     assert_eq!(f.hw.hw_code, 0x6572);
     assert!(!f.target_config.is_protected());
     assert!(brom::is_brom_answer(f.bl_ver));
@@ -418,13 +622,19 @@ fn check_facts(f: &Facts) {
         (0x8A00, 0xCA00)
     );
     assert_eq!(f.me_id.id, me_id());
-    assert_eq!(f.da1.report.storage(), da::StorageKind::Emmc);
     assert_eq!(f.da1.da_version, [0x03, 0x02, 0x00]);
+    assert_eq!(f.usb.speed, 1);
+}
+
+fn check_facts(f: &Facts) {
+    check_start(&f.start);
+    let s = &f.start;
+    assert_eq!(s.da1.report.storage(), da::StorageKind::Emmc);
     assert_eq!(
-        f.da2.storage(f.da1.report.storage()),
+        s.da2.storage(s.da1.report.storage()),
         (da::StorageKind::Emmc, 0x400_0000)
     );
-    assert_eq!(f.usb.speed, 1);
+    assert_eq!(s.da2.nand_facts(&s.da1.report), None);
     assert_eq!(f.mbr, mbr_sector());
     assert_eq!(f.written_back, image());
     assert_eq!(f.pmt, pmt());
@@ -438,10 +648,40 @@ fn host_machines_replay_the_fixture() {
     t.check_finished().unwrap();
 }
 
-#[test]
-fn phone_machines_reproduce_the_fixture() {
-    let mut phone = TestPhone::new();
-    for r in fixture().records {
+fn check_nand_facts(f: &NandFacts) {
+    check_start(&f.start);
+    let s = &f.start;
+    assert_eq!(s.da1.report.storage(), da::StorageKind::Nand);
+    assert_eq!(
+        s.da2.storage(s.da1.report.storage()),
+        (da::StorageKind::Nand, 1 << 30)
+    );
+    let facts = s.da2.nand_facts(&s.da1.report).unwrap();
+    assert_eq!(facts.geometry, nand_geometry());
+    assert_eq!(facts.flash_id, decisions::SIM_NAND_FLASH_ID);
+    assert_eq!(facts.ids, decisions::SIM_NAND_IDS);
+    let phone = TestPhone::nand();
+    assert_eq!(
+        f.first_pages,
+        phone.nand_pages(0, 2, NandReadFlag::PageSpare)
+    );
+    assert!(
+        matches!(
+            &f.refusal,
+            ExchangeError::Protocol(mtkbench::protocol::ProtocolError::Da { status, .. })
+                if status.code() == decisions::STATUS_INVALID_BEGIN_ADDR
+        ),
+        "{:?}",
+        f.refusal
+    );
+    let mut expect = nand_image();
+    expect.resize(0x1000, 0xFF);
+    assert_eq!(f.written_back, expect);
+}
+
+/// Feeds the fixture's `H>` bytes to `phone` and checks that it answers its `D>` bytes.
+fn reproduce(phone: &mut TestPhone, t: Transcript) {
+    for r in t.records {
         match r.event {
             Event::Data(Direction::HostToPhone, bytes) => phone.write_all(&bytes).unwrap(),
             Event::Data(Direction::PhoneToHost, bytes) => {
@@ -459,8 +699,34 @@ fn phone_machines_reproduce_the_fixture() {
         phone.out.is_empty(),
         "the phone sent more than the fixture has"
     );
-    assert!(phone.da.is_some_and(|d| d.finished()));
+    assert!(phone.da.as_ref().is_some_and(|d| d.finished()));
+}
+
+#[test]
+fn phone_machines_reproduce_the_fixture() {
+    let mut phone = TestPhone::new();
+    reproduce(&mut phone, fixture());
     assert_eq!(&phone.storage[WRITE_ADDR as usize..][..0x200], &image()[..]);
+}
+
+#[test]
+fn host_machines_replay_the_nand_fixture() {
+    let mut t = ScriptedTransport::from_file(&nand_fixture_path()).unwrap();
+    let facts = host_nand_session(&mut t, &mut |_, _| {});
+    check_nand_facts(&facts);
+    t.check_finished().unwrap();
+}
+
+#[test]
+fn phone_machines_reproduce_the_nand_fixture() {
+    let mut phone = TestPhone::nand();
+    reproduce(&mut phone, transcript(&nand_fixture_path()));
+    let mut expect = nand_image();
+    expect.resize(0x2_0000, 0xFF);
+    assert_eq!(
+        &phone.storage[NAND_WRITE_ADDR as usize..][..0x2_0000],
+        &expect[..]
+    );
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -509,6 +775,54 @@ fn fixture_carries_the_byte_sequences_quoted_in_the_notes() {
     assert!(contains(&phone, &report));
     // The leading A0 flood while the phone boots.
     assert!(host.starts_with(&[0xA0, 0xA0, 0xA0, 0x0A]));
+}
+
+#[test]
+fn nand_fixture_carries_the_documented_nand_bytes() {
+    let t = transcript(&nand_fixture_path());
+    let host = t.bytes(Direction::HostToPhone);
+    let phone = t.bytes(Direction::PhoneToHost);
+    let host_has = [
+        "05 FE 0008 00 7007FFFF 00 01500000 01 01 02 00", // §5.4 with §5.3's NAND BMT size
+        "DF 0C 00 01 00000000 00001000 00000000",         // §5.8 0xDF, page+spare
+        "00000001",                                       // N3 pages per packet
+        "62 10 00 0000000000200200 0000000000001000 00100000", // N4, refused
+        "D4 01 00 00 00 0000000000200000 0000000000020000", // N4 erase
+        "62 10 00 0000000000200000 0000000000001000 00100000", // N4 write
+        "DF 0C 01 01 00200000 00001000 00000000",         // N3 page only
+        "D9 00000000",
+    ];
+    for h in host_has {
+        assert!(contains(&host, &hex(h)), "host bytes lack {h}");
+    }
+    let phone_has = [
+        "C0 00000000 0005 00EC 00D3 0051 0095 0058 00000C6B", // §5.2, N1
+        // §5.7 NAND block and NAND info 2 (N1).
+        "00000000 00 ECD3 0000000040000000 0005 00EC 00D3 0051 0095 0058 0800 0040 0040 00 05 01",
+        "5A 00000800 00000040 00000840 00001080", // N3 layout and total
+        "5A 00000800 00000040 00000800 00001000", // N3 page only
+        "A5 00000BDB",                            // N4 refusal, N5 status
+        "5A 5A 00000000 64",                      // §5.8 format report
+    ];
+    for p in phone_has {
+        assert!(contains(&phone, &hex(p)), "phone bytes lack {p}");
+    }
+}
+
+/// Rewrites the NAND fixture. Run on purpose only:
+/// `cargo test --test protocol_session -- --ignored regenerate`.
+#[test]
+#[ignore = "rewrites tests/fixtures/transcripts/mt6572_nand_session.txt"]
+fn regenerate_nand_fixture() {
+    let file = std::fs::File::create(nand_fixture_path()).unwrap();
+    let mut rec = RecordingTransport::new(TestPhone::nand(), BufWriter::new(file));
+    rec.note("Generated by: cargo test --test protocol_session -- --ignored regenerate");
+    rec.note("Host: mtkbench's protocol step machines. Phone: the protocol's BromDevice and");
+    rec.note("DaDevice in process with a NAND (decisions N1-N6), answering as");
+    rec.note("tests/protocol_session.rs says. DA1/DA2 are placeholder patterns, not MediaTek");
+    rec.note("code. No real NAND capture exists. See README.md in this folder.");
+    let facts = host_nand_session(&mut rec, &mut |t, s| t.note(s));
+    check_nand_facts(&facts);
 }
 
 /// Rewrites the fixture from the host machines talking to the in-process phone. Run on

@@ -18,9 +18,10 @@ use mtkbench::{
     firmware::{partition_table, preloader, scatter::Region, scatter::Storage as StorageKind},
     profile::Registry,
     protocol::{
-        Exchange, brom,
-        da::{self, DaConfig, EmmcPart, parse_pmt},
+        Exchange, ProtocolError, brom,
+        da::{self, DaConfig, EmmcPart, NandReadFlag, parse_pmt},
         da_file::{DaFile, generate_sim_da},
+        decisions::{SIM_NAND_IDS, STATUS_INVALID_BEGIN_ADDR},
         handshake::HostHandshake,
         mt6572,
     },
@@ -134,6 +135,11 @@ fn read(t: &mut SerialTransport, part: EmmcPart, addr: u64, len: u64) -> Vec<u8>
 
 /// Handshake, identification as mtkclient does it, DA1 and DA2 from the simulator DA file.
 fn boot_da(t: &mut SerialTransport) -> da::Da2Report {
+    boot_da_reports(t).1
+}
+
+/// [`boot_da`], keeping DA1's storage report too.
+fn boot_da_reports(t: &mut SerialTransport) -> (da::Da1Report, da::Da2Report) {
     run(t, HostHandshake::new()).unwrap();
     assert_eq!(
         run(t, brom::get_hw_code()).unwrap().hw_code,
@@ -156,7 +162,40 @@ fn boot_da(t: &mut SerialTransport) -> da::Da2Report {
     let sync = run(t, da::da_sync()).unwrap();
     let config = DaConfig::mt6572(brom_ver, bl, sync.report.storage());
     run(t, da::send_config(&config)).unwrap();
-    run(t, da::upload_da2(da2.addr, da2.bytes)).unwrap()
+    let report = run(t, da::upload_da2(da2.addr, da2.bytes)).unwrap();
+    (sync.report, report)
+}
+
+/// A NAND readback through the protocol's 0xDF machine.
+fn nand_read(
+    t: &mut SerialTransport,
+    addr: u64,
+    len: u64,
+    flag: NandReadFlag,
+) -> Result<Vec<u8>, ExchangeError> {
+    let mut data = Vec::new();
+    let mut payload = Payload {
+        sink: Some(&mut data),
+        ..Payload::default()
+    };
+    run_exchange_with(t, &mut da::nand_readback(addr, len, flag), &mut payload)?;
+    Ok(data)
+}
+
+/// A NAND write of `image` through the protocol's 0x62 machine.
+fn nand_write(
+    t: &mut SerialTransport,
+    addr: u64,
+    image: &[u8],
+    page_size: u32,
+) -> Result<u64, ExchangeError> {
+    let mut source = image;
+    let mut payload = Payload {
+        source: Some(&mut source),
+        ..Payload::default()
+    };
+    let mut w = da::nand_write(addr, image.len() as u64, page_size);
+    run_exchange_with(t, &mut w, &mut payload)
 }
 
 #[test]
@@ -272,10 +311,12 @@ fn preloader_mode_over_the_port() {
 }
 
 #[test]
-fn a_nand_phone_reports_nand_over_the_port() {
+fn a_nand_phone_over_the_port_reads_writes_and_erases_through_the_nand_paths() {
     let sim = start("ref_nand_2k", Some(StorageKind::Nand), Mode::Brom, &[]);
     let mut t = open(&sim.port);
-    let report = boot_da(&mut t);
+    let (da1, report) = boot_da_reports(&mut t);
+    assert_eq!(da1.storage(), da::StorageKind::Nand);
+    assert_eq!(da1.nand_ids, SIM_NAND_IDS);
     assert_eq!(
         report.storage(da::StorageKind::Nand),
         (da::StorageKind::Nand, 1 << 30)
@@ -285,7 +326,52 @@ fn a_nand_phone_reports_nand_over_the_port() {
         StorageKind::Nand,
     )
     .unwrap();
-    assert_eq!(report.nand.page_size as u64, layout.page_size);
+    let g = report.nand_facts(&da1).unwrap().geometry;
+    assert_eq!(u64::from(g.page_size), layout.page_size);
+    assert_eq!(g.block_size(), layout.block_size);
+    let page = u32::from(g.page_size);
+    run(&mut t, da::usb_check()).unwrap();
+
+    // A page range, page data only, is the image's bytes; with spares, each page is followed
+    // by an erased (0xFF) spare area.
+    let data = nand_read(&mut t, 0, 0x2_0000, NandReadFlag::PageOnly).unwrap();
+    assert_eq!(
+        preloader::scan(&data[..]).unwrap().project.as_deref(),
+        Some("ref_nand_2k")
+    );
+    let mut image = ImageStorage::open(&sim.image).unwrap();
+    let mut want = vec![0u8; 0x2_0000];
+    image.read(Region::Nand, 0, &mut want).unwrap();
+    assert_eq!(data, want);
+    let units = nand_read(&mut t, 0x800, 0x1000, NandReadFlag::PageSpare).unwrap();
+    let spare = usize::from(g.spare_size);
+    assert_eq!(units.len(), 2 * (0x800 + spare));
+    assert_eq!(units[..0x800], want[0x800..0x1000]);
+    assert!(units[0x800..0x800 + spare].iter().all(|&b| b == 0xFF));
+
+    // Write and read back, then erase the block: 0xFF.
+    let pmt = parse_pmt(&run(&mut t, da::read_pmt()).unwrap()).unwrap();
+    let expdb = pmt.iter().find(|e| e.name == "EXPDB").unwrap().offset;
+    assert_eq!(expdb % g.block_size(), 0);
+    let bytes: Vec<u8> = (0..5000u32).map(|i| (i * 13 % 251) as u8).collect();
+    assert_eq!(nand_write(&mut t, expdb, &bytes, page).unwrap(), 5000);
+    let back = nand_read(&mut t, expdb, 0x1800, NandReadFlag::PageOnly).unwrap();
+    assert_eq!(back[..5000], bytes[..]);
+    assert!(back[5000..].iter().all(|&b| b == 0xFF));
+    run(&mut t, da::nand_format(expdb, g.block_size())).unwrap();
+    let erased = nand_read(&mut t, expdb, 0x1800, NandReadFlag::PageOnly).unwrap();
+    assert!(erased.iter().all(|&b| b == 0xFF));
+
+    // A write that does not start on a page is refused with its status, nothing written.
+    let err = nand_write(&mut t, expdb + 0x200, &bytes, page).unwrap_err();
+    assert!(
+        matches!(&err, ExchangeError::Protocol(ProtocolError::Da { status, .. })
+            if status.code() == STATUS_INVALID_BEGIN_ADDR),
+        "{err:?}"
+    );
+    let still = nand_read(&mut t, expdb, 0x1800, NandReadFlag::PageOnly).unwrap();
+    assert!(still.iter().all(|&b| b == 0xFF));
+    assert_eq!(run(&mut t, da::usb_check()).unwrap().speed, 1);
 }
 
 #[test]
@@ -326,4 +412,32 @@ fn nack_and_stall_faults_reach_the_host() {
     let da1 = file.da1(entry).unwrap();
     let err = run(&mut t, brom::send_da(da1.addr, da1.sig_len, da1.bytes)).unwrap_err();
     assert!(err.to_string().contains("SLA"), "{err}");
+}
+
+#[test]
+fn da_command_refusals_reach_the_host_named_over_the_port() {
+    let sim = start(
+        "a516_row",
+        None,
+        Mode::Brom,
+        &["nack=READ_PMT", "nack=FINISH"],
+    );
+    let mut t = open(&sim.port);
+    boot_da(&mut t);
+    let err = run(&mut t, da::read_pmt()).unwrap_err();
+    assert!(err.to_string().starts_with("READ_PMT"), "{err}");
+    let err = run(&mut t, da::finish(0)).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ExchangeError::Protocol(ProtocolError::Da { what: "FINISH", .. })
+        ),
+        "{err:?}"
+    );
+    // Refused, the phone stays in the DA: no reboot, and it still answers.
+    assert_eq!(run(&mut t, da::usb_check()).unwrap().speed, 1);
+    // Beyond the user area: refused with a status, not clipped.
+    run(&mut t, da::switch_part(EmmcPart::User)).unwrap();
+    let err = run(&mut t, da::format(0xE900_0000 - 0x200, 0x400)).unwrap_err();
+    assert!(err.to_string().contains("S_DA_INVALID_RANGE"), "{err}");
 }

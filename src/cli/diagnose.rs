@@ -1,7 +1,8 @@
 //! `mtkbench diagnose ...`: find out why a phone does not boot.
 //!
 //! `diagnose log FILE...` analyses logs with the built-in rule base and prints the inputs, a
-//! boot timeline and the findings with their evidence. The analysis itself lives in
+//! boot timeline and the findings with their evidence; `diagnose uart` (in `diagnose_uart.rs`)
+//! captures a live console and ends with the same report. The analysis itself lives in
 //! [`crate::diag`]; this file only parses arguments and renders text (80 columns).
 
 use std::path::PathBuf;
@@ -35,6 +36,10 @@ pub enum DiagnoseCommand {
     /// Predict the screen after flashing a ROM: works, white screen from the logo on (lk
     /// lacks the panel driver), black after the logo (the kernel lacks it), or unknown.
     Lcm(super::diagnose_lcm::LcmArgs),
+    /// Capture the phone's debug console (preloader, LK, kernel) through a USB-serial adapter:
+    /// shows boots and findings as the log streams, saves the raw capture, then reports like
+    /// `diagnose log`.
+    Uart(super::diagnose_uart::UartArgs),
 }
 
 /// Arguments of `diagnose log`: files, or the phone's EXPDB.
@@ -63,6 +68,7 @@ pub fn run(command: DiagnoseCommand, ctx: &Ctx) -> Result<()> {
             emit(ctx, &LogReport(analysis))
         }
         DiagnoseCommand::Lcm(args) => super::diagnose_lcm::run(args, ctx),
+        DiagnoseCommand::Uart(args) => super::diagnose_uart::run(args, ctx),
     }
 }
 

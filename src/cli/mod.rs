@@ -16,6 +16,7 @@ use crate::{Result, logging, places::Places};
 
 pub mod diagnose_expdb;
 pub mod diagnose_lcm;
+pub mod diagnose_uart;
 pub mod erase;
 pub mod identify;
 pub mod library;

@@ -6,7 +6,8 @@
 //! the one place that reads the system: `/proc`, udev rule folders, `/etc/group`,
 //! `/etc/passwd`, `/sys/module`, `/lib/modules`. It never changes anything and never fails:
 //! what it cannot read stays unknown. Device commands call [`port_failure_hints`] when a port
-//! cannot be opened or does not handshake.
+//! cannot be opened or does not handshake; `diagnose uart` calls [`uart_failure_hints`] when a
+//! USB-serial adapter cannot be opened.
 
 use std::path::{Path, PathBuf};
 
@@ -178,6 +179,17 @@ pub fn port_failure_hints(facts: &HostFacts) -> Vec<Problem> {
     check(facts)
         .into_iter()
         .filter(|p| p.id != "brltty")
+        .collect()
+}
+
+/// The checks that explain a USB-serial UART adapter (CH340, CP210x, FTDI, usually
+/// `/dev/ttyUSB*`) that cannot be opened: brltty taking it, and the serial-port group. The
+/// checks about MediaTek's own ports (the ModemManager rule, udev access for 0e8d, cdc_acm)
+/// are left out: the adapter is not a MediaTek device and does not use cdc_acm.
+pub fn uart_failure_hints(facts: &HostFacts) -> Vec<Problem> {
+    check(facts)
+        .into_iter()
+        .filter(|p| matches!(p.id, "brltty" | "serial-group"))
         .collect()
 }
 
@@ -709,6 +721,9 @@ mod tests {
         assert_eq!(ids(&p), ["cdc-acm", "brltty"]);
         assert_eq!(p[1].fix[0], "sudo pacman -Rns brltty");
         assert_eq!(ids(&port_failure_hints(&f)), ["cdc-acm"]);
+        assert_eq!(ids(&uart_failure_hints(&f)), ["brltty"]);
+        f.user.as_mut().unwrap().groups_configured = vec!["tech".into()];
+        assert_eq!(ids(&uart_failure_hints(&f)), ["serial-group", "brltty"]);
     }
 
     #[test]

@@ -1,21 +1,26 @@
 //! Diagnostics: boot-log analysis, the display-driver (LCM) check, the error explainer and the
 //! host doctor.
-//! Progress and results are values; this module never draws and never imports `tui`, `device` or `transport`.
+//! Progress and results are values; this module never draws and never imports `tui` or
+//! `device`. Of `transport` it uses only the [`Transport`](crate::transport::Transport) trait
+//! (in [`uart`]), never a concrete port.
 //!
 //! - [`rules`]: the rule base (stage markers, boot endings, findings) loaded from `rules.toml`.
 //! - [`log`]: input kind detection and the streaming [`log::Analyzer`] (pure, fed lines or bytes).
 //! - [`lcm`]: will this ROM light this phone's panel (lk and kernel drivers against the evidence).
 //! - [`explain`]: what every BROM, DA, SP Flash Tool and mtkbench error means (`explain.toml`).
 //! - [`doctor`]: Linux host checks over a [`doctor::HostFacts`] snapshot.
+//! - [`uart`]: live capture of the phone's debug console into a file and the same analyzer.
 //!
-//! The only file I/O here is [`analyze_files`] and [`doctor::HostFacts::gather`]; everything
-//! else works on bytes and values so that a live UART capture can feed the same analyzer.
+//! The only file I/O here is [`analyze_files`], [`doctor::HostFacts::gather`] and
+//! [`uart::CaptureFile`]; everything else works on bytes and values so that a live UART
+//! capture feeds the same analyzer as a file.
 
 pub mod doctor;
 pub mod explain;
 pub mod lcm;
 pub mod log;
 pub mod rules;
+pub mod uart;
 
 use std::{
     io::Read,

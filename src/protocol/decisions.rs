@@ -61,9 +61,68 @@ pub const SIM_DA_VERSION: [u8; 3] = [0x03, 0x02, 0x00];
 /// The number of NAND id words an eMMC phone reports (five zero ids, decision D3).
 pub const SIM_NAND_ID_COUNT: usize = 5;
 
+/// Pages per packet the host asks for in a NAND readback 0xDF: 1, what mtkclient sends
+/// (§5.8) and what the older SP Flash Tool sends for 2 KiB pages (decision N3).
+pub const NAND_PAGES_PER_PACKET: u32 = 1;
+
+/// S_DA_UNSUPPORTED_OPERATION in mtkclient's numbering (§8.2): what the phone answers to a
+/// NAND readback flag it does not know (decisions N3, N6).
+pub const STATUS_UNSUPPORTED_OPERATION: u32 = 3187;
+
+/// S_DA_UART_DATA_CKSUM_ERROR in mtkclient's numbering: what a NAND phone answers to a write
+/// packet whose checksum does not match (decisions N4, N6). §8.2 gives mtkclient's UART
+/// codes as the range 3061 (GET_DATA_TIMEOUT) to 3065 (RX_BUF_FULL); the checksum error is
+/// the fourth of them in mtkclient's and SP Flash Tool's order \[U\].
+pub const STATUS_DATA_CHECKSUM: u32 = 3064;
+
+/// The NAND READ ID bytes of the simulator's NAND phone, one per id word (decision N1): a
+/// Samsung K9K8G08U0 (1 GiB SLC, 2 KiB pages, 64-byte spare, 64 pages per block).
+pub const SIM_NAND_IDS: [u16; 5] = [0xEC, 0xD3, 0x51, 0x95, 0x58];
+
+/// The flash id the simulator's DA2 report gives for [`SIM_NAND_IDS`]: maker and device byte
+/// (decision N1).
+pub const SIM_NAND_FLASH_ID: u16 = 0xECD3;
+
+/// "NAND info 2" io_interface of the simulator's NAND: 0, an 8-bit bus (decision N1).
+pub const SIM_NAND_IO_INTERFACE: u8 = 0;
+
+/// "NAND info 2" addr_cycle of the simulator's NAND: 5 cycles, as for any 2 KiB-page part
+/// over 1 Gbit (decision N1).
+pub const SIM_NAND_ADDR_CYCLE: u8 = 5;
+
+/// "NAND info 2" bmt_exist of the simulator's NAND: 1, a bad-block table exists (decision N1).
+pub const SIM_NAND_BMT_EXIST: u8 = 1;
+
+/// S_DA_EMMC_FLASH_NOT_FOUND in mtkclient's numbering (§8.2): the emmc_ret of a NAND phone's
+/// DA1 report (decisions N1, N6).
+pub const STATUS_EMMC_FLASH_NOT_FOUND: u32 = 3179;
+
+/// S_DA_INVALID_BEGIN_ADDR in mtkclient's numbering (§8.2): what the phone answers when a
+/// NAND address is not page aligned (block aligned for erase) (decisions N5, N6).
+pub const STATUS_INVALID_BEGIN_ADDR: u32 = 3035;
+
+/// S_DA_INVALID_RANGE in mtkclient's numbering (§8.2): a NAND length that is not page (block)
+/// aligned, or a range beyond the array (decisions N5, N6).
+pub const STATUS_INVALID_RANGE: u32 = 3039;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::status::LATER_DA_CODES;
+
+    #[test]
+    fn chosen_statuses_are_mtkclients_numbers() {
+        for (code, name) in [
+            (STATUS_EMMC_FLASH_NOT_FOUND, "S_DA_EMMC_FLASH_NOT_FOUND"),
+            (STATUS_INVALID_BEGIN_ADDR, "S_DA_INVALID_BEGIN_ADDR"),
+            (STATUS_INVALID_RANGE, "S_DA_INVALID_RANGE"),
+            (STATUS_UNSUPPORTED_OPERATION, "S_DA_UNSUPPORTED_OPERATION"),
+            (STATUS_DATA_CHECKSUM, "S_DA_UART_DATA_CKSUM_ERROR"),
+        ] {
+            let entry = LATER_DA_CODES.iter().find(|c| c.name == name).unwrap();
+            assert_eq!(entry.mtkclient, Some(code), "{name}");
+        }
+    }
 
     #[test]
     fn data_timeout_grows_with_length() {

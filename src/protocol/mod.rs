@@ -9,8 +9,8 @@
 //! * [`brom`]: BROM/preloader commands (hw code, versions, target config, read32/write32,
 //!   ME ID, send DA, jump DA): host exchanges and the phone-side parser [`brom::BromDevice`].
 //! * [`da`]: the legacy DA (sync, DA1 report, config block, DRAM result, DA2 upload and
-//!   report, USB status, switch part, readback, write, format, PMT, finish): host exchanges and
-//!   [`da::DaDevice`].
+//!   report, USB status, switch part, readback (eMMC 0xD6, NAND 0xDF), write, format, PMT,
+//!   finish): host exchanges and [`da::DaDevice`].
 //! * [`da_file`]: the MTK AllInOne DA file, and a simulator-only placeholder generator.
 //! * [`status`]: BROM and DA status codes; [`checksum`]: XOR16 and SUM16.
 //! * [`decisions`]: every choice made where the notes are uncertain, in one place.

@@ -267,6 +267,11 @@ pub const LATER_DA_CODES: &[LaterDaCode] = &[
     later("S_DA_NAND_UNKNOWN_ERR", Some(3043), Some(3040)),
     later("S_DA_NAND_BAD_BLOCK", Some(3044), None),
     later("S_DA_NAND_NO_GOOD_BLOCK", Some(3055), Some(3051)),
+    // §8.2 names the first and last of mtkclient's 3061-3065 UART range; 3064 is the data
+    // checksum error by the order both tools list them in (decision N6).
+    later("S_DA_UART_GET_DATA_TIMEOUT", Some(3061), None),
+    later("S_DA_UART_DATA_CKSUM_ERROR", Some(3064), None),
+    later("S_DA_UART_RX_BUF_FULL", Some(3065), None),
     later("S_DA_BLANK_FLASH", Some(3081), Some(3078)),
     later("S_DA_UNSUPPORTED_BBCHIP", Some(3085), Some(3082)),
     later("S_DA_EXT_DRAM_NOT_FOUND", Some(3088), Some(3085)),

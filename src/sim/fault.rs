@@ -27,8 +27,10 @@ there; the phone then behaves as unplugged and plugged in again)
 corrupt-checksum=N      send the N-th checksum (SEND_DA checksum, readback packet checksums) \
 wrong, once
 nack=CMD                refuse every CMD with the phone's error answer; CMD is one of SEND_DA, \
-JUMP_DA, WRITE32 (BROM: error status) or READBACK, WRITE, SWITCH_PART (DA: A5), by name or as a \
-hex byte such as 0xD6
+JUMP_DA, WRITE32 (BROM: error status) or USB_CHECK_STATUS, SWITCH_PART, READBACK, \
+NAND_READBACK, WRITE, FORMAT, READ_PMT, FINISH (DA: A5, with S_DA_TIMEOUT where the refusal \
+carries a status), by name or as a hex byte such as 0xD6 (a byte both stages use, such as \
+0xD4, refuses both)
 stall-ms=MS             wait MS milliseconds before every reply after the handshake
 garbage-after=BYTES     insert 16 garbage bytes once the phone has sent BYTES bytes, once";
 
@@ -114,39 +116,26 @@ fn number(text: &str) -> Option<u64> {
     }
 }
 
-/// The commands `nack=` can refuse: those for which a phone has a refusal answer (a BROM
-/// status word, or the DA's A5). Other commands have none on the wire, so refusing them could
-/// only be silence, which `stall-ms` and `disconnect-after` already cover.
-pub const NACKABLE: [(&str, u8, Phase); 6] = [
-    (
-        BromCommand::SendDa.name(),
-        BromCommand::SendDa.byte(),
-        Phase::Brom,
-    ),
-    (
-        BromCommand::JumpDa.name(),
-        BromCommand::JumpDa.byte(),
-        Phase::Brom,
-    ),
-    (
-        BromCommand::Write32.name(),
-        BromCommand::Write32.byte(),
-        Phase::Brom,
-    ),
-    ("READBACK", DaRequest::READBACK, Phase::Da),
-    ("WRITE", DaRequest::WRITE, Phase::Da),
-    ("SWITCH_PART", DaRequest::SWITCH_PART, Phase::Da),
+/// The BROM commands `nack=` can refuse: those with a failure status. Other BROM commands
+/// have none on the wire, so refusing them could only be silence, which `stall-ms` and
+/// `disconnect-after` already cover. Every DA command ([`DaRequest::COMMANDS`]) can be
+/// refused.
+pub const NACKABLE_BROM: [(&str, u8); 3] = [
+    (BromCommand::SendDa.name(), BromCommand::SendDa.byte()),
+    (BromCommand::JumpDa.name(), BromCommand::JumpDa.byte()),
+    (BromCommand::Write32.name(), BromCommand::Write32.byte()),
 ];
 
 /// The command called `name` (any case) or given as a hex byte (`0xD6`, `D6`).
 fn command(name: &str) -> Option<CommandRef> {
-    if let Some((_, byte, phase)) = NACKABLE
-        .iter()
-        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
-    {
+    let nackable = || {
+        let brom = NACKABLE_BROM.iter().map(|&(n, b)| (n, b, Phase::Brom));
+        brom.chain(DaRequest::COMMANDS.iter().map(|&(b, n)| (n, b, Phase::Da)))
+    };
+    if let Some((_, byte, phase)) = nackable().find(|(n, _, _)| n.eq_ignore_ascii_case(name)) {
         return Some(CommandRef {
-            byte: *byte,
-            phase: Some(*phase),
+            byte,
+            phase: Some(phase),
         });
     }
     let hex = name
@@ -156,9 +145,8 @@ fn command(name: &str) -> Option<CommandRef> {
     let byte = (hex.len() <= 2)
         .then(|| u8::from_str_radix(hex, 16).ok())
         .flatten()?;
-    NACKABLE
-        .iter()
-        .any(|(_, b, _)| *b == byte)
+    nackable()
+        .any(|(_, b, _)| b == byte)
         .then_some(CommandRef { byte, phase: None })
 }
 
@@ -197,8 +185,9 @@ impl FaultPlan {
             },
             "nack" => command(value).map(Fault::Nack).ok_or_else(|| {
                 bad(
-                    "expected one of SEND_DA, JUMP_DA, WRITE32, READBACK, WRITE, SWITCH_PART \
-                     or its hex byte such as 0xD6",
+                    "expected one of SEND_DA, JUMP_DA, WRITE32, USB_CHECK_STATUS, SWITCH_PART, \
+                     READBACK, NAND_READBACK, WRITE, FORMAT, READ_PMT, FINISH or its hex byte \
+                     such as 0xD6",
                 )
             }),
             _ => Err(unknown()),
@@ -335,6 +324,9 @@ mod tests {
             "nack=readback",
             "nack=0xD4",
             "nack=60",
+            "nack=usb_check_status",
+            "nack=0x72",
+            "nack=FINISH",
             "stall-ms=0x10",
             "garbage-after=0",
         ])
@@ -360,6 +352,18 @@ mod tests {
                     byte: 0x60,
                     phase: None
                 }),
+                Fault::Nack(CommandRef {
+                    byte: 0x72,
+                    phase: Some(Phase::Da)
+                }),
+                Fault::Nack(CommandRef {
+                    byte: 0x72,
+                    phase: None
+                }),
+                Fault::Nack(CommandRef {
+                    byte: 0xD9,
+                    phase: Some(Phase::Da)
+                }),
                 Fault::Stall(Duration::from_millis(16)),
                 Fault::GarbageAfter(0),
             ]
@@ -377,7 +381,8 @@ mod tests {
             ("nack=FLASH_EVERYTHING", "one of SEND_DA"),
             ("nack=0x1FF", "one of SEND_DA"),
             ("nack=USB_CHECK", "one of SEND_DA"),
-            ("nack=0x72", "one of SEND_DA"),
+            ("nack=0x70", "one of SEND_DA"),
+            ("nack=0xFD", "one of SEND_DA"),
         ] {
             let err = FaultPlan::parse(&[spec]).unwrap_err();
             assert!(err.to_string().contains(needle), "{spec}: {err}");

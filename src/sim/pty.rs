@@ -17,7 +17,9 @@
 //!   sees the port vanish as with a pulled cable; a fresh pair is then opened and announced
 //!   through [`LinkEvent::Replugged`], as a re-enumerated phone gets a new port.
 //!
-//! Linux only (Unix98 ptys through `rustix`); no unsafe code.
+//! This is the crate's only pseudo-terminal; tests that need a phone on a real terminal serve
+//! their own [`Peer`] with [`serve`]. Linux only (Unix98 ptys through `rustix`); no
+//! `serialport` (hosts open the path with `transport::SerialTransport`); no unsafe code.
 
 use std::{
     fs::File,
@@ -104,6 +106,42 @@ impl Pty {
     /// The device-side path a host opens (`/dev/pts/N`).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Sends `bytes` to the host unasked, as a phone's debug UART does (for playing a boot log
+    /// into `diagnose uart`). Waits for room in the terminal's buffer; gives up with
+    /// `TimedOut` when nobody reads for `timeout`.
+    pub fn send(&mut self, mut bytes: &[u8], timeout: Duration) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            match self.master.write(bytes) {
+                Ok(n) => bytes = &bytes[n..],
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if !self.wait(PollFlags::OUT, timeout)?.contains(PollFlags::OUT) {
+                        return Err(ErrorKind::TimedOut.into());
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what the host sent, waiting up to `timeout` for the first byte; `Ok(0)` when
+    /// nothing came.
+    pub fn receive(&mut self, buf: &mut [u8], timeout: Duration) -> std::io::Result<usize> {
+        loop {
+            match self.master.read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if !self.wait(PollFlags::IN, timeout)?.contains(PollFlags::IN) {
+                        return Ok(0);
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Puts the line in raw mode (the settings belong to the device side).

@@ -1,5 +1,5 @@
 //! Byte links to a phone: the narrow [`Transport`] trait, the serial port ([`SerialTransport`],
-//! and a pseudo-terminal for the simulator, [`PtyDevice`]), a scripted fake
+//! which also opens the simulator's pseudo-terminal), a scripted fake
 //! ([`ScriptedTransport`]), a recorder that writes a readable hex transcript
 //! ([`RecordingTransport`], `--record FILE`), port discovery ([`list_ports`],
 //! [`wait_for_port`]), and [`run_exchange`], which drives a `protocol` step machine over any
@@ -26,10 +26,10 @@ pub use exchange::{ExchangeError, Payload, run_exchange, run_exchange_with};
 pub use ports::{MAX_POLL, PortInfo, PortMode, wait_for_port, wait_for_port_with};
 pub use recording::RecordingTransport;
 pub use scripted::ScriptedTransport;
-pub use serial::{BAUD_RATE, PtyDevice, SerialTransport, list_ports};
+pub use serial::{BAUD_RATE, SerialTransport, list_ports};
 
 /// A bidirectional byte link with read timeouts. Implementations: the serial port, the
-/// simulator's pseudo-terminal end, the scripted fake, and the recorder around any of them.
+/// scripted fake, and the recorder around any of them.
 pub trait Transport {
     /// Writes all of `data`.
     fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError>;

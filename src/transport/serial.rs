@@ -1,6 +1,6 @@
-//! The real port: [`SerialTransport`] over the `serialport` crate, port listing, and a
-//! pseudo-terminal pair for the simulated phone ([`PtyDevice`]). This is the ONLY file in the
-//! crate that imports `serialport`.
+//! The real port: [`SerialTransport`] over the `serialport` crate, and port listing. This is
+//! the ONLY file in the crate that imports `serialport`. (The simulated phone's
+//! pseudo-terminal is `crate::sim::pty`; a host opens it here like any port.)
 //!
 //! Port listing: `serialport` is built without libudev. On Linux its 4.x fallback then scans
 //! `/sys/class/tty/*/device`, follows the USB interface up to the device, and reads
@@ -10,11 +10,11 @@
 
 use std::{
     io::{Read, Write},
-    path::{Path, PathBuf},
+    path::Path,
     time::Duration,
 };
 
-use serialport::{DataBits, FlowControl, Parity, SerialPort, SerialPortType, StopBits, TTYPort};
+use serialport::{DataBits, FlowControl, Parity, SerialPort, SerialPortType, StopBits};
 
 use super::{PortInfo, PortMode, Transport, TransportError};
 
@@ -40,7 +40,14 @@ impl SerialTransport {
     /// Opens `path` at 115200 8N1 without flow control, exclusively (so that ModemManager
     /// cannot open it behind our back). A pseudo-terminal path such as `/dev/pts/3` works too.
     pub fn open(path: &str) -> Result<Self, TransportError> {
-        let port = serialport::new(path, BAUD_RATE)
+        Self::open_with_baud(path, BAUD_RATE)
+    }
+
+    /// Opens `path` like [`SerialTransport::open`] but at `baud` bits per second: a USB-serial
+    /// adapter (CH340, CP210x, FTDI) on the phone's debug UART needs the UART's own speed,
+    /// 921600 on an MT6572.
+    pub fn open_with_baud(path: &str, baud: u32) -> Result<Self, TransportError> {
+        let port = serialport::new(path, baud)
             .data_bits(DataBits::Eight)
             .parity(Parity::None)
             .stop_bits(StopBits::One)
@@ -127,71 +134,6 @@ pub fn list_ports() -> Result<Vec<PortInfo>, TransportError> {
             },
         })
         .collect())
-}
-
-/// The phone's end of a pseudo-terminal pair, for the simulated MT6572: the simulator reads
-/// and writes here, and the host opens [`path`](PtyDevice::path) with
-/// [`SerialTransport::open`], exactly as it would open `/dev/ttyACM0`.
-///
-/// The terminal side is kept open inside, so the phone's end does not see a hang-up each time
-/// a host session closes the port; a new session can open the path again. Dropping the
-/// `PtyDevice` hangs the terminal up: bytes the host has not read yet are lost.
-pub struct PtyDevice {
-    phone: SerialTransport,
-    path: PathBuf,
-    _keep_open: TTYPort,
-}
-
-impl std::fmt::Debug for PtyDevice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PtyDevice")
-            .field("path", &self.path)
-            .finish()
-    }
-}
-
-impl PtyDevice {
-    /// Creates a new pseudo-terminal pair.
-    pub fn open() -> Result<Self, TransportError> {
-        let (master, slave) = TTYPort::pair().map_err(|e| TransportError::Open {
-            port: "a new pseudo-terminal".into(),
-            kind: std::io::ErrorKind::Other,
-            reason: e.description,
-        })?;
-        let path = slave
-            .name()
-            .map(PathBuf::from)
-            .ok_or_else(|| TransportError::Open {
-                port: "a new pseudo-terminal".into(),
-                kind: std::io::ErrorKind::Other,
-                reason: "the terminal side has no name".into(),
-            })?;
-        Ok(PtyDevice {
-            phone: SerialTransport {
-                port: Box::new(master),
-                name: format!("{} (phone end)", path.display()),
-            },
-            path,
-            _keep_open: slave,
-        })
-    }
-
-    /// The path a host opens to talk to the simulated phone.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Transport for PtyDevice {
-    fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError> {
-        self.phone.write_all(data)
-    }
-    fn read_some(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
-        self.phone.read_some(buf, timeout)
-    }
-    fn name(&self) -> &str {
-        self.phone.name()
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //! Evidence is kept per boot (at most a rule's `max_evidence` lines each), so memory grows
 //! with boots and findings, not with the size of the log. No I/O here: bytes come in through
 //! [`Analyzer::push_bytes`] / [`Analyzer::push_line`], whoever reads them.
+//!
+//! A live view (a UART capture) asks for [`Analyzer::snapshot`] while the log still streams,
+//! and only when [`Analyzer::revision`] moved, so a quiet stretch of log costs nothing.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +51,7 @@ pub struct Analyzer<'r> {
     hits: BTreeMap<(u16, u32), RuleSegment>,
     cursor: Option<Cursor>,
     matched: Vec<u32>,
+    revision: u64,
 }
 
 /// Where the analyzer is in the current input.
@@ -112,6 +116,7 @@ impl<'r> Analyzer<'r> {
             hits: BTreeMap::new(),
             cursor: None,
             matched: Vec::new(),
+            revision: 0,
         }
     }
 
@@ -173,13 +178,25 @@ impl<'r> Analyzer<'r> {
     /// Ends the last input and returns what was found.
     pub fn finish(mut self) -> Analysis {
         self.end_input();
-        let boots = self.boots_out();
-        let findings = self.findings_out();
+        self.snapshot()
+    }
+
+    /// What was found so far, without ending the input: the line still waiting for its line
+    /// break is not in it, and the boot in progress shows as ending in a hang until a later
+    /// line says otherwise.
+    pub fn snapshot(&self) -> Analysis {
         Analysis {
-            inputs: self.inputs,
-            boots,
-            findings,
+            inputs: self.inputs.clone(),
+            boots: self.boots_out(),
+            findings: self.findings_out(),
         }
+    }
+
+    /// A counter that moves whenever a line may have changed the boots or the findings of
+    /// [`Analyzer::snapshot`] (a boot started or got further, a rule pattern matched); lines
+    /// that match nothing leave it alone.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     fn ensure_input(&mut self) {
@@ -235,7 +252,11 @@ impl<'r> Analyzer<'r> {
             if let Some(stage) = implied {
                 match self.open_boot() {
                     None => self.start_boot(n, stage),
-                    Some(b) => self.boots[b].reached = self.boots[b].reached.max(stage),
+                    Some(b) if self.boots[b].reached < stage => {
+                        self.boots[b].reached = stage;
+                        self.revision += 1;
+                    }
+                    Some(_) => {}
                 }
             }
             if let Some(b) = self.open_boot() {
@@ -284,6 +305,9 @@ impl<'r> Analyzer<'r> {
                 Owner::Unless(rule) => self.rule_segment(rule).unless = true,
             }
         }
+        if !matched.is_empty() {
+            self.revision += 1;
+        }
         self.matched = matched;
     }
 
@@ -312,6 +336,7 @@ impl<'r> Analyzer<'r> {
         cursor.boot = Some(self.boots.len() - 1);
         cursor.segment = None;
         cursor.seen_restart.fill(false);
+        self.revision += 1;
     }
 
     fn stage_marker(&mut self, n: u64, stage: Stage, restart: Option<u16>) {
@@ -535,5 +560,35 @@ impl<'r> Analyzer<'r> {
                 .then_with(|| first(a).cmp(&first(b)))
         });
         findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_agrees_with_finish_and_revision_moves_only_on_matches() {
+        let rules = RuleBase::builtin().unwrap();
+        let mut a = Analyzer::new(rules);
+        a.begin_input("uart", LogKind::Uart);
+        let start = a.revision();
+        a.push_bytes(b"nothing to see here\n");
+        assert_eq!(a.revision(), start, "a line that matches nothing");
+        a.push_bytes(b"[PLFM] Init I2C: OK(0)\n<0>[    2.5] Kernel panic - not syncing: oops\n");
+        let moved = a.revision();
+        assert!(moved > start);
+        a.push_bytes(b"<6>[    2.6] an ordinary kernel line\n");
+        assert_eq!(
+            a.revision(),
+            moved,
+            "kernel clock in a boot already in the kernel"
+        );
+        let live = a.snapshot();
+        assert_eq!(live.boots.len(), 1);
+        assert!(live.finding("kernel-panic").is_some());
+        let done = a.finish();
+        assert_eq!(live.boots[0].end_line, done.boots[0].end_line);
+        assert_eq!(live.findings.len(), done.findings.len());
     }
 }

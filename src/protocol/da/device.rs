@@ -10,13 +10,15 @@
 //! next readback packet), and send [`take_output`](DaDevice::take_output) to the host.
 
 use super::{
-    ACK, CONT, DRAM_OK, Da1Report, Da2Header, Da2Report, DaConfig, DaRequest, FORMAT_DONE,
-    FormatProgress, FormatRequest, NACK, ReadbackRequest, SYNC, UNKNOWN_CMD, UsbStatus,
-    WriteRequest, host::FORMAT_COMPLETE,
+    ACK, CONT, DATA_PACKET, DRAM_OK, Da1Report, Da2Header, Da2Report, DaConfig, DaRequest,
+    FORMAT_DONE, FormatProgress, FormatRequest, NACK, NandGeometry, NandPageLayout, NandReadFlag,
+    NandReadbackRequest, ReadbackRequest, Refusal, STORAGE_NAND_62, STORAGE_NAND_D6, SYNC,
+    UNKNOWN_CMD, UsbStatus, WriteRequest, host::FORMAT_COMPLETE,
 };
 use crate::protocol::{
-    Hex, ProtocolError,
+    DaStatus, Hex, ProtocolError,
     checksum::{Sum16, sum16},
+    decisions::{STATUS_INVALID_RANGE, STATUS_UNSUPPORTED_OPERATION},
     wire::{DecodeError, Put, Wire},
 };
 
@@ -34,7 +36,7 @@ pub enum DaAsk {
     },
     /// DA2 is in and the host acked; answer [`DaAnswer::Da2Report`].
     Da2Complete,
-    /// 0x72; answer [`DaAnswer::UsbStatus`].
+    /// 0x72; answer [`DaAnswer::UsbStatus`] or [`DaAnswer::Refused`] (decision D13).
     UsbCheck,
     /// 0x60 with its partition id; answer `Ack` or `Nack`.
     SwitchPart {
@@ -50,9 +52,32 @@ pub enum DaAsk {
         /// Its length.
         len: u32,
     },
-    /// 0x62; answer `Ack` (data follows as [`DaEvent::WriteData`]) or `Nack`.
+    /// 0xDF, already checked against the NAND geometry (decision N5); answer `Ack` (the page
+    /// layout and packets follow) or [`DaAnswer::ReadbackRefused`].
+    NandReadback(NandReadbackRequest),
+    /// The next NAND readback packet; answer [`DaAnswer::Data`] with exactly `len` bytes:
+    /// `pages` pages from page-data offset `addr`, each as `flag` selects (page data then
+    /// spare for [`NandReadFlag::PageSpare`], decision N3).
+    NandReadbackPacket {
+        /// Page-data offset of the first page.
+        addr: u64,
+        /// Pages in the packet.
+        pages: u32,
+        /// Bytes to answer.
+        len: u32,
+        /// What each page contributes.
+        flag: NandReadFlag,
+    },
+    /// 0x62; answer `Ack` (data follows as [`DaEvent::WriteData`]) or `Nack`; for NAND
+    /// (storage [`STORAGE_NAND_62`], already checked against the geometry) `Ack` or
+    /// [`DaAnswer::Refused`], never `Nack`. NAND data is page data only, at page-data offsets
+    /// (decision N4).
     Write(WriteRequest),
-    /// A write packet is complete; answer [`DaAnswer::Cont`] or `Nack`.
+    /// A write packet is complete; answer [`DaAnswer::Cont`] or `Nack` (NAND: `Cont` or
+    /// [`DaAnswer::Refused`]: [`STATUS_DATA_CHECKSUM`] when `checksum_ok` is false,
+    /// S_DA_NAND_PAGE_PROGRAM_FAILED when programming fails).
+    ///
+    /// [`STATUS_DATA_CHECKSUM`]: crate::protocol::decisions::STATUS_DATA_CHECKSUM
     WritePacket {
         /// Byte offset of the packet.
         addr: u64,
@@ -61,16 +86,19 @@ pub enum DaAsk {
         /// Whether the host's checksum matched the bytes.
         checksum_ok: bool,
     },
-    /// 0xD4; answer [`DaAnswer::Progress`] (100 % ends it).
+    /// 0xD4; answer [`DaAnswer::Progress`] (100 % ends it) or [`DaAnswer::Refused`] (e.g. a
+    /// range beyond the partition, decision D13). NAND requests (storage [`STORAGE_NAND_D6`])
+    /// are already checked to be whole blocks; erased NAND reads 0xFF.
     Format(FormatRequest),
-    /// The host acked a progress report below 100 %; answer the next [`DaAnswer::Progress`].
+    /// The host acked a progress report below 100 %; answer the next [`DaAnswer::Progress`]
+    /// or [`DaAnswer::Refused`] (e.g. S_DA_NAND_ERASE_FAILED).
     FormatMore {
         /// The last percentage sent.
         percent: u8,
     },
-    /// 0xA5; answer [`DaAnswer::Pmt`].
+    /// 0xA5; answer [`DaAnswer::Pmt`] or [`DaAnswer::Refused`] (decision D13).
     ReadPmt,
-    /// 0xD9; answer `Ack`.
+    /// 0xD9; answer `Ack` or [`DaAnswer::Refused`] (decision D13).
     Finish,
     /// The mode word after FINISH; answer `Ack` (the phone then reboots).
     FinishMode(u32),
@@ -87,6 +115,10 @@ pub enum DaAnswer {
     Nack,
     /// Refuses a readback: A5, then (after the host's A5) this status, little-endian.
     ReadbackRefused(u32),
+    /// A [`Refusal`]: A5 and this status, big-endian. Answers a NAND write (header or
+    /// packet, decision N4), a format (request or progress step), USB_CHECK_STATUS, READ_PMT
+    /// and FINISH (decision D13); not eMMC writes, which keep mtkclient's bare A5.
+    Refused(u32),
     /// 5A and the DA2 storage report.
     Da2Report(Box<Da2Report>),
     /// `5A speed`.
@@ -115,19 +147,68 @@ pub enum DaEvent<'a> {
     },
     /// A command byte mtkbench does not know; the phone answered BB (decision D8).
     Unknown(u8),
+    /// The phone refused a NAND command on its own, without asking (decision N5): no NAND,
+    /// a misaligned or out-of-range request, an unknown read flag.
+    Refused {
+        /// The command byte.
+        command: u8,
+        /// The status sent to the host.
+        status: DaStatus,
+    },
 }
 
-/// Where a transfer stands.
+/// Where a transfer stands. For NAND readback, `addr`, `left` and `packet` count page data
+/// and `nand` says how pages go on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Transfer {
     addr: u64,
     left: u64,
     packet: u64,
+    nand: Option<NandUnit>,
+    /// A NAND write: [`DaAnswer::Refused`] is a valid answer to its packets.
+    refusable: bool,
+}
+
+/// How NAND pages go on the wire during a readback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NandUnit {
+    flag: NandReadFlag,
+    page: u32,
+    unit: u32,
 }
 
 impl Transfer {
     fn next_len(&self) -> u32 {
         self.left.min(self.packet) as u32
+    }
+
+    /// The question for the next readback packet.
+    fn packet_ask(&self) -> DaAsk {
+        match self.nand {
+            None => DaAsk::ReadbackPacket {
+                addr: self.addr,
+                len: self.next_len(),
+            },
+            Some(n) => {
+                let pages = self.next_len() / n.page;
+                DaAsk::NandReadbackPacket {
+                    addr: self.addr,
+                    pages,
+                    len: pages * n.unit,
+                    flag: n.flag,
+                }
+            }
+        }
+    }
+
+    /// The transfer after the packet of [`packet_ask`](Transfer::packet_ask) was sent.
+    fn advanced(self) -> Transfer {
+        let n = u64::from(self.next_len());
+        Transfer {
+            addr: self.addr + n,
+            left: self.left - n,
+            ..self
+        }
     }
 }
 
@@ -137,6 +218,13 @@ enum Collect {
     Da2Header,
     Command,
     FinishMode,
+    /// The host's pages-per-packet word of a NAND readback that will read `len` page-data
+    /// bytes at `addr`.
+    NandPages {
+        addr: u64,
+        len: u64,
+        unit: NandUnit,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +281,7 @@ enum St {
 pub struct DaDevice {
     state: St,
     out: Vec<u8>,
+    nand: Option<NandGeometry>,
 }
 
 impl Default for DaDevice {
@@ -215,6 +304,7 @@ impl DaDevice {
         DaDevice {
             state: St::NotStarted,
             out: Vec::new(),
+            nand: None,
         }
     }
 
@@ -241,6 +331,14 @@ impl DaDevice {
             St::Answer { ask, .. } => Some(ask),
             _ => None,
         }
+    }
+
+    /// The NAND geometry of the DA2 report this phone sent ([`NandInfo::geometry`]); NAND
+    /// commands are refused while there is none.
+    ///
+    /// [`NandInfo::geometry`]: super::NandInfo::geometry
+    pub fn nand_geometry(&self) -> Option<NandGeometry> {
+        self.nand
     }
 
     /// True after FINISH and its mode word were acked: the phone reboots.
@@ -299,17 +397,16 @@ impl DaDevice {
                     Collect::Config => collect::<DaConfig>(&mut buf, input)?,
                     Collect::Da2Header => collect::<Da2Header>(&mut buf, input)?,
                     Collect::Command => collect::<DaRequest>(&mut buf, input)?,
-                    Collect::FinishMode => collect::<u32>(&mut buf, input)?,
+                    Collect::FinishMode | Collect::NandPages { .. } => {
+                        collect::<u32>(&mut buf, input)?
+                    }
                 };
                 match used {
                     (n, None) => {
                         self.state = St::Collect { what, buf };
                         (n, None)
                     }
-                    (n, Some(())) => {
-                        self.collected(what, &buf)?;
-                        (n, None)
-                    }
+                    (n, Some(())) => (n, self.collected(what, &buf)?),
                 }
             }
             St::Da2Data {
@@ -328,6 +425,7 @@ impl DaDevice {
                         addr: 0,
                         left: u64::from(total - received),
                         packet: u64::from(packet),
+                        ..Transfer::default()
                     };
                     self.ask(DaAsk::Da2Packet { received }, t);
                 } else {
@@ -369,8 +467,7 @@ impl DaDevice {
                 if t.left == 0 {
                     self.idle();
                 } else {
-                    let len = t.next_len();
-                    self.ask(DaAsk::ReadbackPacket { addr: t.addr, len }, t);
+                    self.ask(t.packet_ask(), t);
                 }
                 (1, None)
             }
@@ -473,27 +570,130 @@ impl DaDevice {
         };
     }
 
-    /// A fixed-size message is complete in `buf`.
-    fn collected(&mut self, what: Collect, buf: &[u8]) -> Result<(), ProtocolError> {
+    /// A fixed-size message is complete in `buf`; a refusal the phone makes on its own is
+    /// returned as an event.
+    fn collected(
+        &mut self,
+        what: Collect,
+        buf: &[u8],
+    ) -> Result<Option<DaEvent<'static>>, ProtocolError> {
         let none = Transfer::default();
         match what {
             Collect::Config => self.ask(DaAsk::Config(DaConfig::from_exact(buf)?), none),
             Collect::Da2Header => self.ask(DaAsk::Da2Upload(Da2Header::from_exact(buf)?), none),
             Collect::FinishMode => self.ask(DaAsk::FinishMode(u32::from_exact(buf)?), none),
-            Collect::Command => match DaRequest::from_exact(buf)? {
-                DaRequest::UsbCheck => self.ask(DaAsk::UsbCheck, none),
-                DaRequest::SwitchPart => {
-                    self.out.push(ACK);
-                    self.state = St::SwitchPartArg;
+            Collect::NandPages { addr, len, unit } => {
+                let per_packet = u32::from_exact(buf)?;
+                let packet = u64::from(per_packet) * u64::from(unit.unit);
+                if per_packet == 0 || packet > u64::from(DATA_PACKET) {
+                    return Err(ProtocolError::Malformed {
+                        what: "NAND readback pages per packet",
+                        detail: format!(
+                            "{per_packet} pages of {} bytes per packet (1 to {} bytes allowed)",
+                            unit.unit, DATA_PACKET
+                        ),
+                    });
                 }
-                DaRequest::Readback(q) => self.ask(DaAsk::Readback(q), none),
-                DaRequest::Write(q) => self.ask(DaAsk::Write(q), none),
-                DaRequest::Format(q) => self.ask(DaAsk::Format(q), none),
-                DaRequest::ReadPmt => self.ask(DaAsk::ReadPmt, none),
-                DaRequest::Finish => self.ask(DaAsk::Finish, none),
-            },
+                let pages = len / u64::from(unit.page);
+                self.out.put_u32((pages * u64::from(unit.unit)) as u32);
+                let t = Transfer {
+                    addr,
+                    left: len,
+                    packet: u64::from(per_packet) * u64::from(unit.page),
+                    nand: Some(unit),
+                    refusable: false,
+                };
+                if t.left == 0 {
+                    self.idle();
+                } else {
+                    self.ask(t.packet_ask(), t);
+                }
+            }
+            Collect::Command => {
+                let req = DaRequest::from_exact(buf)?;
+                if let Err(status) = self.check_nand(&req) {
+                    if let DaRequest::NandReadback(_) = req {
+                        // Readback refusals wait for the host's A5 (D6's way, decision N3).
+                        self.out.push(NACK);
+                        self.state = St::RefusedAck {
+                            status: status.code(),
+                        };
+                    } else {
+                        self.refuse(status.code());
+                    }
+                    return Ok(Some(DaEvent::Refused {
+                        command: req.byte(),
+                        status,
+                    }));
+                }
+                self.command(req);
+            }
+        }
+        Ok(None)
+    }
+
+    /// A refusal with a status (decisions N4, D13); the DA waits for the next command.
+    fn refuse(&mut self, status: u32) {
+        Refusal { status }.encode(&mut self.out);
+        self.idle();
+    }
+
+    /// Whether a NAND command may go ahead (decisions N3, N4, N5); other commands may.
+    fn check_nand(&self, req: &DaRequest) -> Result<(), DaStatus> {
+        let nand = match req {
+            DaRequest::NandReadback(_) => true,
+            DaRequest::Write(q) => q.storage == STORAGE_NAND_62,
+            DaRequest::Format(q) => q.storage == STORAGE_NAND_D6,
+            _ => false,
+        };
+        if !nand {
+            return Ok(());
+        }
+        let g = self.nand.ok_or(DaStatus::NandFlashNotFound)?;
+        match req {
+            DaRequest::NandReadback(q) => Self::check_nand_readback(g, q),
+            DaRequest::Write(q) => {
+                g.check_pages(q.addr, q.len)?;
+                if u64::from(q.packet).is_multiple_of(u64::from(g.page_size)) {
+                    Ok(())
+                } else {
+                    Err(DaStatus::from_code(STATUS_INVALID_RANGE))
+                }
+            }
+            DaRequest::Format(q) => g.check_blocks(q.addr, q.len),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a NAND readback may go ahead (decisions N3, N5).
+    fn check_nand_readback(g: NandGeometry, q: &NandReadbackRequest) -> Result<(), DaStatus> {
+        let flag = NandReadFlag::from_byte(q.flag)
+            .ok_or(DaStatus::from_code(STATUS_UNSUPPORTED_OPERATION))?;
+        g.check_pages(u64::from(q.addr), u64::from(q.len))?;
+        let unit = flag.unit(u32::from(g.page_size), u32::from(g.spare_size));
+        let wire = u64::from(q.len / u32::from(g.page_size)) * u64::from(unit);
+        if wire > u64::from(u32::MAX) {
+            return Err(DaStatus::from_code(STATUS_INVALID_RANGE));
         }
         Ok(())
+    }
+
+    /// A command header came and may go ahead.
+    fn command(&mut self, req: DaRequest) {
+        let none = Transfer::default();
+        match req {
+            DaRequest::UsbCheck => self.ask(DaAsk::UsbCheck, none),
+            DaRequest::SwitchPart => {
+                self.out.push(ACK);
+                self.state = St::SwitchPartArg;
+            }
+            DaRequest::Readback(q) => self.ask(DaAsk::Readback(q), none),
+            DaRequest::NandReadback(q) => self.ask(DaAsk::NandReadback(q), none),
+            DaRequest::Write(q) => self.ask(DaAsk::Write(q), none),
+            DaRequest::Format(q) => self.ask(DaAsk::Format(q), none),
+            DaRequest::ReadPmt => self.ask(DaAsk::ReadPmt, none),
+            DaRequest::Finish => self.ask(DaAsk::Finish, none),
+        }
     }
 
     /// Answers the pending question; the encoded answer is added to the output. Afterwards
@@ -504,6 +704,14 @@ impl DaDevice {
                 "an answer was given while no question was pending".into(),
             ));
         };
+        let nand_write =
+            t.refusable || matches!(&ask, DaAsk::Write(q) if q.storage == STORAGE_NAND_62);
+        if nand_write && answer == DaAnswer::Nack {
+            // A bare A5 would leave the host waiting for the status (decision N4).
+            return Err(ProtocolError::Sequence(format!(
+                "a NAND refusal carries a status: answer {ask:?} with DaAnswer::Refused"
+            )));
+        }
         match (ask, answer) {
             (DaAsk::Config(_), DaAnswer::DramResult(r)) => {
                 self.out.put_u32(r);
@@ -546,6 +754,7 @@ impl DaDevice {
             (DaAsk::Da2Complete, DaAnswer::Da2Report(r)) => {
                 self.out.push(ACK);
                 r.encode(&mut self.out);
+                self.nand = r.nand.geometry();
                 self.idle();
             }
             (DaAsk::UsbCheck, DaAnswer::UsbStatus(s)) => {
@@ -558,29 +767,56 @@ impl DaDevice {
                     addr: q.addr,
                     left: q.len,
                     packet: u64::from(q.packet),
+                    ..Transfer::default()
                 };
                 if t.left == 0 {
                     self.idle();
                 } else {
-                    self.ask(
-                        DaAsk::ReadbackPacket {
-                            addr: t.addr,
-                            len: t.next_len(),
-                        },
-                        t,
-                    );
+                    self.ask(t.packet_ask(), t);
                 }
             }
-            (DaAsk::Readback(_), DaAnswer::ReadbackRefused(status)) => {
+            (DaAsk::NandReadback(q), DaAnswer::Ack) => {
+                // Checked when the command came: a geometry exists and the flag is known.
+                let (Some(g), Some(flag)) = (self.nand, NandReadFlag::from_byte(q.flag)) else {
+                    self.state = St::Answer {
+                        ask: DaAsk::NandReadback(q),
+                        t,
+                    };
+                    return Err(ProtocolError::Sequence(
+                        "a NAND readback was accepted without a NAND".into(),
+                    ));
+                };
+                let (page, spare) = (u32::from(g.page_size), u32::from(g.spare_size));
+                let layout = NandPageLayout {
+                    page_size: page,
+                    spare_size: spare,
+                    unit: flag.unit(page, spare),
+                };
+                self.out.push(ACK);
+                layout.encode(&mut self.out);
+                self.state = St::Collect {
+                    what: Collect::NandPages {
+                        addr: u64::from(q.addr),
+                        len: u64::from(q.len),
+                        unit: NandUnit {
+                            flag,
+                            page,
+                            unit: layout.unit,
+                        },
+                    },
+                    buf: Vec::new(),
+                };
+            }
+            (DaAsk::Readback(_) | DaAsk::NandReadback(_), DaAnswer::ReadbackRefused(status)) => {
                 self.out.push(NACK);
                 self.state = St::RefusedAck { status };
             }
-            (DaAsk::ReadbackPacket { len, .. }, DaAnswer::Data(data)) => {
+            (
+                ask @ (DaAsk::ReadbackPacket { len, .. } | DaAsk::NandReadbackPacket { len, .. }),
+                DaAnswer::Data(data),
+            ) => {
                 if data.len() != len as usize {
-                    self.state = St::Answer {
-                        ask: DaAsk::ReadbackPacket { addr: t.addr, len },
-                        t,
-                    };
+                    self.state = St::Answer { ask, t };
                     return Err(ProtocolError::Sequence(format!(
                         "a readback packet of {len} bytes was answered with {}",
                         data.len()
@@ -588,11 +824,7 @@ impl DaDevice {
                 }
                 self.out.extend_from_slice(&data);
                 self.out.put_u16(sum16(&data));
-                self.state = St::ReadbackAck(Transfer {
-                    addr: t.addr + u64::from(len),
-                    left: t.left - u64::from(len),
-                    packet: t.packet,
-                });
+                self.state = St::ReadbackAck(t.advanced());
             }
             (DaAsk::Write(q), DaAnswer::Ack) => {
                 self.out.push(ACK);
@@ -603,6 +835,8 @@ impl DaDevice {
                         addr: q.addr,
                         left: q.len,
                         packet: u64::from(q.packet),
+                        nand: None,
+                        refusable: q.storage == STORAGE_NAND_62,
                     });
                 }
             }
@@ -617,6 +851,22 @@ impl DaDevice {
             (DaAsk::Format(_) | DaAsk::FormatMore { .. }, DaAnswer::Progress(p)) => {
                 p.encode(&mut self.out);
                 self.state = St::FormatAck { percent: p.percent };
+            }
+            (DaAsk::Write(q), DaAnswer::Refused(status)) if q.storage == STORAGE_NAND_62 => {
+                self.refuse(status);
+            }
+            (DaAsk::WritePacket { .. }, DaAnswer::Refused(status)) if t.refusable => {
+                self.refuse(status);
+            }
+            (
+                DaAsk::UsbCheck
+                | DaAsk::Format(_)
+                | DaAsk::FormatMore { .. }
+                | DaAsk::ReadPmt
+                | DaAsk::Finish,
+                DaAnswer::Refused(status),
+            ) => {
+                self.refuse(status);
             }
             (DaAsk::ReadPmt, DaAnswer::Pmt(data)) => {
                 self.out.push(ACK);
@@ -695,8 +945,12 @@ mod tests {
     use crate::protocol::{
         Exchange, Step,
         da::{
-            EmmcPart, PmtEntry, StorageKind, da_sync, encode_pmt, finish, format, parse_pmt,
-            read_pmt, readback, send_config, switch_part, upload_da2, usb_check, write,
+            EmmcPart, NandInfo, PmtEntry, StorageKind, da_sync, encode_pmt, finish, format,
+            nand_format, nand_readback, nand_write, parse_pmt, read_pmt, readback, send_config,
+            switch_part, upload_da2, usb_check, write,
+        },
+        decisions::{
+            SIM_NAND_FLASH_ID, SIM_NAND_IDS, STATUS_DATA_CHECKSUM, STATUS_INVALID_BEGIN_ADDR,
         },
     };
 
@@ -708,17 +962,40 @@ mod tests {
         asks: Vec<DaAsk>,
         wire: VecDeque<u8>,
         refuse_readback: bool,
+        nand: bool,
+        refused: Vec<(u8, DaStatus)>,
+        /// A status the owner answers to the next NAND write packet or format report.
+        fail_with: Option<DaStatus>,
+        /// A command byte the owner refuses, and the status (0x72, 0xD4, 0xA5, 0xD9).
+        refuse_command: Option<(u8, u32)>,
+    }
+
+    /// The test NAND: 64 KiB of 2 KiB pages with 64-byte spares, 4 pages per block.
+    fn small_nand() -> NandGeometry {
+        NandGeometry {
+            page_size: 0x800,
+            spare_size: 0x40,
+            pages_per_block: 4,
+            flash_size: 0x10000,
+        }
+    }
+
+    /// The spare area of page `index` in the test NAND.
+    fn spare(index: u64) -> Vec<u8> {
+        vec![0xA0 | (index as u8 & 0x1F); 0x40]
     }
 
     impl Phone {
         fn new() -> Self {
+            Self::with(Da1Report::emmc([0x15; 16]), false)
+        }
+
+        fn new_nand() -> Self {
+            Self::with(Da1Report::nand(&SIM_NAND_IDS), true)
+        }
+
+        fn with(report: Da1Report, nand: bool) -> Self {
             let mut dev = DaDevice::new();
-            let report = Da1Report {
-                nand_ret: 0xBC4,
-                nand_ids: vec![0; 5],
-                emmc_ret: 0,
-                emmc_cid: [0x15; 16],
-            };
             dev.start(&report, [3, 2, 0]).unwrap();
             let mut wire = VecDeque::new();
             wire.extend(dev.take_output());
@@ -729,31 +1006,77 @@ mod tests {
                 asks: Vec::new(),
                 wire,
                 refuse_readback: false,
+                nand,
+                refused: Vec::new(),
+                fail_with: None,
+                refuse_command: None,
             }
         }
 
+        fn da2_report(&self) -> Da2Report {
+            let mut r = crate::protocol::da::tests::spec_da2_report().0;
+            if self.nand {
+                r.nand = NandInfo::detected(SIM_NAND_FLASH_ID, &SIM_NAND_IDS, small_nand());
+                r.emmc = Default::default();
+            }
+            r
+        }
+
+        /// `pages` NAND pages from `addr` as `flag` selects.
+        fn nand_pages(&self, addr: u64, pages: u32, flag: NandReadFlag) -> Vec<u8> {
+            let mut out = Vec::new();
+            for i in 0..u64::from(pages) {
+                let a = (addr + i * 0x800) as usize;
+                if flag != NandReadFlag::SpareOnly {
+                    out.extend_from_slice(&self.storage[a..a + 0x800]);
+                }
+                if flag != NandReadFlag::PageOnly {
+                    out.extend(spare(a as u64 / 0x800));
+                }
+            }
+            out
+        }
+
         fn respond(&mut self, ask: &DaAsk) -> DaAnswer {
+            let command = match ask {
+                DaAsk::UsbCheck => Some(DaRequest::USB_CHECK),
+                DaAsk::Format(_) => Some(DaRequest::FORMAT),
+                DaAsk::ReadPmt => Some(DaRequest::READ_PMT),
+                DaAsk::Finish => Some(DaRequest::FINISH),
+                _ => None,
+            };
+            if let Some((refused, status)) = self.refuse_command
+                && command == Some(refused)
+            {
+                return DaAnswer::Refused(status);
+            }
             match ask {
                 DaAsk::Config(_) => DaAnswer::DramResult(0),
-                DaAsk::Da2Complete => {
-                    DaAnswer::Da2Report(Box::new(crate::protocol::da::tests::spec_da2_report().0))
-                }
+                DaAsk::Da2Complete => DaAnswer::Da2Report(Box::new(self.da2_report())),
                 DaAsk::UsbCheck => DaAnswer::UsbStatus(UsbStatus { speed: 1 }),
-                DaAsk::Readback(_) if self.refuse_readback => DaAnswer::ReadbackRefused(0xBDF),
+                DaAsk::Readback(_) | DaAsk::NandReadback(_) if self.refuse_readback => {
+                    DaAnswer::ReadbackRefused(0xBDF)
+                }
+                DaAsk::NandReadbackPacket {
+                    addr, pages, flag, ..
+                } => DaAnswer::Data(self.nand_pages(*addr, *pages, *flag)),
                 DaAsk::ReadbackPacket { addr, len } => {
                     let a = *addr as usize;
                     DaAnswer::Data(self.storage[a..a + *len as usize].to_vec())
                 }
-                DaAsk::WritePacket { checksum_ok, .. } => {
-                    if *checksum_ok {
-                        DaAnswer::Cont
-                    } else {
-                        DaAnswer::Nack
-                    }
+                DaAsk::WritePacket { .. } | DaAsk::FormatMore { .. }
+                    if self.fail_with.is_some() =>
+                {
+                    DaAnswer::Refused(self.fail_with.take().map_or(0, DaStatus::code))
                 }
+                DaAsk::WritePacket { checksum_ok, .. } => match (*checksum_ok, self.nand) {
+                    (true, _) => DaAnswer::Cont,
+                    (false, true) => DaAnswer::Refused(STATUS_DATA_CHECKSUM),
+                    (false, false) => DaAnswer::Nack,
+                },
                 DaAsk::Format(q) => {
                     let (a, l) = (q.addr as usize, q.len as usize);
-                    self.storage[a..a + l].fill(0);
+                    self.storage[a..a + l].fill(if self.nand { 0xFF } else { 0 });
                     DaAnswer::Progress(FormatProgress {
                         init: 0,
                         percent: 50,
@@ -782,6 +1105,9 @@ mod tests {
                         let a = addr as usize;
                         self.storage[a..a + data.len()].copy_from_slice(data);
                     }
+                    Some(DaEvent::Refused { command, status }) => {
+                        self.refused.push((command, status));
+                    }
                     Some(DaEvent::Unknown(_)) | None => {}
                 }
                 while let Some(ask) = self.dev.pending().cloned() {
@@ -797,14 +1123,23 @@ mod tests {
 
         /// Runs a host exchange against this phone.
         fn run<E: Exchange>(&mut self, ex: &mut E, source: &[u8]) -> (E::Output, Vec<u8>) {
+            self.try_run(ex, source).unwrap()
+        }
+
+        /// Runs a host exchange against this phone; the host's error ends it.
+        fn try_run<E: Exchange>(
+            &mut self,
+            ex: &mut E,
+            source: &[u8],
+        ) -> Result<(E::Output, Vec<u8>), ProtocolError> {
             let (mut sink, mut s) = (Vec::new(), 0);
             loop {
-                match ex.poll().unwrap() {
+                match ex.poll()? {
                     Step::Send(b) => self.take(&b),
                     Step::SendData { len } => {
                         let chunk = &source[s..s + len];
                         s += len;
-                        ex.data_sent(chunk).unwrap();
+                        ex.data_sent(chunk)?;
                         self.take(chunk);
                     }
                     step @ (Step::Recv { len, .. } | Step::RecvData { len, .. }) => {
@@ -816,19 +1151,28 @@ mod tests {
                         if matches!(step, Step::RecvData { .. }) {
                             sink.extend_from_slice(&got);
                         }
-                        ex.feed(&got).unwrap();
+                        ex.feed(&got)?;
                     }
                     Step::Discard => self.wire.clear(),
                     Step::Done(v) => {
                         assert!(self.wire.is_empty(), "unread: {:?}", self.wire);
-                        return (v, sink);
+                        return Ok((v, sink));
                     }
                 }
             }
         }
 
         fn ready() -> Self {
-            let mut p = Phone::new();
+            Self::start_up(Phone::new())
+        }
+
+        fn ready_nand() -> Self {
+            let p = Self::start_up(Phone::new_nand());
+            assert_eq!(p.dev.nand_geometry(), Some(small_nand()));
+            p
+        }
+
+        fn start_up(mut p: Phone) -> Self {
             let (info, _) = p.run(&mut da_sync(), &[]);
             assert_eq!(info.da_version, [3, 2, 0]);
             let cfg = DaConfig::mt6572(5, 0xFE, info.report.storage());
@@ -836,7 +1180,13 @@ mod tests {
             let da2 = vec![0x42; 0x2345];
             let (report, _) = p.run(&mut upload_da2(0x8000_0000, &da2), &[]);
             assert_eq!(p.da2, da2);
-            assert_eq!(report.storage(StorageKind::Emmc).0, StorageKind::Emmc);
+            let kind = if p.nand {
+                StorageKind::Nand
+            } else {
+                StorageKind::Emmc
+            };
+            assert_eq!(info.report.storage(), kind);
+            assert_eq!(report.storage(kind).0, kind);
             p
         }
     }
@@ -943,6 +1293,63 @@ mod tests {
     }
 
     #[test]
+    fn usb_check_format_pmt_and_finish_refusals_reach_the_host_named() {
+        let mut p = Phone::ready();
+        let timeout = DaStatus::Timeout;
+        for (command, name) in [
+            (DaRequest::USB_CHECK, "USB_CHECK_STATUS"),
+            (DaRequest::FORMAT, "FORMAT"),
+            (DaRequest::READ_PMT, "READ_PMT"),
+            (DaRequest::FINISH, "FINISH"),
+        ] {
+            p.refuse_command = Some((command, timeout.code()));
+            let err = match command {
+                DaRequest::USB_CHECK => p.try_run(&mut usb_check(), &[]).map(drop),
+                DaRequest::FORMAT => p.try_run(&mut format(0, 0x200), &[]).map(drop),
+                DaRequest::READ_PMT => p.try_run(&mut read_pmt(), &[]).map(drop),
+                _ => p.try_run(&mut finish(0), &[]).map(drop),
+            }
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ProtocolError::Da {
+                    what: name,
+                    status: timeout
+                }
+            );
+            assert!(err.to_string().starts_with(name), "{err}");
+            assert!(p.wire.is_empty(), "{name}: the whole refusal was read");
+            p.refuse_command = None;
+            assert_eq!(
+                p.run(&mut usb_check(), &[]).0.speed,
+                1,
+                "{name}: back in command mode"
+            );
+        }
+        assert!(!p.dev.finished(), "a refused FINISH does not reboot");
+        // The bytes: A5 and the status, big-endian, in place of the 5A.
+        p.refuse_command = Some((DaRequest::READ_PMT, 3039));
+        p.take(&[DaRequest::READ_PMT]);
+        let got: Vec<u8> = p.wire.drain(..).collect();
+        assert_eq!(got, [NACK, 0, 0, 0x0B, 0xDF]);
+        assert_eq!(Refusal::from_exact(&got).unwrap().status, 3039);
+        // A later eMMC progress step may be refused too.
+        p.refuse_command = None;
+        p.fail_with = Some(DaStatus::Timeout);
+        let err = p.try_run(&mut format(0, 0x200), &[]).unwrap_err();
+        assert!(
+            matches!(err, ProtocolError::Da { what: "FORMAT", .. }),
+            "{err:?}"
+        );
+        // A bare A5 is not a refusal for these commands.
+        p.dev.feed(&[DaRequest::USB_CHECK]).unwrap();
+        assert_eq!(p.dev.pending(), Some(&DaAsk::UsbCheck));
+        assert!(p.dev.answer(DaAnswer::Nack).is_err());
+        p.dev.answer(DaAnswer::Refused(3020)).unwrap();
+        assert_eq!(p.dev.take_output(), [NACK, 0, 0, 0x0B, 0xCC]);
+    }
+
+    #[test]
     fn unknown_commands_get_bb_and_misuse_is_refused() {
         let mut p = Phone::ready();
         let (n, ev) = p.dev.feed(&[0x70, 0x01]).unwrap();
@@ -992,5 +1399,318 @@ mod tests {
         assert!(
             matches!(p.dev.pending(), Some(DaAsk::Readback(r)) if r.addr == 0x10 && r.len == 4)
         );
+    }
+
+    #[test]
+    fn nand_readback_sends_layout_total_and_page_packets() {
+        let mut p = Phone::ready_nand();
+        let mut rb = nand_readback(0x800, 0x1800, NandReadFlag::PageSpare);
+        let (summary, sink) = p.run(&mut rb, &[]);
+        assert_eq!(sink, p.nand_pages(0x800, 3, NandReadFlag::PageSpare));
+        assert_eq!(
+            &sink[0x800..0x840],
+            &spare(1)[..],
+            "page 1's spare follows its data"
+        );
+        assert_eq!(summary.bytes, 3 * 0x840);
+        assert_eq!(summary.checksum_mismatches, 0);
+        assert_eq!(rb.progress().unwrap().total, 3 * 0x840);
+        assert_eq!(
+            rb.nand_layout(),
+            Some(NandPageLayout {
+                page_size: 0x800,
+                spare_size: 0x40,
+                unit: 0x840
+            })
+        );
+        // One page per packet (decision N3).
+        let packets: Vec<_> = p
+            .asks
+            .iter()
+            .filter_map(|a| match a {
+                DaAsk::NandReadbackPacket { addr, pages, .. } => Some((*addr, *pages)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(packets, [(0x800, 1), (0x1000, 1), (0x1800, 1)]);
+
+        let (_, only) = p.run(&mut nand_readback(0, 0x1000, NandReadFlag::PageOnly), &[]);
+        assert_eq!(only, p.storage[..0x1000]);
+        let (s, spares) = p.run(&mut nand_readback(0, 0x1000, NandReadFlag::SpareOnly), &[]);
+        assert_eq!(spares, [spare(0), spare(1)].concat());
+        assert_eq!(s.bytes, 0x80);
+        // The phone is back in command mode.
+        assert_eq!(p.run(&mut usb_check(), &[]).0.speed, 1);
+    }
+
+    #[test]
+    fn nand_readback_refuses_misaligned_and_foreign_requests_with_a_status() {
+        let mut p = Phone::ready_nand();
+        let cases = [
+            (0x200, 0x800, STATUS_INVALID_BEGIN_ADDR),
+            (0x800, 0x200, STATUS_INVALID_RANGE),
+            (0xF800, 0x1000, STATUS_INVALID_RANGE),
+        ];
+        for (addr, len, code) in cases {
+            let err = p
+                .try_run(&mut nand_readback(addr, len, NandReadFlag::PageSpare), &[])
+                .unwrap_err();
+            assert!(
+                matches!(err, ProtocolError::Da { what: "readback", status } if status.code() == code),
+                "{addr:#x}+{len:#x}: {err:?}"
+            );
+            assert_eq!(
+                p.run(&mut usb_check(), &[]).0.speed,
+                1,
+                "still in command mode"
+            );
+        }
+        assert_eq!(p.refused.len(), 3);
+        assert!(p.refused.iter().all(|(c, _)| *c == 0xDF));
+        assert!(
+            !p.asks.iter().any(|a| matches!(a, DaAsk::NandReadback(_))),
+            "refused without asking the owner"
+        );
+
+        // An unknown read flag.
+        let mut q = DaRequest::NandReadback(NandReadbackRequest {
+            host_os: 0x0C,
+            flag: 7,
+            addr_type: 1,
+            addr: 0,
+            len: 0x800,
+            container: 0,
+        })
+        .to_bytes();
+        q.push(NACK);
+        p.take(&q);
+        let got: Vec<u8> = p.wire.drain(..).collect();
+        assert_eq!(
+            got,
+            [&[NACK][..], &STATUS_UNSUPPORTED_OPERATION.to_le_bytes()].concat()
+        );
+
+        // The owner may refuse too.
+        p.refuse_readback = true;
+        let err = p
+            .try_run(&mut nand_readback(0, 0x800, NandReadFlag::PageOnly), &[])
+            .unwrap_err();
+        assert!(matches!(err, ProtocolError::Da { status, .. } if status.code() == 0xBDF));
+    }
+
+    #[test]
+    fn nand_commands_on_an_emmc_phone_get_nand_flash_not_found() {
+        let mut p = Phone::ready();
+        assert_eq!(p.dev.nand_geometry(), None);
+        let err = p
+            .try_run(&mut nand_readback(0, 0x800, NandReadFlag::PageOnly), &[])
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            ProtocolError::Da {
+                status: DaStatus::NandFlashNotFound,
+                ..
+            }
+        ));
+        assert_eq!(p.run(&mut usb_check(), &[]).0.speed, 1);
+    }
+
+    #[test]
+    fn nand_readback_with_zero_pages_per_packet_is_a_protocol_error() {
+        let mut p = Phone::ready_nand();
+        let q = DaRequest::NandReadback(NandReadbackRequest {
+            host_os: 0x0C,
+            flag: 0,
+            addr_type: 1,
+            addr: 0,
+            len: 0x800,
+            container: 0,
+        })
+        .to_bytes();
+        p.take(&q);
+        let got: Vec<u8> = p.wire.drain(..).collect();
+        assert_eq!(got, [&[ACK][..], &hex_u32s(&[0x800, 0x40, 0x840])].concat());
+        assert!(matches!(
+            p.dev.feed(&[0, 0, 0, 0]),
+            Err(ProtocolError::Malformed { .. })
+        ));
+        // Byte by byte, a valid word is taken.
+        let mut p = Phone::ready_nand();
+        p.take(&q);
+        p.wire.clear();
+        for b in 2u32.to_be_bytes() {
+            p.take(&[b]);
+        }
+        let got: Vec<u8> = p.wire.drain(..4).collect();
+        assert_eq!(got, 0x840u32.to_be_bytes(), "one page, all of it");
+    }
+
+    fn hex_u32s(words: &[u32]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    fn da_status(r: Result<impl std::fmt::Debug, ProtocolError>) -> u32 {
+        match r {
+            Err(ProtocolError::Da { status, .. }) => status.code(),
+            other => panic!("expected a DA status, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nand_write_erase_and_readback_back_to_back() {
+        let mut p = Phone::ready_nand();
+        let image: Vec<u8> = (0..3000u32).map(|i| (i % 241) as u8).collect();
+        let (written, _) = p.run(&mut nand_write(0x1000, 3000, 0x800), &image);
+        assert_eq!(written, 3000);
+        assert_eq!(&p.storage[0x1000..0x1000 + 3000], &image[..]);
+        assert!(
+            p.storage[0x1000 + 3000..0x2000].iter().all(|&b| b == 0xFF),
+            "the last page is padded with 0xFF"
+        );
+        assert!(p.asks.iter().any(|a| matches!(
+            a,
+            DaAsk::Write(q) if q.storage == 0x10 && q.part == 0 && q.len == 0x1000
+        )));
+        assert!(p.asks.contains(&DaAsk::WritePacket {
+            addr: 0x1000,
+            len: 0x1000,
+            checksum_ok: true
+        }));
+        let (_, back) = p.run(
+            &mut nand_readback(0x1000, 0x1000, NandReadFlag::PageOnly),
+            &[],
+        );
+        assert_eq!(&back[..3000], &image[..]);
+
+        // Erase the second block (pages 4..8).
+        p.run(&mut nand_format(0x2000, 0x2000), &[]);
+        assert!(p.storage[0x2000..0x4000].iter().all(|&b| b == 0xFF));
+        assert!(
+            p.asks
+                .iter()
+                .any(|a| matches!(a, DaAsk::Format(q) if q.storage == 0x01))
+        );
+        let (_, erased) = p.run(
+            &mut nand_readback(0x2000, 0x800, NandReadFlag::PageOnly),
+            &[],
+        );
+        assert!(erased.iter().all(|&b| b == 0xFF));
+        assert!(p.refused.is_empty());
+    }
+
+    #[test]
+    fn nand_write_and_erase_refuse_misaligned_requests_with_a_status() {
+        let mut p = Phone::ready_nand();
+        let before = p.storage.clone();
+        let image = vec![0x33; 0x1000];
+        let bad_addr = STATUS_INVALID_BEGIN_ADDR;
+        let bad_range = STATUS_INVALID_RANGE;
+        assert_eq!(
+            da_status(p.try_run(&mut nand_write(0x200, 0x800, 0x800), &image)),
+            bad_addr
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_write(0xF800, 0x1000, 0x800), &image)),
+            bad_range
+        );
+        // 0x400 bytes with a 0x400-byte "page": the header says 0x400, not whole 2 KiB pages.
+        assert_eq!(
+            da_status(p.try_run(&mut nand_write(0, 0x400, 0x400), &image)),
+            bad_range
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_format(0x800, 0x2000), &[])),
+            bad_addr
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_format(0, 0x800), &[])),
+            bad_range
+        );
+        assert_eq!(
+            da_status(p.try_run(&mut nand_format(0xE000, 0x4000), &[])),
+            bad_range
+        );
+        let commands: Vec<u8> = p.refused.iter().map(|(c, _)| *c).collect();
+        assert_eq!(commands, [0x62, 0x62, 0x62, 0xD4, 0xD4, 0xD4]);
+        assert!(p.storage == before, "nothing was written or erased");
+        assert_eq!(
+            p.run(&mut usb_check(), &[]).0.speed,
+            1,
+            "still in command mode"
+        );
+
+        // An eMMC phone has no NAND to write or erase.
+        let mut e = Phone::ready();
+        let r = e.try_run(&mut nand_write(0, 0x800, 0x800), &image);
+        assert_eq!(da_status(r), DaStatus::NandFlashNotFound.code());
+        let r = e.try_run(&mut nand_format(0, 0x2000), &[]);
+        assert_eq!(da_status(r), DaStatus::NandFlashNotFound.code());
+        // ... while eMMC writes and formats go on as before.
+        e.run(&mut write(EmmcPart::User, 0, 0x200), &image[..0x200]);
+        e.run(&mut format(0, 0x200), &[]);
+    }
+
+    #[test]
+    fn nand_program_and_erase_failures_reach_the_host_as_statuses() {
+        let mut p = Phone::ready_nand();
+        p.fail_with = Some(DaStatus::NandPageProgramFailed);
+        let image = vec![0x44; 0x1000];
+        let r = p.try_run(&mut nand_write(0, 0x1000, 0x800), &image);
+        assert_eq!(da_status(r), DaStatus::NandPageProgramFailed.code());
+        // A packet whose sum does not match: the host's bytes are crafted by hand.
+        let mut bytes = DaRequest::Write(WriteRequest {
+            storage: 0x10,
+            part: 0,
+            addr: 0,
+            len: 0x800,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        bytes.push(ACK);
+        bytes.extend_from_slice(&[1; 0x800]);
+        bytes.extend_from_slice(&[0, 0]);
+        p.take(&bytes);
+        let got: Vec<u8> = p.wire.drain(..).collect();
+        assert_eq!(got, [ACK, NACK, 0, 0, 0x0B, 0xF8], "A5 and 3064");
+        p.fail_with = Some(DaStatus::NandEraseFailed);
+        let r = p.try_run(&mut nand_format(0, 0x2000), &[]);
+        assert_eq!(da_status(r), DaStatus::NandEraseFailed.code());
+        assert!(p.wire.is_empty());
+        assert_eq!(p.run(&mut usb_check(), &[]).0.speed, 1);
+    }
+
+    #[test]
+    fn nand_refusals_need_a_status_and_emmc_ones_do_not_take_one() {
+        let mut p = Phone::ready_nand();
+        let header = DaRequest::Write(WriteRequest {
+            storage: 0x10,
+            part: 0,
+            addr: 0,
+            len: 0x800,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        p.dev.feed(&header).unwrap();
+        assert!(matches!(p.dev.pending(), Some(DaAsk::Write(_))));
+        assert!(matches!(
+            p.dev.answer(DaAnswer::Nack),
+            Err(ProtocolError::Sequence(_))
+        ));
+        p.dev.answer(DaAnswer::Refused(3016)).unwrap();
+        assert_eq!(p.dev.take_output(), [0xA5, 0, 0, 0x0B, 0xC8]);
+
+        let mut e = Phone::ready();
+        let header = DaRequest::Write(WriteRequest {
+            storage: 0x01,
+            part: 8,
+            addr: 0,
+            len: 0x200,
+            packet: 0x10_0000,
+        })
+        .to_bytes();
+        e.dev.feed(&header).unwrap();
+        assert!(e.dev.answer(DaAnswer::Refused(3016)).is_err());
+        e.dev.answer(DaAnswer::Nack).unwrap();
+        assert_eq!(e.dev.take_output(), [NACK]);
     }
 }

@@ -3,20 +3,22 @@
 //! Linear flows are [`Script`]s ([`da_sync`], [`send_config`], [`upload_da2`], [`usb_check`],
 //! [`switch_part`]); flows with loops or optional steps have small machines of their own
 //! ([`Readback`], [`Write`], [`Format`], [`PmtRead`], [`Finish`]). Storage data is streamed
-//! through [`Step::RecvData`] and [`Step::SendData`]: no machine holds an image. eMMC only
-//! (decision D5). Sans-IO.
+//! through [`Step::RecvData`] and [`Step::SendData`]: no machine holds an image. eMMC and NAND
+//! (decision D5 and the NAND decisions). Sans-IO.
 
 use super::{
     ACK, CONT, DA2_PACKET, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report,
     DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK,
-    ReadbackRequest, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, SYNC, UsbStatus, WriteRequest,
+    NAND_ADDR_LOGICAL, NAND_PART, NandPageLayout, NandReadFlag, NandReadbackRequest,
+    ReadbackRequest, Refusal, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62,
+    STORAGE_NAND_D6, SYNC, UsbStatus, WriteRequest,
 };
 use crate::protocol::{
     DaStatus, Exchange, Hex, Progress, ProtocolError, Step,
     checksum::Sum16,
     decisions::{
         DA_REPLY_TIMEOUT, DA_SYNC_TIMEOUT, DA2_REPORT_TIMEOUT, FINISH_ACK_TIMEOUT,
-        FORMAT_PROGRESS_TIMEOUT, WRITE_ACK_TIMEOUT, data_timeout,
+        FORMAT_PROGRESS_TIMEOUT, NAND_PAGES_PER_PACKET, WRITE_ACK_TIMEOUT, data_timeout,
     },
     script::Script,
     wire::{Reader, Wire},
@@ -131,7 +133,7 @@ pub fn switch_part(part: EmmcPart) -> Script<()> {
 /// How a readback went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadbackSummary {
-    /// Bytes received.
+    /// Bytes received (for NAND with [`NandReadFlag::PageSpare`], spare areas included).
     pub bytes: u64,
     /// Packets whose checksum differed from our byte sum (decision D1: counted, not fatal;
     /// backups are read twice and compared).
@@ -144,48 +146,135 @@ enum RbState {
     Ack,
     SendNack,
     NackStatus,
+    Layout,
+    SendPages,
+    Total,
     Data,
     Checksum,
     SendAck,
     Done,
+    /// A NAND range the 32-bit command cannot carry.
+    Unaddressable,
     Over,
 }
 
-/// 0xD6 readback of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]). Each
-/// 1 MiB packet is data, a 16-bit checksum, and the host's ack.
+/// The NAND part of a 0xDF readback (decision N3).
+#[derive(Debug, Clone, Copy)]
+struct NandRead {
+    flag: NandReadFlag,
+    layout: Option<NandPageLayout>,
+}
+
+/// A storage readback: 0xD6 of `len` bytes at `addr` in the selected eMMC partition, or 0xDF
+/// of NAND pages (§5.8, decision N3). After the command's preamble, each packet is data, a
+/// 16-bit checksum, and the host's ack; a refusal is `A5`, the host's `A5`, and a
+/// little-endian status.
 #[derive(Debug, Clone)]
 pub struct Readback {
-    req: ReadbackRequest,
+    header: DaRequest,
+    nand: Option<NandRead>,
     state: RbState,
+    /// Bytes the phone will send in all (for NAND known after its total word).
+    total: u64,
     left: u64,
+    packet: u64,
     packet_len: usize,
     sum: Sum16,
     summary: ReadbackSummary,
 }
 
-/// Starts a readback; see [`Readback`]. A zero length sends nothing.
-pub fn readback(addr: u64, len: u64) -> Readback {
-    Readback {
-        req: ReadbackRequest {
-            host_os: HOST_OS_LINUX,
-            storage: STORAGE_EMMC_D6,
-            addr,
-            len,
-            packet: DATA_PACKET,
-        },
-        state: if len == 0 {
-            RbState::Done
-        } else {
-            RbState::Header
-        },
-        left: len,
-        packet_len: 0,
-        sum: Sum16::new(),
-        summary: ReadbackSummary {
-            bytes: 0,
-            checksum_mismatches: 0,
-        },
+impl Readback {
+    fn new(header: DaRequest, nand: Option<NandRead>, len: u64, packet: u64) -> Self {
+        Readback {
+            header,
+            nand,
+            state: if len == 0 {
+                RbState::Done
+            } else {
+                RbState::Header
+            },
+            total: len,
+            left: len,
+            packet,
+            packet_len: 0,
+            sum: Sum16::new(),
+            summary: ReadbackSummary {
+                bytes: 0,
+                checksum_mismatches: 0,
+            },
+        }
     }
+
+    /// The page layout a NAND phone announced (`None` for eMMC, or before it came).
+    pub fn nand_layout(&self) -> Option<NandPageLayout> {
+        self.nand.and_then(|n| n.layout)
+    }
+
+    /// Checks the NAND phone's page layout against the request, and sizes the packets.
+    fn nand_layout_fed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        const WHAT: &str = NandPageLayout::WHAT;
+        let layout = NandPageLayout::from_exact(bytes)?;
+        let (Some(nand), DaRequest::NandReadback(q)) = (self.nand.as_mut(), self.header) else {
+            return Err(out_of_order());
+        };
+        let want = nand.flag.unit(layout.page_size, layout.spare_size);
+        if layout.unit != want {
+            return Err(ProtocolError::Malformed {
+                what: WHAT,
+                detail: format!(
+                    "{} bytes per page for pages of {}+{} bytes; {:?} needs {want}",
+                    layout.unit, layout.page_size, layout.spare_size, nand.flag
+                ),
+            });
+        }
+        if q.addr % layout.page_size != 0 || q.len % layout.page_size != 0 {
+            return Err(ProtocolError::Malformed {
+                what: WHAT,
+                detail: format!(
+                    "the phone accepted {:#x} bytes at {:#x}, which is not whole {}-byte pages",
+                    q.len, q.addr, layout.page_size
+                ),
+            });
+        }
+        nand.layout = Some(layout);
+        self.total = u64::from(q.len / layout.page_size) * u64::from(layout.unit);
+        self.packet = u64::from(NAND_PAGES_PER_PACKET) * u64::from(layout.unit);
+        Ok(())
+    }
+}
+
+/// Starts an eMMC readback (0xD6); see [`Readback`]. A zero length sends nothing.
+pub fn readback(addr: u64, len: u64) -> Readback {
+    let req = ReadbackRequest {
+        host_os: HOST_OS_LINUX,
+        storage: STORAGE_EMMC_D6,
+        addr,
+        len,
+        packet: DATA_PACKET,
+    };
+    Readback::new(DaRequest::Readback(req), None, len, u64::from(DATA_PACKET))
+}
+
+/// Starts a NAND readback (0xDF) of `len` page-data bytes at page-data offset `addr`, both
+/// page aligned (decisions N2, N3, N5); the data sink gets what `flag` selects, page by page.
+/// A zero length sends nothing. The command carries 32-bit fields: a range past 4 GiB is a
+/// [`ProtocolError::Sequence`] (the caller clips to the flash size).
+pub fn nand_readback(addr: u64, len: u64, flag: NandReadFlag) -> Readback {
+    let fits = u32::try_from(addr).is_ok() && u32::try_from(len).is_ok();
+    let req = NandReadbackRequest {
+        host_os: HOST_OS_LINUX,
+        flag: flag.byte(),
+        addr_type: NAND_ADDR_LOGICAL,
+        addr: addr as u32,
+        len: len as u32,
+        container: 0,
+    };
+    let nand = NandRead { flag, layout: None };
+    let mut rb = Readback::new(DaRequest::NandReadback(req), Some(nand), len, 1);
+    if !fits {
+        rb.state = RbState::Unaddressable;
+    }
+    rb
 }
 
 impl Exchange for Readback {
@@ -195,7 +284,7 @@ impl Exchange for Readback {
         Ok(match self.state {
             RbState::Header => {
                 self.state = RbState::Ack;
-                Step::Send(DaRequest::Readback(self.req).to_bytes())
+                Step::Send(self.header.to_bytes())
             }
             RbState::Ack => Step::Recv {
                 len: 1,
@@ -211,8 +300,22 @@ impl Exchange for Readback {
                 what: "readback failure status",
                 timeout: DA_REPLY_TIMEOUT,
             },
+            RbState::Layout => Step::Recv {
+                len: 12,
+                what: NandPageLayout::WHAT,
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            RbState::SendPages => {
+                self.state = RbState::Total;
+                Step::Send(NAND_PAGES_PER_PACKET.to_bytes())
+            }
+            RbState::Total => Step::Recv {
+                len: 4,
+                what: "NAND readback length",
+                timeout: DA_REPLY_TIMEOUT,
+            },
             RbState::Data => {
-                self.packet_len = self.left.min(u64::from(self.req.packet)) as usize;
+                self.packet_len = self.left.min(self.packet) as usize;
                 Step::RecvData {
                     len: self.packet_len,
                     timeout: data_timeout(self.packet_len),
@@ -235,6 +338,13 @@ impl Exchange for Readback {
                 self.state = RbState::Over;
                 Step::Done(self.summary)
             }
+            RbState::Unaddressable => {
+                self.state = RbState::Over;
+                return Err(ProtocolError::Sequence(format!(
+                    "a NAND readback of {:#x} bytes does not fit the command's 32-bit fields",
+                    self.total
+                )));
+            }
             RbState::Over => return ended(),
         })
     }
@@ -243,6 +353,7 @@ impl Exchange for Readback {
         let state = self.state;
         self.state = RbState::Over;
         self.state = match state {
+            RbState::Ack if bytes == [ACK] && self.nand.is_some() => RbState::Layout,
             RbState::Ack if bytes == [ACK] => RbState::Data,
             // §5.8: on anything but 5A the host sends A5 and reads a little-endian status.
             RbState::Ack => RbState::SendNack,
@@ -254,6 +365,24 @@ impl Exchange for Readback {
                     what: "readback",
                     status: DaStatus::from_code(code),
                 });
+            }
+            RbState::Layout => {
+                self.nand_layout_fed(bytes)?;
+                RbState::SendPages
+            }
+            RbState::Total => {
+                let total = u64::from(u32::from_exact(bytes)?);
+                if total != self.total {
+                    return Err(ProtocolError::Malformed {
+                        what: "NAND readback length",
+                        detail: format!(
+                            "the phone announced {total:#x} bytes where the pages make {:#x}",
+                            self.total
+                        ),
+                    });
+                }
+                self.left = total;
+                RbState::Data
             }
             RbState::Data if bytes.len() == self.packet_len => {
                 self.sum = Sum16::new();
@@ -277,12 +406,32 @@ impl Exchange for Readback {
     fn progress(&self) -> Option<Progress> {
         Some(Progress {
             done: self.summary.bytes,
-            total: self.req.len,
+            total: self.total,
         })
     }
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/// The status a NAND phone sends after refusing with `A5` (decision N4): big-endian.
+/// The error for a [`Refusal`] of `what` whose `A5` was read on its own; `status` is the rest.
+fn refusal(what: &'static str, status: &[u8]) -> ProtocolError {
+    let mut bytes = vec![NACK];
+    bytes.extend_from_slice(status);
+    match Refusal::from_exact(&bytes) {
+        Ok(r) => r.error(what),
+        Err(e) => e,
+    }
+}
+
+/// The step that reads a [`Refusal`]'s status after its `A5`.
+fn refusal_step<T>() -> Step<T> {
+    Step::Recv {
+        len: Refusal::STATUS_LEN,
+        what: "refusal status",
+        timeout: DA_REPLY_TIMEOUT,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WrState {
@@ -293,18 +442,26 @@ enum WrState {
     Pad,
     Checksum,
     Cont,
+    Refused,
     Done,
+    /// A NAND page size the packets cannot be cut into.
+    BadPage,
     Over,
 }
 
-/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` in eMMC partition `part` (§5.8 \[V\]).
-/// The image is taken from the data source in chunks of up to 1 MiB; each chunk is preceded
-/// by the host's 5A, padded with zeros to a multiple of 512, followed by its 16-bit byte sum,
-/// and acked by the phone with 69.
+/// 0x62 SDMMC_WRITE_DATA of `len` image bytes at `addr` (§5.8 \[V\]), to an eMMC partition
+/// or to NAND (decision N4). The image is taken from the data source in chunks of up to
+/// 1 MiB; each chunk is preceded by the host's 5A, padded to a whole unit (512-byte sector
+/// with zeros; NAND page with 0xFF), followed by its 16-bit byte sum (padding included), and
+/// acked by the phone with 69. A NAND phone refuses with `A5` and a big-endian status.
 #[derive(Debug, Clone)]
 pub struct Write {
     req: WriteRequest,
     image_len: u64,
+    /// Sector or NAND page: lengths are rounded up to it.
+    unit: u64,
+    pad_byte: u8,
+    nand: bool,
     state: WrState,
     left: u64,
     chunk_len: usize,
@@ -312,27 +469,60 @@ pub struct Write {
     sum: Sum16,
 }
 
-/// Starts a write; see [`Write`]. A zero length sends nothing.
-pub fn write(part: EmmcPart, addr: u64, len: u64) -> Write {
-    Write {
-        req: WriteRequest {
-            storage: STORAGE_EMMC_62,
-            part: part.id(),
-            addr,
-            len: len.div_ceil(SECTOR) * SECTOR,
-            packet: DATA_PACKET,
-        },
-        image_len: len,
-        state: if len == 0 {
-            WrState::Done
-        } else {
-            WrState::Header
-        },
-        left: len,
-        chunk_len: 0,
-        pad: 0,
-        sum: Sum16::new(),
+impl Write {
+    fn new(req: WriteRequest, len: u64, unit: u64, pad_byte: u8) -> Self {
+        Write {
+            req: WriteRequest {
+                len: len.div_ceil(unit) * unit,
+                ..req
+            },
+            image_len: len,
+            unit,
+            pad_byte,
+            nand: req.storage == STORAGE_NAND_62,
+            state: if len == 0 {
+                WrState::Done
+            } else {
+                WrState::Header
+            },
+            left: len,
+            chunk_len: 0,
+            pad: 0,
+            sum: Sum16::new(),
+        }
     }
+}
+
+/// Starts an eMMC write to partition `part`; see [`Write`]. A zero length sends nothing.
+pub fn write(part: EmmcPart, addr: u64, len: u64) -> Write {
+    let req = WriteRequest {
+        storage: STORAGE_EMMC_62,
+        part: part.id(),
+        addr,
+        len,
+        packet: DATA_PACKET,
+    };
+    Write::new(req, len, SECTOR, 0)
+}
+
+/// Starts a NAND write of `len` image bytes at page-data offset `addr` (page aligned) on a
+/// NAND with `page_size`-byte pages; the image is page data only and the last page is padded
+/// with 0xFF (decisions N2, N4, N5). A zero length sends nothing. A page size that does not
+/// divide the 1 MiB packet is a [`ProtocolError::Sequence`].
+pub fn nand_write(addr: u64, len: u64, page_size: u32) -> Write {
+    let req = WriteRequest {
+        storage: STORAGE_NAND_62,
+        part: NAND_PART,
+        addr,
+        len,
+        packet: DATA_PACKET,
+    };
+    let usable = page_size != 0 && DATA_PACKET.is_multiple_of(page_size);
+    let mut w = Write::new(req, len, u64::from(page_size.max(1)), 0xFF);
+    if !usable && len != 0 {
+        w.state = WrState::BadPage;
+    }
+    w
 }
 
 impl Exchange for Write {
@@ -352,7 +542,7 @@ impl Exchange for Write {
             WrState::Marker => {
                 self.chunk_len = self.left.min(u64::from(self.req.packet)) as usize;
                 self.pad =
-                    (self.chunk_len as u64).next_multiple_of(SECTOR) as usize - self.chunk_len;
+                    (self.chunk_len as u64).next_multiple_of(self.unit) as usize - self.chunk_len;
                 self.sum = Sum16::new();
                 self.state = WrState::Data;
                 Step::Send(vec![ACK])
@@ -362,8 +552,9 @@ impl Exchange for Write {
             },
             WrState::Pad => {
                 self.state = WrState::Checksum;
-                // Zero padding leaves the byte sum unchanged.
-                Step::Send(vec![0; self.pad])
+                let pad = vec![self.pad_byte; self.pad];
+                self.sum.update(&pad);
+                Step::Send(pad)
             }
             WrState::Checksum => {
                 self.state = WrState::Cont;
@@ -374,9 +565,17 @@ impl Exchange for Write {
                 what: "write packet ack",
                 timeout: WRITE_ACK_TIMEOUT,
             },
+            WrState::Refused => refusal_step(),
             WrState::Done => {
                 self.state = WrState::Over;
                 Step::Done(self.image_len)
+            }
+            WrState::BadPage => {
+                self.state = WrState::Over;
+                return Err(ProtocolError::Sequence(format!(
+                    "a NAND page of {} bytes does not divide the 1 MiB write packet",
+                    self.unit
+                )));
             }
             WrState::Over => return ended(),
         })
@@ -386,6 +585,7 @@ impl Exchange for Write {
         let state = self.state;
         self.state = WrState::Over;
         self.state = match state {
+            WrState::HeaderAck | WrState::Cont if self.nand && bytes == [NACK] => WrState::Refused,
             WrState::HeaderAck => {
                 expect_byte("write header ack", ACK, bytes)?;
                 WrState::Marker
@@ -398,6 +598,7 @@ impl Exchange for Write {
                     WrState::Marker
                 }
             }
+            WrState::Refused => return Err(refusal("NAND write", bytes)),
             _ => return Err(out_of_order()),
         };
         Ok(())
@@ -436,14 +637,19 @@ impl Exchange for Write {
 enum FmState {
     Header,
     Report,
+    /// The rest of a report whose first byte was 5A.
+    ReportRest,
+    Refused,
     Ack,
     End,
     Done,
     Over,
 }
 
-/// 0xD4 format (erase) of `len` bytes at `addr` in the selected eMMC partition (§5.8 \[V\]):
-/// progress reports, each acked, until 100 %, then `5A 5A`.
+/// 0xD4 format (erase) of `len` bytes at `addr` (§5.8 \[V\]), in the selected eMMC partition
+/// or on NAND (decision N4): progress reports, each acked, until 100 %, then `5A 5A`. The
+/// phone may send a [`Refusal`] in place of a report (decision D13); the host reads the first
+/// byte of each report on its own to tell.
 #[derive(Debug, Clone)]
 pub struct Format {
     req: FormatRequest,
@@ -451,11 +657,10 @@ pub struct Format {
     percent: u8,
 }
 
-/// Starts a format; see [`Format`].
-pub fn format(addr: u64, len: u64) -> Format {
+fn format_request(storage: u8, addr: u64, len: u64) -> Format {
     Format {
         req: FormatRequest {
-            storage: STORAGE_EMMC_D6,
+            storage,
             kind: 0,
             validation: 0,
             addr_type: 0,
@@ -467,8 +672,28 @@ pub fn format(addr: u64, len: u64) -> Format {
     }
 }
 
+/// Starts an eMMC format; see [`Format`].
+pub fn format(addr: u64, len: u64) -> Format {
+    format_request(STORAGE_EMMC_D6, addr, len)
+}
+
+/// Starts a NAND erase of `len` page-data bytes at `addr`, both block aligned (decisions N2,
+/// N4, N5); see [`Format`].
+pub fn nand_format(addr: u64, len: u64) -> Format {
+    format_request(STORAGE_NAND_D6, addr, len)
+}
+
 /// The percentage that ends a format.
 pub const FORMAT_COMPLETE: u8 = 100;
+
+/// Length of one progress report on the wire.
+const PROGRESS_LEN: usize = 7;
+
+impl Format {
+    fn nand(&self) -> bool {
+        self.req.storage == STORAGE_NAND_D6
+    }
+}
 
 impl Exchange for Format {
     type Output = ();
@@ -480,15 +705,16 @@ impl Exchange for Format {
                 Step::Send(DaRequest::Format(self.req).to_bytes())
             }
             FmState::Report => Step::Recv {
-                len: FormatProgress {
-                    init: 0,
-                    percent: 0,
-                }
-                .to_bytes()
-                .len(),
+                len: 1,
                 what: "format progress",
                 timeout: FORMAT_PROGRESS_TIMEOUT,
             },
+            FmState::ReportRest => Step::Recv {
+                len: PROGRESS_LEN - 1,
+                what: "format progress",
+                timeout: DA_REPLY_TIMEOUT,
+            },
+            FmState::Refused => refusal_step(),
             FmState::Ack => {
                 self.state = if self.percent >= FORMAT_COMPLETE {
                     FmState::End
@@ -514,9 +740,24 @@ impl Exchange for Format {
         let state = self.state;
         self.state = FmState::Over;
         self.state = match state {
+            FmState::Report if bytes == [NACK] => FmState::Refused,
             FmState::Report => {
-                self.percent = FormatProgress::from_exact(bytes)?.percent;
+                expect_byte("format progress", ACK, bytes)?;
+                FmState::ReportRest
+            }
+            FmState::ReportRest => {
+                let mut report = vec![ACK];
+                report.extend_from_slice(bytes);
+                self.percent = FormatProgress::from_exact(&report)?.percent;
                 FmState::Ack
+            }
+            FmState::Refused => {
+                let what = if self.nand() {
+                    "NAND format"
+                } else {
+                    DaRequest::name_of(DaRequest::FORMAT)
+                };
+                return Err(refusal(what, bytes));
             }
             FmState::End if bytes == FORMAT_DONE => FmState::Done,
             FmState::End => {
@@ -538,7 +779,6 @@ impl Exchange for Format {
         })
     }
 }
-
 // ---------------------------------------------------------------------------------------------
 
 /// The largest PMT answer accepted: 1 MiB (real tables are a few KiB).
@@ -548,6 +788,7 @@ pub const PMT_MAX_LEN: u32 = 0x10_0000;
 enum PmtState {
     Cmd,
     Ack,
+    Refused,
     Len,
     LenAck,
     Data,
@@ -556,8 +797,9 @@ enum PmtState {
     Over,
 }
 
-/// 0xA5 SDMMC_READ_PMT (§5.8 \[V\]): `5A`, a length, the host's ack, the table, the host's ack.
-/// The result is the raw table; [`super::parse_pmt`] reads it.
+/// 0xA5 SDMMC_READ_PMT (§5.8 \[V\]): `5A`, a length, the host's ack, the table, the host's ack;
+/// or a [`Refusal`] in place of the `5A` (decision D13). The result is the raw table;
+/// [`super::parse_pmt`] reads it.
 #[derive(Debug, Clone)]
 pub struct PmtRead {
     state: PmtState,
@@ -588,6 +830,7 @@ impl Exchange for PmtRead {
                 what: "PMT ack",
                 timeout: DA_REPLY_TIMEOUT,
             },
+            PmtState::Refused => refusal_step(),
             PmtState::Len => Step::Recv {
                 len: 4,
                 what: "PMT length",
@@ -622,9 +865,13 @@ impl Exchange for PmtRead {
         let state = self.state;
         self.state = PmtState::Over;
         self.state = match state {
+            PmtState::Ack if bytes == [NACK] => PmtState::Refused,
             PmtState::Ack => {
                 expect_byte("PMT ack", ACK, bytes)?;
                 PmtState::Len
+            }
+            PmtState::Refused => {
+                return Err(refusal(DaRequest::name_of(DaRequest::READ_PMT), bytes));
             }
             PmtState::Len => {
                 self.len = u32::from_exact(bytes)?;
@@ -652,6 +899,7 @@ impl Exchange for PmtRead {
 enum FinState {
     Cmd,
     Ack,
+    Refused,
     Mode,
     ModeAck,
     Done,
@@ -662,7 +910,8 @@ enum FinState {
 pub const FINISH_MODE_NORMAL: u32 = 0;
 
 /// 0xD9 FINISH (§5.8): `D9`, the phone's 5A, the mode word, and an ack that may never come
-/// because the phone is already rebooting (decision D9).
+/// because the phone is already rebooting (decision D9). The phone may send a [`Refusal`] in
+/// place of its 5A (decision D13).
 #[derive(Debug, Clone)]
 pub struct Finish {
     state: FinState,
@@ -691,6 +940,7 @@ impl Exchange for Finish {
                 what: "finish ack",
                 timeout: DA_REPLY_TIMEOUT,
             },
+            FinState::Refused => refusal_step(),
             FinState::Mode => {
                 self.state = FinState::ModeAck;
                 Step::Send(self.mode.to_be_bytes().to_vec())
@@ -712,10 +962,12 @@ impl Exchange for Finish {
         let state = self.state;
         self.state = FinState::Over;
         self.state = match state {
+            FinState::Ack if bytes == [NACK] => FinState::Refused,
             FinState::Ack => {
                 expect_byte("finish ack", ACK, bytes)?;
                 FinState::Mode
             }
+            FinState::Refused => return Err(refusal(DaRequest::name_of(DaRequest::FINISH), bytes)),
             // Whatever arrives, the phone is leaving download mode.
             FinState::ModeAck => FinState::Done,
             _ => return Err(out_of_order()),
@@ -872,7 +1124,7 @@ mod tests {
         let data: Vec<u8> = (0..0x180u32).map(|i| i as u8).collect();
         let mut rb = readback(0x400, data.len() as u64);
         // Shrink the packet so that two packets are needed.
-        rb.req.packet = 0x100;
+        rb.packet = 0x100;
         let mut phone = vec![ACK];
         phone.extend_from_slice(&data[..0x100]);
         phone.extend_from_slice(&crate::protocol::checksum::sum16(&data[..0x100]).to_be_bytes());
@@ -900,6 +1152,117 @@ mod tests {
         );
         assert_eq!(host.last(), Some(&NACK), "the host aborts with A5");
         let (r, host, _) = run(&mut readback(0, 0), &[], &[]);
+        assert_eq!(r.unwrap().bytes, 0);
+        assert!(host.is_empty());
+    }
+
+    /// What a NAND phone sends for a page-spare readback of `pages` pages of `data`.
+    fn nand_phone(pages: &[Vec<u8>], layout: &str) -> Vec<u8> {
+        let mut phone = vec![ACK];
+        phone.extend(hex(layout));
+        let total: usize = pages.iter().map(Vec::len).sum();
+        phone.extend((total as u32).to_be_bytes());
+        for p in pages {
+            phone.extend_from_slice(p);
+            phone.extend(crate::protocol::checksum::sum16(p).to_be_bytes());
+        }
+        phone
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        hex::decode(s.split_whitespace().collect::<String>()).unwrap()
+    }
+
+    #[test]
+    fn nand_readback_sends_the_documented_header_and_one_page_per_packet() {
+        let pages = vec![vec![0x11; 0x840], vec![0x22; 0x840]];
+        let phone = nand_phone(&pages, "00000800 00000040 00000840");
+        let mut rb = nand_readback(0x2_0000, 0x1000, NandReadFlag::PageSpare);
+        assert_eq!(
+            rb.progress().unwrap().total,
+            0x1000,
+            "page data until the phone says"
+        );
+        let (r, host, sink) = run(&mut rb, &phone, &[]);
+        let summary = r.unwrap();
+        assert_eq!(sink, pages.concat());
+        assert_eq!(summary.bytes, 0x1080);
+        assert_eq!(summary.checksum_mismatches, 0);
+        // §5.8: DF 0C 00 01 addr len 0, then pages per packet, then one ack per packet.
+        assert_eq!(
+            host,
+            hex("DF 0C 00 01 00020000 00001000 00000000 00000001 5A 5A")
+        );
+        assert_eq!(rb.nand_layout().unwrap().unit, 0x840);
+        assert_eq!(rb.progress().unwrap().total, 0x1080);
+    }
+
+    #[test]
+    fn nand_readback_checks_what_the_phone_announces() {
+        // Bytes per page that do not match the flag.
+        let phone = nand_phone(&[vec![0; 0x840]], "00000800 00000040 00000800");
+        let (r, _, _) = run(
+            &mut nand_readback(0, 0x800, NandReadFlag::PageSpare),
+            &phone,
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Malformed { .. })), "{r:?}");
+        // A total that is not pages × unit.
+        let mut phone = nand_phone(&[vec![0; 0x800]], "00000800 00000040 00000800");
+        phone[13..17].copy_from_slice(&0x1000u32.to_be_bytes());
+        let (r, _, _) = run(
+            &mut nand_readback(0, 0x800, NandReadFlag::PageOnly),
+            &phone,
+            &[],
+        );
+        assert!(
+            matches!(
+                r,
+                Err(ProtocolError::Malformed {
+                    what: "NAND readback length",
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        // A page size the request is not aligned to, although the phone acked.
+        let phone = nand_phone(&[], "00001000 00000080 00001000");
+        let (r, _, _) = run(
+            &mut nand_readback(0x800, 0x800, NandReadFlag::PageOnly),
+            &phone,
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Malformed { .. })), "{r:?}");
+        // A zero page size.
+        let phone = nand_phone(&[], "00000000 00000040 00000040");
+        let (r, _, _) = run(
+            &mut nand_readback(0, 0x800, NandReadFlag::SpareOnly),
+            &phone,
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Malformed { .. })), "{r:?}");
+    }
+
+    #[test]
+    fn nand_readback_refusal_past_4_gib_and_zero_length() {
+        let (r, host, _) = run(
+            &mut nand_readback(0x200, 0x800, NandReadFlag::PageSpare),
+            &[NACK, 0xDB, 0x0B, 0, 0],
+            &[],
+        );
+        assert!(
+            matches!(r, Err(ProtocolError::Da { status, .. }) if status.code() == 3035),
+            "{r:?}"
+        );
+        assert_eq!(host.last(), Some(&NACK));
+        let (r, host, _) = run(
+            &mut nand_readback(0, 1 << 32, NandReadFlag::PageOnly),
+            &[],
+            &[],
+        );
+        assert!(matches!(r, Err(ProtocolError::Sequence(_))), "{r:?}");
+        assert!(host.is_empty(), "nothing is sent");
+        let (r, host, _) = run(&mut nand_readback(0, 0, NandReadFlag::PageOnly), &[], &[]);
         assert_eq!(r.unwrap().bytes, 0);
         assert!(host.is_empty());
     }
@@ -948,6 +1311,117 @@ mod tests {
             w.data_sent(&[1]).is_err(),
             "source data before it was asked for"
         );
+    }
+
+    #[test]
+    fn nand_write_pads_with_ff_and_reads_refusal_statuses() {
+        let image: Vec<u8> = (0..3000u32).map(|i| (i % 253) as u8).collect();
+        let mut w = nand_write(0x2_0000, 3000, 0x800);
+        let (r, host, _) = run(&mut w, &[ACK, CONT], &image);
+        assert_eq!(r.unwrap(), 3000);
+        // §5.8 layout with storage 0x10 and partition 0; the length is whole pages.
+        assert_eq!(
+            &host[..23],
+            &hex("62 10 00 0000000000020000 0000000000001000 00100000")[..]
+        );
+        assert_eq!(host[23], ACK);
+        assert_eq!(&host[24..3024], &image[..]);
+        assert!(host[3024..24 + 0x1000].iter().all(|&b| b == 0xFF));
+        let mut padded = image.clone();
+        padded.resize(0x1000, 0xFF);
+        let sum = crate::protocol::checksum::sum16(&padded);
+        assert_eq!(
+            &host[24 + 0x1000..],
+            &sum.to_be_bytes(),
+            "the sum covers the FF"
+        );
+
+        // Refused at the header, then at a packet: A5 and a big-endian status.
+        let (r, _, _) = run(
+            &mut nand_write(0x200, 0x800, 0x800),
+            &[NACK, 0, 0, 0x0B, 0xDB],
+            &image,
+        );
+        assert!(
+            matches!(r, Err(ProtocolError::Da { what: "NAND write", status }) if status.code() == 3035),
+            "{r:?}"
+        );
+        let (r, _, _) = run(
+            &mut nand_write(0, 0x800, 0x800),
+            &[ACK, NACK, 0, 0, 0x0B, 0xC8],
+            &image,
+        );
+        assert!(
+            matches!(
+                r,
+                Err(ProtocolError::Da {
+                    status: DaStatus::NandPageProgramFailed,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        // eMMC writes keep the bare A5 of mtkclient.
+        let (r, _, _) = run(&mut write(EmmcPart::User, 0, 0x200), &[NACK], &image);
+        assert!(matches!(r, Err(ProtocolError::Unexpected { .. })), "{r:?}");
+        // Page sizes the packets cannot be cut into.
+        for page in [0, 3000] {
+            let (r, host, _) = run(&mut nand_write(0, 0x800, page), &[], &image);
+            assert!(
+                matches!(r, Err(ProtocolError::Sequence(_))),
+                "{page}: {r:?}"
+            );
+            assert!(host.is_empty());
+        }
+        let (r, host, _) = run(&mut nand_write(0, 0, 0x800), &[], &[]);
+        assert_eq!(r.unwrap(), 0);
+        assert!(host.is_empty());
+    }
+
+    #[test]
+    fn nand_format_reads_each_report_byte_first() {
+        let mut phone = vec![];
+        for percent in [30, 100] {
+            phone.extend(FormatProgress { init: 0, percent }.to_bytes());
+        }
+        phone.extend(FORMAT_DONE);
+        let mut f = nand_format(0x2_0000, 0x4_0000);
+        let (r, host, _) = run(&mut f, &phone, &[]);
+        r.unwrap();
+        assert_eq!(
+            host,
+            hex("D4 01 00 00 00 0000000000020000 0000000000040000 5A 5A")
+        );
+        assert_eq!(f.progress().unwrap().done, 100);
+        // A refusal instead of the first report, and a failure after the first.
+        let (r, _, _) = run(
+            &mut nand_format(0x800, 0x2_0000),
+            &[NACK, 0, 0, 0x0B, 0xDB],
+            &[],
+        );
+        assert!(
+            matches!(r, Err(ProtocolError::Da { what: "NAND format", status }) if status.code() == 3035),
+            "{r:?}"
+        );
+        let mut phone = FormatProgress {
+            init: 0,
+            percent: 10,
+        }
+        .to_bytes();
+        phone.extend([NACK, 0, 0, 0x0B, 0xCB]);
+        let (r, _, _) = run(&mut nand_format(0, 0x2_0000), &phone, &[]);
+        assert!(
+            matches!(
+                r,
+                Err(ProtocolError::Da {
+                    status: DaStatus::NandEraseFailed,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        let (r, _, _) = run(&mut nand_format(0, 0x2_0000), &[0x00], &[]);
+        assert!(matches!(r, Err(ProtocolError::Unexpected { .. })), "{r:?}");
     }
 
     #[test]
@@ -1008,6 +1482,36 @@ mod tests {
         r.unwrap();
         let (r, _, _) = run(&mut finish(FINISH_MODE_NORMAL), &[NACK], &[]);
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn refusals_with_a_status_name_the_command() {
+        let refusal = Refusal { status: 3020 }.to_bytes();
+        assert_eq!(refusal, [NACK, 0, 0, 0x0B, 0xCC]);
+        let named = |what| ProtocolError::Da {
+            what,
+            status: DaStatus::Timeout,
+        };
+        let (r, _, _) = run(&mut usb_check(), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("USB_CHECK_STATUS"));
+        let (r, _, _) = run(&mut format(0, 0x200), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("FORMAT"));
+        let (r, host, _) = run(&mut read_pmt(), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("READ_PMT"));
+        assert_eq!(host, [0xA5], "no ack after a refusal");
+        let (r, host, _) = run(&mut finish(0), &refusal, &[]);
+        assert_eq!(r.unwrap_err(), named("FINISH"));
+        assert_eq!(host, [0xD9], "no mode word after a refusal");
+        // In place of a later progress report.
+        let mut phone = FormatProgress {
+            init: 0,
+            percent: 40,
+        }
+        .to_bytes();
+        phone.extend_from_slice(&refusal);
+        let (r, host, _) = run(&mut format(0, 0x200), &phone, &[]);
+        assert_eq!(r.unwrap_err(), named("FORMAT"));
+        assert_eq!(host.last(), Some(&ACK));
     }
 
     #[test]

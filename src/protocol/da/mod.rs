@@ -2,16 +2,21 @@
 //!
 //! * This file: the bytes and messages, each with one [`Wire`] layout: the DA1 storage report,
 //!   the 18-byte configuration block, the DA2 upload header, the DA2 storage report, the USB
-//!   status, the command headers ([`DaRequest`]), format progress and the PMT.
+//!   status, the command headers ([`DaRequest`]), format progress, the PMT and the refusal
+//!   with a status ([`Refusal`]).
 //! * [`host`]: the host's exchanges (sync, config, DA2 upload, USB check, switch partition,
-//!   readback 0xD6, write 0x62, format 0xD4, PMT 0xA5, finish 0xD9).
+//!   readback 0xD6, NAND readback 0xDF, write 0x62, format 0xD4, PMT 0xA5, finish 0xD9).
 //! * [`device`]: [`DaDevice`], the phone side that the simulator drives.
 //!
 //! Sources: mtkclient a6a7147 `Library/DA/legacy/dalegacy_lib.py` and `dalegacy_param.py`, as
 //! described in MT6572.md §5 (tags there). Sans-IO.
 
 use super::{
-    ProtocolError,
+    DaStatus, ProtocolError,
+    decisions::{
+        SIM_NAND_ADDR_CYCLE, SIM_NAND_BMT_EXIST, SIM_NAND_ID_COUNT, SIM_NAND_IO_INTERFACE,
+        STATUS_EMMC_FLASH_NOT_FOUND, STATUS_INVALID_BEGIN_ADDR, STATUS_INVALID_RANGE,
+    },
     mt6572::{BMT_FLAG, BMT_PART_SIZE_EMMC, BMT_PART_SIZE_NAND},
     wire::{DecodeError, Put, Reader, Wire},
 };
@@ -21,8 +26,9 @@ pub mod host;
 
 pub use device::{DaAnswer, DaAsk, DaDevice, DaEvent};
 pub use host::{
-    Finish, Format, PmtRead, Readback, ReadbackSummary, Write, da_sync, finish, format, read_pmt,
-    readback, send_config, switch_part, upload_da2, usb_check, write,
+    Finish, Format, PmtRead, Readback, ReadbackSummary, Write, da_sync, finish, format,
+    nand_format, nand_readback, nand_write, read_pmt, readback, send_config, switch_part,
+    upload_da2, usb_check, write,
 };
 
 /// Generic OK.
@@ -44,6 +50,15 @@ pub const HOST_OS_LINUX: u8 = 0x0C;
 pub const STORAGE_EMMC_D6: u8 = 0x02;
 /// Storage byte of write 0x62 for eMMC (a different numbering, §5.8).
 pub const STORAGE_EMMC_62: u8 = 0x01;
+/// Storage byte of format 0xD4 (and readback 0xD6) for NAND: the numbering of those commands
+/// is 0 NOR, 1 NAND, 2 eMMC (§5.8, mtkclient's `Storage`).
+pub const STORAGE_NAND_D6: u8 = 0x01;
+/// Storage byte of write 0x62 for NAND (§5.8, the `DaStorage` numbering).
+pub const STORAGE_NAND_62: u8 = 0x10;
+/// Partition byte of write 0x62 on NAND: a NAND has no hardware partitions (decision N4).
+pub const NAND_PART: u8 = 0x00;
+/// Address-type byte of 0xDF as §5.8 documents it ("01 NUTL_ADDR_LOGICAL", decision N3).
+pub const NAND_ADDR_LOGICAL: u8 = 0x01;
 /// Packet size the host asks for in readback and write: 1 MiB.
 pub const DATA_PACKET: u32 = 0x0010_0000;
 /// Packet size of the DA2 upload.
@@ -132,6 +147,28 @@ pub struct Da1Report {
 }
 
 impl Da1Report {
+    /// The report of an eMMC phone: NAND not found (0xBC4) with [`SIM_NAND_ID_COUNT`] zero
+    /// ids, eMMC found with this CID (§5.2, decision D3).
+    pub fn emmc(cid: [u8; 16]) -> Self {
+        Da1Report {
+            nand_ret: DaStatus::NandFlashNotFound.code(),
+            nand_ids: vec![0; SIM_NAND_ID_COUNT],
+            emmc_ret: DaStatus::Done.code(),
+            emmc_cid: cid,
+        }
+    }
+
+    /// The report of a NAND phone: NAND found with these id words (one READ ID byte per word,
+    /// decision N1), eMMC not found ([`STATUS_EMMC_FLASH_NOT_FOUND`]), a zero CID.
+    pub fn nand(ids: &[u16]) -> Self {
+        Da1Report {
+            nand_ret: DaStatus::Done.code(),
+            nand_ids: ids.to_vec(),
+            emmc_ret: STATUS_EMMC_FLASH_NOT_FOUND,
+            emmc_cid: [0; 16],
+        }
+    }
+
     /// The host's classification (§5.2): a non-zero first NAND id means NAND, else a
     /// non-zero first CID dword means eMMC, else NOR.
     pub fn storage(&self) -> StorageKind {
@@ -344,6 +381,99 @@ pub struct NandInfo {
     pub bmt_exist: u8,
 }
 
+impl NandInfo {
+    /// The block of a phone whose NAND was found: result 0, chip select 0, the u64 size
+    /// layout, and `g`'s page layout. The IO interface, address cycles and BMT flag are the
+    /// simulator's (decision N1).
+    pub fn detected(flash_id: u16, ids: &[u16], g: NandGeometry) -> Self {
+        NandInfo {
+            ret: DaStatus::Done.code(),
+            chip_select: 0,
+            flash_id,
+            flash_size: g.flash_size,
+            size_width: NandSizeWidth::U64,
+            ids: ids.to_vec(),
+            page_size: g.page_size,
+            spare_size: g.spare_size,
+            pages_per_block: g.pages_per_block,
+            io_interface: SIM_NAND_IO_INTERFACE,
+            addr_cycle: SIM_NAND_ADDR_CYCLE,
+            bmt_exist: SIM_NAND_BMT_EXIST,
+        }
+    }
+
+    /// The page layout, when the DA found a NAND (result 0) and reported a usable layout
+    /// (non-zero page size, pages per block and size).
+    pub fn geometry(&self) -> Option<NandGeometry> {
+        let g = NandGeometry {
+            page_size: self.page_size,
+            spare_size: self.spare_size,
+            pages_per_block: self.pages_per_block,
+            flash_size: self.flash_size,
+        };
+        let usable = self.ret == DaStatus::Done.code()
+            && g.page_size != 0
+            && g.pages_per_block != 0
+            && g.flash_size != 0;
+        usable.then_some(g)
+    }
+}
+
+/// The page layout of a NAND flash as the DA2 report gives it (§5.7, "NAND info 2"). NAND
+/// addresses on the wire are byte offsets into the page data, spare areas not counted
+/// (decision N2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct NandGeometry {
+    /// Data bytes per page (2048 on the common MT6572-era SLC parts).
+    pub page_size: u16,
+    /// Spare (OOB) bytes per page.
+    pub spare_size: u16,
+    /// Pages per erase block.
+    pub pages_per_block: u16,
+    /// Page data bytes of the whole array.
+    pub flash_size: u64,
+}
+
+impl NandGeometry {
+    /// Data bytes per erase block.
+    pub fn block_size(&self) -> u64 {
+        u64::from(self.page_size) * u64::from(self.pages_per_block)
+    }
+
+    /// Whether `addr..addr + len` may be read or programmed: both page aligned and inside the
+    /// array (decision N5). The error is the status the phone answers.
+    pub fn check_pages(&self, addr: u64, len: u64) -> Result<(), DaStatus> {
+        self.check(addr, len, u64::from(self.page_size))
+    }
+
+    /// Whether `addr..addr + len` may be erased: both block aligned and inside the array
+    /// (decision N5).
+    pub fn check_blocks(&self, addr: u64, len: u64) -> Result<(), DaStatus> {
+        self.check(addr, len, self.block_size())
+    }
+
+    fn check(&self, addr: u64, len: u64, unit: u64) -> Result<(), DaStatus> {
+        if unit == 0 || !addr.is_multiple_of(unit) {
+            return Err(DaStatus::from_code(STATUS_INVALID_BEGIN_ADDR));
+        }
+        match addr.checked_add(len) {
+            Some(end) if len.is_multiple_of(unit) && end <= self.flash_size => Ok(()),
+            _ => Err(DaStatus::from_code(STATUS_INVALID_RANGE)),
+        }
+    }
+}
+
+/// What the host knows about a NAND phone after both reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NandFacts {
+    /// Page layout and size.
+    pub geometry: NandGeometry,
+    /// The DA2 report's flash id.
+    pub flash_id: u16,
+    /// The DA1 report's id words (the ones the classification used).
+    pub ids: Vec<u16>,
+}
+
 /// eMMC part of the DA2 report, 0x5C bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EmmcInfo {
@@ -449,6 +579,19 @@ impl Da2Report {
         } else {
             (StorageKind::Nor, u64::from(self.nor.flash_size))
         }
+    }
+
+    /// The NAND facts when DA1 classified the phone as NAND (§5.2) and this report gives a
+    /// usable page layout; `None` otherwise (eMMC and NOR phones, or a DA that found no NAND).
+    pub fn nand_facts(&self, da1: &Da1Report) -> Option<NandFacts> {
+        if da1.storage() != StorageKind::Nand {
+            return None;
+        }
+        Some(NandFacts {
+            geometry: self.nand.geometry()?,
+            flash_id: self.nand.flash_id,
+            ids: da1.nand_ids.clone(),
+        })
     }
 }
 
@@ -611,7 +754,49 @@ fn decode_nand(r: &mut Reader<'_>) -> Result<NandInfo, DecodeError> {
     })
 }
 
-/// Answer to 0x72 USB_CHECK_STATUS: `5A speed` (§5.8 \[V\]). Speed 0 (full speed) would make
+/// A DA command refused with a status (decisions N4, D13): `A5` where the phone's `5A` (or a
+/// format progress report) was due, then the status, u32 big-endian. Both sides use this one
+/// layout: the phone encodes it, the host decodes it after reading the `A5` on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// The DA status (mtkclient's numbering for later codes, decision N6).
+    pub status: u32,
+}
+
+impl Refusal {
+    /// Bytes after the leading `A5`: the status.
+    pub const STATUS_LEN: usize = 4;
+
+    /// The host's error for this refusal of `what` (the command, e.g. "FINISH").
+    pub fn error(self, what: &'static str) -> ProtocolError {
+        ProtocolError::Da {
+            what,
+            status: DaStatus::from_code(self.status),
+        }
+    }
+}
+
+impl Wire for Refusal {
+    const WHAT: &'static str = "DA refusal";
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u8(NACK);
+        out.put_u32(self.status);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let first = r.u8()?;
+        if first != NACK {
+            return Err(DecodeError::Invalid(ProtocolError::Unexpected {
+                what: Self::WHAT,
+                expected: super::Hex(vec![NACK]),
+                got: super::Hex(vec![first]),
+            }));
+        }
+        Ok(Refusal { status: r.u32()? })
+    }
+}
+
+/// Answer to 0x72 USB_CHECK_STATUS: `5A speed` (§5.8 \[V\]), or a [`Refusal`] (decision D13),
+/// which decodes as the DA error for USB_CHECK_STATUS. Speed 0 (full speed) would make
 /// mtkclient re-enumerate; the simulator answers 1 (decision D7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsbStatus {
@@ -627,6 +812,11 @@ impl Wire for UsbStatus {
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let ack = r.u8()?;
+        if ack == NACK {
+            let refusal = Refusal { status: r.u32()? };
+            let what = DaRequest::name_of(DaRequest::USB_CHECK);
+            return Err(DecodeError::Invalid(refusal.error(what)));
+        }
         if ack != ACK {
             return Err(DecodeError::Invalid(ProtocolError::Unexpected {
                 what: Self::WHAT,
@@ -651,6 +841,105 @@ pub struct ReadbackRequest {
     pub len: u64,
     /// Packet size.
     pub packet: u32,
+}
+
+/// What a NAND readback (0xDF) returns per page (decision N3; the values follow SP Flash
+/// Tool's `NUTL_ReadFlag_E` order, and §5.8's `00 NUTL_READ_PAGE_SPARE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NandReadFlag {
+    /// Each page's data, then its spare area.
+    PageSpare,
+    /// Page data only: what an image file holds.
+    PageOnly,
+    /// Spare areas only.
+    SpareOnly,
+}
+
+impl NandReadFlag {
+    /// The byte on the wire.
+    pub fn byte(self) -> u8 {
+        match self {
+            NandReadFlag::PageSpare => 0,
+            NandReadFlag::PageOnly => 1,
+            NandReadFlag::SpareOnly => 2,
+        }
+    }
+
+    /// The flag for a wire byte; `None` for flags mtkbench does not know.
+    pub fn from_byte(b: u8) -> Option<Self> {
+        Some(match b {
+            0 => NandReadFlag::PageSpare,
+            1 => NandReadFlag::PageOnly,
+            2 => NandReadFlag::SpareOnly,
+            _ => return None,
+        })
+    }
+
+    /// Bytes sent per page for a page of `page_size` data and `spare_size` spare bytes.
+    pub fn unit(self, page_size: u32, spare_size: u32) -> u32 {
+        match self {
+            NandReadFlag::PageSpare => page_size + spare_size,
+            NandReadFlag::PageOnly => page_size,
+            NandReadFlag::SpareOnly => spare_size,
+        }
+    }
+}
+
+/// Header of NAND readback 0xDF (§5.8 \[C, U\], decision N3):
+/// `DF host_os flag addr_type addr:u32 len:u32 container:u32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NandReadbackRequest {
+    /// Host OS byte (0x0C Linux).
+    pub host_os: u8,
+    /// Read flag, see [`NandReadFlag`] (kept raw: the phone refuses unknown ones).
+    pub flag: u8,
+    /// Address type ([`NAND_ADDR_LOGICAL`]).
+    pub addr_type: u8,
+    /// Page-data byte offset, page aligned (decisions N2, N5).
+    pub addr: u32,
+    /// Page-data bytes to read, page aligned.
+    pub len: u32,
+    /// "Container length", always 0.
+    pub container: u32,
+}
+
+/// The phone's answer after the 5A of a NAND readback (§5.8 \[C, U\], decision N3): the page
+/// layout and the bytes it sends per page for the requested flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NandPageLayout {
+    /// Data bytes per page.
+    pub page_size: u32,
+    /// Spare bytes per page.
+    pub spare_size: u32,
+    /// Bytes sent per page ([`NandReadFlag::unit`]); §5.8 calls it "packet", which it is
+    /// with one page per packet.
+    pub unit: u32,
+}
+
+impl Wire for NandPageLayout {
+    const WHAT: &'static str = "NAND readback page layout";
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.put_u32(self.page_size);
+        out.put_u32(self.spare_size);
+        out.put_u32(self.unit);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let l = NandPageLayout {
+            page_size: r.u32()?,
+            spare_size: r.u32()?,
+            unit: r.u32()?,
+        };
+        if l.page_size == 0 || l.unit == 0 {
+            return Err(invalid(
+                Self::WHAT,
+                format!(
+                    "page size {} and {} bytes per page cannot be read",
+                    l.page_size, l.unit
+                ),
+            ));
+        }
+        Ok(l)
+    }
 }
 
 /// Header of write 0x62 (§5.8 \[V\]).
@@ -694,6 +983,8 @@ pub enum DaRequest {
     SwitchPart,
     /// 0xD6.
     Readback(ReadbackRequest),
+    /// 0xDF.
+    NandReadback(NandReadbackRequest),
     /// 0x62.
     Write(WriteRequest),
     /// 0xD4.
@@ -711,6 +1002,8 @@ impl DaRequest {
     pub const SWITCH_PART: u8 = 0x60;
     /// Command byte of 0xD6 READ.
     pub const READBACK: u8 = 0xD6;
+    /// Command byte of 0xDF NAND_READPAGE.
+    pub const NAND_READBACK: u8 = 0xDF;
     /// Command byte of 0x62 SDMMC_WRITE_DATA.
     pub const WRITE: u8 = 0x62;
     /// Command byte of 0xD4 FORMAT.
@@ -720,18 +1013,30 @@ impl DaRequest {
     /// Command byte of 0xD9 FINISH.
     pub const FINISH: u8 = 0xD9;
 
+    /// Every command byte mtkbench knows, with the name messages (and the simulator's
+    /// `--fault nack=`) give it: mtkclient's names without their SDMMC_/_CMD decoration.
+    pub const COMMANDS: [(u8, &'static str); 8] = [
+        (Self::USB_CHECK, "USB_CHECK_STATUS"),
+        (Self::SWITCH_PART, "SWITCH_PART"),
+        (Self::READBACK, "READBACK"),
+        (Self::NAND_READBACK, "NAND_READBACK"),
+        (Self::WRITE, "WRITE"),
+        (Self::FORMAT, "FORMAT"),
+        (Self::READ_PMT, "READ_PMT"),
+        (Self::FINISH, "FINISH"),
+    ];
+
     /// Whether `b` starts a command mtkbench knows.
     pub fn is_known(b: u8) -> bool {
-        [
-            Self::USB_CHECK,
-            Self::SWITCH_PART,
-            Self::READBACK,
-            Self::WRITE,
-            Self::FORMAT,
-            Self::READ_PMT,
-            Self::FINISH,
-        ]
-        .contains(&b)
+        Self::COMMANDS.iter().any(|(c, _)| *c == b)
+    }
+
+    /// The name of command byte `b` (see [`COMMANDS`](Self::COMMANDS)), or "unknown command".
+    pub fn name_of(b: u8) -> &'static str {
+        Self::COMMANDS
+            .iter()
+            .find(|(c, _)| *c == b)
+            .map_or("unknown command", |(_, name)| name)
     }
 
     /// The command byte.
@@ -740,6 +1045,7 @@ impl DaRequest {
             DaRequest::UsbCheck => Self::USB_CHECK,
             DaRequest::SwitchPart => Self::SWITCH_PART,
             DaRequest::Readback(_) => Self::READBACK,
+            DaRequest::NandReadback(_) => Self::NAND_READBACK,
             DaRequest::Write(_) => Self::WRITE,
             DaRequest::Format(_) => Self::FORMAT,
             DaRequest::ReadPmt => Self::READ_PMT,
@@ -759,6 +1065,14 @@ impl Wire for DaRequest {
                 out.put_u64(q.addr);
                 out.put_u64(q.len);
                 out.put_u32(q.packet);
+            }
+            DaRequest::NandReadback(q) => {
+                out.put_u8(q.host_os);
+                out.put_u8(q.flag);
+                out.put_u8(q.addr_type);
+                out.put_u32(q.addr);
+                out.put_u32(q.len);
+                out.put_u32(q.container);
             }
             DaRequest::Write(q) => {
                 out.put_u8(q.storage);
@@ -794,6 +1108,14 @@ impl Wire for DaRequest {
                 addr: r.u64()?,
                 len: r.u64()?,
                 packet: r.u32()?,
+            }),
+            Self::NAND_READBACK => DaRequest::NandReadback(NandReadbackRequest {
+                host_os: r.u8()?,
+                flag: r.u8()?,
+                addr_type: r.u8()?,
+                addr: r.u32()?,
+                len: r.u32()?,
+                container: r.u32()?,
             }),
             Self::WRITE => DaRequest::Write(WriteRequest {
                 storage: r.u8()?,
@@ -1076,6 +1398,100 @@ mod tests {
         ));
     }
 
+    /// The simulator's NAND phone: 1 GiB, 2 KiB pages, 64-byte spare, 64 pages per block.
+    pub(crate) fn nand_geometry() -> NandGeometry {
+        NandGeometry {
+            page_size: 0x800,
+            spare_size: 0x40,
+            pages_per_block: 64,
+            flash_size: 1 << 30,
+        }
+    }
+
+    /// The DA2 report of a NAND phone: the §5.7 report with its NAND block found and the eMMC
+    /// block not.
+    pub(crate) fn nand_da2_report() -> Da2Report {
+        let (mut r, _) = spec_da2_report();
+        r.nand = NandInfo::detected(
+            crate::protocol::decisions::SIM_NAND_FLASH_ID,
+            &crate::protocol::decisions::SIM_NAND_IDS,
+            nand_geometry(),
+        );
+        r.emmc = EmmcInfo {
+            ret: STATUS_EMMC_FLASH_NOT_FOUND,
+            ..Default::default()
+        };
+        r
+    }
+
+    #[test]
+    fn nand_da1_report_has_the_documented_layout_and_classifies_as_nand() {
+        let r = Da1Report::nand(&crate::protocol::decisions::SIM_NAND_IDS);
+        let b = r.to_bytes();
+        assert_eq!(
+            b,
+            hex("00000000 0005 00EC 00D3 0051 0095 0058 00000C6B
+                 00000000000000000000000000000000")
+        );
+        assert_eq!(Da1Report::from_exact(&b).unwrap(), r);
+        assert_eq!(r.storage(), StorageKind::Nand);
+        let e = Da1Report::emmc([0x15; 16]);
+        assert_eq!(&e.to_bytes()[..6], &[0, 0, 0x0B, 0xC4, 0, 5]);
+        assert_eq!(e.storage(), StorageKind::Emmc);
+    }
+
+    #[test]
+    fn nand_da2_report_round_trips_and_yields_nand_facts() {
+        let report = nand_da2_report();
+        let b = report.to_bytes();
+        assert_eq!(b.len(), 232, "222 + 2*5, as for eMMC");
+        // NAND block: ret 0, CS 0, flash id, u64 size, 5 ids, then NAND info 2.
+        assert_eq!(
+            &b[0x1C..0x1C + 0x11 + 10 + 9],
+            &hex(
+                "00000000 00 ECD3 0000000040000000 0005 00EC 00D3 0051 0095 0058
+                  0800 0040 0040 00 05 01"
+            )[..]
+        );
+        let back = Da2Report::from_exact(&b).unwrap();
+        assert_eq!(back, report);
+        let da1 = Da1Report::nand(&crate::protocol::decisions::SIM_NAND_IDS);
+        assert_eq!(back.storage(da1.storage()), (StorageKind::Nand, 1 << 30));
+        let facts = back.nand_facts(&da1).unwrap();
+        assert_eq!(facts.geometry, nand_geometry());
+        assert_eq!(facts.geometry.block_size(), 0x2_0000);
+        assert_eq!(facts.flash_id, 0xECD3);
+        assert_eq!(facts.ids, da1.nand_ids);
+        // An eMMC phone has no NAND facts, and neither has a report whose NAND was not found.
+        let (emmc, _) = spec_da2_report();
+        assert_eq!(emmc.nand_facts(&Da1Report::emmc([0x15; 16])), None);
+        assert_eq!(emmc.nand_facts(&da1), None);
+        assert_eq!(emmc.nand.geometry(), None);
+    }
+
+    #[test]
+    fn nand_ranges_must_be_page_or_block_aligned_and_inside() {
+        let g = nand_geometry();
+        let bad_addr = DaStatus::from_code(STATUS_INVALID_BEGIN_ADDR);
+        let bad_range = DaStatus::from_code(STATUS_INVALID_RANGE);
+        assert_eq!(g.check_pages(0x800, 0x1000), Ok(()));
+        assert_eq!(g.check_pages(0, 0), Ok(()));
+        assert_eq!(g.check_pages(0x200, 0x800), Err(bad_addr));
+        assert_eq!(g.check_pages(0x800, 0x200), Err(bad_range));
+        assert_eq!(g.check_pages((1 << 30) - 0x800, 0x800), Ok(()));
+        assert_eq!(g.check_pages(1 << 30, 0x800), Err(bad_range));
+        assert_eq!(g.check_pages(0, u64::MAX - 0x7FF), Err(bad_range));
+        assert_eq!(g.check_blocks(0x2_0000, 0x4_0000), Ok(()));
+        assert_eq!(g.check_blocks(0x800, 0x2_0000), Err(bad_addr));
+        assert_eq!(g.check_blocks(0, 0x800), Err(bad_range));
+        let empty = NandGeometry { page_size: 0, ..g };
+        assert_eq!(
+            empty.check_pages(0, 0),
+            Err(bad_addr),
+            "no division by zero"
+        );
+    }
+
     #[test]
     fn write_header_matches_the_captured_bytes() {
         // §5.8 example: 62 01 08 0000000001C00000 0000000000005000 00100000.
@@ -1116,6 +1532,14 @@ mod tests {
                 addr: 1,
                 len: 2,
             }),
+            DaRequest::NandReadback(NandReadbackRequest {
+                host_os: HOST_OS_LINUX,
+                flag: NandReadFlag::PageSpare.byte(),
+                addr_type: NAND_ADDR_LOGICAL,
+                addr: 0x800,
+                len: 0x1000,
+                container: 0,
+            }),
         ];
         for q in all {
             let b = q.to_bytes();
@@ -1136,6 +1560,42 @@ mod tests {
             DaRequest::parse(&[0x70]),
             Err(DecodeError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn nand_readback_header_and_layout_have_the_documented_bytes() {
+        // §5.8: DF 0C 00(NUTL_READ_PAGE_SPARE) 01(NUTL_ADDR_LOGICAL) addr len 0.
+        let q = DaRequest::NandReadback(NandReadbackRequest {
+            host_os: HOST_OS_LINUX,
+            flag: NandReadFlag::PageSpare.byte(),
+            addr_type: NAND_ADDR_LOGICAL,
+            addr: 0x2_0000,
+            len: 0x800,
+            container: 0,
+        });
+        let b = q.to_bytes();
+        assert_eq!(b, hex("DF 0C 00 01 00020000 00000800 00000000"));
+        assert_eq!(DaRequest::from_exact(&b).unwrap(), q);
+        assert!(DaRequest::is_known(0xDF));
+        let l = NandPageLayout {
+            page_size: 0x800,
+            spare_size: 0x40,
+            unit: 0x840,
+        };
+        assert_eq!(l.to_bytes(), hex("00000800 00000040 00000840"));
+        assert_eq!(NandPageLayout::from_exact(&l.to_bytes()).unwrap(), l);
+        assert!(NandPageLayout::from_exact(&hex("00000800 00000040 00000000")).is_err());
+        for f in [
+            NandReadFlag::PageSpare,
+            NandReadFlag::PageOnly,
+            NandReadFlag::SpareOnly,
+        ] {
+            assert_eq!(NandReadFlag::from_byte(f.byte()), Some(f));
+        }
+        assert_eq!(NandReadFlag::from_byte(3), None);
+        assert_eq!(NandReadFlag::PageSpare.unit(0x800, 0x40), 0x840);
+        assert_eq!(NandReadFlag::PageOnly.unit(0x800, 0x40), 0x800);
+        assert_eq!(NandReadFlag::SpareOnly.unit(0x800, 0x40), 0x40);
     }
 
     #[test]

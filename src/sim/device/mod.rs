@@ -28,17 +28,26 @@
 //!
 //! DA:
 //! - DRAM result 0 after the configuration block; DA2 is accepted at `DA2_LOAD_ADDR` only.
-//! - The DA2 report describes the flash: eMMC sizes and CID, or the NAND geometry and ids.
+//! - The DA1 and DA2 reports describe the flash: eMMC sizes and CID, or the NAND chip of
+//!   `protocol::decisions` (N1) with the profile's page and block size, the image's size and
+//!   a spare area of page size / 32 (the profiles give none; 64 bytes for 2 KiB pages).
 //! - 0x72 answers high speed; 0x60 selects BOOT1, BOOT2 or USER (others: A5).
-//! - 0xD6 readback: storage byte [`STORAGE_EMMC_D6`] on eMMC, [`STORAGE_NAND_D6`] on NAND; another storage is refused with that storage's
-//!   "flash not found" status, a range outside the partition with S_DA_INVALID_RANGE
-//!   (mtkclient numbering).
+//! - 0xD6 readback is eMMC only (decision D5): storage byte `STORAGE_EMMC_D6` on eMMC; another
+//!   storage is refused with that storage's "flash not found" status, a range outside the
+//!   partition with S_DA_INVALID_RANGE (mtkclient numbering). A NAND phone refuses 0xD6 for
+//!   its NAND (`STORAGE_NAND_D6`) with S_DA_UNSUPPORTED_OPERATION: NAND is read with 0xDF.
+//! - 0xDF NAND readback: the page data from the image; the spare area is not stored and reads
+//!   0xFF, as on a page programmed without OOB data.
 //! - 0x62 write: storage byte `STORAGE_EMMC_62` on eMMC (partition from the header),
-//!   [`STORAGE_NAND_62`] on NAND; a packet is stored only once its checksum matched, else A5.
-//! - 0xD4 format: erases the range (clipped to the partition, as hosts clip lengths) and
-//!   reports 100 %.
+//!   `STORAGE_NAND_62` on NAND; a packet is stored only once its checksum matched, else A5
+//!   (NAND: A5 and `STATUS_DATA_CHECKSUM`).
+//! - 0xD4 format: erases the range (NAND: whole blocks, already checked by the protocol) and
+//!   reports 100 %; an eMMC range beyond the partition is refused with S_DA_INVALID_RANGE, a
+//!   storage the phone lacks with its "flash not found" status (decision D13).
 //! - 0xA5: the layout's PMT. 0xD9 and its mode word: ack, then the phone reboots: the link
 //!   drops.
+//! - `--fault nack=` refuses any DA command: with A5 where mtkclient has a bare A5 (0x60,
+//!   eMMC 0x62), else with A5 and S_DA_TIMEOUT ([`NACK_STATUS`]).
 //! - Bytes that break the DA's framing make it stop answering until the next unplug, as a DA
 //!   stuck in a half-read header does.
 
@@ -54,15 +63,16 @@ use crate::{
         },
         da::{
             DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent, DaRequest, EmmcInfo,
-            EmmcPart, FormatProgress, NandInfo, NandSizeWidth, NorInfo, RamInfo, STORAGE_EMMC_62,
-            STORAGE_EMMC_D6, SdmmcInfo, UsbStatus, encode_pmt,
+            EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag, NorInfo, RamInfo,
+            STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6, SdmmcInfo,
+            UsbStatus, encode_pmt,
         },
         decisions::{
-            SIM_BROM_VERSION, SIM_DA_VERSION, SIM_HW_SUB_CODE, SIM_HW_VER, SIM_NAND_ID_COUNT,
-            SIM_SW_VER,
+            SIM_BROM_VERSION, SIM_DA_VERSION, SIM_HW_SUB_CODE, SIM_HW_VER, SIM_NAND_FLASH_ID,
+            SIM_NAND_ID_COUNT, SIM_NAND_IDS, SIM_SW_VER, STATUS_DATA_CHECKSUM,
+            STATUS_EMMC_FLASH_NOT_FOUND, STATUS_INVALID_RANGE, STATUS_UNSUPPORTED_OPERATION,
         },
         mt6572,
-        status::LATER_DA_CODES,
     },
     sim::{
         fault::{FaultPlan, Faults, Phase},
@@ -75,14 +85,6 @@ use crate::{
 
 /// The preloader version a simulated preloader answers to FE (§3.3.3 "e.g. 0x01").
 pub const PRELOADER_BL_VERSION: u8 = 0x01;
-
-/// Storage byte of readback 0xD6 and format 0xD4 for NAND: SP Flash Tool's HW_STORAGE
-/// numbering (NOR 0, NAND 1, eMMC 2), of which eMMC's 2 is the one MT6572.md confirms.
-/// A simulator choice.
-pub const STORAGE_NAND_D6: u8 = 0x01;
-
-/// Storage byte of write 0x62 for NAND (the DaStorage numbering of §5.8). A simulator choice.
-pub const STORAGE_NAND_62: u8 = 0x10;
 
 /// The longest DA stage the BROM accepts (DA1 runs from the 128 KiB internal SRAM region
 /// and is far smaller; this only catches nonsense lengths).
@@ -271,30 +273,25 @@ impl Peer for Device {
     }
 }
 
-/// The mtkclient number of a later DA code (see `protocol::status::LATER_DA_CODES`).
-fn later_code(name: &str) -> u32 {
-    LATER_DA_CODES
-        .iter()
-        .find(|c| c.name == name)
-        .and_then(|c| c.mtkclient)
-        .unwrap_or(DaStatus::Timeout.code())
-}
-
-/// The 5-byte NAND id of a simulated Samsung part of `size` bytes.
-fn nand_id(size: u64) -> [u16; SIM_NAND_ID_COUNT] {
-    let device = match size >> 20 {
-        0..=256 => 0xDA,
-        257..=512 => 0xDC,
-        513..=1024 => 0xD3,
-        1025..=2048 => 0xD5,
-        _ => 0xD7,
-    };
-    [0xEC, device, 0x10, 0x95, 0x44]
-}
+/// The status a `nack=` fault refuses a command with, where its refusal carries one.
+pub const NACK_STATUS: DaStatus = DaStatus::Timeout;
 
 impl Brain {
     fn kind(&self) -> StorageKind {
         self.config.layout.kind()
+    }
+
+    /// The NAND's page layout: the profile's page and block size and the image's size; the
+    /// spare area is page size / 32 (see the module documentation).
+    fn nand_geometry(&self) -> NandGeometry {
+        let l = &self.config.layout;
+        let page = l.page_size.max(1);
+        NandGeometry {
+            page_size: page as u16,
+            spare_size: (page / 32) as u16,
+            pages_per_block: (l.block_size / page) as u16,
+            flash_size: self.storage.size(Region::Nand),
+        }
     }
 
     fn brom_feed(
@@ -461,18 +458,8 @@ impl Brain {
 
     fn da1_report(&self) -> Da1Report {
         match self.kind() {
-            StorageKind::Emmc => Da1Report {
-                nand_ret: DaStatus::NandFlashNotFound.code(),
-                nand_ids: vec![0; SIM_NAND_ID_COUNT],
-                emmc_ret: 0,
-                emmc_cid: self.config.identity.cid,
-            },
-            StorageKind::Nand => Da1Report {
-                nand_ret: 0,
-                nand_ids: nand_id(self.storage.size(Region::Nand)).to_vec(),
-                emmc_ret: later_code("S_DA_EMMC_FLASH_NOT_FOUND"),
-                emmc_cid: [0; 16],
-            },
+            StorageKind::Emmc => Da1Report::emmc(self.config.identity.cid),
+            StorageKind::Nand => Da1Report::nand(&SIM_NAND_IDS),
         }
     }
 
@@ -495,7 +482,7 @@ impl Brain {
             ..NorInfo::default()
         };
         let sdmmc = SdmmcInfo {
-            ret: later_code("S_DA_EMMC_FLASH_NOT_FOUND"),
+            ret: STATUS_EMMC_FLASH_NOT_FOUND,
             ..SdmmcInfo::default()
         };
         match self.kind() {
@@ -520,34 +507,17 @@ impl Brain {
                 ram,
                 pass: Default::default(),
             },
-            StorageKind::Nand => {
-                let size = self.storage.size(Region::Nand);
-                let ids = nand_id(size);
-                Da2Report {
-                    nor,
-                    nand: NandInfo {
-                        ret: 0,
-                        chip_select: 0,
-                        flash_id: (ids[0] << 8) | ids[1],
-                        flash_size: size,
-                        size_width: NandSizeWidth::U64,
-                        ids: ids.to_vec(),
-                        page_size: l.page_size as u16,
-                        spare_size: (l.page_size / 32) as u16,
-                        pages_per_block: (l.block_size / l.page_size.max(1)) as u16,
-                        io_interface: 0,
-                        addr_cycle: 5,
-                        bmt_exist: 1,
-                    },
-                    emmc: EmmcInfo {
-                        ret: later_code("S_DA_EMMC_FLASH_NOT_FOUND"),
-                        ..EmmcInfo::default()
-                    },
-                    sdmmc,
-                    ram,
-                    pass: Default::default(),
-                }
-            }
+            StorageKind::Nand => Da2Report {
+                nor,
+                nand: NandInfo::detected(SIM_NAND_FLASH_ID, &SIM_NAND_IDS, self.nand_geometry()),
+                emmc: EmmcInfo {
+                    ret: STATUS_EMMC_FLASH_NOT_FOUND,
+                    ..EmmcInfo::default()
+                },
+                sdmmc,
+                ram,
+                pass: Default::default(),
+            },
         }
     }
 
@@ -560,6 +530,9 @@ impl Brain {
                     }
                     Some(DaEvent::Unknown(b)) => {
                         tracing::debug!(byte = b, "DA answers an unknown command with BB");
+                    }
+                    Some(DaEvent::Refused { command, status }) => {
+                        tracing::debug!(command, status = %status, "the DA refused a NAND command");
                     }
                     Some(DaEvent::Da2Data(_)) | None => {}
                 }
@@ -578,7 +551,11 @@ impl Brain {
                 return None;
             }
             let mut reply = da.take_output();
-            if matches!(ask, DaAsk::ReadbackPacket { .. }) && self.faults.corrupt_next_checksum() {
+            let packet = matches!(
+                ask,
+                DaAsk::ReadbackPacket { .. } | DaAsk::NandReadbackPacket { .. }
+            );
+            if packet && self.faults.corrupt_next_checksum() {
                 // The packet's checksum trails its data.
                 let n = reply.len();
                 for b in &mut reply[n.saturating_sub(2)..] {
@@ -593,17 +570,41 @@ impl Brain {
         used
     }
 
-    /// The region a readback/format/write addresses, or the refusal status.
-    fn target(&self, storage_byte: u8, emmc: u8, nand: u8) -> Result<Region, u32> {
-        match self.kind() {
-            StorageKind::Emmc if storage_byte == emmc => Ok(self.part),
-            StorageKind::Nand if storage_byte == nand => Ok(Region::Nand),
-            StorageKind::Emmc if storage_byte == nand => Err(DaStatus::NandFlashNotFound.code()),
-            StorageKind::Nand if storage_byte == emmc => {
-                Err(later_code("S_DA_EMMC_FLASH_NOT_FOUND"))
-            }
+    /// The region a 0xD6/0xD4 storage byte (HW_STORAGE numbering, §5.8) names on this
+    /// phone, or the status refusing it.
+    fn hw_storage(&self, storage: u8) -> Result<Region, u32> {
+        match (self.kind(), storage) {
+            (StorageKind::Emmc, STORAGE_EMMC_D6) => Ok(self.part),
+            (StorageKind::Nand, STORAGE_NAND_D6) => Ok(Region::Nand),
+            (StorageKind::Emmc, STORAGE_NAND_D6) => Err(DaStatus::NandFlashNotFound.code()),
+            (StorageKind::Nand, STORAGE_EMMC_D6) => Err(STATUS_EMMC_FLASH_NOT_FOUND),
             _ => Err(DaStatus::NorFlashNotFound.code()),
         }
+    }
+
+    /// A NAND readback packet: `pages` pages from `addr`, each as `flag` selects; the spare
+    /// area is not stored and reads 0xFF.
+    fn nand_packet(&mut self, addr: u64, pages: u32, flag: NandReadFlag) -> Vec<u8> {
+        let g = self.nand_geometry();
+        let (page, spare) = (usize::from(g.page_size), usize::from(g.spare_size));
+        let mut data = vec![0u8; pages as usize * page];
+        if flag != NandReadFlag::SpareOnly
+            && let Err(e) = self.storage.read(Region::Nand, addr, &mut data)
+        {
+            // The range was checked; only the image file can fail here.
+            tracing::error!(error = %e, "simulated flash read failed");
+        }
+        let unit = flag.unit(u32::from(g.page_size), u32::from(g.spare_size)) as usize;
+        let mut out = Vec::with_capacity(pages as usize * unit);
+        for chunk in data.chunks(page.max(1)) {
+            if flag != NandReadFlag::SpareOnly {
+                out.extend_from_slice(chunk);
+            }
+            if flag != NandReadFlag::PageOnly {
+                out.resize(out.len() + spare, 0xFF);
+            }
+        }
+        out
     }
 
     fn fits(&self, region: Region, addr: u64, len: u64) -> bool {
@@ -623,6 +624,9 @@ impl Brain {
             }
             DaAsk::Da2Packet { .. } => DaAnswer::Ack,
             DaAsk::Da2Complete => DaAnswer::Da2Report(Box::new(self.da2_report())),
+            DaAsk::UsbCheck if self.nacked(Phase::Da, DaRequest::USB_CHECK) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
             DaAsk::UsbCheck => DaAnswer::UsbStatus(UsbStatus { speed: 1 }),
             DaAsk::SwitchPart { part } => {
                 let region = match (self.kind(), EmmcPart::from_id(*part)) {
@@ -641,30 +645,48 @@ impl Brain {
             }
             DaAsk::Readback(q) => {
                 if self.nacked(Phase::Da, DaRequest::READBACK) {
-                    return DaAnswer::ReadbackRefused(DaStatus::Timeout.code());
+                    return DaAnswer::ReadbackRefused(NACK_STATUS.code());
                 }
-                match self.target(q.storage, STORAGE_EMMC_D6, STORAGE_NAND_D6) {
+                match self.hw_storage(q.storage) {
+                    // NAND is read with 0xDF (decision D5).
+                    Ok(Region::Nand) => DaAnswer::ReadbackRefused(STATUS_UNSUPPORTED_OPERATION),
                     Ok(region) if self.fits(region, q.addr, q.len) && q.packet > 0 => DaAnswer::Ack,
-                    Ok(_) => DaAnswer::ReadbackRefused(later_code("S_DA_INVALID_RANGE")),
+                    Ok(_) => DaAnswer::ReadbackRefused(STATUS_INVALID_RANGE),
                     Err(status) => DaAnswer::ReadbackRefused(status),
                 }
             }
             DaAsk::ReadbackPacket { addr, len } => {
-                let region = match self.kind() {
-                    StorageKind::Emmc => self.part,
-                    StorageKind::Nand => Region::Nand,
-                };
                 let mut data = vec![0u8; *len as usize];
-                if let Err(e) = self.storage.read(region, *addr, &mut data) {
+                if let Err(e) = self.storage.read(self.part, *addr, &mut data) {
                     // The range was checked; only the image file can fail here.
                     tracing::error!(error = %e, "simulated flash read failed");
                 }
                 DaAnswer::Data(data)
             }
+            DaAsk::NandReadback(_) => {
+                // The protocol checked the request against the geometry (decision N5).
+                if self.nacked(Phase::Da, DaRequest::NAND_READBACK) {
+                    DaAnswer::ReadbackRefused(NACK_STATUS.code())
+                } else {
+                    DaAnswer::Ack
+                }
+            }
+            DaAsk::NandReadbackPacket {
+                addr, pages, flag, ..
+            } => DaAnswer::Data(self.nand_packet(*addr, *pages, *flag)),
             DaAsk::Write(q) => {
                 self.write = WriteJob::default();
+                // A NAND refusal carries a status (decision N4).
+                let nand = q.storage == STORAGE_NAND_62;
+                let refuse = |status: u32| {
+                    if nand {
+                        DaAnswer::Refused(status)
+                    } else {
+                        DaAnswer::Nack
+                    }
+                };
                 if self.nacked(Phase::Da, DaRequest::WRITE) {
-                    return DaAnswer::Nack;
+                    return refuse(NACK_STATUS.code());
                 }
                 let region = match self.kind() {
                     StorageKind::Emmc if q.storage == STORAGE_EMMC_62 => {
@@ -675,7 +697,7 @@ impl Brain {
                             _ => None,
                         }
                     }
-                    StorageKind::Nand if q.storage == STORAGE_NAND_62 => Some(Region::Nand),
+                    StorageKind::Nand if nand => Some(Region::Nand),
                     _ => None,
                 };
                 match region {
@@ -683,7 +705,7 @@ impl Brain {
                         self.write.region = Some(r);
                         DaAnswer::Ack
                     }
-                    _ => DaAnswer::Nack,
+                    _ => refuse(STATUS_INVALID_RANGE),
                 }
             }
             DaAsk::WritePacket {
@@ -702,34 +724,57 @@ impl Brain {
                 }
                 if ok && stored.is_ok() {
                     DaAnswer::Cont
+                } else if self.write.region == Some(Region::Nand) {
+                    self.write = WriteJob::default();
+                    DaAnswer::Refused(if *checksum_ok {
+                        DaStatus::NandPageProgramFailed.code()
+                    } else {
+                        STATUS_DATA_CHECKSUM
+                    })
                 } else {
                     self.write.failed = true;
                     DaAnswer::Nack
                 }
             }
+            DaAsk::Format(_) if self.nacked(Phase::Da, DaRequest::FORMAT) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
             DaAsk::Format(q) => {
-                if let Ok(region) = self.target(q.storage, STORAGE_EMMC_D6, STORAGE_NAND_D6) {
-                    let size = self.storage.size(region);
-                    let start = q.addr.min(size);
-                    let len = q.len.min(size - start);
-                    if len > 0
-                        && let Err(e) = self.storage.erase(region, start, len)
-                    {
-                        tracing::error!(error = %e, "simulated flash erase failed");
-                    }
-                } else {
-                    tracing::warn!(storage = q.storage, "format of a storage the phone lacks");
-                }
-                DaAnswer::Progress(FormatProgress {
+                let done = DaAnswer::Progress(FormatProgress {
                     init: 0,
                     percent: 100,
-                })
+                });
+                match self.hw_storage(q.storage) {
+                    // Whole blocks inside the array: checked by the protocol (decision N5).
+                    Ok(Region::Nand) => match self.storage.erase(Region::Nand, q.addr, q.len) {
+                        Ok(()) => done,
+                        Err(e) => {
+                            tracing::error!(error = %e, "simulated flash erase failed");
+                            DaAnswer::Refused(DaStatus::NandEraseFailed.code())
+                        }
+                    },
+                    Ok(region) if self.fits(region, q.addr, q.len) => {
+                        if let Err(e) = self.storage.erase(region, q.addr, q.len) {
+                            // Only the image file can fail here; the log says so.
+                            tracing::error!(error = %e, "simulated flash erase failed");
+                        }
+                        done
+                    }
+                    Ok(_) => DaAnswer::Refused(STATUS_INVALID_RANGE),
+                    Err(status) => DaAnswer::Refused(status),
+                }
             }
             DaAsk::FormatMore { .. } => DaAnswer::Progress(FormatProgress {
                 init: 0,
                 percent: 100,
             }),
+            DaAsk::ReadPmt if self.nacked(Phase::Da, DaRequest::READ_PMT) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
             DaAsk::ReadPmt => DaAnswer::Pmt(encode_pmt(&self.config.layout.pmt())),
+            DaAsk::Finish if self.nacked(Phase::Da, DaRequest::FINISH) => {
+                DaAnswer::Refused(NACK_STATUS.code())
+            }
             DaAsk::Finish | DaAsk::FinishMode(_) => DaAnswer::Ack,
         }
     }

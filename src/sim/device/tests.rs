@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 
 use super::*;
+use crate::protocol::decisions::STATUS_INVALID_BEGIN_ADDR;
 use crate::{
     firmware::preloader,
     profile::Registry,
@@ -440,8 +441,51 @@ fn da_refuses_out_of_range_and_foreign_requests_with_real_statuses() {
     q.extend_from_slice(&0x10_0000u32.to_be_bytes());
     assert_eq!(h.raw(&q), [0xA5]);
     assert_eq!(h.raw(&[0xA5]), 3012u32.to_le_bytes());
+    // The host's NAND machine meets the same refusal.
+    let err = h
+        .run_data(
+            da::nand_readback(0, 0x800, NandReadFlag::PageOnly),
+            &[],
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+    assert_eq!(status_of(err), DaStatus::NandFlashNotFound.code());
     // Unknown DA commands are answered BB and the DA stays usable.
     assert_eq!(h.raw(&[0x99]), [0xBB]);
+    assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
+}
+
+#[test]
+fn an_emmc_format_beyond_the_partition_is_refused_not_clipped() {
+    let mut h = phone(&[]);
+    h.boot_da2();
+    let last = 0xE900_0000u64 - 0x200;
+    h.run_data(
+        da::write(EmmcPart::User, last, 0x200),
+        &[7; 0x200],
+        &mut Vec::new(),
+    )
+    .unwrap();
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    let err = h.run(da::format(last, 0x400)).unwrap_err();
+    assert_eq!(status_of(err), STATUS_INVALID_RANGE);
+    assert_eq!(h.read(EmmcPart::User, last, 0x200).unwrap(), [7; 0x200]);
+    // BOOT1 is 6 MiB: a format of 8 MiB there is refused too.
+    h.run(da::switch_part(EmmcPart::Boot1)).unwrap();
+    let err = h.run(da::format(0, 0x80_0000)).unwrap_err();
+    assert_eq!(status_of(err), STATUS_INVALID_RANGE);
+    // A format of the whole last sector is fine.
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    h.run(da::format(last, 0x200)).unwrap();
+    assert_eq!(h.read(EmmcPart::User, last, 0x200).unwrap(), [0; 0x200]);
+}
+
+#[test]
+fn an_emmc_format_on_a_nand_phone_is_refused_with_emmc_not_found() {
+    let mut h = nand_phone(&[]);
+    h.boot_da2();
+    let err = h.run(da::format(0, 0x200)).unwrap_err();
+    assert_eq!(status_of(err), STATUS_EMMC_FLASH_NOT_FOUND);
     assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
 }
 
@@ -515,49 +559,150 @@ fn unplug_returns_to_the_handshake() {
 // ---------------------------------------------------------------------------------------------
 // NAND
 
-#[test]
-fn nand_phone_reports_nand_and_serves_reads_and_writes() {
-    let mut h = phone_with("ref_nand_2k", StorageKind::Nand, Mode::Brom, &[]);
-    let (da1, report) = h.boot_da2();
-    assert_eq!(da1.report.storage(), DaStorage::Nand);
-    assert_eq!(report.nand.ret, 0);
-    assert_eq!(report.nand.flash_size, 1 << 30);
-    assert_eq!(report.nand.page_size, 2048);
-    assert_eq!(report.nand.pages_per_block, 64);
-    assert_eq!(report.storage(DaStorage::Nand), (DaStorage::Nand, 1 << 30));
-    assert_ne!(report.emmc.ret, 0);
+fn nand_phone(faults: &[&str]) -> Host {
+    phone_with("ref_nand_2k", StorageKind::Nand, Mode::Brom, faults)
+}
 
-    let readback = |addr: u64, len: u64, storage: u8| {
-        let mut q = vec![0xD6, 0x0C, storage];
-        q.extend_from_slice(&addr.to_be_bytes());
-        q.extend_from_slice(&len.to_be_bytes());
-        q.extend_from_slice(&0x10_0000u32.to_be_bytes());
-        q
-    };
+/// EXPDB on the ref_nand_2k phone: block aligned.
+const NAND_EXPDB: u64 = 0x142_0000;
+
+impl Host {
+    fn nand_read(&mut self, addr: u64, len: u64, flag: NandReadFlag) -> Result<Vec<u8>, Fail> {
+        let mut data = Vec::new();
+        self.run_data(da::nand_readback(addr, len, flag), &[], &mut data)?;
+        Ok(data)
+    }
+
+    fn flash(&mut self, addr: u64, len: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; len];
+        self.dev
+            .storage_mut()
+            .read(Region::Nand, addr, &mut buf)
+            .unwrap();
+        buf
+    }
+}
+
+#[test]
+fn nand_phone_reports_the_decided_chip_with_the_profiles_geometry() {
+    let mut h = nand_phone(&[]);
+    let (da1, report) = h.boot_da2();
+    assert_eq!(da1.report, Da1Report::nand(&SIM_NAND_IDS));
+    assert_eq!(da1.report.storage(), DaStorage::Nand);
+    let facts = report.nand_facts(&da1.report).unwrap();
+    assert_eq!(
+        facts.geometry,
+        NandGeometry {
+            page_size: 2048,
+            spare_size: 64,
+            pages_per_block: 64,
+            flash_size: 1 << 30,
+        }
+    );
+    assert_eq!(facts.flash_id, SIM_NAND_FLASH_ID);
+    assert_eq!(report.nand.ids, SIM_NAND_IDS);
+    assert_eq!(report.storage(DaStorage::Nand), (DaStorage::Nand, 1 << 30));
+    assert_eq!(report.emmc.ret, STATUS_EMMC_FLASH_NOT_FOUND);
+}
+
+#[test]
+fn nand_readback_serves_the_image_page_by_page_with_erased_spares() {
+    let mut h = nand_phone(&[]);
+    h.boot_da2();
+    h.run(da::usb_check()).unwrap();
     // The preloader sits at NAND offset 0.
-    let out = h.raw(&readback(0, 0x2_0000, STORAGE_NAND_D6));
-    assert_eq!(out[0], 0x5A);
-    let info = preloader::scan(&out[1..0x2_0001]).unwrap();
+    let pl = h.nand_read(0, 0x2_0000, NandReadFlag::PageOnly).unwrap();
+    let info = preloader::scan(&pl[..]).unwrap();
     assert_eq!(info.project.as_deref(), Some("ref_nand_2k"));
-    assert_eq!(h.raw(&[0x5A]), Vec::<u8>::new());
-    // An eMMC readback on a NAND phone is refused.
-    assert_eq!(h.raw(&readback(0, 512, STORAGE_EMMC_D6)), [0xA5]);
-    assert_eq!(h.raw(&[0xA5]), 3179u32.to_le_bytes());
-    // Write 512 bytes through 0x62 with the NAND storage byte; erased NAND reads FF.
-    let at = 0x142_0000u64; // EXPDB
+    assert_eq!(pl, h.flash(0, 0x2_0000));
+    // Page data then 64 spare bytes of 0xFF, page after page.
+    let with_spare = h.nand_read(0x800, 0x1800, NandReadFlag::PageSpare).unwrap();
+    assert_eq!(with_spare.len(), 3 * 0x840);
+    for (i, unit) in with_spare.chunks(0x840).enumerate() {
+        let at = 0x800 * (i as u64 + 1);
+        assert_eq!(unit[..0x800], h.flash(at, 0x800)[..], "page {i}");
+        assert!(unit[0x800..].iter().all(|&b| b == 0xFF), "spare {i}");
+    }
+    let spares = h.nand_read(0, 0x1000, NandReadFlag::SpareOnly).unwrap();
+    assert_eq!(spares, [0xFF; 0x80]);
+}
+
+#[test]
+fn nand_write_read_back_and_block_erase() {
+    let mut h = nand_phone(&[]);
+    h.boot_da2();
+    let image: Vec<u8> = (0..3000u32).map(|i| (i % 241) as u8).collect();
+    let written = h
+        .run_data(
+            da::nand_write(NAND_EXPDB, image.len() as u64, 2048),
+            &image,
+            &mut Vec::new(),
+        )
+        .unwrap();
+    assert_eq!(written, image.len() as u64);
+    let back = h
+        .nand_read(NAND_EXPDB, 0x1000, NandReadFlag::PageOnly)
+        .unwrap();
+    assert_eq!(back[..3000], image[..]);
+    assert!(back[3000..].iter().all(|&b| b == 0xFF), "0xFF padding");
+    // One block erased: it reads 0xFF, the next block is untouched.
+    let next = h.flash(NAND_EXPDB + 0x2_0000, 0x800);
+    h.run(da::nand_format(NAND_EXPDB, 0x2_0000)).unwrap();
+    let erased = h
+        .nand_read(NAND_EXPDB, 0x2_0000, NandReadFlag::PageOnly)
+        .unwrap();
+    assert!(erased.iter().all(|&b| b == 0xFF));
+    assert_eq!(h.flash(NAND_EXPDB + 0x2_0000, 0x800), next);
+}
+
+#[test]
+fn nand_refusals_carry_their_status() {
+    let mut h = nand_phone(&[]);
+    h.boot_da2();
+    let before = h.flash(NAND_EXPDB, 0x1000);
+    let page = [0x55; 0x800];
+    let mut sink = Vec::new();
+    let misaligned = h.run_data(
+        da::nand_write(NAND_EXPDB + 0x200, 0x800, 2048),
+        &page,
+        &mut sink,
+    );
+    assert_eq!(
+        status_of(misaligned.unwrap_err()),
+        STATUS_INVALID_BEGIN_ADDR
+    );
+    let half_block = h.run(da::nand_format(NAND_EXPDB, 0x800)).unwrap_err();
+    assert_eq!(status_of(half_block), STATUS_INVALID_RANGE);
+    let past_end = h
+        .nand_read(1 << 30, 0x800, NandReadFlag::PageOnly)
+        .unwrap_err();
+    assert_eq!(status_of(past_end), STATUS_INVALID_RANGE);
+    // 0xD6 is eMMC only (decision D5): for the NAND storage byte, unsupported; for eMMC's,
+    // no eMMC.
+    let mut q = vec![0xD6, 0x0C, STORAGE_NAND_D6];
+    q.extend_from_slice(&0u64.to_be_bytes());
+    q.extend_from_slice(&0x800u64.to_be_bytes());
+    q.extend_from_slice(&0x10_0000u32.to_be_bytes());
+    assert_eq!(h.raw(&q), [0xA5]);
+    assert_eq!(h.raw(&[0xA5]), STATUS_UNSUPPORTED_OPERATION.to_le_bytes());
+    let err = h
+        .run_data(da::readback(0, 0x200), &[], &mut Vec::new())
+        .unwrap_err();
+    assert_eq!(status_of(err), STATUS_EMMC_FLASH_NOT_FOUND);
+    // A packet whose checksum does not match: A5 and S_DA_UART_DATA_CKSUM_ERROR.
     let mut q = vec![0x62, STORAGE_NAND_62, 0];
-    q.extend_from_slice(&at.to_be_bytes());
-    q.extend_from_slice(&1024u64.to_be_bytes());
+    q.extend_from_slice(&NAND_EXPDB.to_be_bytes());
+    q.extend_from_slice(&0x800u64.to_be_bytes());
     q.extend_from_slice(&0x10_0000u32.to_be_bytes());
     assert_eq!(h.raw(&q), [0x5A]);
     let mut packet = vec![0x5A];
-    let data = [0x3C; 1024];
-    packet.extend_from_slice(&data);
-    packet.extend_from_slice(&crate::protocol::checksum::sum16(&data).to_be_bytes());
-    assert_eq!(h.raw(&packet), [0x69]);
-    let out = h.raw(&readback(at, 1028, STORAGE_NAND_D6));
-    assert_eq!(&out[1..1025], &data[..]);
-    assert_eq!(&out[1025..1029], &[0xFF; 4]);
+    packet.extend_from_slice(&page);
+    packet.extend_from_slice(&0x1234u16.to_be_bytes());
+    let mut want = vec![0xA5];
+    want.extend_from_slice(&STATUS_DATA_CHECKSUM.to_be_bytes());
+    assert_eq!(h.raw(&packet), want);
+    assert_eq!(h.flash(NAND_EXPDB, 0x1000), before, "nothing was written");
+    assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,6 +753,61 @@ fn nack_readback_write_and_switch_part_are_refused_by_the_da() {
         .unwrap_err();
     assert!(matches!(err, Fail::Protocol(_)));
     // Other commands still work.
+    assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
+}
+
+#[test]
+fn nack_usb_check_format_pmt_and_finish_refuse_with_a_named_status() {
+    let mut h = phone(&[
+        "nack=USB_CHECK_STATUS",
+        "nack=FORMAT",
+        "nack=READ_PMT",
+        "nack=FINISH",
+    ]);
+    h.boot_da2();
+    let named = |what| {
+        Fail::Protocol(ProtocolError::Da {
+            what,
+            status: NACK_STATUS,
+        })
+    };
+    assert_eq!(
+        h.run(da::usb_check()).unwrap_err(),
+        named("USB_CHECK_STATUS")
+    );
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    assert_eq!(
+        h.run(da::format(0x2D4_0000, 0x200)).unwrap_err(),
+        named("FORMAT")
+    );
+    assert_eq!(h.run(da::read_pmt()).unwrap_err(), named("READ_PMT"));
+    assert_eq!(h.run(da::finish(0)).unwrap_err(), named("FINISH"));
+    assert!(!h.last.disconnect, "a refused FINISH does not reboot");
+    // The DA still serves the commands that were not refused.
+    let mbr = h.run_data(da::readback(0, 0x200), &[], &mut Vec::new());
+    assert_eq!(mbr.unwrap().bytes, 0x200);
+}
+
+#[test]
+fn nack_nand_readback_refuses_the_0xdf_read() {
+    let mut h = nand_phone(&["nack=NAND_READBACK"]);
+    h.boot_da2();
+    let err = h.nand_read(0, 0x800, NandReadFlag::PageOnly).unwrap_err();
+    assert_eq!(status_of(err), NACK_STATUS.code());
+}
+
+#[test]
+fn nack_write_on_a_nand_phone_refuses_with_a_status() {
+    let mut h = nand_phone(&["nack=WRITE"]);
+    h.boot_da2();
+    let err = h
+        .run_data(
+            da::nand_write(NAND_EXPDB, 0x800, 2048),
+            &[1; 0x800],
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+    assert_eq!(status_of(err), NACK_STATUS.code());
     assert_eq!(h.run(da::usb_check()).unwrap().speed, 1);
 }
 

@@ -1,0 +1,221 @@
+//! `mtkbench diagnose uart --port P`: capture the phone's debug console through a USB-serial
+//! adapter, show what the log reveals while it streams, save the raw capture, and end with
+//! the same report as `diagnose log`.
+//!
+//! The capture and the analysis are [`crate::diag::uart`]; this file opens the port, turns
+//! Ctrl-C into the stop flag, prints the running view on stderr (never with `--json`) and
+//! hands the final analysis to `diagnose log`'s report.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant, SystemTime},
+};
+
+use clap::Args;
+
+use super::diagnose::{LogReport, WIDTH, wrap};
+use crate::{
+    Result,
+    cli::{Ctx, emit},
+    diag::{
+        doctor::{self, HostFacts},
+        log::{Analyzer, LogKind},
+        rules::{RuleBase, Stage},
+        uart::{self, CaptureEnd, CaptureFile, LiveUpdate, UART_BAUD, UartError},
+    },
+    error::HostError,
+    transport::{SerialTransport, Transport, TransportError},
+};
+
+/// Arguments of `diagnose uart`.
+#[derive(Debug, Args)]
+pub struct UartArgs {
+    /// The USB-serial adapter wired to the phone's debug UART (TX, RX, GND), e.g.
+    /// /dev/ttyUSB0.
+    #[arg(long, value_name = "PORT")]
+    pub port: String,
+
+    /// Line speed in baud (8N1); MT6572 preloader, LK and kernel print at 921600.
+    #[arg(long, default_value_t = UART_BAUD, value_name = "BAUD",
+          value_parser = clap::value_parser!(u32).range(50..=12_000_000))]
+    pub baud: u32,
+
+    /// Save the raw capture here [default: <data>/captures/uart-<UTC time>.log]. It is
+    /// written as FILE.partial while the capture runs and renamed at the end; an existing
+    /// file is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Stop after N seconds [default: run until Ctrl-C or until the adapter is unplugged].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub seconds: Option<u64>,
+}
+
+/// Runs `diagnose uart`.
+pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
+    let rules = RuleBase::builtin()?;
+    let path = match args.out {
+        Some(path) => path,
+        None => uart::default_capture_path(&ctx.places.data.join("captures"), SystemTime::now()),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+        // Without the handler Ctrl-C still ends the process; the .partial file stays.
+        tracing::warn!(error = %e, "cannot catch Ctrl-C");
+    }
+    let mut port =
+        SerialTransport::open_with_baud(&args.port, args.baud).map_err(|e| UartError::Open {
+            source: e,
+            hints: doctor::uart_failure_hints(&HostFacts::gather()),
+        })?;
+    // Created only once the port is open: a capture file always has a port behind it.
+    let mut file = CaptureFile::create(&path)?;
+    let view = !ctx.json;
+    if view {
+        eprint!(
+            "{}",
+            wrap(
+                &format!(
+                    "Capturing {} at {} baud into {} (named {} until the capture ends). \
+                     Power the phone on now; Ctrl-C stops.",
+                    port.name(),
+                    args.baud,
+                    path.display(),
+                    file.partial_path().display()
+                ),
+                WIDTH,
+                ""
+            )
+        );
+    }
+    let deadline = args
+        .seconds
+        .map(|s| Instant::now() + Duration::from_secs(s));
+    let mut analyzer = Analyzer::new(rules);
+    analyzer.begin_input(&path.display().to_string(), LogKind::Uart);
+    let summary = uart::capture(
+        &mut port,
+        &mut file,
+        &mut analyzer,
+        &stop,
+        deadline,
+        &mut |update| {
+            if view {
+                eprintln!("{}", live_line(update));
+            }
+        },
+    )
+    .map_err(|e| HostError::io("write", file.partial_path(), e))?;
+    drop(port);
+    let saved = file.finish()?;
+    let analysis = analyzer.finish();
+    if view {
+        let why = match &summary.end {
+            CaptureEnd::Stopped => "stopped with Ctrl-C".to_string(),
+            CaptureEnd::TimeUp => "time is up".to_string(),
+            CaptureEnd::PortLost(TransportError::Disconnected { port }) => {
+                format!("{port} went away: the adapter was unplugged")
+            }
+            CaptureEnd::PortLost(e) => format!("the adapter failed: {e}"),
+        };
+        eprint!(
+            "{}",
+            wrap(
+                &format!(
+                    "Capture ended ({why}): {} bytes saved in {}",
+                    summary.bytes,
+                    saved.display()
+                ),
+                WIDTH,
+                ""
+            )
+        );
+        if let Some(hint) = uart::capture_hint(summary.bytes, &analysis) {
+            eprint!("{}", wrap(&format!("Note: {hint}"), WIDTH, ""));
+        }
+        eprintln!();
+    }
+    emit(ctx, &LogReport(analysis))
+}
+
+/// One line of the running view.
+fn live_line(update: &LiveUpdate) -> String {
+    match update {
+        LiveUpdate::Receiving => "receiving: the phone is talking".into(),
+        LiveUpdate::BootStarted { boot, line, stage } if *stage == Stage::Preloader => {
+            format!("boot {}: started at L{line} (preloader)", boot + 1)
+        }
+        LiveUpdate::BootStarted { boot, line, stage } => {
+            format!(
+                "boot {}: started at L{line}, reached {}",
+                boot + 1,
+                stage.label()
+            )
+        }
+        LiveUpdate::StageReached { boot, stage } => {
+            format!("boot {}: reached {}", boot + 1, stage.label())
+        }
+        LiveUpdate::BootEnded { boot, reason, line } => {
+            format!("boot {}: ended by {} (L{line})", boot + 1, reason.label())
+        }
+        LiveUpdate::Finding { title, line, .. } => match line {
+            Some(line) => format!("finding: {title} (L{line})"),
+            None => format!("finding: {title}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::rules::{EndReason, Severity};
+
+    #[test]
+    fn live_lines_number_boots_from_one_and_cite_lines() {
+        assert_eq!(
+            live_line(&LiveUpdate::BootStarted {
+                boot: 2,
+                line: 40,
+                stage: Stage::Preloader
+            }),
+            "boot 3: started at L40 (preloader)"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::BootStarted {
+                boot: 1,
+                line: 42,
+                stage: Stage::Lk
+            }),
+            "boot 2: started at L42, reached LK"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::StageReached {
+                boot: 2,
+                stage: Stage::Kernel
+            }),
+            "boot 3: reached kernel"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::BootEnded {
+                boot: 0,
+                reason: EndReason::WatchdogReset,
+                line: 9
+            }),
+            "boot 1: ended by watchdog reset (L9)"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::Finding {
+                id: "battery-too-low".into(),
+                severity: Severity::Critical,
+                title: "battery below boot threshold".into(),
+                line: Some(1234)
+            }),
+            "finding: battery below boot threshold (L1234)"
+        );
+    }
+}
