@@ -32,6 +32,7 @@ use crate::{
         log::{Analyzer, LogKind},
         rules::RuleBase,
     },
+    fsutil,
     places::Places,
     transport::transcript::utc_timestamp,
 };
@@ -101,17 +102,11 @@ impl Write for Capture<'_> {
     }
 }
 
-/// `dir/expdb-<UTC time>.bin` (`:` written `-`, for FAT sticks), or `...-2.bin` and on when the
-/// name is taken.
+/// `dir/expdb-<UTC time>.bin` (`:` written `-`, as UART captures are named), or `...-2.bin`
+/// and on when the name is taken.
 fn capture_path(dir: &Path, now: SystemTime) -> PathBuf {
-    let stem = format!("expdb-{}", utc_timestamp(now).replace(':', "-"));
-    let mut path = dir.join(format!("{stem}.bin"));
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = dir.join(format!("{stem}-{n}.bin"));
-    }
-    path
+    let stamp = utc_timestamp(now).replace(':', "-");
+    fsutil::free_name(dir, &format!("expdb-{stamp}"), "bin", Path::exists)
 }
 
 /// Runs `mtkbench diagnose log --port P`.

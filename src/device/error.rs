@@ -380,22 +380,29 @@ fn cause_entry(stage: Stage, cause: &Cause) -> Option<&'static str> {
             // A bug in mtkbench, not a phone's failure: the message says so.
             ProtocolError::Sequence(_) => return None,
             ProtocolError::Da { .. } if stage == Stage::DaConfig => "mtkbench::emi_config_rejected",
-            ProtocolError::Da { .. }
-            | ProtocolError::Unexpected { .. }
+            ProtocolError::Da { .. } => step_entry(stage).unwrap_or("mtkbench::status_error"),
+            ProtocolError::Unexpected { .. }
             | ProtocolError::Malformed { .. }
-            | ProtocolError::Checksum { .. } => match stage {
-                Stage::DaSync => "mtkbench::da_sync",
-                Stage::DaConfig => "mtkbench::dram_info_missing",
-                Stage::SendDa2 => "mtkbench::da2_upload_failed",
-                Stage::PartitionTable | Stage::Read => "mtkbench::read_failed",
-                Stage::Write => "mtkbench::write_failed",
-                Stage::Erase => "mtkbench::erase_failed",
-                _ => "mtkbench::protocol_error",
-            },
+            | ProtocolError::Checksum { .. } => {
+                step_entry(stage).unwrap_or("mtkbench::protocol_error")
+            }
         },
         Cause::DaFile(DaFileError::NoEntry { .. }) => "mtkbench::da_file_no_entry",
         Cause::DaFile(_) => "mtkbench::da_file_unusable",
         Cause::Image(_) | Cause::Output(_) | Cause::Host(_) => return None,
+    })
+}
+
+/// The entry of a download-agent step whose failure has one of its own.
+fn step_entry(stage: Stage) -> Option<&'static str> {
+    Some(match stage {
+        Stage::DaSync => "mtkbench::da_sync",
+        Stage::DaConfig => "mtkbench::dram_info_missing",
+        Stage::SendDa2 => "mtkbench::da2_upload_failed",
+        Stage::PartitionTable | Stage::Read => "mtkbench::read_failed",
+        Stage::Write => "mtkbench::write_failed",
+        Stage::Erase => "mtkbench::erase_failed",
+        _ => return None,
     })
 }
 
