@@ -44,7 +44,7 @@ pub struct UartArgs {
           value_parser = clap::value_parser!(u32).range(50..=12_000_000))]
     pub baud: u32,
 
-    /// Save the raw capture here [default: <data>/captures/uart-<UTC time>.log]. It is
+    /// Save the raw capture here (default: `<data>/captures/uart-<UTC time>.log`). It is
     /// written as FILE.partial while the capture runs and renamed at the end; an existing
     /// file is never overwritten.
     #[arg(long, value_name = "FILE")]
