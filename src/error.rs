@@ -18,6 +18,14 @@ pub trait Advice: std::error::Error + Send + Sync + 'static {
     /// True when the error comes from the input the user gave (a bad file, a wrong argument);
     /// such errors exit with code 2, all others with code 1.
     fn is_bad_input(&self) -> bool;
+
+    /// The name of this error's entry in mtkbench's error table, for errors that have one
+    /// (`mtkbench::timeout`): `mtkbench explain NAME` tells what it means. [`Error`] prints it
+    /// after the message, as `(mtkbench::timeout)`, so the terminal, the log file and a
+    /// `--record` transcript all carry the same name.
+    fn entry(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Any error that reaches the command line or the TUI.
@@ -36,6 +44,12 @@ impl Error {
         if self.inner.is_bad_input() { 2 } else { 1 }
     }
 
+    /// The name of the error's entry in the error table, if it has one (see
+    /// [`Advice::entry`]).
+    pub fn entry(&self) -> Option<&'static str> {
+        self.inner.entry()
+    }
+
     /// The layer error inside, for callers and tests that need its variant.
     pub fn inner(&self) -> &(dyn Advice + 'static) {
         self.inner.as_ref()
@@ -50,7 +64,11 @@ impl<E: Advice> From<E> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.inner, f)
+        fmt::Display::fmt(&self.inner, f)?;
+        match self.entry() {
+            Some(name) => write!(f, " ({name})"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -4,7 +4,10 @@
 //! same folder, are flushed to disk, then renamed into place. Nothing in this module knows what
 //! the bytes mean.
 
-use std::{io::Write, path::Path};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
 
 use crate::error::HostError;
 
@@ -18,6 +21,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostError> {
 pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostError> {
     let tmp = temp_beside(path)?;
     finish(tmp, path, bytes, false)
+}
+
+/// The first free name in `dir` for a file that must not replace another: `<stem>.<ext>`,
+/// else `<stem>-2.<ext>`, `<stem>-3.<ext>`, and on; `taken` says whether a name is in use.
+pub fn free_name(dir: &Path, stem: &str, ext: &str, taken: impl Fn(&Path) -> bool) -> PathBuf {
+    let first = dir.join(format!("{stem}.{ext}"));
+    if !taken(&first) {
+        return first;
+    }
+    (2u32..)
+        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
+        .find(|p| !taken(p))
+        .unwrap_or(first)
 }
 
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, HostError> {
@@ -62,6 +78,18 @@ mod tests {
         write_atomic(&p, b"second").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"second");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn free_names_count_up_past_taken_ones() {
+        let dir = Path::new("/caps");
+        let taken = ["/caps/a.bin", "/caps/a-2.bin"];
+        let name = free_name(dir, "a", "bin", |p| taken.iter().any(|t| p == Path::new(t)));
+        assert_eq!(name, Path::new("/caps/a-3.bin"));
+        assert_eq!(
+            free_name(dir, "b", "log", |_| false),
+            Path::new("/caps/b.log")
+        );
     }
 
     #[test]

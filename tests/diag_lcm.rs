@@ -342,21 +342,6 @@ fn cli_boot_log() {
 }
 
 #[test]
-fn cli_port_says_readback_needs_the_device_layer() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = package(tmp.path(), "rom", Some(&[ST]), Some(&[ST]));
-    let out = run(tmp.path(), &dir, &["--port", "/dev/ttyACM0"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
-    let err = stderr(&out);
-    assert!(
-        err.contains("/dev/ttyACM0") && err.contains("device layer"),
-        "{err}"
-    );
-    assert!(err.contains("--profile") && err.contains("--lcm"), "{err}");
-}
-
-#[test]
 fn cli_refuses_no_source_two_sources_and_bad_names() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = package(tmp.path(), "rom", Some(&[ST]), Some(&[ST]));

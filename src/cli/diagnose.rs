@@ -30,7 +30,8 @@ const TIMELINE_EDGE: usize = 15;
 #[derive(Debug, Subcommand)]
 pub enum DiagnoseCommand {
     /// Analyse boot logs: a UART capture, last_kmsg, dmesg, logcat, an SP Flash Tool log, an
-    /// mtkbench transcript or the EXPDB partition (the kind of each file is detected).
+    /// mtkbench transcript or the EXPDB partition (the kind of each file is detected); with
+    /// --port, the EXPDB partition read from the phone itself.
     Log(LogArgs),
     /// Predict the screen after flashing a ROM: works, white screen from the logo on (lk
     /// lacks the panel driver), black after the logo (the kernel lacks it), or unknown.
@@ -41,17 +42,26 @@ pub enum DiagnoseCommand {
     Uart(super::diagnose_uart::UartArgs),
 }
 
-/// Arguments of `diagnose log`.
+/// Arguments of `diagnose log`: files, or the phone's EXPDB.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["files", "port"])))]
+#[command(mut_arg("port", |a| a.required(false).help(super::diagnose_expdb::PORT_HELP)))]
 pub struct LogArgs {
     /// Log files to analyse; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// How to reach the phone, when its EXPDB is read instead of files.
+    #[command(flatten)]
+    pub device: Option<super::identify::DeviceArgs>,
 }
 
 /// Runs a `diagnose` subcommand.
 pub fn run(command: DiagnoseCommand, ctx: &Ctx) -> Result<()> {
     match command {
+        DiagnoseCommand::Log(LogArgs {
+            device: Some(device),
+            ..
+        }) => super::diagnose_expdb::run(&device, ctx),
         DiagnoseCommand::Log(args) => {
             let rules = RuleBase::builtin()?;
             let analysis = diag::analyze_files(&args.files, rules)?;

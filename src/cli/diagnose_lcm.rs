@@ -4,17 +4,29 @@
 //! The check lives in [`crate::diag::lcm`] and the ROM inspection in
 //! [`crate::firmware::rom`]; this file gathers the evidence the flags name, and lays the verdict
 //! out for an 80-column terminal: the outcome in words first, then the evidence, then the fix.
-//! It must not compare names or parse images itself.
+//! With `--port` it reads the phone's own UBOOT through the device session (the common device
+//! flags and session runner of [`super::identify`]), and its BOOTIMG when the fix would keep
+//! the phone's kernel, then reboots the phone and runs the same check. It must not compare
+//! names or parse images itself.
 
-use std::path::PathBuf;
+use std::{
+    io::{BufReader, BufWriter, Seek, Write},
+    path::PathBuf,
+};
 
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 
+use super::identify::{DeviceArgs, run_session};
 use crate::{
     Result,
     cli::{Ctx, Report, emit, scatter::fit, text::wrap},
-    diag::lcm::{self, LcmCheckError, LcmFacts, LcmVerdict, Outcome, PanelEvidence},
+    device::{
+        Cause, DeviceError, Stage,
+        target::{self, Selector},
+    },
+    diag::lcm::{self, Drivers, LcmFacts, LcmVerdict, Outcome, PanelEvidence, UbootScan},
+    error::HostError,
     firmware::rom,
     profile::Registry,
 };
@@ -26,14 +38,17 @@ use crate::{
         .required(true)
         .args(["port", "profile", "lcm", "uboot", "log"])
 ))]
+#[command(mut_arg("port", |a| a.required(false).help(
+    "Read the panel drivers from the phone itself: its own UBOOT (and BOOTIMG when that \
+     matters) on this port (`/dev/ttyACM0`), or `auto` to wait for the phone; reboots it after"
+)))]
 pub struct LcmArgs {
     /// The ROM package: its folder, its .zip, or its scatter file.
     #[arg(long, value_name = "DIR|ZIP")]
     pub rom: PathBuf,
-    /// Read the panel driver from the phone's own UBOOT on this port (needs the device layer,
-    /// not in this build yet).
-    #[arg(long, value_name = "P")]
-    pub port: Option<String>,
+    /// How to reach the phone, when the evidence is read from it.
+    #[command(flatten)]
+    pub device: Option<DeviceArgs>,
     /// Take the panel drivers from this board profile (`mtkbench profiles list`).
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
@@ -53,12 +68,18 @@ pub struct LcmArgs {
 /// Runs `mtkbench diagnose lcm`. The prediction is the report, whatever it is: the exit code
 /// is 0 whenever the check could run.
 pub fn run(args: LcmArgs, ctx: &Ctx) -> Result<()> {
-    let evidence = evidence(&args, ctx)?;
-    if !ctx.json {
-        eprintln!("reading {} ...", args.rom.display());
-    }
-    let package = rom::inspect(&args.rom)?;
-    let verdict = lcm::check(&evidence, &LcmFacts::from_report(&package));
+    let (evidence, facts) = match &args.device {
+        // The ROM first: the phone's download port lives only seconds.
+        Some(device) => {
+            let facts = rom_facts(&args, ctx)?;
+            (phone_evidence(device, ctx, &facts)?, facts)
+        }
+        None => {
+            let evidence = evidence(&args, ctx)?;
+            (evidence, rom_facts(&args, ctx)?)
+        }
+    };
+    let verdict = lcm::check(&evidence, &facts);
     emit(
         ctx,
         &LcmReport {
@@ -68,11 +89,15 @@ pub fn run(args: LcmArgs, ctx: &Ctx) -> Result<()> {
     )
 }
 
-/// The panel evidence the one given flag names.
-fn evidence(args: &LcmArgs, ctx: &Ctx) -> Result<PanelEvidence> {
-    if let Some(port) = &args.port {
-        return Err(LcmCheckError::NoDeviceLayer { port: port.clone() }.into());
+fn rom_facts(args: &LcmArgs, ctx: &Ctx) -> Result<LcmFacts> {
+    if !ctx.json {
+        eprintln!("reading {} ...", args.rom.display());
     }
+    Ok(LcmFacts::from_report(&rom::inspect(&args.rom)?))
+}
+
+/// The panel evidence the one given flag names (all but `--port`).
+fn evidence(args: &LcmArgs, ctx: &Ctx) -> Result<PanelEvidence> {
     if let Some(id) = &args.profile {
         let (registry, _refused) = Registry::load(&ctx.places.user_profiles());
         return Ok(PanelEvidence::from_profile(&registry.require(id)?.profile));
@@ -84,6 +109,68 @@ fn evidence(args: &LcmArgs, ctx: &Ctx) -> Result<PanelEvidence> {
         return lcm::log_evidence(path);
     }
     Ok(PanelEvidence::by_hand(&args.lcm)?)
+}
+
+/// What became of the phone's BOOTIMG in the session.
+enum PhoneBoot {
+    /// Not needed: the ROM lights the panel, or cannot be judged, without the phone's kernel.
+    NotNeeded,
+    /// Copied into the temporary file.
+    Copied,
+    /// The phone's partition table has no BOOTIMG.
+    Absent,
+}
+
+/// Reads the phone's own UBOOT over the port, scanning it as it streams in; when the verdict
+/// would have the ROM flashed without UBOOT and BOOTIMG, also copies BOOTIMG into a temporary
+/// file, so that the phone's own kernel tells whether that is proven. The phone is rebooted
+/// before the kernel is looked at.
+fn phone_evidence(device: &DeviceArgs, ctx: &Ctx, facts: &LcmFacts) -> Result<PanelEvidence> {
+    // Made before the phone is caught: a full temporary folder is found first.
+    let mut boot_copy = tempfile::tempfile()
+        .map_err(|e| HostError::io("create a temporary file in", std::env::temp_dir(), e))?;
+    let ((evidence, boot, port), _rebooted) = run_session(device, ctx, |session, map| {
+        let port = crate::transport::Transport::name(session.transport()).to_string();
+        let da = session
+            .da_info()
+            .cloned()
+            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
+        let partition = |name: &str| {
+            let sel = Selector::Partition(name.into());
+            target::resolve(&sel, None, None, &map.partitions, |r| da.region_size(r))
+        };
+        let mut scan = UbootScan::default();
+        session.read(&partition("UBOOT")?, &mut scan)?;
+        let evidence = scan.evidence(&format!("phone's own UBOOT read over {port}"));
+        if lcm::check(&evidence, facts).fix.is_empty() {
+            return Ok((evidence, PhoneBoot::NotNeeded, port));
+        }
+        let Ok(bootimg) = partition("BOOTIMG") else {
+            return Ok((evidence, PhoneBoot::Absent, port));
+        };
+        let stored = |e| DeviceError::Step {
+            stage: Stage::Read,
+            cause: Cause::Output(e),
+        };
+        let mut sink = BufWriter::with_capacity(1 << 20, &mut boot_copy);
+        session.read(&bootimg, &mut sink)?;
+        sink.flush().map_err(stored)?;
+        Ok((evidence, PhoneBoot::Copied, port))
+    })?;
+    let origin = format!("phone's own BOOTIMG read over {port}");
+    let drivers = match boot {
+        PhoneBoot::NotNeeded => return Ok(evidence),
+        PhoneBoot::Absent => {
+            Drivers::Unknown("the phone's partition table names no BOOTIMG".into())
+        }
+        PhoneBoot::Copied => {
+            boot_copy.rewind().map_err(|e| {
+                HostError::io("read the copy of BOOTIMG in", std::env::temp_dir(), e)
+            })?;
+            lcm::boot_image_drivers(BufReader::new(boot_copy), "the phone's BOOTIMG")
+        }
+    };
+    Ok(evidence.with_phone_kernel(&origin, drivers))
 }
 
 /// What `diagnose lcm` prints: the ROM checked and the verdict.

@@ -216,19 +216,31 @@ pub fn run_session<R>(
         &mut |e| progress.show(e),
     )?;
     let mut session = Session::new(link).with_progress(move |e| progress.show(e));
-    connect::start(&mut session, &da.file)?;
-    connect::remember_da(&ctx.places.config, &da.path);
-    let map = session.partition_table(&registry)?;
-    let out = work(&mut session, &map);
-    if out.as_ref().is_err_and(|e| e.stage().is_none()) {
-        // Refused before anything reached the phone: end the session properly.
-        let _ = session.finish();
-    }
-    let out = out?;
+    let out = connect::start(&mut session, &da.file).and_then(|()| {
+        connect::remember_da(&ctx.places.config, &da.path);
+        let map = session.partition_table(&registry)?;
+        let out = work(&mut session, &map);
+        if out.as_ref().is_err_and(|e| e.stage().is_none()) {
+            // Refused before anything reached the phone: end the session properly.
+            let _ = session.finish();
+        }
+        out
+    });
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            // The transcript ends with the error as the terminal shows it, entry name included.
+            let e = crate::Error::from(e);
+            session.into_transport().note(&format!("error: {e}"));
+            return Err(e);
+        }
+    };
     let rebooted = match session.finish() {
         Ok(()) => true,
         Err(e) => {
+            let e = crate::Error::from(e);
             tracing::warn!(error = %e, "finish failed after the work completed");
+            session.into_transport().note(&format!("warning: {e}"));
             eprintln!("warning: {e}");
             eprintln!(
                 "         the work itself completed; unplug the phone and hold power for 10 s"

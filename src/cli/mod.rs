@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod diagnose_expdb;
 pub mod diagnose_lcm;
 pub mod diagnose_uart;
 pub mod erase;

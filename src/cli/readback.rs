@@ -85,13 +85,13 @@ impl Report for ReadbackReport {
 }
 
 /// A file being filled: temporary until [`Output::commit`], hashed as it is written.
-struct Output {
+pub(crate) struct Output {
     tmp: BufWriter<tempfile::NamedTempFile>,
     sha: Sha256,
 }
 
 impl Output {
-    fn create(path: &Path) -> Result<Output, HostError> {
+    pub(crate) fn create(path: &Path) -> Result<Output, HostError> {
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -107,7 +107,7 @@ impl Output {
     }
 
     /// Flushes, syncs and renames into place; returns the SHA-256.
-    fn commit(self, path: &Path) -> Result<String, HostError> {
+    pub(crate) fn commit(self, path: &Path) -> Result<String, HostError> {
         let tmp = self
             .tmp
             .into_inner()

@@ -60,6 +60,16 @@ pub enum Link {
     Recorded(RecordingTransport<SerialTransport>),
 }
 
+impl Link {
+    /// Writes a comment line into the `--record` transcript, if there is one: how the session
+    /// ended, so the transcript says what the terminal said.
+    pub fn note(&mut self, text: &str) {
+        if let Link::Recorded(t) = self {
+            t.note(text);
+        }
+    }
+}
+
 impl Transport for Link {
     fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError> {
         match self {

@@ -294,6 +294,31 @@ impl DeviceError {
         }
     }
 
+    /// The name of the error-table entry that explains this failure (`mtkbench::timeout`,
+    /// `mtkbench::read_failed`), for failures of the phone, the link or the download agent
+    /// file. Refusals of what the technician asked for (a partition name, a range, a
+    /// protected partition) and problems with files on this computer have none: their message
+    /// says it all. A status the phone reported has its own entry besides: [`Self::status`].
+    pub fn entry(&self) -> Option<&'static str> {
+        match self {
+            DeviceError::Step { stage, cause } => cause_entry(*stage, cause),
+            DeviceError::Port { cause, .. } => cause_entry(Stage::Handshake, cause),
+            DeviceError::NoPortAppeared { .. } => Some("mtkbench::port_not_found"),
+            DeviceError::DaInvalid {
+                source: DaFileError::NoEntry { .. },
+                ..
+            } => Some("mtkbench::da_file_no_entry"),
+            DeviceError::DaMissing
+            | DeviceError::DaUnreadable { .. }
+            | DeviceError::DaInvalid { .. } => Some("mtkbench::da_file_unusable"),
+            DeviceError::UnknownPartition { .. }
+            | DeviceError::OutOfRange { .. }
+            | DeviceError::Refused { .. }
+            | DeviceError::ImageTooLarge { .. }
+            | DeviceError::Unsupported(_) => None,
+        }
+    }
+
     /// The status code the phone reported, if the failure carries one (for `explain`).
     pub fn status(&self) -> Option<StatusCode> {
         let cause = match self {
@@ -325,6 +350,60 @@ impl StatusCode {
             StatusCode::Da(s) => s.name().map_or(s.code().to_string(), String::from),
         }
     }
+}
+
+/// The entry for a failure with `cause` during `stage`: the link's own failures by kind,
+/// the protocol's by what broke, and a status or an answer out of protocol by the step.
+fn cause_entry(stage: Stage, cause: &Cause) -> Option<&'static str> {
+    Some(match cause {
+        Cause::Link(e) => match e {
+            TransportError::Timeout { .. } => "mtkbench::timeout",
+            TransportError::Disconnected { .. } | TransportError::Io { .. } => {
+                "mtkbench::port_vanished"
+            }
+            TransportError::Open { kind, .. } => match kind {
+                std::io::ErrorKind::PermissionDenied => "mtkbench::port_permission",
+                std::io::ErrorKind::NotFound => "mtkbench::port_not_found",
+                _ => "mtkbench::port_busy",
+            },
+            TransportError::Enumerate(_)
+            | TransportError::NoPort { .. }
+            | TransportError::Cancelled => "mtkbench::port_not_found",
+            // Only the scripted fake of the tests goes off script.
+            TransportError::OffScript { .. } => return None,
+        },
+        Cause::Protocol(e) => match e {
+            ProtocolError::Handshake { .. } => "mtkbench::handshake_failed",
+            ProtocolError::Echo { .. } => "mtkbench::echo_mismatch",
+            ProtocolError::Brom { .. } => "mtkbench::status_error",
+            ProtocolError::DramSetupNeeded { .. } => "mtkbench::preloader_needed",
+            // A bug in mtkbench, not a phone's failure: the message says so.
+            ProtocolError::Sequence(_) => return None,
+            ProtocolError::Da { .. } if stage == Stage::DaConfig => "mtkbench::emi_config_rejected",
+            ProtocolError::Da { .. } => step_entry(stage).unwrap_or("mtkbench::status_error"),
+            ProtocolError::Unexpected { .. }
+            | ProtocolError::Malformed { .. }
+            | ProtocolError::Checksum { .. } => {
+                step_entry(stage).unwrap_or("mtkbench::protocol_error")
+            }
+        },
+        Cause::DaFile(DaFileError::NoEntry { .. }) => "mtkbench::da_file_no_entry",
+        Cause::DaFile(_) => "mtkbench::da_file_unusable",
+        Cause::Image(_) | Cause::Output(_) | Cause::Host(_) => return None,
+    })
+}
+
+/// The entry of a download-agent step whose failure has one of its own.
+fn step_entry(stage: Stage) -> Option<&'static str> {
+    Some(match stage {
+        Stage::DaSync => "mtkbench::da_sync",
+        Stage::DaConfig => "mtkbench::dram_info_missing",
+        Stage::SendDa2 => "mtkbench::da2_upload_failed",
+        Stage::PartitionTable | Stage::Read => "mtkbench::read_failed",
+        Stage::Write => "mtkbench::write_failed",
+        Stage::Erase => "mtkbench::erase_failed",
+        _ => return None,
+    })
 }
 
 fn cause_help(cause: &Cause) -> String {
@@ -360,21 +439,31 @@ fn with_hints(help: String, hints: &[String]) -> String {
     out
 }
 
+impl DeviceError {
+    /// The cause's help, with the `mtkbench explain` hint for the status the phone reported.
+    fn cause_help_explained(&self, cause: &Cause) -> String {
+        let help = cause_help(cause);
+        match self.status().map(StatusCode::explain_key) {
+            Some(key) => format!("{help} (see `mtkbench explain {key}`)"),
+            None => help,
+        }
+    }
+}
+
 impl Advice for DeviceError {
     fn help(&self) -> String {
         match self {
             DeviceError::Step { stage, cause } => {
-                let mut help = cause_help(cause);
-                if let Some(key) = self.status().map(StatusCode::explain_key) {
-                    help = format!("{help} (see `mtkbench explain {key}`)");
-                }
+                let help = self.cause_help_explained(cause);
                 match stage.advice() {
                     // A local file problem is not the phone's: the stage advice would mislead.
                     Some(advice) if !is_local(cause) => format!("{advice}; {help}"),
                     _ => help,
                 }
             }
-            DeviceError::Port { cause, hints, .. } => with_hints(cause_help(cause), hints),
+            DeviceError::Port { cause, hints, .. } => {
+                with_hints(self.cause_help_explained(cause), hints)
+            }
             DeviceError::NoPortAppeared { hints, .. } => with_hints(
                 "with the phone switched off (battery in), hold VOL-DOWN and plug in the USB \
                  cable while the command waits; try another cable and a USB port on the computer \
@@ -431,6 +520,10 @@ impl Advice for DeviceError {
             _ => false,
         }
     }
+
+    fn entry(&self) -> Option<&'static str> {
+        DeviceError::entry(self)
+    }
 }
 
 /// Attaches the failing [`Stage`] to lower-layer results.
@@ -451,6 +544,288 @@ impl<T, E: Into<Cause>> ResultExt<T> for Result<T, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{diag::explain::Table, protocol::status::LATER_DA_CODES};
+
+    const STAGES: [Stage; 22] = [
+        Stage::WaitForPort,
+        Stage::OpenPort,
+        Stage::Handshake,
+        Stage::HwCode,
+        Stage::DisableWatchdog,
+        Stage::TargetConfig,
+        Stage::BlVersion,
+        Stage::BromVersion,
+        Stage::HwSwVersion,
+        Stage::MeId,
+        Stage::SelectDa,
+        Stage::SendDa1,
+        Stage::JumpDa,
+        Stage::DaSync,
+        Stage::DaConfig,
+        Stage::SendDa2,
+        Stage::UsbCheck,
+        Stage::PartitionTable,
+        Stage::Read,
+        Stage::Write,
+        Stage::Erase,
+        Stage::Finish,
+    ];
+
+    /// One cause of every kind, paired with whether the failure is the phone's, the link's
+    /// or the DA file's (and so must name an entry).
+    fn causes() -> Vec<(Cause, bool)> {
+        use std::io::ErrorKind;
+        let port = || "/dev/ttyACM0".to_string();
+        let open = |kind| TransportError::Open {
+            port: port(),
+            kind,
+            reason: "x".into(),
+        };
+        let link = [
+            TransportError::Timeout {
+                step: None,
+                wanted: 4,
+                got: 0,
+                waited: Duration::from_secs(1),
+            },
+            TransportError::Disconnected { port: port() },
+            open(ErrorKind::PermissionDenied),
+            open(ErrorKind::NotFound),
+            open(ErrorKind::ResourceBusy),
+            TransportError::Io {
+                port: port(),
+                action: "reading from",
+                source: std::io::Error::other("x"),
+            },
+            TransportError::Enumerate("x".into()),
+            TransportError::NoPort {
+                waited: Duration::from_secs(1),
+            },
+            TransportError::Cancelled,
+        ];
+        let hex = || crate::protocol::Hex::of(&[0x5F]);
+        let protocol = [
+            ProtocolError::Handshake {
+                expected: 0x5F,
+                got: 0,
+                attempts: 3,
+            },
+            ProtocolError::Echo {
+                what: "x",
+                sent: hex(),
+                got: hex(),
+            },
+            ProtocolError::Unexpected {
+                what: "x",
+                expected: hex(),
+                got: hex(),
+            },
+            ProtocolError::Brom {
+                what: "x",
+                status: BromStatus::SlaRequired,
+            },
+            ProtocolError::Da {
+                what: "x",
+                status: DaStatus::Timeout,
+            },
+            ProtocolError::Malformed {
+                what: "x",
+                detail: "x".into(),
+            },
+            ProtocolError::Checksum {
+                what: "x",
+                expected: 1,
+                got: 2,
+            },
+            ProtocolError::DramSetupNeeded { code: 1 },
+        ];
+        let mut out: Vec<(Cause, bool)> = Vec::new();
+        out.extend(link.into_iter().map(|e| (Cause::Link(e), true)));
+        out.extend(protocol.into_iter().map(|e| (Cause::Protocol(e), true)));
+        out.push((Cause::DaFile(DaFileError::V6), true));
+        out.push((
+            Cause::DaFile(DaFileError::NoEntry {
+                hw_code: 0x6580,
+                hw_ver: 0,
+                sw_ver: 0,
+                available: "0x6572".into(),
+            }),
+            true,
+        ));
+        // A bug, a test fake, and files on this computer: their messages say it all.
+        out.push((Cause::Protocol(ProtocolError::Sequence("x".into())), false));
+        out.push((
+            Cause::Link(TransportError::OffScript {
+                line: 1,
+                detail: "x".into(),
+            }),
+            false,
+        ));
+        out.push((Cause::Image(std::io::Error::other("x")), false));
+        out.push((Cause::Output(std::io::Error::other("x")), false));
+        out.push((Cause::Host(HostError::Usage("x".into())), false));
+        out
+    }
+
+    /// Every variant, every cause at every stage, with whether it must name an entry.
+    fn every_error() -> Vec<(DeviceError, bool)> {
+        let mut out = Vec::new();
+        for stage in STAGES {
+            for (cause, named) in causes() {
+                out.push((DeviceError::Step { stage, cause }, named));
+            }
+        }
+        for (cause, named) in causes() {
+            let port = "/dev/ttyACM0".into();
+            out.push((
+                DeviceError::Port {
+                    port,
+                    cause,
+                    hints: vec![],
+                },
+                named,
+            ));
+        }
+        let path = || PathBuf::from("MTK_AllInOne_DA.bin");
+        out.extend([
+            (
+                DeviceError::NoPortAppeared {
+                    waited: Duration::from_secs(60),
+                    hints: vec![],
+                },
+                true,
+            ),
+            (DeviceError::DaMissing, true),
+            (
+                DeviceError::DaUnreadable {
+                    path: path(),
+                    source: std::io::Error::other("x"),
+                },
+                true,
+            ),
+            (
+                DeviceError::DaInvalid {
+                    path: path(),
+                    source: DaFileError::V6,
+                },
+                true,
+            ),
+        ]);
+        // What the technician asked for, refused: the message is the whole story.
+        out.extend(
+            [
+                DeviceError::UnknownPartition {
+                    name: "X".into(),
+                    known: vec![],
+                },
+                DeviceError::OutOfRange {
+                    target: "X".into(),
+                    offset: 0,
+                    len: 1,
+                    size: 0,
+                },
+                DeviceError::Refused {
+                    action: "write",
+                    target: "NVRAM".into(),
+                    loses: "x",
+                    instead: "x",
+                },
+                DeviceError::ImageTooLarge {
+                    file: path(),
+                    len: 2,
+                    target: "X".into(),
+                    size: 1,
+                },
+                DeviceError::Unsupported("x".into()),
+            ]
+            .map(|e| (e, false)),
+        );
+        out
+    }
+
+    #[test]
+    fn every_device_error_prints_the_entry_that_explains_it() {
+        let table = Table::builtin().unwrap();
+        for (e, named) in every_error() {
+            let debug = format!("{e:?}");
+            let entry = e.entry();
+            let printed = crate::Error::from(e).to_string();
+            match entry {
+                Some(name) => {
+                    assert!(printed.ends_with(&format!(" ({name})")), "{printed}");
+                    assert!(table.get(name).is_some(), "no entry {name} for {debug}");
+                }
+                None => {
+                    assert!(!named, "{debug} names no entry");
+                    assert!(!printed.contains("mtkbench::"), "{printed}");
+                }
+            }
+        }
+    }
+
+    /// The `X` of the last "`mtkbench explain X`" in a help text.
+    fn explain_hint(help: &str) -> Option<&str> {
+        let (_, after) = help.rsplit_once("`mtkbench explain ")?;
+        after.split_once('`').map(|(key, _)| key)
+    }
+
+    #[test]
+    fn every_status_a_phone_reports_is_explained_by_the_name_printed() {
+        let table = Table::builtin().unwrap();
+        let brom = BromStatus::all().iter().map(|&status| ProtocolError::Brom {
+            what: "SEND_DA",
+            status,
+        });
+        let later = LATER_DA_CODES
+            .iter()
+            .flat_map(|c| [c.mtkclient, c.sp_flash_tool_v3_1113])
+            .flatten()
+            .map(DaStatus::from_code);
+        let da = DaStatus::all()
+            .iter()
+            .copied()
+            .chain(later)
+            .map(|status| ProtocolError::Da {
+                what: "readback",
+                status,
+            });
+        let mut seen = 0;
+        for error in brom.chain(da) {
+            let stages = [Stage::SendDa1, Stage::DaConfig, Stage::Read, Stage::Finish];
+            let mut errors: Vec<DeviceError> =
+                stages.map(|stage| step(stage, error.clone())).into();
+            errors.push(DeviceError::Port {
+                port: "/dev/ttyACM0".into(),
+                cause: error.clone().into(),
+                hints: vec!["stop ModemManager".into()],
+            });
+            for e in errors {
+                let status = e.status().unwrap();
+                let help = e.help();
+                let key = explain_hint(&help).unwrap_or_else(|| panic!("no hint: {help}"));
+                assert_eq!(key, status.explain_key());
+                let found = table
+                    .lookup(key)
+                    .unwrap_or_else(|_| panic!("{key}: {help}"));
+                assert!(!found.is_empty());
+                if let Some(name) = match status {
+                    StatusCode::Brom(s) => s.name(),
+                    StatusCode::Da(s) => s.name(),
+                } {
+                    assert!(
+                        found
+                            .iter()
+                            .any(|m| m.entry.name == name
+                                || m.entry.aliases.iter().any(|a| a == name)),
+                        "{key} explains as {:?}",
+                        found.iter().map(|m| &m.entry.name).collect::<Vec<_>>()
+                    );
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen > 5 * 80, "{seen}");
+    }
 
     fn step(stage: Stage, cause: impl Into<Cause>) -> DeviceError {
         DeviceError::Step {

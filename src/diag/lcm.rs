@@ -29,14 +29,20 @@
 //! - a name that does not have the shape [`crate::firmware::lcm::is_panel_name`] finds in
 //!   binaries is never declared absent: its absence from a list proves nothing.
 //!
-//! Pure core ([`check`], [`roms_with_driver`], [`LogScan`], the evidence constructors); the only
-//! I/O is at the edges ([`uboot_evidence`], [`log_evidence`] read one file each). Must not import
-//! `device`, `transport`, `tui` or anything that draws.
+//! When the phone's own UBOOT is the evidence, its own kernel (BOOTIMG) can be added
+//! ([`PanelEvidence::with_phone_kernel`]): only then is "flash without UBOOT and BOOTIMG" proven
+//! to keep a kernel that drives the panel.
+//!
+//! Pure core ([`check`], [`roms_with_driver`], [`LogScan`], [`UbootScan`], the evidence
+//! constructors); the only I/O is at the edges ([`uboot_evidence`], [`log_evidence`] read one
+//! file each). Reading the phone itself is the caller's: it streams UBOOT into a [`UbootScan`]
+//! and BOOTIMG into [`boot_image_drivers`]. Must not import `device`, `transport`, `tui` or
+//! anything that draws.
 
 use std::{
     fmt,
     fs::File,
-    io::{BufRead, BufReader, Cursor, Read},
+    io::{self, BufRead, BufReader, Read, Write},
     path::Path,
 };
 
@@ -120,8 +126,24 @@ pub struct PanelEvidence {
     /// True when the evidence shows the phone's own lk carries (or found) the panel driver, so
     /// keeping the phone's own UBOOT is known to help.
     pub phone_firmware_has_panel: bool,
+    /// The phone's own kernel (its BOOTIMG read back), when it was read: whether keeping
+    /// BOOTIMG keeps a kernel that drives the panel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_kernel: Option<PhoneKernel>,
     /// Caveats, and why `names` is empty when it is.
     pub notes: Vec<String>,
+}
+
+/// The panel drivers of the phone's own kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhoneKernel {
+    /// Where the kernel was read (`phone's own BOOTIMG read over /dev/ttyACM0`).
+    pub origin: String,
+    /// Its drivers, or why they are not known.
+    pub drivers: Drivers,
+    /// True when it drives every panel the evidence names, by the same rules [`check`] uses
+    /// for a ROM's kernel (the name the phone's lk passes, compared exactly).
+    pub has_panel: bool,
 }
 
 /// Panel driver names of one ROM part (lk or kernel), or why they are not known.
@@ -210,17 +232,9 @@ impl LcmFacts {
                 )),
                 Some(ImageContent::AndroidBoot {
                     kernel: Some(k), ..
-                }) if report.lcm.kernel.is_empty() => Drivers::Unknown(match k.payload {
-                    names::KernelPayload::Plain => format!(
-                        "the kernel in {} is not gzip-compressed, so its driver names \
-                             cannot be read",
-                        i.file
-                    ),
-                    names::KernelPayload::Gzip { .. } => format!(
-                        "no panel driver name was recognised in the kernel of {}",
-                        i.file
-                    ),
-                }),
+                }) if report.lcm.kernel.is_empty() => {
+                    Drivers::Unknown(kernel_without_names(k.payload, &i.file))
+                }
                 Some(ImageContent::AndroidBoot { .. }) => {
                     Drivers::Listed(report.lcm.kernel.clone())
                 }
@@ -232,6 +246,29 @@ impl LcmFacts {
             },
         };
         LcmFacts { lk, kernel }
+    }
+}
+
+/// Why a kernel's driver names are not known when none was found in it.
+fn kernel_without_names(payload: names::KernelPayload, file: &str) -> String {
+    match payload {
+        names::KernelPayload::Plain => format!(
+            "the kernel in {file} is not gzip-compressed, so its driver names cannot be read"
+        ),
+        names::KernelPayload::Gzip { .. } => {
+            format!("no panel driver name was recognised in the kernel of {file}")
+        }
+    }
+}
+
+/// The panel drivers of the kernel in an Android boot image read from its start (a ROM's
+/// boot.img, or the phone's own BOOTIMG read back), or why they are not known; `file` names
+/// the image in the reason.
+pub fn boot_image_drivers<R: Read>(reader: R, file: &str) -> Drivers {
+    match names::names_in_boot_image(reader) {
+        Ok(k) if !k.names.is_empty() => Drivers::Listed(k.names),
+        Ok(k) => Drivers::Unknown(kernel_without_names(k.payload, file)),
+        Err(e) => Drivers::Unknown(format!("the kernel in {file} cannot be read: {e}")),
     }
 }
 
@@ -309,8 +346,9 @@ pub enum Fix {
     KeepPhoneFirmware {
         /// Partitions to leave unticked ([`DISPLAY_PARTITIONS`]).
         skip: Vec<String>,
-        /// True when the evidence shows the phone's own lk carries the driver; otherwise the
-        /// technician must make sure its UBOOT and BOOTIMG are intact.
+        /// True when the evidence shows the phone's own lk carries the driver and, when its
+        /// own kernel was read, that the kernel takes it too; otherwise the technician must
+        /// make sure its UBOOT and BOOTIMG are intact.
         proven: bool,
         /// The advice in words.
         advice: String,
@@ -395,15 +433,6 @@ impl LcmVerdict {
 /// Why a panel name or an evidence source cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LcmCheckError {
-    /// Live readback needs the device layer, which does not exist yet.
-    #[error(
-        "reading the phone's UBOOT on {port} needs the device layer, which this mtkbench does \
-         not have yet: live readback comes with it"
-    )]
-    NoDeviceLayer {
-        /// The port given.
-        port: String,
-    },
     /// A `--lcm` value that is not a driver name.
     #[error("{given:?} is not a panel driver name")]
     NotAName {
@@ -415,13 +444,6 @@ pub enum LcmCheckError {
 impl Advice for LcmCheckError {
     fn help(&self) -> String {
         match self {
-            LcmCheckError::NoDeviceLayer { .. } => {
-                "name the panel another way: --profile ID, --lcm NAME, --log FILE (a boot log \
-                 with lcm=), or --uboot FILE with the phone's UBOOT read back earlier \
-                 (`mtkbench readback` once the device layer is in, or mtkclient `r uboot \
-                 uboot.bin` today)"
-                    .into()
-            }
             LcmCheckError::NotAName { .. } => {
                 "give the driver name as LK reports it, e.g. st7701_wvga_dsi_vdo or \
                  1-st7701_wvga_dsi_vdo (letters, digits and _ only)"
@@ -505,6 +527,7 @@ impl PanelEvidence {
             notes: shape_notes(&names),
             names,
             phone_firmware_has_panel: false,
+            phone_kernel: None,
         })
     }
 
@@ -536,6 +559,7 @@ impl PanelEvidence {
             origin: format!("profile {}", profile.id),
             names,
             phone_firmware_has_panel: false,
+            phone_kernel: None,
             notes,
         }
     }
@@ -566,6 +590,7 @@ impl PanelEvidence {
             source: EvidenceSource::UbootReadback,
             origin: origin.to_owned(),
             phone_firmware_has_panel: !list.is_empty(),
+            phone_kernel: None,
             names: list,
             notes,
         }
@@ -622,8 +647,44 @@ impl PanelEvidence {
             origin,
             names,
             phone_firmware_has_panel: proven,
+            phone_kernel: None,
             notes,
         }
+    }
+
+    /// Adds the panel drivers of the phone's own kernel (its BOOTIMG read back, see
+    /// [`boot_image_drivers`]), read from `origin`. With the drivers of the phone's own lk in
+    /// `names`, it decides whether keeping the phone's UBOOT and BOOTIMG is proven to light
+    /// the panel: the kernel must take every name lk may pass, by the rules of [`check`].
+    pub fn with_phone_kernel(mut self, origin: &str, drivers: Drivers) -> PanelEvidence {
+        let kernel = drivers.names();
+        let has_panel = self.phone_firmware_has_panel
+            && kernel.is_some()
+            && self
+                .names
+                .iter()
+                .all(|n| judge(n, Some(&self.names), kernel).outcome == Outcome::Works);
+        self.notes.push(match (&drivers, has_panel) {
+            (Drivers::Listed(k), true) => format!(
+                "{origin}: its kernel carries the panel driver ({})",
+                k.join(", ")
+            ),
+            (Drivers::Listed(k), false) if !k.is_empty() => format!(
+                "{origin}: its kernel does not take every driver the phone's lk may pass (it \
+                 has {})",
+                k.join(", ")
+            ),
+            _ => format!(
+                "{origin}: its kernel could not be checked: {}",
+                drivers.why_unknown()
+            ),
+        });
+        self.phone_kernel = Some(PhoneKernel {
+            origin: origin.to_owned(),
+            drivers,
+            has_panel,
+        });
+        self
     }
 }
 
@@ -806,22 +867,43 @@ pub fn log_evidence(path: &Path) -> crate::Result<PanelEvidence> {
     Ok(PanelEvidence::from_log(&file_label(path), &scan.finish()))
 }
 
+/// The phone's own UBOOT (lk) as it streams in, from a file or straight from the phone, in
+/// bounded memory: its first bytes (for the LK header) and the panel driver names in it.
+#[derive(Debug, Default)]
+pub struct UbootScan {
+    head: Vec<u8>,
+    names: names::NameScanner,
+}
+
+impl Write for UbootScan {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = mtk_header::HEADER_LEN.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&buf[..room.min(buf.len())]);
+        self.names.feed(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl UbootScan {
+    /// The evidence of what streamed in, read from `origin` ("uboot.bin", "phone's own UBOOT
+    /// read over /dev/ttyACM0").
+    pub fn evidence(self, origin: &str) -> PanelEvidence {
+        let looks_like_lk = mtk_header::parse(&self.head).is_ok_and(|h| h.name == "LK");
+        PanelEvidence::from_uboot(origin, &self.names.into_names(), looks_like_lk)
+    }
+}
+
 /// Reads the phone's own UBOOT (lk) read back earlier, streamed, and takes its drivers.
 pub fn uboot_evidence(path: &Path) -> crate::Result<PanelEvidence> {
     let io = |e| HostError::io("read UBOOT readback", path, e);
     let mut file = File::open(path).map_err(io)?;
-    let mut head = Vec::with_capacity(mtk_header::HEADER_LEN);
-    (&mut file)
-        .take(mtk_header::HEADER_LEN as u64)
-        .read_to_end(&mut head)
-        .map_err(io)?;
-    let looks_like_lk = mtk_header::parse(&head).is_ok_and(|h| h.name == "LK");
-    let found = names::names_in(Cursor::new(head).chain(file)).map_err(io)?;
-    Ok(PanelEvidence::from_uboot(
-        &file_label(path),
-        &found,
-        looks_like_lk,
-    ))
+    let mut scan = UbootScan::default();
+    io::copy(&mut file, &mut scan).map_err(io)?;
+    Ok(scan.evidence(&file_label(path)))
 }
 
 fn file_label(path: &Path) -> String {
@@ -1115,7 +1197,22 @@ fn explain(outcome: Outcome, candidates: &[CandidateVerdict], missing: &[Missing
 fn fixes(verdict: &LcmVerdict) -> Vec<Fix> {
     let needed = verdict.needed_text();
     let ev = &verdict.evidence;
-    let condition = if ev.phone_firmware_has_panel {
+    let kernel = ev.phone_kernel.as_ref();
+    let proven = ev.phone_firmware_has_panel && kernel.is_none_or(|k| k.has_panel);
+    let condition = if let (true, Some(k)) = (ev.phone_firmware_has_panel, kernel) {
+        if k.has_panel {
+            format!(
+                "the phone's own lk and kernel carry the driver ({}; {})",
+                ev.origin, k.origin
+            )
+        } else {
+            format!(
+                "the phone's own lk carries the driver ({}), but its own kernel is not known to \
+                 ({}), so the screen may still go black after the logo",
+                ev.origin, k.origin
+            )
+        }
+    } else if ev.phone_firmware_has_panel {
         match ev.source {
             EvidenceSource::UbootReadback => {
                 format!("the phone's own UBOOT ({}) carries the driver", ev.origin)
@@ -1137,7 +1234,7 @@ fn fixes(verdict: &LcmVerdict) -> Vec<Fix> {
                 skip.join(" and ")
             ),
             skip,
-            proven: ev.phone_firmware_has_panel,
+            proven,
         },
         Fix::OtherRom {
             rom: None,
@@ -1263,6 +1360,7 @@ mod tests {
             origin: "profile s4050ap".into(),
             names: vec![],
             phone_firmware_has_panel: false,
+            phone_kernel: None,
             notes: vec!["profile s4050ap does not record the panel driver of this board".into()],
         };
         let v = check(&profile_less, &rom(&[ST], &[ST]));
@@ -1516,6 +1614,87 @@ LCD Driver IC : 1-st7701_wvga_dsi_vdo
     }
 
     #[test]
+    fn the_phone_kernel_proves_or_disproves_keeping_bootimg() {
+        let phone = || PanelEvidence::from_uboot("UBOOT over pty", &[HX.into(), OTM.into()], true);
+        let white = rom(&[ST], &[ST]);
+        let proven = |ev: &PanelEvidence| match &check(ev, &white).fix[0] {
+            Fix::KeepPhoneFirmware { proven, advice, .. } => (*proven, advice.clone()),
+            other => panic!("{other:?}"),
+        };
+        // lk alone: proven as before.
+        assert!(proven(&phone()).0);
+        let carries = phone().with_phone_kernel("BOOTIMG over pty", listed(&[OTM, HX]));
+        assert!(carries.phone_kernel.as_ref().unwrap().has_panel);
+        let (yes, advice) = proven(&carries);
+        assert!(yes);
+        assert!(
+            advice.contains("lk and kernel carry the driver (UBOOT over pty; BOOTIMG over pty)"),
+            "{advice}"
+        );
+        let note = carries.notes.last().unwrap();
+        assert!(
+            note.starts_with("BOOTIMG over pty: its kernel carries"),
+            "{note}"
+        );
+        // A kernel that lacks one of the drivers lk may pass, or cannot be read: not proven.
+        for kernel in [
+            listed(&[HX]),
+            listed(&[HX, ST]),
+            Drivers::Unknown("erased".into()),
+        ] {
+            let ev = phone().with_phone_kernel("BOOTIMG over pty", kernel.clone());
+            let (yes, advice) = proven(&ev);
+            assert!(!yes, "{kernel:?}");
+            assert!(advice.contains("may still go black"), "{advice}");
+        }
+        // A single-driver kernel takes the name lk passes without comparing.
+        let one = PanelEvidence::from_uboot("u", &[HX.into()], true)
+            .with_phone_kernel("k", listed(&["HX8369B_FWVGA_DSI_VDO"]));
+        assert!(one.phone_kernel.unwrap().has_panel);
+    }
+
+    #[test]
+    fn uboot_scan_streams_in_any_chunks() {
+        let mut lk = mtk_header_bytes("LK");
+        lk.extend_from_slice(b"\x10\xb5st7701_wvga_dsi_vdo\0hx8369b_fwvga_dsi_vdo\0");
+        for chunk in [1, 7, 512, 4096] {
+            let mut scan = UbootScan::default();
+            for piece in lk.chunks(chunk) {
+                scan.write_all(piece).unwrap();
+            }
+            let ev = scan.evidence("uboot.bin");
+            assert_eq!(ev.names, [ST, HX], "chunk {chunk}");
+            assert!(
+                ev.notes.iter().all(|n| !n.contains("LK header")),
+                "{:?}",
+                ev.notes
+            );
+        }
+        let ev = UbootScan::default().evidence("blank");
+        assert!(ev.names.is_empty() && ev.notes[0].contains("LK header"));
+    }
+
+    #[test]
+    fn boot_image_drivers_say_why_when_unknown() {
+        match boot_image_drivers(&[0u8; 4096][..], "BOOTIMG (erased)") {
+            Drivers::Unknown(why) => {
+                assert!(why.contains("BOOTIMG (erased) cannot be read"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A 512-byte MediaTek header named `name`, announcing no payload.
+    fn mtk_header_bytes(name: &str) -> Vec<u8> {
+        let mut h = vec![0xFFu8; mtk_header::HEADER_LEN];
+        h[..4].copy_from_slice(&mtk_header::MAGIC.to_le_bytes());
+        h[4..8].fill(0);
+        h[8..40].fill(0);
+        h[8..8 + name.len()].copy_from_slice(name.as_bytes());
+        h
+    }
+
+    #[test]
     fn uboot_evidence_of_several_drivers() {
         let names: Vec<String> = [ST, "otm8019a_wvga_dsi_vdo"].map(String::from).into();
         let ev = PanelEvidence::from_uboot("uboot.bin", &names, false);
@@ -1528,16 +1707,5 @@ LCD Driver IC : 1-st7701_wvga_dsi_vdo
         let v = check(&blank, &rom(&[ST], &[ST]));
         assert_eq!(v.missing[0].what, Gap::Panel);
         assert!(v.missing[0].how.contains("read UBOOT again"));
-    }
-
-    #[test]
-    fn port_error_exits_1_and_points_elsewhere() {
-        let e: crate::Error = LcmCheckError::NoDeviceLayer {
-            port: "/dev/ttyACM0".into(),
-        }
-        .into();
-        assert_eq!(e.exit_code(), 1);
-        assert!(e.to_string().contains("device layer"));
-        assert!(e.help().contains("--profile") && e.help().contains("--uboot"));
     }
 }

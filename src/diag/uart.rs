@@ -392,15 +392,9 @@ pub fn partial_path(path: &Path) -> PathBuf {
 /// with `-2`, `-3`, ... added when that name (or its partial file) is taken.
 pub fn default_capture_path(dir: &Path, now: SystemTime) -> PathBuf {
     let stamp = utc_timestamp(now).replace(':', "-");
-    let free = |p: &PathBuf| !p.exists() && !partial_path(p).exists();
-    let first = dir.join(format!("uart-{stamp}.log"));
-    if free(&first) {
-        return first;
-    }
-    (2u32..)
-        .map(|n| dir.join(format!("uart-{stamp}-{n}.log")))
-        .find(free)
-        .unwrap_or(first)
+    crate::fsutil::free_name(dir, &format!("uart-{stamp}"), "log", |p| {
+        p.exists() || partial_path(p).exists()
+    })
 }
 
 /// Errors of the UART capture.

@@ -17,3 +17,25 @@ pub fn realdata(test: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// An EXPDB partition as LK and the kernel leave it after a panic: the AEE ipanic header
+/// (magic 0xAEE0DEAD little-endian, version 4, section offsets), then the oops header
+/// (process path, backtrace) and the console log as NUL-padded text.
+pub fn expdb_image() -> Vec<u8> {
+    let mut img = Vec::new();
+    img.extend_from_slice(&0xAEE0_DEADu32.to_le_bytes());
+    img.extend_from_slice(&4u32.to_le_bytes());
+    for v in [0x1000u32, 4096, 0x2000, 1024, 0x3000, 4096] {
+        img.extend_from_slice(&v.to_le_bytes());
+    }
+    img.resize(0x1000, 0);
+    img.extend_from_slice(b"/system/bin/surfaceflinger\0");
+    img.resize(0x2000, 0xff);
+    let console = "[   14.201000] Unable to handle kernel paging request at virtual address 6b6b6b6b\n\
+                   [   14.201100] PC is at mtkfb_update_screen_impl+0x48/0x1a0\n\
+                   [   14.201110] LR is at mtkfb_update_screen+0x20/0x30\n\
+                   [   14.202000] Kernel panic - not syncing: Fatal exception\n";
+    img.extend_from_slice(console.as_bytes());
+    img.resize(0x4000, 0);
+    img
+}

@@ -1,7 +1,10 @@
 //! Shared by the device tests: a simulated MT6572 served in a thread on a real
-//! pseudo-terminal, stopped and joined when dropped, and bounded waits for its link events.
+//! pseudo-terminal, stopped and joined when dropped, and bounded waits for its link events;
+//! [`cli`] runs the binaries instead (the simulator and the device commands).
 
 #![allow(dead_code)]
+
+pub mod cli;
 
 use std::{
     path::PathBuf,

@@ -149,7 +149,7 @@ impl Votes {
         {
             self.spflash += 1;
         }
-        if line.starts_with(b"H> ") || line.starts_with(b"D> ") || has(b" mtkbench::") {
+        if is_transcript_line(line) || has(b" mtkbench::") {
             self.transcript += 1;
         }
         if [
@@ -175,6 +175,21 @@ impl Votes {
             self.kernel += 1;
         }
     }
+}
+
+/// A transcript event line: `H> A0`, `D> 5F`, `!! timeout`, with or without the time in
+/// seconds in front, as `--record` writes them (`    0.000412 D> 5F`).
+fn is_transcript_line(line: &[u8]) -> bool {
+    let line = line.trim_ascii_start();
+    let event = match line.iter().position(u8::is_ascii_whitespace) {
+        Some(end) if line[..end].iter().all(|&b| b.is_ascii_digit() || b == b'.') => {
+            line[end..].trim_ascii_start()
+        }
+        _ => line,
+    };
+    [b"H> ", b"D> ", b"!! "]
+        .iter()
+        .any(|m| event.starts_with(*m))
 }
 
 /// NUL bytes, or more than a tenth of the bytes neither printable nor whitespace.
@@ -210,6 +225,10 @@ mod tests {
         assert_eq!(detect_kind("x.log", spft), LogKind::SpFlashTool);
         let tr = b"# mtkbench transcript\nH> a0\nD> 5f\nH> 0a\nD> f5\n";
         assert_eq!(detect_kind("t.txt", tr), LogKind::Transcript);
+        let recorded = b"# mtkbench transcript v1\n# port: /dev/pts/3\n    0.000000 H> A0\n\
+            \x20   0.000412 D> 5F\n    0.051000 !! timeout\n# error: x (mtkbench::timeout)\n";
+        assert_eq!(detect_kind("session.txt", recorded), LogKind::Transcript);
+        assert_eq!(detect_kind("n.txt", b"12.5 H>ello\n"), LogKind::Text);
         assert_eq!(detect_kind("n.txt", b"hello\nworld\n"), LogKind::Text);
     }
 

@@ -1,0 +1,175 @@
+//! `mtkbench diagnose log --port P`: read the phone's EXPDB partition (where LK and the kernel
+//! keep the last panic and exception records) through a device session, analyse it as an EXPDB
+//! dump with the boot-log rules, and keep the raw readback under
+//! `<data>/captures/expdb-<UTC time>.bin`.
+//!
+//! The readback streams at once into the analyzer and into a temporary file beside the capture
+//! (hashed on the way, as `readback` does); the file gets its name only when every byte has
+//! arrived, and a name already taken is never reused. The device work is the common session
+//! runner's ([`super::identify::run_session`]); the analysis is [`crate::diag`]'s.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    time::SystemTime,
+};
+
+use serde::Serialize;
+
+use super::{
+    diagnose::LogReport,
+    identify::{DeviceArgs, run_session},
+    readback::Output,
+};
+use crate::{
+    Result,
+    cli::{Ctx, Report, emit},
+    device::{
+        DeviceError,
+        target::{self, Selector},
+    },
+    diag::{
+        log::{Analyzer, LogKind},
+        rules::RuleBase,
+    },
+    fsutil,
+    places::Places,
+    transport::transcript::utc_timestamp,
+};
+
+/// The help of `--port` for `diagnose log`.
+pub const PORT_HELP: &str = "Read the phone's EXPDB partition (its last panic and exception \
+     records) on this port (`/dev/ttyACM0`), or `auto` to wait for the phone, instead of FILEs; \
+     the readback is kept in the data folder's captures/, and the phone is rebooted after";
+
+/// The partition read.
+const PARTITION: &str = "EXPDB";
+
+/// What `diagnose log --port` prints: where the readback went, then the analysis.
+#[derive(Debug, Serialize)]
+pub struct ExpdbReport {
+    /// The port that was used.
+    pub port: String,
+    /// The file the raw readback was saved as.
+    pub capture: PathBuf,
+    /// Bytes read (the whole partition).
+    pub bytes: u64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Whether the phone was told to reboot at the end.
+    pub rebooted: bool,
+    /// The analysis of the readback (its fields are at the top level of the JSON, as in
+    /// `diagnose log FILE`).
+    #[serde(flatten)]
+    pub analysis: LogReport,
+}
+
+impl Report for ExpdbReport {
+    fn human(&self) -> String {
+        let mut out = format!(
+            "Read {PARTITION} ({:.1} MiB) over {}; the raw readback is kept as\n  {}\n\n",
+            self.bytes as f64 / f64::from(1 << 20),
+            self.port,
+            self.capture.display()
+        );
+        if self.analysis.0.inputs.iter().all(|i| i.lines == 0) {
+            out += "EXPDB holds no text: it reads as erased, so the phone has saved no panic or \
+                    exception record since it was last formatted.\n\n";
+        }
+        out += &self.analysis.human();
+        if !self.rebooted {
+            out += "\nThe phone was not rebooted: unplug it and hold power for 10 s.\n";
+        }
+        out
+    }
+}
+
+/// The readback on its way: into the capture file and through the analyzer at once.
+struct Capture<'r> {
+    file: Output,
+    analyzer: Analyzer<'r>,
+}
+
+impl Write for Capture<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.analyzer.push_bytes(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// `dir/expdb-<UTC time>.bin` (`:` written `-`, as UART captures are named), or `...-2.bin`
+/// and on when the name is taken.
+fn capture_path(dir: &Path, now: SystemTime) -> PathBuf {
+    let stamp = utc_timestamp(now).replace(':', "-");
+    fsutil::free_name(dir, &format!("expdb-{stamp}"), "bin", Path::exists)
+}
+
+/// Runs `mtkbench diagnose log --port P`.
+pub fn run(device: &DeviceArgs, ctx: &Ctx) -> Result<()> {
+    let rules = RuleBase::builtin()?;
+    // Everything that can fail on this computer fails before the phone is caught.
+    let dir = ctx.places.data.join("captures");
+    Places::ensure(&dir)?;
+    let path = capture_path(&dir, SystemTime::now());
+    let mut capture = Capture {
+        file: Output::create(&path)?,
+        analyzer: Analyzer::new(rules),
+    };
+    capture
+        .analyzer
+        .begin_input(&path.display().to_string(), LogKind::Expdb);
+    let ((port, bytes), rebooted) = run_session(device, ctx, |session, map| {
+        let port = crate::transport::Transport::name(session.transport()).to_string();
+        let da = session
+            .da_info()
+            .cloned()
+            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
+        let sel = Selector::Partition(PARTITION.into());
+        let t = target::resolve(&sel, None, None, &map.partitions, |r| da.region_size(r))?;
+        let bytes = session.read(&t, &mut capture)?;
+        Ok((port, bytes))
+    })?;
+    let Capture { file, analyzer } = capture;
+    let sha256 = file.commit(&path)?;
+    emit(
+        ctx,
+        &ExpdbReport {
+            port,
+            capture: path,
+            bytes,
+            sha256,
+            rebooted,
+            analysis: LogReport(analyzer.finish()),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    #[test]
+    fn capture_names_carry_the_time_and_never_repeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = UNIX_EPOCH + Duration::from_secs(1_709_251_199);
+        let first = capture_path(dir.path(), at);
+        assert_eq!(
+            first.file_name().unwrap(),
+            "expdb-2024-02-29T23-59-59Z.bin",
+            "{first:?}"
+        );
+        std::fs::write(&first, b"x").unwrap();
+        let second = capture_path(dir.path(), at);
+        assert_eq!(
+            second.file_name().unwrap(),
+            "expdb-2024-02-29T23-59-59Z-2.bin"
+        );
+    }
+}
