@@ -111,7 +111,7 @@ impl Report for Banner {
     fn human(&self) -> String {
         let p = &self.phone;
         let mut out = format!(
-            "Simulated MT6572 ready on {}\n  board {} ({}, {} mode), project {}, serial {}\n  \
+            "Simulated MT6572 ready on {}\n  board {} ({}, {} mode), project {}\n  serial {}\n  \
              image {}{}\n",
             self.port.display(),
             p.profile,
