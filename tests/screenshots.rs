@@ -15,6 +15,8 @@ use std::{
     process::Command,
 };
 
+use mtkbench::firmware::synth;
+
 const WIDTH: usize = 80;
 
 /// One screenshot: file name, arguments, and whether it needs a generated ROM package.
@@ -52,7 +54,7 @@ fn write_rom(dir: &Path) {
         dir,
         &[
             ("MT6572_Android_scatter.txt", scatter.into_bytes()),
-            ("lk.bin", common::rom::lk_bin(&["hx8379a_wvga_dsi_vdo"])),
+            ("lk.bin", synth::lk_image(&["hx8379a_wvga_dsi_vdo"])),
             ("boot.img", common::rom::boot_img(&["hx8379a_wvga_dsi_vdo"])),
             ("recovery.img", vec![0u8; 0x180000]),
         ],
