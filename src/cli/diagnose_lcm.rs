@@ -20,7 +20,10 @@ use serde::Serialize;
 use super::identify::{DeviceArgs, run_session};
 use crate::{
     Result,
-    cli::{Ctx, Report, emit, scatter::fit, text::wrap},
+    cli::{
+        Ctx, Report, emit,
+        text::{cut_keeping_end, wrap},
+    },
     device::{
         Cause, DeviceError, Stage,
         target::{self, Selector},
@@ -219,7 +222,10 @@ impl Report for LcmReport {
         for note in &ev.notes {
             out += &wrap(note, &format!("{pad}- "), &format!("{pad}  "));
         }
-        out += &label("ROM", &fit(&self.rom.display().to_string(), 80 - LABEL_W));
+        out += &label(
+            "ROM",
+            &cut_keeping_end(&self.rom.display().to_string(), 80 - LABEL_W),
+        );
         out += &label("ROM lk", &list_or(&v.lk, v.lk_unknown.as_deref()));
         out += &label(
             "ROM kernel",

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit},
+    cli::{Ctx, Report, emit, text::mib_or_gib},
     device::{
         DeviceError, Fingerprint, OpKind, ProgressEvent, Session, Stage,
         connect::{self, Link, PortSpec},
@@ -281,14 +281,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     emit(ctx, &IdentifyReport { rebooted, ..report })
 }
 
-fn size(bytes: u64) -> String {
-    if bytes >= 1 << 30 {
-        format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
-    } else {
-        format!("{:.1} MiB", bytes as f64 / MIB)
-    }
-}
-
 impl Report for IdentifyReport {
     fn human(&self) -> String {
         let f = &self.fingerprint;
@@ -323,9 +315,9 @@ impl Report for IdentifyReport {
                 cid,
             } => format!(
                 "Storage:    eMMC, boot1 {}, boot2 {}, user {}\nCID:        {cid}\n",
-                size(*boot1_size),
-                size(*boot2_size),
-                size(*user_size)
+                mib_or_gib(*boot1_size),
+                mib_or_gib(*boot2_size),
+                mib_or_gib(*user_size)
             ),
             StorageFacts::Nand {
                 id,
@@ -335,11 +327,13 @@ impl Report for IdentifyReport {
                 ..
             } => format!(
                 "Storage:    NAND {}, page {page_size} B, {pages_per_block} pages/block\nNAND id:    {id}\n",
-                size(*s)
+                mib_or_gib(*s)
             ),
-            StorageFacts::Nor { size: s } => format!("Storage:    NOR or none, {}\n", size(*s)),
+            StorageFacts::Nor { size: s } => {
+                format!("Storage:    NOR or none, {}\n", mib_or_gib(*s))
+            }
         };
-        out += &format!("RAM:        {}\n", size(f.ram_size));
+        out += &format!("RAM:        {}\n", mib_or_gib(f.ram_size));
         out += &match &f.partition_source {
             TableSource::Pmt => "Partitions (from the phone's PMT):\n".to_string(),
             TableSource::Mbr { profile: Some(id) } => {
@@ -357,7 +351,7 @@ impl Report for IdentifyReport {
                 p.region.as_str(),
                 p.offset,
                 p.size,
-                size(p.size)
+                mib_or_gib(p.size)
             );
         }
         if !self.rebooted {
