@@ -22,7 +22,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        text::{cut_keeping_end, wrap},
+        text::{cut_keeping_end, labelled, wrap},
     },
     device::{
         Cause, DeviceError, Stage,
@@ -200,7 +200,7 @@ impl Report for LcmReport {
     fn human(&self) -> String {
         let v = &self.verdict;
         let pad = " ".repeat(LABEL_W);
-        let label = |name: &str, text: &str| wrap(text, &format!("{name:<LABEL_W$}"), &pad);
+        let label = |name: &str, text: &str| labelled(name, LABEL_W, text);
         let mut out = wrap(&v.explanation, "", "");
         out.push('\n');
         let ev = &v.evidence;

@@ -23,7 +23,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        text::{cut_keeping_end, decimal_size, wrap},
+        text::{cut_keeping_end, decimal_size, labelled, wrap},
     },
     library::{self, LibraryIndex, LibraryRow, ScanEvent, ScanSummary},
 };
@@ -217,7 +217,7 @@ fn rate_text(bytes: u64, elapsed: Duration) -> String {
 const LABEL_W: usize = 10;
 
 fn label(name: &str, text: &str) -> String {
-    wrap(text, &format!("{name:<LABEL_W$}"), &" ".repeat(LABEL_W))
+    labelled(name, LABEL_W, text)
 }
 
 impl Report for ScanSummary {

@@ -12,7 +12,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        text::{cut_keeping_end, mib_or_hex, wrap},
+        text::{cut_keeping_end, labelled, mib_or_hex, wrap},
     },
     firmware::{
         preloader::{PreloaderInfo, PreloaderLayout},
@@ -60,8 +60,7 @@ const KIND_W: usize = 80 - (PART_W + FILE_W + SIZE_W + FITS_W + SUM_W + 5);
 impl Report for RomReport {
     fn human(&self) -> String {
         let mut out = String::new();
-        let label =
-            |name: &str, text: &str| wrap(text, &format!("{name:<LABEL_W$}"), &" ".repeat(LABEL_W));
+        let label = |name: &str, text: &str| labelled(name, LABEL_W, text);
         // Paths are single words: cut them (keeping their end) rather than overflow.
         let path_w = 80 - LABEL_W;
         out += &label(

@@ -34,6 +34,16 @@ pub(crate) fn wrap(text: &str, first: &str, rest: &str) -> String {
     wrap_to(text, first, rest, WIDTH)
 }
 
+/// `text` word-wrapped at [`WIDTH`] beside `name`, which is padded to `label_width` columns;
+/// the following lines are indented to the same column.
+pub(crate) fn labelled(name: &str, label_width: usize, text: &str) -> String {
+    wrap(
+        text,
+        &format!("{name:<label_width$}"),
+        &" ".repeat(label_width),
+    )
+}
+
 /// Word-wraps `text` to `width` columns with every line starting with `indent`; nothing at all
 /// for an empty text.
 pub(crate) fn wrap_indented(text: &str, width: usize, indent: &str) -> String {
@@ -135,6 +145,12 @@ mod tests {
         assert!(w.lines().skip(1).all(|l| l.starts_with("       ")));
         assert_eq!(wrap_indented("", 20, "  "), "");
         assert_eq!(wrap("", "x:", ""), "x:\n");
+        let l = labelled("ROM", 6, &"word ".repeat(20));
+        assert!(l.starts_with("ROM   word word"), "{l}");
+        assert!(
+            l.lines().skip(1).all(|x| x.starts_with("      word")),
+            "{l}"
+        );
     }
 
     #[test]
