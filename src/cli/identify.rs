@@ -25,6 +25,7 @@ use crate::{
         table::{PartitionMap, TableSource},
         target::Selector,
     },
+    firmware::{HexError, parse_hex},
     profile::Registry,
 };
 
@@ -59,8 +60,10 @@ pub struct Args {
 pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
     let t = text.trim();
     let bad = || format!("`{text}` is not a size: write 0x400000, 4194304 or 4M");
-    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        return u64::from_str_radix(hex, 16).map_err(|_| bad());
+    match parse_hex(t) {
+        Ok(n) => return Ok(n),
+        Err(HexError::NoPrefix) => {}
+        Err(_) => return Err(bad()),
     }
     let (digits, unit) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
