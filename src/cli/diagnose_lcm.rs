@@ -17,17 +17,14 @@ use std::{
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, run_session};
+use super::identify::{DeviceArgs, resolve, run_session};
 use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
         text::{cut_keeping_end, labelled, wrap},
     },
-    device::{
-        Cause, DeviceError, Stage,
-        target::{self, Selector},
-    },
+    device::{Cause, DeviceError, Stage, target::Selector},
     diag::lcm::{self, Drivers, LcmFacts, LcmVerdict, Outcome, PanelEvidence, UbootScan},
     error::HostError,
     firmware::rom,
@@ -134,21 +131,15 @@ fn phone_evidence(device: &DeviceArgs, ctx: &Ctx, facts: &LcmFacts) -> Result<Pa
         .map_err(|e| HostError::io("create a temporary file in", std::env::temp_dir(), e))?;
     let ((evidence, boot, port), _rebooted) = run_session(device, ctx, |session, map| {
         let port = crate::transport::Transport::name(session.transport()).to_string();
-        let da = session
-            .da_info()
-            .cloned()
-            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
-        let partition = |name: &str| {
-            let sel = Selector::Partition(name.into());
-            target::resolve(&sel, None, None, &map.partitions, |r| da.region_size(r))
-        };
+        let partition = |name: &str| Selector::Partition(name.into());
+        let uboot = resolve(session, map, &partition("UBOOT"), None, None)?;
         let mut scan = UbootScan::default();
-        session.read(&partition("UBOOT")?, &mut scan)?;
+        session.read(&uboot, &mut scan)?;
         let evidence = scan.evidence(&format!("phone's own UBOOT read over {port}"));
         if lcm::check(&evidence, facts).fix.is_empty() {
             return Ok((evidence, PhoneBoot::NotNeeded, port));
         }
-        let Ok(bootimg) = partition("BOOTIMG") else {
+        let Ok(bootimg) = resolve(session, map, &partition("BOOTIMG"), None, None) else {
             return Ok((evidence, PhoneBoot::Absent, port));
         };
         let stored = |e| DeviceError::Step {

@@ -4,14 +4,11 @@
 
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, parse_size, run_session, selector};
+use super::identify::{DeviceArgs, NOT_REBOOTED, parse_size, resolve, run_session, selector};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::{
-        DeviceError,
-        target::{self, Region},
-    },
+    device::target::{self, Region},
 };
 
 /// `mtkbench erase`.
@@ -65,7 +62,7 @@ impl Report for EraseReport {
             self.length
         );
         if !self.rebooted {
-            s += "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+            s += NOT_REBOOTED;
         }
         s
     }
@@ -77,13 +74,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let force = args.force_identity_partition;
     target::precheck(&sel, "erase", force)?;
     let (t, rebooted) = run_session(&args.device, ctx, |session, map| {
-        let da = session
-            .da_info()
-            .cloned()
-            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
-        let t = target::resolve(&sel, args.offset, args.length, &map.partitions, |r| {
-            da.region_size(r)
-        })?;
+        let t = resolve(session, map, &sel, args.offset, args.length)?;
         target::check_identity(&t, &map.partitions, "erase", force)?;
         session.erase(&t)?;
         Ok(t)

@@ -23,7 +23,7 @@ use crate::{
         fingerprint::StorageFacts,
         progress::mb_per_s,
         table::{PartitionMap, TableSource},
-        target::Selector,
+        target::{self, Selector, Target},
     },
     firmware::{HexError, parse_hex},
     profile::Registry,
@@ -195,6 +195,25 @@ fn verb(op: OpKind) -> &'static str {
     }
 }
 
+/// Where `sel` lies on the phone of `session`: its partition `map` and the running DA's region
+/// sizes (`offset` and `length` as [`target::resolve`] takes them).
+pub fn resolve(
+    session: &Session<Link>,
+    map: &PartitionMap,
+    sel: &Selector,
+    offset: Option<u64>,
+    length: Option<u64>,
+) -> std::result::Result<Target, DeviceError> {
+    let da = session
+        .da_info()
+        .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
+    target::resolve(sel, offset, length, &map.partitions, |r| da.region_size(r))
+}
+
+/// The last line of a device command's report when the phone could not be told to reboot.
+pub(crate) const NOT_REBOOTED: &str =
+    "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+
 /// Runs a device command: loads the DA and the profiles first (the port may live only
 /// seconds), opens the port, starts the DA, reads the partition map, runs `work`, then
 /// reboots the phone. A failed reboot after successful work is a warning, not a failure.
@@ -358,7 +377,7 @@ impl Report for IdentifyReport {
             );
         }
         if !self.rebooted {
-            out += "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+            out += NOT_REBOOTED;
         }
         out
     }
