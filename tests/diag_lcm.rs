@@ -6,10 +6,13 @@ mod common;
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
 
-use common::rom::{boot_img, scatter, write_folder, write_zip};
+use common::{
+    json,
+    rom::{boot_img, scatter, write_folder, write_zip},
+};
 use mtkbench::{
     diag::lcm::{self, Gap, LcmFacts, LcmVerdict, Outcome, PanelEvidence, Reason},
     firmware::{bootimg, rom, synth},
@@ -210,31 +213,14 @@ fn real_droid_tools_phone_info_names_the_running_panel() {
 
 // ---- the command -----------------------------------------------------------------------------
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mtkbench"))
-}
-
 /// Runs `mtkbench diagnose lcm --rom <rom> <args>` with every folder in `home`.
 fn run(home: &Path, rom: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+    common::mtkbench_in(home)
         .args(["diagnose", "lcm", "--rom"])
         .arg(rom)
         .args(args)
-        .env("MTKBENCH_CONFIG_DIR", home.join("config"))
-        .env("MTKBENCH_DATA_DIR", home.join("data"))
-        .env("MTKBENCH_CACHE_DIR", home.join("cache"))
-        .env("MTKBENCH_LOG_DIR", home.join("logs"))
         .output()
         .unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn stderr(out: &Output) -> String {

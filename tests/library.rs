@@ -8,10 +8,13 @@ use std::{
     fs::File,
     io::Write,
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
 
-use common::rom::{scatter_of, write_folder, write_zip};
+use common::{
+    json,
+    rom::{scatter_of, write_folder, write_zip},
+};
 use mtkbench::{
     firmware::{scatter::Region, synth},
     library::{self, LibraryIndex, ScanEvent, ScanSummary, index::Outcome},
@@ -311,24 +314,11 @@ fn list_rows_carry_the_inspected_facts() {
 
 /// Runs the built binary with every folder it uses moved into the workshop.
 fn mtkbench(w: &Workshop, library: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mtkbench"))
+    common::mtkbench_in(&w.base)
         .args(args)
-        .env("MTKBENCH_CONFIG_DIR", w.base.join("config"))
-        .env("MTKBENCH_DATA_DIR", w.base.join("data"))
-        .env("MTKBENCH_CACHE_DIR", w.base.join("cache"))
-        .env("MTKBENCH_LOG_DIR", w.base.join("logs"))
         .env("MTKBENCH_LIBRARY", library)
         .output()
         .unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

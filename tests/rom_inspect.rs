@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::{path::PathBuf, process::Command};
-
 use common::rom::{boot_img, scatter, write_folder, write_zip};
 use mtkbench::firmware::{
     checksum::checksum16,
@@ -296,19 +294,14 @@ fn missing_scatter_and_bad_paths_are_errors() {
     assert!(err.to_string().contains("not a readable zip"), "{err}");
 }
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mtkbench"))
-}
-
 #[test]
 fn cli_json_has_the_documented_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rom");
     write_folder(&dir, &files());
-    let out = Command::new(bin())
+    let out = common::mtkbench_in(tmp.path())
         .args(["--json", "rom", "inspect"])
         .arg(&dir)
-        .env("MTKBENCH_LOG_DIR", tmp.path().join("logs"))
         .output()
         .unwrap();
     assert!(
@@ -365,10 +358,9 @@ fn cli_human_output_fits_80_columns() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rom");
     write_folder(&dir, &files());
-    let out = Command::new(bin())
+    let out = common::mtkbench_in(tmp.path())
         .args(["rom", "inspect"])
         .arg(&dir)
-        .env("MTKBENCH_LOG_DIR", tmp.path().join("logs"))
         .output()
         .unwrap();
     assert!(out.status.success());
