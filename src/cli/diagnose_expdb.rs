@@ -6,7 +6,8 @@
 //! The readback streams at once into the analyzer and into a temporary file beside the capture
 //! (hashed on the way, as `readback` does); the file gets its name only when every byte has
 //! arrived, and a name already taken is never reused. The device work is the common session
-//! runner's ([`super::identify::run_session`]); the analysis is [`crate::diag`]'s.
+//! runner's ([`super::identify::run_session`]); the analysis is [`crate::diag`]'s. This file
+//! must not judge log lines or talk to the phone itself.
 
 use std::{
     io::Write,

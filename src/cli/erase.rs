@@ -1,6 +1,9 @@
 //! `mtkbench erase`: the low-level tool that erases a partition (or a range of a region). It
 //! refuses the partitions that hold the phone's identity or boot code unless
 //! `--force-identity-partition` is given.
+//!
+//! The guards and the erase itself are [`crate::device`]'s (through the session runner of
+//! [`super::identify`]); this file must not talk to the phone or decide what is protected.
 
 use serde::Serialize;
 

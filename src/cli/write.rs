@@ -3,6 +3,9 @@
 //! refuses the partitions that hold the phone's identity or boot code unless
 //! `--force-identity-partition` is given, and checks the image fits. The image streams from
 //! disk; it is never held in memory.
+//!
+//! The guards and the write itself are [`crate::device`]'s (through the session runner of
+//! [`super::identify`]); this file must not talk to the phone or decide what is protected.
 
 use std::{fs::File, io::BufReader, path::PathBuf};
 
