@@ -22,13 +22,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use flate2::{Compression, write::GzEncoder};
 use mtkbench::{
-    firmware::{bootimg, mtk_header, rom},
+    firmware::{rom, scatter::Region, synth},
     library::{self, ScanSummary},
 };
 use sha2::{Digest, Sha256};
 use zip::{CompressionMethod, write::SimpleFileOptions};
+
+/// The integration tests' package builders (scatter text through `firmware::synth`).
+#[allow(dead_code)]
+#[path = "../tests/common/rom.rs"]
+mod fixtures;
 
 const MIB: usize = 1 << 20;
 
@@ -62,73 +66,52 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 fn scatter(project: &str) -> String {
-    let mut text = format!(
-        "- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V1.1.1\n      \
-         platform: MT6572\n      project: {project}\n      storage: EMMC\n      \
-         boot_channel: MSDC_0\n      block_size: 0x20000\n"
-    );
-    let parts = [
-        ("PRELOADER", "preloader.bin", 0x0, 0x600000, "EMMC_BOOT_1"),
-        ("UBOOT", "lk.bin", 0x600000, 0x60000, "EMMC_USER"),
-        ("BOOTIMG", "boot.img", 0x660000, 0x600000, "EMMC_USER"),
-        ("ANDROID", "system.img", 0xC60000, 0x40000000, "EMMC_USER"),
-    ];
-    for (i, (name, file, start, size, region)) in parts.iter().enumerate() {
-        text += &format!(
-            "- partition_index: SYS{i}\n  partition_name: {name}\n  file_name: {file}\n  \
-             is_download: true\n  type: NORMAL_ROM\n  linear_start_addr: 0x{start:x}\n  \
-             physical_start_addr: 0x{start:x}\n  partition_size: 0x{size:x}\n  \
-             region: {region}\n  storage: HW_STORAGE_EMMC\n  boundary_check: true\n  \
-             is_reserved: false\n  operation_type: UPDATE\n  reserve: 0x00\n"
-        );
-    }
-    text
-}
-
-/// A 128 KiB flashable preloader: GFH FILE_INFO, random code, identity strings.
-fn preloader(project: &str, rng: &mut Prng) -> Vec<u8> {
-    let mut p = vec![0u8; 0x38];
-    p[..4].copy_from_slice(b"MMM\x01");
-    p[4..6].copy_from_slice(&0x38u16.to_le_bytes());
-    p[8..17].copy_from_slice(b"FILE_INFO");
-    p.extend(rng.bytes(128 * 1024 - 0x100));
-    p.extend_from_slice(format!("\0MTK_BLOADER_INFO_v11\0preloader_{project}.bin\0").as_bytes());
-    p
-}
-
-fn mtk_wrapped(name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut h = vec![0xFFu8; 512];
-    h[..4].copy_from_slice(&mtk_header::MAGIC.to_le_bytes());
-    h[4..8].copy_from_slice(&(payload.len() as u32).to_le_bytes());
-    h[8..40].fill(0);
-    h[8..8 + name.len()].copy_from_slice(name.as_bytes());
-    h.extend_from_slice(payload);
-    h
+    fixtures::scatter_of(
+        "MT6572",
+        project,
+        &[
+            (
+                "PRELOADER",
+                "preloader.bin",
+                true,
+                0x0,
+                0x600000,
+                Region::EmmcBoot1,
+            ),
+            ("UBOOT", "lk.bin", true, 0x600000, 0x60000, Region::EmmcUser),
+            (
+                "BOOTIMG",
+                "boot.img",
+                true,
+                0x660000,
+                0x600000,
+                Region::EmmcUser,
+            ),
+            (
+                "ANDROID",
+                "system.img",
+                true,
+                0xC60000,
+                0x40000000,
+                Region::EmmcUser,
+            ),
+        ],
+    )
 }
 
 /// A 256 KiB lk.bin with two panel driver names.
 fn lk(rng: &mut Prng) -> Vec<u8> {
     let mut payload = rng.bytes(256 * 1024);
     payload.extend_from_slice(b"\0hx8379a_fwvga_dsi_vdo\0otm8018b_dsi_vdo\0");
-    mtk_wrapped("LK", &payload)
+    synth::mtk_image("LK", &payload)
 }
 
 /// A boot image (page 2048) whose kernel is a gzip stream of ~2 MiB with one panel name.
 fn boot(rng: &mut Prng) -> Vec<u8> {
     let mut plain = rng.bytes(2 * MIB);
     plain.extend_from_slice(b"\0hx8379a_fwvga_dsi_vdo\0");
-    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-    gz.write_all(&plain).unwrap();
-    let kernel = mtk_wrapped("KERNEL", &gz.finish().unwrap());
-    let page = 2048usize;
-    let mut img = vec![0u8; page];
-    img[..8].copy_from_slice(bootimg::MAGIC);
-    img[8..12].copy_from_slice(&(kernel.len() as u32).to_le_bytes());
-    img[12..16].copy_from_slice(&0x1000_8000u32.to_le_bytes());
-    img[0x24..0x28].copy_from_slice(&(page as u32).to_le_bytes());
-    img.extend_from_slice(&kernel);
-    img.resize(img.len().div_ceil(page) * page, 0);
-    img
+    let kernel = synth::mtk_image("KERNEL", &synth::gzip(&plain));
+    synth::boot_image(&kernel, &[], 2048)
 }
 
 /// Writes `len` pseudo-random bytes to `out` in 1 MiB pieces.
@@ -149,7 +132,7 @@ fn write_package(root: &Path, i: usize, zip: bool, system_len: usize) -> u64 {
     let mut rng = Prng(0x5EED_0000 + i as u64);
     let small = [
         ("MT6572_Android_scatter.txt", scatter(&project).into_bytes()),
-        ("preloader.bin", preloader(&project, &mut rng)),
+        ("preloader.bin", synth::preloader(&project, 11)),
         ("lk.bin", lk(&mut rng)),
         ("boot.img", boot(&mut rng)),
     ];

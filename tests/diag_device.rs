@@ -9,9 +9,12 @@ mod device_support;
 
 use std::path::{Path, PathBuf};
 
-use common::rom::{boot_img, lk_bin, scatter, write_folder};
+use common::rom::{boot_img, scatter, write_folder};
 use device_support::cli::{Bench, Output, Sim};
-use mtkbench::{firmware::scatter::Region, profile::Registry};
+use mtkbench::{
+    firmware::{scatter::Region, synth},
+    profile::Registry,
+};
 
 const ST: &str = "st7701_wvga_dsi_vdo";
 const ILI: &str = "ili9806e_fwvga_dsi_vdo";
@@ -38,7 +41,7 @@ fn rom(bench: &Bench, name: &str, drivers: &[&str]) -> PathBuf {
                 "MT6572_Android_scatter.txt",
                 scatter("MT6572", "bench_demo", "recovery.img").into_bytes(),
             ),
-            ("lk.bin", lk_bin(&strings)),
+            ("lk.bin", synth::lk_image(&strings)),
             ("boot.img", boot_img(&strings)),
         ],
     );

@@ -1,7 +1,10 @@
 //! The host doctor reading a fabricated Linux file tree, and the `doctor` command.
 
-use std::{fs, path::Path, process::Command};
+mod common;
 
+use std::{fs, path::Path};
+
+use common::mtkbench;
 use mtkbench::diag::doctor::{self, HostFacts, Level, ModuleState, PackageManager};
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -142,17 +145,6 @@ fn a_kernel_without_cdc_acm_is_reported() {
         hints.iter().all(|p| p.id != "brltty"),
         "brltty does not block the phone's port"
     );
-}
-
-fn mtkbench(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mtkbench"))
-        .args(args)
-        .env(
-            "MTKBENCH_LOG_DIR",
-            std::env::temp_dir().join("mtkbench-test-logs"),
-        )
-        .output()
-        .unwrap()
 }
 
 #[test]

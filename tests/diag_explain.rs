@@ -1,8 +1,9 @@
 //! `mtkbench explain`: the table covers every status the protocol layer can return, and the
 //! command answers names, numbers and unknown codes the way a technician expects.
 
-use std::process::Command;
+mod common;
 
+use common::mtkbench;
 use mtkbench::diag::explain::{Source, Table};
 
 /// Every status word and DA status of `../shared/protocol/MT6572.md` section 8 (8.1 BROM /
@@ -233,17 +234,6 @@ fn every_entry_says_what_it_means_why_and_what_to_do() {
         }
         assert!(!e.step.is_empty(), "{}: no mtkbench step", e.name);
     }
-}
-
-fn mtkbench(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mtkbench"))
-        .args(args)
-        .env(
-            "MTKBENCH_LOG_DIR",
-            std::env::temp_dir().join("mtkbench-test-logs"),
-        )
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -6,13 +6,16 @@ mod common;
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
 
-use common::rom::{boot_img, lk_bin, scatter, write_folder, write_zip};
+use common::{
+    json,
+    rom::{boot_img, scatter, write_folder, write_zip},
+};
 use mtkbench::{
     diag::lcm::{self, Gap, LcmFacts, LcmVerdict, Outcome, PanelEvidence, Reason},
-    firmware::rom,
+    firmware::{bootimg, rom, synth},
 };
 
 const ST: &str = "st7701_wvga_dsi_vdo";
@@ -30,7 +33,7 @@ fn files(lk: Option<&[&str]>, kernel: Option<&[&str]>) -> Vec<(&'static str, Vec
     if let Some(names) = lk {
         let mut strings = vec!["lcm_compare_id"];
         strings.extend_from_slice(names);
-        files.push(("lk.bin", lk_bin(&strings)));
+        files.push(("lk.bin", synth::lk_image(&strings)));
     }
     if let Some(names) = kernel {
         let mut strings = vec!["lcm_esd_check"];
@@ -138,8 +141,10 @@ fn missing_or_damaged_images_leave_the_outcome_unknown_and_say_why() {
     assert_eq!(v.outcome, Outcome::WhiteScreen);
 
     let cut = package(tmp.path(), "cut", Some(&[ST]), Some(&[ST]));
+    // Cut off 40 bytes before the end of the kernel, as an interrupted download would be.
     let boot = std::fs::read(cut.join("boot.img")).unwrap();
-    std::fs::write(cut.join("boot.img"), &boot[..boot.len() - 40]).unwrap();
+    let kernel_end = bootimg::parse(&boot).unwrap().kernel_range().end as usize;
+    std::fs::write(cut.join("boot.img"), &boot[..kernel_end - 40]).unwrap();
     let v = check_by_hand(&[ST], &cut);
     assert_eq!(v.outcome, Outcome::Unknown);
     assert!(
@@ -161,7 +166,7 @@ fn missing_or_damaged_images_leave_the_outcome_unknown_and_say_why() {
 fn phone_uboot_with_several_drivers_against_roms() {
     let tmp = tempfile::tempdir().unwrap();
     let uboot = tmp.path().join("uboot.bin");
-    std::fs::write(&uboot, lk_bin(&["lcm_compare_id", ST, OTM])).unwrap();
+    std::fs::write(&uboot, synth::lk_image(&["lcm_compare_id", ST, OTM])).unwrap();
     let ev = lcm::uboot_evidence(&uboot).unwrap();
     assert_eq!(ev.names, [ST, OTM]);
     assert!(ev.phone_firmware_has_panel);
@@ -208,31 +213,14 @@ fn real_droid_tools_phone_info_names_the_running_panel() {
 
 // ---- the command -----------------------------------------------------------------------------
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mtkbench"))
-}
-
 /// Runs `mtkbench diagnose lcm --rom <rom> <args>` with every folder in `home`.
 fn run(home: &Path, rom: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+    common::mtkbench_in(home)
         .args(["diagnose", "lcm", "--rom"])
         .arg(rom)
         .args(args)
-        .env("MTKBENCH_CONFIG_DIR", home.join("config"))
-        .env("MTKBENCH_DATA_DIR", home.join("data"))
-        .env("MTKBENCH_CACHE_DIR", home.join("cache"))
-        .env("MTKBENCH_LOG_DIR", home.join("logs"))
         .output()
         .unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn stderr(out: &Output) -> String {
@@ -299,7 +287,7 @@ fn cli_uboot_readback() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = package(tmp.path(), "rom", Some(&[ST, HX]), Some(&[HX, OTM]));
     let uboot = tmp.path().join("uboot_readback.bin");
-    let mut readback = lk_bin(&[ST]);
+    let mut readback = synth::lk_image(&[ST]);
     readback.resize(0x60000, 0xFF);
     std::fs::write(&uboot, readback).unwrap();
     let j = json(&run(

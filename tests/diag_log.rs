@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::path::{Path, PathBuf};
 
+use common::mtkbench;
 use mtkbench::diag::{
     self,
     log::{Analysis, Analyzer, LogKind},
@@ -275,17 +273,6 @@ fn the_rules_match_what_real_mt6572_bootloaders_and_kernels_print() {
     }
 }
 
-fn mtkbench(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mtkbench"))
-        .args(args)
-        .env(
-            "MTKBENCH_LOG_DIR",
-            std::env::temp_dir().join("mtkbench-test-logs"),
-        )
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn cli_json_has_the_documented_shape() {
     let path = fixture("panic_loop.uart.log");
@@ -340,12 +327,9 @@ fn cli_human_output_fits_80_columns() {
 
 #[test]
 fn cli_reads_standard_input() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mtkbench"))
+    let home = tempfile::tempdir().unwrap();
+    let mut child = common::mtkbench_in(home.path())
         .args(["--json", "diagnose", "log", "-"])
-        .env(
-            "MTKBENCH_LOG_DIR",
-            std::env::temp_dir().join("mtkbench-test-logs"),
-        )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

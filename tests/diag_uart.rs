@@ -6,6 +6,8 @@
 //! and a missing adapter. Every wait has a deadline; a child that outlives its test is killed
 //! by its own handle.
 
+mod common;
+
 use std::{
     io::{BufRead, BufReader, Read},
     path::{Path, PathBuf},
@@ -29,15 +31,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn mtkbench(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mtkbench"));
-    for (var, sub) in [
-        ("MTKBENCH_CONFIG_DIR", "config"),
-        ("MTKBENCH_DATA_DIR", "data"),
-        ("MTKBENCH_CACHE_DIR", "cache"),
-        ("MTKBENCH_LOG_DIR", "logs"),
-    ] {
-        cmd.env(var, dir.join(sub));
-    }
+    let mut cmd = common::mtkbench_in(dir);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
 }

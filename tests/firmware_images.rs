@@ -5,13 +5,13 @@ mod common;
 
 use std::path::Path;
 
-use common::rom::{gzip, mtk_wrap};
 use mtkbench::firmware::{
     bootimg,
     checksum::{self, Checksum16},
     lcm, mtk_header,
     partition_table::{self, TableKind},
     preloader,
+    synth::{self, gzip},
 };
 
 fn read(dir: &Path, rel: &str) -> Vec<u8> {
@@ -463,7 +463,7 @@ fn synthetic_lk() -> Vec<u8> {
         body.extend_from_slice(s.as_bytes());
         body.extend_from_slice(&[0, 0, 0xA7, 0x13]);
     }
-    mtk_wrap("LK", &body)
+    synth::mtk_image("LK", &body)
 }
 
 /// boot.img: Android header, MTK-wrapped zImage (decompressor bytes with a false gzip magic,
@@ -486,29 +486,9 @@ fn synthetic_boot_img() -> Vec<u8> {
     zimage.resize(0x400, 0xE3);
     zimage.extend_from_slice(&gzip(&kernel));
     zimage.extend_from_slice(&(kernel.len() as u32).to_le_bytes());
-    let kernel_part = mtk_wrap("KERNEL", &zimage);
-    let ramdisk_part = mtk_wrap("ROOTFS", &gzip(b"init"));
-    let page = 2048usize;
-    let mut img = vec![0u8; page];
-    img[..8].copy_from_slice(bootimg::MAGIC);
-    let words = [
-        kernel_part.len() as u32,
-        0x1000_8000,
-        ramdisk_part.len() as u32,
-        0x1100_0000,
-        0,
-        0x10f0_0000,
-        0x1000_0100,
-        page as u32,
-    ];
-    for (i, w) in words.iter().enumerate() {
-        img[8 + 4 * i..12 + 4 * i].copy_from_slice(&w.to_le_bytes());
-    }
-    for part in [kernel_part, ramdisk_part] {
-        img.extend_from_slice(&part);
-        img.resize(img.len().div_ceil(page) * page, 0);
-    }
-    img
+    let kernel_part = synth::mtk_image("KERNEL", &zimage);
+    let ramdisk_part = synth::mtk_image("ROOTFS", &gzip(b"init"));
+    synth::boot_image(&kernel_part, &ramdisk_part, 2048)
 }
 
 #[test]

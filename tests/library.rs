@@ -2,18 +2,23 @@
 //! folder nested deeper, a zip, and a broken zip. Scan, rescan without reading, change one
 //! image, delete a package, list; then the same through the built binary.
 
+mod common;
+
 use std::{
     fs::File,
     io::Write,
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
 };
 
+use common::{
+    json,
+    rom::{scatter_of, write_folder, write_zip},
+};
 use mtkbench::{
-    firmware::mtk_header,
+    firmware::{scatter::Region, synth},
     library::{self, LibraryIndex, ScanEvent, ScanSummary, index::Outcome},
 };
-use zip::write::SimpleFileOptions;
 
 /// Where each package of the test library sits, relative to the library root.
 const A516: &str = "a516/S118";
@@ -23,48 +28,36 @@ const BROKEN: &str = "zips/broken.zip";
 
 /// A V1 scatter naming a preloader, lk.bin and system.img.
 fn scatter(project: &str) -> String {
-    let mut text = format!(
-        "- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V1.1.1\n      \
-         platform: MT6572\n      project: {project}\n      storage: EMMC\n      \
-         boot_channel: MSDC_0\n      block_size: 0x20000\n"
-    );
-    let parts = [
-        ("PRELOADER", "preloader.bin", 0x0, "EMMC_BOOT_1"),
-        ("UBOOT", "lk.bin", 0x100000, "EMMC_USER"),
-        ("ANDROID", "system.img", 0x200000, "EMMC_USER"),
-    ];
-    for (i, (name, file, start, region)) in parts.iter().enumerate() {
-        text += &format!(
-            "- partition_index: SYS{i}\n  partition_name: {name}\n  file_name: {file}\n  \
-             is_download: true\n  type: NORMAL_ROM\n  linear_start_addr: 0x{start:x}\n  \
-             physical_start_addr: 0x{start:x}\n  partition_size: 0x100000\n  \
-             region: {region}\n  storage: HW_STORAGE_EMMC\n  boundary_check: true\n  \
-             is_reserved: false\n  operation_type: UPDATE\n  reserve: 0x00\n"
-        );
-    }
-    text
-}
-
-/// A flashable preloader: a bare GFH FILE_INFO record, then its identity strings.
-fn preloader(project: &str) -> Vec<u8> {
-    let mut p = vec![0u8; 0x38];
-    p[..4].copy_from_slice(b"MMM\x01");
-    p[4..6].copy_from_slice(&0x38u16.to_le_bytes());
-    p[8..17].copy_from_slice(b"FILE_INFO");
-    p.extend_from_slice(format!("\0MTK_BLOADER_INFO_v11\0preloader_{project}.bin\0").as_bytes());
-    p
-}
-
-/// lk.bin: a MediaTek `LK` header around a payload holding one panel driver name.
-fn lk(panel: &str) -> Vec<u8> {
-    let payload = format!("\0lk version\0{panel}\0").into_bytes();
-    let mut h = vec![0xFFu8; 512];
-    h[..4].copy_from_slice(&mtk_header::MAGIC.to_le_bytes());
-    h[4..8].copy_from_slice(&(payload.len() as u32).to_le_bytes());
-    h[8..40].fill(0);
-    h[8..10].copy_from_slice(b"LK");
-    h.extend_from_slice(&payload);
-    h
+    scatter_of(
+        "MT6572",
+        project,
+        &[
+            (
+                "PRELOADER",
+                "preloader.bin",
+                true,
+                0x0,
+                0x100000,
+                Region::EmmcBoot1,
+            ),
+            (
+                "UBOOT",
+                "lk.bin",
+                true,
+                0x100000,
+                0x100000,
+                Region::EmmcUser,
+            ),
+            (
+                "ANDROID",
+                "system.img",
+                true,
+                0x200000,
+                0x100000,
+                Region::EmmcUser,
+            ),
+        ],
+    )
 }
 
 /// The files of one ROM package, by name.
@@ -72,8 +65,8 @@ fn rom_files(project: &str, panel: &str, system_len: usize) -> Vec<(&'static str
     let system: Vec<u8> = (0..system_len).map(|i| (i * 7 + 3) as u8).collect();
     vec![
         ("MT6572_Android_scatter.txt", scatter(project).into_bytes()),
-        ("preloader.bin", preloader(project)),
-        ("lk.bin", lk(panel)),
+        ("preloader.bin", synth::preloader(project, 11)),
+        ("lk.bin", synth::lk_image(&[panel])),
         ("system.img", system),
     ]
 }
@@ -133,21 +126,13 @@ impl Workshop {
     }
 
     fn folder(&self, rel: &str, files: &[(&str, Vec<u8>)]) {
-        for (name, bytes) in files {
-            self.write(&format!("{rel}/{name}"), bytes);
-        }
+        write_folder(&self.root.join(rel), files);
     }
 
     fn zip(&self, rel: &str, prefix: &str, files: &[(&str, Vec<u8>)]) {
         let path = self.root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut z = zip::ZipWriter::new(File::create(path).unwrap());
-        for (name, bytes) in files {
-            z.start_file(format!("{prefix}{name}"), SimpleFileOptions::default())
-                .unwrap();
-            z.write_all(bytes).unwrap();
-        }
-        z.finish().unwrap();
+        write_zip(&path, prefix, files);
     }
 
     /// Scans, returning the summary and every event in order.
@@ -329,24 +314,11 @@ fn list_rows_carry_the_inspected_facts() {
 
 /// Runs the built binary with every folder it uses moved into the workshop.
 fn mtkbench(w: &Workshop, library: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mtkbench"))
+    common::mtkbench_in(&w.base)
         .args(args)
-        .env("MTKBENCH_CONFIG_DIR", w.base.join("config"))
-        .env("MTKBENCH_DATA_DIR", w.base.join("data"))
-        .env("MTKBENCH_CACHE_DIR", w.base.join("cache"))
-        .env("MTKBENCH_LOG_DIR", w.base.join("logs"))
         .env("MTKBENCH_LIBRARY", library)
         .output()
         .unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

@@ -6,7 +6,6 @@ mod common;
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
-    process::Command,
 };
 
 use mtkbench::{
@@ -510,14 +509,7 @@ impl Env {
 
     fn run(&self, args: &[&str]) -> (i32, String, String) {
         let p = self.root.path();
-        let out = Command::new(env!("CARGO_BIN_EXE_mtkbench"))
-            .args(args)
-            .env("MTKBENCH_CONFIG_DIR", p.join("config"))
-            .env("MTKBENCH_DATA_DIR", p.join("data"))
-            .env("MTKBENCH_CACHE_DIR", p.join("cache"))
-            .env("MTKBENCH_LOG_DIR", p.join("logs"))
-            .output()
-            .unwrap();
+        let out = common::mtkbench_in(p).args(args).output().unwrap();
         (
             out.status.code().unwrap(),
             String::from_utf8(out.stdout).unwrap(),

@@ -3,42 +3,33 @@
 
 mod common;
 
-use std::{path::PathBuf, process::Command};
-
-use common::rom::{boot_img, lk_bin, scatter, write_folder, write_zip};
+use common::rom::{boot_img, scatter, write_folder, write_zip};
 use mtkbench::firmware::{
     checksum::checksum16,
     rom::{self, ChecksumStatus, ImageReport, RomReport, Severity},
+    synth::{self, TableEntry},
 };
 
+/// The flashable preloader of project `bench_demo` (EMI info v11).
 fn preloader() -> Vec<u8> {
-    let mut g = b"MMM\x01\x38\x00\x00\x00FILE_INFO\0\0\0".to_vec();
-    g.extend_from_slice(&1u32.to_le_bytes());
-    g.extend_from_slice(&[1, 0, 5, 1]);
-    for w in [0x0200_7200u32, 0, 0x20000, 0x2f8, 0x124, 0x300, 1] {
-        g.extend_from_slice(&w.to_le_bytes());
-    }
-    g.resize(0x2f8, 0);
-    g.extend_from_slice(b"\0MTK_BLOADER_INFO_v11\0preloader_bench_demo.bin\0");
-    let len = g.len() as u32;
-    g[0x20..0x24].copy_from_slice(&len.to_le_bytes());
-    g
+    synth::preloader("bench_demo", 11)
 }
 
+/// An MBR/EBR sector with `entries` (type, start LBA, sectors).
 fn table(entries: &[(u8, u32, u32)]) -> Vec<u8> {
-    let mut s = vec![0u8; 512];
-    for (i, (t, lba, n)) in entries.iter().enumerate() {
-        let e = &mut s[0x1BE + 16 * i..][..16];
-        e[4] = *t;
-        e[8..12].copy_from_slice(&lba.to_le_bytes());
-        e[12..16].copy_from_slice(&n.to_le_bytes());
-    }
-    s[510..].copy_from_slice(&[0x55, 0xAA]);
-    s
+    let entries: Vec<TableEntry> = entries
+        .iter()
+        .map(|&(type_code, start_lba, sectors)| TableEntry {
+            type_code,
+            start_lba,
+            sectors,
+        })
+        .collect();
+    synth::partition_sector(&entries)
 }
 
 fn lk() -> Vec<u8> {
-    lk_bin(&[
+    synth::lk_image(&[
         "lcm_compare_id",
         "hx8369b_fwvga_dsi_vdo",
         "mt6572v1_phone",
@@ -303,19 +294,14 @@ fn missing_scatter_and_bad_paths_are_errors() {
     assert!(err.to_string().contains("not a readable zip"), "{err}");
 }
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mtkbench"))
-}
-
 #[test]
 fn cli_json_has_the_documented_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rom");
     write_folder(&dir, &files());
-    let out = Command::new(bin())
+    let out = common::mtkbench_in(tmp.path())
         .args(["--json", "rom", "inspect"])
         .arg(&dir)
-        .env("MTKBENCH_LOG_DIR", tmp.path().join("logs"))
         .output()
         .unwrap();
     assert!(
@@ -372,10 +358,9 @@ fn cli_human_output_fits_80_columns() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rom");
     write_folder(&dir, &files());
-    let out = Command::new(bin())
+    let out = common::mtkbench_in(tmp.path())
         .args(["rom", "inspect"])
         .arg(&dir)
-        .env("MTKBENCH_LOG_DIR", tmp.path().join("logs"))
         .output()
         .unwrap();
     assert!(out.status.success());

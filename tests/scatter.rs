@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+use std::path::{Path, PathBuf};
 
+use common::mtkbench;
 use mtkbench::firmware::scatter::{self, Region, Scatter, ScatterFormat, Storage};
 
 const MIB: u64 = 1 << 20;
@@ -601,21 +599,6 @@ fn a_folder_or_an_image_is_refused_as_bad_input() {
 }
 
 // --- the command line ---------------------------------------------------------------------
-
-fn mtkbench(args: &[&str]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mtkbench"));
-    for (var, sub) in [
-        ("MTKBENCH_CONFIG_DIR", "config"),
-        ("MTKBENCH_DATA_DIR", "data"),
-        ("MTKBENCH_CACHE_DIR", "cache"),
-        ("MTKBENCH_LOG_DIR", "logs"),
-        ("MTKBENCH_LIBRARY", "library"),
-    ] {
-        cmd.env(var, home.path().join(sub));
-    }
-    cmd.args(args).output().unwrap()
-}
 
 #[test]
 fn cli_show_json_has_integer_fields() {

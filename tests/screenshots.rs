@@ -10,10 +10,9 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::path::{Path, PathBuf};
+
+use mtkbench::firmware::synth;
 
 const WIDTH: usize = 80;
 
@@ -52,7 +51,7 @@ fn write_rom(dir: &Path) {
         dir,
         &[
             ("MT6572_Android_scatter.txt", scatter.into_bytes()),
-            ("lk.bin", common::rom::lk_bin(&["hx8379a_wvga_dsi_vdo"])),
+            ("lk.bin", synth::lk_image(&["hx8379a_wvga_dsi_vdo"])),
             ("boot.img", common::rom::boot_img(&["hx8379a_wvga_dsi_vdo"])),
             ("recovery.img", vec![0u8; 0x180000]),
         ],
@@ -65,14 +64,9 @@ fn render(tmp: &Path, args: &[&str]) -> String {
         .iter()
         .map(|a| a.replace("{tmp}", &tmp.to_string_lossy()))
         .collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_mtkbench"))
+    let out = common::mtkbench_in(tmp)
         .args(&args)
         .current_dir(&root)
-        .env("MTKBENCH_CONFIG_DIR", tmp.join("config"))
-        .env("MTKBENCH_DATA_DIR", tmp.join("data"))
-        .env("MTKBENCH_CACHE_DIR", tmp.join("cache"))
-        .env("MTKBENCH_LOG_DIR", tmp.join("logs"))
-        .env_remove("MTKBENCH_LIBRARY")
         .output()
         .unwrap();
     assert!(out.status.success(), "mtkbench {args:?}: {:?}", out);

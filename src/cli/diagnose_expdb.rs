@@ -6,7 +6,8 @@
 //! The readback streams at once into the analyzer and into a temporary file beside the capture
 //! (hashed on the way, as `readback` does); the file gets its name only when every byte has
 //! arrived, and a name already taken is never reused. The device work is the common session
-//! runner's ([`super::identify::run_session`]); the analysis is [`crate::diag`]'s.
+//! runner's ([`super::identify::run_session`]); the analysis is [`crate::diag`]'s. This file
+//! must not judge log lines or talk to the phone itself.
 
 use std::{
     io::Write,
@@ -18,16 +19,13 @@ use serde::Serialize;
 
 use super::{
     diagnose::LogReport,
-    identify::{DeviceArgs, run_session},
+    identify::{DeviceArgs, NOT_REBOOTED, resolve, run_session},
     readback::Output,
 };
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::{
-        DeviceError,
-        target::{self, Selector},
-    },
+    device::target::Selector,
     diag::{
         log::{Analyzer, LogKind},
         rules::RuleBase,
@@ -78,7 +76,8 @@ impl Report for ExpdbReport {
         }
         out += &self.analysis.human();
         if !self.rebooted {
-            out += "\nThe phone was not rebooted: unplug it and hold power for 10 s.\n";
+            out += "\n";
+            out += NOT_REBOOTED;
         }
         out
     }
@@ -125,12 +124,8 @@ pub fn run(device: &DeviceArgs, ctx: &Ctx) -> Result<()> {
         .begin_input(&path.display().to_string(), LogKind::Expdb);
     let ((port, bytes), rebooted) = run_session(device, ctx, |session, map| {
         let port = crate::transport::Transport::name(session.transport()).to_string();
-        let da = session
-            .da_info()
-            .cloned()
-            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
         let sel = Selector::Partition(PARTITION.into());
-        let t = target::resolve(&sel, None, None, &map.partitions, |r| da.region_size(r))?;
+        let t = resolve(session, map, &sel, None, None)?;
         let bytes = session.read(&t, &mut capture)?;
         Ok((port, bytes))
     })?;

@@ -17,14 +17,14 @@ use std::{
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, run_session};
+use super::identify::{DeviceArgs, resolve, run_session};
 use crate::{
     Result,
-    cli::{Ctx, Report, emit, scatter::fit, text::wrap},
-    device::{
-        Cause, DeviceError, Stage,
-        target::{self, Selector},
+    cli::{
+        Ctx, Report, emit,
+        text::{cut_keeping_end, labelled, wrap},
     },
+    device::{Cause, DeviceError, Stage, target::Selector},
     diag::lcm::{self, Drivers, LcmFacts, LcmVerdict, Outcome, PanelEvidence, UbootScan},
     error::HostError,
     firmware::rom,
@@ -131,21 +131,15 @@ fn phone_evidence(device: &DeviceArgs, ctx: &Ctx, facts: &LcmFacts) -> Result<Pa
         .map_err(|e| HostError::io("create a temporary file in", std::env::temp_dir(), e))?;
     let ((evidence, boot, port), _rebooted) = run_session(device, ctx, |session, map| {
         let port = crate::transport::Transport::name(session.transport()).to_string();
-        let da = session
-            .da_info()
-            .cloned()
-            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
-        let partition = |name: &str| {
-            let sel = Selector::Partition(name.into());
-            target::resolve(&sel, None, None, &map.partitions, |r| da.region_size(r))
-        };
+        let partition = |name: &str| Selector::Partition(name.into());
+        let uboot = resolve(session, map, &partition("UBOOT"), None, None)?;
         let mut scan = UbootScan::default();
-        session.read(&partition("UBOOT")?, &mut scan)?;
+        session.read(&uboot, &mut scan)?;
         let evidence = scan.evidence(&format!("phone's own UBOOT read over {port}"));
         if lcm::check(&evidence, facts).fix.is_empty() {
             return Ok((evidence, PhoneBoot::NotNeeded, port));
         }
-        let Ok(bootimg) = partition("BOOTIMG") else {
+        let Ok(bootimg) = resolve(session, map, &partition("BOOTIMG"), None, None) else {
             return Ok((evidence, PhoneBoot::Absent, port));
         };
         let stored = |e| DeviceError::Step {
@@ -197,7 +191,7 @@ impl Report for LcmReport {
     fn human(&self) -> String {
         let v = &self.verdict;
         let pad = " ".repeat(LABEL_W);
-        let label = |name: &str, text: &str| wrap(text, &format!("{name:<LABEL_W$}"), &pad);
+        let label = |name: &str, text: &str| labelled(name, LABEL_W, text);
         let mut out = wrap(&v.explanation, "", "");
         out.push('\n');
         let ev = &v.evidence;
@@ -219,7 +213,10 @@ impl Report for LcmReport {
         for note in &ev.notes {
             out += &wrap(note, &format!("{pad}- "), &format!("{pad}  "));
         }
-        out += &label("ROM", &fit(&self.rom.display().to_string(), 80 - LABEL_W));
+        out += &label(
+            "ROM",
+            &cut_keeping_end(&self.rom.display().to_string(), 80 - LABEL_W),
+        );
         out += &label("ROM lk", &list_or(&v.lk, v.lk_unknown.as_deref()));
         out += &label(
             "ROM kernel",

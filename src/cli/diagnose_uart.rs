@@ -4,7 +4,8 @@
 //!
 //! The capture and the analysis are [`crate::diag::uart`]; this file opens the port, turns
 //! Ctrl-C into the stop flag, prints the running view on stderr (never with `--json`) and
-//! hands the final analysis to `diagnose log`'s report.
+//! hands the final analysis to `diagnose log`'s report. It must not parse or judge log lines
+//! itself.
 
 use std::{
     path::PathBuf,

@@ -1,5 +1,8 @@
 //! `mtkbench doctor [--udev-rule]`: check this computer for what breaks flashing before a
 //! phone is plugged in, and print the exact commands that fix it.
+//!
+//! The checks are [`crate::diag::doctor`]'s; this file only renders them. It must never run
+//! the fixes itself or open a port.
 
 use clap::Args;
 use serde::Serialize;

@@ -1,17 +1,17 @@
 //! `mtkbench erase`: the low-level tool that erases a partition (or a range of a region). It
 //! refuses the partitions that hold the phone's identity or boot code unless
 //! `--force-identity-partition` is given.
+//!
+//! The guards and the erase itself are [`crate::device`]'s (through the session runner of
+//! [`super::identify`]); this file must not talk to the phone or decide what is protected.
 
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, parse_size, run_session, selector};
+use super::identify::{DeviceArgs, NOT_REBOOTED, parse_size, resolve, run_session, selector};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::{
-        DeviceError,
-        target::{self, Region},
-    },
+    device::target::{self, Region},
 };
 
 /// `mtkbench erase`.
@@ -65,7 +65,7 @@ impl Report for EraseReport {
             self.length
         );
         if !self.rebooted {
-            s += "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+            s += NOT_REBOOTED;
         }
         s
     }
@@ -77,13 +77,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let force = args.force_identity_partition;
     target::precheck(&sel, "erase", force)?;
     let (t, rebooted) = run_session(&args.device, ctx, |session, map| {
-        let da = session
-            .da_info()
-            .cloned()
-            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
-        let t = target::resolve(&sel, args.offset, args.length, &map.partitions, |r| {
-            da.region_size(r)
-        })?;
+        let t = resolve(session, map, &sel, args.offset, args.length)?;
         target::check_identity(&t, &map.partitions, "erase", force)?;
         session.erase(&t)?;
         Ok(t)

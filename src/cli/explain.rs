@@ -1,5 +1,8 @@
 //! `mtkbench explain CODE|NAME`: what an error means, why it happens on MT6572 phones, how to
 //! fix it and which mtkbench step helps. Unknown codes exit with 2 and close names.
+//!
+//! The table and the lookup are [`crate::diag::explain`]'s; this file only renders the
+//! matches and must not hold error knowledge of its own.
 
 use clap::Args;
 use serde::Serialize;

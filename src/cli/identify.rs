@@ -16,15 +16,16 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit},
+    cli::{Ctx, Report, emit, text::mib_or_gib},
     device::{
         DeviceError, Fingerprint, OpKind, ProgressEvent, Session, Stage,
         connect::{self, Link, PortSpec},
         fingerprint::StorageFacts,
         progress::mb_per_s,
         table::{PartitionMap, TableSource},
-        target::Selector,
+        target::{self, Selector, Target},
     },
+    firmware::{HexError, parse_hex},
     profile::Registry,
 };
 
@@ -59,8 +60,10 @@ pub struct Args {
 pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
     let t = text.trim();
     let bad = || format!("`{text}` is not a size: write 0x400000, 4194304 or 4M");
-    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        return u64::from_str_radix(hex, 16).map_err(|_| bad());
+    match parse_hex(t) {
+        Ok(n) => return Ok(n),
+        Err(HexError::NoPrefix) => {}
+        Err(_) => return Err(bad()),
     }
     let (digits, unit) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
@@ -192,6 +195,25 @@ fn verb(op: OpKind) -> &'static str {
     }
 }
 
+/// Where `sel` lies on the phone of `session`: its partition `map` and the running DA's region
+/// sizes (`offset` and `length` as [`target::resolve`] takes them).
+pub fn resolve(
+    session: &Session<Link>,
+    map: &PartitionMap,
+    sel: &Selector,
+    offset: Option<u64>,
+    length: Option<u64>,
+) -> std::result::Result<Target, DeviceError> {
+    let da = session
+        .da_info()
+        .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
+    target::resolve(sel, offset, length, &map.partitions, |r| da.region_size(r))
+}
+
+/// The last line of a device command's report when the phone could not be told to reboot.
+pub(crate) const NOT_REBOOTED: &str =
+    "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+
 /// Runs a device command: loads the DA and the profiles first (the port may live only
 /// seconds), opens the port, starts the DA, reads the partition map, runs `work`, then
 /// reboots the phone. A failed reboot after successful work is a warning, not a failure.
@@ -281,14 +303,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     emit(ctx, &IdentifyReport { rebooted, ..report })
 }
 
-fn size(bytes: u64) -> String {
-    if bytes >= 1 << 30 {
-        format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
-    } else {
-        format!("{:.1} MiB", bytes as f64 / MIB)
-    }
-}
-
 impl Report for IdentifyReport {
     fn human(&self) -> String {
         let f = &self.fingerprint;
@@ -323,9 +337,9 @@ impl Report for IdentifyReport {
                 cid,
             } => format!(
                 "Storage:    eMMC, boot1 {}, boot2 {}, user {}\nCID:        {cid}\n",
-                size(*boot1_size),
-                size(*boot2_size),
-                size(*user_size)
+                mib_or_gib(*boot1_size),
+                mib_or_gib(*boot2_size),
+                mib_or_gib(*user_size)
             ),
             StorageFacts::Nand {
                 id,
@@ -335,11 +349,13 @@ impl Report for IdentifyReport {
                 ..
             } => format!(
                 "Storage:    NAND {}, page {page_size} B, {pages_per_block} pages/block\nNAND id:    {id}\n",
-                size(*s)
+                mib_or_gib(*s)
             ),
-            StorageFacts::Nor { size: s } => format!("Storage:    NOR or none, {}\n", size(*s)),
+            StorageFacts::Nor { size: s } => {
+                format!("Storage:    NOR or none, {}\n", mib_or_gib(*s))
+            }
         };
-        out += &format!("RAM:        {}\n", size(f.ram_size));
+        out += &format!("RAM:        {}\n", mib_or_gib(f.ram_size));
         out += &match &f.partition_source {
             TableSource::Pmt => "Partitions (from the phone's PMT):\n".to_string(),
             TableSource::Mbr { profile: Some(id) } => {
@@ -357,11 +373,11 @@ impl Report for IdentifyReport {
                 p.region.as_str(),
                 p.offset,
                 p.size,
-                size(p.size)
+                mib_or_gib(p.size)
             );
         }
         if !self.rebooted {
-            out += "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+            out += NOT_REBOOTED;
         }
         out
     }

@@ -21,7 +21,10 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit, scatter::fit, text::wrap},
+    cli::{
+        Ctx, Report, emit,
+        text::{cut_keeping_end, decimal_size, labelled, wrap},
+    },
     library::{self, LibraryIndex, LibraryRow, ScanEvent, ScanSummary},
 };
 
@@ -172,13 +175,17 @@ impl<W: Write> ProgressView<W> {
             0 => String::new(),
             _ => format!(
                 "  {} of {}  {}",
-                bytes_text(done),
-                bytes_text(total.max(done)),
+                decimal_size(done),
+                decimal_size(total.max(done)),
                 rate_text(done, self.started.elapsed())
             ),
         };
         let room = 79usize.saturating_sub(prefix.len() + rate.chars().count());
-        let _ = write!(self.out, "\r{prefix}{}{rate}\x1b[K", fit(path, room));
+        let _ = write!(
+            self.out,
+            "\r{prefix}{}{rate}\x1b[K",
+            cut_keeping_end(path, room)
+        );
         let _ = self.out.flush();
         self.drawn = true;
     }
@@ -199,16 +206,6 @@ impl<W: Write> Drop for ProgressView<W> {
     }
 }
 
-/// `1.2 GB`, `412 MB`, `12 KB`: decimal units, as disk makers and MB/s use them.
-fn bytes_text(n: u64) -> String {
-    match n {
-        n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
-        n if n >= 1_000_000 => format!("{} MB", n / 1_000_000),
-        n if n >= 1_000 => format!("{} KB", n / 1_000),
-        n => format!("{n} B"),
-    }
-}
-
 fn rate_text(bytes: u64, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
     if secs <= 0.0 {
@@ -220,7 +217,7 @@ fn rate_text(bytes: u64, elapsed: Duration) -> String {
 const LABEL_W: usize = 10;
 
 fn label(name: &str, text: &str) -> String {
-    wrap(text, &format!("{name:<LABEL_W$}"), &" ".repeat(LABEL_W))
+    labelled(name, LABEL_W, text)
 }
 
 impl Report for ScanSummary {
@@ -240,8 +237,8 @@ impl Report for ScanSummary {
         let secs = self.elapsed.as_secs_f64();
         let read = match rate_text(self.bytes_hashed, self.elapsed) {
             _ if self.bytes_hashed == 0 => format!("no image read, {secs:.1} s"),
-            r if r.is_empty() => format!("{} in {secs:.1} s", bytes_text(self.bytes_hashed)),
-            r => format!("{} in {secs:.1} s ({r})", bytes_text(self.bytes_hashed)),
+            r if r.is_empty() => format!("{} in {secs:.1} s", decimal_size(self.bytes_hashed)),
+            r => format!("{} in {secs:.1} s ({r})", decimal_size(self.bytes_hashed)),
         };
         out += &label("read", &read);
         if self.failed > 0 {
@@ -328,7 +325,7 @@ impl Report for ListReport {
 }
 
 fn list_row(row: &LibraryRow) -> String {
-    let path = fit(&row.path.display().to_string(), PATH_W);
+    let path = cut_keeping_end(&row.path.display().to_string(), PATH_W);
     let indent = "  ";
     if let Some(reason) = &row.failure {
         let mut out = format!(
@@ -341,10 +338,10 @@ fn list_row(row: &LibraryRow) -> String {
     let line = format!(
         "{path:<PATH_W$} {:<PROJECT_W$} {:<STORE_W$} {:>IMAGES_W$} {:>SIZE_W$} {:>ERR_W$} \
          {:>WARN_W$}",
-        fit(row.project.as_deref().unwrap_or("-"), PROJECT_W),
-        fit(row.storage.as_deref().unwrap_or("-"), STORE_W),
+        cut_keeping_end(row.project.as_deref().unwrap_or("-"), PROJECT_W),
+        cut_keeping_end(row.storage.as_deref().unwrap_or("-"), STORE_W),
         format!("{}/{}", row.images_present, row.images_total),
-        bytes_text(row.image_bytes),
+        decimal_size(row.image_bytes),
         row.errors,
         row.warnings,
     );

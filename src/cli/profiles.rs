@@ -10,7 +10,10 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit, text::wrap_to},
+    cli::{
+        Ctx, Report, emit,
+        text::{binary_size, cut_with_ellipsis, wrap_to},
+    },
     profile::{
         BoardProfile, DownloadMode, Lcm, Origin, Preloader, ProfileError, ProfileProblem, Registry,
         Source,
@@ -176,17 +179,6 @@ impl ListReport {
     }
 }
 
-/// Cuts `text` to `width` characters, marking the cut with `…`.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
-}
-
 /// Column widths of `profiles list`; with single spaces between them the table is 79 wide.
 const LIST_COLUMNS: [usize; 6] = [17, 19, 4, 17, 10, 7];
 
@@ -196,7 +188,7 @@ impl Report for ListReport {
             let line: Vec<String> = cells
                 .iter()
                 .zip(LIST_COLUMNS)
-                .map(|(c, w)| format!("{:<w$}", fit(c, w)))
+                .map(|(c, w)| format!("{:<w$}", cut_with_ellipsis(c, w)))
                 .collect();
             format!("{}\n", line.join(" ").trim_end())
         };
@@ -220,7 +212,10 @@ impl Report for ListReport {
                 [one] => one.clone(),
                 [first, rest @ ..] => {
                     let more = format!("+{}", rest.len());
-                    format!("{}{more}", fit(first, LIST_COLUMNS[4] - more.len()))
+                    format!(
+                        "{}{more}",
+                        cut_with_ellipsis(first, LIST_COLUMNS[4] - more.len())
+                    )
                 }
             };
             let source = match &p.origin {
@@ -339,21 +334,7 @@ impl ShowReport {
 
 /// `0x600000 (6 MiB)`: hex as in the files, plus a size a person can picture.
 fn size_text(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    let readable = UNITS
-        .iter()
-        .find(|(unit, _)| bytes >= *unit)
-        .map(|(unit, name)| {
-            let whole = bytes / unit;
-            let tenth = (bytes % unit) * 10 / unit;
-            if tenth == 0 {
-                format!("{whole} {name}")
-            } else {
-                format!("{whole}.{tenth} {name}")
-            }
-        })
-        .unwrap_or_else(|| format!("{bytes} B"));
-    format!("{} ({readable})", hx(bytes))
+    format!("{} ({})", hx(bytes), binary_size(bytes))
 }
 
 fn or_unknown(list: &[String], sep: &str) -> String {
@@ -626,15 +607,6 @@ mod tests {
         }
         assert!(text.contains("a516_row"));
         assert!(text.contains("(reference board)"));
-    }
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_indents() {}
-
-    #[test]
-    fn fit_marks_cuts() {
-        assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(fit("abc", 4), "abc");
     }
 
     #[test]

@@ -14,11 +14,11 @@ use std::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::identify::{DeviceArgs, parse_size, run_session, selector};
+use super::identify::{DeviceArgs, NOT_REBOOTED, parse_size, resolve, run_session, selector};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::target::{self, Region},
+    device::target::Region,
     error::HostError,
 };
 
@@ -78,7 +78,7 @@ impl Report for ReadbackReport {
             self.sha256
         );
         if !self.rebooted {
-            s += "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+            s += NOT_REBOOTED;
         }
         s
     }
@@ -140,13 +140,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mut out = Output::create(&args.out)?;
     let ((name, region, offset, length), rebooted) =
         run_session(&args.device, ctx, |session, map| {
-            let da = session
-                .da_info()
-                .cloned()
-                .ok_or_else(|| crate::device::DeviceError::Unsupported("no DA running".into()))?;
-            let t = target::resolve(&sel, args.offset, args.length, &map.partitions, |r| {
-                da.region_size(r)
-            })?;
+            let t = resolve(session, map, &sel, args.offset, args.length)?;
             session.read(&t, &mut out)?;
             Ok((t.name, t.region, t.addr, t.len))
         })?;

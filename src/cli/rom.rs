@@ -12,8 +12,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        scatter::{fit, size_text},
-        text::wrap,
+        text::{cut_keeping_end, labelled, mib_or_hex, wrap},
     },
     firmware::{
         preloader::{PreloaderInfo, PreloaderLayout},
@@ -61,19 +60,18 @@ const KIND_W: usize = 80 - (PART_W + FILE_W + SIZE_W + FITS_W + SUM_W + 5);
 impl Report for RomReport {
     fn human(&self) -> String {
         let mut out = String::new();
-        let label =
-            |name: &str, text: &str| wrap(text, &format!("{name:<LABEL_W$}"), &" ".repeat(LABEL_W));
+        let label = |name: &str, text: &str| labelled(name, LABEL_W, text);
         // Paths are single words: cut them (keeping their end) rather than overflow.
         let path_w = 80 - LABEL_W;
         out += &label(
             "ROM package",
             &format!(
                 "{} ({})",
-                fit(&self.package.display().to_string(), path_w - 9),
+                cut_keeping_end(&self.package.display().to_string(), path_w - 9),
                 self.container
             ),
         );
-        out += &label("scatter", &fit(&self.scatter, path_w));
+        out += &label("scatter", &cut_keeping_end(&self.scatter, path_w));
         let facts = [
             self.platform
                 .as_deref()
@@ -119,7 +117,7 @@ impl Report for RomReport {
             for image in &present {
                 out += &format!(
                     "{:<PART_W$} {}\n",
-                    fit(&image.partition, PART_W),
+                    cut_keeping_end(&image.partition, PART_W),
                     image.sha256.as_deref().unwrap_or("-")
                 );
             }
@@ -129,7 +127,7 @@ impl Report for RomReport {
                     let text = detail_text(image.detail.as_ref()?)?;
                     Some(wrap(
                         &text,
-                        &format!("{:<PART_W$} ", fit(&image.partition, PART_W)),
+                        &format!("{:<PART_W$} ", cut_keeping_end(&image.partition, PART_W)),
                         &" ".repeat(PART_W + 1),
                     ))
                 })
@@ -164,7 +162,7 @@ impl Report for RomReport {
 fn row(image: &ImageReport) -> String {
     let (size, fits, sum, kind) = if image.present {
         (
-            size_text(image.size),
+            mib_or_hex(image.size),
             match image.fits {
                 Some(true) => "yes",
                 Some(false) => "NO",
@@ -187,12 +185,12 @@ fn row(image: &ImageReport) -> String {
     };
     let line = format!(
         "{:<PART_W$} {:<FILE_W$} {:>SIZE_W$} {:<FITS_W$} {:<SUM_W$} {}",
-        fit(&image.partition, PART_W),
-        fit(&image.file, FILE_W),
+        cut_keeping_end(&image.partition, PART_W),
+        cut_keeping_end(&image.file, FILE_W),
         size,
         fits,
         sum,
-        fit(&kind, KIND_W),
+        cut_keeping_end(&kind, KIND_W),
     );
     format!("{}\n", line.trim_end())
 }

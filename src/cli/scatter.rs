@@ -12,7 +12,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        text::{WIDTH, wrap},
+        text::{WIDTH, cut_keeping_end, mib_or_hex, wrap},
     },
     firmware::scatter::{self, Partition, Scatter, Storage},
 };
@@ -82,7 +82,7 @@ impl Report for ShowReport {
             s.storage.to_string(),
         ];
         if s.storage == Storage::Emmc {
-            facts.push(format!("boot region {}", size_text(Some(self.boot1_size))));
+            facts.push(format!("boot region {}", mib_or_hex(Some(self.boot1_size))));
         }
         out += &wrap(&facts.join(", "), "", "  ");
         out += &format!(
@@ -126,61 +126,18 @@ fn row(p: &Partition) -> String {
     format!(
         "{:>3} {:<NAME_W$} {:<REGION_W$} {:>OFFSET_W$} {:>SIZE_W$} {:<3} {}\n",
         p.index,
-        fit(name, NAME_W),
+        cut_keeping_end(name, NAME_W),
         p.region.as_str(),
         offset,
-        size_text(p.size),
+        mib_or_hex(p.size),
         if p.download { "yes" } else { "no" },
-        fit(p.file.as_deref().unwrap_or("-"), FILE_W),
+        cut_keeping_end(p.file.as_deref().unwrap_or("-"), FILE_W),
     )
-}
-
-/// Whole MiB as `N MiB`, anything else in hex, `?` when unknown.
-pub(crate) fn size_text(size: Option<u64>) -> String {
-    const MIB: u64 = 1 << 20;
-    match size {
-        None => "?".into(),
-        Some(s) if s > 0 && s % MIB == 0 => format!("{} MiB", s / MIB),
-        Some(s) => format!("0x{s:X}"),
-    }
-}
-
-/// `text` cut to `width` characters, keeping its end (file extensions matter) behind a `~`.
-pub(crate) fn fit(text: &str, width: usize) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= width {
-        return text.to_string();
-    }
-    let tail = width / 3;
-    let head = width - tail - 1;
-    let mut out: String = chars[..head].iter().collect();
-    out.push('~');
-    out.extend(&chars[chars.len() - tail..]);
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fit_keeps_the_end() {
-        assert_eq!(fit("short", 12), "short");
-        let cut = fit("preloader_konka72_i128_emmc.bin", 24);
-        assert_eq!(cut.chars().count(), 24);
-        assert!(
-            cut.starts_with("preloader_") && cut.ends_with("~emmc.bin"),
-            "{cut}"
-        );
-    }
-
-    #[test]
-    fn sizes_in_mib_or_hex() {
-        assert_eq!(size_text(Some(0x60_0000)), "6 MiB");
-        assert_eq!(size_text(Some(0x6_0000)), "0x60000");
-        assert_eq!(size_text(Some(0)), "0x0");
-        assert_eq!(size_text(None), "?");
-    }
 
     #[test]
     fn wrap_stays_within_80_columns() {

@@ -3,12 +3,15 @@
 //! refuses the partitions that hold the phone's identity or boot code unless
 //! `--force-identity-partition` is given, and checks the image fits. The image streams from
 //! disk; it is never held in memory.
+//!
+//! The guards and the write itself are [`crate::device`]'s (through the session runner of
+//! [`super::identify`]); this file must not talk to the phone or decide what is protected.
 
 use std::{fs::File, io::BufReader, path::PathBuf};
 
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, parse_size, run_session, selector};
+use super::identify::{DeviceArgs, NOT_REBOOTED, parse_size, resolve, run_session, selector};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
@@ -73,7 +76,7 @@ impl Report for WriteReport {
             self.length
         );
         if !self.rebooted {
-            s += "The phone was not rebooted: unplug it and hold power for 10 s.\n";
+            s += NOT_REBOOTED;
         }
         s
     }
@@ -92,13 +95,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mut source = BufReader::with_capacity(1 << 20, file);
     let image = args.file.clone();
     let ((name, region, offset), rebooted) = run_session(&args.device, ctx, |session, map| {
-        let da = session
-            .da_info()
-            .cloned()
-            .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
-        let whole = target::resolve(&sel, args.offset, None, &map.partitions, |r| {
-            da.region_size(r)
-        })?;
+        let whole = resolve(session, map, &sel, args.offset, None)?;
         if len > whole.len {
             return Err(DeviceError::ImageTooLarge {
                 file: image.clone(),

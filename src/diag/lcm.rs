@@ -1263,6 +1263,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::firmware::synth;
 
     fn listed(names: &[&str]) -> Drivers {
         Drivers::Listed(names.iter().map(|s| s.to_string()).collect())
@@ -1655,8 +1656,10 @@ LCD Driver IC : 1-st7701_wvga_dsi_vdo
 
     #[test]
     fn uboot_scan_streams_in_any_chunks() {
-        let mut lk = mtk_header_bytes("LK");
-        lk.extend_from_slice(b"\x10\xb5st7701_wvga_dsi_vdo\0hx8369b_fwvga_dsi_vdo\0");
+        let lk = synth::mtk_image(
+            "LK",
+            b"\x10\xb5st7701_wvga_dsi_vdo\0hx8369b_fwvga_dsi_vdo\0",
+        );
         for chunk in [1, 7, 512, 4096] {
             let mut scan = UbootScan::default();
             for piece in lk.chunks(chunk) {
@@ -1682,16 +1685,6 @@ LCD Driver IC : 1-st7701_wvga_dsi_vdo
             }
             other => panic!("{other:?}"),
         }
-    }
-
-    /// A 512-byte MediaTek header named `name`, announcing no payload.
-    fn mtk_header_bytes(name: &str) -> Vec<u8> {
-        let mut h = vec![0xFFu8; mtk_header::HEADER_LEN];
-        h[..4].copy_from_slice(&mtk_header::MAGIC.to_le_bytes());
-        h[4..8].fill(0);
-        h[8..40].fill(0);
-        h[8..8 + name.len()].copy_from_slice(name.as_bytes());
-        h
     }
 
     #[test]

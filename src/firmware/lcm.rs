@@ -388,11 +388,8 @@ fn inflate_names(bytes: &[u8]) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
-    use flate2::{Compression, write::GzEncoder};
-
     use super::*;
+    use crate::firmware::synth::gzip;
 
     #[test]
     fn strings_must_end_in_nul_and_survive_chunk_borders() {
@@ -462,12 +459,6 @@ mod tests {
         ] {
             assert!(!is_panel_name(bad), "{bad} should not be a panel name");
         }
-    }
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-        e.write_all(bytes).unwrap();
-        e.finish().unwrap()
     }
 
     #[test]

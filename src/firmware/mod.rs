@@ -22,3 +22,46 @@ pub const NVRAM_SET: [&str; 4] = ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]
 pub fn is_nvram_set(partition: &str) -> bool {
     NVRAM_SET.iter().any(|p| p.eq_ignore_ascii_case(partition))
 }
+
+/// Why [`parse_hex`] refused a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HexError {
+    /// It does not start with `0x` or `0X`.
+    NoPrefix,
+    /// Nothing follows the prefix, or something that is not a hex digit.
+    NotHex,
+    /// The value does not fit in 64 bits.
+    TooLarge,
+}
+
+/// Reads `0x` followed by hex digits (prefix and digits in any case, nothing else, not even
+/// blanks): addresses and sizes as scatter files, profiles and the command line write them.
+/// Whether plain decimals are also allowed is the caller's rule.
+pub fn parse_hex(text: &str) -> Result<u64, HexError> {
+    let digits = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .ok_or(HexError::NoPrefix)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(HexError::NotHex);
+    }
+    u64::from_str_radix(digits, 16).map_err(|_| HexError::TooLarge)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_needs_the_prefix_and_only_hex_digits() {
+        assert_eq!(parse_hex("0x600000"), Ok(0x60_0000));
+        assert_eq!(parse_hex("0XabCD"), Ok(0xABCD));
+        assert_eq!(parse_hex("0xffffffffffffffff"), Ok(u64::MAX));
+        assert_eq!(parse_hex("600000"), Err(HexError::NoPrefix));
+        assert_eq!(parse_hex(" 0x1"), Err(HexError::NoPrefix));
+        assert_eq!(parse_hex("0x"), Err(HexError::NotHex));
+        assert_eq!(parse_hex("0x+10"), Err(HexError::NotHex));
+        assert_eq!(parse_hex("0x6_0000"), Err(HexError::NotHex));
+        assert_eq!(parse_hex("0x1ffffffffffffffff"), Err(HexError::TooLarge));
+    }
+}

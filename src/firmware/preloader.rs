@@ -11,7 +11,8 @@
 //! scatter's `project`, which third-party tools overwrite) and `MTK_BLOADER_INFO_vNN`, the EMI
 //! (DRAM setup) info version that a flasher must match (v11 on MT6572).
 //!
-//! Pure: headers are parsed from bytes, strings from a stream in bounded memory.
+//! Pure: headers are parsed from bytes, strings from a stream in bounded memory. Knows no
+//! phone and opens no file: it must not import `device`, `transport` or anything that draws.
 
 use std::io::Read;
 

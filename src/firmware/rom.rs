@@ -294,7 +294,7 @@ pub enum ChecksumStatus {
 }
 
 /// One image the scatter names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageReport {
     /// Partition name.
     pub partition: String,
@@ -318,7 +318,9 @@ pub struct ImageReport {
     pub checksum: Option<ChecksumStatus>,
     /// Short format name (see the module documentation).
     pub kind: Option<String>,
-    /// What the header says.
+    /// What the header says. Never read back: a deserialised report (the library index) has
+    /// `None` here, which spares the header parsers' types from being deserialisable.
+    #[serde(skip_deserializing)]
     pub detail: Option<ImageContent>,
 }
 

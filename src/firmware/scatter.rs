@@ -70,7 +70,10 @@ use std::{fmt, path::Path};
 
 use serde::Serialize;
 
-use crate::error::{Advice, HostError};
+use crate::{
+    error::{Advice, HostError},
+    firmware::{HexError, parse_hex},
+};
 
 /// Which of the three scatter formats a file is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -540,16 +543,15 @@ fn meaningful_lines(text: &str) -> Vec<Line<'_>> {
         .collect()
 }
 
-/// Parses `0x`-prefixed hex (any case) or plain decimal.
+/// Parses `0x`-prefixed hex ([`parse_hex`]) or plain decimal.
 fn parse_number(value: &str) -> Option<u64> {
     let v = value.trim();
-    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
-        Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            u64::from_str_radix(hex, 16).ok()
+    match parse_hex(v) {
+        Ok(n) => Some(n),
+        Err(HexError::NoPrefix) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+            v.parse().ok()
         }
-        Some(_) => None,
-        None if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => v.parse().ok(),
-        None => None,
+        Err(_) => None,
     }
 }
 

@@ -58,7 +58,8 @@ fn push_cstr(out: &mut Vec<u8>, s: &str) {
 
 /// An LK (`lk.bin`, the UBOOT partition) image: MediaTek header `LK`, then a body holding the
 /// display drivers' `name` strings the way a real LK carries its built-in driver list, next
-/// to LK's own log strings.
+/// to LK's own log strings. Any string in `lcm_names` is written as given (tests add decoys
+/// that are not driver names).
 pub fn lk_image(lcm_names: &[&str]) -> Vec<u8> {
     let mut body = filler(0x2000, 0x11);
     for s in [
@@ -78,8 +79,17 @@ pub fn lk_image(lcm_names: &[&str]) -> Vec<u8> {
     mtk_image("LK", &body)
 }
 
+/// `bytes` as one gzip member (fast compression), as kernels and ramdisks carry their payload.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = gz.write_all(bytes);
+    gz.finish().unwrap_or_default()
+}
+
 /// A kernel as MT6572 boot images carry it: MediaTek header `KERNEL`, then a zImage whose
-/// payload is a gzip stream of a "kernel" holding the display drivers' names.
+/// payload is a gzip stream of a "kernel" holding the display drivers' names (written as
+/// given, like [`lk_image`]'s).
 pub fn kernel_image(lcm_names: &[&str]) -> Vec<u8> {
     let mut inner = filler(0x1000, 0x44);
     push_cstr(
@@ -91,10 +101,7 @@ pub fn kernel_image(lcm_names: &[&str]) -> Vec<u8> {
         inner.extend_from_slice(&filler(0x40, 0x55));
         push_cstr(&mut inner, name);
     }
-    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-    // Writing into a Vec cannot fail.
-    let _ = gz.write_all(&inner);
-    let compressed = gz.finish().unwrap_or_default();
+    let compressed = gzip(&inner);
     // The zImage: decompressor stub (with the zImage magic at 0x24), the gzip payload, and the
     // little-endian inflated size at the end as the ARM decompressor expects it.
     let mut zimage = filler(0x200, 0x66);
@@ -139,9 +146,7 @@ pub fn boot_image(kernel: &[u8], ramdisk: &[u8], page_size: u32) -> Vec<u8> {
 /// A ramdisk as MT6572 boot images carry it: MediaTek header `ROOTFS` and a small gzip'd
 /// placeholder.
 pub fn ramdisk_image() -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-    let _ = gz.write_all(b"mtkbench simulated ramdisk (empty)\n");
-    mtk_image("ROOTFS", &gz.finish().unwrap_or_default())
+    mtk_image("ROOTFS", &gzip(b"mtkbench simulated ramdisk (empty)\n"))
 }
 
 /// GFH record types written by [`preloader`].

@@ -2,14 +2,13 @@
 //! choosing a ROM (identity, images with their hashes, LCM names, preloader, problems), in a
 //! shape that is stored in the index and read back.
 //!
-//! The decoded headers of each image (`ImageContent`) are left out on purpose: they are long,
-//! they belong to `rom inspect`, and keeping them out spares the firmware parsers from having
-//! to be deserialisable. This module converts; it reads no file.
+//! The decoded headers of each image ([`ImageReport::detail`]) are left out on purpose: they
+//! are long and they belong to `rom inspect`. This module converts; it reads no file.
 
 use serde::{Deserialize, Serialize};
 
 use crate::firmware::rom::{
-    ChecksumIniReport, ChecksumStatus, ImageReport, LcmReport, Problem, RomReport, Severity,
+    ChecksumIniReport, ImageReport, LcmReport, Problem, RomReport, Severity,
 };
 
 /// The indexed facts about one package.
@@ -23,8 +22,9 @@ pub struct PackageFacts {
     pub project: Option<String>,
     /// Storage type (`EMMC` or `NAND`).
     pub storage: String,
-    /// Every partition that names a file, in scatter order.
-    pub images: Vec<ImageFacts>,
+    /// Every partition that names a file, in scatter order, without the decoded header
+    /// (`detail` is always `None`).
+    pub images: Vec<ImageReport>,
     /// Panel driver names in LK and in the kernel.
     pub lcm: LcmReport,
     /// What the preloader image says about itself.
@@ -33,33 +33,6 @@ pub struct PackageFacts {
     pub checksum_ini: Option<ChecksumIniReport>,
     /// Errors first, then warnings, as `rom inspect` lists them.
     pub problems: Vec<Problem>,
-}
-
-/// One image the scatter names: [`ImageReport`] without the decoded header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImageFacts {
-    /// Partition name.
-    pub partition: String,
-    /// File name as the scatter writes it.
-    pub file: String,
-    /// Whether SP Flash Tool would write it.
-    pub download: bool,
-    /// Whether the file is in the package (and was safe to read).
-    pub present: bool,
-    /// File size in bytes.
-    pub size: Option<u64>,
-    /// Partition size in bytes, when the scatter gives it.
-    pub partition_size: Option<u64>,
-    /// SHA-256, lower-case hex.
-    pub sha256: Option<String>,
-    /// Whether the file fits its partition.
-    pub fits: Option<bool>,
-    /// SP Flash Tool 16-bit checksum.
-    pub checksum16: Option<u16>,
-    /// Comparison with Checksum.ini.
-    pub checksum: Option<ChecksumStatus>,
-    /// Short format name (`preloader`, `mtk:LK`, `ext4`, ...).
-    pub kind: Option<String>,
 }
 
 /// The preloader's identity.
@@ -95,7 +68,11 @@ impl From<RomReport> for PackageFacts {
             platform: r.platform,
             project: r.project,
             storage: r.storage.to_string(),
-            images: r.images.into_iter().map(ImageFacts::from).collect(),
+            images: r
+                .images
+                .into_iter()
+                .map(|i| ImageReport { detail: None, ..i })
+                .collect(),
             lcm: r.lcm,
             preloader: r.preloader.map(|p| PreloaderFacts {
                 build_name: p.build_name,
@@ -104,25 +81,6 @@ impl From<RomReport> for PackageFacts {
             }),
             checksum_ini: r.checksum_ini,
             problems: r.problems,
-        }
-    }
-}
-
-impl From<ImageReport> for ImageFacts {
-    fn from(i: ImageReport) -> Self {
-        // `detail` (the decoded header) is dropped, see the module documentation.
-        ImageFacts {
-            partition: i.partition,
-            file: i.file,
-            download: i.download,
-            present: i.present,
-            size: i.size,
-            partition_size: i.partition_size,
-            sha256: i.sha256,
-            fits: i.fits,
-            checksum16: i.checksum16,
-            checksum: i.checksum,
-            kind: i.kind,
         }
     }
 }

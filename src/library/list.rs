@@ -107,12 +107,12 @@ pub fn vanished(root: &Path, rows: &[LibraryRow]) -> Vec<PathBuf> {
 mod tests {
     use super::*;
     use crate::{
-        firmware::rom::{LcmReport, Problem},
-        library::{discover::FileStamp, facts::ImageFacts},
+        firmware::rom::{ImageReport, LcmReport, Problem},
+        library::discover::FileStamp,
     };
 
-    fn image(present: bool, size: u64) -> ImageFacts {
-        ImageFacts {
+    fn image(present: bool, size: u64) -> ImageReport {
+        ImageReport {
             partition: "ANDROID".into(),
             file: "system.img".into(),
             download: true,
@@ -124,6 +124,7 @@ mod tests {
             checksum16: None,
             checksum: None,
             kind: None,
+            detail: None,
         }
     }
 

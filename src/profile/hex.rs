@@ -11,21 +11,22 @@ use std::fmt;
 
 use serde::{Deserializer, Serializer, de};
 
-/// Parses `"0x..."` (prefix and digits in any case) into a number.
+use crate::firmware::{HexError, parse_hex};
+
+/// Parses `"0x..."` (prefix and digits in any case, see [`parse_hex`]) into a number; plain
+/// decimals are refused.
 pub fn parse(text: &str) -> Result<u64, String> {
-    let digits = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .ok_or_else(|| {
-            format!("`{text}` is not a hex value: write it as a string starting with 0x, e.g. \"0x600000\"")
-        })?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!(
-            "`{text}` is not a hex value: after 0x only the digits 0-9 and a-f may follow"
-        ));
-    }
-    u64::from_str_radix(digits, 16)
-        .map_err(|_| format!("`{text}` is too large: the largest value is 0xffffffffffffffff"))
+    parse_hex(text).map_err(|e| match e {
+        HexError::NoPrefix => format!(
+            "`{text}` is not a hex value: write it as a string starting with 0x, e.g. \"0x600000\""
+        ),
+        HexError::NotHex => {
+            format!("`{text}` is not a hex value: after 0x only the digits 0-9 and a-f may follow")
+        }
+        HexError::TooLarge => {
+            format!("`{text}` is too large: the largest value is 0xffffffffffffffff")
+        }
+    })
 }
 
 /// Writes a number the way profiles spell it: `0x` and lower-case digits.

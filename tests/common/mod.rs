@@ -2,9 +2,44 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
 
 pub mod rom;
+
+/// The built `mtkbench` with its config, data, cache and log folders under `home` and no
+/// `MTKBENCH_LIBRARY` from the environment, so a test never touches a technician's folders.
+pub fn mtkbench_in(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mtkbench"));
+    for (var, sub) in [
+        ("MTKBENCH_CONFIG_DIR", "config"),
+        ("MTKBENCH_DATA_DIR", "data"),
+        ("MTKBENCH_CACHE_DIR", "cache"),
+        ("MTKBENCH_LOG_DIR", "logs"),
+    ] {
+        cmd.env(var, home.join(sub));
+    }
+    cmd.env_remove("MTKBENCH_LIBRARY");
+    cmd
+}
+
+/// Runs `mtkbench args` with its folders in a fresh temporary home ([`mtkbench_in`]).
+pub fn mtkbench(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    mtkbench_in(home.path()).args(args).output().unwrap()
+}
+
+/// The JSON document on stdout of a command that must have succeeded.
+pub fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
 
 /// The real MT6572 samples in `../shared/realdata/`, or `None` (with a message on stderr saying
 /// the test is skipped) when that folder is absent, as on a fresh clone.
