@@ -82,7 +82,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             .cloned()
             .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
         let t = target::resolve(&sel, args.offset, args.length, &map.partitions, |r| {
-            da.region_size(r)
+            da.region(r)
         })?;
         target::check_identity(&t, &map.partitions, "erase", force)?;
         session.erase(&t)?;
