@@ -66,6 +66,11 @@ pub trait Peer {
 
     /// The cable was pulled: go back to the state of a freshly plugged phone.
     fn unplug(&mut self);
+
+    /// A reply is on its way but the host has not read all of it yet: the time to prepare
+    /// what will be asked next (a phone reads its next readback packet from flash while the
+    /// current one drains). Called at most once per reply. Does nothing unless overridden.
+    fn idle(&mut self) {}
 }
 
 /// What happened on the link, for the banner and the log.
@@ -243,7 +248,7 @@ pub fn serve(
                     if !reply.stall.is_zero() {
                         std::thread::sleep(reply.stall);
                     }
-                    match write_all(&mut pty, &reply.bytes, &options.stop)? {
+                    match write_all(&mut pty, &reply.bytes, &options.stop, peer)? {
                         Sent::All => {}
                         Sent::HostGone => gone = true,
                         Sent::Stopped => return Ok(()),
@@ -287,8 +292,15 @@ pub fn serve(
     }
 }
 
-/// Writes `bytes` to the host, waiting while its buffer is full.
-fn write_all(pty: &mut Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<Sent> {
+/// Writes `bytes` to the host, waiting while its buffer is full; the first wait is the
+/// peer's time to prepare its next answer ([`Peer::idle`]).
+fn write_all(
+    pty: &mut Pty,
+    mut bytes: &[u8],
+    stop: &AtomicBool,
+    peer: &mut dyn Peer,
+) -> std::io::Result<Sent> {
+    let mut idled = false;
     while !bytes.is_empty() {
         match pty.master.write(bytes) {
             Ok(0) => return Ok(Sent::HostGone),
@@ -297,6 +309,11 @@ fn write_all(pty: &mut Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Res
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                 if stop.load(Ordering::Relaxed) {
                     return Ok(Sent::Stopped);
+                }
+                if !idled {
+                    idled = true;
+                    peer.idle();
+                    continue;
                 }
                 let ready = pty.wait(PollFlags::OUT, IDLE_POLL)?;
                 if ready.contains(PollFlags::HUP) && !ready.contains(PollFlags::OUT) {

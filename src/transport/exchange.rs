@@ -6,7 +6,7 @@
 
 use std::{
     io::{self, Read, Write},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use super::{Transport, TransportError};
@@ -79,6 +79,12 @@ impl Advice for ExchangeError {
 /// must not hang the host).
 const DISCARD_LIMIT: usize = 64 * 1024;
 
+/// Storage data moves in pieces of at most this size: each piece read from the port is
+/// summed and stored while the phone sends the next, and each piece of an image is on its way
+/// to the phone while the next is read and summed (see [`Step::RecvData`]). Large enough that
+/// the per-piece calls cost nothing next to the bytes, small enough to stay in cache.
+const DATA_PIECE: usize = 64 * 1024;
+
 /// Runs `ex` to completion over `t`, for exchanges without storage data.
 pub fn run_exchange<E: Exchange + ?Sized>(
     t: &mut dyn Transport,
@@ -93,7 +99,10 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
     ex: &mut E,
     payload: &mut Payload<'_>,
 ) -> Result<E::Output, ExchangeError> {
+    // Short answers, and the storage data's pieces: separate buffers, so that neither is
+    // cleared again for every packet.
     let mut buf = Vec::new();
+    let mut data = Vec::new();
     loop {
         match ex.poll()? {
             Step::Send(bytes) => t.write_all(&bytes)?,
@@ -106,22 +115,12 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
                 }
             }
             Step::RecvData { len, timeout } => {
-                buf.resize(len, 0);
-                t.read_exact(&mut buf, timeout)
-                    .map_err(|e| e.at_step("storage data"))?;
-                ex.feed(&buf)?;
-                if let Some(sink) = payload.sink.as_mut() {
-                    sink.write_all(&buf).map_err(ExchangeError::Sink)?;
-                }
+                data.resize(len.min(DATA_PIECE), 0);
+                recv_data(t, ex, payload, &mut data, len, timeout)?;
             }
             Step::SendData { len } => {
-                buf.resize(len, 0);
-                let source = payload.source.as_mut().ok_or_else(|| {
-                    ExchangeError::Source(io::Error::other("no image was given for this write"))
-                })?;
-                source.read_exact(&mut buf).map_err(ExchangeError::Source)?;
-                ex.data_sent(&buf)?;
-                t.write_all(&buf)?;
+                data.resize(len.min(DATA_PIECE), 0);
+                send_data(t, ex, payload, &mut data, len)?;
             }
             Step::Discard => {
                 let mut scratch = [0u8; 512];
@@ -140,6 +139,69 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
             cb(p);
         }
     }
+}
+
+/// [`Step::RecvData`]: `len` bytes within `timeout`, fed and sunk piece by piece through
+/// `piece` (at most [`DATA_PIECE`] bytes long).
+fn recv_data<E: Exchange + ?Sized>(
+    t: &mut dyn Transport,
+    ex: &mut E,
+    payload: &mut Payload<'_>,
+    piece: &mut [u8],
+    len: usize,
+    timeout: Duration,
+) -> Result<(), ExchangeError> {
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(piece.len());
+        let left = deadline.saturating_duration_since(Instant::now());
+        if let Err(e) = t.read_exact(&mut piece[..n], left) {
+            // The timeout is the whole packet's: report it as such.
+            let e = match e {
+                TransportError::Timeout { got, .. } => TransportError::Timeout {
+                    step: None,
+                    wanted: len,
+                    got: done + got,
+                    waited: start.elapsed(),
+                },
+                e => e,
+            };
+            return Err(e.at_step("storage data").into());
+        }
+        ex.feed(&piece[..n])?;
+        if let Some(sink) = payload.sink.as_mut() {
+            sink.write_all(&piece[..n]).map_err(ExchangeError::Sink)?;
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+/// [`Step::SendData`]: `len` bytes from the source, taken, reported and written piece by piece
+/// through `piece` (at most [`DATA_PIECE`] bytes long).
+fn send_data<E: Exchange + ?Sized>(
+    t: &mut dyn Transport,
+    ex: &mut E,
+    payload: &mut Payload<'_>,
+    piece: &mut [u8],
+    len: usize,
+) -> Result<(), ExchangeError> {
+    let source = payload.source.as_mut().ok_or_else(|| {
+        ExchangeError::Source(io::Error::other("no image was given for this write"))
+    })?;
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(piece.len());
+        source
+            .read_exact(&mut piece[..n])
+            .map_err(ExchangeError::Source)?;
+        ex.data_sent(&piece[..n])?;
+        t.write_all(&piece[..n])?;
+        done += n;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -123,7 +123,8 @@ pub enum DaAnswer {
     Da2Report(Box<Da2Report>),
     /// `5A speed`.
     UsbStatus(UsbStatus),
-    /// A readback packet's bytes; the checksum is added (decision D1).
+    /// A readback packet's bytes; the checksum is added (decision D1). A buffer with room for
+    /// the two checksum bytes (capacity ≥ length + 2) becomes the output without a copy.
     Data(Vec<u8>),
     /// 69 after a write packet.
     Cont,
@@ -339,6 +340,15 @@ impl DaDevice {
     /// [`NandInfo::geometry`]: super::NandInfo::geometry
     pub fn nand_geometry(&self) -> Option<NandGeometry> {
         self.nand
+    }
+
+    /// The readback packet the phone will be asked for once the host acks the one it is
+    /// sending, if another is due: the phone may read it ahead while the current one drains.
+    pub fn next_packet(&self) -> Option<DaAsk> {
+        match &self.state {
+            St::ReadbackAck(t) if t.left > 0 => Some(t.packet_ask()),
+            _ => None,
+        }
     }
 
     /// True after FINISH and its mode word were acked: the phone reboots.
@@ -822,8 +832,14 @@ impl DaDevice {
                         data.len()
                     )));
                 }
-                self.out.extend_from_slice(&data);
-                self.out.put_u16(sum16(&data));
+                let sum = sum16(&data);
+                // The packet is most of the output: take it over rather than copy it.
+                if self.out.is_empty() {
+                    self.out = data;
+                } else {
+                    self.out.extend_from_slice(&data);
+                }
+                self.out.put_u16(sum);
                 self.state = St::ReadbackAck(t.advanced());
             }
             (DaAsk::Write(q), DaAnswer::Ack) => {

@@ -179,6 +179,8 @@ pub struct Readback {
     left: u64,
     packet: u64,
     packet_len: usize,
+    /// Bytes of the current packet fed so far (they may come in pieces).
+    packet_got: usize,
     sum: Sum16,
     summary: ReadbackSummary,
 }
@@ -197,6 +199,7 @@ impl Readback {
             left: len,
             packet,
             packet_len: 0,
+            packet_got: 0,
             sum: Sum16::new(),
             summary: ReadbackSummary {
                 bytes: 0,
@@ -316,6 +319,8 @@ impl Exchange for Readback {
             },
             RbState::Data => {
                 self.packet_len = self.left.min(self.packet) as usize;
+                self.packet_got = 0;
+                self.sum = Sum16::new();
                 Step::RecvData {
                     len: self.packet_len,
                     timeout: data_timeout(self.packet_len),
@@ -384,12 +389,17 @@ impl Exchange for Readback {
                 self.left = total;
                 RbState::Data
             }
-            RbState::Data if bytes.len() == self.packet_len => {
-                self.sum = Sum16::new();
+            // A packet may come in pieces (Step::RecvData); the sum runs as they arrive.
+            RbState::Data if bytes.len() <= self.packet_len - self.packet_got => {
                 self.sum.update(bytes);
+                self.packet_got += bytes.len();
                 self.left -= bytes.len() as u64;
                 self.summary.bytes += bytes.len() as u64;
-                RbState::Checksum
+                if self.packet_got == self.packet_len {
+                    RbState::Checksum
+                } else {
+                    RbState::Data
+                }
             }
             RbState::Checksum => {
                 let got = u16::from_exact(bytes)?;
@@ -465,6 +475,8 @@ pub struct Write {
     state: WrState,
     left: u64,
     chunk_len: usize,
+    /// Bytes of the current chunk reported so far (they may come in pieces).
+    chunk_sent: usize,
     pad: usize,
     sum: Sum16,
 }
@@ -487,6 +499,7 @@ impl Write {
             },
             left: len,
             chunk_len: 0,
+            chunk_sent: 0,
             pad: 0,
             sum: Sum16::new(),
         }
@@ -541,6 +554,7 @@ impl Exchange for Write {
             },
             WrState::Marker => {
                 self.chunk_len = self.left.min(u64::from(self.req.packet)) as usize;
+                self.chunk_sent = 0;
                 self.pad =
                     (self.chunk_len as u64).next_multiple_of(self.unit) as usize - self.chunk_len;
                 self.sum = Sum16::new();
@@ -548,7 +562,7 @@ impl Exchange for Write {
                 Step::Send(vec![ACK])
             }
             WrState::Data => Step::SendData {
-                len: self.chunk_len,
+                len: self.chunk_len - self.chunk_sent,
             },
             WrState::Pad => {
                 self.state = WrState::Checksum;
@@ -605,21 +619,26 @@ impl Exchange for Write {
     }
 
     fn data_sent(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
-        if self.state != WrState::Data || bytes.len() != self.chunk_len {
+        let room = self.chunk_len - self.chunk_sent;
+        if self.state != WrState::Data || bytes.len() > room {
             self.state = WrState::Over;
             return Err(ProtocolError::Sequence(format!(
-                "{} source bytes were reported for a {}-byte write chunk",
+                "{} source bytes were reported where {room} of a {}-byte write chunk were due",
                 bytes.len(),
                 self.chunk_len
             )));
         }
+        // A chunk may be reported in pieces (Step::SendData).
         self.sum.update(bytes);
+        self.chunk_sent += bytes.len();
         self.left -= bytes.len() as u64;
-        self.state = if self.pad > 0 {
-            WrState::Pad
-        } else {
-            WrState::Checksum
-        };
+        if self.chunk_sent == self.chunk_len {
+            self.state = if self.pad > 0 {
+                WrState::Pad
+            } else {
+                WrState::Checksum
+            };
+        }
         Ok(())
     }
 
