@@ -234,46 +234,48 @@ pub fn serve(
         if options.stop.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let ready = pty.wait(PollFlags::IN, IDLE_POLL)?;
         let mut gone = false;
-        if ready.contains(PollFlags::IN) {
-            match pty.master.read(&mut buf) {
-                Ok(0) => gone = true,
-                Ok(n) => {
-                    if !host_open {
-                        host_open = true;
-                        events(&LinkEvent::HostConnected);
-                    }
-                    let reply = peer.feed(&buf[..n]);
-                    if !reply.stall.is_zero() {
-                        std::thread::sleep(reply.stall);
-                    }
-                    match write_all(&mut pty, &reply.bytes, &options.stop, peer)? {
-                        Sent::All => {}
-                        Sent::HostGone => gone = true,
-                        Sent::Stopped => return Ok(()),
-                    }
-                    if reply.disconnect {
-                        peer.unplug();
-                        pty.drain();
-                        drop(pty);
-                        events(&LinkEvent::HostDisconnected);
-                        if options.once {
-                            return Ok(());
-                        }
-                        pty = Pty::open()?;
-                        host_open = false;
-                        events(&LinkEvent::Replugged(pty.path.clone()));
-                        continue;
-                    }
+        // Read first and wait only when nothing is there: while data streams in, a poll before
+        // every read would cost a second system call per read (and a tty's poll waits for the
+        // kernel's buffer work), which a plain reader of the port does not pay.
+        match pty.master.read(&mut buf) {
+            Ok(0) => gone = true,
+            Ok(n) => {
+                if !host_open {
+                    host_open = true;
+                    events(&LinkEvent::HostConnected);
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                // EIO: no host has the port open.
-                Err(_) => gone = true,
+                let reply = peer.feed(&buf[..n]);
+                if !reply.stall.is_zero() {
+                    std::thread::sleep(reply.stall);
+                }
+                match write_all(&mut pty, &reply.bytes, &options.stop, peer)? {
+                    Sent::All => {}
+                    Sent::HostGone => gone = true,
+                    Sent::Stopped => return Ok(()),
+                }
+                if reply.disconnect {
+                    peer.unplug();
+                    pty.drain();
+                    drop(pty);
+                    events(&LinkEvent::HostDisconnected);
+                    if options.once {
+                        return Ok(());
+                    }
+                    pty = Pty::open()?;
+                    host_open = false;
+                    events(&LinkEvent::Replugged(pty.path.clone()));
+                    continue;
+                }
             }
-        } else if ready.contains(PollFlags::HUP) {
-            gone = true;
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                // Nothing waiting: sleep until the host writes, looking at `stop` now and then.
+                let ready = pty.wait(PollFlags::IN, IDLE_POLL)?;
+                gone = ready.contains(PollFlags::HUP) && !ready.contains(PollFlags::IN);
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            // EIO: no host has the port open.
+            Err(_) => gone = true,
         }
         if gone {
             if host_open {
@@ -286,7 +288,7 @@ pub fn serve(
                     return Ok(());
                 }
             }
-            // With no host, poll reports HUP at once: wait a little instead of spinning.
+            // With no host, reads and polls return at once: wait a little instead of spinning.
             std::thread::sleep(IDLE_POLL);
         }
     }

@@ -62,10 +62,10 @@ use crate::{
             HwSwVer, MeId, Read32Reply, TargetConfig,
         },
         da::{
-            DATA_PACKET, DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent, DaRequest, EmmcInfo,
-            EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag, NorInfo, RamInfo,
-            STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6, SdmmcInfo,
-            UsbStatus, encode_pmt,
+            DATA_PACKET, DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent,
+            DaRequest, EmmcInfo, EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag,
+            NorInfo, RamInfo, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6,
+            SdmmcInfo, UsbStatus, encode_pmt,
         },
         decisions::{
             SIM_BROM_VERSION, SIM_DA_VERSION, SIM_HW_SUB_CODE, SIM_HW_VER, SIM_NAND_FLASH_ID,
