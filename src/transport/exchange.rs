@@ -290,6 +290,56 @@ mod tests {
     }
 
     #[test]
+    fn a_packet_streams_in_pieces_and_a_stall_counts_the_whole_packet() {
+        const LEN: usize = 200_000; // more than three pieces
+        let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+        let header = da::DaRequest::Readback(da::ReadbackRequest {
+            host_os: 0x0C,
+            storage: 2,
+            addr: 0,
+            len: LEN as u64,
+            packet: da::DATA_PACKET,
+        })
+        .to_bytes();
+        let mut reply = vec![da::ACK];
+        reply.extend_from_slice(&data);
+        reply.extend_from_slice(&crate::protocol::checksum::sum16(&data).to_be_bytes());
+        let mut t = ScriptedTransport::new()
+            .expect_write(&header)
+            .reply(&reply)
+            .expect_write(&[da::ACK]);
+        let mut out = Vec::new();
+        let mut payload = Payload {
+            sink: Some(&mut out),
+            ..Default::default()
+        };
+        let summary =
+            run_exchange_with(&mut t, &mut da::readback(0, LEN as u64), &mut payload).unwrap();
+        assert_eq!(
+            (summary.bytes, summary.checksum_mismatches),
+            (LEN as u64, 0)
+        );
+        assert_eq!(out, data);
+        t.check_finished().unwrap();
+
+        let mut t = ScriptedTransport::new()
+            .expect_write(&header)
+            .reply(&reply[..150_001])
+            .then_timeout();
+        let e = run_exchange_with(
+            &mut t,
+            &mut da::readback(0, LEN as u64),
+            &mut Payload::default(),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("during storage data") && text.contains("for 200000 byte(s), got 150000"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_short_image_fails_as_bad_input() {
         let mut t = ScriptedTransport::new()
             .expect_write(

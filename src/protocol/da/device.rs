@@ -1399,6 +1399,45 @@ mod tests {
     }
 
     #[test]
+    fn the_next_packet_is_announced_and_a_roomy_packet_goes_out_uncopied() {
+        let mut p = Phone::ready();
+        let header = DaRequest::Readback(ReadbackRequest {
+            host_os: 0x0C,
+            storage: super::super::STORAGE_EMMC_D6,
+            addr: 0x200,
+            len: 0x180,
+            packet: 0x100,
+        });
+        p.dev.feed(&header.to_bytes()).unwrap();
+        assert!(matches!(p.dev.pending(), Some(DaAsk::Readback(_))));
+        assert_eq!(p.dev.next_packet(), None);
+        p.dev.answer(DaAnswer::Ack).unwrap();
+        let first = DaAsk::ReadbackPacket {
+            addr: 0x200,
+            len: 0x100,
+        };
+        assert_eq!(p.dev.pending(), Some(&first));
+        p.dev.answer(DaAnswer::Data(vec![1; 0x100])).unwrap();
+        // Sent, not yet acked: the second packet is known before the host asks for it.
+        let second = DaAsk::ReadbackPacket {
+            addr: 0x300,
+            len: 0x80,
+        };
+        assert_eq!(p.dev.next_packet(), Some(second.clone()));
+        assert_eq!(p.dev.take_output().len(), 1 + 0x100 + 2);
+        p.dev.feed(&[ACK]).unwrap();
+        assert_eq!(p.dev.pending(), Some(&second));
+        let mut data = Vec::with_capacity(0x80 + 2);
+        data.resize(0x80, 2);
+        let at = data.as_ptr();
+        p.dev.answer(DaAnswer::Data(data)).unwrap();
+        let out = p.dev.take_output();
+        assert_eq!(out.as_ptr(), at, "the packet's own buffer");
+        assert_eq!(out[0x80..], 0x100u16.to_be_bytes());
+        assert_eq!(p.dev.next_packet(), None, "that was the last");
+    }
+
+    #[test]
     fn commands_split_byte_by_byte_still_parse() {
         let mut p = Phone::ready();
         let q = crate::protocol::da::DaRequest::Readback(ReadbackRequest {

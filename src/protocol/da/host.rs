@@ -1015,6 +1015,17 @@ mod tests {
         phone: &[u8],
         source: &[u8],
     ) -> (Result<E::Output, ProtocolError>, Vec<u8>, Vec<u8>) {
+        run_in_pieces(ex, phone, source, usize::MAX)
+    }
+
+    /// [`run`], reporting storage data (RecvData, SendData) in pieces of at most `piece`
+    /// bytes, as a driver may.
+    fn run_in_pieces<E: Exchange>(
+        ex: &mut E,
+        phone: &[u8],
+        source: &[u8],
+        piece: usize,
+    ) -> (Result<E::Output, ProtocolError>, Vec<u8>, Vec<u8>) {
         let (mut host, mut sink) = (Vec::new(), Vec::new());
         let (mut p, mut s) = (0usize, 0usize);
         loop {
@@ -1038,14 +1049,16 @@ mod tests {
                     p += len;
                     if matches!(step, Step::RecvData { .. }) {
                         sink.extend_from_slice(got);
+                        got.chunks(piece).try_for_each(|c| ex.feed(c))
+                    } else {
+                        ex.feed(got)
                     }
-                    ex.feed(got)
                 }
                 Step::SendData { len } => {
                     let chunk = &source[s..s + len];
                     s += len;
                     host.extend_from_slice(chunk);
-                    ex.data_sent(chunk)
+                    chunk.chunks(piece).try_for_each(|c| ex.data_sent(c))
                 }
                 Step::Discard => Ok(()),
                 Step::Done(v) => {
@@ -1304,6 +1317,48 @@ mod tests {
         assert!(host[724..1048].iter().all(|&b| b == 0), "zero padding");
         let sum = crate::protocol::checksum::sum16(&image);
         assert_eq!(&host[1048..], &sum.to_be_bytes());
+    }
+
+    #[test]
+    fn storage_data_may_come_and_go_in_pieces() {
+        // Readback: two packets (one short), the second with a wrong checksum.
+        let data: Vec<u8> = (0..0x180u32).map(|i| (i * 7) as u8).collect();
+        let mut phone = vec![ACK];
+        phone.extend_from_slice(&data[..0x100]);
+        phone.extend_from_slice(&crate::protocol::checksum::sum16(&data[..0x100]).to_be_bytes());
+        phone.extend_from_slice(&data[0x100..]);
+        phone.extend_from_slice(&[0xDE, 0xAD]);
+        let readback = || {
+            let mut rb = readback(0, data.len() as u64);
+            rb.packet = 0x100;
+            rb
+        };
+        let whole = run(&mut readback(), &phone, &[]);
+        // Write: two packets, the last padded.
+        let image: Vec<u8> = (0..0x300u32).map(|i| (i % 251) as u8).collect();
+        let write = || {
+            let mut w = write(EmmcPart::User, 0, image.len() as u64);
+            w.req.packet = 0x200;
+            w
+        };
+        let written = run(&mut write(), &[ACK, CONT, CONT], &image);
+        for piece in [1, 7, 0x40, 0xFF] {
+            let (r, host, sink) = run_in_pieces(&mut readback(), &phone, &[], piece);
+            assert_eq!(r.unwrap(), *whole.0.as_ref().unwrap(), "piece {piece}");
+            assert_eq!((&host, &sink), (&whole.1, &whole.2), "piece {piece}");
+            let (r, host, _) = run_in_pieces(&mut write(), &[ACK, CONT, CONT], &image, piece);
+            assert_eq!(r.unwrap(), 0x300, "piece {piece}");
+            assert_eq!(host, written.1, "piece {piece}");
+        }
+        // A piece larger than what is left of the chunk is a driver error.
+        let mut w = write();
+        assert!(matches!(w.poll().unwrap(), Step::Send(_))); // header
+        assert!(matches!(w.poll().unwrap(), Step::Recv { .. }));
+        w.feed(&[ACK]).unwrap();
+        assert_eq!(w.poll().unwrap(), Step::Send(vec![ACK])); // packet marker
+        assert_eq!(w.poll().unwrap(), Step::SendData { len: 0x200 });
+        w.data_sent(&image[..0x100]).unwrap();
+        assert!(w.data_sent(&image[..0x101]).is_err());
     }
 
     #[test]
