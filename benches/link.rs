@@ -1,7 +1,7 @@
 //! Device link benchmark (not a test): how much of a pseudo-terminal's raw throughput the
 //! protocol keeps, reading and writing a large range through the simulated MT6572.
 //!
-//! In one run it measures
+//! In one run it measures, in rounds of slices (see [`SLICES`]),
 //! 1. the raw throughput of a pseudo-terminal pair in each direction (one thread writes 1 MiB
 //!    blocks, the other reads them through `SerialTransport`, the host's real code path);
 //! 2. `device::Session::write` and `Session::read` of the same amount through the simulator
@@ -9,8 +9,9 @@
 //!    data generated and discarded on the fly;
 //!
 //! and prints MB/s per round, the ratio of each session figure to the raw one (the median over
-//! the rounds and the ratio of the best figures), the CPU split, and the peak resident memory,
-//! which must not grow with the amount (data is streamed, never buffered whole).
+//! the rounds, and the ratio of the best round of each kind), the CPU split, and the peak
+//! resident memory, which must not grow with the amount (data is streamed, never buffered
+//! whole).
 //!
 //! Run: `cargo bench --bench link` (256 MiB; `MTKBENCH_BENCH_MIB=64` for less).
 
@@ -97,9 +98,9 @@ fn ticks(file: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Raw pseudo-terminal throughput: `bytes` from one end to the other in 1 MiB blocks, the
+/// Raw pseudo-terminal transfer: `bytes` from one end to the other in 1 MiB blocks, the
 /// writer in a thread, the reader here.
-fn raw(bytes: u64, phone_to_host: bool) -> (f64, Cpu) {
+fn raw(bytes: u64, phone_to_host: bool) -> Tally {
     let mut phone = Pty::open().expect("a pseudo-terminal");
     let mut host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
     let (start, before) = (Instant::now(), cpu());
@@ -145,8 +146,10 @@ fn raw(bytes: u64, phone_to_host: bool) -> (f64, Cpu) {
         }
         drop(writer.join().expect("raw writer"));
     }
-    let elapsed = start.elapsed();
-    (mb_per_s(bytes, elapsed), cpu() - before)
+    Tally {
+        time: start.elapsed(),
+        cpu: cpu() - before,
+    }
 }
 
 /// A reader that makes `left` bytes of a pattern (0, 1, .., 255, 0, ..) without holding
@@ -195,30 +198,54 @@ impl Write for Count {
     }
 }
 
-/// Rounds of measurements. Each round measures raw and session back to back, so its ratios
-/// compare figures taken under the same load; the summary gives the median of the rounds'
-/// ratios, and the best (highest MB/s) figure of each kind, whose ratio is the one least
-/// disturbed by other work on a shared machine.
+/// Time and CPU spent on one kind of transfer.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    time: Duration,
+    cpu: Cpu,
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        self.time += o.time;
+        self.cpu.main += o.cpu.main;
+        self.cpu.all += o.cpu.all;
+    }
+}
+
+impl Tally {
+    const ZERO: Tally = Tally {
+        time: Duration::ZERO,
+        cpu: Cpu {
+            main: 0.0,
+            all: 0.0,
+        },
+    };
+
+    /// Times `work` and the CPU it takes.
+    fn of(work: impl FnOnce()) -> Tally {
+        let (start, before) = (Instant::now(), cpu());
+        work();
+        Tally {
+            time: start.elapsed(),
+            cpu: cpu() - before,
+        }
+    }
+}
+
+/// Rounds of measurements.
 const ROUNDS: usize = 5;
+
+/// Each round moves the amount in this many slices, and within a slice measures the four
+/// kinds back to back (raw in, session read, raw out, session write): a shared machine's load
+/// changes over seconds, so each kind sees the same load, and a round's ratios compare like
+/// with like.
+const SLICES: u64 = 8;
 
 /// The middle value (the upper one of the two middle values for an even count).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
-
-/// Best (highest MB/s) of the rounds, with its CPU time.
-fn best(v: &[(f64, Cpu)]) -> (f64, Cpu) {
-    let none = (
-        0.0,
-        Cpu {
-            main: 0.0,
-            all: 0.0,
-        },
-    );
-    v.iter()
-        .copied()
-        .fold(none, |a, b| if b.0 > a.0 { b } else { a })
 }
 
 fn main() {
@@ -251,66 +278,92 @@ fn main() {
     s.write(&target, &mut Pattern::new(bytes))
         .expect("session write");
 
-    let (mut raw_in, mut raw_out, mut reads, mut writes) = (vec![], vec![], vec![], vec![]);
+    // [raw in, session read, raw out, session write] per round.
+    let mut rounds: Vec<[Tally; 4]> = Vec::new();
     println!("round   raw in  session read    raw out  session write   (MB/s)");
+    let rate = |t: &Tally| mb_per_s(bytes, t.time);
     for round in 1..=ROUNDS {
-        raw_in.push(raw(bytes, true));
-        let (start, before) = (Instant::now(), cpu());
-        let mut sink = Count(0);
-        s.read(&target, &mut sink).expect("session read");
-        assert_eq!(sink.0, bytes);
-        reads.push((mb_per_s(bytes, start.elapsed()), cpu() - before));
-
-        raw_out.push(raw(bytes, false));
-        let (start, before) = (Instant::now(), cpu());
-        s.write(&target, &mut Pattern::new(bytes))
-            .expect("session write");
-        writes.push((mb_per_s(bytes, start.elapsed()), cpu() - before));
+        let mut t = [Tally::ZERO; 4];
+        let mut at = 0;
+        for slice in 0..SLICES {
+            let len = bytes / SLICES + u64::from(slice < bytes % SLICES);
+            let part = Target {
+                addr: BENCH_ADDR + at,
+                len,
+                ..target.clone()
+            };
+            at += len;
+            t[0] += raw(len, true);
+            t[1] += Tally::of(|| {
+                let mut sink = Count(0);
+                s.read(&part, &mut sink).expect("session read");
+                assert_eq!(sink.0, len);
+            });
+            t[2] += raw(len, false);
+            t[3] += Tally::of(|| {
+                s.write(&part, &mut Pattern::new(len))
+                    .expect("session write");
+            });
+        }
         println!(
             "{round:5} {:8.1} {:8.1} {:5.1} % {:8.1} {:8.1} {:5.1} %",
-            raw_in[round - 1].0,
-            reads[round - 1].0,
-            100.0 * reads[round - 1].0 / raw_in[round - 1].0,
-            raw_out[round - 1].0,
-            writes[round - 1].0,
-            100.0 * writes[round - 1].0 / raw_out[round - 1].0,
+            rate(&t[0]),
+            rate(&t[1]),
+            100.0 * rate(&t[1]) / rate(&t[0]),
+            rate(&t[2]),
+            rate(&t[3]),
+            100.0 * rate(&t[3]) / rate(&t[2]),
         );
+        rounds.push(t);
     }
-    let ratio = |a: &[(f64, Cpu)], b: &[(f64, Cpu)]| {
-        median(a.iter().zip(b).map(|(s, r)| 100.0 * s.0 / r.0).collect())
-    };
-    let (read_median, write_median) = (ratio(&reads, &raw_in), ratio(&writes, &raw_out));
     s.finish().expect("finish");
     let rss_after = peak_rss_mib();
 
-    let (raw_in, raw_in_cpu) = best(&raw_in);
-    let (raw_out, raw_out_cpu) = best(&raw_out);
-    let (read, read_cpu) = best(&reads);
-    let (write, write_cpu) = best(&writes);
+    let ratio = |session: usize, raw: usize| {
+        median(
+            rounds
+                .iter()
+                .map(|t| 100.0 * rate(&t[session]) / rate(&t[raw]))
+                .collect(),
+        )
+    };
+    let (read_median, write_median) = (ratio(1, 0), ratio(3, 2));
+    let best = |k: usize| {
+        rounds
+            .iter()
+            .map(|t| t[k])
+            .min_by_key(|t| t.time)
+            .unwrap_or(Tally::ZERO)
+    };
+    let [raw_in, read, raw_out, write] = [best(0), best(1), best(2), best(3)];
     println!(
         "best round of each kind; CPU seconds: raw = reader + writer thread, session = host + simulator thread"
     );
     println!(
-        "phone->host   raw pty {raw_in:7.1} MB/s   cpu {:.2} + {:.2} s",
-        raw_in_cpu.main,
-        raw_in_cpu.other()
+        "phone->host   raw pty {:7.1} MB/s   cpu {:.2} + {:.2} s",
+        rate(&raw_in),
+        raw_in.cpu.main,
+        raw_in.cpu.other()
     );
     println!(
-        "              session {read:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
-        read_cpu.main,
-        read_cpu.other(),
-        100.0 * read / raw_in
+        "              session {:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
+        rate(&read),
+        read.cpu.main,
+        read.cpu.other(),
+        100.0 * rate(&read) / rate(&raw_in)
     );
     println!(
-        "host->phone   raw pty {raw_out:7.1} MB/s   cpu {:.2} + {:.2} s",
-        raw_out_cpu.main,
-        raw_out_cpu.other()
+        "host->phone   raw pty {:7.1} MB/s   cpu {:.2} + {:.2} s",
+        rate(&raw_out),
+        raw_out.cpu.main,
+        raw_out.cpu.other()
     );
     println!(
-        "              session {write:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
-        write_cpu.main,
-        write_cpu.other(),
-        100.0 * write / raw_out
+        "              session {:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
+        rate(&write),
+        write.cpu.main,
+        write.cpu.other(),
+        100.0 * rate(&write) / rate(&raw_out)
     );
     println!(
         "median of the rounds' session/raw: read {read_median:5.1} %, write {write_median:5.1} %"
