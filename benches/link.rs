@@ -2,8 +2,9 @@
 //! protocol keeps, reading and writing a large range through the simulated MT6572.
 //!
 //! In one run it measures, in rounds of slices (see [`SLICES`]),
-//! 1. the raw throughput of a pseudo-terminal pair in each direction (one thread writes 1 MiB
-//!    blocks, the other reads them through `SerialTransport`, the host's real code path);
+//! 1. the raw throughput of a pseudo-terminal pair in each direction, laid out as a session
+//!    is ([`RawLink`]: the host's end read or written through `SerialTransport` in the main
+//!    thread, the phone's end in one long-lived thread), 1 MiB blocks;
 //! 2. `device::Session::write` and `Session::read` of the same amount through the simulator
 //!    (served in a thread on its own pseudo-terminal, backed by a sparse image file), with the
 //!    data generated and discarded on the fly;
@@ -53,9 +54,9 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// CPU seconds (user + system) used so far: by this thread (`main`: the raw reader, or the
-/// host's session) and by the whole process (adding the other side: the raw writer thread, or
-/// the simulator thread).
+/// CPU seconds (user + system) used so far: by this thread (`main`: the host's end, raw or
+/// session) and by the whole process (adding the phone's end: the raw link's thread or the
+/// simulator's).
 #[derive(Debug, Clone, Copy)]
 struct Cpu {
     main: f64,
@@ -98,57 +99,89 @@ fn ticks(file: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Raw pseudo-terminal transfer: `bytes` from one end to the other in 1 MiB blocks, the
-/// writer in a thread, the reader here.
-fn raw(bytes: u64, phone_to_host: bool) -> Tally {
-    let mut phone = Pty::open().expect("a pseudo-terminal");
-    let mut host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
-    let (start, before) = (Instant::now(), cpu());
-    let block = vec![0x5Au8; MIB as usize];
-    let mut buf = vec![0u8; MIB as usize];
-    let mut got = 0;
-    if phone_to_host {
-        let writer = std::thread::spawn(move || {
-            let mut left = bytes;
-            while left > 0 {
-                let n = left.min(MIB) as usize;
-                phone
-                    .send(&block[..n], Duration::from_secs(5))
-                    .expect("raw write");
-                left -= n as u64;
+/// What the phone's end of the raw link does next.
+enum RawJob {
+    /// Send this many bytes to the host in 1 MiB blocks.
+    Send(u64),
+    /// Receive this many bytes from the host.
+    Receive(u64),
+}
+
+/// A raw pseudo-terminal link laid out like a session: the host's end (`SerialTransport`,
+/// the host's real code path) in the calling thread, the phone's end (`Pty`, the simulator's
+/// own) in one long-lived thread, as the simulator is. Each transfer moves 1 MiB blocks.
+struct RawLink {
+    host: SerialTransport,
+    jobs: std::sync::mpsc::Sender<RawJob>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl RawLink {
+    fn open() -> RawLink {
+        let mut phone = Pty::open().expect("a pseudo-terminal");
+        let host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
+        let (jobs, job_rx) = std::sync::mpsc::channel();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let block = vec![0x5Au8; MIB as usize];
+            let mut buf = vec![0u8; MIB as usize];
+            for job in job_rx {
+                match job {
+                    RawJob::Send(mut left) => {
+                        while left > 0 {
+                            let n = left.min(MIB) as usize;
+                            phone
+                                .send(&block[..n], Duration::from_secs(5))
+                                .expect("raw write");
+                            left -= n as u64;
+                        }
+                    }
+                    RawJob::Receive(bytes) => {
+                        let mut got = 0;
+                        while got < bytes {
+                            let n = phone
+                                .receive(&mut buf, Duration::from_secs(5))
+                                .expect("raw read");
+                            assert!(n > 0, "the raw link stalled");
+                            got += n as u64;
+                        }
+                    }
+                }
+                if done_tx.send(()).is_err() {
+                    return;
+                }
             }
-            phone
         });
-        while got < bytes {
-            let n = host
-                .read_some(&mut buf, Duration::from_secs(5))
-                .expect("raw read");
-            assert!(n > 0, "the raw link stalled");
-            got += n as u64;
-        }
-        drop(writer.join().expect("raw writer"));
-    } else {
-        let writer = std::thread::spawn(move || {
-            let mut left = bytes;
-            while left > 0 {
-                let n = left.min(MIB) as usize;
-                host.write_all(&block[..n]).expect("raw write");
-                left -= n as u64;
-            }
-            host
-        });
-        while got < bytes {
-            let n = phone
-                .receive(&mut buf, Duration::from_secs(5))
-                .expect("raw read");
-            assert!(n > 0, "the raw link stalled");
-            got += n as u64;
-        }
-        drop(writer.join().expect("raw writer"));
+        RawLink { host, jobs, done }
     }
-    Tally {
-        time: start.elapsed(),
-        cpu: cpu() - before,
+
+    /// Moves `bytes` from the phone to the host or back.
+    fn transfer(&mut self, bytes: u64, phone_to_host: bool) -> Tally {
+        let block = vec![0x5Au8; MIB as usize];
+        let mut buf = vec![0u8; MIB as usize];
+        Tally::of(|| {
+            if phone_to_host {
+                self.jobs.send(RawJob::Send(bytes)).expect("raw phone");
+                let mut got = 0;
+                while got < bytes {
+                    let n = self
+                        .host
+                        .read_some(&mut buf, Duration::from_secs(5))
+                        .expect("raw read");
+                    assert!(n > 0, "the raw link stalled");
+                    got += n as u64;
+                }
+            } else {
+                self.jobs.send(RawJob::Receive(bytes)).expect("raw phone");
+                let mut left = bytes;
+                while left > 0 {
+                    let n = left.min(MIB) as usize;
+                    self.host.write_all(&block[..n]).expect("raw write");
+                    left -= n as u64;
+                }
+            }
+            self.done.recv().expect("raw phone");
+        })
     }
 }
 
@@ -278,6 +311,7 @@ fn main() {
     s.write(&target, &mut Pattern::new(bytes))
         .expect("session write");
 
+    let mut raw = RawLink::open();
     // [raw in, session read, raw out, session write] per round.
     let mut rounds: Vec<[Tally; 4]> = Vec::new();
     println!("round   raw in  session read    raw out  session write   (MB/s)");
@@ -293,13 +327,13 @@ fn main() {
                 ..target.clone()
             };
             at += len;
-            t[0] += raw(len, true);
+            t[0] += raw.transfer(len, true);
             t[1] += Tally::of(|| {
                 let mut sink = Count(0);
                 s.read(&part, &mut sink).expect("session read");
                 assert_eq!(sink.0, len);
             });
-            t[2] += raw(len, false);
+            t[2] += raw.transfer(len, false);
             t[3] += Tally::of(|| {
                 s.write(&part, &mut Pattern::new(len))
                     .expect("session write");
@@ -337,7 +371,7 @@ fn main() {
     };
     let [raw_in, read, raw_out, write] = [best(0), best(1), best(2), best(3)];
     println!(
-        "best round of each kind; CPU seconds: raw = reader + writer thread, session = host + simulator thread"
+        "best round of each kind; CPU seconds: host's end + phone's end (raw thread or simulator)"
     );
     println!(
         "phone->host   raw pty {:7.1} MB/s   cpu {:.2} + {:.2} s",
