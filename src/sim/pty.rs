@@ -3,7 +3,9 @@
 //!
 //! The loop is thin on purpose: it reads what the host wrote, hands it to a [`Peer`] (the
 //! device core), waits if the reply asks for a stall, writes the reply at once and drops the
-//! link if the reply says so. Everything a phone decides lives in the core; no protocol here.
+//! link if the reply says so. A long reply (a readback packet) is written by a helper thread
+//! while the peer prepares its next answer ([`Peer::idle`]), so that the port keeps moving
+//! meanwhile. Everything a phone decides lives in the core; no protocol here.
 //!
 //! Life of the link:
 //! - until a host opens the device side, the loop waits (polling every few milliseconds);
@@ -67,9 +69,10 @@ pub trait Peer {
     /// The cable was pulled: go back to the state of a freshly plugged phone.
     fn unplug(&mut self);
 
-    /// A reply is on its way but the host has not read all of it yet: the time to prepare
-    /// what will be asked next (a phone reads its next readback packet from flash while the
-    /// current one drains). Called at most once per reply. Does nothing unless overridden.
+    /// A long reply is on its way to the host (written by another thread): the time to
+    /// prepare what will be asked next, as a phone reads its next readback packet from flash
+    /// while the current one drains. Called once per reply of 64 KiB or more. Does nothing
+    /// unless overridden.
     fn idle(&mut self) {}
 }
 
@@ -249,7 +252,7 @@ pub fn serve(
                 if !reply.stall.is_zero() {
                     std::thread::sleep(reply.stall);
                 }
-                match write_all(&mut pty, &reply.bytes, &options.stop, peer)? {
+                match send_reply(&pty, &reply.bytes, &options.stop, peer)? {
                     Sent::All => {}
                     Sent::HostGone => gone = true,
                     Sent::Stopped => return Ok(()),
@@ -294,28 +297,42 @@ pub fn serve(
     }
 }
 
-/// Writes `bytes` to the host, waiting while its buffer is full; the first wait is the
-/// peer's time to prepare its next answer ([`Peer::idle`]).
-fn write_all(
-    pty: &mut Pty,
-    mut bytes: &[u8],
+/// Replies at least this long are written by a helper thread while the loop's thread gives
+/// the peer its [`Peer::idle`] time: the port's buffer holds only a few KiB, so the peer's
+/// preparation overlaps the transfer only if another thread keeps the port fed meanwhile.
+const OVERLAP_MIN: usize = 64 * 1024;
+
+/// Sends a reply: a long one from a helper thread while the peer prepares its next answer,
+/// a short one at once.
+fn send_reply(
+    pty: &Pty,
+    bytes: &[u8],
     stop: &AtomicBool,
     peer: &mut dyn Peer,
 ) -> std::io::Result<Sent> {
-    let mut idled = false;
+    if bytes.len() < OVERLAP_MIN {
+        return write_all(pty, bytes, stop);
+    }
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| write_all(pty, bytes, stop));
+        peer.idle();
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the port's writer thread failed")))
+    })
+}
+
+/// Writes `bytes` to the host, waiting while its buffer is full.
+fn write_all(pty: &Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<Sent> {
+    let mut port = &pty.master;
     while !bytes.is_empty() {
-        match pty.master.write(bytes) {
+        match port.write(bytes) {
             Ok(0) => return Ok(Sent::HostGone),
             Ok(n) => bytes = &bytes[n..],
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                 if stop.load(Ordering::Relaxed) {
                     return Ok(Sent::Stopped);
-                }
-                if !idled {
-                    idled = true;
-                    peer.idle();
-                    continue;
                 }
                 let ready = pty.wait(PollFlags::OUT, IDLE_POLL)?;
                 if ready.contains(PollFlags::HUP) && !ready.contains(PollFlags::OUT) {
@@ -325,7 +342,7 @@ fn write_all(
             Err(_) => return Ok(Sent::HostGone),
         }
     }
-    let _ = pty.master.flush();
+    let _ = port.flush();
     Ok(Sent::All)
 }
 
@@ -469,6 +486,60 @@ mod tests {
         assert_eq!(read_n(&mut port, 1), [0xFF]);
         stop.store(true, Ordering::Relaxed);
         server.join().unwrap();
+    }
+
+    /// Answers any input with a long counting reply; counts its idle calls.
+    struct Talker {
+        idles: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    const LONG: usize = 200 * 1024;
+
+    impl Peer for Talker {
+        fn feed(&mut self, _input: &[u8]) -> Reply {
+            Reply {
+                bytes: (0..LONG).map(|i| (i % 251) as u8).collect(),
+                stall: Duration::ZERO,
+                disconnect: false,
+            }
+        }
+        fn unplug(&mut self) {}
+        fn idle(&mut self) {
+            self.idles.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_long_reply_arrives_whole_while_the_peer_prepares_the_next() {
+        let pty = Pty::open().unwrap();
+        let path = pty.path().to_path_buf();
+        let idles = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut peer = Talker {
+            idles: idles.clone(),
+        };
+        let options = ServeOptions {
+            once: true,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let server = std::thread::spawn(move || serve(pty, &mut peer, &options, |_| {}));
+        let mut port = open_port(&path);
+        for round in 1..=2 {
+            port.write_all(b"?").unwrap();
+            let got = read_n(&mut port, LONG);
+            assert!(
+                got.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8),
+                "round {round}"
+            );
+            // The peer's idle time runs beside the writer; it may end after the last byte.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while idles.load(Ordering::SeqCst) < round {
+                assert!(Instant::now() < deadline, "no idle call in round {round}");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        assert_eq!(idles.load(Ordering::SeqCst), 2);
+        drop(port);
+        server.join().unwrap().unwrap();
     }
 
     #[test]
