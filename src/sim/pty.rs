@@ -31,6 +31,7 @@ use std::{
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
+        mpsc,
     },
     time::Duration,
 };
@@ -193,16 +194,21 @@ impl Pty {
 
     /// Waits up to `timeout` for `flags`; returns the flags that are set.
     fn wait(&self, flags: PollFlags, timeout: Duration) -> std::io::Result<PollFlags> {
-        let mut fds = [PollFd::new(&self.master, flags)];
-        let ts = Timespec {
-            tv_sec: timeout.as_secs() as _,
-            tv_nsec: timeout.subsec_nanos() as _,
-        };
-        match poll(&mut fds, Some(&ts)) {
-            Ok(_) => Ok(fds[0].revents()),
-            Err(rustix::io::Errno::INTR) => Ok(PollFlags::empty()),
-            Err(e) => Err(e.into()),
-        }
+        wait(&self.master, flags, timeout)
+    }
+}
+
+/// Waits up to `timeout` for `flags` on `port`; returns the flags that are set.
+fn wait(port: &File, flags: PollFlags, timeout: Duration) -> std::io::Result<PollFlags> {
+    let mut fds = [PollFd::new(port, flags)];
+    let ts = Timespec {
+        tv_sec: timeout.as_secs() as _,
+        tv_nsec: timeout.subsec_nanos() as _,
+    };
+    match poll(&mut fds, Some(&ts)) {
+        Ok(_) => Ok(fds[0].revents()),
+        Err(rustix::io::Errno::INTR) => Ok(PollFlags::empty()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -233,6 +239,7 @@ pub fn serve(
 ) -> std::io::Result<()> {
     let mut host_open = false;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut writer = None;
     loop {
         if options.stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -248,16 +255,20 @@ pub fn serve(
                     host_open = true;
                     events(&LinkEvent::HostConnected);
                 }
-                let reply = peer.feed(&buf[..n]);
-                if !reply.stall.is_zero() {
-                    std::thread::sleep(reply.stall);
+                let Reply {
+                    bytes,
+                    stall,
+                    disconnect,
+                } = peer.feed(&buf[..n]);
+                if !stall.is_zero() {
+                    std::thread::sleep(stall);
                 }
-                match send_reply(&pty, &reply.bytes, &options.stop, peer)? {
+                match send_reply(&pty, bytes, &options.stop, &mut writer, peer)? {
                     Sent::All => {}
                     Sent::HostGone => gone = true,
                     Sent::Stopped => return Ok(()),
                 }
-                if reply.disconnect {
+                if disconnect {
                     peer.unplug();
                     pty.drain();
                     drop(pty);
@@ -297,34 +308,59 @@ pub fn serve(
     }
 }
 
-/// Replies at least this long are written by a helper thread while the loop's thread gives
-/// the peer its [`Peer::idle`] time: the port's buffer holds only a few KiB, so the peer's
-/// preparation overlaps the transfer only if another thread keeps the port fed meanwhile.
+/// Replies at least this long are written by the [`Writer`] thread while the loop's thread
+/// gives the peer its [`Peer::idle`] time: the port's buffer holds only a few KiB, so the
+/// peer's preparation overlaps the transfer only if another thread keeps the port fed.
 const OVERLAP_MIN: usize = 64 * 1024;
 
-/// Sends a reply: a long one from a helper thread while the peer prepares its next answer,
-/// a short one at once.
+/// A long-lived thread that writes long replies (started with the first one).
+struct Writer {
+    jobs: mpsc::Sender<(File, Vec<u8>)>,
+    done: mpsc::Receiver<std::io::Result<Sent>>,
+}
+
+impl Writer {
+    fn start(stop: Arc<AtomicBool>) -> Writer {
+        let (jobs, job_rx) = mpsc::channel::<(File, Vec<u8>)>();
+        let (done_tx, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            for (port, bytes) in job_rx {
+                let sent = write_all(&port, &bytes, &stop);
+                // Close this copy of the port before the loop may close (or drop) its own.
+                drop(port);
+                if done_tx.send(sent).is_err() {
+                    return;
+                }
+            }
+        });
+        Writer { jobs, done }
+    }
+}
+
+/// Sends a reply: a long one from the [`Writer`] thread while the peer prepares its next
+/// answer, a short one at once.
 fn send_reply(
     pty: &Pty,
-    bytes: &[u8],
-    stop: &AtomicBool,
+    bytes: Vec<u8>,
+    stop: &Arc<AtomicBool>,
+    writer: &mut Option<Writer>,
     peer: &mut dyn Peer,
 ) -> std::io::Result<Sent> {
     if bytes.len() < OVERLAP_MIN {
-        return write_all(pty, bytes, stop);
+        return write_all(&pty.master, &bytes, stop);
     }
-    std::thread::scope(|s| {
-        let writer = s.spawn(|| write_all(pty, bytes, stop));
-        peer.idle();
-        writer
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the port's writer thread failed")))
-    })
+    let stopped = || std::io::Error::other("the port's writer thread stopped");
+    let writer = writer.get_or_insert_with(|| Writer::start(stop.clone()));
+    writer
+        .jobs
+        .send((pty.master.try_clone()?, bytes))
+        .map_err(|_| stopped())?;
+    peer.idle();
+    writer.done.recv().map_err(|_| stopped())?
 }
 
-/// Writes `bytes` to the host, waiting while its buffer is full.
-fn write_all(pty: &Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<Sent> {
-    let mut port = &pty.master;
+/// Writes `bytes` to the host on `port`, waiting while its buffer is full.
+fn write_all(mut port: &File, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<Sent> {
     while !bytes.is_empty() {
         match port.write(bytes) {
             Ok(0) => return Ok(Sent::HostGone),
@@ -334,7 +370,7 @@ fn write_all(pty: &Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<
                 if stop.load(Ordering::Relaxed) {
                     return Ok(Sent::Stopped);
                 }
-                let ready = pty.wait(PollFlags::OUT, IDLE_POLL)?;
+                let ready = wait(port, PollFlags::OUT, IDLE_POLL)?;
                 if ready.contains(PollFlags::HUP) && !ready.contains(PollFlags::OUT) {
                     return Ok(Sent::HostGone);
                 }
