@@ -61,6 +61,7 @@ use crate::{
             BromAnswer, BromCommand, BromDevice, BromEvent, BromRequest, DaUploadReply, HwCode,
             HwSwVer, MeId, Read32Reply, TargetConfig,
         },
+        checksum::sum16,
         da::{
             DATA_PACKET, DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent,
             DaRequest, EmmcInfo, EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag,
@@ -158,9 +159,9 @@ struct Brain {
     uploaded: Option<u32>,
     part: Region,
     write: WriteJob,
-    /// The next readback packet, read ahead while the host drained the last one
-    /// ([`Peer::idle`]), with the question it answers.
-    read_ahead: Option<(DaAsk, Vec<u8>)>,
+    /// The next readback packet and its checksum, worked out while the host drained the
+    /// last one ([`Peer::idle`]), with the question it answers.
+    read_ahead: Option<(DaAsk, Vec<u8>, u16)>,
     finished: bool,
 }
 
@@ -286,7 +287,8 @@ impl Peer for Device {
             && let Some(ask) = da.next_packet()
         {
             let data = self.brain.packet_data(&ask);
-            self.brain.read_ahead = Some((ask, data));
+            let sum = sum16(&data);
+            self.brain.read_ahead = Some((ask, data, sum));
         }
     }
 }
@@ -656,11 +658,12 @@ impl Brain {
         }
     }
 
-    /// The packet `ask` wants: the one read ahead if it is that one, else read now.
-    fn packet(&mut self, ask: &DaAsk) -> Vec<u8> {
+    /// The answer to a packet question: the packet read ahead (with its sum) if it is that
+    /// one, else the packet read now.
+    fn packet(&mut self, ask: &DaAsk) -> DaAnswer {
         match self.read_ahead.take() {
-            Some((read, data)) if read == *ask => data,
-            _ => self.packet_data(ask),
+            Some((read, data, sum)) if read == *ask => DaAnswer::SummedData { data, sum },
+            _ => DaAnswer::Data(self.packet_data(ask)),
         }
     }
 
@@ -719,9 +722,7 @@ impl Brain {
                     Err(status) => DaAnswer::ReadbackRefused(status),
                 }
             }
-            DaAsk::ReadbackPacket { .. } | DaAsk::NandReadbackPacket { .. } => {
-                DaAnswer::Data(self.packet(ask))
-            }
+            DaAsk::ReadbackPacket { .. } | DaAsk::NandReadbackPacket { .. } => self.packet(ask),
             DaAsk::NandReadback(_) => {
                 // The protocol checked the request against the geometry (decision N5).
                 if self.nacked(Phase::Da, DaRequest::NAND_READBACK) {
