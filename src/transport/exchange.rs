@@ -79,9 +79,9 @@ impl Advice for ExchangeError {
 /// must not hang the host).
 const DISCARD_LIMIT: usize = 64 * 1024;
 
-/// Storage data moves in pieces of at most this size: each piece read from the port is
-/// summed and stored while the phone sends the next, and each piece of an image is on its way
-/// to the phone while the next is read and summed (see [`Step::RecvData`]). Large enough that
+/// Storage data moves in pieces of at most this size: what one read from the port brings is
+/// summed and stored while the phone sends more, and each piece of an image is on its way to
+/// the phone while the next is read and summed (see [`Step::RecvData`]). Large enough that
 /// the per-piece calls cost nothing next to the bytes, small enough to stay in cache.
 const DATA_PIECE: usize = 64 * 1024;
 
@@ -141,8 +141,9 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
     }
 }
 
-/// [`Step::RecvData`]: `len` bytes within `timeout`, fed and sunk piece by piece through
-/// `piece` (at most [`DATA_PIECE`] bytes long).
+/// [`Step::RecvData`]: `len` bytes within `timeout`, fed and sunk as they arrive, read by
+/// read into `piece` (at most [`DATA_PIECE`] bytes at a time): no read waits for more than
+/// the port has, and none is split at a piece boundary.
 fn recv_data<E: Exchange + ?Sized>(
     t: &mut dyn Transport,
     ex: &mut E,
@@ -155,18 +156,18 @@ fn recv_data<E: Exchange + ?Sized>(
     let deadline = start + timeout;
     let mut done = 0;
     while done < len {
-        let n = (len - done).min(piece.len());
+        let want = (len - done).min(piece.len());
         let left = deadline.saturating_duration_since(Instant::now());
-        if let Err(e) = t.read_exact(&mut piece[..n], left) {
+        let n = t
+            .read_some(&mut piece[..want], left)
+            .map_err(|e| e.at_step("storage data"))?;
+        if n == 0 {
             // The timeout is the whole packet's: report it as such.
-            let e = match e {
-                TransportError::Timeout { got, .. } => TransportError::Timeout {
-                    step: None,
-                    wanted: len,
-                    got: done + got,
-                    waited: start.elapsed(),
-                },
-                e => e,
+            let e = TransportError::Timeout {
+                step: None,
+                wanted: len,
+                got: done,
+                waited: start.elapsed(),
             };
             return Err(e.at_step("storage data").into());
         }
