@@ -14,7 +14,8 @@
 //! resident memory, which must not grow with the amount (data is streamed, never buffered
 //! whole).
 //!
-//! Run: `cargo bench --bench link` (256 MiB; `MTKBENCH_BENCH_MIB=64` for less).
+//! Run: `cargo bench --bench link` (256 MiB; `MTKBENCH_BENCH_MIB=64` for less;
+//! `MTKBENCH_BENCH_SLICES=1` for one transfer of each kind per round).
 
 #[path = "../tests/device_support/mod.rs"]
 mod device_support;
@@ -287,7 +288,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(256);
     let bytes = mib * MIB;
-    println!("device link benchmark: {mib} MiB each way, {ROUNDS} rounds");
+    let slices: u64 = std::env::var("MTKBENCH_BENCH_SLICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(SLICES);
+    println!("device link benchmark: {mib} MiB each way, {ROUNDS} rounds of {slices} slices");
 
     let sim = InProcessSim::start("a516_row", None, Mode::Brom, &[]);
     let port = SerialTransport::open(&sim.port_str()).expect("open the simulator's port");
@@ -319,8 +325,8 @@ fn main() {
     for round in 1..=ROUNDS {
         let mut t = [Tally::ZERO; 4];
         let mut at = 0;
-        for slice in 0..SLICES {
-            let len = bytes / SLICES + u64::from(slice < bytes % SLICES);
+        for slice in 0..slices {
+            let len = bytes / slices + u64::from(slice < bytes % slices);
             let part = Target {
                 addr: BENCH_ADDR + at,
                 len,
