@@ -1,17 +1,21 @@
 //! Device link benchmark (not a test): how much of a pseudo-terminal's raw throughput the
 //! protocol keeps, reading and writing a large range through the simulated MT6572.
 //!
-//! In one run it measures
-//! 1. the raw throughput of a pseudo-terminal pair in each direction (one thread writes 1 MiB
-//!    blocks, the other reads them through `SerialTransport`, the host's real code path);
+//! In one run it measures, in rounds of slices (see [`SLICES`]),
+//! 1. the raw throughput of a pseudo-terminal pair in each direction, laid out as a session
+//!    is ([`RawLink`]: the host's end read or written through `SerialTransport` in the main
+//!    thread, the phone's end in one long-lived thread), 1 MiB blocks;
 //! 2. `device::Session::write` and `Session::read` of the same amount through the simulator
 //!    (served in a thread on its own pseudo-terminal, backed by a sparse image file), with the
 //!    data generated and discarded on the fly;
 //!
-//! and prints MB/s, the ratio of each session figure to the raw one, and the peak resident
-//! memory, which must not grow with the amount (data is streamed, never buffered whole).
+//! and prints MB/s per round, the ratio of each session figure to the raw one (the median over
+//! the rounds, and the ratio of the best round of each kind), the CPU split, and the peak
+//! resident memory, which must not grow with the amount (data is streamed, never buffered
+//! whole).
 //!
-//! Run: `cargo bench --bench link` (256 MiB; `MTKBENCH_BENCH_MIB=64` for less).
+//! Run: `cargo bench --bench link` (256 MiB; `MTKBENCH_BENCH_MIB=64` for less;
+//! `MTKBENCH_BENCH_SLICES=1` for one transfer of each kind per round).
 
 #[path = "../tests/device_support/mod.rs"]
 mod device_support;
@@ -51,9 +55,9 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// CPU seconds (user + system) used so far: by this thread (`main`: the raw reader, or the
-/// host's session) and by the whole process (adding the other side: the raw writer thread, or
-/// the simulator thread).
+/// CPU seconds (user + system) used so far: by this thread (`main`: the host's end, raw or
+/// session) and by the whole process (adding the phone's end: the raw link's thread or the
+/// simulator's).
 #[derive(Debug, Clone, Copy)]
 struct Cpu {
     main: f64,
@@ -96,70 +100,119 @@ fn ticks(file: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Raw pseudo-terminal throughput: `bytes` from one end to the other in 1 MiB blocks, the
-/// writer in a thread, the reader here.
-fn raw(bytes: u64, phone_to_host: bool) -> (f64, Cpu) {
-    let mut phone = Pty::open().expect("a pseudo-terminal");
-    let mut host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
-    let (start, before) = (Instant::now(), cpu());
-    let block = vec![0x5Au8; MIB as usize];
-    let mut buf = vec![0u8; MIB as usize];
-    let mut got = 0;
-    if phone_to_host {
-        let writer = std::thread::spawn(move || {
-            let mut left = bytes;
-            while left > 0 {
-                let n = left.min(MIB) as usize;
-                phone
-                    .send(&block[..n], Duration::from_secs(5))
-                    .expect("raw write");
-                left -= n as u64;
-            }
-            phone
-        });
-        while got < bytes {
-            let n = host
-                .read_some(&mut buf, Duration::from_secs(5))
-                .expect("raw read");
-            assert!(n > 0, "the raw link stalled");
-            got += n as u64;
-        }
-        drop(writer.join().expect("raw writer"));
-    } else {
-        let writer = std::thread::spawn(move || {
-            let mut left = bytes;
-            while left > 0 {
-                let n = left.min(MIB) as usize;
-                host.write_all(&block[..n]).expect("raw write");
-                left -= n as u64;
-            }
-            host
-        });
-        while got < bytes {
-            let n = phone
-                .receive(&mut buf, Duration::from_secs(5))
-                .expect("raw read");
-            assert!(n > 0, "the raw link stalled");
-            got += n as u64;
-        }
-        drop(writer.join().expect("raw writer"));
-    }
-    let elapsed = start.elapsed();
-    (mb_per_s(bytes, elapsed), cpu() - before)
+/// What the phone's end of the raw link does next.
+enum RawJob {
+    /// Send this many bytes to the host in 1 MiB blocks.
+    Send(u64),
+    /// Receive this many bytes from the host.
+    Receive(u64),
 }
 
-/// A reader that makes `left` bytes of a pattern without holding them.
+/// A raw pseudo-terminal link laid out like a session: the host's end (`SerialTransport`,
+/// the host's real code path) in the calling thread, the phone's end (`Pty`, the simulator's
+/// own) in one long-lived thread, as the simulator is. Each transfer moves 1 MiB blocks.
+struct RawLink {
+    host: SerialTransport,
+    jobs: std::sync::mpsc::Sender<RawJob>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl RawLink {
+    fn open() -> RawLink {
+        let mut phone = Pty::open().expect("a pseudo-terminal");
+        let host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
+        let (jobs, job_rx) = std::sync::mpsc::channel();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let block = vec![0x5Au8; MIB as usize];
+            let mut buf = vec![0u8; MIB as usize];
+            for job in job_rx {
+                match job {
+                    RawJob::Send(mut left) => {
+                        while left > 0 {
+                            let n = left.min(MIB) as usize;
+                            phone
+                                .send(&block[..n], Duration::from_secs(5))
+                                .expect("raw write");
+                            left -= n as u64;
+                        }
+                    }
+                    RawJob::Receive(bytes) => {
+                        let mut got = 0;
+                        while got < bytes {
+                            let n = phone
+                                .receive(&mut buf, Duration::from_secs(5))
+                                .expect("raw read");
+                            assert!(n > 0, "the raw link stalled");
+                            got += n as u64;
+                        }
+                    }
+                }
+                if done_tx.send(()).is_err() {
+                    return;
+                }
+            }
+        });
+        RawLink { host, jobs, done }
+    }
+
+    /// Moves `bytes` from the phone to the host or back.
+    fn transfer(&mut self, bytes: u64, phone_to_host: bool) -> Tally {
+        let block = vec![0x5Au8; MIB as usize];
+        let mut buf = vec![0u8; MIB as usize];
+        Tally::of(|| {
+            if phone_to_host {
+                self.jobs.send(RawJob::Send(bytes)).expect("raw phone");
+                let mut got = 0;
+                while got < bytes {
+                    let n = self
+                        .host
+                        .read_some(&mut buf, Duration::from_secs(5))
+                        .expect("raw read");
+                    assert!(n > 0, "the raw link stalled");
+                    got += n as u64;
+                }
+            } else {
+                self.jobs.send(RawJob::Receive(bytes)).expect("raw phone");
+                let mut left = bytes;
+                while left > 0 {
+                    let n = left.min(MIB) as usize;
+                    self.host.write_all(&block[..n]).expect("raw write");
+                    left -= n as u64;
+                }
+            }
+            self.done.recv().expect("raw phone");
+        })
+    }
+}
+
+/// A reader that makes `left` bytes of a pattern (0, 1, .., 255, 0, ..) without holding
+/// them, copying from one cycle of it: no per-byte work of its own in the host's path.
 struct Pattern {
     left: u64,
-    n: u8,
+    at: usize,
+    cycle: [u8; 256],
+}
+
+impl Pattern {
+    fn new(left: u64) -> Self {
+        Pattern {
+            left,
+            at: 0,
+            cycle: std::array::from_fn(|i| i as u8),
+        }
+    }
 }
 
 impl Read for Pattern {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = (buf.len() as u64).min(self.left) as usize;
-        for b in &mut buf[..n] {
-            *b = self.n;
-            self.n = self.n.wrapping_add(1);
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(256 - self.at);
+            buf[done..done + k].copy_from_slice(&self.cycle[self.at..self.at + k]);
+            self.at = (self.at + k) % 256;
+            done += k;
         }
         self.left -= n as u64;
         Ok(n)
@@ -179,22 +232,54 @@ impl Write for Count {
     }
 }
 
-/// Rounds of measurements; each figure is the best of its rounds (the machine is shared, so
-/// the best round is the one least disturbed by other work).
-const ROUNDS: usize = 3;
+/// Time and CPU spent on one kind of transfer.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    time: Duration,
+    cpu: Cpu,
+}
 
-/// Best (highest MB/s) of the rounds, with its CPU time.
-fn best(v: &[(f64, Cpu)]) -> (f64, Cpu) {
-    let none = (
-        0.0,
-        Cpu {
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        self.time += o.time;
+        self.cpu.main += o.cpu.main;
+        self.cpu.all += o.cpu.all;
+    }
+}
+
+impl Tally {
+    const ZERO: Tally = Tally {
+        time: Duration::ZERO,
+        cpu: Cpu {
             main: 0.0,
             all: 0.0,
         },
-    );
-    v.iter()
-        .copied()
-        .fold(none, |a, b| if b.0 > a.0 { b } else { a })
+    };
+
+    /// Times `work` and the CPU it takes.
+    fn of(work: impl FnOnce()) -> Tally {
+        let (start, before) = (Instant::now(), cpu());
+        work();
+        Tally {
+            time: start.elapsed(),
+            cpu: cpu() - before,
+        }
+    }
+}
+
+/// Rounds of measurements.
+const ROUNDS: usize = 5;
+
+/// Each round moves the amount in this many slices, and within a slice measures the four
+/// kinds back to back (raw in, session read, raw out, session write): a shared machine's load
+/// changes over seconds, so each kind sees the same load, and a round's ratios compare like
+/// with like.
+const SLICES: u64 = 8;
+
+/// The middle value (the upper one of the two middle values for an even count).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn main() {
@@ -203,7 +288,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(256);
     let bytes = mib * MIB;
-    println!("device link benchmark: {mib} MiB each way, best of {ROUNDS} rounds");
+    let slices: u64 = std::env::var("MTKBENCH_BENCH_SLICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(SLICES);
+    println!("device link benchmark: {mib} MiB each way, {ROUNDS} rounds of {slices} slices");
 
     let sim = InProcessSim::start("a516_row", None, Mode::Brom, &[]);
     let port = SerialTransport::open(&sim.port_str()).expect("open the simulator's port");
@@ -221,50 +311,102 @@ fn main() {
         len: bytes,
     };
 
-    let (mut raw_in, mut raw_out, mut reads, mut writes) = (vec![], vec![], vec![], vec![]);
-    for _ in 0..ROUNDS {
-        raw_in.push(raw(bytes, true));
-        let (start, before) = (Instant::now(), cpu());
-        let mut sink = Count(0);
-        s.read(&target, &mut sink).expect("session read");
-        assert_eq!(sink.0, bytes);
-        reads.push((mb_per_s(bytes, start.elapsed()), cpu() - before));
+    // Fill the range once, unmeasured: every round then reads and rewrites data the image
+    // file already holds (the first pass over a sparse file allocates its blocks, and reading
+    // a hole costs the kernel more than reading data, neither of which a phone has).
+    s.write(&target, &mut Pattern::new(bytes))
+        .expect("session write");
 
-        raw_out.push(raw(bytes, false));
-        let (start, before) = (Instant::now(), cpu());
-        s.write(&target, &mut Pattern { left: bytes, n: 0 })
-            .expect("session write");
-        writes.push((mb_per_s(bytes, start.elapsed()), cpu() - before));
+    let mut raw = RawLink::open();
+    // [raw in, session read, raw out, session write] per round.
+    let mut rounds: Vec<[Tally; 4]> = Vec::new();
+    println!("round   raw in  session read    raw out  session write   (MB/s)");
+    let rate = |t: &Tally| mb_per_s(bytes, t.time);
+    for round in 1..=ROUNDS {
+        let mut t = [Tally::ZERO; 4];
+        let mut at = 0;
+        for slice in 0..slices {
+            let len = bytes / slices + u64::from(slice < bytes % slices);
+            let part = Target {
+                addr: BENCH_ADDR + at,
+                len,
+                ..target.clone()
+            };
+            at += len;
+            t[0] += raw.transfer(len, true);
+            t[1] += Tally::of(|| {
+                let mut sink = Count(0);
+                s.read(&part, &mut sink).expect("session read");
+                assert_eq!(sink.0, len);
+            });
+            t[2] += raw.transfer(len, false);
+            t[3] += Tally::of(|| {
+                s.write(&part, &mut Pattern::new(len))
+                    .expect("session write");
+            });
+        }
+        println!(
+            "{round:5} {:8.1} {:8.1} {:5.1} % {:8.1} {:8.1} {:5.1} %",
+            rate(&t[0]),
+            rate(&t[1]),
+            100.0 * rate(&t[1]) / rate(&t[0]),
+            rate(&t[2]),
+            rate(&t[3]),
+            100.0 * rate(&t[3]) / rate(&t[2]),
+        );
+        rounds.push(t);
     }
     s.finish().expect("finish");
     let rss_after = peak_rss_mib();
 
-    let (raw_in, raw_in_cpu) = best(&raw_in);
-    let (raw_out, raw_out_cpu) = best(&raw_out);
-    let (read, read_cpu) = best(&reads);
-    let (write, write_cpu) = best(&writes);
-    println!("CPU seconds: raw = reader + writer thread, session = host + simulator thread");
+    let ratio = |session: usize, raw: usize| {
+        median(
+            rounds
+                .iter()
+                .map(|t| 100.0 * rate(&t[session]) / rate(&t[raw]))
+                .collect(),
+        )
+    };
+    let (read_median, write_median) = (ratio(1, 0), ratio(3, 2));
+    let best = |k: usize| {
+        rounds
+            .iter()
+            .map(|t| t[k])
+            .min_by_key(|t| t.time)
+            .unwrap_or(Tally::ZERO)
+    };
+    let [raw_in, read, raw_out, write] = [best(0), best(1), best(2), best(3)];
     println!(
-        "phone->host   raw pty {raw_in:7.1} MB/s   cpu {:.2} + {:.2} s",
-        raw_in_cpu.main,
-        raw_in_cpu.other()
+        "best round of each kind; CPU seconds: host's end + phone's end (raw thread or simulator)"
     );
     println!(
-        "              session {read:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
-        read_cpu.main,
-        read_cpu.other(),
-        100.0 * read / raw_in
+        "phone->host   raw pty {:7.1} MB/s   cpu {:.2} + {:.2} s",
+        rate(&raw_in),
+        raw_in.cpu.main,
+        raw_in.cpu.other()
     );
     println!(
-        "host->phone   raw pty {raw_out:7.1} MB/s   cpu {:.2} + {:.2} s",
-        raw_out_cpu.main,
-        raw_out_cpu.other()
+        "              session {:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
+        rate(&read),
+        read.cpu.main,
+        read.cpu.other(),
+        100.0 * rate(&read) / rate(&raw_in)
     );
     println!(
-        "              session {write:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
-        write_cpu.main,
-        write_cpu.other(),
-        100.0 * write / raw_out
+        "host->phone   raw pty {:7.1} MB/s   cpu {:.2} + {:.2} s",
+        rate(&raw_out),
+        raw_out.cpu.main,
+        raw_out.cpu.other()
+    );
+    println!(
+        "              session {:7.1} MB/s   cpu {:.2} + {:.2} s   session/raw {:5.1} %",
+        rate(&write),
+        write.cpu.main,
+        write.cpu.other(),
+        100.0 * rate(&write) / rate(&raw_out)
+    );
+    println!(
+        "median of the rounds' session/raw: read {read_median:5.1} %, write {write_median:5.1} %"
     );
     println!(
         "peak RSS (host + simulator): {rss_before:.1} MiB before the transfers, {rss_after:.1} MiB after"

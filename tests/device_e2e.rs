@@ -2,8 +2,10 @@
 //! the `mtkbench` device commands talk to it through the real serial transport, exactly as
 //! they would to `/dev/ttyACM0`. Identify (JSON fields), readback compared with the
 //! simulator's image, write and read back, erase, the partition table, the reboot at the end,
-//! the NAND variant, the identity guard, `--record`, and every `--fault` kind ending in a
-//! clear error that names the step.
+//! the identity guard, `--record`, and every `--fault` kind ending in a clear error that names
+//! the step; on a NAND phone: page readback (with and without spare areas), writes padded
+//! with 0xFF, block erases to 0xFF, misaligned ranges refused with the nearest aligned one,
+//! and the identity guard.
 //!
 //! Nothing can hang: every command runs with a deadline and is killed past it, the simulator
 //! is killed when its guard drops, and every wait for the simulator has a timeout.
@@ -297,7 +299,7 @@ fn a_readback_that_fails_part_way_leaves_no_file() {
 #[test]
 fn nand_phone_identifies_with_its_pmt() {
     let bench = Bench::new();
-    let mut sim = bench.sim(&["--storage", "nand"]);
+    let sim = bench.sim(&["--storage", "nand"]);
     let r = bench.device(&sim, "identify", &[]).json();
     assert_eq!(r["storage"]["type"], "nand");
     assert!(r["storage"]["size"].as_u64().unwrap() >= 256 << 20);
@@ -306,16 +308,274 @@ fn nand_phone_identifies_with_its_pmt() {
     assert_eq!(pl_at, 0);
     assert!(pl_len > 0);
     partition(&r, "NVRAM");
+    let regions: Vec<_> = r["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["region"].as_str().unwrap())
+        .collect();
+    assert!(regions.iter().all(|&r| r == "nand"), "{regions:?}");
+}
+
+/// NAND geometry of the simulator's `ref_nand_2k` phone (decision N1: 2 KiB pages, a spare
+/// area of page / 32, 64 pages per block).
+const PAGE: usize = 0x800;
+const SPARE: usize = PAGE / 32;
+const BLOCK: u64 = 0x2_0000;
+
+#[test]
+fn nand_partitions_read_back_as_the_simulators_flash() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&["--storage", "nand"]);
+    let out = bench.path("uboot.bin");
+    let r = bench
+        .device(
+            &sim,
+            "readback",
+            &["--partition", "uboot", "--out", out.to_str().unwrap()],
+        )
+        .json();
+    assert_eq!(
+        (r["name"].as_str(), r["region"].as_str()),
+        (Some("UBOOT"), Some("nand"))
+    );
+    let (at, len) = (r["offset"].as_u64().unwrap(), r["length"].as_u64().unwrap());
+    assert_eq!(r["bytes"], len);
+    let got = std::fs::read(&out).unwrap();
+    assert_eq!(got.len() as u64, len);
+    assert_eq!(got, sim.flash(Region::Nand, at, len as usize));
+    assert!(got.iter().any(|&b| b != 0xFF), "UBOOT read back erased");
     sim.replugged();
-    // Storage transfers on NAND wait for the protocol's NAND commands: a clear refusal.
-    let out = bench.path("pl.bin");
+
+    // With spare areas: each page's data, then its spare bytes (0xFF: the simulator keeps
+    // no OOB data).
+    let out = bench.path("uboot.oob");
+    let r = bench
+        .device(
+            &sim,
+            "readback",
+            &[
+                "--partition",
+                "UBOOT",
+                "--length",
+                "4K",
+                "--with-spare",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        )
+        .json();
+    assert_eq!(r["with_spare"], true);
+    assert_eq!(r["bytes"], 2 * (PAGE + SPARE) as u64);
+    let dump = std::fs::read(&out).unwrap();
+    let flash = sim.flash(Region::Nand, at, 2 * PAGE);
+    for (i, unit) in dump.chunks(PAGE + SPARE).enumerate() {
+        assert_eq!(unit[..PAGE], flash[i * PAGE..(i + 1) * PAGE], "page {i}");
+        assert_eq!(unit[PAGE..], [0xFF; SPARE], "spare {i}");
+    }
+    sim.replugged();
+
+    // A readback that is not whole pages is refused before the phone is asked, with the
+    // nearest whole-page range.
     let res = bench.device(
         &sim,
         "readback",
-        &["--partition", "PRELOADER", "--out", out.to_str().unwrap()],
+        &[
+            "--partition",
+            "UBOOT",
+            "--offset",
+            "0x100",
+            "--length",
+            "0x800",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
-    assert!(res.failure().contains("NAND"), "{}", res.stderr);
-    assert!(!out.exists());
+    let err = res.failure();
+    assert_eq!(res.code, 2, "{err}");
+    let cover = format!("--region nand --offset {at:#x} --length 0x1000");
+    assert!(
+        err.contains("whole pages of 0x800 bytes") && err.contains(&cover),
+        "{err}"
+    );
+}
+
+#[test]
+fn nand_write_pads_pages_with_ff_reads_back_and_erases_to_ff() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&["--storage", "nand"]);
+    // Not whole pages: the last page is filled up with 0xFF (decision N4).
+    let image: Vec<u8> = (0..5000u32).map(|i| (i % 253) as u8).collect();
+    let file = bench.path("logo.bin");
+    std::fs::write(&file, &image).unwrap();
+    let w = bench
+        .device(
+            &sim,
+            "write",
+            &["--partition", "LOGO", "--file", file.to_str().unwrap()],
+        )
+        .json();
+    assert_eq!(
+        (w["length"].as_u64(), w["stored"].as_u64()),
+        (Some(5000), Some(0x1800))
+    );
+    let at = w["offset"].as_u64().unwrap();
+    let mut padded = image.clone();
+    padded.resize(0x1800, 0xFF);
+    assert_eq!(sim.flash(Region::Nand, at, 0x1800), padded);
+    sim.replugged();
+
+    let back = bench.path("logo.back");
+    bench
+        .device(
+            &sim,
+            "readback",
+            &[
+                "--partition",
+                "logo",
+                "--length",
+                "0x1800",
+                "--out",
+                back.to_str().unwrap(),
+            ],
+        )
+        .json();
+    assert_eq!(std::fs::read(&back).unwrap(), padded);
+    sim.replugged();
+
+    // An erase that is not whole blocks is refused before anything is sent, naming the
+    // whole-block ranges around and inside it.
+    let res = bench.device(
+        &sim,
+        "erase",
+        &[
+            "--partition",
+            "LOGO",
+            "--offset",
+            "0x800",
+            "--length",
+            "0x40000",
+        ],
+    );
+    let err = res.failure();
+    assert_eq!(res.code, 2, "{err}");
+    let cover = format!("--region nand --offset {at:#x} --length 0x60000");
+    let inside = format!("--region nand --offset {:#x} --length 0x20000", at + BLOCK);
+    assert!(err.contains("whole blocks of 0x20000 bytes"), "{err}");
+    assert!(err.contains(&cover) && err.contains(&inside), "{err}");
+    assert_eq!(sim.flash(Region::Nand, at, 0x1800), padded);
+    sim.replugged();
+
+    // One whole block, by region as the advice spells it: erased NAND reads 0xFF, the next
+    // block keeps its content.
+    let next = sim.flash(Region::Nand, at + BLOCK, 16);
+    let offset = format!("{at:#x}");
+    let e = bench
+        .device(
+            &sim,
+            "erase",
+            &[
+                "--region", "nand", "--offset", &offset, "--length", "0x20000",
+            ],
+        )
+        .json();
+    assert_eq!(
+        (e["region"].as_str(), e["length"].as_u64()),
+        (Some("nand"), Some(BLOCK))
+    );
+    assert_eq!(
+        sim.flash(Region::Nand, at, BLOCK as usize),
+        vec![0xFF; BLOCK as usize]
+    );
+    assert_eq!(sim.flash(Region::Nand, at + BLOCK, 16), next);
+    sim.replugged();
+    let erased = bench.path("logo.erased");
+    bench
+        .device(
+            &sim,
+            "readback",
+            &[
+                "--partition",
+                "LOGO",
+                "--length",
+                "0x1800",
+                "--out",
+                erased.to_str().unwrap(),
+            ],
+        )
+        .json();
+    assert_eq!(std::fs::read(&erased).unwrap(), vec![0xFF; 0x1800]);
+}
+
+#[test]
+fn nand_identity_partitions_and_emmc_regions_are_refused() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&["--storage", "nand"]);
+    let file = bench.path("x.bin");
+    std::fs::write(&file, [0xAAu8; PAGE]).unwrap();
+    let f = file.to_str().unwrap();
+    // By name, before the port is opened.
+    for (cmd, args) in [
+        ("write", vec!["--partition", "NVRAM", "--file", f]),
+        ("write", vec!["--partition", "preloader", "--file", f]),
+        ("erase", vec!["--partition", "PRELOADER"]),
+        ("erase", vec!["--partition", "nvram"]),
+    ] {
+        let out = bench.device(&sim, cmd, &args);
+        let err = out.failure();
+        assert_eq!(out.code, 2, "{err}");
+        assert!(err.contains("--force-identity-partition"), "{err}");
+        assert!(err.contains("IMEI") || err.contains("hard brick"), "{err}");
+    }
+    // A raw range over the preloader (the first NAND block), once the PMT is read.
+    let before = sim.flash(Region::Nand, 0, PAGE);
+    let out = bench.device(
+        &sim,
+        "erase",
+        &["--region", "nand", "--offset", "0", "--length", "0x20000"],
+    );
+    assert!(
+        out.failure().contains("it covers PRELOADER"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(sim.flash(Region::Nand, 0, PAGE), before);
+    sim.replugged();
+
+    // eMMC regions do not exist on NAND; the error names the one that does.
+    let out = bench.device(
+        &sim,
+        "readback",
+        &["--region", "user", "--length", "4K", "--out", f],
+    );
+    let err = out.failure();
+    assert_eq!(out.code, 2, "{err}");
+    assert!(
+        err.contains("no user region") && err.contains("--region nand"),
+        "{err}"
+    );
+    sim.replugged();
+
+    // With the flag, the technician may.
+    let (nvram_at, _) = {
+        let r = bench.device(&sim, "identify", &[]).json();
+        partition(&r, "NVRAM")
+    };
+    sim.replugged();
+    bench
+        .device(
+            &sim,
+            "write",
+            &[
+                "--partition",
+                "NVRAM",
+                "--file",
+                f,
+                "--force-identity-partition",
+            ],
+        )
+        .json();
+    assert_eq!(sim.flash(Region::Nand, nvram_at, PAGE), vec![0xAA; PAGE]);
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn whole_session<T: Transport>(t: T) -> Result<Findings, DeviceError> {
     let da = s.boot_da(&sim_da())?;
     let map = s.partition_table(&Registry::builtin())?;
     let sel = |name: &str| target::Selector::Partition(name.into());
-    let size = |r| da.region_size(r);
+    let size = |r| da.region(r);
     let uboot = target::resolve(&sel("UBOOT"), None, Some(0x400), &map.partitions, size)?;
     let mut uboot_head = Vec::new();
     s.read(&uboot, &mut uboot_head)?;

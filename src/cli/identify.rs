@@ -207,7 +207,7 @@ pub fn resolve(
     let da = session
         .da_info()
         .ok_or_else(|| DeviceError::Unsupported("no DA running".into()))?;
-    target::resolve(sel, offset, length, &map.partitions, |r| da.region_size(r))
+    target::resolve(sel, offset, length, &map.partitions, |r| da.region(r))
 }
 
 /// The last line of a device command's report when the phone could not be told to reboot.

@@ -1,5 +1,6 @@
 //! `mtkbench readback`: read a partition or a storage region into a file. Never writes to the
-//! phone.
+//! phone. On NAND the file holds page data (what an image holds); `--with-spare` adds each
+//! page's spare area after it, as a NAND programmer's dump does.
 //!
 //! The data streams from the port into a temporary file beside `--out`, hashed on the way;
 //! only when every byte has arrived is the file flushed to disk and renamed into place. A
@@ -44,6 +45,10 @@ pub struct Args {
     /// The file to write; replaced only once the whole readback succeeded.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// NAND only: after each page's data, its spare (OOB) area, as a NAND programmer's dump
+    /// holds them. The file is then larger than the range.
+    #[arg(long)]
+    pub with_spare: bool,
 }
 
 /// What `readback` prints.
@@ -55,8 +60,12 @@ pub struct ReadbackReport {
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,
-    /// Bytes read.
+    /// Bytes of storage read (page data on NAND).
     pub length: u64,
+    /// Whether NAND spare areas are in the file (`--with-spare`).
+    pub with_spare: bool,
+    /// Bytes in the file: `length`, or with spare areas pages × (page + spare size).
+    pub bytes: u64,
     /// The file written.
     pub out: PathBuf,
     /// SHA-256 of the bytes, hex.
@@ -67,8 +76,13 @@ pub struct ReadbackReport {
 
 impl Report for ReadbackReport {
     fn human(&self) -> String {
+        let spare = if self.with_spare {
+            format!(" with spare areas: {} bytes in the file", self.bytes)
+        } else {
+            String::new()
+        };
         let mut s = format!(
-            "Read {} ({} {:#x}+{:#x}, {} bytes) into {}\nSHA-256 {}\n",
+            "Read {} ({} {:#x}+{:#x}, {} bytes{spare}) into {}\nSHA-256 {}\n",
             self.name,
             self.region.as_str(),
             self.offset,
@@ -138,11 +152,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     // Create the temporary file first: an unwritable folder is found before the phone is
     // caught, not after.
     let mut out = Output::create(&args.out)?;
-    let ((name, region, offset, length), rebooted) =
+    let ((name, region, offset, length, bytes), rebooted) =
         run_session(&args.device, ctx, |session, map| {
             let t = resolve(session, map, &sel, args.offset, args.length)?;
-            session.read(&t, &mut out)?;
-            Ok((t.name, t.region, t.addr, t.len))
+            let bytes = if args.with_spare {
+                session.read_with_spare(&t, &mut out)?
+            } else {
+                session.read(&t, &mut out)?
+            };
+            Ok((t.name, t.region, t.addr, t.len, bytes))
         })?;
     let sha256 = out.commit(&args.out)?;
     emit(
@@ -152,6 +170,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             region,
             offset,
             length,
+            with_spare: args.with_spare,
+            bytes,
             out: args.out,
             sha256,
             rebooted,

@@ -56,8 +56,11 @@ pub struct WriteReport {
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,
-    /// Bytes written.
+    /// Bytes of the image written.
     pub length: u64,
+    /// Bytes the phone stored: the image with its last 512-byte sector (eMMC, zeros) or
+    /// NAND page (0xFF) filled up.
+    pub stored: u64,
     /// The image file.
     pub file: PathBuf,
     /// Whether the phone was told to reboot at the end.
@@ -75,6 +78,16 @@ impl Report for WriteReport {
             self.offset,
             self.length
         );
+        if self.stored > self.length {
+            let (unit, fill) = match self.region {
+                Region::Nand => ("pages", "0xFF"),
+                _ => ("512-byte sectors", "zeros"),
+            };
+            s += &format!(
+                "The phone stores whole {unit}: the {} bytes after the image are {fill}.\n",
+                self.stored - self.length
+            );
+        }
         if !self.rebooted {
             s += NOT_REBOOTED;
         }
@@ -94,21 +107,22 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         .len();
     let mut source = BufReader::with_capacity(1 << 20, file);
     let image = args.file.clone();
-    let ((name, region, offset), rebooted) = run_session(&args.device, ctx, |session, map| {
-        let whole = resolve(session, map, &sel, args.offset, None)?;
-        if len > whole.len {
-            return Err(DeviceError::ImageTooLarge {
-                file: image.clone(),
-                len,
-                target: whole.name,
-                size: whole.len,
-            });
-        }
-        let t = target::Target { len, ..whole };
-        target::check_identity(&t, &map.partitions, "write", force)?;
-        session.write(&t, &mut source)?;
-        Ok((t.name, t.region, t.addr))
-    })?;
+    let ((name, region, offset, stored), rebooted) =
+        run_session(&args.device, ctx, |session, map| {
+            let whole = resolve(session, map, &sel, args.offset, None)?;
+            if len > whole.len {
+                return Err(DeviceError::ImageTooLarge {
+                    file: image.clone(),
+                    len,
+                    target: whole.name,
+                    size: whole.len,
+                });
+            }
+            let t = target::Target { len, ..whole };
+            target::check_identity(&t, &map.partitions, "write", force)?;
+            let stored = session.write(&t, &mut source)?;
+            Ok((t.name, t.region, t.addr, stored))
+        })?;
     emit(
         ctx,
         &WriteReport {
@@ -116,6 +130,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             region,
             offset,
             length: len,
+            stored,
             file: args.file,
             rebooted,
         },

@@ -58,7 +58,7 @@ pub enum Stage {
     UsbCheck,
     /// Reading the partition table (PMT or MBR/EBR).
     PartitionTable,
-    /// 0xD6 readback.
+    /// 0xD6 readback (NAND: 0xDF).
     Read,
     /// 0x62 write.
     Write,
@@ -90,7 +90,7 @@ impl Stage {
             Stage::SendDa2 => "uploading download agent stage 2",
             Stage::UsbCheck => "checking the USB link (72)",
             Stage::PartitionTable => "reading the partition table",
-            Stage::Read => "reading storage (D6)",
+            Stage::Read => "reading storage (D6, NAND DF)",
             Stage::Write => "writing storage (62)",
             Stage::Erase => "erasing storage (D4)",
             Stage::Finish => "finishing and rebooting the phone (D9)",
@@ -278,9 +278,101 @@ pub enum DeviceError {
         /// The partition's size.
         size: u64,
     },
+    /// A region this phone's storage does not have (boot1/boot2/user on NAND, nand on eMMC).
+    #[error("this phone has no {region} region: its storage is {storage}")]
+    NoSuchRegion {
+        /// The region asked for.
+        region: &'static str,
+        /// The storage the phone reported ("eMMC", "NAND", "NOR or none").
+        storage: &'static str,
+    },
+    /// A NAND range that is not whole pages (read, write) or whole blocks (erase): the phone
+    /// would refuse it (decision N5), so it is refused before anything is sent.
+    #[error("{}", misaligned_message(action, target, *offset, *len, *unit, unit_name))]
+    Misaligned {
+        /// "read", "write" or "erase".
+        action: &'static str,
+        /// Partition or region name.
+        target: String,
+        /// Offset in the nand region.
+        offset: u64,
+        /// Length asked for.
+        len: u64,
+        /// Page or block size.
+        unit: u64,
+        /// "page" or "block".
+        unit_name: &'static str,
+    },
     /// The phone reports storage mtkbench cannot address this way.
     #[error("{0}")]
     Unsupported(String),
+}
+
+fn misaligned_message(
+    action: &str,
+    target: &str,
+    offset: u64,
+    len: u64,
+    unit: u64,
+    unit_name: &str,
+) -> String {
+    let wrong = if action == "write" {
+        format!("does not start on a {unit_name} boundary")
+    } else {
+        format!("is not whole {unit_name}s")
+    };
+    format!(
+        "NAND is {action} in whole {unit_name}s of {unit:#x} bytes; {target} \
+         ({offset:#x}+{len:#x} in the nand region) {wrong}",
+        action = match action {
+            "erase" => "erased",
+            "write" => "written",
+            _ => "read",
+        }
+    )
+}
+
+/// The nearest aligned ranges for a [`DeviceError::Misaligned`], as the flags that ask for
+/// them.
+fn misaligned_help(action: &str, offset: u64, len: u64, unit: u64, unit_name: &str) -> String {
+    let unit = unit.max(1);
+    let end = offset.saturating_add(len);
+    let flags = |start: u64, end: u64| {
+        format!(
+            "`--region nand --offset {start:#x} --length {:#x}`",
+            end - start
+        )
+    };
+    let (out_start, out_end) = (
+        offset / unit * unit,
+        end.div_ceil(unit).saturating_mul(unit),
+    );
+    let (in_start, in_end) = (offset.div_ceil(unit) * unit, end / unit * unit);
+    if action == "write" {
+        return format!(
+            "an image must start on a {unit_name} boundary (the phone fills the rest of its last \
+             {unit_name} with 0xFF): the nearest are `--region nand --offset {out_start:#x}` and \
+             `--offset {in_start:#x}`; make the image start there (read the bytes before it \
+             first with `mtkbench readback`)"
+        );
+    }
+    let mut help = format!(
+        "the whole {unit_name}s that cover it are {}",
+        flags(out_start, out_end)
+    );
+    if action == "erase" {
+        help += &format!(
+            " (that erases {:#x} bytes more than asked: back them up first)",
+            (out_end - out_start) - len
+        );
+    }
+    if in_end > in_start {
+        help += &format!(
+            "; the whole {unit_name}s inside it are {}",
+            flags(in_start, in_end)
+        );
+    }
+    help
 }
 
 impl DeviceError {
@@ -315,6 +407,8 @@ impl DeviceError {
             | DeviceError::OutOfRange { .. }
             | DeviceError::Refused { .. }
             | DeviceError::ImageTooLarge { .. }
+            | DeviceError::NoSuchRegion { .. }
+            | DeviceError::Misaligned { .. }
             | DeviceError::Unsupported(_) => None,
         }
     }
@@ -481,7 +575,7 @@ impl Advice for DeviceError {
             DeviceError::DaInvalid { source, .. } => source.help(),
             DeviceError::UnknownPartition { .. } => {
                 "use one of the names listed (any case), or `mtkbench identify` to see the table; \
-                 to read raw storage use --region boot1|boot2|user"
+                 to read raw storage use --region boot1|boot2|user (eMMC) or --region nand"
                     .into()
             }
             DeviceError::OutOfRange { .. } => {
@@ -493,6 +587,20 @@ impl Advice for DeviceError {
             DeviceError::ImageTooLarge { .. } => {
                 "check that the image belongs to this partition and to a ROM for this board".into()
             }
+            DeviceError::NoSuchRegion { .. } => {
+                "a NAND phone has one region, `--region nand`; an eMMC phone has `boot1`, \
+                 `boot2` and `user`; `mtkbench identify` shows the storage and the partitions, \
+                 which work by name on both"
+                    .into()
+            }
+            DeviceError::Misaligned {
+                action,
+                offset,
+                len,
+                unit,
+                unit_name,
+                ..
+            } => misaligned_help(action, *offset, *len, *unit, unit_name),
             DeviceError::Unsupported(_) => {
                 "note the storage type from `mtkbench identify` for the repair record; this \
                  operation is not available for it yet"
@@ -516,7 +624,9 @@ impl Advice for DeviceError {
             | DeviceError::UnknownPartition { .. }
             | DeviceError::OutOfRange { .. }
             | DeviceError::Refused { .. }
-            | DeviceError::ImageTooLarge { .. } => true,
+            | DeviceError::ImageTooLarge { .. }
+            | DeviceError::NoSuchRegion { .. }
+            | DeviceError::Misaligned { .. } => true,
             _ => false,
         }
     }
@@ -844,7 +954,8 @@ mod tests {
             },
         );
         assert!(
-            e.to_string().starts_with("reading storage (D6) failed"),
+            e.to_string()
+                .starts_with("reading storage (D6, NAND DF) failed"),
             "{e}"
         );
         let help = e.help();
@@ -895,6 +1006,44 @@ mod tests {
         let help = e.help();
         assert!(help.contains("\n       - stop ModemManager"), "{help}");
         assert!(help.contains("`mtkbench doctor` explains"), "{help}");
+    }
+
+    #[test]
+    fn a_misaligned_nand_range_names_the_nearest_aligned_ones() {
+        let e = DeviceError::Misaligned {
+            action: "erase",
+            target: "LOGO".into(),
+            offset: 0x2_0800,
+            len: 0x4_0000,
+            unit: 0x2_0000,
+            unit_name: "block",
+        };
+        assert!(e.is_bad_input());
+        assert!(
+            e.to_string().contains("erased in whole blocks of 0x20000"),
+            "{e}"
+        );
+        let help = e.help();
+        assert!(
+            help.contains("cover it are `--region nand --offset 0x20000 --length 0x60000`"),
+            "{help}"
+        );
+        assert!(help.contains("0x20000 bytes more than asked"), "{help}");
+        assert!(
+            help.contains("inside it are `--region nand --offset 0x40000 --length 0x20000`"),
+            "{help}"
+        );
+        // Less than one block: nothing whole inside it.
+        let small = misaligned_help("read", 0x100, 0x10, 0x800, "page");
+        assert_eq!(
+            small,
+            "the whole pages that cover it are `--region nand --offset 0x0 --length 0x800`"
+        );
+        let write = misaligned_help("write", 0x900, 3, 0x800, "page");
+        assert!(
+            write.contains("--offset 0x800` and `--offset 0x1000`"),
+            "{write}"
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ use crate::{
     profile::Registry,
     protocol::{
         Exchange, Progress, brom,
-        da::{self, Da2Report, DaConfig, EmmcPart, StorageKind, host},
+        da::{
+            self, Da2Report, DaConfig, EmmcPart, NandFacts, NandGeometry, NandReadFlag,
+            StorageKind, host,
+        },
         da_file::DaFile,
         decisions::HANDSHAKE_REPLY_TIMEOUT,
         handshake::HostHandshake,
@@ -86,16 +89,68 @@ pub struct DaInfo {
 }
 
 impl DaInfo {
-    /// Size of a region: the eMMC boot partitions and user area, or the NAND array as "user"
-    /// (boot regions are 0 on NAND).
-    pub fn region_size(&self, region: Region) -> u64 {
+    /// Size of `region` on this phone: boot1, boot2 and user on eMMC, nand on NAND;
+    /// [`DeviceError::NoSuchRegion`] for a region its storage does not have.
+    pub fn region(&self, region: Region) -> Result<u64, DeviceError> {
         match (self.storage, region) {
-            (StorageKind::Emmc, Region::Boot1) => self.report.emmc.boot1_size,
-            (StorageKind::Emmc, Region::Boot2) => self.report.emmc.boot2_size,
-            (_, Region::User) => self.user_size,
-            _ => 0,
+            (StorageKind::Emmc, Region::Boot1) => Ok(self.report.emmc.boot1_size),
+            (StorageKind::Emmc, Region::Boot2) => Ok(self.report.emmc.boot2_size),
+            (StorageKind::Emmc, Region::User) | (StorageKind::Nand, Region::Nand) => {
+                Ok(self.user_size)
+            }
+            (storage, region) => Err(DeviceError::NoSuchRegion {
+                region: region.as_str(),
+                storage: match storage {
+                    StorageKind::Emmc => "eMMC",
+                    StorageKind::Nand => "NAND",
+                    StorageKind::Nor => "NOR or none",
+                },
+            }),
         }
     }
+
+    /// Size of `region`, 0 when this phone does not have it.
+    pub fn region_size(&self, region: Region) -> u64 {
+        self.region(region).unwrap_or(0)
+    }
+
+    /// The NAND page layout and ids, when the phone is NAND and its DA reported a usable
+    /// layout (decision N1).
+    pub fn nand(&self) -> Option<NandFacts> {
+        self.report.nand_facts(&self.da1)
+    }
+}
+
+/// How the DA addresses a region of this phone.
+#[derive(Debug, Clone, Copy)]
+enum Medium {
+    /// An eMMC hardware partition, selected with 0x60.
+    Emmc(EmmcPart),
+    /// The NAND array: page-aligned reads (0xDF) and writes, block-aligned erases (N5).
+    Nand(NandGeometry),
+}
+
+/// Refuses a NAND range the phone would refuse (decision N5) before anything is sent:
+/// `addr` (and, with `whole_len`, the length) must be multiples of `unit`.
+fn check_aligned(
+    target: &Target,
+    action: &'static str,
+    unit: u64,
+    unit_name: &'static str,
+    whole_len: bool,
+) -> Result<(), DeviceError> {
+    let fits = |v: u64| unit != 0 && v.is_multiple_of(unit);
+    if fits(target.addr) && (!whole_len || fits(target.len)) {
+        return Ok(());
+    }
+    Err(DeviceError::Misaligned {
+        action,
+        target: target.name.clone(),
+        offset: target.addr,
+        len: target.len,
+        unit,
+        unit_name,
+    })
 }
 
 /// A conversation with one phone; see the module documentation.
@@ -275,36 +330,36 @@ impl<T: Transport> Session<T> {
         Ok(info)
     }
 
-    /// The eMMC hardware partition for a region. NAND storage is refused for now: the
-    /// protocol's readback, write and format exchanges speak eMMC only (protocol decision D5).
-    fn emmc_part(&self, region: Region) -> Result<EmmcPart, DeviceError> {
+    /// How the DA addresses `region` on this phone.
+    fn medium(&self, region: Region) -> Result<Medium, DeviceError> {
         let da = self.need_da()?;
-        match (da.storage, region) {
-            (StorageKind::Emmc, Region::Boot1) => Ok(EmmcPart::Boot1),
-            (StorageKind::Emmc, Region::Boot2) => Ok(EmmcPart::Boot2),
-            (StorageKind::Emmc, Region::User) => Ok(EmmcPart::User),
-            (StorageKind::Nand, _) => Err(DeviceError::Unsupported(
-                "reading, writing and erasing NAND storage is not available yet: mtkbench's \
-                 download-agent commands speak eMMC only (protocol decision D5)"
-                    .into(),
-            )),
-            (kind, region) => Err(DeviceError::Unsupported(format!(
-                "this phone's storage ({kind:?}) has no {} region",
-                region.as_str()
-            ))),
+        da.region(region)?;
+        match region {
+            Region::Boot1 => Ok(Medium::Emmc(EmmcPart::Boot1)),
+            Region::Boot2 => Ok(Medium::Emmc(EmmcPart::Boot2)),
+            Region::User => Ok(Medium::Emmc(EmmcPart::User)),
+            Region::Nand => da.nand().map(|f| Medium::Nand(f.geometry)).ok_or_else(|| {
+                DeviceError::Unsupported(
+                    "the download agent found NAND but reported no usable page layout (page \
+                     size, pages per block and size), so its pages cannot be addressed"
+                        .into(),
+                )
+            }),
         }
     }
 
-    /// Before a readback or format: 0x72, then 0x60 with the region on eMMC (§5.9).
-    fn select(&mut self, stage: Stage, region: Region) -> Result<(), DeviceError> {
-        let part = self.emmc_part(region)?;
+    /// Before a readback or format: 0x72, then 0x60 with the partition on eMMC (§5.9).
+    fn select(&mut self, stage: Stage, medium: Medium) -> Result<(), DeviceError> {
         self.run(stage, host::usb_check())?;
-        self.run(stage, host::switch_part(part))
+        match medium {
+            Medium::Emmc(part) => self.run(stage, host::switch_part(part)),
+            Medium::Nand(_) => Ok(()),
+        }
     }
 
     /// Checks that `target` lies inside its region as the phone reported it.
     fn check_range(&self, target: &Target) -> Result<(), DeviceError> {
-        let size = self.need_da()?.region_size(target.region);
+        let size = self.need_da()?.region(target.region)?;
         if target
             .addr
             .checked_add(target.len)
@@ -371,19 +426,46 @@ impl<T: Transport> Session<T> {
         Ok(out)
     }
 
-    /// Reads `target` into `sink` in the DA's packets (0xD6, §5.8). Returns the bytes read.
+    /// Reads `target` into `sink` in the DA's packets (eMMC 0xD6, §5.8; NAND 0xDF with page
+    /// data only, decision N3, where `target` must be whole pages). Returns the bytes read.
     pub fn read(&mut self, target: &Target, sink: &mut dyn Write) -> Result<u64, DeviceError> {
+        self.read_as(target, sink, NandReadFlag::PageOnly)
+    }
+
+    /// Reads whole NAND pages of `target` with their spare (OOB) areas: each page's data,
+    /// then its spare bytes (0xDF page+spare, decision N3), as a NAND programmer's dump holds
+    /// them. Only for NAND. Returns the bytes read (pages × (page + spare size)).
+    pub fn read_with_spare(
+        &mut self,
+        target: &Target,
+        sink: &mut dyn Write,
+    ) -> Result<u64, DeviceError> {
+        self.read_as(target, sink, NandReadFlag::PageSpare)
+    }
+
+    fn read_as(
+        &mut self,
+        target: &Target,
+        sink: &mut dyn Write,
+        flag: NandReadFlag,
+    ) -> Result<u64, DeviceError> {
         self.check_range(target)?;
+        let medium = self.medium(target.region)?;
+        let ex = match medium {
+            Medium::Emmc(_) if flag != NandReadFlag::PageOnly => {
+                return Err(DeviceError::Unsupported(
+                    "eMMC has no spare areas: read it without --with-spare".into(),
+                ));
+            }
+            Medium::Emmc(_) => host::readback(target.addr, target.len),
+            Medium::Nand(g) => {
+                check_aligned(target, "read", u64::from(g.page_size), "page", true)?;
+                host::nand_readback(target.addr, target.len, flag)
+            }
+        };
         self.stage(Stage::Read);
-        self.select(Stage::Read, target.region)?;
-        let summary = self.transfer(
-            Stage::Read,
-            OpKind::Read,
-            target,
-            host::readback(target.addr, target.len),
-            None,
-            Some(sink),
-        )?;
+        self.select(Stage::Read, medium)?;
+        let summary = self.transfer(Stage::Read, OpKind::Read, target, ex, None, Some(sink))?;
         if summary.checksum_mismatches > 0 {
             tracing::warn!(
                 mismatches = summary.checksum_mismatches,
@@ -393,47 +475,54 @@ impl<T: Transport> Session<T> {
         Ok(summary.bytes)
     }
 
-    /// Writes `target.len` bytes from `source` to `target` (0x62, §5.8). The DA pads the last
-    /// packet to 512 bytes with zeros, so the padded length must fit the target's region.
-    pub fn write(&mut self, target: &Target, source: &mut dyn Read) -> Result<(), DeviceError> {
-        let padded = Target {
-            len: target.len.div_ceil(da::SECTOR) * da::SECTOR,
-            ..target.clone()
+    /// Writes `target.len` bytes from `source` to `target` (0x62, §5.8). The phone stores
+    /// whole units: eMMC pads the last 512-byte sector with zeros (D11), NAND the last page
+    /// with 0xFF (N4), so the padded length must fit the target's region; on NAND
+    /// `target.addr` must start a page. Returns the bytes the phone stored (padding included).
+    pub fn write(&mut self, target: &Target, source: &mut dyn Read) -> Result<u64, DeviceError> {
+        let medium = self.medium(target.region)?;
+        let (unit, ex) = match medium {
+            Medium::Emmc(part) => (da::SECTOR, host::write(part, target.addr, target.len)),
+            Medium::Nand(g) => {
+                let page = u64::from(g.page_size);
+                check_aligned(target, "write", page, "page", false)?;
+                let ex = host::nand_write(target.addr, target.len, u32::from(g.page_size));
+                (page, ex)
+            }
         };
-        self.check_range(&padded)?;
-        let part = self.emmc_part(target.region)?;
+        let stored = target.len.div_ceil(unit) * unit;
+        self.check_range(&Target {
+            len: stored,
+            ..target.clone()
+        })?;
         self.stage(Stage::Write);
-        self.transfer(
-            Stage::Write,
-            OpKind::Write,
-            target,
-            host::write(part, target.addr, target.len),
-            Some(source),
-            None,
-        )
-        .map(drop)
+        self.transfer(Stage::Write, OpKind::Write, target, ex, Some(source), None)?;
+        Ok(stored)
     }
 
-    /// Erases `target` (0xD4 format, §5.8); what the erased storage reads back as is the
-    /// phone's business (0x00 on eMMC, 0xFF on NAND).
+    /// Erases `target` (0xD4 format, §5.8); erased eMMC reads back 0x00, erased NAND 0xFF.
+    /// On NAND `target` must be whole blocks (decision N5); anything else is refused before
+    /// the phone is asked, with the nearest whole-block ranges in the advice.
     pub fn erase(&mut self, target: &Target) -> Result<(), DeviceError> {
         self.check_range(target)?;
+        let medium = self.medium(target.region)?;
+        let ex = match medium {
+            Medium::Emmc(_) => host::format(target.addr, target.len),
+            Medium::Nand(g) => {
+                check_aligned(target, "erase", g.block_size(), "block", true)?;
+                host::nand_format(target.addr, target.len)
+            }
+        };
         self.stage(Stage::Erase);
-        self.select(Stage::Erase, target.region)?;
-        self.transfer(
-            Stage::Erase,
-            OpKind::Erase,
-            target,
-            host::format(target.addr, target.len),
-            None,
-            None,
-        )
+        self.select(Stage::Erase, medium)?;
+        self.transfer(Stage::Erase, OpKind::Erase, target, ex, None, None)
     }
 
     /// Reads a small range (table sectors) into memory, without transfer events.
     fn read_small(&mut self, region: Region, addr: u64, len: u64) -> Result<Vec<u8>, DeviceError> {
         let stage = Stage::PartitionTable;
-        self.select(stage, region)?;
+        let medium = self.medium(region)?;
+        self.select(stage, medium)?;
         let mut out = Vec::new();
         let mut payload = Payload {
             sink: Some(&mut out),

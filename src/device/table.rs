@@ -15,8 +15,8 @@
 //!   name; `--region user --offset --length` still reaches everything.
 //!
 //! On eMMC, PRELOADER (the whole boot1 region) is always in the map. A NAND phone has no MBR:
-//! its map is always the DA's PMT (**decision**), with PRELOADER where the PMT puts it. Pure:
-//! bytes and profiles in, partitions out.
+//! its map is always the DA's PMT (**decision**), every partition in the `nand` region, with
+//! PRELOADER where the PMT puts it. Pure: bytes and profiles in, partitions out.
 
 use serde::Serialize;
 
@@ -108,10 +108,12 @@ fn clip(offset: u64, size: u64, region_size: u64) -> u64 {
     }
 }
 
-/// The map from a PMT. `boot1_size` is 0 on NAND phones (no boot region: PRELOADER is part of
-/// the array and keeps its PMT offset).
+/// The map from a PMT. `boot1_size` is 0 on NAND phones: there is no boot region, every
+/// partition (PRELOADER too, at its PMT offset) lies in [`Region::Nand`], and `user_size` is
+/// the array's size.
 pub fn from_pmt(entries: &[PmtEntry], boot1_size: u64, user_size: u64) -> PartitionMap {
     let emmc = boot1_size > 0;
+    let region = if emmc { Region::User } else { Region::Nand };
     let mut partitions = Vec::new();
     if emmc {
         partitions.push(preloader(boot1_size));
@@ -122,7 +124,7 @@ pub fn from_pmt(entries: &[PmtEntry], boot1_size: u64, user_size: u64) -> Partit
         }
         partitions.push(Partition {
             name: e.name.clone(),
-            region: Region::User,
+            region,
             offset: e.offset,
             size: clip(e.offset, e.size, user_size),
         });
@@ -269,6 +271,43 @@ mod tests {
         assert_eq!(map.partitions[0].region, Region::Boot1);
         assert_eq!(map.partitions[0].size, 0x40_0000);
         assert_eq!(map.partitions[2].size, USER - 0x9000_0000);
+    }
+
+    #[test]
+    fn a_nand_pmt_keeps_preloader_and_everything_lies_in_the_nand_region() {
+        let e = |name: &str, offset, size| PmtEntry {
+            name: name.into(),
+            size,
+            mask_flags: 0,
+            offset,
+        };
+        let map = from_pmt(
+            &[
+                e("PRELOADER", 0, 0x8_0000),
+                e("NVRAM", 0x18_0000, 0x18_0000),
+                e("USRDATA", 0x12B2_0000, 0),
+            ],
+            0,
+            1 << 30,
+        );
+        let got: Vec<_> = map
+            .partitions
+            .iter()
+            .map(|p| (p.name.as_str(), p.region, p.offset, p.size))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("PRELOADER", Region::Nand, 0, 0x8_0000),
+                ("NVRAM", Region::Nand, 0x18_0000, 0x18_0000),
+                (
+                    "USRDATA",
+                    Region::Nand,
+                    0x12B2_0000,
+                    (1 << 30) - 0x12B2_0000
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::error::DeviceError;
 use crate::firmware::is_nvram_set;
 
-/// A storage area addressed on its own: the eMMC hardware partitions, or the whole NAND array
-/// (which the DA addresses as one user area).
+/// A storage area addressed on its own: the eMMC hardware partitions, or the whole NAND array.
+/// A phone has either the three eMMC regions or the one NAND region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Region {
@@ -17,17 +17,21 @@ pub enum Region {
     Boot1,
     /// eMMC boot partition 2: normally unused.
     Boot2,
-    /// The eMMC user area (everything but the preloader), or the whole NAND array.
+    /// The eMMC user area: everything but the preloader.
     User,
+    /// The whole NAND array, page data only (spare areas are not addressed, decision N2); the
+    /// preloader is its first partition.
+    Nand,
 }
 
 impl Region {
-    /// "boot1", "boot2", "user".
+    /// "boot1", "boot2", "user", "nand".
     pub fn as_str(self) -> &'static str {
         match self {
             Region::Boot1 => "boot1",
             Region::Boot2 => "boot2",
             Region::User => "user",
+            Region::Nand => "nand",
         }
     }
 }
@@ -82,20 +86,20 @@ pub fn find<'a>(partitions: &'a [Partition], name: &str) -> Result<&'a Partition
 
 /// Resolves a selector plus an optional offset and length (both relative to the partition or
 /// region, defaulting to all of it) into a checked [`Target`]. `region_size` gives the size of
-/// each region the phone reported.
+/// each region the phone reported, or the error for a region it does not have.
 pub fn resolve(
     selector: &Selector,
     offset: Option<u64>,
     length: Option<u64>,
     partitions: &[Partition],
-    region_size: impl Fn(Region) -> u64,
+    region_size: impl Fn(Region) -> Result<u64, DeviceError>,
 ) -> Result<Target, DeviceError> {
     let (name, is_partition, region, base, size) = match selector {
         Selector::Partition(name) => {
             let p = find(partitions, name)?;
             (p.name.clone(), true, p.region, p.offset, p.size)
         }
-        Selector::Region(r) => (r.as_str().to_string(), false, *r, 0, region_size(*r)),
+        Selector::Region(r) => (r.as_str().to_string(), false, *r, 0, region_size(*r)?),
     };
     let offset = offset.unwrap_or(0);
     let len = match length {
@@ -155,9 +159,10 @@ fn refusal(kind: Protected, action: &'static str, target: String) -> DeviceError
             loses: "it holds the preloader, which sets up RAM and storage at power-on; a \
                     missing or foreign preloader is a hard brick that only a test-point repair \
                     can undo",
-            instead: "read it first (`mtkbench readback --region boot1 --out preloader.bin`) and \
-                      flash a preloader only through the flash flow, which checks the ROM's \
-                      preloader against this phone",
+            instead: "read it first (`mtkbench readback --partition PRELOADER --out \
+                      preloader.bin`, on eMMC and NAND phones alike) and flash a preloader \
+                      only through the flash flow, which checks the ROM's preloader against \
+                      this phone",
         },
     }
 }
@@ -239,10 +244,14 @@ mod tests {
         ]
     }
 
-    fn sizes(r: Region) -> u64 {
+    fn sizes(r: Region) -> Result<u64, DeviceError> {
         match r {
-            Region::Boot1 | Region::Boot2 => 0x40_0000,
-            Region::User => 0x1000_0000,
+            Region::Boot1 | Region::Boot2 => Ok(0x40_0000),
+            Region::User => Ok(0x1000_0000),
+            Region::Nand => Err(DeviceError::NoSuchRegion {
+                region: "nand",
+                storage: "eMMC",
+            }),
         }
     }
 
@@ -292,6 +301,16 @@ mod tests {
                 .len,
             0
         );
+    }
+
+    #[test]
+    fn a_region_the_phone_lacks_is_refused_by_name() {
+        let e = resolve(&Selector::Region(Region::Nand), None, None, &table(), sizes).unwrap_err();
+        assert!(
+            matches!(e, DeviceError::NoSuchRegion { region: "nand", .. }),
+            "{e}"
+        );
+        assert!(crate::Advice::help(&e).contains("`boot1`, `boot2` and `user`"));
     }
 
     #[test]

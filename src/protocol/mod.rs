@@ -74,7 +74,9 @@ pub enum Step<T> {
         timeout: Duration,
     },
     /// Read exactly `len` bytes of storage data from the phone, pass them to
-    /// [`Exchange::feed`], then hand them to the data sink (the file being written).
+    /// [`Exchange::feed`], then hand them to the data sink (the file being written). The
+    /// driver may pass them in consecutive pieces, as they arrive (each piece fed, then
+    /// sunk), so that the machine's work on a piece overlaps the arrival of the next.
     RecvData {
         /// Bytes to read.
         len: usize,
@@ -82,7 +84,9 @@ pub enum Step<T> {
         timeout: Duration,
     },
     /// Take the next `len` bytes from the data source (the image being written), pass them to
-    /// [`Exchange::data_sent`] and write them to the phone.
+    /// [`Exchange::data_sent`] and write them to the phone. The driver may do so in
+    /// consecutive pieces (each taken, reported, then written), so that the phone receives the
+    /// first piece while the next is read and summed.
     SendData {
         /// Bytes to take from the source.
         len: usize,
@@ -106,7 +110,9 @@ pub struct Progress {
 ///
 /// Contract: call [`poll`](Exchange::poll), perform the returned [`Step`], report the result
 /// ([`feed`](Exchange::feed) after a `Recv`/`RecvData`, [`data_sent`](Exchange::data_sent)
-/// after a `SendData`, nothing after a `Send`/`Discard`), and poll again until `Done`. Errors
+/// after a `SendData`, nothing after a `Send`/`Discard`), and poll again until `Done`. The
+/// bytes of a `RecvData` or `SendData` step may be reported in several consecutive pieces
+/// that add up to its length; the machine polls for the next step only after the last. Errors
 /// end the exchange; polling after `Done` or an error is a [`ProtocolError::Sequence`].
 pub trait Exchange {
     /// The flow's result.
@@ -115,10 +121,12 @@ pub trait Exchange {
     /// The next step.
     fn poll(&mut self) -> Result<Step<Self::Output>, ProtocolError>;
 
-    /// The bytes read for the last `Recv`/`RecvData` step (exactly the requested length).
+    /// The bytes read for the last `Recv` step (exactly the requested length), or the next
+    /// piece of a `RecvData` step.
     fn feed(&mut self, bytes: &[u8]) -> Result<(), ProtocolError>;
 
-    /// The bytes taken from the data source for the last `SendData` step.
+    /// The bytes taken from the data source for the last `SendData` step (all of them, or
+    /// the next piece).
     fn data_sent(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
         let _ = bytes;
         Err(ProtocolError::Sequence(

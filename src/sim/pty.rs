@@ -3,7 +3,9 @@
 //!
 //! The loop is thin on purpose: it reads what the host wrote, hands it to a [`Peer`] (the
 //! device core), waits if the reply asks for a stall, writes the reply at once and drops the
-//! link if the reply says so. Everything a phone decides lives in the core; no protocol here.
+//! link if the reply says so. A long reply (a readback packet) is written by a helper thread
+//! while the peer prepares its next answer ([`Peer::idle`]), so that the port keeps moving
+//! meanwhile. Everything a phone decides lives in the core; no protocol here.
 //!
 //! Life of the link:
 //! - until a host opens the device side, the loop waits (polling every few milliseconds);
@@ -29,6 +31,7 @@ use std::{
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
+        mpsc,
     },
     time::Duration,
 };
@@ -66,6 +69,12 @@ pub trait Peer {
 
     /// The cable was pulled: go back to the state of a freshly plugged phone.
     fn unplug(&mut self);
+
+    /// A long reply is on its way to the host (written by another thread): the time to
+    /// prepare what will be asked next, as a phone reads its next readback packet from flash
+    /// while the current one drains. Called once per reply of 64 KiB or more. Does nothing
+    /// unless overridden.
+    fn idle(&mut self) {}
 }
 
 /// What happened on the link, for the banner and the log.
@@ -185,16 +194,21 @@ impl Pty {
 
     /// Waits up to `timeout` for `flags`; returns the flags that are set.
     fn wait(&self, flags: PollFlags, timeout: Duration) -> std::io::Result<PollFlags> {
-        let mut fds = [PollFd::new(&self.master, flags)];
-        let ts = Timespec {
-            tv_sec: timeout.as_secs() as _,
-            tv_nsec: timeout.subsec_nanos() as _,
-        };
-        match poll(&mut fds, Some(&ts)) {
-            Ok(_) => Ok(fds[0].revents()),
-            Err(rustix::io::Errno::INTR) => Ok(PollFlags::empty()),
-            Err(e) => Err(e.into()),
-        }
+        wait(&self.master, flags, timeout)
+    }
+}
+
+/// Waits up to `timeout` for `flags` on `port`; returns the flags that are set.
+fn wait(port: &File, flags: PollFlags, timeout: Duration) -> std::io::Result<PollFlags> {
+    let mut fds = [PollFd::new(port, flags)];
+    let ts = Timespec {
+        tv_sec: timeout.as_secs() as _,
+        tv_nsec: timeout.subsec_nanos() as _,
+    };
+    match poll(&mut fds, Some(&ts)) {
+        Ok(_) => Ok(fds[0].revents()),
+        Err(rustix::io::Errno::INTR) => Ok(PollFlags::empty()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -225,50 +239,57 @@ pub fn serve(
 ) -> std::io::Result<()> {
     let mut host_open = false;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut writer = None;
     loop {
         if options.stop.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let ready = pty.wait(PollFlags::IN, IDLE_POLL)?;
         let mut gone = false;
-        if ready.contains(PollFlags::IN) {
-            match pty.master.read(&mut buf) {
-                Ok(0) => gone = true,
-                Ok(n) => {
-                    if !host_open {
-                        host_open = true;
-                        events(&LinkEvent::HostConnected);
-                    }
-                    let reply = peer.feed(&buf[..n]);
-                    if !reply.stall.is_zero() {
-                        std::thread::sleep(reply.stall);
-                    }
-                    match write_all(&mut pty, &reply.bytes, &options.stop)? {
-                        Sent::All => {}
-                        Sent::HostGone => gone = true,
-                        Sent::Stopped => return Ok(()),
-                    }
-                    if reply.disconnect {
-                        peer.unplug();
-                        pty.drain();
-                        drop(pty);
-                        events(&LinkEvent::HostDisconnected);
-                        if options.once {
-                            return Ok(());
-                        }
-                        pty = Pty::open()?;
-                        host_open = false;
-                        events(&LinkEvent::Replugged(pty.path.clone()));
-                        continue;
-                    }
+        // Read first and wait only when nothing is there: while data streams in, a poll before
+        // every read would cost a second system call per read (and a tty's poll waits for the
+        // kernel's buffer work), which a plain reader of the port does not pay.
+        match pty.master.read(&mut buf) {
+            Ok(0) => gone = true,
+            Ok(n) => {
+                if !host_open {
+                    host_open = true;
+                    events(&LinkEvent::HostConnected);
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                // EIO: no host has the port open.
-                Err(_) => gone = true,
+                let Reply {
+                    bytes,
+                    stall,
+                    disconnect,
+                } = peer.feed(&buf[..n]);
+                if !stall.is_zero() {
+                    std::thread::sleep(stall);
+                }
+                match send_reply(&pty, bytes, &options.stop, &mut writer, peer)? {
+                    Sent::All => {}
+                    Sent::HostGone => gone = true,
+                    Sent::Stopped => return Ok(()),
+                }
+                if disconnect {
+                    peer.unplug();
+                    pty.drain();
+                    drop(pty);
+                    events(&LinkEvent::HostDisconnected);
+                    if options.once {
+                        return Ok(());
+                    }
+                    pty = Pty::open()?;
+                    host_open = false;
+                    events(&LinkEvent::Replugged(pty.path.clone()));
+                    continue;
+                }
             }
-        } else if ready.contains(PollFlags::HUP) {
-            gone = true;
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                // Nothing waiting: sleep until the host writes, looking at `stop` now and then.
+                let ready = pty.wait(PollFlags::IN, IDLE_POLL)?;
+                gone = ready.contains(PollFlags::HUP) && !ready.contains(PollFlags::IN);
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            // EIO: no host has the port open.
+            Err(_) => gone = true,
         }
         if gone {
             if host_open {
@@ -281,16 +302,67 @@ pub fn serve(
                     return Ok(());
                 }
             }
-            // With no host, poll reports HUP at once: wait a little instead of spinning.
+            // With no host, reads and polls return at once: wait a little instead of spinning.
             std::thread::sleep(IDLE_POLL);
         }
     }
 }
 
-/// Writes `bytes` to the host, waiting while its buffer is full.
-fn write_all(pty: &mut Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<Sent> {
+/// Replies at least this long are written by the [`Writer`] thread while the loop's thread
+/// gives the peer its [`Peer::idle`] time: the port's buffer holds only a few KiB, so the
+/// peer's preparation overlaps the transfer only if another thread keeps the port fed.
+const OVERLAP_MIN: usize = 64 * 1024;
+
+/// A long-lived thread that writes long replies (started with the first one).
+struct Writer {
+    jobs: mpsc::Sender<(File, Vec<u8>)>,
+    done: mpsc::Receiver<std::io::Result<Sent>>,
+}
+
+impl Writer {
+    fn start(stop: Arc<AtomicBool>) -> Writer {
+        let (jobs, job_rx) = mpsc::channel::<(File, Vec<u8>)>();
+        let (done_tx, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            for (port, bytes) in job_rx {
+                let sent = write_all(&port, &bytes, &stop);
+                // Close this copy of the port before the loop may close (or drop) its own.
+                drop(port);
+                if done_tx.send(sent).is_err() {
+                    return;
+                }
+            }
+        });
+        Writer { jobs, done }
+    }
+}
+
+/// Sends a reply: a long one from the [`Writer`] thread while the peer prepares its next
+/// answer, a short one at once.
+fn send_reply(
+    pty: &Pty,
+    bytes: Vec<u8>,
+    stop: &Arc<AtomicBool>,
+    writer: &mut Option<Writer>,
+    peer: &mut dyn Peer,
+) -> std::io::Result<Sent> {
+    if bytes.len() < OVERLAP_MIN {
+        return write_all(&pty.master, &bytes, stop);
+    }
+    let stopped = || std::io::Error::other("the port's writer thread stopped");
+    let writer = writer.get_or_insert_with(|| Writer::start(stop.clone()));
+    writer
+        .jobs
+        .send((pty.master.try_clone()?, bytes))
+        .map_err(|_| stopped())?;
+    peer.idle();
+    writer.done.recv().map_err(|_| stopped())?
+}
+
+/// Writes `bytes` to the host on `port`, waiting while its buffer is full.
+fn write_all(mut port: &File, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Result<Sent> {
     while !bytes.is_empty() {
-        match pty.master.write(bytes) {
+        match port.write(bytes) {
             Ok(0) => return Ok(Sent::HostGone),
             Ok(n) => bytes = &bytes[n..],
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -298,7 +370,7 @@ fn write_all(pty: &mut Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Res
                 if stop.load(Ordering::Relaxed) {
                     return Ok(Sent::Stopped);
                 }
-                let ready = pty.wait(PollFlags::OUT, IDLE_POLL)?;
+                let ready = wait(port, PollFlags::OUT, IDLE_POLL)?;
                 if ready.contains(PollFlags::HUP) && !ready.contains(PollFlags::OUT) {
                     return Ok(Sent::HostGone);
                 }
@@ -306,7 +378,7 @@ fn write_all(pty: &mut Pty, mut bytes: &[u8], stop: &AtomicBool) -> std::io::Res
             Err(_) => return Ok(Sent::HostGone),
         }
     }
-    let _ = pty.master.flush();
+    let _ = port.flush();
     Ok(Sent::All)
 }
 
@@ -450,6 +522,60 @@ mod tests {
         assert_eq!(read_n(&mut port, 1), [0xFF]);
         stop.store(true, Ordering::Relaxed);
         server.join().unwrap();
+    }
+
+    /// Answers any input with a long counting reply; counts its idle calls.
+    struct Talker {
+        idles: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    const LONG: usize = 200 * 1024;
+
+    impl Peer for Talker {
+        fn feed(&mut self, _input: &[u8]) -> Reply {
+            Reply {
+                bytes: (0..LONG).map(|i| (i % 251) as u8).collect(),
+                stall: Duration::ZERO,
+                disconnect: false,
+            }
+        }
+        fn unplug(&mut self) {}
+        fn idle(&mut self) {
+            self.idles.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_long_reply_arrives_whole_while_the_peer_prepares_the_next() {
+        let pty = Pty::open().unwrap();
+        let path = pty.path().to_path_buf();
+        let idles = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut peer = Talker {
+            idles: idles.clone(),
+        };
+        let options = ServeOptions {
+            once: true,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let server = std::thread::spawn(move || serve(pty, &mut peer, &options, |_| {}));
+        let mut port = open_port(&path);
+        for round in 1..=2 {
+            port.write_all(b"?").unwrap();
+            let got = read_n(&mut port, LONG);
+            assert!(
+                got.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8),
+                "round {round}"
+            );
+            // The peer's idle time runs beside the writer; it may end after the last byte.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while idles.load(Ordering::SeqCst) < round {
+                assert!(Instant::now() < deadline, "no idle call in round {round}");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        assert_eq!(idles.load(Ordering::SeqCst), 2);
+        drop(port);
+        server.join().unwrap().unwrap();
     }
 
     #[test]

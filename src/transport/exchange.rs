@@ -6,7 +6,7 @@
 
 use std::{
     io::{self, Read, Write},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use super::{Transport, TransportError};
@@ -79,6 +79,12 @@ impl Advice for ExchangeError {
 /// must not hang the host).
 const DISCARD_LIMIT: usize = 64 * 1024;
 
+/// Storage data moves in pieces of at most this size: what one read from the port brings is
+/// summed and stored while the phone sends more, and each piece of an image is on its way to
+/// the phone while the next is read and summed (see [`Step::RecvData`]). Large enough that
+/// the per-piece calls cost nothing next to the bytes, small enough to stay in cache.
+const DATA_PIECE: usize = 64 * 1024;
+
 /// Runs `ex` to completion over `t`, for exchanges without storage data.
 pub fn run_exchange<E: Exchange + ?Sized>(
     t: &mut dyn Transport,
@@ -93,7 +99,10 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
     ex: &mut E,
     payload: &mut Payload<'_>,
 ) -> Result<E::Output, ExchangeError> {
+    // Short answers, and the storage data's pieces: separate buffers, so that neither is
+    // cleared again for every packet.
     let mut buf = Vec::new();
+    let mut data = Vec::new();
     loop {
         match ex.poll()? {
             Step::Send(bytes) => t.write_all(&bytes)?,
@@ -106,22 +115,12 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
                 }
             }
             Step::RecvData { len, timeout } => {
-                buf.resize(len, 0);
-                t.read_exact(&mut buf, timeout)
-                    .map_err(|e| e.at_step("storage data"))?;
-                ex.feed(&buf)?;
-                if let Some(sink) = payload.sink.as_mut() {
-                    sink.write_all(&buf).map_err(ExchangeError::Sink)?;
-                }
+                data.resize(len.min(DATA_PIECE), 0);
+                recv_data(t, ex, payload, &mut data, len, timeout)?;
             }
             Step::SendData { len } => {
-                buf.resize(len, 0);
-                let source = payload.source.as_mut().ok_or_else(|| {
-                    ExchangeError::Source(io::Error::other("no image was given for this write"))
-                })?;
-                source.read_exact(&mut buf).map_err(ExchangeError::Source)?;
-                ex.data_sent(&buf)?;
-                t.write_all(&buf)?;
+                data.resize(len.min(DATA_PIECE), 0);
+                send_data(t, ex, payload, &mut data, len)?;
             }
             Step::Discard => {
                 let mut scratch = [0u8; 512];
@@ -140,6 +139,70 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
             cb(p);
         }
     }
+}
+
+/// [`Step::RecvData`]: `len` bytes within `timeout`, fed and sunk as they arrive, read by
+/// read into `piece` (at most [`DATA_PIECE`] bytes at a time): no read waits for more than
+/// the port has, and none is split at a piece boundary.
+fn recv_data<E: Exchange + ?Sized>(
+    t: &mut dyn Transport,
+    ex: &mut E,
+    payload: &mut Payload<'_>,
+    piece: &mut [u8],
+    len: usize,
+    timeout: Duration,
+) -> Result<(), ExchangeError> {
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(piece.len());
+        let left = deadline.saturating_duration_since(Instant::now());
+        let n = t
+            .read_some(&mut piece[..want], left)
+            .map_err(|e| e.at_step("storage data"))?;
+        if n == 0 {
+            // The timeout is the whole packet's: report it as such.
+            let e = TransportError::Timeout {
+                step: None,
+                wanted: len,
+                got: done,
+                waited: start.elapsed(),
+            };
+            return Err(e.at_step("storage data").into());
+        }
+        ex.feed(&piece[..n])?;
+        if let Some(sink) = payload.sink.as_mut() {
+            sink.write_all(&piece[..n]).map_err(ExchangeError::Sink)?;
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+/// [`Step::SendData`]: `len` bytes from the source, taken, reported and written piece by piece
+/// through `piece` (at most [`DATA_PIECE`] bytes long).
+fn send_data<E: Exchange + ?Sized>(
+    t: &mut dyn Transport,
+    ex: &mut E,
+    payload: &mut Payload<'_>,
+    piece: &mut [u8],
+    len: usize,
+) -> Result<(), ExchangeError> {
+    let source = payload.source.as_mut().ok_or_else(|| {
+        ExchangeError::Source(io::Error::other("no image was given for this write"))
+    })?;
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(piece.len());
+        source
+            .read_exact(&mut piece[..n])
+            .map_err(ExchangeError::Source)?;
+        ex.data_sent(&piece[..n])?;
+        t.write_all(&piece[..n])?;
+        done += n;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -225,6 +288,56 @@ mod tests {
         assert_eq!(summary.bytes, 256);
         assert_eq!(out, data);
         assert_eq!(seen.last(), Some(&256));
+    }
+
+    #[test]
+    fn a_packet_streams_in_pieces_and_a_stall_counts_the_whole_packet() {
+        const LEN: usize = 200_000; // more than three pieces
+        let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+        let header = da::DaRequest::Readback(da::ReadbackRequest {
+            host_os: 0x0C,
+            storage: 2,
+            addr: 0,
+            len: LEN as u64,
+            packet: da::DATA_PACKET,
+        })
+        .to_bytes();
+        let mut reply = vec![da::ACK];
+        reply.extend_from_slice(&data);
+        reply.extend_from_slice(&crate::protocol::checksum::sum16(&data).to_be_bytes());
+        let mut t = ScriptedTransport::new()
+            .expect_write(&header)
+            .reply(&reply)
+            .expect_write(&[da::ACK]);
+        let mut out = Vec::new();
+        let mut payload = Payload {
+            sink: Some(&mut out),
+            ..Default::default()
+        };
+        let summary =
+            run_exchange_with(&mut t, &mut da::readback(0, LEN as u64), &mut payload).unwrap();
+        assert_eq!(
+            (summary.bytes, summary.checksum_mismatches),
+            (LEN as u64, 0)
+        );
+        assert_eq!(out, data);
+        t.check_finished().unwrap();
+
+        let mut t = ScriptedTransport::new()
+            .expect_write(&header)
+            .reply(&reply[..150_001])
+            .then_timeout();
+        let e = run_exchange_with(
+            &mut t,
+            &mut da::readback(0, LEN as u64),
+            &mut Payload::default(),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("during storage data") && text.contains("for 200000 byte(s), got 150000"),
+            "{text}"
+        );
     }
 
     #[test]

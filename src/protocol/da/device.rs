@@ -45,7 +45,8 @@ pub enum DaAsk {
     },
     /// 0xD6; answer `Ack` (packets follow) or [`DaAnswer::ReadbackRefused`].
     Readback(ReadbackRequest),
-    /// The next readback packet; answer [`DaAnswer::Data`] with exactly `len` bytes.
+    /// The next readback packet; answer [`DaAnswer::Data`] (or [`DaAnswer::SummedData`])
+    /// with exactly `len` bytes.
     ReadbackPacket {
         /// Byte offset of the packet.
         addr: u64,
@@ -123,8 +124,17 @@ pub enum DaAnswer {
     Da2Report(Box<Da2Report>),
     /// `5A speed`.
     UsbStatus(UsbStatus),
-    /// A readback packet's bytes; the checksum is added (decision D1).
+    /// A readback packet's bytes; the checksum is added (decision D1). A buffer with room for
+    /// the two checksum bytes (capacity ≥ length + 2) becomes the output without a copy.
     Data(Vec<u8>),
+    /// A readback packet's bytes with their 16-bit byte sum already worked out (decision D1),
+    /// e.g. while the previous packet drained; sent as given, without a copy as for `Data`.
+    SummedData {
+        /// The packet.
+        data: Vec<u8>,
+        /// Its checksum.
+        sum: u16,
+    },
     /// 69 after a write packet.
     Cont,
     /// A format progress report.
@@ -339,6 +349,15 @@ impl DaDevice {
     /// [`NandInfo::geometry`]: super::NandInfo::geometry
     pub fn nand_geometry(&self) -> Option<NandGeometry> {
         self.nand
+    }
+
+    /// The readback packet the phone will be asked for once the host acks the one it is
+    /// sending, if another is due: the phone may read it ahead while the current one drains.
+    pub fn next_packet(&self) -> Option<DaAsk> {
+        match &self.state {
+            St::ReadbackAck(t) if t.left > 0 => Some(t.packet_ask()),
+            _ => None,
+        }
     }
 
     /// True after FINISH and its mode word were acked: the phone reboots.
@@ -696,6 +715,33 @@ impl DaDevice {
         }
     }
 
+    /// Sends a readback packet of `len` bytes and its checksum `sum` (decision D1).
+    fn send_packet(
+        &mut self,
+        ask: DaAsk,
+        t: Transfer,
+        len: u32,
+        data: Vec<u8>,
+        sum: u16,
+    ) -> Result<(), ProtocolError> {
+        if data.len() != len as usize {
+            self.state = St::Answer { ask, t };
+            return Err(ProtocolError::Sequence(format!(
+                "a readback packet of {len} bytes was answered with {}",
+                data.len()
+            )));
+        }
+        // The packet is most of the output: take it over rather than copy it.
+        if self.out.is_empty() {
+            self.out = data;
+        } else {
+            self.out.extend_from_slice(&data);
+        }
+        self.out.put_u16(sum);
+        self.state = St::ReadbackAck(t.advanced());
+        Ok(())
+    }
+
     /// Answers the pending question; the encoded answer is added to the output. Afterwards
     /// [`pending`](DaDevice::pending) may already show the next question.
     pub fn answer(&mut self, answer: DaAnswer) -> Result<(), ProtocolError> {
@@ -815,17 +861,13 @@ impl DaDevice {
                 ask @ (DaAsk::ReadbackPacket { len, .. } | DaAsk::NandReadbackPacket { len, .. }),
                 DaAnswer::Data(data),
             ) => {
-                if data.len() != len as usize {
-                    self.state = St::Answer { ask, t };
-                    return Err(ProtocolError::Sequence(format!(
-                        "a readback packet of {len} bytes was answered with {}",
-                        data.len()
-                    )));
-                }
-                self.out.extend_from_slice(&data);
-                self.out.put_u16(sum16(&data));
-                self.state = St::ReadbackAck(t.advanced());
+                let sum = sum16(&data);
+                self.send_packet(ask, t, len, data, sum)?;
             }
+            (
+                ask @ (DaAsk::ReadbackPacket { len, .. } | DaAsk::NandReadbackPacket { len, .. }),
+                DaAnswer::SummedData { data, sum },
+            ) => self.send_packet(ask, t, len, data, sum)?,
             (DaAsk::Write(q), DaAnswer::Ack) => {
                 self.out.push(ACK);
                 if q.len == 0 {
@@ -1380,6 +1422,48 @@ mod tests {
             )
             .unwrap();
         assert!(started.feed(&[0x00]).is_err(), "the report needs a 5A");
+    }
+
+    #[test]
+    fn the_next_packet_is_announced_and_a_roomy_summed_packet_goes_out_uncopied() {
+        let mut p = Phone::ready();
+        let header = DaRequest::Readback(ReadbackRequest {
+            host_os: 0x0C,
+            storage: super::super::STORAGE_EMMC_D6,
+            addr: 0x200,
+            len: 0x180,
+            packet: 0x100,
+        });
+        p.dev.feed(&header.to_bytes()).unwrap();
+        assert!(matches!(p.dev.pending(), Some(DaAsk::Readback(_))));
+        assert_eq!(p.dev.next_packet(), None);
+        p.dev.answer(DaAnswer::Ack).unwrap();
+        let first = DaAsk::ReadbackPacket {
+            addr: 0x200,
+            len: 0x100,
+        };
+        assert_eq!(p.dev.pending(), Some(&first));
+        p.dev.answer(DaAnswer::Data(vec![1; 0x100])).unwrap();
+        // Sent, not yet acked: the second packet is known before the host asks for it.
+        let second = DaAsk::ReadbackPacket {
+            addr: 0x300,
+            len: 0x80,
+        };
+        assert_eq!(p.dev.next_packet(), Some(second.clone()));
+        assert_eq!(p.dev.take_output().len(), 1 + 0x100 + 2);
+        p.dev.feed(&[ACK]).unwrap();
+        assert_eq!(p.dev.pending(), Some(&second));
+        let mut data = Vec::with_capacity(0x80 + 2);
+        data.resize(0x80, 2);
+        let at = data.as_ptr();
+        // A sum worked out ahead is sent as given (here the right one, 0x80 x 2).
+        p.dev
+            .answer(DaAnswer::SummedData { data, sum: 0x100 })
+            .unwrap();
+        let out = p.dev.take_output();
+        assert_eq!(out.as_ptr(), at, "the packet's own buffer");
+        assert_eq!(out[0x80..], 0x100u16.to_be_bytes());
+        assert_eq!(p.dev.next_packet(), None, "that was the last");
     }
 
     #[test]

@@ -179,6 +179,8 @@ pub struct Readback {
     left: u64,
     packet: u64,
     packet_len: usize,
+    /// Bytes of the current packet fed so far (they may come in pieces).
+    packet_got: usize,
     sum: Sum16,
     summary: ReadbackSummary,
 }
@@ -197,6 +199,7 @@ impl Readback {
             left: len,
             packet,
             packet_len: 0,
+            packet_got: 0,
             sum: Sum16::new(),
             summary: ReadbackSummary {
                 bytes: 0,
@@ -316,6 +319,8 @@ impl Exchange for Readback {
             },
             RbState::Data => {
                 self.packet_len = self.left.min(self.packet) as usize;
+                self.packet_got = 0;
+                self.sum = Sum16::new();
                 Step::RecvData {
                     len: self.packet_len,
                     timeout: data_timeout(self.packet_len),
@@ -384,12 +389,17 @@ impl Exchange for Readback {
                 self.left = total;
                 RbState::Data
             }
-            RbState::Data if bytes.len() == self.packet_len => {
-                self.sum = Sum16::new();
+            // A packet may come in pieces (Step::RecvData); the sum runs as they arrive.
+            RbState::Data if bytes.len() <= self.packet_len - self.packet_got => {
                 self.sum.update(bytes);
+                self.packet_got += bytes.len();
                 self.left -= bytes.len() as u64;
                 self.summary.bytes += bytes.len() as u64;
-                RbState::Checksum
+                if self.packet_got == self.packet_len {
+                    RbState::Checksum
+                } else {
+                    RbState::Data
+                }
             }
             RbState::Checksum => {
                 let got = u16::from_exact(bytes)?;
@@ -465,6 +475,8 @@ pub struct Write {
     state: WrState,
     left: u64,
     chunk_len: usize,
+    /// Bytes of the current chunk reported so far (they may come in pieces).
+    chunk_sent: usize,
     pad: usize,
     sum: Sum16,
 }
@@ -487,6 +499,7 @@ impl Write {
             },
             left: len,
             chunk_len: 0,
+            chunk_sent: 0,
             pad: 0,
             sum: Sum16::new(),
         }
@@ -541,6 +554,7 @@ impl Exchange for Write {
             },
             WrState::Marker => {
                 self.chunk_len = self.left.min(u64::from(self.req.packet)) as usize;
+                self.chunk_sent = 0;
                 self.pad =
                     (self.chunk_len as u64).next_multiple_of(self.unit) as usize - self.chunk_len;
                 self.sum = Sum16::new();
@@ -548,7 +562,7 @@ impl Exchange for Write {
                 Step::Send(vec![ACK])
             }
             WrState::Data => Step::SendData {
-                len: self.chunk_len,
+                len: self.chunk_len - self.chunk_sent,
             },
             WrState::Pad => {
                 self.state = WrState::Checksum;
@@ -605,21 +619,26 @@ impl Exchange for Write {
     }
 
     fn data_sent(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
-        if self.state != WrState::Data || bytes.len() != self.chunk_len {
+        let room = self.chunk_len - self.chunk_sent;
+        if self.state != WrState::Data || bytes.len() > room {
             self.state = WrState::Over;
             return Err(ProtocolError::Sequence(format!(
-                "{} source bytes were reported for a {}-byte write chunk",
+                "{} source bytes were reported where {room} of a {}-byte write chunk were due",
                 bytes.len(),
                 self.chunk_len
             )));
         }
+        // A chunk may be reported in pieces (Step::SendData).
         self.sum.update(bytes);
+        self.chunk_sent += bytes.len();
         self.left -= bytes.len() as u64;
-        self.state = if self.pad > 0 {
-            WrState::Pad
-        } else {
-            WrState::Checksum
-        };
+        if self.chunk_sent == self.chunk_len {
+            self.state = if self.pad > 0 {
+                WrState::Pad
+            } else {
+                WrState::Checksum
+            };
+        }
         Ok(())
     }
 
@@ -996,6 +1015,17 @@ mod tests {
         phone: &[u8],
         source: &[u8],
     ) -> (Result<E::Output, ProtocolError>, Vec<u8>, Vec<u8>) {
+        run_in_pieces(ex, phone, source, usize::MAX)
+    }
+
+    /// [`run`], reporting storage data (RecvData, SendData) in pieces of at most `piece`
+    /// bytes, as a driver may.
+    fn run_in_pieces<E: Exchange>(
+        ex: &mut E,
+        phone: &[u8],
+        source: &[u8],
+        piece: usize,
+    ) -> (Result<E::Output, ProtocolError>, Vec<u8>, Vec<u8>) {
         let (mut host, mut sink) = (Vec::new(), Vec::new());
         let (mut p, mut s) = (0usize, 0usize);
         loop {
@@ -1019,14 +1049,16 @@ mod tests {
                     p += len;
                     if matches!(step, Step::RecvData { .. }) {
                         sink.extend_from_slice(got);
+                        got.chunks(piece).try_for_each(|c| ex.feed(c))
+                    } else {
+                        ex.feed(got)
                     }
-                    ex.feed(got)
                 }
                 Step::SendData { len } => {
                     let chunk = &source[s..s + len];
                     s += len;
                     host.extend_from_slice(chunk);
-                    ex.data_sent(chunk)
+                    chunk.chunks(piece).try_for_each(|c| ex.data_sent(c))
                 }
                 Step::Discard => Ok(()),
                 Step::Done(v) => {
@@ -1285,6 +1317,48 @@ mod tests {
         assert!(host[724..1048].iter().all(|&b| b == 0), "zero padding");
         let sum = crate::protocol::checksum::sum16(&image);
         assert_eq!(&host[1048..], &sum.to_be_bytes());
+    }
+
+    #[test]
+    fn storage_data_may_come_and_go_in_pieces() {
+        // Readback: two packets (one short), the second with a wrong checksum.
+        let data: Vec<u8> = (0..0x180u32).map(|i| (i * 7) as u8).collect();
+        let mut phone = vec![ACK];
+        phone.extend_from_slice(&data[..0x100]);
+        phone.extend_from_slice(&crate::protocol::checksum::sum16(&data[..0x100]).to_be_bytes());
+        phone.extend_from_slice(&data[0x100..]);
+        phone.extend_from_slice(&[0xDE, 0xAD]);
+        let readback = || {
+            let mut rb = readback(0, data.len() as u64);
+            rb.packet = 0x100;
+            rb
+        };
+        let whole = run(&mut readback(), &phone, &[]);
+        // Write: two packets, the last padded.
+        let image: Vec<u8> = (0..0x300u32).map(|i| (i % 251) as u8).collect();
+        let write = || {
+            let mut w = write(EmmcPart::User, 0, image.len() as u64);
+            w.req.packet = 0x200;
+            w
+        };
+        let written = run(&mut write(), &[ACK, CONT, CONT], &image);
+        for piece in [1, 7, 0x40, 0xFF] {
+            let (r, host, sink) = run_in_pieces(&mut readback(), &phone, &[], piece);
+            assert_eq!(r.unwrap(), *whole.0.as_ref().unwrap(), "piece {piece}");
+            assert_eq!((&host, &sink), (&whole.1, &whole.2), "piece {piece}");
+            let (r, host, _) = run_in_pieces(&mut write(), &[ACK, CONT, CONT], &image, piece);
+            assert_eq!(r.unwrap(), 0x300, "piece {piece}");
+            assert_eq!(host, written.1, "piece {piece}");
+        }
+        // A piece larger than what is left of the chunk is a driver error.
+        let mut w = write();
+        assert!(matches!(w.poll().unwrap(), Step::Send(_))); // header
+        assert!(matches!(w.poll().unwrap(), Step::Recv { .. }));
+        w.feed(&[ACK]).unwrap();
+        assert_eq!(w.poll().unwrap(), Step::Send(vec![ACK])); // packet marker
+        assert_eq!(w.poll().unwrap(), Step::SendData { len: 0x200 });
+        w.data_sent(&image[..0x100]).unwrap();
+        assert!(w.data_sent(&image[..0x101]).is_err());
     }
 
     #[test]

@@ -61,11 +61,12 @@ use crate::{
             BromAnswer, BromCommand, BromDevice, BromEvent, BromRequest, DaUploadReply, HwCode,
             HwSwVer, MeId, Read32Reply, TargetConfig,
         },
+        checksum::sum16,
         da::{
-            DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent, DaRequest, EmmcInfo,
-            EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag, NorInfo, RamInfo,
-            STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6, SdmmcInfo,
-            UsbStatus, encode_pmt,
+            DATA_PACKET, DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent,
+            DaRequest, EmmcInfo, EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag,
+            NorInfo, RamInfo, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6,
+            SdmmcInfo, UsbStatus, encode_pmt,
         },
         decisions::{
             SIM_BROM_VERSION, SIM_DA_VERSION, SIM_HW_SUB_CODE, SIM_HW_VER, SIM_NAND_FLASH_ID,
@@ -158,6 +159,9 @@ struct Brain {
     uploaded: Option<u32>,
     part: Region,
     write: WriteJob,
+    /// The next readback packet and its checksum, worked out while the host drained the
+    /// last one ([`Peer::idle`]), with the question it answers.
+    read_ahead: Option<(DaAsk, Vec<u8>, u16)>,
     finished: bool,
 }
 
@@ -193,6 +197,7 @@ impl Device {
                 uploaded: None,
                 part: Region::EmmcUser,
                 write: WriteJob::default(),
+                read_ahead: None,
                 finished: false,
             },
         }
@@ -269,7 +274,32 @@ impl Peer for Device {
         b.uploaded = None;
         b.part = Region::EmmcUser;
         b.write = WriteJob::default();
+        b.read_ahead = None;
         b.finished = false;
+    }
+
+    /// Reads the next readback packet from flash while the host drains the current one, as
+    /// a phone's DA does between USB transfers; the storage cannot change before it is asked
+    /// for (the host's next byte is the ack that asks for it; anything else ends the read).
+    fn idle(&mut self) {
+        let Stage::Da(da) = &self.stage else { return };
+        if self.brain.read_ahead.is_none()
+            && let Some(ask) = da.next_packet()
+        {
+            let data = self.brain.packet_data(&ask);
+            let sum = sum16(&data);
+            self.brain.read_ahead = Some((ask, data, sum));
+        }
+    }
+}
+
+/// Appends `bytes` to `out`, taking the buffer over when `out` is empty (a readback packet
+/// is then never copied on its way to the port).
+fn append(out: &mut Vec<u8>, bytes: Vec<u8>) {
+    if out.is_empty() {
+        *out = bytes;
+    } else {
+        out.extend_from_slice(&bytes);
     }
 }
 
@@ -543,7 +573,7 @@ impl Brain {
                 None
             }
         };
-        out.extend(da.take_output());
+        append(out, da.take_output());
         while let Some(ask) = da.pending().cloned() {
             let answer = self.da_answer(&ask);
             if let Err(e) = da.answer(answer) {
@@ -562,7 +592,7 @@ impl Brain {
                     *b = !*b;
                 }
             }
-            out.extend(reply);
+            append(out, reply);
             if da.finished() {
                 self.finished = true;
             }
@@ -595,7 +625,8 @@ impl Brain {
             tracing::error!(error = %e, "simulated flash read failed");
         }
         let unit = flag.unit(u32::from(g.page_size), u32::from(g.spare_size)) as usize;
-        let mut out = Vec::with_capacity(pages as usize * unit);
+        // Room for the checksum that follows (DaAnswer::Data).
+        let mut out = Vec::with_capacity(pages as usize * unit + 2);
         for chunk in data.chunks(page.max(1)) {
             if flag != NandReadFlag::SpareOnly {
                 out.extend_from_slice(chunk);
@@ -607,12 +638,48 @@ impl Brain {
         out
     }
 
+    /// The bytes of a readback packet (`ReadbackPacket` or `NandReadbackPacket`), with room
+    /// for the checksum that follows them; empty for any other question.
+    fn packet_data(&mut self, ask: &DaAsk) -> Vec<u8> {
+        match *ask {
+            DaAsk::ReadbackPacket { addr, len } => {
+                let mut data = Vec::with_capacity(len as usize + 2);
+                data.resize(len as usize, 0);
+                if let Err(e) = self.storage.read(self.part, addr, &mut data) {
+                    // The range was checked; only the image file can fail here.
+                    tracing::error!(error = %e, "simulated flash read failed");
+                }
+                data
+            }
+            DaAsk::NandReadbackPacket {
+                addr, pages, flag, ..
+            } => self.nand_packet(addr, pages, flag),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The answer to a packet question: the packet read ahead (with its sum) if it is that
+    /// one, else the packet read now.
+    fn packet(&mut self, ask: &DaAsk) -> DaAnswer {
+        match self.read_ahead.take() {
+            Some((read, data, sum)) if read == *ask => DaAnswer::SummedData { data, sum },
+            _ => DaAnswer::Data(self.packet_data(ask)),
+        }
+    }
+
     fn fits(&self, region: Region, addr: u64, len: u64) -> bool {
         addr.checked_add(len)
             .is_some_and(|end| end <= self.storage.size(region))
     }
 
     fn da_answer(&mut self, ask: &DaAsk) -> DaAnswer {
+        if !matches!(
+            ask,
+            DaAsk::ReadbackPacket { .. } | DaAsk::NandReadbackPacket { .. }
+        ) {
+            // Whatever was read ahead belongs to a readback that is over.
+            self.read_ahead = None;
+        }
         match ask {
             DaAsk::Config(_) => DaAnswer::DramResult(DRAM_OK),
             DaAsk::Da2Upload(h) => {
@@ -655,14 +722,7 @@ impl Brain {
                     Err(status) => DaAnswer::ReadbackRefused(status),
                 }
             }
-            DaAsk::ReadbackPacket { addr, len } => {
-                let mut data = vec![0u8; *len as usize];
-                if let Err(e) = self.storage.read(self.part, *addr, &mut data) {
-                    // The range was checked; only the image file can fail here.
-                    tracing::error!(error = %e, "simulated flash read failed");
-                }
-                DaAnswer::Data(data)
-            }
+            DaAsk::ReadbackPacket { .. } | DaAsk::NandReadbackPacket { .. } => self.packet(ask),
             DaAsk::NandReadback(_) => {
                 // The protocol checked the request against the geometry (decision N5).
                 if self.nacked(Phase::Da, DaRequest::NAND_READBACK) {
@@ -671,9 +731,6 @@ impl Brain {
                     DaAnswer::Ack
                 }
             }
-            DaAsk::NandReadbackPacket {
-                addr, pages, flag, ..
-            } => DaAnswer::Data(self.nand_packet(*addr, *pages, *flag)),
             DaAsk::Write(q) => {
                 self.write = WriteJob::default();
                 // A NAND refusal carries a status (decision N4).
@@ -703,6 +760,10 @@ impl Brain {
                 match region {
                     Some(r) if self.fits(r, q.addr, q.len) && q.packet > 0 => {
                         self.write.region = Some(r);
+                        // One packet's room up front (at most the 1 MiB mtkbench sends),
+                        // rather than growing it piece by piece.
+                        let room = q.len.min(u64::from(q.packet.min(DATA_PACKET)));
+                        self.write.packet.reserve(room as usize);
                         DaAnswer::Ack
                     }
                     _ => refuse(STATUS_INVALID_RANGE),
@@ -713,7 +774,7 @@ impl Brain {
                 len,
                 checksum_ok,
             } => {
-                let packet = std::mem::take(&mut self.write.packet);
+                let mut packet = std::mem::take(&mut self.write.packet);
                 let ok = *checksum_ok && !self.write.failed && packet.len() == *len as usize;
                 let stored = match self.write.region {
                     Some(region) if ok => self.storage.write(region, *addr, &packet),
@@ -723,6 +784,9 @@ impl Brain {
                     tracing::error!(error = %e, "simulated flash write failed");
                 }
                 if ok && stored.is_ok() {
+                    // The next packet fills the same buffer.
+                    packet.clear();
+                    self.write.packet = packet;
                     DaAnswer::Cont
                 } else if self.write.region == Some(Region::Nand) {
                     self.write = WriteJob::default();

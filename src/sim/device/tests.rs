@@ -40,6 +40,9 @@ struct Host {
     dev: Device,
     inbox: VecDeque<u8>,
     last: Reply,
+    /// Give the phone its [`Peer::idle`] after every reply, as the port loop does while a
+    /// long reply drains.
+    idle: bool,
 }
 
 fn phone_with(profile: &str, kind: StorageKind, mode: Mode, faults: &[&str]) -> Host {
@@ -58,6 +61,7 @@ fn phone_with(profile: &str, kind: StorageKind, mode: Mode, faults: &[&str]) -> 
         dev: Device::new(config, Box::new(storage)),
         inbox: VecDeque::new(),
         last: Reply::default(),
+        idle: false,
     }
 }
 
@@ -76,6 +80,9 @@ impl Host {
         let reply = self.dev.feed(bytes);
         self.inbox.extend(&reply.bytes);
         self.last = reply;
+        if self.idle {
+            self.dev.idle();
+        }
     }
 
     fn run<E: Exchange>(&mut self, ex: E) -> Result<E::Output, Fail> {
@@ -333,6 +340,53 @@ fn multi_packet_readback_is_whole_and_checksummed() {
     assert_eq!(
         &data[..crate::sim::identity::NVRAM_PATTERN_END],
         &id.nvram_content("NVRAM").unwrap()[..]
+    );
+}
+
+#[test]
+fn packets_read_ahead_while_the_last_drains_are_the_flash_as_it_is_when_asked() {
+    let mut plain = phone(&[]);
+    plain.boot_da2();
+    let want = plain.read(EmmcPart::User, 0x40_0000, 0x28_0123).unwrap();
+    let mut h = phone(&[]);
+    h.boot_da2();
+    h.idle = true;
+    // Three packets, the last short: the second and third are read ahead.
+    assert_eq!(h.read(EmmcPart::User, 0x40_0000, 0x28_0123).unwrap(), want);
+    assert!(h.dev.brain.read_ahead.is_none(), "nothing left over");
+    // The answer to a readback header is its first packet, and the second is read ahead
+    // while it drains; an unplug (the host left mid-read) throws that away, and a write
+    // before the next readback is seen by it.
+    h.run(da::usb_check()).unwrap();
+    h.run(da::switch_part(EmmcPart::User)).unwrap();
+    let header = da::DaRequest::Readback(da::ReadbackRequest {
+        host_os: 0x0C,
+        storage: 0x02,
+        addr: 0x40_0000,
+        len: 0x20_0000,
+        packet: 0x10_0000,
+    });
+    h.send(&crate::protocol::wire::Wire::to_bytes(&header));
+    assert!(
+        h.dev.brain.read_ahead.is_some(),
+        "the second packet is read ahead"
+    );
+    h.dev.unplug();
+    assert!(h.dev.brain.read_ahead.is_none());
+    h.inbox.clear();
+    h.boot_da2();
+    let image = vec![0xC3; 0x10_0000 + 0x200];
+    h.run(da::usb_check()).unwrap();
+    h.run_data(
+        da::write(EmmcPart::User, 0x40_0000, image.len() as u64),
+        &image,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        h.read(EmmcPart::User, 0x40_0000, image.len() as u64)
+            .unwrap(),
+        image
     );
 }
 
