@@ -5,12 +5,6 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-        mpsc,
-    },
-    thread::JoinHandle,
     time::Duration,
 };
 
@@ -27,10 +21,8 @@ use mtkbench::{
     },
     sim::{
         device::Mode,
-        fault::FaultPlan,
         layout::Layout,
-        phone::{PhoneOptions, open_or_create},
-        pty::{LinkEvent, Pty, ServeOptions, serve},
+        pty::LinkEvent,
         storage::{ImageStorage, Storage},
     },
     transport::{
@@ -39,75 +31,17 @@ use mtkbench::{
     },
 };
 
-/// A simulator running in a thread; stopped and joined when dropped.
-struct Sim {
-    port: PathBuf,
-    image: PathBuf,
-    stop: Arc<AtomicBool>,
-    events: mpsc::Receiver<LinkEvent>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
-}
+mod device_support;
 
-impl Drop for Sim {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
+use device_support::InProcessSim as Sim;
 
 fn start(profile: &str, storage: Option<StorageKind>, mode: Mode, faults: &[&str]) -> Sim {
-    let dir = tempfile::tempdir().unwrap();
-    let image = dir.path().join("phone.img");
-    let options = PhoneOptions {
-        profile: Some(profile.into()),
-        image: Some(image.clone()),
-        storage,
-        serial: Some("PTY-TEST-1".into()),
-    };
-    let phone = open_or_create(&options, &Registry::builtin(), dir.path()).unwrap();
-    let pty = Pty::open().unwrap();
-    let port = pty.path().to_path_buf();
-    let mut device = phone.device(mode, FaultPlan::parse(faults).unwrap());
-    let stop = Arc::new(AtomicBool::new(false));
-    let serve_options = ServeOptions {
-        once: false,
-        stop: stop.clone(),
-    };
-    let (tx, events) = mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        serve(pty, &mut device, &serve_options, |e| {
-            let _ = tx.send(e.clone());
-        })
-    });
-    Sim {
-        port,
-        image,
-        stop,
-        events,
-        thread: Some(thread),
-        _dir: dir,
-    }
-}
-
-/// Waits (at most five seconds) for a link event that `pick` accepts.
-fn wait_for(sim: &Sim, pick: impl Fn(&LinkEvent) -> bool) -> LinkEvent {
-    loop {
-        let e = sim
-            .events
-            .recv_timeout(Duration::from_secs(5))
-            .expect("the simulator reported nothing for five seconds");
-        if pick(&e) {
-            return e;
-        }
-    }
+    Sim::start_with_serial(profile, storage, mode, faults, "PTY-TEST-1")
 }
 
 /// The new port after the phone dropped the link.
 fn replugged(sim: &Sim) -> PathBuf {
-    match wait_for(sim, |e| matches!(e, LinkEvent::Replugged(_))) {
+    match sim.wait_for(|e| matches!(e, LinkEvent::Replugged(_))) {
         LinkEvent::Replugged(p) => p,
         _ => unreachable!(),
     }
@@ -270,8 +204,8 @@ fn a_whole_repair_session_over_the_pseudo_terminal() {
     assert_eq!(back, image[0x1_0000..0x1_0010]);
     drop(t);
     let image_path = sim.image.clone();
-    let dir_guard = sim;
-    dir_guard.stop.store(true, Ordering::Relaxed);
+    let mut dir_guard = sim;
+    dir_guard.halt();
     let mut s = ImageStorage::open(&image_path).unwrap();
     let mut buf = [0u8; 0x10];
     s.read(Region::EmmcUser, expdb + 0x1_0000, &mut buf)
@@ -286,7 +220,7 @@ fn closing_the_port_is_an_unplug_and_the_phone_starts_over() {
     boot_da(&mut t);
     drop(t);
     // A real unplug takes a while; wait until the phone has noticed it.
-    wait_for(&sim, |e| *e == LinkEvent::HostDisconnected);
+    sim.wait_for(|e| *e == LinkEvent::HostDisconnected);
     // Same port, a fresh BROM: the handshake works again and FE is answered by the BROM.
     let mut t = open(&sim.port);
     run(&mut t, HostHandshake::new()).unwrap();

@@ -42,10 +42,7 @@ pub struct InProcessSim {
 
 impl Drop for InProcessSim {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.halt();
     }
 }
 
@@ -53,13 +50,24 @@ impl InProcessSim {
     /// Builds a phone from `profile` (with a fixed serial, so its content is the same on every
     /// run) and serves it.
     pub fn start(profile: &str, storage: Option<StorageKind>, mode: Mode, faults: &[&str]) -> Self {
+        Self::start_with_serial(profile, storage, mode, faults, "DEVICE-TEST-1")
+    }
+
+    /// As [`InProcessSim::start`], for a phone with its own `serial`.
+    pub fn start_with_serial(
+        profile: &str,
+        storage: Option<StorageKind>,
+        mode: Mode,
+        faults: &[&str],
+        serial: &str,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let image = dir.path().join("phone.img");
         let options = PhoneOptions {
             profile: Some(profile.into()),
             image: Some(image.clone()),
             storage,
-            serial: Some("DEVICE-TEST-1".into()),
+            serial: Some(serial.into()),
         };
         let phone = open_or_create(&options, &Registry::builtin(), dir.path()).unwrap();
         let pty = Pty::open().unwrap();
@@ -97,6 +105,27 @@ impl InProcessSim {
                 }
                 Ok(_) => {}
                 Err(e) => panic!("the simulator did not come back within ten seconds: {e}"),
+            }
+        }
+    }
+
+    /// Stops the simulator and waits for its thread (the image file stays until drop).
+    pub fn halt(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// Waits (at most five seconds per event) for a link event that `pick` accepts.
+    pub fn wait_for(&self, pick: impl Fn(&LinkEvent) -> bool) -> LinkEvent {
+        loop {
+            let e = self
+                .events
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the simulator reported nothing for five seconds");
+            if pick(&e) {
+                return e;
             }
         }
     }
