@@ -83,13 +83,16 @@ impl Report for LogReport {
         let mut out = String::new();
         out.push_str("Inputs\n");
         for (i, input) in a.inputs.iter().enumerate() {
-            let what = format!(
-                "{}  ({}, {} lines)",
-                input.path,
-                input.kind.label(),
-                input.lines
-            );
-            out.push_str(&hang(&format!("  {}. ", i + 1), &what, WIDTH, 3));
+            let prefix = format!("  {}. ", i + 1);
+            let facts = format!("({}, {} lines)", input.kind.label(), input.lines);
+            let what = format!("{}  {facts}", input.path);
+            if prefix.chars().count() + what.chars().count() <= WIDTH {
+                out.push_str(&format!("{prefix}{what}\n"));
+            } else {
+                // A long path breaks anywhere; the facts keep a line of their own.
+                out.push_str(&hang(&prefix, &input.path, WIDTH, 3));
+                out.push_str(&format!("{}{facts}\n", " ".repeat(prefix.chars().count())));
+            }
         }
         for (i, input) in a.inputs.iter().enumerate() {
             let boots: Vec<(usize, &Boot)> = a
