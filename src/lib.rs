@@ -25,5 +25,6 @@ pub mod profile;
 pub mod protocol;
 pub mod sim;
 pub mod transport;
+pub mod tui;
 
 pub use error::{Advice, Error, Result};

@@ -1,0 +1,103 @@
+//! The one [`Action`] enum: everything that can happen to the workstation, whether a key was
+//! pressed or a background result arrived, and the [`Effect`]s the reducer asks the runner to
+//! carry out.
+//!
+//! Keys become actions only through [`super::keymap`]; results of background work become
+//! actions in [`super::runner`]. Nothing here does I/O or draws.
+
+use std::path::PathBuf;
+
+use super::state::{Step, TextPurpose};
+use crate::{
+    device::connect::ListedPort as PortInfo,
+    diag::{doctor::Problem, lcm::LcmVerdict, log::Analysis},
+    library::LibraryRow,
+};
+
+/// Everything that changes the workstation's state.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Leave the workstation; while a write runs, ask first and cancel between packets.
+    Quit,
+    /// Show or hide the key help (generated from the keymap).
+    Help,
+    /// Go to a step's panel.
+    GoTo(Step),
+    /// The next step's panel (Tab).
+    NextPanel,
+    /// The previous step's panel (Shift-Tab).
+    PrevPanel,
+    /// Move the selection up in the current list.
+    Up,
+    /// Move the selection down in the current list.
+    Down,
+    /// The previous choice (for example the flash mode).
+    Left,
+    /// The next choice.
+    Right,
+    /// Do what the panel offers with Enter (open, choose, start, confirm).
+    Enter,
+    /// Close the popup or the detail view; never cancels a running write.
+    Back,
+    /// Look again: ports and host problems (Connect), the library (ROM), the doctor (Diagnose).
+    Refresh,
+    /// Type a text for a purpose (PCB marking, log file, error name, confirmation word).
+    AskText(TextPurpose),
+    /// Check the display driver of the selected ROM against this phone's panel.
+    CheckDisplay,
+    /// A character typed into the text popup.
+    Type(char),
+    /// Delete the last typed character.
+    Erase,
+    /// Yes, in a confirm popup.
+    Yes,
+    /// No, in a confirm popup.
+    No,
+    /// The terminal changed size: draw again.
+    Resize,
+    /// The animation timer ticked (only while something moves).
+    Tick,
+    /// The serial ports the host sees now.
+    PortsListed(Result<Vec<PortInfo>, String>),
+    /// The host doctor's findings.
+    DoctorDone(Vec<Problem>),
+    /// The ROM library's rows.
+    LibraryLoaded(Result<Vec<LibraryRow>, String>),
+    /// A boot log analysed.
+    LogAnalyzed {
+        /// The file.
+        path: PathBuf,
+        /// The analysis, or what went wrong reading it.
+        result: Result<Analysis, String>,
+    },
+    /// The display check of one ROM.
+    DisplayChecked {
+        /// The package checked.
+        rom: PathBuf,
+        /// The verdict, or why there is none.
+        result: Result<Box<LcmVerdict>, String>,
+    },
+}
+
+/// A side effect the reducer asks for; the runner carries it out and reports back with an
+/// [`Action`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Leave the event loop and restore the terminal.
+    Quit,
+    /// List the serial ports.
+    ListPorts,
+    /// Run the host doctor.
+    RunDoctor,
+    /// Read the ROM library's index.
+    LoadLibrary,
+    /// Analyse a boot log file.
+    AnalyzeLog(PathBuf),
+    /// Check a ROM's display drivers against the phone's panel evidence.
+    CheckDisplay {
+        /// The package (absolute path).
+        rom: PathBuf,
+        /// The board profile whose panels are the evidence, when one is chosen.
+        profile: Option<String>,
+    },
+}

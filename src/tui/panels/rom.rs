@@ -1,0 +1,142 @@
+//! The ROM panel: the workshop's library, one row per package, and a detail view of the
+//! selected one (storage, images, panel drivers in lk and kernel, preloader project, problems).
+//! Pure render of [`AppState`].
+
+use ratatui::{
+    buffer::Buffer,
+    layout::{Constraint, Rect},
+    text::{Line, Span},
+    widgets::{Cell, Row, StatefulWidget, Table, TableState},
+};
+
+use crate::{
+    library::LibraryRow,
+    tui::{state::AppState, text, theme::Theme, view},
+};
+
+/// Draws the panel.
+pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
+    let t = state.theme;
+    let r = &state.rom;
+    let rows = match (&r.rows, &r.error) {
+        (_, Some(e)) => {
+            let lines = vec![
+                Line::styled(format!("{}:", text::LIBRARY_FAILED), t.bad()),
+                Line::raw(e.clone()),
+            ];
+            return view::paragraph(lines, area, buf);
+        }
+        (None, None) => {
+            return view::paragraph(
+                vec![Line::styled("Reading the library ...", t.dim())],
+                area,
+                buf,
+            );
+        }
+        (Some(rows), None) => rows,
+    };
+    if rows.is_empty() {
+        let lines = vec![
+            Line::styled("The library is empty.", t.warn()),
+            Line::raw(format!(
+                "Put ROM folders or .zip files in {}, run `mtkbench library scan`, then press r.",
+                r.root.display()
+            )),
+        ];
+        return view::paragraph(lines, area, buf);
+    }
+    match rows.get(r.selected) {
+        Some(row) if r.detail => detail(t, row, area, buf),
+        _ => table(t, rows, r.selected, area, buf),
+    }
+}
+
+fn table(t: Theme, rows: &[LibraryRow], selected: usize, area: Rect, buf: &mut Buffer) {
+    let header =
+        Row::new(["package", "storage", "images", "panels (lk)", "problems"]).style(t.title());
+    let body = rows.iter().map(|row| {
+        let problems = match (&row.failure, row.errors, row.warnings) {
+            (Some(_), _, _) => Cell::from(Span::styled("unreadable", t.bad())),
+            (None, 0, 0) => Cell::from(Span::styled("none", t.good())),
+            (None, 0, w) => Cell::from(Span::styled(format!("{w} warning(s)"), t.warn())),
+            (None, e, _) => Cell::from(Span::styled(format!("{e} error(s)"), t.bad())),
+        };
+        Row::new(vec![
+            Cell::from(row.path.display().to_string()),
+            Cell::from(row.storage.clone().unwrap_or_else(|| "?".into())),
+            Cell::from(format!("{}/{}", row.images_present, row.images_total)),
+            Cell::from(row.lcm_lk.join(" ")),
+            problems,
+        ])
+    });
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Fill(3),
+        Constraint::Length(12),
+    ];
+    let table = Table::new(body, widths)
+        .header(header)
+        .row_highlight_style(t.selected());
+    let mut ts = TableState::default().with_selected(Some(selected));
+    StatefulWidget::render(table, area, buf, &mut ts);
+}
+
+fn detail(t: Theme, row: &LibraryRow, area: Rect, buf: &mut Buffer) {
+    let none = || "none found".to_string();
+    let list = |v: &[String]| if v.is_empty() { none() } else { v.join(", ") };
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:<18}"), t.dim()),
+            Span::raw(value),
+        ])
+    };
+    let mut lines = vec![Line::styled(row.path.display().to_string(), t.title())];
+    if let Some(f) = &row.failure {
+        lines.push(Line::styled(format!("Cannot be read: {f}"), t.bad()));
+    }
+    lines.push(field(
+        "project",
+        row.project.clone().unwrap_or_else(|| "?".into()),
+    ));
+    lines.push(field(
+        "platform, storage",
+        format!(
+            "{}, {}",
+            row.platform.as_deref().unwrap_or("?"),
+            row.storage.as_deref().unwrap_or("?")
+        ),
+    ));
+    lines.push(field(
+        "images",
+        format!(
+            "{} of {} present, {}",
+            row.images_present,
+            row.images_total,
+            text::size(row.image_bytes)
+        ),
+    ));
+    lines.push(field(
+        "preloader project",
+        row.preloader_project.clone().unwrap_or_else(none),
+    ));
+    lines.push(field("panels in lk", list(&row.lcm_lk)));
+    lines.push(field("panels in kernel", list(&row.lcm_kernel)));
+    let problems = format!("{} error(s), {} warning(s)", row.errors, row.warnings);
+    let style = match (row.errors, row.warnings) {
+        (0, 0) => t.good(),
+        (0, _) => t.warn(),
+        _ => t.bad(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<18}", "problems"), t.dim()),
+        Span::styled(problems, style),
+    ]));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "c checks this ROM's display drivers against the phone's panel; Esc goes back.",
+        t.dim(),
+    ));
+    view::paragraph(lines, area, buf);
+}
