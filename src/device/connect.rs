@@ -28,9 +28,6 @@ use crate::{
     },
 };
 
-/// The port listing's types, for callers that must not import `transport` (the TUI).
-pub use crate::transport::{PortInfo as ListedPort, PortMode};
-
 /// Which port to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PortSpec {

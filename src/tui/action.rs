@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use super::state::{Step, TextPurpose};
 use crate::{
-    device::connect::ListedPort as PortInfo,
     diag::{doctor::Problem, lcm::LcmVerdict, log::Analysis},
     library::LibraryRow,
+    transport::PortInfo,
 };
 
 /// Everything that changes the workstation's state.

@@ -114,16 +114,20 @@ fn panel(step: Step) -> Vec<Binding> {
 /// The bindings every panel has.
 fn global() -> Vec<Binding> {
     let mut b = vec![
-        key(KeyCode::Up, Action::Up, "up"),
-        key(KeyCode::Down, Action::Down, "down"),
-        alias(KeyCode::Char('k'), Action::Up, "up"),
-        alias(KeyCode::Char('j'), Action::Down, "down"),
+        key(KeyCode::Tab, Action::NextPanel, "next step"),
+        alias(KeyCode::BackTab, Action::PrevPanel, "previous step"),
+        ch('d', Action::GoTo(Step::Diagnose), "diagnose"),
+        ch('?', Action::Help, "help"),
+        ch('q', Action::Quit, "quit"),
+        ctrl('c', Action::Quit, "quit"),
+        key(KeyCode::Up, Action::Up, "move"),
+        key(KeyCode::Down, Action::Down, "move"),
+        alias(KeyCode::Char('k'), Action::Up, "move"),
+        alias(KeyCode::Char('j'), Action::Down, "move"),
         alias(KeyCode::Left, Action::Left, "previous choice"),
         alias(KeyCode::Right, Action::Right, "next choice"),
         alias(KeyCode::Char('h'), Action::Left, "previous choice"),
         alias(KeyCode::Char('l'), Action::Right, "next choice"),
-        key(KeyCode::Tab, Action::NextPanel, "next step"),
-        alias(KeyCode::BackTab, Action::PrevPanel, "previous step"),
         alias(KeyCode::Esc, Action::Back, "back"),
     ];
     for (i, step) in Step::ALL.iter().take(7).enumerate() {
@@ -131,13 +135,9 @@ fn global() -> Vec<Binding> {
         b.push(alias(
             KeyCode::Char(digit),
             Action::GoTo(*step),
-            step.title(),
+            "go to step",
         ));
     }
-    b.push(ch('d', Action::GoTo(Step::Diagnose), "diagnose"));
-    b.push(ch('?', Action::Help, "help"));
-    b.push(ch('q', Action::Quit, "quit"));
-    b.push(ctrl('c', Action::Quit, "quit"));
     b
 }
 
@@ -317,6 +317,6 @@ mod tests {
         let help = help(Mode::Panel(Step::Rom), true);
         let quit = help.iter().find(|h| h.what == "quit").unwrap();
         assert_eq!(quit.keys, "q/Ctrl-c");
-        assert!(help.iter().any(|h| h.keys == "Up/k"));
+        assert!(help.iter().any(|h| h.keys == "Up/Down/k/j"));
     }
 }

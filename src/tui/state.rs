@@ -15,9 +15,9 @@ use super::{
 };
 use crate::{
     device::Fingerprint,
-    device::connect::ListedPort as PortInfo,
     diag::{self, doctor::Problem, lcm::LcmVerdict, log::Analysis},
     library::LibraryRow,
+    transport::PortInfo,
 };
 
 /// How many log lines the log pane keeps.
@@ -694,3 +694,7 @@ fn edit(typed: &mut String, action: &Action) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

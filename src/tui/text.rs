@@ -31,18 +31,16 @@ pub const NEXT_PICK_ROM: &str =
     "Press Esc, then 3 for the ROM list (r reloads it after adding ROMs).";
 
 /// The Connect panel's instructions for a phone that powers on.
-pub const CONNECT_STEPS: [&str; 4] = [
-    "Switch the phone off (take the battery out for 5 s if it boot-loops).",
-    "Put the battery back in.",
-    "Hold VOL-DOWN.",
-    "Plug the USB cable in while holding it; let go when the port is seen.",
+pub const CONNECT_STEPS: [&str; 2] = [
+    "Phone off (battery out for 5 s if it boot-loops), battery back in.",
+    "Hold VOL-DOWN and plug the USB cable in; let go when the port is seen.",
 ];
 /// The Connect panel's advice for a dead phone.
-pub const CONNECT_DEAD: &str = "Dead phone (no port at all)? Short the test point (KCOL0) to \
-                                ground while plugging in: that forces the BootROM port.";
+pub const CONNECT_DEAD: &str =
+    "Dead phone, no port at all? Short the test point (KCOL0) to ground while plugging in.";
 /// The Connect panel's note on timing.
 pub const CONNECT_TIMING: &str =
-    "The preloader port lives only 2-5 s: mtkbench handshakes the moment it appears.";
+    "The preloader port lives only 2-5 s; it is caught the moment it appears.";
 
 /// Title of the text popup per purpose, and what to type.
 pub fn text_prompt(purpose: super::state::TextPurpose) -> (&'static str, &'static str) {

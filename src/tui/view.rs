@@ -28,7 +28,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     }
     let log_height = match area.height {
         0..=13 => 0,
-        14..=29 => 6,
+        14..=29 => 5,
         _ => 10,
     };
     let [bar, middle, log, hints] = Layout::vertical([
@@ -61,11 +61,11 @@ fn panel_title(state: &AppState) -> String {
     }
 }
 
-/// One line: what is known about the phone on the bench.
+/// One line: what is known about the phone on the bench; a field not known yet shows its
+/// name and `?`.
 fn device_bar(state: &AppState, area: Rect, buf: &mut Buffer) {
     let t = state.theme;
     let d = &state.device;
-    let none = "-";
     let mut spans = vec![Span::styled(
         if state.start.demo {
             "mtkbench DEMO"
@@ -84,11 +84,10 @@ fn device_bar(state: &AppState, area: Rect, buf: &mut Buffer) {
     ];
     for (name, value) in fields {
         spans.push(Span::styled(t.sep(), t.dim()));
-        spans.push(Span::styled(format!("{name} "), t.dim()));
-        spans.push(Span::styled(
-            value.as_deref().unwrap_or(none).to_string(),
-            t.text(),
-        ));
+        match value {
+            Some(v) => spans.push(Span::styled(v.clone(), t.text())),
+            None => spans.push(Span::styled(format!("{name} ?"), t.dim())),
+        }
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
 }

@@ -9,8 +9,8 @@ use ratatui::{
 };
 
 use crate::{
-    device::connect::PortMode,
     diag::doctor::Level,
+    transport::PortMode,
     tui::{state::AppState, text, view},
 };
 
@@ -28,11 +28,13 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         (None, false) => lines.push(Line::styled("Not armed.", t.dim())),
     }
     for (i, step) in text::CONNECT_STEPS.iter().enumerate() {
-        lines.push(Line::raw(format!(" {}. {step}", i + 1)));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", i + 1), t.key()),
+            Span::raw(*step),
+        ]));
     }
-    lines.push(Line::styled(text::CONNECT_TIMING, t.dim()));
     lines.push(Line::raw(text::CONNECT_DEAD));
-    lines.push(Line::raw(""));
+    lines.push(Line::styled(text::CONNECT_TIMING, t.dim()));
     lines.push(Line::styled("Ports seen", t.title()));
     match (&c.ports, &c.ports_error) {
         (_, Some(e)) => lines.push(Line::styled(format!("  {e}"), t.warn())),

@@ -40,7 +40,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
 
 fn field(t: Theme, name: &str, value: String) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{name:<10}"), t.dim()),
+        Span::styled(format!("{name:<11}"), t.dim()),
         Span::raw(value),
     ])
 }

@@ -73,12 +73,14 @@ fn table(t: Theme, rows: &[LibraryRow], selected: usize, area: Rect, buf: &mut B
         Constraint::Fill(3),
         Constraint::Length(7),
         Constraint::Length(6),
-        Constraint::Fill(3),
+        Constraint::Fill(2),
         Constraint::Length(12),
     ];
     let table = Table::new(body, widths)
         .header(header)
-        .row_highlight_style(t.selected());
+        .row_highlight_style(t.selected())
+        .highlight_symbol("> ")
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut ts = TableState::default().with_selected(Some(selected));
     StatefulWidget::render(table, area, buf, &mut ts);
 }
