@@ -141,7 +141,7 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
     Some(match effect {
         Effect::Quit => return None,
         Effect::ListPorts => {
-            Action::PortsListed(crate::device::connect::ports().map_err(|e| e.to_string()))
+            Action::PortsListed(crate::job::ports().map_err(|e| e.to_string()))
         }
         Effect::RunDoctor => Action::DoctorDone(doctor::check(&doctor::HostFacts::gather())),
         Effect::LoadLibrary => Action::LibraryLoaded(load_library(&ctx.places, &ctx.library)),
