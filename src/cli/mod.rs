@@ -9,6 +9,8 @@ pub mod diagnose;
 pub mod doctor;
 pub mod explain;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -47,6 +49,11 @@ pub struct Cli {
     /// Draw with plain ASCII (for terminals without box-drawing glyphs).
     #[arg(long)]
     pub ascii: bool,
+
+    /// The workstation's download agent (MTK_AllInOne_DA.bin from SP Flash Tool)
+    /// [default: the one remembered in config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub da: Option<PathBuf>,
 
     /// What to do; without a command, the workstation opens and waits for a phone.
     #[command(subcommand)]
@@ -141,6 +148,7 @@ pub fn main() -> i32 {
         ascii: cli.ascii,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         library: None,
+        da: cli.da,
     };
     match run(cli.command, &ctx, &workstation) {
         Ok(()) => 0,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use super::state::{Step, TextPurpose};
 use crate::{
+    device::{Fingerprint, ProgressEvent},
     diag::{doctor::Problem, lcm::LcmVerdict, log::Analysis},
     library::LibraryRow,
     transport::PortInfo,
@@ -70,6 +71,17 @@ pub enum Action {
         /// The analysis, or what went wrong reading it.
         result: Result<Analysis, String>,
     },
+    /// The device job reported progress.
+    Progress(ProgressEvent),
+    /// The phone answered and identified itself; the session stays open.
+    Identified {
+        /// The port it is on.
+        port: String,
+        /// What it said about itself.
+        fingerprint: Box<Fingerprint>,
+    },
+    /// The device session ended: how (Ok), or what went wrong and what to do (Err).
+    SessionEnded(Result<String, (String, String)>),
     /// The display check of one ROM.
     DisplayChecked {
         /// The package checked.
@@ -83,8 +95,14 @@ pub enum Action {
 /// [`Action`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Leave the event loop and restore the terminal.
+    /// Leave the event loop and restore the terminal (an open session is ended first).
     Quit,
+    /// Arm: wait for the phone, connect, identify, and keep the session open.
+    Connect,
+    /// End the open session (the phone is rebooted).
+    EndSession,
+    /// Stop the running job between two packets.
+    CancelJob,
     /// List the serial ports.
     ListPorts,
     /// Run the host doctor.

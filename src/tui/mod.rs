@@ -24,6 +24,7 @@ pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod worker;
 
 use std::path::PathBuf;
 
@@ -40,6 +41,8 @@ pub struct Options {
     pub no_color: bool,
     /// The ROM library folder [default: the places' library].
     pub library: Option<PathBuf>,
+    /// The DA file [default: the one remembered in the config].
+    pub da: Option<PathBuf>,
 }
 
 /// Opens the workstation and runs it until the technician quits.
@@ -65,7 +68,20 @@ pub fn run(options: &Options, places: &Places) -> Result<()> {
     if let Some(b) = &bench {
         app.device.port = Some(b.port.display().to_string());
     }
-    let result = runner::run(app, first, runner::Context { places, library });
+    let bench_spec = match &bench {
+        Some(b) => worker::Bench::Simulated {
+            port: b.port.display().to_string(),
+        },
+        None => worker::Bench::Real {
+            da: options.da.clone(),
+        },
+    };
+    let context = runner::Context {
+        places,
+        library,
+        bench: bench_spec,
+    };
+    let result = runner::run(app, first, context);
     drop(bench);
     result
 }

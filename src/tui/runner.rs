@@ -19,14 +19,16 @@ use tokio::sync::mpsc;
 use super::{
     action::{Action, Effect},
     keymap::{self, Mode},
-    state::AppState,
+    state::{AppState, Session},
     terminal::Terminal,
     view,
+    worker::{self, Bench, DeviceCommand},
 };
 use crate::{
     diag::{self, doctor, lcm},
     error::HostError,
     firmware::rom,
+    job::CancelToken,
     library,
     places::Places,
     profile::Registry,
@@ -42,7 +44,18 @@ pub struct Context {
     pub places: Places,
     /// The ROM library folder.
     pub library: PathBuf,
+    /// Where the phone is.
+    pub bench: Bench,
 }
+
+/// The open device session: its command channel and its stop request.
+struct DeviceHandle {
+    commands: mpsc::UnboundedSender<DeviceCommand>,
+    cancel: CancelToken,
+}
+
+/// How long quitting waits for the device worker to end its session (reboot the phone).
+const END_SESSION_WITHIN: Duration = Duration::from_secs(15);
 
 /// Runs the workstation until the technician quits. The terminal is restored on every way
 /// out, including errors and panics.
@@ -55,6 +68,9 @@ pub fn run(state: AppState, first: Vec<Effect>, ctx: Context) -> crate::Result<(
         .map_err(|e| HostError::Usage(format!("cannot open the terminal: {e}")))?;
     let result = runtime.block_on(event_loop(&mut terminal, state, first, ctx));
     drop(terminal);
+    // The device worker ends its session (the phone is rebooted) once its channel closed;
+    // give it that time, but never hang the exit on it.
+    runtime.shutdown_timeout(END_SESSION_WITHIN);
     result
 }
 
@@ -66,8 +82,9 @@ async fn event_loop(
 ) -> crate::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut events = EventStream::new();
+    let mut device: Option<DeviceHandle> = None;
     for effect in first {
-        carry_out(effect, &tx, &ctx);
+        carry_out(effect, &tx, &ctx, &mut device);
     }
     draw(terminal, &state)?;
     loop {
@@ -89,9 +106,16 @@ async fn event_loop(
         for action in actions {
             for effect in state.update(action) {
                 if effect == Effect::Quit {
+                    if let Some(d) = device.take() {
+                        // A port wait or handshake stops; an open session ends (the phone
+                        // is rebooted) when its channel closes with the handle.
+                        if matches!(state.session, Session::Armed(_)) {
+                            d.cancel.cancel();
+                        }
+                    }
                     return Ok(());
                 }
-                carry_out(effect, &tx, &ctx);
+                carry_out(effect, &tx, &ctx, &mut device);
             }
         }
         draw(terminal, &state)?;
@@ -125,7 +149,41 @@ fn draw(terminal: &mut Terminal, state: &AppState) -> crate::Result<()> {
 }
 
 /// Starts an effect's work on a blocking worker; its result comes back as an action.
-fn carry_out(effect: Effect, tx: &mpsc::UnboundedSender<Action>, ctx: &Context) {
+fn carry_out(
+    effect: Effect,
+    tx: &mpsc::UnboundedSender<Action>,
+    ctx: &Context,
+    device: &mut Option<DeviceHandle>,
+) {
+    match effect {
+        Effect::Connect => {
+            let (commands, rx) = mpsc::unbounded_channel();
+            let cancel = CancelToken::new();
+            *device = Some(DeviceHandle {
+                commands,
+                cancel: cancel.clone(),
+            });
+            let tx = tx.clone();
+            let ctx = ctx.clone();
+            tokio::task::spawn_blocking(move || {
+                worker::run_session(&ctx.bench, &ctx.places, cancel, &tx, rx);
+            });
+            return;
+        }
+        Effect::EndSession => {
+            if let Some(d) = device.take() {
+                let _ = d.commands.send(DeviceCommand::Finish);
+            }
+            return;
+        }
+        Effect::CancelJob => {
+            if let Some(d) = device.as_ref() {
+                d.cancel.cancel();
+            }
+            return;
+        }
+        _ => {}
+    }
     let tx = tx.clone();
     let ctx = ctx.clone();
     tokio::task::spawn_blocking(move || {
@@ -139,10 +197,8 @@ fn carry_out(effect: Effect, tx: &mpsc::UnboundedSender<Action>, ctx: &Context) 
 /// Does one effect's work (blocking) and returns the action that reports it.
 pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
     Some(match effect {
-        Effect::Quit => return None,
-        Effect::ListPorts => {
-            Action::PortsListed(crate::job::ports().map_err(|e| e.to_string()))
-        }
+        Effect::Quit | Effect::Connect | Effect::EndSession | Effect::CancelJob => return None,
+        Effect::ListPorts => Action::PortsListed(crate::job::ports().map_err(|e| e.to_string())),
         Effect::RunDoctor => Action::DoctorDone(doctor::check(&doctor::HostFacts::gather())),
         Effect::LoadLibrary => Action::LibraryLoaded(load_library(&ctx.places, &ctx.library)),
         Effect::AnalyzeLog(path) => {

@@ -6,7 +6,7 @@
 //! from the library layers, and this module only keeps their results and the technician's
 //! choices (which panel, which row, which mode, what was typed).
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use super::{
     action::{Action, Effect},
@@ -14,7 +14,7 @@ use super::{
     theme::Theme,
 };
 use crate::{
-    device::Fingerprint,
+    device::{Fingerprint, OpKind, PlannedStep, ProgressEvent, Stage, fingerprint::StorageFacts},
     diag::{self, doctor::Problem, lcm::LcmVerdict, log::Analysis},
     library::LibraryRow,
     transport::PortInfo,
@@ -201,11 +201,93 @@ pub struct DeviceBar {
     pub backup: Option<String>,
 }
 
+/// The device session, as the job layer reported it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Session {
+    /// No job: press Enter on Connect to arm.
+    #[default]
+    Idle,
+    /// Waiting for the port or talking to the phone before it is identified; the last stage.
+    Armed(Option<Stage>),
+    /// Identified; the one session of the repair is open.
+    Open,
+    /// The session is being ended (the phone rebooted).
+    Closing,
+    /// The last session failed: what happened and what to do.
+    Failed(String, String),
+}
+
+/// One transfer as the job layer reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// Read, write or erase.
+    pub op: OpKind,
+    /// The partition or region.
+    pub name: String,
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all.
+    pub total: u64,
+    /// Time since it started.
+    pub elapsed: Duration,
+}
+
+/// Progress of the running job: its plan, what is done, what runs now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobProgress {
+    /// Every transfer the work means to do.
+    pub plan: Vec<PlannedStep>,
+    /// Transfers that completed.
+    pub finished: Vec<Transfer>,
+    /// Transfers left out, and why.
+    pub skipped: Vec<(String, String)>,
+    /// The transfer running now.
+    pub current: Option<Transfer>,
+    /// The transfer being checked, if any.
+    pub verifying: Option<String>,
+}
+
+impl JobProgress {
+    /// Bytes of the whole plan.
+    pub fn total(&self) -> u64 {
+        self.plan.iter().map(|s| s.len).sum()
+    }
+
+    /// Bytes done over the plan so far.
+    pub fn done(&self) -> u64 {
+        self.finished.iter().map(|t| t.total).sum::<u64>()
+            + self.current.as_ref().map_or(0, |t| t.done)
+    }
+
+    /// Decimal MB/s of the transfers so far (finished and current).
+    pub fn rate(&self) -> f64 {
+        let elapsed: Duration = self
+            .finished
+            .iter()
+            .chain(self.current.as_ref())
+            .map(|t| t.elapsed)
+            .sum();
+        crate::device::progress::mb_per_s(self.done(), elapsed)
+    }
+
+    /// Seconds left at the rate so far, when it can be told.
+    pub fn eta_secs(&self) -> Option<u64> {
+        let rate = self.rate();
+        let left = self.total().saturating_sub(self.done());
+        (rate > 0.0).then(|| (left as f64 / 1e6 / rate).round() as u64)
+    }
+
+    /// A write or erase is running: stopping now leaves the phone half-written.
+    pub fn changing_phone(&self) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|t| matches!(t.op, OpKind::Write | OpKind::Erase))
+    }
+}
+
 /// The Connect panel.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectState {
-    /// Waiting for a phone's download port.
-    pub armed: bool,
     /// The ports the host sees (None until listed).
     pub ports: Option<Vec<PortInfo>>,
     /// Why the ports could not be listed.
@@ -294,6 +376,12 @@ pub struct AppState {
     pub start: StartInfo,
     /// The event loop should end.
     pub quit: bool,
+    /// The device session.
+    pub session: Session,
+    /// The running (or last) device job's progress.
+    pub job: JobProgress,
+    /// Quit once the running job has stopped.
+    pub quit_pending: bool,
     /// Colours and glyphs.
     pub theme: Theme,
     /// Animation frames drawn so far (the spinner).
@@ -307,10 +395,7 @@ impl AppState {
             step: Step::Connect,
             popup: None,
             device: DeviceBar::default(),
-            connect: ConnectState {
-                armed: true,
-                ..ConnectState::default()
-            },
+            connect: ConnectState::default(),
             rom: RomState {
                 root: library_root,
                 ..RomState::default()
@@ -321,6 +406,9 @@ impl AppState {
             log: Vec::new(),
             start,
             quit: false,
+            session: Session::Armed(None),
+            job: JobProgress::default(),
+            quit_pending: false,
             theme,
             ticks: 0,
         };
@@ -330,7 +418,12 @@ impl AppState {
         }
         (
             state,
-            vec![Effect::ListPorts, Effect::RunDoctor, Effect::LoadLibrary],
+            vec![
+                Effect::ListPorts,
+                Effect::RunDoctor,
+                Effect::LoadLibrary,
+                Effect::Connect,
+            ],
         )
     }
 
@@ -348,15 +441,12 @@ impl AppState {
     /// Where each step stands.
     pub fn status(&self, step: Step) -> StepStatus {
         match step {
-            Step::Connect => {
-                if self.device.chip.is_some() {
-                    StepStatus::Done
-                } else if self.connect.armed {
-                    StepStatus::Busy
-                } else {
-                    StepStatus::Ready
-                }
-            }
+            Step::Connect => match self.session {
+                Session::Open => StepStatus::Done,
+                Session::Armed(_) | Session::Closing => StepStatus::Busy,
+                Session::Failed(..) => StepStatus::Failed,
+                Session::Idle => StepStatus::Ready,
+            },
             Step::Identify => {
                 if self.device.board.is_some() {
                     StepStatus::Done
@@ -379,7 +469,7 @@ impl AppState {
 
     /// Something on screen moves (a spinner), so the runner keeps a timer.
     pub fn animating(&self) -> bool {
-        self.connect.armed && self.device.port.is_none()
+        matches!(self.session, Session::Armed(_) | Session::Closing)
     }
 
     /// The selected library row.
@@ -419,6 +509,15 @@ impl AppState {
                 self.show_diag(DiagView::Log);
                 Vec::new()
             }
+            Action::Progress(event) => {
+                self.progress(event);
+                Vec::new()
+            }
+            Action::Identified { port, fingerprint } => {
+                self.identified(port, *fingerprint);
+                Vec::new()
+            }
+            Action::SessionEnded(result) => self.session_ended(result),
             Action::DisplayChecked { rom, result } => {
                 match &result {
                     Ok(v) => self.push_log(LogLevel::Info, text::display_checked(&rom, v)),
@@ -452,6 +551,108 @@ impl AppState {
             what: what.into(),
             next: next.into(),
         });
+    }
+
+    fn progress(&mut self, event: ProgressEvent) {
+        match event {
+            ProgressEvent::Stage(stage) => {
+                if matches!(self.session, Session::Armed(_)) {
+                    self.session = Session::Armed(Some(stage));
+                }
+                self.push_log(LogLevel::Info, text::stage(stage));
+            }
+            ProgressEvent::PlanReady { steps } => {
+                self.job = JobProgress {
+                    plan: steps,
+                    ..JobProgress::default()
+                };
+            }
+            ProgressEvent::Started { op, name, total } => {
+                self.job.current = Some(Transfer {
+                    op,
+                    name,
+                    done: 0,
+                    total,
+                    elapsed: Duration::ZERO,
+                });
+            }
+            ProgressEvent::Advanced {
+                done,
+                total,
+                elapsed,
+                ..
+            } => {
+                if let Some(t) = &mut self.job.current {
+                    t.done = done;
+                    t.total = total;
+                    t.elapsed = elapsed;
+                }
+            }
+            ProgressEvent::Finished { total, elapsed, .. } => {
+                if let Some(mut t) = self.job.current.take() {
+                    t.done = total;
+                    t.total = total;
+                    t.elapsed = elapsed;
+                    let line = text::transfer_done(&t);
+                    self.job.finished.push(t);
+                    self.push_log(LogLevel::Good, line);
+                }
+            }
+            ProgressEvent::Skipped { name, why, .. } => {
+                self.push_log(LogLevel::Info, format!("{name} skipped: {why}"));
+                self.job.skipped.push((name, why));
+            }
+            ProgressEvent::Verifying { name } => self.job.verifying = Some(name),
+            ProgressEvent::Failed { name, error, .. } => {
+                self.job.current = None;
+                let what = name.map_or(error.clone(), |n| format!("{n}: {error}"));
+                self.push_log(LogLevel::Error, what);
+            }
+            ProgressEvent::Cancelled { name, done, .. } => {
+                self.job.current = None;
+                self.push_log(LogLevel::Warn, text::cancelled(name.as_deref(), done));
+            }
+        }
+    }
+
+    fn identified(&mut self, port: String, f: Fingerprint) {
+        self.session = Session::Open;
+        self.push_log(LogLevel::Good, text::identified(&port, &f));
+        let d = &mut self.device;
+        d.port = Some(port);
+        d.mode = Some(text::mode(f.mode).into());
+        d.chip = Some(text::chip(f.hw_code));
+        d.storage = Some(match &f.storage {
+            StorageFacts::Emmc { user_size, .. } => format!("eMMC {}", text::size(*user_size)),
+            StorageFacts::Nand { size, .. } => format!("NAND {}", text::size(*size)),
+            StorageFacts::Nor { size } => format!("NOR {}", text::size(*size)),
+        });
+        self.fingerprint = Some(Box::new(f));
+        if self.step == Step::Connect && self.popup.is_none() {
+            self.step = Step::Identify;
+        }
+    }
+
+    fn session_ended(&mut self, result: Result<String, (String, String)>) -> Vec<Effect> {
+        self.job.current = None;
+        match result {
+            Ok(how) => {
+                self.push_log(LogLevel::Good, how);
+                self.session = Session::Idle;
+            }
+            Err((what, help)) => {
+                self.session = Session::Failed(what.clone(), help.clone());
+                if !self.quit_pending {
+                    let next = format!("{help} {}", text::NEXT_ARM);
+                    self.fail(text::SESSION_FAILED, &what, &next);
+                }
+            }
+        }
+        if self.quit_pending {
+            self.quit = true;
+            return vec![Effect::Quit];
+        }
+        Vec::new()
     }
 
     fn ports_listed(&mut self, r: Result<Vec<PortInfo>, String>) {
@@ -549,6 +750,11 @@ impl AppState {
 
     fn confirmed(&mut self, what: Confirmable) -> Vec<Effect> {
         match what {
+            Confirmable::Quit if self.job.changing_phone() => {
+                self.quit_pending = true;
+                self.push_log(LogLevel::Warn, text::STOPPING);
+                vec![Effect::CancelJob]
+            }
             Confirmable::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
@@ -556,9 +762,23 @@ impl AppState {
         }
     }
 
+    /// Quits at once, unless a write or erase runs: then asks first, because stopping leaves
+    /// the phone half-written.
     fn ask_quit(&mut self) -> Vec<Effect> {
-        self.quit = true;
-        vec![Effect::Quit]
+        match &self.job.current {
+            Some(t) if self.job.changing_phone() => {
+                self.popup = Some(Popup::Confirm {
+                    what: Confirmable::Quit,
+                    title: text::STOP_WRITE_TITLE.into(),
+                    lines: text::stop_write_lines(t, self.device.backup.as_deref()),
+                });
+                Vec::new()
+            }
+            _ => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+        }
     }
 
     fn text_entered(&mut self, purpose: TextPurpose, typed: String) -> Vec<Effect> {
@@ -634,12 +854,18 @@ impl AppState {
                 self.move_selection(1);
                 Vec::new()
             }
-            Action::Enter => {
-                if self.step == Step::Rom && self.selected_rom().is_some() {
+            Action::Enter => match self.step {
+                Step::Rom if self.selected_rom().is_some() => {
                     self.rom.detail = !self.rom.detail;
+                    Vec::new()
                 }
-                Vec::new()
-            }
+                Step::Connect if matches!(self.session, Session::Idle | Session::Failed(..)) => {
+                    self.session = Session::Armed(None);
+                    self.push_log(LogLevel::Info, text::ARMED);
+                    vec![Effect::Connect]
+                }
+                _ => Vec::new(),
+            },
             Action::Back => {
                 self.rom.detail = false;
                 if self.step == Step::Diagnose {

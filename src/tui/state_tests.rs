@@ -7,11 +7,16 @@ fn state() -> AppState {
 }
 
 #[test]
-fn the_first_frame_asks_for_ports_doctor_and_library() {
+fn the_first_frame_asks_for_ports_doctor_library_and_arms() {
     let (s, effects) = AppState::new("/lib".into(), StartInfo::default(), Theme::new(true, true));
     assert_eq!(
         effects,
-        [Effect::ListPorts, Effect::RunDoctor, Effect::LoadLibrary]
+        [
+            Effect::ListPorts,
+            Effect::RunDoctor,
+            Effect::LoadLibrary,
+            Effect::Connect
+        ]
     );
     assert_eq!(s.step, Step::Connect);
     assert!(s.animating(), "the spinner moves while waiting for a phone");
@@ -108,4 +113,92 @@ fn the_log_pane_is_bounded() {
     }
     assert_eq!(s.log.len(), LOG_LINES);
     assert_eq!(s.log.last().unwrap().text, (LOG_LINES + 49).to_string());
+}
+
+fn transfer(op: OpKind) -> ProgressEvent {
+    ProgressEvent::Started {
+        op,
+        name: "ANDROID".into(),
+        total: 1000,
+    }
+}
+
+#[test]
+fn quitting_mid_write_asks_and_then_cancels_between_packets() {
+    let mut s = state();
+    s.update(Action::Progress(transfer(OpKind::Write)));
+    assert!(s.update(Action::Quit).is_empty(), "asks first");
+    assert!(matches!(s.popup, Some(Popup::Confirm { .. })));
+    assert!(s.update(Action::No).is_empty());
+    assert!(s.popup.is_none() && !s.quit);
+    s.update(Action::Quit);
+    assert_eq!(s.update(Action::Yes), [Effect::CancelJob]);
+    assert!(!s.quit, "quits only once the job stopped");
+    let end = s.update(Action::SessionEnded(Err((
+        "cancelled".into(),
+        "replug".into(),
+    ))));
+    assert_eq!(end, [Effect::Quit]);
+    assert!(s.popup.is_none(), "no error popup on the way out");
+}
+
+#[test]
+fn quitting_during_a_read_does_not_ask() {
+    let mut s = state();
+    s.update(Action::Progress(transfer(OpKind::Read)));
+    assert_eq!(s.update(Action::Quit), [Effect::Quit]);
+}
+
+#[test]
+fn a_failed_session_shows_what_and_how_to_arm_again() {
+    let mut s = state();
+    s.update(Action::SessionEnded(Err((
+        "no MediaTek port appeared".into(),
+        "hold VOL-DOWN".into(),
+    ))));
+    assert_eq!(s.status(Step::Connect), StepStatus::Failed);
+    let Some(Popup::Error { next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(next.contains("hold VOL-DOWN") && next.contains("Enter"));
+    s.update(Action::Back);
+    assert_eq!(s.update(Action::Enter), [Effect::Connect]);
+    assert_eq!(s.status(Step::Connect), StepStatus::Busy);
+}
+
+#[test]
+fn progress_gives_rate_and_eta_from_the_events_alone() {
+    let mut s = state();
+    s.update(Action::Progress(ProgressEvent::PlanReady {
+        steps: vec![
+            PlannedStep {
+                op: OpKind::Write,
+                name: "A".into(),
+                region: "user",
+                offset: 0,
+                len: 2_000_000,
+            },
+            PlannedStep {
+                op: OpKind::Write,
+                name: "B".into(),
+                region: "user",
+                offset: 0,
+                len: 2_000_000,
+            },
+        ],
+    }));
+    s.update(Action::Progress(ProgressEvent::Started {
+        op: OpKind::Write,
+        name: "A".into(),
+        total: 2_000_000,
+    }));
+    s.update(Action::Progress(ProgressEvent::Advanced {
+        op: OpKind::Write,
+        done: 1_000_000,
+        total: 2_000_000,
+        elapsed: Duration::from_secs(1),
+    }));
+    assert_eq!(s.job.done(), 1_000_000);
+    assert_eq!(s.job.rate(), 1.0);
+    assert_eq!(s.job.eta_secs(), Some(3));
 }

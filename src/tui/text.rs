@@ -3,7 +3,11 @@
 
 use std::path::Path;
 
-use crate::diag::lcm::LcmVerdict;
+use super::state::Transfer;
+use crate::{
+    device::{Fingerprint, Mode, Stage},
+    diag::lcm::LcmVerdict,
+};
 
 /// First log line.
 pub const LOG_STARTED: &str = "Workstation started. Waiting for a phone on a download port.";
@@ -166,3 +170,93 @@ pub const REPORT_WHAT: &str = "The repair journal entry and the job sheet.";
 pub const REPORT_HOW: &str = "Device, board, ROM, mode, backup id, the result of every \
                               partition and the timings go into the journal; the job sheet \
                               for the customer is written beside it.";
+
+/// Title of the error popup when the session fails.
+pub const SESSION_FAILED: &str = "The phone session stopped";
+/// What to press to arm again.
+pub const NEXT_ARM: &str = "Then press Esc, 1 and Enter to arm again.";
+/// Log line: armed.
+pub const ARMED: &str = "Armed: waiting for the phone's download port.";
+/// Log line: stopping after the current packet.
+pub const STOPPING: &str = "Stopping after the current packet; the session then ends.";
+/// Title of the popup asked when quitting mid-write.
+pub const STOP_WRITE_TITLE: &str = "A write is running. Stop after the current packet?";
+
+/// What the quit-mid-write popup says.
+pub fn stop_write_lines(t: &Transfer, backup: Option<&str>) -> Vec<String> {
+    let pct = (t.done as f64 * 100.0 / t.total.max(1) as f64).round();
+    vec![
+        format!(
+            "{} is {pct}% {}; stopping leaves it half-done and the phone may not boot until \
+             it is flashed again.",
+            t.name,
+            if t.op == crate::device::OpKind::Erase {
+                "erased"
+            } else {
+                "written"
+            }
+        ),
+        match backup {
+            Some(b) => format!("The identity backup ({b}) is not touched."),
+            None => "There is no identity backup of this phone yet.".into(),
+        },
+        "y stops between two packets and quits; n keeps going.".into(),
+    ]
+}
+
+/// Log line: a protocol stage begins.
+pub fn stage(stage: Stage) -> String {
+    let mut s = stage.describe().to_string();
+    if let Some(first) = s.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    s
+}
+
+/// Log line: a transfer completed.
+pub fn transfer_done(t: &Transfer) -> String {
+    format!(
+        "{} {}: {} in {:.1} s ({:.1} MB/s)",
+        t.op.as_str(),
+        t.name,
+        size(t.total),
+        t.elapsed.as_secs_f64(),
+        crate::device::progress::mb_per_s(t.total, t.elapsed)
+    )
+}
+
+/// Log line: a job stopped on request.
+pub fn cancelled(name: Option<&str>, done: u64) -> String {
+    match name {
+        Some(n) => format!("Stopped on request: {n} after {}.", size(done)),
+        None => "Stopped on request.".into(),
+    }
+}
+
+/// Log line: the phone identified itself.
+pub fn identified(port: &str, f: &Fingerprint) -> String {
+    format!(
+        "Phone identified on {port}: {} in {} mode. The session stays open for the repair.",
+        chip(f.hw_code),
+        mode(f.mode)
+    )
+}
+
+/// The chip's name from its hardware code.
+pub fn chip(hw_code: u16) -> String {
+    match hw_code {
+        0x6572 => "MT6572".into(),
+        other => format!("hw {other:#06x}"),
+    }
+}
+
+/// BROM or preloader.
+pub fn mode(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Brom => "BROM",
+        Mode::Preloader => "preloader",
+    }
+}
+
+/// The Connect panel in the demo.
+pub const DEMO_PLUGGED: &str = "Demo: the simulated phone is plugged in on a pseudo-terminal.";

@@ -11,7 +11,10 @@ use ratatui::{
 use crate::{
     diag::doctor::Level,
     transport::PortMode,
-    tui::{state::AppState, text, view},
+    tui::{
+        state::{AppState, Session},
+        text, view,
+    },
 };
 
 /// Draws the panel.
@@ -19,13 +22,34 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let t = state.theme;
     let c = &state.connect;
     let mut lines = Vec::new();
-    match (&state.device.port, c.armed) {
-        (Some(port), _) => lines.push(Line::styled(format!("Phone on {port}."), t.good())),
-        (None, true) => lines.push(Line::from(vec![
-            Span::styled(t.spinner(state.ticks), t.warn()),
-            Span::styled(" Armed: waiting for the phone's download port.", t.warn()),
-        ])),
-        (None, false) => lines.push(Line::styled("Not armed.", t.dim())),
+    match &state.session {
+        Session::Open => lines.push(Line::styled(
+            format!(
+                "Connected on {}: the session stays open for the whole repair.",
+                state.device.port.as_deref().unwrap_or("?")
+            ),
+            t.good(),
+        )),
+        Session::Armed(stage) => {
+            let what = stage.map_or("waiting for the phone's download port", |s| s.describe());
+            lines.push(Line::from(vec![
+                Span::styled(t.spinner(state.ticks), t.warn()),
+                Span::styled(format!(" Armed: {what}"), t.warn()),
+            ]));
+        }
+        Session::Closing => lines.push(Line::styled("Ending the session ...", t.warn())),
+        Session::Idle => lines.push(Line::styled(
+            "Not armed: press Enter to wait for a phone.",
+            t.text(),
+        )),
+        Session::Failed(what, help) => {
+            lines.push(Line::styled(format!("Stopped: {what}"), t.bad()));
+            lines.push(Line::raw(help.clone()));
+            lines.push(Line::styled("Enter arms again.", t.key()));
+        }
+    }
+    if state.start.demo && state.session != Session::Open {
+        lines.push(Line::styled(text::DEMO_PLUGGED, t.dim()));
     }
     for (i, step) in text::CONNECT_STEPS.iter().enumerate() {
         lines.push(Line::from(vec![
