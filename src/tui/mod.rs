@@ -15,6 +15,7 @@
 
 pub mod action;
 pub mod demo;
+pub mod headless;
 pub mod keymap;
 pub mod panels;
 pub mod popups;
@@ -45,8 +46,21 @@ pub struct Options {
     pub da: Option<PathBuf>,
 }
 
-/// Opens the workstation and runs it until the technician quits.
-pub fn run(options: &Options, places: &Places) -> Result<()> {
+/// A workstation ready to start: its first state and effects, what the effects need, and
+/// the demo bench (kept alive as long as this value).
+pub struct Prepared {
+    /// The first frame's state.
+    pub state: state::AppState,
+    /// The effects of the first frame (ports, doctor, library, arm).
+    pub first: Vec<action::Effect>,
+    /// What the effects need.
+    pub context: runner::Context,
+    /// The simulated phone of `--demo`; dropping it stops the phone.
+    pub bench: Option<demo::DemoBench>,
+}
+
+/// Sets the workstation up without starting it (the demo's phone does start).
+pub fn prepare(options: &Options, places: &Places) -> Result<Prepared> {
     let theme = theme::Theme::new(options.no_color, options.ascii);
     let bench = if options.demo {
         Some(demo::DemoBench::start(places)?)
@@ -64,10 +78,7 @@ pub fn run(options: &Options, places: &Places) -> Result<()> {
         demo: bench.is_some(),
         demo_board: bench.as_ref().map(|_| demo::DEMO_BOARD.to_string()),
     };
-    let (mut app, first) = state::AppState::new(library.clone(), start, theme);
-    if let Some(b) = &bench {
-        app.device.port = Some(b.port.display().to_string());
-    }
+    let (state, first) = state::AppState::new(library.clone(), start, theme);
     let bench_spec = match &bench {
         Some(b) => worker::Bench::Simulated {
             port: b.port.display().to_string(),
@@ -76,12 +87,22 @@ pub fn run(options: &Options, places: &Places) -> Result<()> {
             da: options.da.clone(),
         },
     };
-    let context = runner::Context {
-        places,
-        library,
-        bench: bench_spec,
-    };
-    let result = runner::run(app, first, context);
-    drop(bench);
+    Ok(Prepared {
+        state,
+        first,
+        context: runner::Context {
+            places,
+            library,
+            bench: bench_spec,
+        },
+        bench,
+    })
+}
+
+/// Opens the workstation and runs it until the technician quits.
+pub fn run(options: &Options, places: &Places) -> Result<()> {
+    let p = prepare(options, places)?;
+    let result = runner::run(p.state, p.first, p.context);
+    drop(p.bench);
     result
 }

@@ -80,11 +80,10 @@ async fn event_loop(
     first: Vec<Effect>,
     ctx: Context,
 ) -> crate::Result<()> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let (mut exec, mut rx) = Executor::new(ctx);
     let mut events = EventStream::new();
-    let mut device: Option<DeviceHandle> = None;
     for effect in first {
-        carry_out(effect, &tx, &ctx, &mut device);
+        exec.carry_out(effect);
     }
     draw(terminal, &state)?;
     loop {
@@ -104,21 +103,98 @@ async fn event_loop(
             continue;
         }
         for action in actions {
-            for effect in state.update(action) {
-                if effect == Effect::Quit {
-                    if let Some(d) = device.take() {
-                        // A port wait or handshake stops; an open session ends (the phone
-                        // is rebooted) when its channel closes with the handle.
-                        if matches!(state.session, Session::Armed(_)) {
-                            d.cancel.cancel();
-                        }
-                    }
-                    return Ok(());
-                }
-                carry_out(effect, &tx, &ctx, &mut device);
+            if exec.apply(&mut state, action) {
+                return Ok(());
             }
         }
         draw(terminal, &state)?;
+    }
+}
+
+/// Carries out effects: blocking work on `spawn_blocking`, the device session through the
+/// worker; every result comes back on the channel [`Executor::new`] returns. Needs a tokio
+/// runtime.
+pub struct Executor {
+    tx: mpsc::UnboundedSender<Action>,
+    ctx: Context,
+    device: Option<DeviceHandle>,
+}
+
+impl Executor {
+    /// An executor and the receiving end of its results.
+    pub fn new(ctx: Context) -> (Executor, mpsc::UnboundedReceiver<Action>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Executor {
+                tx,
+                ctx,
+                device: None,
+            },
+            rx,
+        )
+    }
+
+    /// Feeds `action` to the state and carries out the effects; true when the workstation
+    /// should close (the device session, if any, is then told to end).
+    pub fn apply(&mut self, state: &mut AppState, action: Action) -> bool {
+        for effect in state.update(action) {
+            if effect == Effect::Quit {
+                self.close(&state.session);
+                return true;
+            }
+            self.carry_out(effect);
+        }
+        false
+    }
+
+    /// Lets go of the device: a port wait or handshake is cancelled; an open session ends
+    /// (the phone is rebooted) when its channel closes with the handle.
+    pub fn close(&mut self, session: &Session) {
+        if let Some(d) = self.device.take()
+            && matches!(session, Session::Armed(_))
+        {
+            d.cancel.cancel();
+        }
+    }
+
+    /// Starts an effect's work; its result comes back as an action.
+    pub fn carry_out(&mut self, effect: Effect) {
+        match effect {
+            Effect::Connect => {
+                let (commands, rx) = mpsc::unbounded_channel();
+                let cancel = CancelToken::new();
+                self.device = Some(DeviceHandle {
+                    commands,
+                    cancel: cancel.clone(),
+                });
+                let tx = self.tx.clone();
+                let ctx = self.ctx.clone();
+                tokio::task::spawn_blocking(move || {
+                    worker::run_session(&ctx.bench, &ctx.places, cancel, &tx, rx);
+                });
+            }
+            Effect::EndSession => {
+                if let Some(d) = self.device.take() {
+                    let _ = d.commands.send(DeviceCommand::Finish);
+                }
+            }
+            Effect::CancelJob => {
+                if let Some(d) = &self.device {
+                    d.cancel.cancel();
+                }
+            }
+            Effect::Quit => {}
+            effect => {
+                let tx = self.tx.clone();
+                let ctx = self.ctx.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Some(action) = work(effect, &ctx) {
+                        // The loop has ended when nobody receives: the result is not needed.
+                        let _ = tx.send(action);
+                    }
+                });
+            }
+        }
     }
 }
 
@@ -146,52 +222,6 @@ fn draw(terminal: &mut Terminal, state: &AppState) -> crate::Result<()> {
         })
         .map_err(|e| HostError::Usage(format!("cannot draw on the terminal: {e}")))?;
     Ok(())
-}
-
-/// Starts an effect's work on a blocking worker; its result comes back as an action.
-fn carry_out(
-    effect: Effect,
-    tx: &mpsc::UnboundedSender<Action>,
-    ctx: &Context,
-    device: &mut Option<DeviceHandle>,
-) {
-    match effect {
-        Effect::Connect => {
-            let (commands, rx) = mpsc::unbounded_channel();
-            let cancel = CancelToken::new();
-            *device = Some(DeviceHandle {
-                commands,
-                cancel: cancel.clone(),
-            });
-            let tx = tx.clone();
-            let ctx = ctx.clone();
-            tokio::task::spawn_blocking(move || {
-                worker::run_session(&ctx.bench, &ctx.places, cancel, &tx, rx);
-            });
-            return;
-        }
-        Effect::EndSession => {
-            if let Some(d) = device.take() {
-                let _ = d.commands.send(DeviceCommand::Finish);
-            }
-            return;
-        }
-        Effect::CancelJob => {
-            if let Some(d) = device.as_ref() {
-                d.cancel.cancel();
-            }
-            return;
-        }
-        _ => {}
-    }
-    let tx = tx.clone();
-    let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || {
-        if let Some(action) = work(effect, &ctx) {
-            // The loop has ended when nobody receives: the result is not needed.
-            let _ = tx.send(action);
-        }
-    });
 }
 
 /// Does one effect's work (blocking) and returns the action that reports it.
