@@ -236,7 +236,7 @@ pub fn cancelled(name: Option<&str>, done: u64) -> String {
 /// Log line: the phone identified itself.
 pub fn identified(port: &str, f: &Fingerprint) -> String {
     format!(
-        "Phone identified on {port}: {} in {} mode. The session stays open for the repair.",
+        "Identified on {port}: {} in {} mode; the session stays open.",
         chip(f.hw_code),
         mode(f.mode)
     )

@@ -51,14 +51,21 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     if state.start.demo && state.session != Session::Open {
         lines.push(Line::styled(text::DEMO_PLUGGED, t.dim()));
     }
-    for (i, step) in text::CONNECT_STEPS.iter().enumerate() {
+    let instructions = if state.session == Session::Open {
+        &[][..]
+    } else {
+        &text::CONNECT_STEPS[..]
+    };
+    for (i, step) in instructions.iter().enumerate() {
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", i + 1), t.key()),
             Span::raw(*step),
         ]));
     }
-    lines.push(Line::raw(text::CONNECT_DEAD));
-    lines.push(Line::styled(text::CONNECT_TIMING, t.dim()));
+    if state.session != Session::Open {
+        lines.push(Line::raw(text::CONNECT_DEAD));
+        lines.push(Line::styled(text::CONNECT_TIMING, t.dim()));
+    }
     lines.push(Line::styled("Ports seen", t.title()));
     match (&c.ports, &c.ports_error) {
         (_, Some(e)) => lines.push(Line::styled(format!("  {e}"), t.warn())),
