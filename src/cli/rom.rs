@@ -15,6 +15,7 @@ use crate::{
         text::{cut_keeping_end, labelled, mib_or_hex, wrap},
     },
     firmware::{
+        lcm::KernelPayload,
         preloader::{PreloaderInfo, PreloaderLayout},
         rom::{self, ChecksumStatus, ImageContent, ImageReport, RomReport, Severity},
     },
@@ -239,11 +240,19 @@ fn detail_text(content: &ImageContent) -> Option<String> {
             "MediaTek header {}, payload 0x{:X} bytes",
             header.name, header.payload_size
         ),
-        ImageContent::AndroidBoot { header: h, .. } => format!(
-            "boot image: kernel 0x{:X} at 0x{:X}, ramdisk 0x{:X} at 0x{:X}, page {}, \
+        ImageContent::AndroidBoot { header: h, kernel } => format!(
+            "boot image: kernel 0x{:X} at 0x{:X} ({}), ramdisk 0x{:X} at 0x{:X}, page {}, \
              cmdline {}",
             h.kernel_size,
             h.kernel_addr,
+            match kernel.as_ref().map(|k| k.payload) {
+                Some(KernelPayload::Packed {
+                    compression,
+                    offset,
+                }) => format!("{} at 0x{offset:X} of the zImage", compression.name()),
+                Some(KernelPayload::Plain) => "not compressed".into(),
+                None => "unreadable".into(),
+            },
             h.ramdisk_size,
             h.ramdisk_addr,
             h.page_size,

@@ -186,7 +186,7 @@ pub struct LcmFacts {
 impl LcmFacts {
     /// The facts of an inspected ROM package: its LCM names, and for a part without names the
     /// reason (image not in the scatter, not written, missing, not of the expected kind,
-    /// kernel unreadable or not gzip-compressed).
+    /// kernel unreadable or without a readable compressed stream).
     pub fn from_report(report: &RomReport) -> LcmFacts {
         let find = |names: [&str; 2]| {
             report
@@ -253,11 +253,13 @@ impl LcmFacts {
 fn kernel_without_names(payload: names::KernelPayload, file: &str) -> String {
     match payload {
         names::KernelPayload::Plain => format!(
-            "the kernel in {file} is not gzip-compressed, so its driver names cannot be read"
+            "the kernel in {file} holds no gzip, XZ, LZMA, bzip2 or LZO stream and no panel \
+             driver name was recognised in it as it is"
         ),
-        names::KernelPayload::Gzip { .. } => {
-            format!("no panel driver name was recognised in the kernel of {file}")
-        }
+        names::KernelPayload::Packed { compression, .. } => format!(
+            "no panel driver name was recognised in the {} kernel of {file}",
+            compression.name()
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod preloader;
 pub mod rom;
 pub mod scatter;
 pub mod synth;
+pub mod zimage;
 
 /// The partitions that hold a phone's identity and radio calibration (IMEI, MACs, RF data).
 /// They are never written except by a restore from a verified backup of the same phone.
