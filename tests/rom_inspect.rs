@@ -304,8 +304,15 @@ fn cli_json_has_the_documented_keys() {
         .arg(&dir)
         .output()
         .unwrap();
+    // The package has errors: exit 1, and the JSON report is printed all the same.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
-        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).contains("the ROM package has 3 error(s)"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -363,7 +370,7 @@ fn cli_human_output_fits_80_columns() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     assert!(
@@ -371,4 +378,69 @@ fn cli_human_output_fits_80_columns() {
         "{text}"
     );
     assert!(text.contains("3 error(s), 1 warning(s)"), "{text}");
+}
+
+#[test]
+fn cli_exit_code_is_0_clean_1_with_errors_2_unreadable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    let parts: [common::rom::Part<'_>; 2] = [
+        (
+            "PRELOADER",
+            "preloader_bench_demo.bin",
+            true,
+            0,
+            0x60_0000,
+            mtkbench::firmware::scatter::Region::EmmcBoot1,
+        ),
+        (
+            "UBOOT",
+            "lk.bin",
+            true,
+            0x60_0000,
+            0x6_0000,
+            mtkbench::firmware::scatter::Region::EmmcUser,
+        ),
+    ];
+    write_folder(
+        &clean,
+        &[
+            (
+                "MT6572_Android_scatter.txt",
+                common::rom::scatter_of("MT6572", "bench_demo", &parts).into_bytes(),
+            ),
+            ("preloader_bench_demo.bin", preloader()),
+            ("lk.bin", lk()),
+        ],
+    );
+    let report = rom::inspect(&clean).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let run = |args: &[&str], path: &std::path::Path| {
+        common::mtkbench_in(tmp.path())
+            .args(args)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    for json in [false, true] {
+        let args: &[&str] = if json {
+            &["--json", "rom", "inspect"]
+        } else {
+            &["rom", "inspect"]
+        };
+        let out = run(args, &clean);
+        assert_eq!(out.status.code(), Some(0), "clean, json {json}");
+        assert!(!out.stdout.is_empty());
+        let broken = tmp.path().join("broken");
+        write_folder(&broken, &files());
+        let out = run(args, &broken);
+        assert_eq!(out.status.code(), Some(1), "errors, json {json}");
+        assert!(!out.stdout.is_empty(), "the report still prints");
+        if json {
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap();
+        }
+        let out = run(args, &tmp.path().join("nothing-here"));
+        assert_eq!(out.status.code(), Some(2), "unreadable, json {json}");
+        assert!(out.stdout.is_empty());
+    }
 }

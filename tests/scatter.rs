@@ -661,6 +661,23 @@ fn cli_show_table_fits_80_columns() {
 }
 
 #[test]
+fn cli_show_exits_1_for_a_scatter_of_another_platform_report_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("MT6582_Android_scatter.txt");
+    let text = fixture_text("v1_valid.txt").replace("MT6572", "MT6582");
+    std::fs::write(&path, text).unwrap();
+    let out = mtkbench(&["scatter", "show", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("1 error(s):"), "{stdout}");
+    assert!(stdout.contains("for MT6582, not MT6572"), "{stdout}");
+    let out = mtkbench(&["--json", "scatter", "show", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn cli_bad_file_exits_2_with_the_line() {
     let path = fixture("invalid_not_a_number.txt");
     let out = mtkbench(&["scatter", "show", path.to_str().unwrap()]);

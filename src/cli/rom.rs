@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use crate::{
     Result,
     cli::{
-        Ctx, Report, emit,
+        Ctx, Report, emit_judged,
         text::{cut_keeping_end, labelled, mib_or_hex, wrap},
     },
     firmware::{
@@ -36,8 +36,8 @@ pub struct InspectArgs {
     pub path: PathBuf,
 }
 
-/// Runs a `rom` subcommand. Problems found in the package are part of the report, not a
-/// failure of the command: the exit code is 0 whenever the package could be inspected.
+/// Runs a `rom` subcommand. The report always prints; the exit code is 0 for a clean
+/// package, 1 when the report lists errors, 2 when the package cannot be read at all.
 pub fn run(command: RomCommand, ctx: &Ctx) -> Result<()> {
     match command {
         RomCommand::Inspect(args) => {
@@ -45,7 +45,8 @@ pub fn run(command: RomCommand, ctx: &Ctx) -> Result<()> {
                 eprintln!("reading {} ...", args.path.display());
             }
             let report = rom::inspect(&args.path)?;
-            emit(ctx, &report)
+            let errors = report.count(Severity::Error);
+            emit_judged(ctx, &report, "the ROM package", errors)
         }
     }
 }

@@ -807,8 +807,9 @@ fn push_unique(into: &mut Vec<String>, names: &[String]) {
     }
 }
 
-/// Platform and the scatter parser's own warnings.
-fn scatter_problems(scatter: &Scatter) -> Vec<Problem> {
+/// What the scatter file alone tells about a package: an error when it names another platform
+/// than [`PLATFORM`], and the parser's own warnings.
+pub fn scatter_problems(scatter: &Scatter) -> Vec<Problem> {
     let mut problems = Vec::new();
     match &scatter.platform {
         Some(p) if p.eq_ignore_ascii_case(PLATFORM) => {}
