@@ -15,8 +15,9 @@ use crate::{
         text::{cut_keeping_end, labelled, mib_or_hex, wrap},
     },
     firmware::{
+        facts::PreloaderFacts,
         lcm::KernelPayload,
-        preloader::{PreloaderInfo, PreloaderLayout},
+        preloader::PreloaderLayout,
         rom::{self, ChecksumStatus, ImageContent, ImageReport, RomReport, Severity},
     },
 };
@@ -205,7 +206,7 @@ fn names_text(names: &[String]) -> String {
     }
 }
 
-fn preloader_text(info: Option<&PreloaderInfo>) -> String {
+fn preloader_text(info: Option<&PreloaderFacts>) -> String {
     let Some(info) = info else {
         return "none".into();
     };
@@ -284,7 +285,7 @@ fn detail_text(content: &ImageContent) -> Option<String> {
 mod tests {
     use super::*;
     use crate::firmware::{
-        rom::{LcmReport, Problem},
+        rom::{LcmReport, Problem, RomFacts},
         scatter::Storage,
     };
 
@@ -311,29 +312,34 @@ mod tests {
             package: "/a/rather/long/path/to/some/rom/folder/that/goes/on/and/on/forever.zip"
                 .into(),
             container: "zip",
-            scatter: "ROM_FOLDER_WITH_A_LONG_NAME/MT6572_Android_scatter_emmc.txt".into(),
-            platform: Some("MT6572".into()),
-            project: Some("konka72_i128_emmc".into()),
-            storage: Storage::Emmc,
-            images: vec![
-                image(
-                    "PRELOADER_LONG_NAME",
-                    "preloader_konka72_i128_emmc_signed.bin",
-                    true,
-                ),
-                image("ANDROID", "system.img", false),
-            ],
-            lcm: LcmReport {
-                lk: vec!["hx8369b_fwvga_dsi_vdo".into(); 6],
-                kernel: vec![],
+            facts: RomFacts {
+                scatter: "ROM_FOLDER_WITH_A_LONG_NAME/MT6572_Android_scatter_emmc.txt".into(),
+                platform: Some("MT6572".into()),
+                project: Some("konka72_i128_emmc".into()),
+                storage: Storage::Emmc,
+                boot_region_size: Some(0x60_0000),
+                layout: vec![],
+                images: vec![
+                    image(
+                        "PRELOADER_LONG_NAME",
+                        "preloader_konka72_i128_emmc_signed.bin",
+                        true,
+                    ),
+                    image("ANDROID", "system.img", false),
+                ],
+                lcm: LcmReport {
+                    lk: vec!["hx8369b_fwvga_dsi_vdo".into(); 6],
+                    kernel: vec![],
+                    kernel_compression: None,
+                },
+                preloader: None,
+                checksum_ini: None,
+                problems: vec![Problem {
+                    severity: Severity::Error,
+                    partition: Some("ANDROID".into()),
+                    message: "word ".repeat(40),
+                }],
             },
-            preloader: None,
-            checksum_ini: None,
-            problems: vec![Problem {
-                severity: Severity::Error,
-                partition: Some("ANDROID".into()),
-                message: "word ".repeat(40),
-            }],
         };
         let text = report.human();
         assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");

@@ -223,6 +223,16 @@ pub enum KernelPayload {
     Plain,
 }
 
+impl KernelPayload {
+    /// `gzip`, `xz`, `lzma`, `bzip2`, `lzo` or `plain`, as the JSON writes it.
+    pub fn compression_name(&self) -> &'static str {
+        match self {
+            KernelPayload::Packed { compression, .. } => compression.json_name(),
+            KernelPayload::Plain => "plain",
+        }
+    }
+}
+
 impl Serialize for KernelPayload {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -236,7 +246,7 @@ impl Serialize for KernelPayload {
                 st.serialize_field("offset", offset)?;
             }
             KernelPayload::Plain => {
-                st.serialize_field("compression", "plain")?;
+                st.serialize_field("compression", self.compression_name())?;
                 st.skip_field("offset")?;
             }
         }

@@ -4,8 +4,10 @@
 //! Everything here parses bytes and text into typed values. It knows no phone: it must never
 //! import `device`, `transport` or anything that draws on a screen.
 
+pub mod board;
 pub mod bootimg;
 pub mod checksum;
+pub mod facts;
 pub mod lcm;
 pub mod mtk_header;
 pub mod partition_table;

@@ -88,7 +88,7 @@ pub enum ScatterFormat {
 }
 
 /// The storage a scatter file targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Storage {
     /// eMMC (boot regions + user area).
@@ -98,7 +98,7 @@ pub enum Storage {
 }
 
 /// A hardware region of the storage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Region {
     /// eMMC boot partition 1 (holds the preloader).
     #[serde(rename = "EMMC_BOOT_1")]

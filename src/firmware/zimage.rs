@@ -33,6 +33,17 @@ pub enum Compression {
 }
 
 impl Compression {
+    /// The name the JSON uses (`gzip`, `xz`, `lzma`, `bzip2`, `lzo`).
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Xz => "xz",
+            Compression::Lzma => "lzma",
+            Compression::Bzip2 => "bzip2",
+            Compression::Lzo => "lzo",
+        }
+    }
+
     /// The compressor's name as technicians and kernel configs write it.
     pub fn name(self) -> &'static str {
         match self {
