@@ -509,8 +509,8 @@ fn only_warning(name: &str) -> (usize, String) {
 fn fixture_overlap_is_fatal() {
     assert_eq!(
         parse_error("invalid_overlap.txt"),
-        "line 21: partition EBR1 (0x640000..0x6C0000) overlaps partition MBR \
-         (0x600000..0x680000, line 14)"
+        "line 21: partition EBR1 (linear 0x640000..0x6C0000) overlaps partition MBR \
+         (linear 0x600000..0x680000, line 14)"
     );
 }
 
@@ -520,8 +520,8 @@ fn fixture_gap_is_a_warning() {
         only_warning("warn_gap.txt"),
         (
             21,
-            "partition EBR1 starts at 0x700000, 0x80000 bytes after partition MBR ends \
-             (0x680000)"
+            "partition EBR1 starts at linear 0x700000, 0x80000 bytes after partition MBR \
+             ends (linear 0x680000)"
                 .to_string()
         )
     );

@@ -264,12 +264,14 @@ fn detail_text(content: &ImageContent) -> Option<String> {
                 format!("{:?}", h.cmdline)
             }
         ),
-        ImageContent::PartitionTable { table, .. } => table
+        ImageContent::PartitionTable {
+            resolved, table, ..
+        } if resolved.is_empty() => table
             .entries
             .iter()
             .map(|e| {
                 format!(
-                    "type {:02X} at 0x{:X} len 0x{:X}",
+                    "type {:02X} at +0x{:X} from this table, len 0x{:X}",
                     e.type_code,
                     e.start_bytes(),
                     e.len_bytes()
@@ -277,6 +279,19 @@ fn detail_text(content: &ImageContent) -> Option<String> {
             })
             .collect::<Vec<_>>()
             .join("; "),
+        ImageContent::PartitionTable { resolved, .. } => format!(
+            "physical, in the user area: {}",
+            resolved
+                .iter()
+                .map(|r| format!(
+                    "type {:02X} at 0x{:X} len {}",
+                    r.entry.type_code,
+                    r.user_offset,
+                    r.len.map_or("to the end".into(), |l| format!("0x{l:X}"))
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         _ => return None,
     })
 }

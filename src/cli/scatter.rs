@@ -109,6 +109,7 @@ impl Report for ShowReport {
         for p in &s.partitions {
             out += &row(p);
         }
+        out += "OFFSET: physical, inside REGION; messages give linear (scatter) addresses\n";
         if s.partitions.iter().any(|p| p.address_is_pseudo) {
             out += "* not an address: a reserved area counted from the end of the storage\n";
         }

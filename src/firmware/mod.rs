@@ -15,6 +15,7 @@ pub mod preloader;
 pub mod rom;
 pub mod scatter;
 pub mod synth;
+pub mod tables;
 pub mod zimage;
 
 /// The partitions that hold a phone's identity and radio calibration (IMEI, MACs, RF data).

@@ -39,7 +39,8 @@ use crate::{
         mtk_header::{self, MtkHeader},
         partition_table::{self, PartitionTable, TableKind},
         preloader::{self, PreloaderError, PreloaderInfo, PreloaderLayout},
-        scatter::{self, Partition, Scatter, ScatterError, Storage},
+        scatter::{self, Partition, Region, Scatter, ScatterError, Storage},
+        tables::{self, ResolvedEntry},
     },
 };
 
@@ -92,6 +93,9 @@ pub enum ImageContent {
         role: TableKind,
         /// The decoded sector.
         table: PartitionTable,
+        /// Its entries at their absolute places in the user area, when the table's own place
+        /// is known (from the scatter, in a package; see [`crate::firmware::tables`]).
+        resolved: Vec<ResolvedEntry>,
     },
     /// An ext4 file system image.
     Ext4,
@@ -276,6 +280,7 @@ fn sniff_and_read<R: Read>(
         return Ok(ImageContent::PartitionTable {
             role: table.kind(),
             table,
+            resolved: Vec::new(),
         });
     }
     if for_lk {
@@ -691,6 +696,7 @@ pub fn inspect_with(path: &Path, on_bytes: &mut dyn FnMut(u64)) -> crate::Result
     if let Some(info) = &preloader_info {
         check_preloader_project(&scatter, info, &mut problems);
     }
+    resolve_tables(&scatter, &mut images, &mut problems);
     if images
         .iter()
         .any(|i| i.present && i.kind.as_deref() == Some("mtk:LK"))
@@ -977,6 +983,33 @@ fn inspect_image(
     report.kind = Some(kind);
     report.detail = Some(scan.content);
     report
+}
+
+/// Resolves the MBR/EBR images to absolute user-area offsets (each from its own place in the
+/// scatter) and reports every entry that disagrees with the scatter as an error.
+fn resolve_tables(scatter: &Scatter, images: &mut [ImageReport], problems: &mut Vec<Problem>) {
+    for image in images.iter_mut() {
+        let Some(part) = scatter
+            .partitions
+            .iter()
+            .find(|p| p.name == image.partition && p.region == Region::EmmcUser)
+        else {
+            continue;
+        };
+        if let Some(ImageContent::PartitionTable {
+            table, resolved, ..
+        }) = &mut image.detail
+        {
+            *resolved = tables::resolve(part.region_offset, table);
+            for message in tables::cross_check(&part.name, resolved, scatter) {
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    partition: Some(part.name.clone()),
+                    message,
+                });
+            }
+        }
+    }
 }
 
 /// Warns when the preloader was built for another project than the scatter names.
