@@ -15,11 +15,11 @@ use mtkbench::{
     },
     diag::{self, doctor, lcm},
     firmware::{rom, synth},
-    library::{LibraryRow, discover::PackageKind},
+    library::{self, LibraryRow},
     transport::{PortInfo, PortMode},
     tui::{
         action::Action,
-        state::{AppState, Confirmable, Popup, StartInfo, Step, TextPurpose},
+        state::{AppState, Confirmable, Popup, Session, StartInfo, Step, TextPurpose},
         theme::Theme,
         view,
     },
@@ -153,6 +153,7 @@ pub fn identify() -> AppState {
     let mut s = connect();
     s.step = Step::Identify;
     s.fingerprint = Some(Box::new(fingerprint()));
+    s.session = Session::Open;
     s.device.port = Some("/dev/ttyACM0".into());
     s.device.mode = Some("BROM".into());
     s.device.chip = Some("MT6572".into());
@@ -165,40 +166,33 @@ pub fn identify() -> AppState {
     s
 }
 
-fn row(path: &str, storage: &str, lk: &[&str], errors: usize, warnings: usize) -> LibraryRow {
-    LibraryRow {
-        path: path.into(),
-        kind: PackageKind::Folder,
-        project: Some("a516_row".into()),
-        platform: Some("MT6572".into()),
-        storage: Some(storage.into()),
-        images_present: 12,
-        images_total: 12,
-        image_bytes: 412 * 1024 * 1024,
-        errors,
-        warnings,
-        lcm_lk: lk.iter().map(|s| s.to_string()).collect(),
-        lcm_kernel: lk.iter().map(|s| s.to_string()).collect(),
-        preloader_project: Some("a516_row".into()),
-        failure: None,
-    }
+/// A real library of three packages (two panels, one with an image too big), scanned and
+/// listed by the library itself.
+pub fn library_rows() -> Vec<LibraryRow> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("library");
+    write_rom(&root.join("a516/S118_fits"), "hx8379a_wvga_dsi_vdo");
+    write_rom(&root.join("a516/S106_wrong_lcm"), "nt35512_wvga_dsi_vdo");
+    let scatter = common::rom::scatter("MT6572", "demo72_wet_jb", "recovery.img");
+    common::rom::write_folder(
+        &root.join("other/too_big"),
+        &[
+            ("MT6572_Android_scatter.txt", scatter.into_bytes()),
+            ("lk.bin", synth::lk_image(&["hx8379a_wvga_dsi_vdo"])),
+            ("recovery.img", vec![0u8; 0x180000]),
+        ],
+    );
+    let index = dir.path().join("index.json");
+    let root = library::open_root(&root).unwrap();
+    library::scan(&root, &index, &mut |_| {}).unwrap();
+    library::list(&library::LibraryIndex::load(&index), &root)
 }
 
 /// ROM: three packages, the second selected.
 pub fn rom_list() -> AppState {
     let mut s = identify();
     s.step = Step::Rom;
-    s.update(Action::LibraryLoaded(Ok(vec![
-        row("a516/S118_fits", "EMMC", &["hx8379a_wvga_dsi_vdo"], 0, 0),
-        row(
-            "a516/S106_wrong_lcm",
-            "EMMC",
-            &["nt35512_wvga_dsi_vdo"],
-            0,
-            1,
-        ),
-        row("nand/ref_board", "NAND", &[], 2, 0),
-    ])));
+    s.update(Action::LibraryLoaded(Ok(library_rows())));
     s.update(Action::Down);
     s
 }

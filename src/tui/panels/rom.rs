@@ -10,6 +10,7 @@ use ratatui::{
 };
 
 use crate::{
+    firmware::facts::Severity,
     library::LibraryRow,
     tui::{state::AppState, text, theme::Theme, view},
 };
@@ -55,17 +56,25 @@ fn table(t: Theme, rows: &[LibraryRow], selected: usize, area: Rect, buf: &mut B
     let header =
         Row::new(["package", "storage", "images", "panels (lk)", "problems"]).style(t.title());
     let body = rows.iter().map(|row| {
-        let problems = match (&row.failure, row.errors, row.warnings) {
-            (Some(_), _, _) => Cell::from(Span::styled("unreadable", t.bad())),
-            (None, 0, 0) => Cell::from(Span::styled("none", t.good())),
-            (None, 0, w) => Cell::from(Span::styled(format!("{w} warning(s)"), t.warn())),
-            (None, e, _) => Cell::from(Span::styled(format!("{e} error(s)"), t.bad())),
+        let Some(f) = &row.facts else {
+            return Row::new(vec![
+                Cell::from(row.path.display().to_string()),
+                Cell::from("?"),
+                Cell::from(""),
+                Cell::from(""),
+                Cell::from(Span::styled("unreadable", t.bad())),
+            ]);
+        };
+        let problems = match (f.count(Severity::Error), f.count(Severity::Warning)) {
+            (0, 0) => Cell::from(Span::styled("none", t.good())),
+            (0, w) => Cell::from(Span::styled(format!("{w} warning(s)"), t.warn())),
+            (e, _) => Cell::from(Span::styled(format!("{e} error(s)"), t.bad())),
         };
         Row::new(vec![
             Cell::from(row.path.display().to_string()),
-            Cell::from(row.storage.clone().unwrap_or_else(|| "?".into())),
-            Cell::from(format!("{}/{}", row.images_present, row.images_total)),
-            Cell::from(row.lcm_lk.join(" ")),
+            Cell::from(f.storage.as_str()),
+            Cell::from(format!("{}/{}", f.images_present(), f.images.len())),
+            Cell::from(f.lcm.lk.join(" ")),
             problems,
         ])
     });
@@ -95,46 +104,63 @@ fn detail(t: Theme, row: &LibraryRow, area: Rect, buf: &mut Buffer) {
         ])
     };
     let mut lines = vec![Line::styled(row.path.display().to_string(), t.title())];
-    if let Some(f) = &row.failure {
-        lines.push(Line::styled(format!("Cannot be read: {f}"), t.bad()));
-    }
+    let Some(f) = &row.facts else {
+        lines.push(Line::styled(
+            format!(
+                "Cannot be read: {}",
+                row.failure.as_deref().unwrap_or("unknown")
+            ),
+            t.bad(),
+        ));
+        return view::paragraph(lines, area, buf);
+    };
     lines.push(field(
         "project",
-        row.project.clone().unwrap_or_else(|| "?".into()),
+        f.project.clone().unwrap_or_else(|| "?".into()),
     ));
     lines.push(field(
         "platform, storage",
         format!(
             "{}, {}",
-            row.platform.as_deref().unwrap_or("?"),
-            row.storage.as_deref().unwrap_or("?")
+            f.platform.as_deref().unwrap_or("?"),
+            f.storage.as_str()
         ),
     ));
     lines.push(field(
         "images",
         format!(
             "{} of {} present, {}",
-            row.images_present,
-            row.images_total,
-            text::size(row.image_bytes)
+            f.images_present(),
+            f.images.len(),
+            text::size(f.image_bytes())
         ),
     ));
     lines.push(field(
         "preloader project",
-        row.preloader_project.clone().unwrap_or_else(none),
+        f.preloader
+            .as_ref()
+            .and_then(|p| p.project.clone())
+            .unwrap_or_else(none),
     ));
-    lines.push(field("panels in lk", list(&row.lcm_lk)));
-    lines.push(field("panels in kernel", list(&row.lcm_kernel)));
-    let problems = format!("{} error(s), {} warning(s)", row.errors, row.warnings);
-    let style = match (row.errors, row.warnings) {
-        (0, 0) => t.good(),
-        (0, _) => t.warn(),
-        _ => t.bad(),
-    };
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:<18}", "problems"), t.dim()),
-        Span::styled(problems, style),
-    ]));
+    lines.push(field("panels in lk", list(&f.lcm.lk)));
+    lines.push(field("panels in kernel", list(&f.lcm.kernel)));
+    for p in &f.problems {
+        let style = match p.severity {
+            Severity::Error => t.bad(),
+            Severity::Warning => t.warn(),
+        };
+        let at = p
+            .partition
+            .as_deref()
+            .map_or(String::new(), |n| format!("{n}: "));
+        lines.push(Line::styled(
+            format!("{} {at}{}", t.bullet(), p.message),
+            style,
+        ));
+    }
+    if f.problems.is_empty() {
+        lines.push(Line::styled("No problems found in the package.", t.good()));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "c checks this ROM's display drivers against the phone's panel; Esc goes back.",
