@@ -468,8 +468,14 @@ impl AppState {
     }
 
     /// Something on screen moves (a spinner), so the runner keeps a timer.
+    /// Waiting for a port is not animated (a workstation left armed for hours must use no
+    /// CPU): only the handshake and the session's end are.
     pub fn animating(&self) -> bool {
-        matches!(self.session, Session::Armed(_) | Session::Closing)
+        match self.session {
+            Session::Armed(Some(stage)) => stage != Stage::WaitForPort,
+            Session::Closing => true,
+            _ => false,
+        }
     }
 
     /// The selected library row.

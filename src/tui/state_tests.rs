@@ -19,7 +19,7 @@ fn the_first_frame_asks_for_ports_doctor_library_and_arms() {
         ]
     );
     assert_eq!(s.step, Step::Connect);
-    assert!(s.animating(), "the spinner moves while waiting for a phone");
+    assert!(!s.animating(), "no timer while waiting for a phone");
 }
 
 #[test]
