@@ -53,21 +53,29 @@ fn first_line(child: &mut Child, limit: Duration) -> String {
         .expect("mtkbench sim printed nothing")
 }
 
-#[test]
-fn json_announces_the_port_and_once_exits_after_the_host_leaves() {
-    let dir = tempfile::tempdir().unwrap();
-    let image = dir.path().join("bench.img");
+/// Starts `mtkbench sim --json` on `image` (with `extra` arguments) and returns it with its
+/// announcement.
+fn start_sim(dir: &Path, image: &Path, extra: &[&str]) -> (Running, serde_json::Value) {
     let mut sim = Running(
-        mtkbench(dir.path())
-            .args(["sim", "--json", "--once", "--image"])
-            .arg(&image)
+        mtkbench(dir)
+            .args(["sim", "--json", "--image"])
+            .arg(image)
+            .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     let line = first_line(&mut sim.0, Duration::from_secs(60));
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let v = serde_json::from_str(&line).unwrap();
+    (sim, v)
+}
+
+#[test]
+fn json_announces_the_port_and_once_exits_after_the_host_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("bench.img");
+    let (mut sim, v) = start_sim(dir.path(), &image, &["--once"]);
     assert_eq!(v["image"], image.to_str().unwrap());
     assert_eq!(v["profile"], "a516_row");
     assert_eq!(v["storage"], "emmc");
@@ -98,17 +106,7 @@ fn json_announces_the_port_and_once_exits_after_the_host_leaves() {
 #[test]
 fn an_mtkclient_style_handshake_completes_on_every_one_of_100_opens() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sim = Running(
-        mtkbench(dir.path())
-            .args(["sim", "--json", "--image"])
-            .arg(dir.path().join("phone.img"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let line = first_line(&mut sim.0, Duration::from_secs(60));
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let (_sim, v) = start_sim(dir.path(), &dir.path().join("phone.img"), &[]);
     let port = Path::new(v["port"].as_str().unwrap()).to_path_buf();
     for round in 0..100 {
         // Each open comes right after the last close, and each handshake leaves the phone

@@ -615,26 +615,64 @@ mod tests {
         f
     }
 
+    /// An [`Inverter`] served in a thread until [`Served::stop`].
+    struct Served {
+        path: PathBuf,
+        unplugs: Arc<std::sync::atomic::AtomicUsize>,
+        stop: Arc<AtomicBool>,
+        events: mpsc::Receiver<LinkEvent>,
+        server: std::thread::JoinHandle<()>,
+    }
+
+    impl Served {
+        fn start() -> Served {
+            let pty = Pty::open().unwrap();
+            let path = pty.path().to_path_buf();
+            assert!(path.starts_with("/dev/pts"), "{path:?}");
+            let unplugs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut peer = Inverter {
+                unplugs: unplugs.clone(),
+            };
+            let options = ServeOptions {
+                once: false,
+                stop: Arc::new(AtomicBool::new(false)),
+            };
+            let stop = options.stop.clone();
+            let (tx, events) = mpsc::channel();
+            let server = std::thread::spawn(move || {
+                serve(pty, &mut peer, &options, |e| tx.send(e.clone()).unwrap()).unwrap();
+            });
+            Served {
+                path,
+                unplugs,
+                stop,
+                events,
+                server,
+            }
+        }
+
+        /// Waits (at most two seconds) until the peer has been unplugged `n` times.
+        fn wait_unplugs(&self, n: usize) {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while self.unplugs.load(Ordering::SeqCst) < n {
+                assert!(Instant::now() < deadline, "unplug {n} not seen");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+
+        /// Stops the loop; returns the link events it reported.
+        fn stop(self) -> Vec<LinkEvent> {
+            self.stop.store(true, Ordering::Relaxed);
+            self.server.join().unwrap();
+            self.events.try_iter().collect()
+        }
+    }
+
     #[test]
     fn bytes_flow_both_ways_and_a_closed_host_is_an_unplug() {
-        let pty = Pty::open().unwrap();
-        let path = pty.path().to_path_buf();
-        assert!(path.starts_with("/dev/pts"), "{path:?}");
-        let unplugs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let mut peer = Inverter {
-            unplugs: unplugs.clone(),
-        };
-        let options = ServeOptions {
-            once: false,
-            stop: Arc::new(AtomicBool::new(false)),
-        };
-        let stop = options.stop.clone();
-        let (tx, rx) = mpsc::channel();
-        let server = std::thread::spawn(move || {
-            serve(pty, &mut peer, &options, |e| tx.send(e.clone()).unwrap()).unwrap();
-        });
+        let served = Served::start();
         for round in 0..2 {
-            let mut port = open_port(&path);
+            let mut port = open_port(&served.path);
             // Raw mode: a 0x0A or 0x03 passes untouched, nothing is echoed.
             port.write_all(&[0xA0, 0x0A, 0x03, 0x50]).unwrap();
             assert_eq!(
@@ -643,17 +681,10 @@ mod tests {
                 "round {round}"
             );
             drop(port);
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while unplugs.load(Ordering::SeqCst) <= round {
-                assert!(Instant::now() < deadline, "unplug not seen");
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            served.wait_unplugs(round + 1);
         }
-        stop.store(true, Ordering::Relaxed);
-        server.join().unwrap();
-        let events: Vec<_> = rx.try_iter().collect();
         assert_eq!(
-            events,
+            served.stop(),
             [
                 LinkEvent::HostConnected,
                 LinkEvent::HostDisconnected,
@@ -665,91 +696,49 @@ mod tests {
 
     #[test]
     fn a_close_and_an_open_at_once_are_an_unplug_and_unread_replies_go() {
-        let pty = Pty::open().unwrap();
-        let path = pty.path().to_path_buf();
-        let unplugs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let mut peer = Inverter {
-            unplugs: unplugs.clone(),
-        };
-        let options = ServeOptions {
-            once: false,
-            stop: Arc::new(AtomicBool::new(false)),
-        };
-        let stop = options.stop.clone();
-        let (tx, rx) = mpsc::channel();
-        let server = std::thread::spawn(move || {
-            serve(pty, &mut peer, &options, |e| tx.send(e.clone()).unwrap()).unwrap();
-        });
+        let served = Served::start();
         const ROUNDS: usize = 20;
         for round in 0..ROUNDS {
             // Opened at once after the last close: the close is still an unplug, seen while
             // this host holds the port.
-            let mut port = open_port(&path);
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while unplugs.load(Ordering::SeqCst) < round {
-                assert!(
-                    Instant::now() < deadline,
-                    "round {round}: the close was missed"
-                );
-                std::thread::sleep(Duration::from_millis(1));
-            }
+            let mut port = open_port(&served.path);
+            served.wait_unplugs(round);
             // The last host left a reply unread: this one gets only its own.
             port.write_all(&[round as u8]).unwrap();
             assert_eq!(read_n(&mut port, 1), [!(round as u8)], "round {round}");
             port.write_all(&[0xAA]).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(2);
             while rustix::io::ioctl_fionread(&port).unwrap() == 0 {
                 assert!(Instant::now() < deadline, "round {round}: no second reply");
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
         // The last host: nothing but its own answer.
-        let mut port = open_port(&path);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while unplugs.load(Ordering::SeqCst) < ROUNDS {
-            assert!(Instant::now() < deadline, "the last close was missed");
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        let mut port = open_port(&served.path);
+        served.wait_unplugs(ROUNDS);
         port.write_all(&[0x0F]).unwrap();
         assert_eq!(read_n(&mut port, 1), [0xF0]);
         drop(port);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while unplugs.load(Ordering::SeqCst) < ROUNDS + 1 {
-            assert!(Instant::now() < deadline, "unplugs missed");
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        stop.store(true, Ordering::Relaxed);
-        server.join().unwrap();
-        let events: Vec<_> = rx.try_iter().collect();
+        served.wait_unplugs(ROUNDS + 1);
+        let unplugs = served.unplugs.clone();
         let expected: Vec<_> = (0..=ROUNDS)
             .flat_map(|_| [LinkEvent::HostConnected, LinkEvent::HostDisconnected])
             .collect();
-        assert_eq!(events, expected);
+        assert_eq!(served.stop(), expected);
         assert_eq!(unplugs.load(Ordering::SeqCst), ROUNDS + 1);
     }
 
     #[test]
     fn a_dropped_link_closes_the_port_and_replugs_on_a_new_one() {
-        let pty = Pty::open().unwrap();
-        let path = pty.path().to_path_buf();
-        let mut peer = Inverter {
-            unplugs: Arc::default(),
-        };
-        let options = ServeOptions {
-            once: false,
-            stop: Arc::new(AtomicBool::new(false)),
-        };
-        let stop = options.stop.clone();
-        let (tx, rx) = mpsc::channel();
-        let server = std::thread::spawn(move || {
-            serve(pty, &mut peer, &options, |e| tx.send(e.clone()).unwrap()).unwrap();
-        });
-        let mut port = open_port(&path);
+        let served = Served::start();
+        let mut port = open_port(&served.path);
         port.write_all(b"!").unwrap();
         assert_eq!(read_n(&mut port, 1), [!b'!']);
         let deadline = Instant::now() + Duration::from_secs(2);
         let new_path = loop {
             assert!(Instant::now() < deadline, "no replug");
-            if let Ok(LinkEvent::Replugged(p)) = rx.recv_timeout(Duration::from_millis(100)) {
+            let event = served.events.recv_timeout(Duration::from_millis(100));
+            if let Ok(LinkEvent::Replugged(p)) = event {
                 break p;
             }
         };
@@ -759,8 +748,7 @@ mod tests {
         let mut port = open_port(&new_path);
         port.write_all(&[0x00]).unwrap();
         assert_eq!(read_n(&mut port, 1), [0xFF]);
-        stop.store(true, Ordering::Relaxed);
-        server.join().unwrap();
+        served.stop();
     }
 
     /// Answers any input with a long counting reply; counts its idle calls.
