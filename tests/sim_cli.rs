@@ -40,22 +40,34 @@ impl Drop for Running {
     }
 }
 
-/// The first line the child prints, within `limit`.
-fn first_line(child: &mut Child, limit: Duration) -> String {
+/// The lines the child prints, as they come.
+fn stdout_lines(child: &mut Child) -> mpsc::Receiver<String> {
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
     });
-    rx.recv_timeout(limit)
+    rx
+}
+
+/// The first line the child prints, within `limit`.
+fn first_line(child: &mut Child, limit: Duration) -> String {
+    stdout_lines(child)
+        .recv_timeout(limit)
         .expect("mtkbench sim printed nothing")
 }
 
 /// Starts `mtkbench sim --json` on `image` (with `extra` arguments) and returns it with its
-/// announcement.
-fn start_sim(dir: &Path, image: &Path, extra: &[&str]) -> (Running, serde_json::Value) {
+/// announcement and the lines it prints after it.
+fn start_sim(
+    dir: &Path,
+    image: &Path,
+    extra: &[&str],
+) -> (Running, serde_json::Value, mpsc::Receiver<String>) {
     let mut sim = Running(
         mtkbench(dir)
             .args(["sim", "--json", "--image"])
@@ -66,16 +78,19 @@ fn start_sim(dir: &Path, image: &Path, extra: &[&str]) -> (Running, serde_json::
             .spawn()
             .unwrap(),
     );
-    let line = first_line(&mut sim.0, Duration::from_secs(60));
+    let lines = stdout_lines(&mut sim.0);
+    let line = lines
+        .recv_timeout(Duration::from_secs(60))
+        .expect("mtkbench sim printed nothing");
     let v = serde_json::from_str(&line).unwrap();
-    (sim, v)
+    (sim, v, lines)
 }
 
 #[test]
 fn json_announces_the_port_and_once_exits_after_the_host_leaves() {
     let dir = tempfile::tempdir().unwrap();
     let image = dir.path().join("bench.img");
-    let (mut sim, v) = start_sim(dir.path(), &image, &["--once"]);
+    let (mut sim, v, _) = start_sim(dir.path(), &image, &["--once"]);
     assert_eq!(v["image"], image.to_str().unwrap());
     assert_eq!(v["profile"], "a516_row");
     assert_eq!(v["storage"], "emmc");
@@ -106,7 +121,7 @@ fn json_announces_the_port_and_once_exits_after_the_host_leaves() {
 #[test]
 fn an_mtkclient_style_handshake_completes_on_every_one_of_100_opens() {
     let dir = tempfile::tempdir().unwrap();
-    let (_sim, v) = start_sim(dir.path(), &dir.path().join("phone.img"), &[]);
+    let (_sim, v, _) = start_sim(dir.path(), &dir.path().join("phone.img"), &[]);
     let port = Path::new(v["port"].as_str().unwrap()).to_path_buf();
     for round in 0..100 {
         // Each open comes right after the last close, and each handshake leaves the phone
@@ -126,6 +141,36 @@ fn an_mtkclient_style_handshake_completes_on_every_one_of_100_opens() {
                 "round {round}: three opens without a handshake; written and read: {failed:02X?}"
             );
         }
+    }
+}
+
+#[test]
+fn identify_runs_back_to_back_on_the_port_the_phone_announces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_sim, v, lines) = start_sim(dir.path(), &dir.path().join("phone.img"), &[]);
+    let da = v["da_file"].as_str().unwrap().to_string();
+    let mut port = v["port"].as_str().unwrap().to_string();
+    for round in 0..3 {
+        let out = run(
+            dir.path(),
+            &["identify", "--port", &port, "--da", &da, "--json"],
+        );
+        assert!(
+            out.status.success(),
+            "round {round} on {port}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let id: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(id["hw_code"], 0x6572, "round {round}");
+        // Identify ends the session, and the phone re-enumerates: the next command goes at
+        // once to the port it announces (often the same path: the kernel gives the lowest free
+        // number, which the old port has just given back).
+        let line = lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the phone did not come back");
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(event["event"], "replugged", "{line}");
+        port = event["port"].as_str().unwrap().to_string();
     }
 }
 

@@ -32,8 +32,11 @@
 //!   kernel merges two identical events that follow each other unread, so two hosts opening
 //!   at the same moment count as one);
 //! - a reply that drops the link (fault injection) closes the pseudo-terminal, so the host
-//!   sees the port vanish as with a pulled cable; a fresh pair is then opened and announced
-//!   through [`LinkEvent::Replugged`], as a re-enumerated phone gets a new port.
+//!   sees the port vanish as with a pulled cable (as soon as the host has read the reply or
+//!   closed the port); a fresh pair is then opened and announced through
+//!   [`LinkEvent::Replugged`], as a re-enumerated phone gets a new port. The kernel numbers
+//!   pseudo-terminals from the lowest free number, so the new port usually has the old path,
+//!   as a phone that comes back as `/dev/ttyACM0` again.
 //!
 //! This is the crate's only pseudo-terminal; tests that need a phone on a real terminal serve
 //! their own [`Peer`] with [`serve`]. Linux only (Unix98 ptys and inotify through `rustix`);
@@ -188,8 +191,11 @@ impl Pty {
     /// Waits (at most [`DRAIN_LIMIT`]) until the host has read everything sent, so that closing
     /// the pair does not discard the last bytes of a reply. The kernel moves written bytes to
     /// the device side asynchronously, so "nothing waiting" only counts once bytes were seen
-    /// waiting, or after [`ARRIVAL_GRACE`] (the host may have read them at once).
-    fn drain(&self) {
+    /// waiting, or after [`ARRIVAL_GRACE`] (the host may have read them at once). A host that
+    /// closes the port ends the wait at once: it reads nothing more, and the sooner the pair
+    /// goes, the less likely its next command opens the port that is about to vanish.
+    fn drain(&mut self) {
+        let closes = self.hosts.closes;
         let Ok(device) = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -201,6 +207,9 @@ impl Pty {
         let start = std::time::Instant::now();
         let mut seen = false;
         while start.elapsed() < DRAIN_LIMIT {
+            if self.hosts.take().is_err() || self.hosts.closes > closes {
+                return;
+            }
             match rustix::io::ioctl_fionread(&device) {
                 Ok(0) if seen || start.elapsed() >= ARRIVAL_GRACE => return,
                 Ok(0) => {}
@@ -249,6 +258,8 @@ struct Hosts {
     watch: OwnedFd,
     /// Host file descriptions open now, as far as the events read so far tell.
     open: usize,
+    /// Closes reported so far, the simulator's own included.
+    closes: u64,
 }
 
 impl Hosts {
@@ -259,7 +270,11 @@ impl Hosts {
             path,
             inotify::WatchFlags::OPEN | inotify::WatchFlags::CLOSE,
         )?;
-        Ok(Hosts { watch, open: 0 })
+        Ok(Hosts {
+            watch,
+            open: 0,
+            closes: 0,
+        })
     }
 
     /// Reads the opens and closes reported so far (never waits) and returns the changes they
@@ -291,6 +306,7 @@ impl Hosts {
                 }
             }
             let closed = inotify::ReadFlags::CLOSE_WRITE | inotify::ReadFlags::CLOSE_NOWRITE;
+            self.closes += u64::from(flags.intersects(closed));
             if flags.intersects(closed) && self.open > 0 {
                 self.open -= 1;
                 if self.open == 0 {
