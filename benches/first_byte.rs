@@ -20,11 +20,11 @@ mod device_support;
 
 use std::{
     fs::File,
-    io::{Read, Write},
+    io::Read,
     time::{Duration, Instant},
 };
 
-use device_support::{HANDSHAKE, InProcessSim, mtkclient_handshake, open_raw};
+use device_support::{HANDSHAKE, InProcessSim, mtkclient_handshake, open_raw, write_byte};
 use mtkbench::sim::{device::Mode, pty::LinkEvent};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
@@ -72,7 +72,7 @@ fn main() {
         std::thread::sleep(gap);
         let mut port = open_raw(&sim.port);
         let start = Instant::now();
-        port.write_all(&[HANDSHAKE[0]]).unwrap();
+        write_byte(&mut port, HANDSHAKE[0]);
         let answer = read_byte(&mut port);
         times.push(start.elapsed());
         if answer != Some(!HANDSHAKE[0]) {
@@ -111,7 +111,7 @@ fn main() {
         let mut port = open_raw(&sim.port);
         let mut ok = true;
         for b in HANDSHAKE {
-            port.write_all(&[b]).unwrap();
+            write_byte(&mut port, b);
             if read_byte(&mut port) != Some(!b) {
                 ok = false;
                 break;

@@ -156,6 +156,33 @@ pub fn open_raw(port: &Path) -> File {
     f
 }
 
+/// Writes one byte to a port opened with [`open_raw`], waiting (at most a second) while the
+/// port takes no more, as a serial library's blocking write does.
+pub fn write_byte(port: &mut File, byte: u8) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        match port.write(&[byte]) {
+            Ok(1) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("writing the port failed: {e}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the port took no byte for a second"
+        );
+        let mut fds = [rustix::event::PollFd::new(
+            &*port,
+            rustix::event::PollFlags::OUT,
+        )];
+        let ts = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 10_000_000,
+        };
+        let _ = rustix::event::poll(&mut fds, Some(&ts));
+    }
+}
+
 /// The BootROM handshake bytes.
 pub const HANDSHAKE: [u8; 4] = [0xA0, 0x0A, 0x50, 0x05];
 
@@ -173,7 +200,7 @@ pub fn mtkclient_handshake(port: &mut File, max_bytes: usize) -> Result<(), Vec<
     let mut step = 0;
     let mut seen = Vec::new();
     for _ in 0..max_bytes {
-        port.write_all(&[HANDSHAKE[step]]).unwrap();
+        write_byte(port, HANDSHAKE[step]);
         std::thread::sleep(MTKCLIENT_WAIT);
         let mut b = [0u8; 1];
         let got = match port.read(&mut b) {
