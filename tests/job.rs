@@ -34,7 +34,7 @@ use mtkbench::{
 /// A place of three 1 MiB packets in the user area, clear of every protected partition.
 fn three_packets() -> Place {
     Place {
-        selector: Selector::Region(Region::User),
+        selector: Selector::Region(Region::EmmcUser),
         offset: Some(0x0200_0000),
         length: Some(3 << 20),
     }
@@ -295,7 +295,7 @@ fn the_guard_refuses_inside_the_job_and_records_an_override_in_the_transcript() 
         .run_on(port, |phone| {
             let nvram = phone.resolve(&Place::partition("NVRAM"))?;
             let over = Place {
-                selector: Selector::Region(Region::User),
+                selector: Selector::Region(Region::EmmcUser),
                 offset: Some(nvram.addr + 0x1000),
                 length: Some(0x2000),
             };

@@ -112,7 +112,7 @@ impl Report for IdentifyReport {
             out += &format!(
                 "  {:<12} {:<5} {:#012x}  {:#012x}  {}\n",
                 p.name,
-                p.region.as_str(),
+                p.region.as_short(),
                 p.offset,
                 p.size,
                 mib_or_gib(p.size)

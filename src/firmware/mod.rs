@@ -12,6 +12,7 @@ pub mod partition_table;
 pub mod preloader;
 pub mod rom;
 pub mod scatter;
+pub mod storage;
 pub mod synth;
 
 /// The partitions that hold a phone's identity and radio calibration (IMEI, MACs, RF data).

@@ -532,7 +532,7 @@ impl<T: Transport> Phone<'_, T> {
     /// let nvram = Target {
     ///     name: "NVRAM".into(),
     ///     is_partition: true,
-    ///     region: Region::User,
+    ///     region: Region::EmmcUser,
     ///     addr: 0x40_0000,
     ///     len: 0x50_0000,
     /// };
@@ -560,7 +560,7 @@ pub fn step(op: OpKind, target: &Target) -> PlannedStep {
     PlannedStep {
         op,
         name: target.name.clone(),
-        region: target.region.as_str(),
+        region: target.region.as_short(),
         offset: target.addr,
         len: target.len,
     }
