@@ -332,3 +332,58 @@ fn the_guard_refuses_inside_the_job_and_records_an_override_in_the_transcript() 
         "{text}"
     );
 }
+
+/// Keeps `link` pointing at the simulated phone's port, as udev keeps
+/// `/dev/serial/by-id/...` on a re-enumerating phone: at each reboot the link goes away, and
+/// comes back a moment later on the new port. Stops after `reboots` reboots.
+fn follow(mut sim: InProcessSim, link: std::path::PathBuf, reboots: usize) -> InProcessSim {
+    std::os::unix::fs::symlink(&sim.port, &link).unwrap();
+    for _ in 0..reboots {
+        let port = sim.replugged();
+        let _ = std::fs::remove_file(&link);
+        // The USB gap of a real re-enumeration.
+        std::thread::sleep(Duration::from_millis(150));
+        std::os::unix::fs::symlink(&port, &link).unwrap();
+    }
+    sim
+}
+
+#[test]
+fn jobs_back_to_back_on_one_port_path_survive_the_reboot_between_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("ttyACM-by-id");
+    let sim = InProcessSim::start("a516_row", None, Mode::Brom, &[]);
+    let follower = {
+        let link = link.clone();
+        std::thread::spawn(move || follow(sim, link, 2))
+    };
+    let opts = || Options {
+        port: PortSpec::Path(link.to_string_lossy().into_owned()),
+        wait: Duration::from_secs(20),
+        ..options()
+    };
+    let da = || DaFile::parse(generate_sim_da()).unwrap();
+    // The path does not exist yet when the first job starts: it is waited for.
+    let first = Job::with_da(opts(), da(), Registry::builtin())
+        .run(|phone| Ok(phone.fingerprint()))
+        .unwrap();
+    assert!(first.rebooted());
+    assert!(first.value.partitions.iter().any(|p| p.name == "UBOOT"));
+    // At once, with no pause: the phone is re-enumerating, and is caught again.
+    let out = AtomicFile::create(&dir.path().join("uboot.bin")).unwrap();
+    let second = Job::with_da(opts(), da(), Registry::builtin())
+        .run(|phone| flows::readback(phone, &Place::partition("UBOOT"), false, out))
+        .unwrap();
+    assert!(second.rebooted());
+    let third = Job::with_da(opts(), da(), Registry::builtin())
+        .run(|phone| Ok(phone.fingerprint()))
+        .unwrap();
+    assert_eq!(third.value.partitions, first.value.partitions);
+    let sim = follower.join().unwrap();
+    let span = &second.value.span;
+    let mut flash = vec![0u8; span.length as usize];
+    let mut storage = mtkbench::sim::storage::ImageStorage::open(&sim.image).unwrap();
+    mtkbench::sim::storage::Storage::read(&mut storage, Region::EmmcUser, span.offset, &mut flash)
+        .unwrap();
+    assert_eq!(std::fs::read(dir.path().join("uboot.bin")).unwrap(), flash);
+}
