@@ -101,7 +101,7 @@ fn ctrl_c_stops_a_readback_between_packets_and_leaves_no_file() {
         .recv_timeout(Duration::from_secs(30))
         .expect("the readback did not start within 30 s");
     assert!(started.starts_with("reading user"), "{started}");
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(100));
     let pid = child.0.id().to_string();
     let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
     assert!(sent.success());

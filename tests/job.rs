@@ -267,11 +267,40 @@ fn a_cancel_on_the_simulator_stops_between_packets_and_reports_a_partial_write()
     std::fs::write(&image, vec![0x5Au8; 3 << 20]).unwrap();
     let sim = InProcessSim::start("a516_row", None, Mode::Brom, &[]);
     let port = SerialTransport::open(&sim.port_str()).unwrap();
-    let (j, seen) = job(Some(1));
+    // As the TUI will: the job on a worker thread, events over a channel, the cancel from
+    // the thread that watches them.
+    // The first advance waits for the watcher's word, so the cancel lands before the next
+    // packet whatever the machine's load.
+    let (tx, events) = std::sync::mpsc::channel();
+    let (ack, acked) = std::sync::mpsc::channel::<()>();
+    let mut waited = false;
+    let job = Job::with_da(
+        options(),
+        DaFile::parse(generate_sim_da()).unwrap(),
+        Registry::builtin(),
+    )
+    .with_progress(move |e| {
+        let _ = tx.send(e.clone());
+        if matches!(e, ProgressEvent::Advanced { .. }) && !waited {
+            waited = true;
+            let _ = acked.recv();
+        }
+    });
+    let cancel = job.cancel_token();
     let mut request = WriteRequest::prepare(three_packets(), &image, Override::None).unwrap();
-    let e = j
-        .run_on(port, |phone| flows::write(phone, &mut request))
-        .unwrap_err();
+    let worker = std::thread::spawn(move || {
+        job.run_on(port, |phone| flows::write(phone, &mut request))
+            .map(|done| done.value)
+    });
+    let mut seen = Vec::new();
+    for e in events.iter() {
+        if matches!(e, ProgressEvent::Advanced { .. }) && !cancel.is_cancelled() {
+            cancel.cancel();
+            ack.send(()).unwrap();
+        }
+        seen.push(e);
+    }
+    let e = worker.join().unwrap().unwrap_err();
     match device_error(&e) {
         DeviceError::Cancelled { stage, state, .. } => {
             assert_eq!((*stage, *state), (Stage::Write, PhoneState::PartlyWritten));
@@ -279,10 +308,9 @@ fn a_cancel_on_the_simulator_stops_between_packets_and_reports_a_partial_write()
         other => panic!("{other}"),
     }
     assert!(e.help().contains("do not reboot"), "{}", e.help());
-    let events = seen.lock().unwrap().clone();
-    assert_eq!(skeleton(&events), ["plan", "started", "cancelled"]);
+    assert_eq!(skeleton(&seen), ["plan", "started", "cancelled"]);
     // Nothing is sent after the cancel: the reboot was not attempted.
-    assert!(!events.contains(&ProgressEvent::Stage(Stage::Finish)));
+    assert!(!seen.contains(&ProgressEvent::Stage(Stage::Finish)));
 }
 
 #[test]

@@ -36,7 +36,9 @@ use super::{
 };
 use crate::firmware::is_nvram_set;
 
-/// Whether the technician overrode the identity and boot-code refusals.
+/// Whether the technician overrode the identity and boot-code refusals. Overrides a flow
+/// proves for itself (a preloader whose project matches the phone's, a restore from a verified
+/// backup of this phone) belong here too, as variants the guard records the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Override {
     /// No override: the NVRAM set, PRELOADER and boot1 are refused.

@@ -325,7 +325,8 @@ impl Job {
     /// bad name, a range, a protected partition) the link is healthy, so the session is still
     /// ended by the policy; after a link failure or a cancel it is not tried. A failed reboot
     /// after successful work is a warning in [`Done::warning`], not a failure. The error, if
-    /// any, also ends the transcript.
+    /// any, also ends the transcript. The options' port, wait and record are not used: the
+    /// transport is the caller's (wrap it in a `RecordingTransport` to record).
     pub fn run_on<T: Transport, R>(
         self,
         transport: T,
