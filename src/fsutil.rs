@@ -106,6 +106,13 @@ impl AtomicFile {
         self.bytes
     }
 
+    /// Forces what was written so far to disk (a long capture calls it now and then, so a
+    /// power cut loses at most the last moments; the file keeps its temporary name).
+    pub fn sync_data(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.out.get_ref().as_file().sync_data()
+    }
+
     /// Flushes the file to disk, gives it its final name (never replacing a file that
     /// appeared meanwhile), flushes the folder, and returns what was stored.
     pub fn commit(self) -> Result<Stored, HostError> {

@@ -1,0 +1,186 @@
+//! The storage vocabulary every layer shares: [`StorageKind`] (eMMC or NAND) and [`Region`]
+//! (the eMMC hardware partitions, or the whole NAND array). Scatter files, board profiles,
+//! the device session and the command line all use these two types; the download agent's
+//! report, which can also say "NOR or nothing", keeps its own kind in `protocol` and converts
+//! with `From`. Pure names: no sizes, no I/O.
+//!
+//! Each type has two spellings: the scatter file's (`EMMC_USER`, `EMMC`; also the default
+//! JSON, as `scatter show` and `rom inspect` print them) and the short one the device
+//! commands take and print (`user`, `emmc`: `--region user`, profiles' `type = "emmc"`).
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::protocol::da;
+
+/// eMMC or NAND. Serialised with the scatter file's name (`EMMC`, as `scatter show` and
+/// `rom inspect` print it) and read in lower case (`emmc`, as profiles write it; a profile
+/// prints it back with [`StorageKind::serialize_lower`]); the upper-case name is read too, so
+/// what was written (the library index) reads back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "UPPERCASE", deserialize = "lowercase"))]
+pub enum StorageKind {
+    /// eMMC: boot partitions (the preloader in boot1) plus a user area (everything else).
+    #[serde(alias = "EMMC")]
+    Emmc,
+    /// Raw NAND: one array, preloader at offset 0, bad blocks managed by a BMT pool.
+    #[serde(alias = "NAND")]
+    Nand,
+}
+
+impl StorageKind {
+    /// `emmc` or `nand`, as profiles write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageKind::Emmc => "emmc",
+            StorageKind::Nand => "nand",
+        }
+    }
+
+    /// `EMMC` or `NAND`, as scatter files write it.
+    pub fn scatter_name(self) -> &'static str {
+        match self {
+            StorageKind::Emmc => "EMMC",
+            StorageKind::Nand => "NAND",
+        }
+    }
+
+    /// Serialises as [`StorageKind::as_str`] (for `#[serde(serialize_with)]`).
+    pub fn serialize_lower<S: Serializer>(kind: &StorageKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.as_str())
+    }
+}
+
+/// Displays the scatter spelling (`EMMC`), as scatter and ROM reports print it.
+impl std::fmt::Display for StorageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.scatter_name())
+    }
+}
+
+impl From<StorageKind> for da::StorageKind {
+    fn from(kind: StorageKind) -> Self {
+        match kind {
+            StorageKind::Emmc => da::StorageKind::Emmc,
+            StorageKind::Nand => da::StorageKind::Nand,
+        }
+    }
+}
+
+impl TryFrom<da::StorageKind> for StorageKind {
+    /// A DA that found neither eMMC nor NAND.
+    type Error = da::StorageKind;
+
+    fn try_from(kind: da::StorageKind) -> Result<Self, da::StorageKind> {
+        match kind {
+            da::StorageKind::Emmc => Ok(StorageKind::Emmc),
+            da::StorageKind::Nand => Ok(StorageKind::Nand),
+            other => Err(other),
+        }
+    }
+}
+
+/// A storage area addressed on its own: the eMMC hardware partitions, or the whole NAND
+/// array. A phone has either the three eMMC regions or the one NAND region. Serialised with
+/// the scatter file's names (`EMMC_BOOT_1`); the device commands print [`Region::as_short`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Region {
+    /// eMMC boot partition 1: the preloader.
+    #[serde(rename = "EMMC_BOOT_1")]
+    EmmcBoot1,
+    /// eMMC boot partition 2: normally unused.
+    #[serde(rename = "EMMC_BOOT_2")]
+    EmmcBoot2,
+    /// The eMMC user area: MBR, EBR, everything but the preloader.
+    #[serde(rename = "EMMC_USER")]
+    EmmcUser,
+    /// The whole NAND array, page data only (spare areas are not addressed, decision N2);
+    /// the preloader is its first partition.
+    #[serde(rename = "NAND")]
+    Nand,
+}
+
+/// The device commands' names for the eMMC regions, as constants (`--region user` is
+/// [`Region::EmmcUser`]): code written against the device layer's own region type before the
+/// types were merged keeps compiling.
+#[allow(non_upper_case_globals)]
+impl Region {
+    /// [`Region::EmmcBoot1`].
+    pub const Boot1: Region = Region::EmmcBoot1;
+    /// [`Region::EmmcBoot2`].
+    pub const Boot2: Region = Region::EmmcBoot2;
+    /// [`Region::EmmcUser`].
+    pub const User: Region = Region::EmmcUser;
+}
+
+impl Region {
+    /// The name scatter files and their JSON use (`EMMC_BOOT_1`, `EMMC_USER`, `NAND`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::EmmcBoot1 => "EMMC_BOOT_1",
+            Region::EmmcBoot2 => "EMMC_BOOT_2",
+            Region::EmmcUser => "EMMC_USER",
+            Region::Nand => "NAND",
+        }
+    }
+
+    /// The name the device commands take and print (`boot1`, `boot2`, `user`, `nand`).
+    pub fn as_short(self) -> &'static str {
+        match self {
+            Region::EmmcBoot1 => "boot1",
+            Region::EmmcBoot2 => "boot2",
+            Region::EmmcUser => "user",
+            Region::Nand => "nand",
+        }
+    }
+
+    /// Serialises as [`Region::as_short`] (for `#[serde(serialize_with)]` in device
+    /// reports).
+    pub fn serialize_short<S: Serializer>(region: &Region, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(region.as_short())
+    }
+
+    /// The storage this region belongs to.
+    pub fn kind(self) -> StorageKind {
+        match self {
+            Region::Nand => StorageKind::Nand,
+            _ => StorageKind::Emmc,
+        }
+    }
+}
+
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_and_the_da_kind_convert() {
+        assert_eq!(
+            serde_json::to_string(&StorageKind::Emmc).unwrap(),
+            "\"EMMC\""
+        );
+        let k: StorageKind = serde_json::from_str("\"nand\"").unwrap();
+        assert_eq!(k.scatter_name(), "NAND");
+        assert_eq!(da::StorageKind::from(k), da::StorageKind::Nand);
+        assert_eq!(
+            StorageKind::try_from(da::StorageKind::Emmc),
+            Ok(StorageKind::Emmc)
+        );
+        assert!(StorageKind::try_from(da::StorageKind::Nor).is_err());
+        for r in [
+            Region::EmmcBoot1,
+            Region::EmmcBoot2,
+            Region::EmmcUser,
+            Region::Nand,
+        ] {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+            assert_eq!(r.kind() == StorageKind::Nand, r.as_short() == "nand");
+        }
+    }
+}
