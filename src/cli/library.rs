@@ -265,10 +265,12 @@ impl Report for ScanSummary {
 #[derive(Debug, Serialize)]
 pub struct ListReport {
     /// The library root (absolute).
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub root: PathBuf,
     /// The indexed packages under it, in path order.
     pub packages: Vec<LibraryRow>,
     /// Indexed packages no longer on disk (relative to the root): the index is stale.
+    #[serde(serialize_with = "crate::fsutil::lossy_all")]
     pub vanished: Vec<PathBuf>,
 }
 

@@ -148,6 +148,7 @@ struct ListRow {
 
 #[derive(Debug, Serialize)]
 struct ListReport {
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     user_dir: PathBuf,
     profiles: Vec<ListRow>,
     refused: Vec<Refused>,
@@ -502,6 +503,7 @@ impl Report for TomlReport {
 
 #[derive(Debug, Serialize)]
 struct CheckedFile {
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     path: PathBuf,
     id: Option<String>,
     ok: bool,
@@ -511,6 +513,7 @@ struct CheckedFile {
 
 #[derive(Debug, Serialize)]
 struct CheckReport {
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     dir: PathBuf,
     default_dir: bool,
     invalid: usize,

@@ -38,6 +38,7 @@ pub struct ShowArgs {
 #[derive(Debug, Serialize)]
 pub struct ShowReport {
     /// The file that was read.
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub file: PathBuf,
     /// The parsed scatter file (its fields appear at the top level of the JSON).
     #[serde(flatten)]

@@ -296,6 +296,7 @@ fn sniff_and_read<R: Read>(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RomReport {
     /// The folder or zip inspected.
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub package: PathBuf,
     /// `folder` or `zip`.
     pub container: &'static str,
@@ -469,17 +470,15 @@ impl Package {
     }
 }
 
-/// The one file in `path`'s folder whose name equals `path`'s ignoring case.
+/// The one file in `path`'s folder whose name equals `path`'s ignoring case. Names are
+/// compared as shown (lossily): a file whose name is not UTF-8 is found by the name a scatter
+/// file, read as text, gives it.
 fn case_insensitive_sibling(path: &Path) -> Option<PathBuf> {
-    let want = path.file_name()?.to_str()?;
+    let want = path.file_name()?.to_string_lossy().into_owned();
     let mut found = std::fs::read_dir(path.parent()?)
         .ok()?
         .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(want))
-        })
+        .filter(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(&want))
         .map(|e| e.path())
         .filter(|p| p.is_file());
     match (found.next(), found.next()) {
@@ -494,9 +493,7 @@ fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) {
         return;
     };
     for entry in entries.filter_map(|e| e.ok()) {
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
+        let name = entry.file_name().to_string_lossy().into_owned();
         let rel = format!("{prefix}{name}");
         match entry.file_type() {
             Ok(t) if t.is_dir() && depth < 3 => {
@@ -553,7 +550,7 @@ fn open_package(path: &Path) -> crate::Result<(Package, Option<String>, Vec<Prob
             .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
     if !is_zip {
         // A scatter file: the package is its folder.
-        let name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         let parent = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),

@@ -20,6 +20,7 @@ use crate::firmware::facts::RomFacts;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LibraryRow {
     /// The package, relative to the library root.
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub path: PathBuf,
     /// Folder or zip.
     pub kind: PackageKind,
