@@ -12,7 +12,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        text::{binary_size, cut_with_ellipsis, wrap_to},
+        text::{binary_size, cut_with_ellipsis, paragraphs, wrap_to},
     },
     profile::{
         BoardProfile, DownloadMode, Lcm, Origin, Preloader, ProfileError, ProfileProblem, Registry,
@@ -470,8 +470,11 @@ impl Report for ShowReport {
         );
         if !self.notes.is_empty() {
             out += "\nnotes:\n";
-            for line in self.notes.trim().lines() {
-                out += &wrap_to(line, "  ", "    ", 80);
+            for (i, paragraph) in paragraphs(&self.notes).iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                out += &wrap_to(paragraph, "  ", "  ", 80);
             }
         }
         out += "\nsources:\n";
