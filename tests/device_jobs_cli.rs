@@ -15,13 +15,14 @@ use std::{
 use device_support::cli::{Bench, Kill};
 use mtkbench::firmware::scatter::Region;
 
-/// Today the simulated phone comes back from a reboot on a fresh pseudo-terminal, whose
-/// number the kernel may or may not reuse: this passes when it does (most runs on an idle
-/// machine) and waits in vain for the old number otherwise. `tests/job.rs` runs the same
-/// sequence on a stable path (a udev-style symlink that follows the phone). Enable this once
-/// the simulator keeps its port path across a reboot.
+/// The simulated phone comes back from a reboot on a fresh pseudo-terminal, and the kernel
+/// hands out the lowest free number: alone on a machine that is the number it had (8 runs of
+/// 8 pass), but a process opening a terminal meanwhile takes it (with four of these tests at
+/// once, 3 runs of 12 failed: one waited in vain, one reached another test's phone). So it is
+/// not run by default; `tests/job.rs` runs the same sequence on a stable path (a
+/// `/dev/serial/by-id`-style link that follows the phone), as a real bench names a phone.
 #[test]
-#[ignore = "needs the simulated phone to keep its port path across a reboot"]
+#[ignore = "a pseudo-terminal number is not a stable path; see the comment"]
 fn identify_then_readback_on_the_same_path_with_no_pause() {
     let bench = Bench::new();
     let sim = bench.sim(&[]);

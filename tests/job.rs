@@ -194,6 +194,34 @@ fn a_readback_job_replays_over_the_scripted_transport_on_every_path() {
     assert_eq!(plan.len(), 1);
     assert_eq!((plan[0].op, plan[0].len), (OpKind::Read, 3 << 20));
 
+    // Left in download mode by policy: no reboot is sent.
+    let seen: Seen = Arc::default();
+    let keep = seen.clone();
+    let leave = Options {
+        end: EndPolicy::Leave,
+        ..options()
+    };
+    let j = Job::with_da(
+        leave,
+        DaFile::parse(generate_sim_da()).unwrap(),
+        Registry::builtin(),
+    )
+    .with_progress(move |e| keep.lock().unwrap().push(e.clone()));
+    let out = AtomicFile::create(&dir.path().join("left.bin")).unwrap();
+    let done = j
+        .run_on(
+            ScriptedTransport::from_transcript(transcript.clone()),
+            |phone| flows::readback(phone, &three_packets(), false, out),
+        )
+        .unwrap();
+    assert_eq!(done.ended, mtkbench::job::Ended::Left);
+    assert!(!done.rebooted());
+    assert_eq!(
+        skeleton(&seen.lock().unwrap()),
+        ["plan", "started", "finished"]
+    );
+    std::fs::remove_file(dir.path().join("left.bin")).unwrap();
+
     // Cut off in the second packet of data: Failed closes the transfer, nothing follows, and
     // the output never gets its name.
     let mut from_phone = 0;

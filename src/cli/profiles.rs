@@ -163,7 +163,7 @@ impl ListReport {
                 ListRow {
                     id: p.id.clone(),
                     names: p.names.clone(),
-                    storage: p.storage.kind.as_str(),
+                    storage: p.storage.kind.as_lower(),
                     projects: p.projects.clone(),
                     lcm_drivers: p.lcm.drivers.clone(),
                     lcm_unknown: p.lcm.unknown,
@@ -303,7 +303,7 @@ impl ShowReport {
             projects: p.projects.clone(),
             ram_size: p.ram_size,
             storage: StorageView {
-                kind: p.storage.kind.as_str(),
+                kind: p.storage.kind.as_lower(),
                 boot_region_size: p.storage.boot_region_size,
                 block_size: p.storage.block_size,
                 page_size: p.storage.page_size,

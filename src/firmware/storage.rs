@@ -8,52 +8,61 @@
 //! JSON, as `scatter show` and `rom inspect` print them) and the short one the device
 //! commands take and print (`user`, `emmc`: `--region user`, profiles' `type = "emmc"`).
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::protocol::da;
 
-/// eMMC or NAND. Serialised with the scatter file's name (`EMMC`, as `scatter show` and
-/// `rom inspect` print it) and read in lower case (`emmc`, as profiles write it; a profile
-/// prints it back with [`StorageKind::serialize_lower`]); the upper-case name is read too, so
-/// what was written (the library index) reads back.
+/// eMMC or NAND. Serialised and read with the scatter file's name (`EMMC`, as `scatter show`,
+/// `rom inspect` and the library index write it); profiles write it in lower case (`emmc`),
+/// through [`StorageKind::serialize_lower`] and [`StorageKind::deserialize_lower`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "UPPERCASE", deserialize = "lowercase"))]
+#[serde(rename_all = "UPPERCASE")]
 pub enum StorageKind {
     /// eMMC: boot partitions (the preloader in boot1) plus a user area (everything else).
-    #[serde(alias = "EMMC")]
     Emmc,
     /// Raw NAND: one array, preloader at offset 0, bad blocks managed by a BMT pool.
-    #[serde(alias = "NAND")]
     Nand,
 }
 
 impl StorageKind {
-    /// `emmc` or `nand`, as profiles write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StorageKind::Emmc => "emmc",
-            StorageKind::Nand => "nand",
-        }
-    }
-
     /// `EMMC` or `NAND`, as scatter files write it.
-    pub fn scatter_name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             StorageKind::Emmc => "EMMC",
             StorageKind::Nand => "NAND",
         }
     }
 
-    /// Serialises as [`StorageKind::as_str`] (for `#[serde(serialize_with)]`).
+    /// `emmc` or `nand`, as profiles write it.
+    pub fn as_lower(self) -> &'static str {
+        match self {
+            StorageKind::Emmc => "emmc",
+            StorageKind::Nand => "nand",
+        }
+    }
+
+    /// Serialises as [`StorageKind::as_lower`] (for `#[serde(serialize_with)]`).
     pub fn serialize_lower<S: Serializer>(kind: &StorageKind, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(kind.as_str())
+        s.serialize_str(kind.as_lower())
+    }
+
+    /// Reads [`StorageKind::as_lower`] only (for `#[serde(deserialize_with)]`): `emmc` or
+    /// `nand`, anything else refused with both names.
+    pub fn deserialize_lower<'de, D: Deserializer<'de>>(d: D) -> Result<StorageKind, D::Error> {
+        const NAMES: &[&str] = &["emmc", "nand"];
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "emmc" => Ok(StorageKind::Emmc),
+            "nand" => Ok(StorageKind::Nand),
+            other => Err(serde::de::Error::unknown_variant(other, NAMES)),
+        }
     }
 }
 
 /// Displays the scatter spelling (`EMMC`), as scatter and ROM reports print it.
 impl std::fmt::Display for StorageKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.scatter_name())
+        f.write_str(self.as_str())
     }
 }
 
@@ -164,8 +173,15 @@ mod tests {
             serde_json::to_string(&StorageKind::Emmc).unwrap(),
             "\"EMMC\""
         );
-        let k: StorageKind = serde_json::from_str("\"nand\"").unwrap();
-        assert_eq!(k.scatter_name(), "NAND");
+        let k: StorageKind = serde_json::from_str("\"NAND\"").unwrap();
+        let lower = StorageKind::deserialize_lower(serde_json::Value::from("nand")).unwrap();
+        assert_eq!(lower, k);
+        let e = StorageKind::deserialize_lower(serde_json::Value::from("ufs")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown variant `ufs`, expected `emmc` or `nand`"
+        );
+        assert_eq!((k.as_str(), k.as_lower()), ("NAND", "nand"));
         assert_eq!(da::StorageKind::from(k), da::StorageKind::Nand);
         assert_eq!(
             StorageKind::try_from(da::StorageKind::Emmc),
@@ -180,6 +196,7 @@ mod tests {
         ] {
             let json = serde_json::to_string(&r).unwrap();
             assert_eq!(json, format!("\"{}\"", r.as_str()));
+            assert_eq!(serde_json::from_str::<Region>(&json).unwrap(), r);
             assert_eq!(r.kind() == StorageKind::Nand, r.as_short() == "nand");
         }
     }

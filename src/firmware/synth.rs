@@ -381,7 +381,7 @@ pub fn scatter_text(scatter: &Scatter) -> String {
     if let Some(p) = &scatter.project {
         let _ = writeln!(out, "      project: {p}");
     }
-    let _ = writeln!(out, "      storage: {}", scatter.storage.scatter_name());
+    let _ = writeln!(out, "      storage: {}", scatter.storage.as_str());
     let _ = writeln!(out, "{rule}\n#\n#  Layout Setting\n#\n{rule}");
     let hw = match scatter.storage {
         Storage::Emmc => "HW_STORAGE_EMMC",

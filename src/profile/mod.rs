@@ -16,11 +16,7 @@ pub mod registry;
 
 use serde::{Deserialize, Serialize};
 
-use crate::firmware::{
-    board::BoardFacts,
-    facts::LayoutEntry,
-    scatter::{Region, Storage as ScatterStorage},
-};
+use crate::firmware::{board::BoardFacts, facts::LayoutEntry, scatter::Region};
 
 pub use self::{
     error::{ProfileError, ProfileProblem},
@@ -77,7 +73,11 @@ pub use crate::firmware::storage::StorageKind;
 #[serde(deny_unknown_fields)]
 pub struct Storage {
     /// `emmc` or `nand`.
-    #[serde(rename = "type", serialize_with = "StorageKind::serialize_lower")]
+    #[serde(
+        rename = "type",
+        serialize_with = "StorageKind::serialize_lower",
+        deserialize_with = "StorageKind::deserialize_lower"
+    )]
     pub kind: StorageKind,
     /// eMMC only (required there): the space the boot region takes in scatter linear addresses,
     /// i.e. the scatter's PRELOADER size. User offset = linear address − this. A simulated phone
@@ -288,9 +288,10 @@ fn line_column(text: &str, span: Option<std::ops::Range<usize>>) -> (usize, usiz
 impl From<&BoardProfile> for BoardFacts {
     /// The facts a board profile records.
     fn from(profile: &BoardProfile) -> BoardFacts {
-        let (storage, region) = match profile.storage.kind {
-            StorageKind::Emmc => (ScatterStorage::Emmc, Region::EmmcUser),
-            StorageKind::Nand => (ScatterStorage::Nand, Region::Nand),
+        let storage = profile.storage.kind;
+        let region = match storage {
+            StorageKind::Emmc => Region::EmmcUser,
+            StorageKind::Nand => Region::Nand,
         };
         BoardFacts {
             origin: format!("profile {}", profile.id),
