@@ -1,8 +1,8 @@
 //! Tries every way from outside the crate to write or erase a range the guard did not pass:
 //! build a guarded target by a trait (`Default`, `From`, `TryFrom`, `FromStr`, serde
 //! `Deserialize`), guard against facts other than the ones the session read from the phone,
-//! guard before the partition table is read, name a range like a harmless partition, and
-//! reuse a guarded target's range. None may give a guarded target for a protected or foreign
+//! guard before the partition table is read, name a range like a harmless partition, reuse a
+//! guarded target's range, and write a target guarded on one session through another. None may give a guarded target for a protected or foreign
 //! range. (Struct literals, field mutation and a plain `Target` handed to `Session::write` are
 //! refused by the compiler: the `compile_fail` examples of `device::guard` show it.)
 
@@ -10,7 +10,7 @@ use std::{marker::PhantomData, path::Path, time::Duration};
 
 use mtkbench::{
     device::{
-        DeviceError, Session,
+        DaInfo, DeviceError, Session,
         guard::{self, GuardedErase, GuardedWrite, Override},
         target::{Region, Selector, Target, resolve},
     },
@@ -86,6 +86,49 @@ fn refused(e: DeviceError) {
 
 fn out_of_range(e: DeviceError) {
     assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
+}
+
+/// A session replaying the recorded one up to its partition table.
+fn with_table() -> (Session<ScriptedTransport>, DaInfo) {
+    let mut s = Session::new(fixture());
+    s.connect(Duration::from_secs(2)).unwrap();
+    s.identify_brom().unwrap();
+    let da = s
+        .boot_da(&DaFile::parse(generate_sim_da()).unwrap())
+        .unwrap();
+    s.partition_table(&Registry::builtin()).unwrap();
+    (s, da)
+}
+
+#[test]
+fn a_target_guarded_on_one_session_is_not_written_through_another() {
+    let (a, da) = with_table();
+    let (mut b, _) = with_table();
+    // The same phone layout on both: only where the check was made differs.
+    assert_eq!(a.partition_map(), b.partition_map());
+    let map = a.partition_map().unwrap();
+    let place = |name: &str, len| {
+        let sel = Selector::Partition(name.into());
+        resolve(&sel, None, Some(len), &map.partitions, |r| da.region(r)).unwrap()
+    };
+    let logo = place("LOGO", 0x1000);
+    let write = guard::write(&a, &logo, Path::new("logo.bin"), 0x200, Override::None).unwrap();
+    let erase = guard::erase(&a, &logo, Override::None).unwrap();
+    let e = b.write(&write, &mut std::io::empty()).unwrap_err();
+    assert!(
+        e.to_string().contains("guard it again on this session"),
+        "{e}"
+    );
+    let e = b.erase(&erase).unwrap_err();
+    assert!(
+        e.to_string().contains("guard it again on this session"),
+        "{e}"
+    );
+    // Nothing was sent: `b` still goes on exactly as recorded, with the read of UBOOT's start
+    // (an LK image: the MTK header magic).
+    let mut head = Vec::new();
+    b.read(&place("UBOOT", 0x400), &mut head).unwrap();
+    assert_eq!(&head[..4], &[0x88, 0x16, 0x88, 0x58]);
 }
 
 #[test]

@@ -3,9 +3,11 @@
 //! [`Session::write`] and [`Session::erase`] accept (and so the job layer's `Phone::write`
 //! and `Phone::erase` on top of them; the faces reach the phone only through that layer).
 //! The guard checks a range against the partition map the session itself read from the phone
-//! ([`write()`] and [`erase()`] take the session, not a map a caller could make up). The
-//! guarded types have private fields, no public constructor and no `Default`, `From` or
-//! `Deserialize`, so a caller that skips these checks does not compile:
+//! ([`write()`] and [`erase()`] take the session, not a map a caller could make up), and the
+//! session writes a guarded target only if it was checked against its own latest reading of
+//! that table (not another phone's). The guarded types have private fields, no public
+//! constructor and no `Default`, `From` or `Deserialize`, so a caller that skips these
+//! checks does not compile:
 //!
 //! ```compile_fail
 //! use mtkbench::device::{guard::GuardedErase, target::{Region, Target}};
@@ -75,7 +77,7 @@ use serde::Serialize;
 
 use super::{
     error::DeviceError,
-    session::{DaInfo, Session},
+    session::{DaInfo, Reading, Session},
     table::PartitionMap,
     target::{Partition, Region, Selector, Target},
 };
@@ -131,6 +133,7 @@ pub struct GuardedWrite {
     target: Target,
     image: PathBuf,
     forced: Option<Forced>,
+    reading: Reading,
 }
 
 impl GuardedWrite {
@@ -148,6 +151,11 @@ impl GuardedWrite {
     pub fn forced(&self) -> Option<&Forced> {
         self.forced.as_ref()
     }
+
+    /// The reading of the partition table the range was checked against.
+    pub(super) fn reading(&self) -> Reading {
+        self.reading
+    }
 }
 
 /// A range that passed the guard for an erase.
@@ -155,6 +163,7 @@ impl GuardedWrite {
 pub struct GuardedErase {
     target: Target,
     forced: Option<Forced>,
+    reading: Reading,
 }
 
 impl GuardedErase {
@@ -166,6 +175,11 @@ impl GuardedErase {
     /// The override the guard let through, if any.
     pub fn forced(&self) -> Option<&Forced> {
         self.forced.as_ref()
+    }
+
+    /// The reading of the partition table the range was checked against.
+    pub(super) fn reading(&self) -> Reading {
+        self.reading
     }
 }
 
@@ -326,8 +340,8 @@ pub fn write<T: Transport>(
     image_len: u64,
     force: Override,
 ) -> Result<GuardedWrite, DeviceError> {
-    let (map, da) = session.guard_facts()?;
-    check_write(map, da, whole, image, image_len, force)
+    let (reading, map, da) = session.guard_facts()?;
+    check_write(reading, map, da, whole, image, image_len, force)
 }
 
 /// Guards an erase of `target` on the phone `session` talks to: clear of the identity and
@@ -338,12 +352,13 @@ pub fn erase<T: Transport>(
     target: &Target,
     force: Override,
 ) -> Result<GuardedErase, DeviceError> {
-    let (map, da) = session.guard_facts()?;
-    check_erase(map, da, target, force)
+    let (reading, map, da) = session.guard_facts()?;
+    check_erase(reading, map, da, target, force)
 }
 
-/// [`write()`] against the facts `map` and `da`.
+/// [`write()`] against the facts `map` and `da` of `reading`.
 fn check_write(
+    reading: Reading,
     map: &PartitionMap,
     da: &DaInfo,
     whole: &Target,
@@ -369,11 +384,13 @@ fn check_write(
         target,
         image: image.to_path_buf(),
         forced,
+        reading,
     })
 }
 
-/// [`erase()`] against the facts `map` and `da`.
+/// [`erase()`] against the facts `map` and `da` of `reading`.
 fn check_erase(
+    reading: Reading,
     map: &PartitionMap,
     da: &DaInfo,
     target: &Target,
@@ -384,6 +401,7 @@ fn check_erase(
     Ok(GuardedErase {
         target: target.clone(),
         forced,
+        reading,
     })
 }
 
@@ -453,22 +471,37 @@ mod tests {
             Selector::Region(Region::EmmcBoot1),
         ] {
             let t = resolve(&sel, None, None);
-            let e = check_erase(&map(), &da(), &t, Override::None).unwrap_err();
+            let e = check_erase(Reading::next(), &map(), &da(), &t, Override::None).unwrap_err();
             let text = refused(e);
             assert!(text.contains("--force-identity-partition"), "{text}");
             assert!(
                 text.contains("IMEI") || text.contains("hard brick"),
                 "{text}"
             );
-            let g = check_erase(&map(), &da(), &t, Override::ForceIdentityPartition).unwrap();
+            let g = check_erase(
+                Reading::next(),
+                &map(),
+                &da(),
+                &t,
+                Override::ForceIdentityPartition,
+            )
+            .unwrap();
             let forced = g.forced().unwrap();
             assert_eq!(forced.flag, "--force-identity-partition");
             assert!(forced.describe("erase").contains(&t.name), "{forced:?}");
-            let w = check_write(&map(), &da(), &t, Path::new("x.img"), 0x200, Override::None);
+            let w = check_write(
+                Reading::next(),
+                &map(),
+                &da(),
+                &t,
+                Path::new("x.img"),
+                0x200,
+                Override::None,
+            );
             refused(w.unwrap_err());
         }
         let uboot = resolve(&part("UBOOT"), None, None);
-        let g = check_erase(&map(), &da(), &uboot, Override::None).unwrap();
+        let g = check_erase(Reading::next(), &map(), &da(), &uboot, Override::None).unwrap();
         assert_eq!(g.forced(), None);
         assert_eq!(g.target(), &uboot);
     }
@@ -477,13 +510,16 @@ mod tests {
     fn a_raw_range_is_judged_by_what_it_overlaps() {
         let user = Selector::Region(Region::EmmcUser);
         let clear = resolve(&user, Some(0x1D20000), Some(0x1000));
-        check_erase(&map(), &da(), &clear, Override::None).unwrap();
+        check_erase(Reading::next(), &map(), &da(), &clear, Override::None).unwrap();
         let over = resolve(&user, Some(0x3FF000), Some(0x2000));
-        let text = refused(check_erase(&map(), &da(), &over, Override::None).unwrap_err());
+        let text = refused(
+            check_erase(Reading::next(), &map(), &da(), &over, Override::None).unwrap_err(),
+        );
         assert!(text.contains("it covers NVRAM"), "{text}");
         // A write is judged on the image's length, not on the room behind the offset.
         let room = resolve(&user, Some(0x300000), None);
         check_write(
+            Reading::next(),
             &map(),
             &da(),
             &room,
@@ -493,6 +529,7 @@ mod tests {
         )
         .unwrap();
         let e = check_write(
+            Reading::next(),
             &map(),
             &da(),
             &room,
@@ -513,7 +550,7 @@ mod tests {
             addr: 0x400000,
             len: 0x1000,
         };
-        let e = check_erase(&map(), &da(), &liar, Override::None).unwrap_err();
+        let e = check_erase(Reading::next(), &map(), &da(), &liar, Override::None).unwrap_err();
         assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
         // Called a region, lying in boot1.
         let raw = Target {
@@ -523,7 +560,7 @@ mod tests {
             addr: 0x100,
             len: 0x100,
         };
-        refused(check_erase(&map(), &da(), &raw, Override::None).unwrap_err());
+        refused(check_erase(Reading::next(), &map(), &da(), &raw, Override::None).unwrap_err());
         // Past the end of the phone's user area.
         let past = Target {
             name: "user".into(),
@@ -532,7 +569,7 @@ mod tests {
             addr: 0x0FFF_F000,
             len: 0x2000,
         };
-        let e = check_erase(&map(), &da(), &past, Override::None).unwrap_err();
+        let e = check_erase(Reading::next(), &map(), &da(), &past, Override::None).unwrap_err();
         assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
         // A region this eMMC phone does not have.
         let nand = Target {
@@ -540,7 +577,7 @@ mod tests {
             addr: 0,
             ..past
         };
-        let e = check_erase(&map(), &da(), &nand, Override::None).unwrap_err();
+        let e = check_erase(Reading::next(), &map(), &da(), &nand, Override::None).unwrap_err();
         assert!(matches!(e, DeviceError::NoSuchRegion { .. }), "{e}");
     }
 
@@ -548,6 +585,7 @@ mod tests {
     fn an_image_larger_than_its_room_is_refused() {
         let uboot = resolve(&part("UBOOT"), Some(0x10000), None);
         let e = check_write(
+            Reading::next(),
             &map(),
             &da(),
             &uboot,
@@ -562,6 +600,7 @@ mod tests {
             other => panic!("{other}"),
         }
         let g = check_write(
+            Reading::next(),
             &map(),
             &da(),
             &uboot,

@@ -19,6 +19,7 @@
 
 use std::{
     io::{Read, Write},
+    sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
@@ -173,8 +174,23 @@ pub struct Session<T: Transport> {
     wrote: bool,
     brom: Option<BromInfo>,
     da: Option<DaInfo>,
-    /// The map [`Session::partition_table`] read: the one the guard checks against.
-    map: Option<PartitionMap>,
+    /// The map [`Session::partition_table`] read, the one the guard checks against, with
+    /// the number of that reading (unique in the process: see [`Reading`]).
+    map: Option<(Reading, PartitionMap)>,
+}
+
+/// Which reading of which phone's partition table a guarded target was checked against:
+/// unique in the process, so a target guarded on one session, or before the table was read
+/// again, is not written through another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Reading(u64);
+
+impl Reading {
+    /// A reading no other has.
+    pub(super) fn next() -> Reading {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Reading(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 impl<T: Transport> std::fmt::Debug for Session<T> {
@@ -252,29 +268,43 @@ impl<T: Transport> Session<T> {
 
     /// What [`Session::partition_table`] read, once it ran.
     pub fn partition_map(&self) -> Option<&PartitionMap> {
-        self.map.as_ref()
+        self.map.as_ref().map(|(_, map)| map)
     }
 
     /// The facts the guard checks a range against: the partition map this session read from
-    /// the phone and the DA's report.
-    pub(super) fn guard_facts(&self) -> Result<(&PartitionMap, &DaInfo), DeviceError> {
+    /// the phone (and which reading it was) and the DA's report.
+    pub(super) fn guard_facts(&self) -> Result<(Reading, &PartitionMap, &DaInfo), DeviceError> {
         let da = self.need_da()?;
-        let map = self.map.as_ref().ok_or_else(|| {
+        let (reading, map) = self.map.as_ref().ok_or_else(|| {
             sequence(
                 "a write or an erase is checked against the partition table read from this \
                  phone, so the table must be read first",
             )
         })?;
-        Ok((map, da))
+        Ok((*reading, map, da))
     }
 
-    /// Writes an override the guard let through into the transcript and the log.
-    fn record_override(&mut self, forced: Option<&Forced>, action: &str) {
+    /// Before a guarded write or erase: refuses a target checked against another session's
+    /// table (or an earlier reading of this one), then writes the override the guard let
+    /// through, if any, into the transcript and the log.
+    fn admit(
+        &mut self,
+        reading: Reading,
+        forced: Option<&Forced>,
+        action: &str,
+    ) -> Result<(), DeviceError> {
+        if self.map.as_ref().map(|(r, _)| *r) != Some(reading) {
+            return Err(sequence(
+                "this range was checked against another phone's partition table, or an \
+                 earlier reading of this one: guard it again on this session",
+            ));
+        }
         if let Some(forced) = forced {
             let line = forced.describe(action);
             tracing::warn!(%line, "guard override");
             self.t.note(&line);
         }
+        Ok(())
     }
 
     fn stage(&mut self, stage: Stage) {
@@ -614,14 +644,15 @@ impl<T: Transport> Session<T> {
     /// whole units: eMMC pads the last 512-byte sector with zeros (D11), NAND the last page
     /// with 0xFF (N4), so the padded length must fit the target's region; on NAND
     /// `target.addr` must start a page. Returns the bytes the phone stored (padding included).
-    /// Only a target the guard built is taken (see [`super::guard`]); its override, if any,
-    /// goes into the transcript first.
+    /// Only a target the guard built on this session, against its latest reading of the
+    /// partition table, is taken (see [`super::guard`]); its override, if any, goes into the
+    /// transcript first.
     pub fn write(
         &mut self,
         guarded: &GuardedWrite,
         source: &mut dyn Read,
     ) -> Result<u64, DeviceError> {
-        self.record_override(guarded.forced(), "write");
+        self.admit(guarded.reading(), guarded.forced(), "write")?;
         let target = guarded.target();
         let medium = self.medium(target.region)?;
         let (unit, ex) = match medium {
@@ -647,9 +678,10 @@ impl<T: Transport> Session<T> {
     /// Erases `target` (0xD4 format, §5.8); erased eMMC reads back 0x00, erased NAND 0xFF.
     /// On NAND `target` must be whole blocks (decision N5); anything else is refused before
     /// the phone is asked, with the nearest whole-block ranges in the advice. Only a target
-    /// the guard built is taken; its override, if any, goes into the transcript first.
+    /// the guard built on this session, against its latest reading of the partition table,
+    /// is taken; its override, if any, goes into the transcript first.
     pub fn erase(&mut self, guarded: &GuardedErase) -> Result<(), DeviceError> {
-        self.record_override(guarded.forced(), "erase");
+        self.admit(guarded.reading(), guarded.forced(), "erase")?;
         let target = guarded.target();
         self.check_range(target)?;
         let medium = self.medium(target.region)?;
@@ -688,7 +720,7 @@ impl<T: Transport> Session<T> {
     /// The session keeps the map: writes and erases are guarded against it.
     pub fn partition_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
         let map = self.read_table(registry)?;
-        self.map = Some(map.clone());
+        self.map = Some((Reading::next(), map.clone()));
         Ok(map)
     }
 
