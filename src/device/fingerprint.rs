@@ -1,18 +1,21 @@
 //! [`Fingerprint`]: everything a session learned about a phone, in one serialisable value (the
 //! `identify` report, and what the identify step of the repair flow ranks profiles against).
+//! Serialisable both ways: `identify --save FILE` keeps it, and `library match --fingerprint
+//! FILE` matches offline against it.
+//!
 //! Pure: built from the session's findings, no I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     BromInfo, DaInfo, Mode,
     table::{PartitionMap, TableSource},
     target::{Partition, Region},
 };
-use crate::protocol::da::StorageKind;
+use crate::{firmware::preloader::PreloaderIdentity, protocol::da::StorageKind};
 
 /// The security switches of the chip (D8 GET_TARGET_CONFIG, MT6572.md §3.3.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetConfigFlags {
     /// Secure boot.
     pub sbc: bool,
@@ -25,7 +28,7 @@ pub struct TargetConfigFlags {
 }
 
 /// The storage the DA found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum StorageFacts {
     /// eMMC: boot partitions, user area, card id.
@@ -60,7 +63,7 @@ pub enum StorageFacts {
 }
 
 /// One partition in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionFacts {
     /// Name.
     pub name: String,
@@ -84,7 +87,7 @@ impl From<&Partition> for PartitionFacts {
 }
 
 /// What `identify` reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// BROM or preloader.
     pub mode: Mode,
@@ -115,6 +118,14 @@ pub struct Fingerprint {
     pub partition_source: TableSource,
     /// The partitions.
     pub partitions: Vec<PartitionFacts>,
+    /// The preloader's project and EMI version as read from the phone's own BOOT_1 (NAND: the
+    /// preloader area); `None` when it was not read or carries no identity strings.
+    pub preloader: Option<PreloaderIdentity>,
+    /// The panel (LCM) driver names found in the phone's own UBOOT partition; empty when it
+    /// was not read or names none.
+    pub lcm: Vec<String>,
+    /// What the technician read off the board (`--pcb-marking`), as typed.
+    pub pcb_marking: Option<String>,
 }
 
 impl Fingerprint {
@@ -162,6 +173,87 @@ impl Fingerprint {
             da_version: hex::encode(da.da_version),
             partition_source: map.source.clone(),
             partitions: map.partitions.iter().map(PartitionFacts::from).collect(),
+            preloader: None,
+            lcm: Vec::new(),
+            pcb_marking: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Fingerprint {
+        Fingerprint {
+            mode: Mode::Brom,
+            hw_code: 0x6572,
+            hw_subcode: 0x8a00,
+            hw_version: 0xca00,
+            sw_version: 0,
+            brom_version: 1,
+            bl_version: 0xfe,
+            target_config: TargetConfigFlags {
+                sbc: false,
+                sla: false,
+                daa: false,
+                raw: 0,
+            },
+            me_id: Some("00112233".into()),
+            storage: StorageFacts::Emmc {
+                boot1_size: 0x40_0000,
+                boot2_size: 0x40_0000,
+                user_size: 0xE900_0000,
+                cid: "15010053".into(),
+            },
+            ram_size: 0x2000_0000,
+            da_version: "040001".into(),
+            partition_source: TableSource::Mbr {
+                profile: Some("mt6572-ref".into()),
+            },
+            partitions: vec![PartitionFacts {
+                name: "PRELOADER".into(),
+                region: Region::Boot1,
+                offset: 0,
+                size: 0x40_0000,
+            }],
+            preloader: Some(PreloaderIdentity {
+                build_name: Some("preloader_s4511.bin".into()),
+                project: Some("s4511".into()),
+                emi_version: Some(11),
+            }),
+            lcm: vec!["hx8379a_dsi_vdo".into()],
+            pcb_marking: Some("S4511-MB-V1.2".into()),
+        }
+    }
+
+    #[test]
+    fn a_saved_fingerprint_reads_back_equal() {
+        let f = sample();
+        let json = serde_json::to_string(&f).unwrap();
+        let back: Fingerprint = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, f);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["preloader"]["project"], "s4511");
+        assert_eq!(v["preloader"]["emi_version"], 11);
+        assert_eq!(v["lcm"][0], "hx8379a_dsi_vdo");
+        assert_eq!(v["storage"]["type"], "emmc");
+        assert_eq!(v["partition_source"]["kind"], "mbr");
+    }
+
+    #[test]
+    fn nothing_read_from_boot1_or_uboot_is_null_and_empty() {
+        let f = Fingerprint {
+            preloader: None,
+            lcm: Vec::new(),
+            pcb_marking: None,
+            ..sample()
+        };
+        let v = serde_json::to_value(&f).unwrap();
+        assert!(v["preloader"].is_null());
+        assert_eq!(v["lcm"], serde_json::json!([]));
+        assert!(v["pcb_marking"].is_null());
+        let back: Fingerprint = serde_json::from_value(v).unwrap();
+        assert_eq!(back, f);
     }
 }

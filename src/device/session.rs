@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     error::{DeviceError, ResultExt, Stage},
@@ -39,7 +39,7 @@ use crate::{
 };
 
 /// Who answered the handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The BootROM (VOL-DOWN or test point; `0e8d:0003`).

@@ -3,14 +3,14 @@
 //! checked byte range. Also the guard that keeps write and erase away from the partitions that
 //! hold the phone's identity and its boot code. Pure: no port, no file.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::DeviceError;
 use crate::firmware::is_nvram_set;
 
 /// A storage area addressed on its own: the eMMC hardware partitions, or the whole NAND array.
 /// A phone has either the three eMMC regions or the one NAND region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Region {
     /// eMMC boot partition 1: the preloader.

@@ -35,16 +35,8 @@ pub struct PackageFacts {
     pub problems: Vec<Problem>,
 }
 
-/// The preloader's identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PreloaderFacts {
-    /// `preloader_<project>.bin` as embedded.
-    pub build_name: Option<String>,
-    /// The board project the preloader was built for.
-    pub project: Option<String>,
-    /// The EMI info version (`MTK_BLOADER_INFO_vNN`).
-    pub emi_version: Option<u32>,
-}
+/// The preloader's identity (the same type the device fingerprint carries).
+pub use crate::firmware::preloader::PreloaderIdentity as PreloaderFacts;
 
 impl PackageFacts {
     /// How many problems have `severity`.
@@ -74,11 +66,7 @@ impl From<RomReport> for PackageFacts {
                 .map(|i| ImageReport { detail: None, ..i })
                 .collect(),
             lcm: r.lcm,
-            preloader: r.preloader.map(|p| PreloaderFacts {
-                build_name: p.build_name,
-                project: p.project,
-                emi_version: p.emi_version,
-            }),
+            preloader: r.preloader.as_ref().map(PreloaderFacts::from),
             checksum_ini: r.checksum_ini,
             problems: r.problems,
         }
