@@ -12,7 +12,11 @@ use super::{
     table::{PartitionMap, TableSource},
     target::{Partition, Region},
 };
-use crate::{firmware::preloader::PreloaderIdentity, protocol::da::StorageKind};
+use crate::{
+    firmware::{layout::Span, preloader::PreloaderIdentity},
+    profile::{StorageKind as BoardStorage, matching::BoardEvidence},
+    protocol::da::StorageKind,
+};
 
 /// The security switches of the chip (D8 GET_TARGET_CONFIG, MT6572.md §3.3.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +184,40 @@ impl Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// The partitions of the data area (eMMC user area, NAND array), as layouts are compared.
+    pub fn data_spans(&self) -> Vec<Span> {
+        self.partitions
+            .iter()
+            .filter(|p| matches!(p.region, Region::User | Region::Nand))
+            .map(|p| Span::new(&p.name, p.offset, p.size))
+            .collect()
+    }
+
+    /// What the board ranking ([`crate::profile::matching::rank`]) compares.
+    pub fn evidence(&self) -> BoardEvidence {
+        let (storage, boot_region_size) = match &self.storage {
+            StorageFacts::Emmc { boot1_size, .. } => (Some(BoardStorage::Emmc), Some(*boot1_size)),
+            StorageFacts::Nand { .. } => (Some(BoardStorage::Nand), None),
+            StorageFacts::Nor { .. } => (None, None),
+        };
+        BoardEvidence {
+            storage,
+            boot_region_size,
+            ram_size: (self.ram_size > 0).then_some(self.ram_size),
+            layout: self.data_spans(),
+            layout_named_by: match &self.partition_source {
+                TableSource::Mbr { profile } => profile.clone(),
+                _ => None,
+            },
+            preloader_project: self.preloader.as_ref().and_then(|p| p.project.clone()),
+            emi_version: self.preloader.as_ref().and_then(|p| p.emi_version),
+            lcm: self.lcm.clone(),
+            pcb_marking: self.pcb_marking.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +277,19 @@ mod tests {
         assert_eq!(v["lcm"][0], "hx8379a_dsi_vdo");
         assert_eq!(v["storage"]["type"], "emmc");
         assert_eq!(v["partition_source"]["kind"], "mbr");
+    }
+
+    #[test]
+    fn the_evidence_carries_what_ranking_compares() {
+        let ev = sample().evidence();
+        assert_eq!(ev.storage, Some(BoardStorage::Emmc));
+        assert_eq!(ev.boot_region_size, Some(0x40_0000));
+        // PRELOADER lives in boot1, outside the compared layout.
+        assert!(ev.layout.is_empty());
+        assert_eq!(ev.layout_named_by.as_deref(), Some("mt6572-ref"));
+        assert_eq!(ev.preloader_project.as_deref(), Some("s4511"));
+        assert_eq!(ev.emi_version, Some(11));
+        assert_eq!(ev.pcb_marking.as_deref(), Some("S4511-MB-V1.2"));
     }
 
     #[test]

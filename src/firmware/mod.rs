@@ -6,6 +6,7 @@
 
 pub mod bootimg;
 pub mod checksum;
+pub mod layout;
 pub mod lcm;
 pub mod mtk_header;
 pub mod partition_table;
