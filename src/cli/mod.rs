@@ -20,6 +20,7 @@ pub mod diagnose_uart;
 pub mod erase;
 pub mod identify;
 pub mod library;
+pub mod library_match;
 pub mod ports;
 pub mod profiles;
 pub mod readback;

@@ -313,6 +313,7 @@ mod tests {
                 ),
                 image("ANDROID", "system.img", false),
             ],
+            layout: Vec::new(),
             lcm: LcmReport {
                 lk: vec!["hx8369b_fwvga_dsi_vdo".into(); 6],
                 kernel: vec![],

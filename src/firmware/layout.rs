@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::firmware::scatter::{Region, Scatter};
+
 /// One partition of a data area (the eMMC user area, or the NAND array).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
@@ -85,6 +87,17 @@ impl Difference {
             } => format!("{name} is {a:#x} bytes on {here} but {b:#x} in {there}"),
         }
     }
+}
+
+/// The partitions of `scatter`'s data area (eMMC user area, NAND array) with their region
+/// offsets; pseudo addresses (BMTPOOL, OTP) are left out.
+pub fn scatter_spans(scatter: &Scatter) -> Vec<Span> {
+    scatter
+        .partitions
+        .iter()
+        .filter(|p| matches!(p.region, Region::EmmcUser | Region::Nand) && !p.address_is_pseudo)
+        .map(|p| Span::new(&p.name, p.region_offset, p.size.unwrap_or(0)))
+        .collect()
 }
 
 /// The last partition by start (the one that fills the flash).

@@ -33,6 +33,7 @@ use crate::{
         bootimg::{self, BootImageHeader},
         checksum::{self, Checksum16, ChecksumIni},
         is_nvram_set,
+        layout::{self, Span},
         lcm::{self, KernelNames, LcmError},
         mtk_header::{self, MtkHeader},
         partition_table::{self, PartitionTable, TableKind},
@@ -363,6 +364,9 @@ pub struct RomReport {
     pub storage: Storage,
     /// Every partition that names a file, in scatter order.
     pub images: Vec<ImageReport>,
+    /// The partitions of the data area (eMMC user area, NAND array) as the scatter lays
+    /// them out, to compare with a phone's.
+    pub layout: Vec<Span>,
     /// Panel driver names.
     pub lcm: LcmReport,
     /// What the preloader image says about itself.
@@ -788,6 +792,7 @@ pub fn inspect_with(path: &Path, on_bytes: &mut dyn FnMut(u64)) -> crate::Result
         project: scatter.project.clone(),
         storage: scatter.storage,
         images,
+        layout: layout::scatter_spans(&scatter),
         lcm,
         preloader: preloader_info,
         checksum_ini,

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::firmware::layout::Span;
 use crate::firmware::rom::{
     ChecksumIniReport, ImageReport, LcmReport, Problem, RomReport, Severity,
 };
@@ -25,6 +26,8 @@ pub struct PackageFacts {
     /// Every partition that names a file, in scatter order, without the decoded header
     /// (`detail` is always `None`).
     pub images: Vec<ImageReport>,
+    /// The data-area layout of the scatter.
+    pub layout: Vec<Span>,
     /// Panel driver names in LK and in the kernel.
     pub lcm: LcmReport,
     /// What the preloader image says about itself.
@@ -65,6 +68,7 @@ impl From<RomReport> for PackageFacts {
                 .into_iter()
                 .map(|i| ImageReport { detail: None, ..i })
                 .collect(),
+            layout: r.layout,
             lcm: r.lcm,
             preloader: r.preloader.as_ref().map(PreloaderFacts::from),
             checksum_ini: r.checksum_ini,

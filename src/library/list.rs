@@ -148,6 +148,7 @@ mod tests {
             project: Some("a516".into()),
             storage: "EMMC".into(),
             images: vec![image(true, 100), image(false, 0), image(true, 23)],
+            layout: Vec::new(),
             lcm: LcmReport {
                 lk: vec!["hx8379a_fwvga_dsi_vdo".into()],
                 kernel: vec![],

@@ -92,6 +92,10 @@ const BOOT_REGION: i32 = 5;
 const RAM: i32 = 5;
 const EMI: i32 = 5;
 
+/// The least evidence a confidence is measured against: a profile that matched on a detail
+/// or two (boot region, RAM) while nothing weighty could be checked stays unconvincing.
+const MIN_BASIS: i32 = 50;
+
 /// A running score.
 #[derive(Default)]
 struct Score {
@@ -136,10 +140,7 @@ impl Score {
     }
 
     fn confidence(&self) -> f64 {
-        if self.possible <= 0 {
-            return 0.0;
-        }
-        let c = f64::from(self.won.max(0)) / f64::from(self.possible);
+        let c = f64::from(self.won.max(0)) / f64::from(self.possible.max(MIN_BASIS));
         (c * 100.0).round() / 100.0
     }
 }
@@ -300,10 +301,16 @@ fn assess(profile: &BoardProfile, ev: &BoardEvidence) -> (Candidate, bool) {
         }
     }
     match (ev.ram_size, profile.ram_size) {
-        (Some(a), Some(b)) if a == b => s.good(RAM, format!("RAM {} as on this board", human_size(a))),
+        (Some(a), Some(b)) if a == b => {
+            s.good(RAM, format!("RAM {} as on this board", human_size(a)))
+        }
         (Some(a), Some(b)) => s.bad(
             RAM,
-            format!("RAM {} on the phone, {} on this board", human_size(a), human_size(b)),
+            format!(
+                "RAM {} on the phone, {} on this board",
+                human_size(a),
+                human_size(b)
+            ),
         ),
         _ => {}
     }
@@ -483,6 +490,25 @@ mod tests {
         let r = rank(&reg, &ev);
         assert_eq!(r.candidates[0].profile, "a516_row");
         assert_eq!(r.best, None, "{r:#?}");
+    }
+
+    #[test]
+    fn a_detail_alone_convinces_nobody() {
+        let reg = Registry::builtin();
+        let ev = BoardEvidence {
+            storage: Some(StorageKind::Emmc),
+            boot_region_size: Some(0x60_0000),
+            ..BoardEvidence::default()
+        };
+        let r = rank(&reg, &ev);
+        assert_eq!(r.best, None, "{r:#?}");
+        assert!(r.candidates[0].confidence <= 0.1);
+        // The MBR named by a profile, and the same boot region: that board.
+        let ev = BoardEvidence {
+            layout_named_by: Some("a516_row".into()),
+            ..ev
+        };
+        assert_eq!(rank(&reg, &ev).best.as_deref(), Some("a516_row"));
     }
 
     #[test]

@@ -313,6 +313,15 @@ pub fn write(dir: &Path, package: &RomPackage) -> Result<(), HostError> {
     crate::fsutil::write_new_folder(dir, &package.files)
 }
 
+/// A library folder for the demo and the tests: every [`RomVariant`] for `profile`, each in
+/// `root/<variant>` (a folder that already holds anything is an error, nothing is changed).
+pub fn write_library(root: &Path, profile: &BoardProfile) -> crate::Result<()> {
+    for variant in RomVariant::ALL {
+        write(&root.join(variant.as_str()), &build(profile, variant)?)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
