@@ -18,6 +18,7 @@ pub mod diag;
 pub mod error;
 pub mod firmware;
 pub mod fsutil;
+pub mod journal;
 pub mod library;
 pub mod logging;
 pub mod places;

@@ -18,6 +18,7 @@ pub mod diagnose_expdb;
 pub mod diagnose_lcm;
 pub mod diagnose_uart;
 pub mod erase;
+pub mod history;
 pub mod identify;
 pub mod library;
 pub mod library_match;
@@ -79,6 +80,10 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check this computer for what breaks flashing (Linux): ModemManager, udev, groups.
     Doctor(doctor::DoctorArgs),
+    /// The repair journal: every identify, backup, restore and flash, filtered.
+    History(history::HistoryArgs),
+    /// Print (or write with --out) the job sheet of one job for the customer.
+    Report(history::ReportArgs),
 }
 
 /// What every command needs besides its own arguments.
@@ -159,5 +164,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Diagnose(command) => diagnose::run(command, ctx),
         Command::Explain(args) => explain::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
+        Command::History(args) => history::run_history(args, ctx),
+        Command::Report(args) => history::run_report(args, ctx),
     }
 }

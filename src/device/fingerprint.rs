@@ -185,6 +185,21 @@ impl Fingerprint {
 }
 
 impl Fingerprint {
+    /// The key that tells this phone from every other, for backups and the journal: the eMMC
+    /// CID (`emmc-<cid>`, unique per chip and the same in every mode), else the ME ID
+    /// (`meid-<hex>`, given by the BootROM), else the NAND id (`nand-<id>`: the same for every
+    /// phone with that flash part, so it alone cannot tell two such phones apart).
+    pub fn device_key(&self) -> String {
+        match (&self.storage, &self.me_id) {
+            (StorageFacts::Emmc { cid, .. }, _) if cid.bytes().any(|b| b != b'0') => {
+                format!("emmc-{}", cid.to_ascii_lowercase())
+            }
+            (_, Some(me)) => format!("meid-{}", me.to_ascii_lowercase()),
+            (StorageFacts::Nand { id, .. }, None) => format!("nand-{}", id.to_ascii_lowercase()),
+            _ => "unknown".into(),
+        }
+    }
+
     /// The partitions of the data area (eMMC user area, NAND array), as layouts are compared.
     pub fn data_spans(&self) -> Vec<Span> {
         self.partitions
@@ -277,6 +292,28 @@ mod tests {
         assert_eq!(v["lcm"][0], "hx8379a_dsi_vdo");
         assert_eq!(v["storage"]["type"], "emmc");
         assert_eq!(v["partition_source"]["kind"], "mbr");
+    }
+
+    #[test]
+    fn the_device_key_prefers_the_cid_then_the_me_id() {
+        let f = sample();
+        assert_eq!(f.device_key(), "emmc-15010053");
+        let nand = Fingerprint {
+            storage: StorageFacts::Nand {
+                id: "ECDA".into(),
+                flash_id: 0xDA,
+                size: 1 << 28,
+                page_size: 2048,
+                pages_per_block: 64,
+            },
+            ..sample()
+        };
+        assert_eq!(nand.device_key(), "meid-00112233");
+        let anon = Fingerprint {
+            me_id: None,
+            ..nand
+        };
+        assert_eq!(anon.device_key(), "nand-ecda");
     }
 
     #[test]
