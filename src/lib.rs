@@ -11,6 +11,7 @@
 )]
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod device;

@@ -5,6 +5,7 @@
 //! with `--json`, as plain text otherwise. Errors go to stderr with the next step to take, and
 //! set the exit code (0 ok, 2 bad input, 1 other failure). No command logic lives here.
 
+pub mod backups;
 pub mod diagnose;
 pub mod doctor;
 pub mod explain;
@@ -80,6 +81,9 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check this computer for what breaks flashing (Linux): ModemManager, udev, groups.
     Doctor(doctor::DoctorArgs),
+    /// The backup store: list the backups, verify one (re-hash), show its manifest.
+    #[command(subcommand)]
+    Backups(backups::BackupsCommand),
     /// The repair journal: every identify, backup, restore and flash, filtered.
     History(history::HistoryArgs),
     /// Print (or write with --out) the job sheet of one job for the customer.
@@ -164,6 +168,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Diagnose(command) => diagnose::run(command, ctx),
         Command::Explain(args) => explain::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
+        Command::Backups(cmd) => backups::run(cmd, ctx),
         Command::History(args) => history::run_history(args, ctx),
         Command::Report(args) => history::run_report(args, ctx),
     }
