@@ -19,6 +19,7 @@ pub mod diag;
 pub mod error;
 pub mod firmware;
 pub mod fsutil;
+pub mod job;
 pub mod journal;
 pub mod library;
 pub mod logging;

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod device;
 pub mod diagnose_expdb;
 pub mod diagnose_lcm;
 pub mod diagnose_uart;
@@ -25,6 +26,7 @@ pub mod library;
 pub mod library_match;
 pub mod ports;
 pub mod profiles;
+pub mod progress;
 pub mod readback;
 pub mod rom;
 pub mod scatter;
