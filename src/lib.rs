@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod device;
 pub mod diag;
+pub mod engine;
 pub mod error;
 pub mod firmware;
 pub mod fsutil;

@@ -5,6 +5,7 @@
 //! with `--json`, as plain text otherwise. Errors go to stderr with the next step to take, and
 //! set the exit code (0 ok, 2 bad input, 1 other failure). No command logic lives here.
 
+pub mod backup;
 pub mod backups;
 pub mod diagnose;
 pub mod doctor;
@@ -83,6 +84,11 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check this computer for what breaks flashing (Linux): ModemManager, udev, groups.
     Doctor(doctor::DoctorArgs),
+    /// Back up the phone's identity (NVRAM set, SECCFG, preloader, MBR/EBR, UBOOT), each
+    /// partition read twice and compared.
+    Backup(backup::BackupArgs),
+    /// Restore a backup of this phone (the NVRAM set by default), verified by reading back.
+    Restore(backup::RestoreArgs),
     /// The backup store: list the backups, verify one (re-hash), show its manifest.
     #[command(subcommand)]
     Backups(backups::BackupsCommand),
@@ -170,6 +176,8 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Diagnose(command) => diagnose::run(command, ctx),
         Command::Explain(args) => explain::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
+        Command::Backup(args) => backup::run_backup(args, ctx),
+        Command::Restore(args) => backup::run_restore(args, ctx),
         Command::Backups(cmd) => backups::run(cmd, ctx),
         Command::History(args) => history::run_history(args, ctx),
         Command::Report(args) => history::run_report(args, ctx),
