@@ -29,11 +29,10 @@ fn entry<'a>(matches: &'a [Value], package: &str) -> &'a Value {
 fn a_library_of_every_variant_is_ranked_for_the_identified_phone() {
     let bench = Bench::new();
     let mut sim = bench.sim(&[]);
-    let out = bench.device(&sim, "identify", &[]);
+    let fingerprint = bench.path("phone.json");
+    let out = bench.device(&sim, "identify", &["--save", fingerprint.to_str().unwrap()]);
     assert!(out.ok(), "{}", out.stderr);
     sim.replugged();
-    let fingerprint = bench.path("phone.json");
-    std::fs::write(&fingerprint, &out.stdout).unwrap();
 
     let lib = bench.path("lib");
     for v in VARIANTS {
@@ -100,6 +99,31 @@ fn a_library_of_every_variant_is_ranked_for_the_identified_phone() {
         "{}",
         out.stdout
     );
+
+    // The same, identifying the phone on its port first.
+    let out = bench.run(&[
+        "--json",
+        "library",
+        "match",
+        "--library",
+        l,
+        "--port",
+        &sim.port,
+        "--da",
+        bench.da().to_str().unwrap(),
+    ]);
+    let live = out.json();
+    sim.replugged();
+    assert_eq!(live["profile"], "a516_row");
+    let order = |v: &Value| -> Vec<String> {
+        v["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| format!("{} {}", m["package"], m["verdict"]))
+            .collect()
+    };
+    assert_eq!(order(&live), order(&r));
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! `mtkbench library match --fingerprint FILE`: rank the library for a phone identified
-//! earlier (`identify --save FILE`, or the JSON of `identify --json`).
+//! `mtkbench library match --fingerprint FILE | --port P`: rank the library for a phone
+//! identified earlier (`identify --save FILE`, or the JSON of `identify --json`), or for the
+//! phone on the port (identified now, through [`crate::engine::identify`]).
 //!
 //! The matching is [`crate::library::matching`]; this file reads the saved fingerprint, calls
 //! it, and lays the verdicts out for an 80-column terminal. No check lives here.
@@ -10,7 +11,12 @@ use clap::Args;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit, text::wrap_indented},
+    cli::{
+        Ctx, Report,
+        device::{DeviceArgs, start, warn_if_not_rebooted},
+        emit,
+        text::wrap_indented,
+    },
     device::Fingerprint,
     error::HostError,
     library::{
@@ -22,10 +28,20 @@ use crate::{
 
 /// Arguments of `library match`.
 #[derive(Debug, Args)]
+#[group(id = "phone", required = true, args = ["fingerprint", "port"])]
 pub struct MatchArgs {
     /// A fingerprint saved by `identify --save FILE` (or the output of `identify --json`).
+    #[arg(long, value_name = "FILE", conflicts_with = "port")]
+    pub fingerprint: Option<PathBuf>,
+    /// Identify the phone on this port (or `auto`) first.
+    #[arg(long, value_name = "P|auto")]
+    pub port: Option<crate::job::PortSpec>,
+    /// With --port: how many seconds to wait for the phone's port.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub wait: u64,
+    /// With --port: the download agent (remembered in config.toml after it worked once).
     #[arg(long, value_name = "FILE")]
-    pub fingerprint: PathBuf,
+    pub da: Option<PathBuf>,
     /// Match for this board profile instead of the one the ranking picks.
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
@@ -49,13 +65,40 @@ pub fn read_fingerprint(path: &std::path::Path) -> Result<Fingerprint> {
 
 /// Runs `library match`.
 pub fn run(args: MatchArgs, ctx: &Ctx) -> Result<()> {
-    let fingerprint = read_fingerprint(&args.fingerprint)?;
-    let root = library::open_root(&args.library.unwrap_or_else(|| ctx.places.library()))?;
+    let root = library::open_root(&args.library.clone().unwrap_or_else(|| ctx.places.library()))?;
     let index = LibraryIndex::load(&library::index_path(&ctx.places));
     let (registry, refused) = Registry::load(&ctx.places.user_profiles());
     for e in &refused {
         tracing::warn!(error = %e, "user profile refused");
     }
+    let fingerprint = match (&args.fingerprint, &args.port) {
+        (Some(path), _) => read_fingerprint(path)?,
+        (None, Some(port)) => {
+            let device = DeviceArgs {
+                port: port.clone(),
+                wait: args.wait,
+                da: args.da.clone(),
+                record: None,
+            };
+            let journal = crate::journal::Journal::open_in(&ctx.places.data)
+                .inspect_err(|e| tracing::warn!(error = %e, "journal unavailable"))
+                .ok();
+            let done = crate::engine::identify::run(
+                start(&device, ctx)?,
+                &registry,
+                None,
+                journal.as_ref(),
+            )?;
+            warn_if_not_rebooted(&done);
+            done.value.fingerprint
+        }
+        (None, None) => {
+            return Err(HostError::Usage(
+                "give --fingerprint FILE or --port P: which phone to match for".into(),
+            )
+            .into());
+        }
+    };
     let report = match_library(
         &index,
         &root,

@@ -1,5 +1,5 @@
 //! The repair engine, first half: identify the board, back up the phone's identity, restore
-//! it. Each step is a library function over the job layer's [`Phone`] (so the command line
+//! it. Each step is a library function over the job layer's [`crate::job::Phone`] (so the command line
 //! and the TUI drive the same code), and each job is recorded in the repair journal.
 //!
 //! * [`identify`]: the fingerprint plus the preloader's project and EMI version (BOOT_1, or the

@@ -6,11 +6,11 @@
 //! / `recovery.img` whose LK and kernel carry panel driver names, a logo, ext4 images, and a
 //! `Checksum.ini`) that fits the phone `mtkbench sim` builds from the same profile, or that
 //! deliberately does not fit in one named way ([`RomVariant`]), everything else equal, so a
-//! test sees exactly one reason. [`write`] puts it on disk as a new folder, atomically.
+//! test sees exactly one reason. [`write()`] puts it on disk as a new folder, atomically.
 //!
 //! The images come from [`crate::firmware::synth`] and the layout from
 //! [`crate::sim::layout::Layout`], the same that build the simulated phone's flash: a package
-//! that "fits" holds what the phone holds. Pure except [`write`]; knows no port.
+//! that "fits" holds what the phone holds. Pure except [`write()`]; knows no port.
 
 use std::path::Path;
 
