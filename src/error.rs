@@ -114,9 +114,6 @@ impl Advice for HostError {
             {
                 "check the file's permissions, or run `mtkbench doctor`".into()
             }
-            HostError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
-                "give a new folder (or an empty one): mtkbench never writes into a full one".into()
-            }
             HostError::Io { .. } => "check the disk and the path, then try again".into(),
             HostError::Usage(_) => "run the command with --help to see what it takes".into(),
         }

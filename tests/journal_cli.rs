@@ -102,7 +102,7 @@ fn history_filters_and_report_writes_the_sheet() {
     // Never over an existing file.
     assert_eq!(
         run(&["report", &b.to_string(), "--out", o]).status.code(),
-        Some(1)
+        Some(2)
     );
 
     let missing = run(&["report", "999"]);

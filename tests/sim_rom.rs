@@ -56,7 +56,7 @@ fn write_rom_then_inspect_it() {
         .args(["sim", "--write-rom", d, "--variant", "wrong-lcm"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not empty"), "{err}");
     assert_eq!(std::fs::read(dir.join("lk.bin")).unwrap(), before);
