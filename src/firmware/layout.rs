@@ -1,6 +1,6 @@
-//! Comparing two partition layouts of one storage area: a phone's table against a board
-//! profile, a ROM's scatter against a phone. The one rule for "same layout" behind board
-//! ranking and ROM matching.
+//! Comparing two partition layouts of one storage area by name: a phone's table against a
+//! board profile (board ranking). A ROM's scatter against a board is
+//! [`crate::firmware::board::check`]'s.
 //!
 //! Partitions are compared by name (any case). The last partition of each layout is the one a
 //! phone grows to fill its flash (a scatter's USRDATA size is a minimum, a profile may write
@@ -8,8 +8,6 @@
 //! phone.
 
 use serde::{Deserialize, Serialize};
-
-use crate::firmware::scatter::{Region, Scatter};
 
 /// One partition of a data area (the eMMC user area, or the NAND array).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,17 +85,6 @@ impl Difference {
             } => format!("{name} is {a:#x} bytes on {here} but {b:#x} in {there}"),
         }
     }
-}
-
-/// The partitions of `scatter`'s data area (eMMC user area, NAND array) with their region
-/// offsets; pseudo addresses (BMTPOOL, OTP) are left out.
-pub fn scatter_spans(scatter: &Scatter) -> Vec<Span> {
-    scatter
-        .partitions
-        .iter()
-        .filter(|p| matches!(p.region, Region::EmmcUser | Region::Nand) && !p.address_is_pseudo)
-        .map(|p| Span::new(&p.name, p.region_offset, p.size.unwrap_or(0)))
-        .collect()
 }
 
 /// The last partition by start (the one that fills the flash).

@@ -6,7 +6,8 @@
 //! (identity cloning).
 //!
 //! Each check is a small function of the package's facts and the phone's evidence, so a check
-//! can be replaced without touching the others. Pure: index and evidence in, verdicts out; reads
+//! can be replaced without touching the others; storage, preloader, boot region and layout are
+//! [`crate::firmware::board::check`]'s (the one "is this ROM for this board" rule). Pure: index and evidence in, verdicts out; reads
 //! no file and knows no port.
 
 use std::path::{Path, PathBuf};
@@ -15,11 +16,13 @@ use serde::Serialize;
 
 use crate::{
     firmware::{
+        board::{self, Aspect, BoardFacts},
+        facts::{ChecksumStatus, LayoutEntry, RomFacts},
         is_nvram_set,
-        layout::{self, Span},
-        rom::{ChecksumStatus, PLATFORM},
+        rom::PLATFORM,
+        scatter::{Region, Storage},
     },
-    library::{LibraryIndex, facts::PackageFacts, index::Outcome, relative},
+    library::{LibraryIndex, index::Outcome, relative},
     profile::{
         BoardProfile, ProfileError, Registry, StorageKind,
         matching::{self, BoardEvidence, BoardRanking},
@@ -129,140 +132,132 @@ impl Findings {
     }
 }
 
-/// SoC and storage type: anything else is refused.
-fn check_target(f: &PackageFacts, ev: &BoardEvidence, out: &mut Findings) {
+/// The platform: another SoC is refused.
+fn check_platform(f: &RomFacts, out: &mut Findings) {
     match f.platform.as_deref() {
-        Some(p) if p.eq_ignore_ascii_case(PLATFORM) => {}
+        Some(p) if p.eq_ignore_ascii_case(PLATFORM) => {
+            out.push(Level::Ok, format!("made for {PLATFORM}"))
+        }
         Some(p) => out.push(
             Level::Refuse,
             format!("made for {p}, not {PLATFORM}: it cannot run on this phone"),
         ),
         None => out.push(Level::Risk, "the scatter names no platform"),
     }
-    let rom = match f.storage.to_ascii_uppercase().as_str() {
-        "EMMC" => Some(StorageKind::Emmc),
-        "NAND" => Some(StorageKind::Nand),
-        _ => None,
-    };
-    match (rom, ev.storage) {
-        (Some(a), Some(b)) if a == b => out.push(
-            Level::Ok,
-            format!(
-                "{} ROM for an {} phone",
-                f.storage,
-                a.as_str().to_uppercase()
-            ),
-        ),
-        (Some(a), Some(b)) => out.push(
-            Level::Refuse,
-            format!(
-                "a {} ROM, but the phone has {}: it cannot be written",
-                a.as_str().to_uppercase(),
-                b.as_str().to_uppercase()
-            ),
-        ),
-        _ => out.push(Level::Unknown, "storage type could not be compared"),
-    }
 }
 
-/// The data-area layout: equal, or only Firmware Upgrade / Format All can apply it.
-fn check_layout(rom: &[Span], phone: &[Span], out: &mut Findings) -> bool {
-    if rom.is_empty() || phone.is_empty() {
+/// What the board check ([`crate::firmware::board::check`]) compares, from the phone: its
+/// storage and layout, its preloader read from BOOT_1 (else the chosen profile's), and the
+/// profile's boot-region size (the phone's boot partition size is a chip fact, not the
+/// scatter's linear offset).
+fn board_facts(phone: Phone<'_>) -> (BoardFacts, bool) {
+    let ev = phone.evidence;
+    let (project, emi, from_profile) = match (&ev.preloader_project, phone.profile) {
+        (Some(p), _) => (Some(p.clone()), ev.emi_version, false),
+        (None, Some(p)) => (
+            p.preloader
+                .as_ref()
+                .map(|q| q.project.clone())
+                .or_else(|| p.projects.first().cloned()),
+            p.preloader.as_ref().and_then(|q| q.bloader_info_version),
+            true,
+        ),
+        (None, None) => (None, None, false),
+    };
+    let region = match ev.storage {
+        Some(StorageKind::Nand) => Region::Nand,
+        _ => Region::EmmcUser,
+    };
+    let facts = BoardFacts {
+        origin: if from_profile {
+            "this phone, preloader per its board profile".into()
+        } else {
+            "this phone".into()
+        },
+        storage: ev.storage.map(|k| match k {
+            StorageKind::Emmc => Storage::Emmc,
+            StorageKind::Nand => Storage::Nand,
+        }),
+        preloader_project: project,
+        emi_version: emi,
+        boot_region_size: phone.profile.and_then(|p| p.storage.boot_region_size),
+        layout: ev
+            .layout
+            .iter()
+            .map(|s| LayoutEntry {
+                name: s.name.clone(),
+                region,
+                region_offset: s.offset,
+                size: Some(s.size),
+            })
+            .collect(),
+    };
+    (facts, from_profile)
+}
+
+/// Storage, preloader project and EMI version, boot region and layout, through the board
+/// check; returns (Download Only can apply it, PRELOADER must be skipped).
+fn check_board(f: &RomFacts, phone: Phone<'_>, out: &mut Findings) -> (bool, bool) {
+    let (board, _) = board_facts(phone);
+    let findings = board::check(f, &board);
+    let mut download_only = !board.layout.is_empty();
+    let mut skip_preloader = f.preloader.is_some() && board.preloader_project.is_none();
+    if board.layout.is_empty() {
         out.push(
             Level::Unknown,
-            "layout not compared (the phone's partition table or the scatter's is unknown); \
-             use Firmware Upgrade",
+            "layout not compared (the phone's partition table is unknown); use Firmware \
+             Upgrade",
         );
-        return false;
     }
-    let d = layout::diff(phone, rom);
-    if d.is_empty() {
+    if skip_preloader {
+        out.push(
+            Level::Risk,
+            "the phone's preloader project is unknown: PRELOADER is not written",
+        );
+    }
+    for finding in &findings {
+        let (level, then) = match finding.aspect {
+            Aspect::Storage => (Level::Refuse, ""),
+            Aspect::PreloaderProject | Aspect::EmiVersion => {
+                skip_preloader = true;
+                (Level::Risk, "; PRELOADER is not written")
+            }
+            Aspect::BootRegion | Aspect::Layout => {
+                download_only = false;
+                (
+                    Level::Risk,
+                    "; Download Only is refused: only Firmware Upgrade or Format All + \
+                     Download can apply it",
+                )
+            }
+        };
+        out.push(level, format!("{}{then}", finding.message));
+    }
+    let has = |a: Aspect| findings.iter().any(|x| x.aspect == a);
+    if has(Aspect::Storage) {
+        download_only = false;
+    } else if board.storage.is_some() {
         out.push(
             Level::Ok,
-            "partition layout equal to the phone's: Download Only can apply it",
+            format!("{} ROM for an {} phone", f.storage, f.storage),
         );
-        true
-    } else {
+    }
+    if download_only {
         out.push(
-            Level::Risk,
-            format!(
-                "partition layout differs ({}): Download Only is refused; only Firmware \
-                 Upgrade or Format All + Download can apply it",
-                layout::summary(&d, "the phone", "the ROM", 2)
-            ),
+            Level::Ok,
+            "partition layout as on the phone: Download Only can apply it",
         );
-        false
     }
-}
-
-/// The phone's preloader identity: read from BOOT_1, else the chosen board profile's (with
-/// whose it is, for the words).
-fn phone_preloader(phone: Phone<'_>) -> (Option<String>, Option<u32>, &'static str) {
-    let ev = phone.evidence;
-    if ev.preloader_project.is_some() {
-        return (ev.preloader_project.clone(), ev.emi_version, "the phone's");
-    }
-    let Some(p) = phone.profile else {
-        return (None, None, "the phone's");
-    };
-    let project = p
-        .preloader
-        .as_ref()
-        .map(|q| q.project.clone())
-        .or_else(|| p.projects.first().cloned());
-    let emi = p.preloader.as_ref().and_then(|q| q.bloader_info_version);
-    (
-        project,
-        emi,
-        "the board profile's (the phone's was not read)",
-    )
-}
-
-/// The preloader's project and EMI version against the phone's.
-fn check_preloader(f: &PackageFacts, phone: Phone<'_>, out: &mut Findings) -> bool {
-    let Some(rom) = &f.preloader else {
-        out.push(Level::Ok, "no preloader in the ROM: the phone's stays");
-        return true;
-    };
-    let (project, emi, whose) = phone_preloader(phone);
-    let skip = match (&rom.project, &project) {
-        (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {
-            out.push(Level::Ok, format!("preloader project {a}, as {whose}"));
-            false
-        }
-        (Some(a), Some(b)) => {
-            out.push(
-                Level::Risk,
-                format!(
-                    "the preloader is for project {a}, {whose} is {b}: PRELOADER is not \
-                     written (a wrong preloader is a hard brick)"
-                ),
-            );
-            true
-        }
-        _ => {
-            out.push(
-                Level::Risk,
-                "the preloader's or the phone's project is unknown: PRELOADER is not written",
-            );
-            true
-        }
-    };
-    if let (Some(a), Some(b)) = (rom.emi_version, emi)
-        && a != b
-        && !skip
+    if let Some(p) = f.preloader.as_ref().and_then(|p| p.project.as_deref())
+        && !skip_preloader
     {
-        out.push(
-            Level::Risk,
-            format!("the preloader's EMI info is v{a}, {whose} v{b}: PRELOADER is not written"),
-        );
-        return true;
+        out.push(Level::Ok, format!("preloader project {p}, as the phone's"));
     }
-    skip
+    (download_only, skip_preloader)
 }
 
 /// Panel coverage in lk and the kernel.
-fn check_panel(f: &PackageFacts, panels: &[String], out: &mut Findings) -> (Display, Vec<String>) {
+fn check_panel(f: &RomFacts, panels: &[String], out: &mut Findings) -> (Display, Vec<String>) {
     if panels.is_empty() {
         out.push(
             Level::Unknown,
@@ -320,7 +315,7 @@ fn check_panel(f: &PackageFacts, panels: &[String], out: &mut Findings) -> (Disp
 }
 
 /// Checksum.ini, missing files and images too large for their partition.
-fn check_files(f: &PackageFacts, out: &mut Findings) {
+fn check_files(f: &RomFacts, out: &mut Findings) {
     match &f.checksum_ini {
         None => out.push(
             Level::Unknown,
@@ -380,7 +375,7 @@ fn check_files(f: &PackageFacts, out: &mut Findings) {
 }
 
 /// NVRAM-set images in the package: writing them clones another phone's identity.
-fn check_nvram(f: &PackageFacts, out: &mut Findings) -> Vec<String> {
+fn check_nvram(f: &RomFacts, out: &mut Findings) -> Vec<String> {
     let nv: Vec<String> = f
         .images
         .iter()
@@ -401,13 +396,13 @@ fn check_nvram(f: &PackageFacts, out: &mut Findings) -> Vec<String> {
 }
 
 /// The verdict on one package's facts.
-pub fn match_package(package: PathBuf, f: &PackageFacts, phone: Phone<'_>) -> PackageMatch {
+pub fn match_package(package: PathBuf, f: &RomFacts, phone: Phone<'_>) -> PackageMatch {
     let ev = phone.evidence;
     let mut out = Findings::default();
-    check_target(f, ev, &mut out);
-    let download_only = check_layout(&f.layout, &ev.layout, &mut out);
+    check_platform(f, &mut out);
+    let (download_only, skip_preloader) = check_board(f, phone, &mut out);
     let mut skip = Vec::new();
-    if check_preloader(f, phone, &mut out) && f.preloader.is_some() {
+    if skip_preloader {
         skip.push("PRELOADER".to_string());
     }
     let panels: Vec<String> = if ev.lcm.is_empty() {
@@ -539,7 +534,7 @@ mod tests {
             layout: l
                 .parts
                 .iter()
-                .map(|p| Span::new(&p.name, p.offset, p.size))
+                .map(|p| crate::firmware::layout::Span::new(&p.name, p.offset, p.size))
                 .collect(),
             layout_named_by: None,
             preloader_project: Some(l.project.clone()),
@@ -587,7 +582,7 @@ mod tests {
         let nand = find(&m, "nand");
         assert_eq!(nand.verdict, Verdict::Refused);
         assert!(
-            nand.reasons[0].text.contains("the phone has EMMC"),
+            nand.reasons[0].text.contains("has EMMC"),
             "{:?}",
             nand.reasons
         );
@@ -602,7 +597,7 @@ mod tests {
         assert_eq!(layout.verdict, Verdict::Risky);
         assert!(!layout.download_only);
         assert!(
-            layout.reasons[0].text.contains("CACHE starts at"),
+            layout.reasons[0].text.contains("CACHE at physical"),
             "{:?}",
             layout.reasons
         );
@@ -637,8 +632,10 @@ mod tests {
         let pkg = rom::build(&board, RomVariant::Fits).unwrap();
         let dir = tempfile::tempdir().unwrap();
         rom::write(&dir.path().join("p"), &pkg).unwrap();
-        let mut facts =
-            PackageFacts::from(crate::firmware::rom::inspect(&dir.path().join("p")).unwrap());
+        let mut facts = crate::firmware::rom::inspect(&dir.path().join("p"))
+            .unwrap()
+            .facts
+            .without_details();
         facts.lcm.kernel = vec!["some_other_panel".into()];
         let ev = phone_of(&board);
         let m = match_package(
