@@ -200,3 +200,42 @@ fn backup_verify_restore_and_refusals_all_in_the_journal() {
         sheet.stdout
     );
 }
+
+#[test]
+fn a_nand_phone_backs_up_its_equivalents_and_restores() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&["--storage", "nand"]);
+    let b = bench.device(&sim, "backup", &[]).json();
+    sim.replugged();
+    let names: Vec<&str> = b["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["partition"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "PRELOADER",
+            "PRO_INFO",
+            "NVRAM",
+            "PROTECT_F",
+            "PROTECT_S",
+            "SECCFG",
+            "UBOOT"
+        ]
+    );
+    assert_eq!(b["skipped"], serde_json::json!(["MBR", "EBR1", "EBR2"]));
+    assert!(b["device_key"].as_str().unwrap().starts_with("meid-"));
+    let id = b["id"].as_str().unwrap();
+    let r = bench.device(&sim, "restore", &["--backup", id]).json();
+    sim.replugged();
+    assert_eq!(r["restored"].as_array().unwrap().len(), 4);
+    assert!(
+        r["restored"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["verified"] == true)
+    );
+}

@@ -364,3 +364,129 @@ pub fn run(
     rec.end(&result);
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        backup::{BackupKind, FileCheck, FileStatus, Manifest},
+        device::{fingerprint::PartitionFacts, target::Region},
+    };
+
+    fn phone(cid: &str, nvram_at: u64) -> Fingerprint {
+        let mut f: Fingerprint = serde_json::from_value(serde_json::json!({
+            "mode": "brom", "hw_code": 25970, "hw_subcode": 0, "hw_version": 0,
+            "sw_version": 0, "brom_version": 1, "bl_version": 254,
+            "target_config": {"sbc": false, "sla": false, "daa": false, "raw": 0},
+            "me_id": null,
+            "storage": {"type": "emmc", "boot1_size": 6291456, "boot2_size": 6291456,
+                        "user_size": 3909091328u64, "cid": cid},
+            "ram_size": 536870912, "da_version": "040001",
+            "partition_source": {"kind": "pmt"}, "partitions": [],
+            "preloader": null, "lcm": [], "pcb_marking": null
+        }))
+        .unwrap();
+        f.partitions = vec![
+            PartitionFacts {
+                name: "NVRAM".into(),
+                region: Region::User,
+                offset: nvram_at,
+                size: 0x50_0000,
+            },
+            PartitionFacts {
+                name: "UBOOT".into(),
+                region: Region::User,
+                offset: 0x1d2_0000,
+                size: 0x6_0000,
+            },
+        ];
+        f
+    }
+
+    fn entry(partition: &str, offset: u64) -> FileEntry {
+        FileEntry {
+            file: format!("{partition}.bin"),
+            partition: partition.into(),
+            region: Region::User,
+            offset,
+            length: 0x1000,
+            sha256: "00".repeat(32),
+        }
+    }
+
+    fn backup() -> (Backup, Verification) {
+        let b = Backup {
+            id: "emmc-aa/20261203T100000Z".into(),
+            path: "/nowhere".into(),
+            manifest: Manifest {
+                format: 1,
+                tool_version: "0.1.0".into(),
+                created: "2026-12-03T10:00:00Z".into(),
+                kind: BackupKind::Identity,
+                device_key: "emmc-aa".into(),
+                profile: None,
+                files: vec![entry("NVRAM", 0x40_0000), entry("UBOOT", 0x1d2_0000)],
+                fingerprint: phone("aa", 0x40_0000),
+            },
+        };
+        let v = Verification {
+            id: b.id.clone(),
+            ok: true,
+            files: b
+                .manifest
+                .files
+                .iter()
+                .map(|f| FileCheck {
+                    file: f.file.clone(),
+                    partition: f.partition.clone(),
+                    expected: f.sha256.clone(),
+                    actual: Some(f.sha256.clone()),
+                    status: FileStatus::Ok,
+                })
+                .collect(),
+        };
+        (b, v)
+    }
+
+    #[test]
+    fn the_same_phone_gets_its_nvram_set_only_by_default() {
+        let (b, v) = backup();
+        let plan = check(&b, &v, &phone("aa", 0x40_0000), false, &[]).unwrap();
+        let names: Vec<&str> = plan.files.iter().map(|f| f.partition.as_str()).collect();
+        assert_eq!(names, ["NVRAM"]);
+        assert!(plan.warnings.is_empty());
+        let plan = check(&b, &v, &phone("aa", 0x40_0000), false, &["uboot".into()]).unwrap();
+        assert_eq!(plan.files[0].partition, "UBOOT");
+        assert!(matches!(
+            check(&b, &v, &phone("aa", 0x40_0000), false, &["SECCFG".into()]),
+            Err(RestoreError::NotInBackup { .. })
+        ));
+    }
+
+    #[test]
+    fn another_phone_is_refused_unless_told_and_then_warned() {
+        let (b, v) = backup();
+        let err = check(&b, &v, &phone("bb", 0x40_0000), false, &[]).unwrap_err();
+        assert!(matches!(err, RestoreError::OtherDevice { .. }));
+        assert!(err.to_string().contains("identity cloning"));
+        assert!(err.help().contains("--other-device"));
+        let plan = check(&b, &v, &phone("bb", 0x40_0000), true, &[]).unwrap();
+        assert!(plan.warnings[0].starts_with("IDENTITY CLONING"));
+    }
+
+    #[test]
+    fn a_layout_that_does_not_fit_or_a_failed_hash_is_refused() {
+        let (b, v) = backup();
+        let err = check(&b, &v, &phone("aa", 0x50_0000), false, &[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("NVRAM is at user 0x500000 on the phone, at user 0x400000 in the backup"),
+            "{err}"
+        );
+        let (b, mut v) = backup();
+        v.files[0].status = FileStatus::Changed;
+        v.ok = false;
+        let err = check(&b, &v, &phone("aa", 0x40_0000), false, &[]).unwrap_err();
+        assert!(matches!(err, RestoreError::Damaged { .. }), "{err}");
+    }
+}
