@@ -126,7 +126,7 @@ impl Report for Backup {
             out.push_str(&format!(
                 "{:<12} {:<6} {:>10x} {:>11x}  {}..\n",
                 f.partition,
-                f.region.as_str(),
+                f.region.as_short(),
                 f.offset,
                 f.length,
                 f.sha256.get(..16).unwrap_or(&f.sha256)

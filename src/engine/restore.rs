@@ -161,9 +161,9 @@ pub fn check(
                 Some(p) if p.region != f.region || p.offset != f.offset => Some(format!(
                     "{} is at {} {:#x} on the phone, at {} {:#x} in the backup",
                     f.partition,
-                    p.region.as_str(),
+                    p.region.as_short(),
                     p.offset,
-                    f.region.as_str(),
+                    f.region.as_short(),
                     f.offset
                 )),
                 Some(p) if p.size < f.length => Some(format!(
