@@ -17,8 +17,8 @@ use crate::{
         emit,
         text::wrap_indented,
     },
-    device::Fingerprint,
     error::HostError,
+    job::Fingerprint,
     library::{
         self, LibraryIndex,
         matching::{Level, LibraryMatch, Verdict, match_library},
