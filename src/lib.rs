@@ -11,14 +11,17 @@
 )]
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod device;
 pub mod diag;
+pub mod engine;
 pub mod error;
 pub mod firmware;
 pub mod fsutil;
 pub mod job;
+pub mod journal;
 pub mod library;
 pub mod logging;
 pub mod places;
