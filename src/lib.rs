@@ -17,6 +17,7 @@ pub mod device;
 pub mod diag;
 pub mod error;
 pub mod firmware;
+pub mod flash;
 pub mod fsutil;
 pub mod library;
 pub mod logging;
