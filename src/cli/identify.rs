@@ -285,18 +285,25 @@ pub struct IdentifyReport {
     pub rebooted: bool,
 }
 
+/// The fingerprint of the phone of a running session (its BROM and DA facts and `map`).
+pub fn fingerprint(
+    session: &Session<Link>,
+    map: &PartitionMap,
+) -> std::result::Result<Fingerprint, DeviceError> {
+    match (session.brom_info(), session.da_info()) {
+        (Some(brom), Some(da)) => Ok(Fingerprint::new(brom, da, map)),
+        _ => Err(DeviceError::Unsupported(
+            "the session ended before the phone was identified".into(),
+        )),
+    }
+}
+
 /// Runs `mtkbench identify`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let (report, rebooted) = run_session(&args.device, ctx, |session, map| {
-        let port = crate::transport::Transport::name(session.transport()).to_string();
-        let (Some(brom), Some(da)) = (session.brom_info(), session.da_info()) else {
-            return Err(DeviceError::Unsupported(
-                "the session ended before the phone was identified".into(),
-            ));
-        };
         Ok(IdentifyReport {
-            port,
-            fingerprint: Fingerprint::new(brom, da, map),
+            port: crate::transport::Transport::name(session.transport()).to_string(),
+            fingerprint: fingerprint(session, map)?,
             rebooted: false,
         })
     })?;

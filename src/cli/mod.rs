@@ -18,6 +18,7 @@ pub mod diagnose_expdb;
 pub mod diagnose_lcm;
 pub mod diagnose_uart;
 pub mod erase;
+pub mod flash;
 pub mod identify;
 pub mod library;
 pub mod ports;
@@ -65,6 +66,9 @@ pub enum Command {
     /// Write a file to a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Write(write::Args),
+    /// Flash a ROM in SP Flash Tool's modes (Download Only, Firmware Upgrade, Format All +
+    /// Download); --dry-run shows the plan and writes nothing.
+    Flash(flash::Args),
     /// Erase a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Erase(erase::Args),
@@ -153,6 +157,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Identify(args) => identify::run(args, ctx),
         Command::Readback(args) => readback::run(args, ctx),
         Command::Write(args) => write::run(args, ctx),
+        Command::Flash(args) => flash::run(args, ctx),
         Command::Erase(args) => erase::run(args, ctx),
         Command::Sim(args) => sim::run(args, ctx),
         Command::Diagnose(command) => diagnose::run(command, ctx),

@@ -158,7 +158,7 @@ impl RomFacts {
                 region: device_region(p.region),
                 offset: p.region_offset,
                 size: p.size,
-                bootloader: p.is_bootloader(),
+                bootloader: is_bootloader(p),
                 image: p.file.as_ref().map(|file| {
                     let read = report
                         .images
@@ -187,6 +187,17 @@ impl RomFacts {
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
     }
+}
+
+/// A boot loader, whatever the scatter's `operation_type` says: marked so, named PRELOADER,
+/// or living in an eMMC boot region (the preloader's home).
+fn is_bootloader(p: &scatter::Partition) -> bool {
+    p.is_bootloader()
+        || p.name.eq_ignore_ascii_case("PRELOADER")
+        || matches!(
+            p.region,
+            scatter::Region::EmmcBoot1 | scatter::Region::EmmcBoot2
+        )
 }
 
 /// The phone's region for a scatter region.

@@ -1,0 +1,232 @@
+//! `mtkbench flash --dry-run` end to end: the plan for a ROM made for the simulated phone's own
+//! layout, live (`--port`, through the real serial path) and offline (`--fingerprint` saved by
+//! `identify --json`); Download Only refused on another layout with each difference; Firmware
+//! Upgrade planned with its backup, format, download and restore; Format All refused without a
+//! backup. A dry run leaves the phone's flash as it was.
+
+mod common;
+mod device_support;
+
+use std::path::{Path, PathBuf};
+
+use common::rom::{Part, scatter_of};
+use device_support::cli::{Bench, Output};
+use mtkbench::firmware::{scatter::Region, synth};
+use serde_json::Value;
+
+/// The linear address where the user area starts in the scatter (the boot1 region's size).
+const USER_BASE: u64 = 0x60_0000;
+
+/// Files for the images the test ROM carries, by partition.
+fn image_of(name: &str) -> Option<(&'static str, Vec<u8>)> {
+    Some(match name {
+        "PRELOADER" => ("preloader_a516_row.bin", synth::preloader("a516_row", 10)),
+        "UBOOT" => ("lk.bin", synth::lk_image(&["hx8379a_dsi_vdo_lcm_drv"])),
+        "BOOTIMG" => (
+            "boot.img",
+            synth::boot_image(
+                &synth::kernel_image(&["hx8379a"]),
+                &synth::ramdisk_image(),
+                2048,
+            ),
+        ),
+        "RECOVERY" => ("recovery.img", vec![0x5A; 0x1_0000]),
+        "NVRAM" => ("nvram.bin", vec![0xA5; 0x1000]),
+        _ => return None,
+    })
+}
+
+/// Writes a ROM folder whose scatter is the phone's own layout (from `identify --json`), with
+/// `grow` bytes added to EBR1 (everything after it moves) when non-zero.
+fn write_rom(dir: &Path, fingerprint: &Value, grow: u64) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut names: Vec<(String, String, u64, u64, Region)> = Vec::new();
+    let mut shift = 0;
+    for p in fingerprint["partitions"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap().to_string();
+        let (offset, mut size) = (p["offset"].as_u64().unwrap(), p["size"].as_u64().unwrap());
+        let (region, start) = if p["region"] == "boot1" {
+            size = 0x4_0000;
+            (Region::EmmcBoot1, offset)
+        } else {
+            (Region::EmmcUser, USER_BASE + offset + shift)
+        };
+        if name == "EBR1" {
+            size += grow;
+            shift = grow;
+        }
+        let file = match image_of(&name) {
+            Some((file, bytes)) => {
+                std::fs::write(dir.join(file), bytes).unwrap();
+                file.to_string()
+            }
+            None => "NONE".into(),
+        };
+        names.push((name, file, start, size, region));
+    }
+    let parts: Vec<Part<'_>> = names
+        .iter()
+        .map(|(n, f, s, z, r)| (n.as_str(), f.as_str(), f != "NONE", *s, *z, *r))
+        .collect();
+    let text = scatter_of("MT6572", "a516_row", &parts);
+    std::fs::write(dir.join("MT6572_Android_scatter.txt"), text).unwrap();
+    dir.to_path_buf()
+}
+
+fn steps(plan: &Value) -> Vec<(String, String)> {
+    plan["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["partition"].as_str().unwrap().to_string(),
+                s["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn action_of<'a>(steps: &'a [(String, String)], partition: &str) -> Vec<&'a str> {
+    steps
+        .iter()
+        .filter(|(p, _)| p == partition)
+        .map(|(_, a)| a.as_str())
+        .collect()
+}
+
+/// Identifies the simulated phone and saves its fingerprint; returns it and its file.
+fn identify(bench: &Bench) -> (Value, PathBuf, Output) {
+    let mut sim = bench.sim(&[]);
+    let out = bench.device(&sim, "identify", &[]);
+    assert!(out.ok(), "{}", out.stderr);
+    let path = bench.path("fingerprint.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    sim.replugged();
+    let before = sim.flash(Region::EmmcUser, 0, 0x200_0000);
+    let rom = write_rom(&bench.path("rom"), &out.json(), 0);
+    let live = bench.device(
+        &sim,
+        "flash",
+        &[
+            "--rom",
+            rom.to_str().unwrap(),
+            "--mode",
+            "download-only",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(
+        sim.flash(Region::EmmcUser, 0, 0x200_0000),
+        before,
+        "a dry run wrote to the phone"
+    );
+    (out.json(), path, live)
+}
+
+#[test]
+fn dry_run_plans_download_only_for_the_connected_phone_and_writes_nothing() {
+    let bench = Bench::new();
+    let (fingerprint, _, live) = identify(&bench);
+    assert!(live.ok(), "{}", live.stderr);
+    let plan = live.json();
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["plan"]["mode"], "download-only");
+    let steps = steps(&plan);
+    assert_eq!(action_of(&steps, "BOOTIMG"), ["write"]);
+    assert_eq!(action_of(&steps, "UBOOT"), ["write"]);
+    // The identity image in the ROM is skipped, with the cloning warning.
+    assert_eq!(action_of(&steps, "NVRAM"), ["skip"]);
+    assert!(plan["plan"]["warnings"].to_string().contains("clon"));
+    // The phone's own preloader identity was not read: the ROM's is not confirmed, so kept.
+    assert_eq!(action_of(&steps, "PRELOADER"), ["skip"]);
+    let boot = &plan["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["partition"] == "BOOTIMG")
+        .unwrap()
+        .clone();
+    let phone_boot = fingerprint["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "BOOTIMG")
+        .unwrap();
+    assert_eq!(boot["addr"], phone_boot["offset"]);
+    assert_eq!(boot["region"], "user");
+    assert_eq!(boot["source"]["kind"], "image");
+    assert_eq!(boot["source"]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn offline_plans_refuse_another_layout_and_plan_a_firmware_upgrade() {
+    let bench = Bench::new();
+    let (fingerprint, fp, _) = identify(&bench);
+    let moved = write_rom(&bench.path("moved"), &fingerprint, 0x8_0000);
+    let run = |mode: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "flash",
+            "--fingerprint",
+            fp.to_str().unwrap(),
+            "--rom",
+            moved.to_str().unwrap(),
+            "--mode",
+            mode,
+            "--dry-run",
+        ];
+        args.extend_from_slice(extra);
+        bench.run(&args)
+    };
+    let refused = run("download-only", &[]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stdout.is_empty());
+    assert!(
+        refused.stderr.contains("Download Only refused"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("EBR1: phone user 0x80000 size 0x80000, ROM user 0x80000 size 0x100000"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--mode firmware-upgrade"),
+        "{}",
+        refused.stderr
+    );
+
+    let upgrade = run("firmware-upgrade", &[]);
+    assert!(upgrade.ok(), "{}", upgrade.stderr);
+    let steps = steps(&upgrade.json());
+    // The ROM's NVRAM image is skipped; the phone's own is backed up and restored.
+    assert_eq!(
+        action_of(&steps, "NVRAM"),
+        ["backup", "erase", "skip", "restore"]
+    );
+    for id in ["PRO_INFO", "PROTECT_F", "PROTECT_S"] {
+        assert_eq!(
+            action_of(&steps, id),
+            ["backup", "erase", "restore"],
+            "{id}"
+        );
+    }
+    assert_eq!(action_of(&steps, "BOOTIMG"), ["erase", "write"]);
+
+    let format = run("format-all", &["--i-understand-this-erases-identity"]);
+    assert_eq!(format.code, 2);
+    assert!(
+        format.stderr.contains("no backup of this phone's identity"),
+        "{}",
+        format.stderr
+    );
+    assert!(
+        format.stderr.contains("mtkbench backup"),
+        "{}",
+        format.stderr
+    );
+}
