@@ -8,6 +8,7 @@ use std::path::Path;
 
 pub mod facts;
 pub mod plan;
+pub mod record;
 
 pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomFacts, RomImage, RomPartition};
 pub use plan::{Action, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};

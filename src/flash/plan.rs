@@ -21,7 +21,7 @@
 
 use std::{fmt, str::FromStr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::facts::{BackupFacts, DeviceFacts, Difference, RomFacts, RomPartition, differences};
 use crate::{
@@ -34,7 +34,7 @@ use crate::{
 pub const HW_CODE: u16 = 0x6572;
 
 /// SP Flash Tool's three modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Write the selected images into the existing layout.
@@ -108,7 +108,7 @@ pub struct Request<'a> {
 }
 
 /// What a step does to one partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// Read it into a new identity backup (nothing is written to the phone).
