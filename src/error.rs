@@ -106,6 +106,9 @@ impl Advice for HostError {
             HostError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 "check the path: the file or folder does not exist".into()
             }
+            HostError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                "give another file name, or move the old file away first".into()
+            }
             HostError::Io { source, .. }
                 if source.kind() == std::io::ErrorKind::PermissionDenied =>
             {
@@ -120,7 +123,9 @@ impl Advice for HostError {
         match self {
             HostError::Io { source, .. } => matches!(
                 source.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::InvalidInput
+                std::io::ErrorKind::NotFound
+                    | std::io::ErrorKind::InvalidInput
+                    | std::io::ErrorKind::AlreadyExists
             ),
             HostError::Usage(_) => true,
         }

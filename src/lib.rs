@@ -19,6 +19,7 @@ pub mod error;
 pub mod firmware;
 pub mod flash;
 pub mod fsutil;
+pub mod job;
 pub mod library;
 pub mod logging;
 pub mod places;

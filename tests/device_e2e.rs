@@ -407,7 +407,8 @@ fn nand_partitions_read_back_as_the_simulators_flash() {
     sim.replugged();
 
     // A readback that is not whole pages is refused before the phone is asked, with the
-    // nearest whole-page range.
+    // nearest whole-page range (into a new file: a stored one is never replaced).
+    let out = bench.path("uboot.part");
     let res = bench.device(
         &sim,
         "readback",
@@ -574,10 +575,11 @@ fn nand_identity_partitions_and_emmc_regions_are_refused() {
     sim.replugged();
 
     // eMMC regions do not exist on NAND; the error names the one that does.
+    let user_out = bench.path("user.bin").to_string_lossy().into_owned();
     let out = bench.device(
         &sim,
         "readback",
-        &["--region", "user", "--length", "4K", "--out", f],
+        &["--region", "user", "--length", "4K", "--out", &user_out],
     );
     let err = out.failure();
     assert_eq!(out.code, 2, "{err}");
@@ -633,10 +635,13 @@ fn a_missing_da_explains_where_to_get_one() {
 fn a_port_that_does_not_exist_is_named() {
     let bench = Bench::new();
     let da = bench.da();
+    // A path is waited for (a phone re-enumerates between two commands), up to --wait.
     let out = bench.run(&[
         "identify",
         "--port",
         "/dev/ttyACM-none",
+        "--wait",
+        "1",
         "--da",
         da.to_str().unwrap(),
     ]);

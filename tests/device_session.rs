@@ -385,9 +385,20 @@ fn refused_readback_names_the_da_status_for_explain() {
 
 #[test]
 fn a_silent_port_fails_the_handshake_with_port_advice() {
-    let t = ScriptedTransport::new();
-    let mut s = Session::new(t);
-    let e = mtkbench::device::connect::start(&mut s, &sim_da()).unwrap_err();
+    use mtkbench::job::{EndPolicy, Job, Options, PortSpec};
+    let options = Options {
+        port: PortSpec::Path("scripted".into()),
+        wait: Duration::ZERO,
+        da: None,
+        record: None,
+        end: EndPolicy::Reboot,
+    };
+    let job = Job::with_da(options, sim_da(), Registry::builtin());
+    let e = job
+        .run_on(ScriptedTransport::new(), |_| Ok(()))
+        .unwrap_err();
+    let inner: &dyn std::error::Error = e.inner();
+    let e = inner.downcast_ref::<DeviceError>().unwrap();
     assert!(matches!(e, DeviceError::Port { .. }), "{e:?}");
     assert_eq!(e.stage(), Some(Stage::Handshake));
 }

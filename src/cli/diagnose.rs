@@ -52,7 +52,7 @@ pub struct LogArgs {
     pub files: Vec<PathBuf>,
     /// How to reach the phone, when its EXPDB is read instead of files.
     #[command(flatten)]
-    pub device: Option<super::identify::DeviceArgs>,
+    pub device: Option<super::device::DeviceArgs>,
 }
 
 /// Runs a `diagnose` subcommand.

@@ -3,11 +3,10 @@
 //! dump with the boot-log rules, and keep the raw readback under
 //! `<data>/captures/expdb-<UTC time>.bin`.
 //!
-//! The readback streams at once into the analyzer and into a temporary file beside the capture
-//! (hashed on the way, as `readback` does); the file gets its name only when every byte has
-//! arrived, and a name already taken is never reused. The device work is the common session
-//! runner's ([`super::identify::run_session`]); the analysis is [`crate::diag`]'s. This file
-//! must not judge log lines or talk to the phone itself.
+//! The readback ([`crate::job::flows::expdb`]) streams at once into the analyzer and into an
+//! [`AtomicFile`] (hashed on the way, as `readback` does); the file gets its name only when
+//! every byte has arrived, and a name already taken is never reused. The analysis is
+//! [`crate::diag`]'s. This file must not judge log lines or talk to the phone itself.
 
 use std::{
     io::Write,
@@ -18,19 +17,18 @@ use std::{
 use serde::Serialize;
 
 use super::{
+    device::{DeviceArgs, NOT_REBOOTED, start, warn_if_not_rebooted},
     diagnose::LogReport,
-    identify::{DeviceArgs, NOT_REBOOTED, resolve, run_session},
-    readback::Output,
 };
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::target::Selector,
     diag::{
         log::{Analyzer, LogKind},
         rules::RuleBase,
     },
-    fsutil,
+    fsutil::{self, AtomicFile},
+    job::flows::{self, EXPDB as PARTITION},
     places::Places,
     transport::transcript::utc_timestamp,
 };
@@ -39,9 +37,6 @@ use crate::{
 pub const PORT_HELP: &str = "Read the phone's EXPDB partition (its last panic and exception \
      records) on this port (`/dev/ttyACM0`), or `auto` to wait for the phone, instead of FILEs; \
      the readback is kept in the data folder's captures/, and the phone is rebooted after";
-
-/// The partition read.
-const PARTITION: &str = "EXPDB";
 
 /// What `diagnose log --port` prints: where the readback went, then the analysis.
 #[derive(Debug, Serialize)]
@@ -85,7 +80,7 @@ impl Report for ExpdbReport {
 
 /// The readback on its way: into the capture file and through the analyzer at once.
 struct Capture<'r> {
-    file: Output,
+    file: AtomicFile,
     analyzer: Analyzer<'r>,
 }
 
@@ -116,29 +111,24 @@ pub fn run(device: &DeviceArgs, ctx: &Ctx) -> Result<()> {
     Places::ensure(&dir)?;
     let path = capture_path(&dir, SystemTime::now());
     let mut capture = Capture {
-        file: Output::create(&path)?,
+        file: AtomicFile::create(&path)?,
         analyzer: Analyzer::new(rules),
     };
     capture
         .analyzer
         .begin_input(&path.display().to_string(), LogKind::Expdb);
-    let ((port, bytes), rebooted) = run_session(device, ctx, |session, map| {
-        let port = crate::transport::Transport::name(session.transport()).to_string();
-        let sel = Selector::Partition(PARTITION.into());
-        let t = resolve(session, map, &sel, None, None)?;
-        let bytes = session.read(&t, &mut capture)?;
-        Ok((port, bytes))
-    })?;
+    let done = start(device, ctx)?.run(|phone| flows::expdb(phone, &mut capture))?;
+    warn_if_not_rebooted(&done);
     let Capture { file, analyzer } = capture;
-    let sha256 = file.commit(&path)?;
+    let stored = file.commit()?;
     emit(
         ctx,
         &ExpdbReport {
-            port,
-            capture: path,
-            bytes,
-            sha256,
-            rebooted,
+            port: done.port.clone(),
+            capture: stored.path,
+            bytes: done.value,
+            sha256: stored.sha256,
+            rebooted: done.rebooted(),
             analysis: LogReport(analyzer.finish()),
         },
     )

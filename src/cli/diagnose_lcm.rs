@@ -4,30 +4,29 @@
 //! The check lives in [`crate::diag::lcm`] and the ROM inspection in
 //! [`crate::firmware::rom`]; this file gathers the evidence the flags name, and lays the verdict
 //! out for an 80-column terminal: the outcome in words first, then the evidence, then the fix.
-//! With `--port` it reads the phone's own UBOOT through the device session (the common device
-//! flags and session runner of [`super::identify`]), and its BOOTIMG when the fix would keep
-//! the phone's kernel, then reboots the phone and runs the same check. It must not compare
-//! names or parse images itself.
+//! With `--port` it runs [`crate::job::flows::lcm_probe`]: the phone's own UBOOT, and its
+//! BOOTIMG when the fix would keep the phone's kernel, then the phone is rebooted and the same
+//! check runs. It must not compare names, parse images or talk to the phone itself.
 
 use std::{
-    io::{BufReader, BufWriter, Seek, Write},
+    io::{BufReader, Seek},
     path::PathBuf,
 };
 
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, resolve, run_session};
+use super::device::{DeviceArgs, start, warn_if_not_rebooted};
 use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
         text::{cut_keeping_end, labelled, wrap},
     },
-    device::{Cause, DeviceError, Stage, target::Selector},
-    diag::lcm::{self, Drivers, LcmFacts, LcmVerdict, Outcome, PanelEvidence, UbootScan},
+    diag::lcm::{self, Drivers, LcmFacts, LcmVerdict, Outcome, PanelEvidence},
     error::HostError,
     firmware::rom,
+    job::flows::{self, PhoneBoot},
     profile::Registry,
 };
 
@@ -111,46 +110,16 @@ fn evidence(args: &LcmArgs, ctx: &Ctx) -> Result<PanelEvidence> {
     Ok(PanelEvidence::by_hand(&args.lcm)?)
 }
 
-/// What became of the phone's BOOTIMG in the session.
-enum PhoneBoot {
-    /// Not needed: the ROM lights the panel, or cannot be judged, without the phone's kernel.
-    NotNeeded,
-    /// Copied into the temporary file.
-    Copied,
-    /// The phone's partition table has no BOOTIMG.
-    Absent,
-}
-
-/// Reads the phone's own UBOOT over the port, scanning it as it streams in; when the verdict
-/// would have the ROM flashed without UBOOT and BOOTIMG, also copies BOOTIMG into a temporary
-/// file, so that the phone's own kernel tells whether that is proven. The phone is rebooted
-/// before the kernel is looked at.
+/// Reads the panel evidence from the phone itself ([`flows::lcm_probe`]); the phone's own
+/// kernel is looked at after the phone was rebooted.
 fn phone_evidence(device: &DeviceArgs, ctx: &Ctx, facts: &LcmFacts) -> Result<PanelEvidence> {
     // Made before the phone is caught: a full temporary folder is found first.
     let mut boot_copy = tempfile::tempfile()
         .map_err(|e| HostError::io("create a temporary file in", std::env::temp_dir(), e))?;
-    let ((evidence, boot, port), _rebooted) = run_session(device, ctx, |session, map| {
-        let port = crate::transport::Transport::name(session.transport()).to_string();
-        let partition = |name: &str| Selector::Partition(name.into());
-        let uboot = resolve(session, map, &partition("UBOOT"), None, None)?;
-        let mut scan = UbootScan::default();
-        session.read(&uboot, &mut scan)?;
-        let evidence = scan.evidence(&format!("phone's own UBOOT read over {port}"));
-        if lcm::check(&evidence, facts).fix.is_empty() {
-            return Ok((evidence, PhoneBoot::NotNeeded, port));
-        }
-        let Ok(bootimg) = resolve(session, map, &partition("BOOTIMG"), None, None) else {
-            return Ok((evidence, PhoneBoot::Absent, port));
-        };
-        let stored = |e| DeviceError::Step {
-            stage: Stage::Read,
-            cause: Cause::Output(e),
-        };
-        let mut sink = BufWriter::with_capacity(1 << 20, &mut boot_copy);
-        session.read(&bootimg, &mut sink)?;
-        sink.flush().map_err(stored)?;
-        Ok((evidence, PhoneBoot::Copied, port))
-    })?;
+    let done = start(device, ctx)?.run(|phone| flows::lcm_probe(phone, facts, &mut boot_copy))?;
+    warn_if_not_rebooted(&done);
+    let port = &done.port;
+    let (evidence, boot) = done.value;
     let origin = format!("phone's own BOOTIMG read over {port}");
     let drivers = match boot {
         PhoneBoot::NotNeeded => return Ok(evidence),

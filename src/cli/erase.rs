@@ -2,37 +2,30 @@
 //! refuses the partitions that hold the phone's identity or boot code unless
 //! `--force-identity-partition` is given.
 //!
-//! The guards and the erase itself are [`crate::device`]'s (through the session runner of
-//! [`super::identify`]); this file must not talk to the phone or decide what is protected.
+//! The guards and the erase itself are the job layer's ([`crate::job::flows::erase`]); this
+//! file must not talk to the phone or decide what is protected.
 
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, NOT_REBOOTED, parse_size, resolve, run_session, selector};
+use super::device::{DeviceArgs, NOT_REBOOTED, PlaceArgs, start, warn_if_not_rebooted};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::target::{self, Region},
+    job::{
+        Override, Region,
+        flows::{self, EraseRequest},
+    },
 };
 
 /// `mtkbench erase`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["partition", "region"])))]
 pub struct Args {
     /// How to reach the phone.
     #[command(flatten)]
     pub device: DeviceArgs,
-    /// The partition to erase (any case; see `mtkbench identify`).
-    #[arg(long)]
-    pub partition: Option<String>,
-    /// A storage region instead of a partition.
-    #[arg(long, value_enum)]
-    pub region: Option<Region>,
-    /// Start inside the partition or region (0x hex, decimal, or K/M/G).
-    #[arg(long, value_parser = parse_size)]
-    pub offset: Option<u64>,
-    /// Bytes to erase (default: to the end of the partition or region).
-    #[arg(long, value_parser = parse_size)]
-    pub length: Option<u64>,
+    /// What to erase.
+    #[command(flatten)]
+    pub place: PlaceArgs,
     /// Allow erasing PRO_INFO, NVRAM, PROTECT_F, PROTECT_S, PRELOADER or boot1. Only with a
     /// verified backup of this same phone at hand.
     #[arg(long)]
@@ -73,23 +66,20 @@ impl Report for EraseReport {
 
 /// Runs `mtkbench erase`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let sel = selector(args.partition, args.region);
-    let force = args.force_identity_partition;
-    target::precheck(&sel, "erase", force)?;
-    let (t, rebooted) = run_session(&args.device, ctx, |session, map| {
-        let t = resolve(session, map, &sel, args.offset, args.length)?;
-        target::check_identity(&t, &map.partitions, "erase", force)?;
-        session.erase(&t)?;
-        Ok(t)
-    })?;
+    let force = Override::from_flag(args.force_identity_partition);
+    let request = EraseRequest::prepare(args.place.place(), force)?;
+    let job = start(&args.device, ctx)?;
+    let done = job.run(|phone| flows::erase(phone, &request))?;
+    warn_if_not_rebooted(&done);
+    let e = &done.value;
     emit(
         ctx,
         &EraseReport {
-            name: t.name,
-            region: t.region,
-            offset: t.addr,
-            length: t.len,
-            rebooted,
+            name: e.span.name.clone(),
+            region: e.span.region,
+            offset: e.span.offset,
+            length: e.span.length,
+            rebooted: done.rebooted(),
         },
     )
 }

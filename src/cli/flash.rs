@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, fingerprint, run_session};
+use super::device::{DeviceArgs, start, warn_if_not_rebooted};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
@@ -169,5 +169,7 @@ fn read_fingerprint(path: &std::path::Path) -> Result<Fingerprint> {
 }
 
 fn identify(device: &DeviceArgs, ctx: &Ctx) -> Result<Fingerprint> {
-    Ok(run_session(device, ctx, |session, map| fingerprint(session, map))?.0)
+    let done = start(device, ctx)?.run(|phone| Ok(phone.fingerprint()))?;
+    warn_if_not_rebooted(&done);
+    Ok(done.value)
 }

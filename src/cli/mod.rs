@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::{Result, logging, places::Places};
 
+pub mod device;
 pub mod diagnose_expdb;
 pub mod diagnose_lcm;
 pub mod diagnose_uart;
@@ -23,6 +24,7 @@ pub mod identify;
 pub mod library;
 pub mod ports;
 pub mod profiles;
+pub mod progress;
 pub mod readback;
 pub mod rom;
 pub mod scatter;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::connect,
+    job,
     transport::{PortInfo, PortMode},
 };
 
@@ -60,7 +60,7 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
     emit(
         ctx,
         &PortsReport {
-            ports: connect::ports()?,
+            ports: job::ports()?,
         },
     )
 }

@@ -4,40 +4,32 @@
 //! `--force-identity-partition` is given, and checks the image fits. The image streams from
 //! disk; it is never held in memory.
 //!
-//! The guards and the write itself are [`crate::device`]'s (through the session runner of
-//! [`super::identify`]); this file must not talk to the phone or decide what is protected.
+//! The guards and the write itself are the job layer's ([`crate::job::flows::write`]); this
+//! file must not talk to the phone or decide what is protected.
 
-use std::{fs::File, io::BufReader, path::PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::identify::{DeviceArgs, NOT_REBOOTED, parse_size, resolve, run_session, selector};
+use super::device::{DeviceArgs, NOT_REBOOTED, PlaceArgs, no_length, start, warn_if_not_rebooted};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::{
-        DeviceError,
-        target::{self, Region},
+    job::{
+        Override, Region,
+        flows::{self, WriteRequest},
     },
-    error::HostError,
 };
 
 /// `mtkbench write`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["partition", "region"])))]
 pub struct Args {
     /// How to reach the phone.
     #[command(flatten)]
     pub device: DeviceArgs,
-    /// The partition to write (any case; see `mtkbench identify`).
-    #[arg(long)]
-    pub partition: Option<String>,
-    /// A storage region instead of a partition (with --offset).
-    #[arg(long, value_enum)]
-    pub region: Option<Region>,
-    /// Where inside the partition or region the image starts (0x hex, decimal, or K/M/G).
-    #[arg(long, value_parser = parse_size)]
-    pub offset: Option<u64>,
+    /// Where the image goes (`--offset`: where inside the partition or region it starts).
+    #[command(flatten)]
+    pub place: PlaceArgs,
     /// The image to write.
     #[arg(long, value_name = "FILE")]
     pub file: PathBuf,
@@ -97,42 +89,23 @@ impl Report for WriteReport {
 
 /// Runs `mtkbench write`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let sel = selector(args.partition, args.region);
-    let force = args.force_identity_partition;
-    target::precheck(&sel, "write", force)?;
-    let file = File::open(&args.file).map_err(|e| HostError::io("open", &args.file, e))?;
-    let len = file
-        .metadata()
-        .map_err(|e| HostError::io("read", &args.file, e))?
-        .len();
-    let mut source = BufReader::with_capacity(1 << 20, file);
-    let image = args.file.clone();
-    let ((name, region, offset, stored), rebooted) =
-        run_session(&args.device, ctx, |session, map| {
-            let whole = resolve(session, map, &sel, args.offset, None)?;
-            if len > whole.len {
-                return Err(DeviceError::ImageTooLarge {
-                    file: image.clone(),
-                    len,
-                    target: whole.name,
-                    size: whole.len,
-                });
-            }
-            let t = target::Target { len, ..whole };
-            target::check_identity(&t, &map.partitions, "write", force)?;
-            let stored = session.write(&t, &mut source)?;
-            Ok((t.name, t.region, t.addr, stored))
-        })?;
+    no_length(&args.place, "a write takes the image's length")?;
+    let force = Override::from_flag(args.force_identity_partition);
+    let mut request = WriteRequest::prepare(args.place.place(), &args.file, force)?;
+    let job = start(&args.device, ctx)?;
+    let done = job.run(|phone| flows::write(phone, &mut request))?;
+    warn_if_not_rebooted(&done);
+    let w = &done.value;
     emit(
         ctx,
         &WriteReport {
-            name,
-            region,
-            offset,
-            length: len,
-            stored,
+            name: w.span.name.clone(),
+            region: w.span.region,
+            offset: w.span.offset,
+            length: w.span.length,
+            stored: w.stored,
             file: args.file,
-            rebooted,
+            rebooted: done.rebooted(),
         },
     )
 }

@@ -306,6 +306,61 @@ pub enum DeviceError {
     /// The phone reports storage mtkbench cannot address this way.
     #[error("{0}")]
     Unsupported(String),
+    /// The job stopped on request (Ctrl-C, a cancel key), between two packets or between two
+    /// polls of the port wait.
+    #[error("stopped on request while {stage}{}: {}", cancelled_where(target.as_deref(), *done, *total), state.describe())]
+    Cancelled {
+        /// What was running.
+        stage: Stage,
+        /// The partition or region of the transfer that stopped, if one did.
+        target: Option<String>,
+        /// Bytes of that transfer done.
+        done: u64,
+        /// Bytes of that transfer in total.
+        total: u64,
+        /// What the phone holds now.
+        state: PhoneState,
+    },
+}
+
+/// What a phone holds after a job stopped on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneState {
+    /// Nothing was sent to the phone (it was not there yet, or not in a session).
+    Untouched,
+    /// Its storage is as it was: only reads ran.
+    Unchanged,
+    /// Earlier writes or erases of this job completed; nothing is half-done.
+    Written,
+    /// The transfer that stopped was a write: the target holds part of the new image.
+    PartlyWritten,
+    /// The transfer that stopped was an erase: the target is partly erased.
+    PartlyErased,
+}
+
+impl PhoneState {
+    /// The state in a technician's words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PhoneState::Untouched => "nothing was sent to the phone",
+            PhoneState::Unchanged => "the phone's storage is unchanged (only reads ran)",
+            PhoneState::Written => {
+                "the writes and erases this job finished are on the phone; none is half-done"
+            }
+            PhoneState::PartlyWritten => {
+                "the partition now holds part of the new image and part of the old one"
+            }
+            PhoneState::PartlyErased => "the partition is now partly erased",
+        }
+    }
+}
+
+fn cancelled_where(target: Option<&str>, done: u64, total: u64) -> String {
+    match target {
+        Some(t) => format!(" ({t}: {done:#x} of {total:#x} bytes done)"),
+        None => String::new(),
+    }
 }
 
 fn misaligned_message(
@@ -382,6 +437,7 @@ impl DeviceError {
             DeviceError::Step { stage, .. } => Some(*stage),
             DeviceError::Port { .. } => Some(Stage::Handshake),
             DeviceError::NoPortAppeared { .. } => Some(Stage::WaitForPort),
+            DeviceError::Cancelled { stage, .. } => Some(*stage),
             _ => None,
         }
     }
@@ -409,7 +465,8 @@ impl DeviceError {
             | DeviceError::ImageTooLarge { .. }
             | DeviceError::NoSuchRegion { .. }
             | DeviceError::Misaligned { .. }
-            | DeviceError::Unsupported(_) => None,
+            | DeviceError::Unsupported(_)
+            | DeviceError::Cancelled { .. } => None,
         }
     }
 
@@ -606,6 +663,19 @@ impl Advice for DeviceError {
                  operation is not available for it yet"
                     .into()
             }
+            DeviceError::Cancelled { state, .. } => match state {
+                PhoneState::Untouched => "start the command again when the phone is ready".into(),
+                PhoneState::Unchanged | PhoneState::Written => {
+                    "the phone was not rebooted and is stuck mid-transfer: \
+                     unplug it (or hold power for 10 s), then start the command again"
+                        .into()
+                }
+                PhoneState::PartlyWritten | PhoneState::PartlyErased => "do not reboot into \
+                     Android yet: unplug the phone (or hold power for 10 s), bring it back into \
+                     download mode and run the same command to the end, or restore the \
+                     partition from a backup of this phone"
+                    .into(),
+            },
         }
     }
 

@@ -7,7 +7,14 @@
 //!
 //! Typical use: [`Session::connect`], [`Session::identify_brom`], [`Session::boot_da`], then
 //! any number of [`Session::partition_table`], [`Session::read`], [`Session::write`],
-//! [`Session::erase`], and finally [`Session::finish`] (reboot).
+//! [`Session::erase`], and finally [`Session::finish`] (reboot). A [`CancelToken`] given with
+//! [`Session::with_cancel`] stops any exchange between two packets (the final reboot
+//! excepted).
+//!
+//! This is the raw layer: its write and erase check only that the range lies on the phone,
+//! not what it holds. The faces (CLI, TUI, repair engine) never use a session directly; they
+//! go through the job layer (`crate::job`), whose `Phone::write` and `Phone::erase` take only
+//! a target the [`super::guard`] built.
 
 use std::{
     io::{Read, Write},
@@ -17,7 +24,7 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    error::{DeviceError, ResultExt, Stage},
+    error::{DeviceError, PhoneState, ResultExt, Stage},
     progress::{OpKind, ProgressEvent},
     table::{self, PartitionMap, Probe},
     target::{Region, Target},
@@ -35,7 +42,9 @@ use crate::{
         decisions::HANDSHAKE_REPLY_TIMEOUT,
         handshake::HostHandshake,
     },
-    transport::{Payload, Transport, run_exchange_with},
+    transport::{
+        CancelToken, ExchangeError, Payload, Transport, TransportError, run_exchange_with,
+    },
 };
 
 /// Who answered the handshake.
@@ -157,6 +166,9 @@ fn check_aligned(
 pub struct Session<T: Transport> {
     t: T,
     progress: Box<dyn FnMut(&ProgressEvent) + Send>,
+    cancel: Option<CancelToken>,
+    /// Whether a write or an erase reached the phone (for the state after a cancel).
+    wrote: bool,
     brom: Option<BromInfo>,
     da: Option<DaInfo>,
 }
@@ -177,9 +189,34 @@ impl<T: Transport> Session<T> {
         Session {
             t,
             progress: Box::new(|_| {}),
+            cancel: None,
+            wrote: false,
             brom: None,
             da: None,
         }
+    }
+
+    /// Stops every exchange but the final reboot between two packets once `cancel` is
+    /// cancelled, with [`DeviceError::Cancelled`].
+    pub fn with_cancel(mut self, cancel: CancelToken) -> Self {
+        self.cancel = Some(cancel);
+        self
+    }
+
+    /// Passes `event` to the progress sink: for the job layer's own events (plan, skipped,
+    /// verifying), so that one sink sees them all in order.
+    pub fn emit(&mut self, event: &ProgressEvent) {
+        (self.progress)(event);
+    }
+
+    /// Writes a comment into the transport's transcript, if it keeps one.
+    pub fn note(&mut self, text: &str) {
+        self.t.note(text);
+    }
+
+    /// The transport, mutable (to note in its transcript, or for tests).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.t
     }
 
     /// Sends every [`ProgressEvent`] to `sink`.
@@ -213,9 +250,40 @@ impl<T: Transport> Session<T> {
         (self.progress)(&ProgressEvent::Stage(stage));
     }
 
-    /// Runs one exchange without storage data.
+    /// The phone's state if the session stopped now.
+    fn state(&self) -> PhoneState {
+        match (self.wrote, self.brom.is_some()) {
+            (true, _) => PhoneState::Written,
+            (false, true) => PhoneState::Unchanged,
+            (false, false) => PhoneState::Untouched,
+        }
+    }
+
+    /// The error for an exchange of `stage` that failed with `e`: a cancel becomes
+    /// [`DeviceError::Cancelled`] with the phone's state.
+    fn failed(&self, stage: Stage, e: ExchangeError) -> DeviceError {
+        match e {
+            ExchangeError::Transport(TransportError::Cancelled) => DeviceError::Cancelled {
+                stage,
+                target: None,
+                done: 0,
+                total: 0,
+                state: self.state(),
+            },
+            e => DeviceError::Step {
+                stage,
+                cause: e.into(),
+            },
+        }
+    }
+
+    /// Runs one exchange without storage data; cancellable except for the final reboot.
     fn run<E: Exchange>(&mut self, stage: Stage, mut ex: E) -> Result<E::Output, DeviceError> {
-        run_exchange_with(&mut self.t, &mut ex, &mut Payload::default()).at(stage)
+        let mut payload = Payload {
+            cancel: self.cancel.as_ref().filter(|_| stage != Stage::Finish),
+            ..Payload::default()
+        };
+        run_exchange_with(&mut self.t, &mut ex, &mut payload).map_err(|e| self.failed(stage, e))
     }
 
     /// The start handshake (§2), retried on silence and wrong bytes (stale input is thrown
@@ -375,8 +443,8 @@ impl<T: Transport> Session<T> {
         Ok(())
     }
 
-    /// Runs a transfer exchange with `Started`/`Advanced`/`Finished` events. `scale` turns
-    /// the exchange's progress units into bytes.
+    /// Runs a transfer exchange with `Started`/`Advanced` events, then one of `Finished`,
+    /// `Failed` or `Cancelled`.
     fn transfer<E: Exchange>(
         &mut self,
         stage: Stage,
@@ -416,14 +484,49 @@ impl<T: Transport> Session<T> {
             source: source.map(|s| s as &mut dyn Read),
             sink: sink.map(|s| s as &mut dyn Write),
             on_progress: Some(&mut on_progress),
+            cancel: self.cancel.as_ref(),
         };
-        let out = run_exchange_with(&mut self.t, &mut ex, &mut payload).at(stage)?;
-        (self.progress)(&ProgressEvent::Finished {
-            op,
-            total,
-            elapsed: start.elapsed(),
-        });
-        Ok(out)
+        let out = run_exchange_with(&mut self.t, &mut ex, &mut payload);
+        let name = Some(target.name.clone());
+        match out {
+            Ok(out) => {
+                (self.progress)(&ProgressEvent::Finished {
+                    op,
+                    total,
+                    elapsed: start.elapsed(),
+                });
+                Ok(out)
+            }
+            Err(ExchangeError::Transport(TransportError::Cancelled)) => {
+                (self.progress)(&ProgressEvent::Cancelled {
+                    op: Some(op),
+                    name,
+                    done: last,
+                });
+                let state = match op {
+                    OpKind::Read => self.state(),
+                    OpKind::Write => PhoneState::PartlyWritten,
+                    OpKind::Erase => PhoneState::PartlyErased,
+                };
+                Err(DeviceError::Cancelled {
+                    stage,
+                    target: Some(target.name.clone()),
+                    done: last,
+                    total,
+                    state,
+                })
+            }
+            Err(e) => {
+                let e = self.failed(stage, e);
+                (self.progress)(&ProgressEvent::Failed {
+                    op: Some(op),
+                    name,
+                    done: last,
+                    error: e.to_string(),
+                });
+                Err(e)
+            }
+        }
     }
 
     /// Reads `target` into `sink` in the DA's packets (eMMC 0xD6, §5.8; NAND 0xDF with page
@@ -496,6 +599,7 @@ impl<T: Transport> Session<T> {
             ..target.clone()
         })?;
         self.stage(Stage::Write);
+        self.wrote = true;
         self.transfer(Stage::Write, OpKind::Write, target, ex, Some(source), None)?;
         Ok(stored)
     }
@@ -515,6 +619,7 @@ impl<T: Transport> Session<T> {
         };
         self.stage(Stage::Erase);
         self.select(Stage::Erase, medium)?;
+        self.wrote = true;
         self.transfer(Stage::Erase, OpKind::Erase, target, ex, None, None)
     }
 
@@ -526,9 +631,11 @@ impl<T: Transport> Session<T> {
         let mut out = Vec::new();
         let mut payload = Payload {
             sink: Some(&mut out),
+            cancel: self.cancel.as_ref(),
             ..Payload::default()
         };
-        run_exchange_with(&mut self.t, &mut host::readback(addr, len), &mut payload).at(stage)?;
+        let got = run_exchange_with(&mut self.t, &mut host::readback(addr, len), &mut payload);
+        got.map_err(|e| self.failed(stage, e))?;
         Ok(out)
     }
 

@@ -1,16 +1,16 @@
 //! Where on the phone's storage a command acts: storage regions, the phone's partition map, and
 //! the resolution of `--partition NAME` / `--region R` with `--offset`/`--length` into one
-//! checked byte range. Also the guard that keeps write and erase away from the partitions that
-//! hold the phone's identity and its boot code. Pure: no port, no file.
+//! checked byte range. The guard that keeps write and erase away from the partitions that
+//! hold the phone's identity and its boot code is [`super::guard`]'s. Pure: no port, no file,
+//! no command-line types.
 
 use serde::{Deserialize, Serialize};
 
 use super::error::DeviceError;
-use crate::firmware::is_nvram_set;
 
 /// A storage area addressed on its own: the eMMC hardware partitions, or the whole NAND array.
 /// A phone has either the three eMMC regions or the one NAND region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Region {
     /// eMMC boot partition 1: the preloader.
@@ -123,109 +123,6 @@ pub fn resolve(
     })
 }
 
-/// Why a partition may not be written or erased without `--force-identity-partition`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protected {
-    /// The NVRAM set ([`crate::firmware::NVRAM_SET`]): the phone's identity.
-    Identity,
-    /// PRELOADER or anything in boot1: the phone's boot code.
-    BootCode,
-}
-
-fn protected(name: &str) -> Option<Protected> {
-    if is_nvram_set(name) {
-        Some(Protected::Identity)
-    } else if name.eq_ignore_ascii_case("PRELOADER") {
-        Some(Protected::BootCode)
-    } else {
-        None
-    }
-}
-
-fn refusal(kind: Protected, action: &'static str, target: String) -> DeviceError {
-    match kind {
-        Protected::Identity => DeviceError::Refused {
-            action,
-            target,
-            loses: "the NVRAM set holds this phone's identity and calibration (IMEI, \
-                    Wi-Fi/Bluetooth MAC, radio calibration); without a backup of this same phone \
-                    they are lost for good and the phone stays without network",
-            instead: "back up the NVRAM set first (readback of PRO_INFO, NVRAM, PROTECT_F and \
-                      PROTECT_S) and restore it only from a verified backup of this phone",
-        },
-        Protected::BootCode => DeviceError::Refused {
-            action,
-            target,
-            loses: "it holds the preloader, which sets up RAM and storage at power-on; a \
-                    missing or foreign preloader is a hard brick that only a test-point repair \
-                    can undo",
-            instead: "read it first (`mtkbench readback --partition PRELOADER --out \
-                      preloader.bin`, on eMMC and NAND phones alike) and flash a preloader \
-                      only through the flash flow, which checks the ROM's preloader against \
-                      this phone",
-        },
-    }
-}
-
-/// The check that needs no phone: refuses a protected partition by name, or the boot1
-/// region, before any port is opened (so the technician does not catch the phone for
-/// nothing). [`check_identity`] repeats it against the real map.
-pub fn precheck(selector: &Selector, action: &'static str, force: bool) -> Result<(), DeviceError> {
-    let (kind, name) = match selector {
-        Selector::Partition(name) => (protected(name), name.clone()),
-        Selector::Region(Region::Boot1) => (Some(Protected::BootCode), "boot1".to_string()),
-        Selector::Region(r) => (None, r.as_str().to_string()),
-    };
-    match kind {
-        Some(kind) if !force => Err(refusal(kind, action, name)),
-        _ => Ok(()),
-    }
-}
-
-/// Refuses a write or erase that would touch the phone's identity or boot code, unless
-/// `force` (`--force-identity-partition`): any part of the NVRAM set or of PRELOADER (names
-/// any case; a raw range is checked against every partition it overlaps), and anything in
-/// boot1.
-pub fn check_identity(
-    target: &Target,
-    partitions: &[Partition],
-    action: &'static str,
-    force: bool,
-) -> Result<(), DeviceError> {
-    if force {
-        return Ok(());
-    }
-    let end = target.addr.saturating_add(target.len);
-    let mut found = (target.region == Region::Boot1).then_some((Protected::BootCode, None));
-    if let Some(kind) = protected(&target.name).filter(|_| target.is_partition) {
-        found = Some((kind, None));
-    }
-    for p in partitions {
-        let overlaps = p.region == target.region
-            && p.offset < end
-            && target.addr < p.offset.saturating_add(p.size);
-        match protected(&p.name) {
-            // The identity outranks the boot code in the message: it cannot be re-flashed.
-            Some(kind) if overlaps && !matches!(found, Some((Protected::Identity, _))) => {
-                found = Some((kind, Some(p.name.clone())));
-            }
-            _ => {}
-        }
-    }
-    match found {
-        None => Ok(()),
-        Some((kind, covered)) => {
-            let name = match covered {
-                Some(p) if !p.eq_ignore_ascii_case(&target.name) => {
-                    format!("{} (it covers {p})", target.name)
-                }
-                _ => target.name.clone(),
-            };
-            Err(refusal(kind, action, name))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,55 +225,5 @@ mod tests {
             msg.contains("BOOTIMG") && msg.contains("PRELOADER, NVRAM, UBOOT"),
             "{msg}"
         );
-    }
-
-    #[test]
-    fn identity_and_boot_code_are_refused_without_force() {
-        let tbl = table();
-        for sel in [
-            Selector::Partition("nvram".into()),
-            Selector::Partition("Preloader".into()),
-            Selector::Region(Region::Boot1),
-        ] {
-            let t = resolve(&sel, None, None, &tbl, sizes).unwrap();
-            let e = check_identity(&t, &tbl, "write", false).unwrap_err();
-            let text = format!("{e} {}", crate::Advice::help(&e));
-            assert!(text.contains("--force-identity-partition"), "{text}");
-            assert!(
-                text.contains("IMEI") || text.contains("hard brick"),
-                "{text}"
-            );
-            check_identity(&t, &tbl, "write", true).unwrap();
-        }
-        let t = resolve(
-            &Selector::Partition("UBOOT".into()),
-            None,
-            None,
-            &tbl,
-            sizes,
-        )
-        .unwrap();
-        check_identity(&t, &tbl, "erase", false).unwrap();
-        // A raw range is judged by what it overlaps.
-        let user = Selector::Region(Region::User);
-        let t = resolve(&user, Some(0x1D20000), Some(0x1000), &tbl, sizes).unwrap();
-        check_identity(&t, &tbl, "write", false).unwrap();
-        let t = resolve(&user, Some(0x3FF000), Some(0x2000), &tbl, sizes).unwrap();
-        let e = check_identity(&t, &tbl, "write", false).unwrap_err();
-        assert!(e.to_string().contains("it covers NVRAM"), "{e}");
-    }
-
-    #[test]
-    fn precheck_refuses_by_name_before_any_port_is_opened() {
-        for sel in [
-            Selector::Partition("protect_f".into()),
-            Selector::Partition("PRELOADER".into()),
-            Selector::Region(Region::Boot1),
-        ] {
-            assert!(precheck(&sel, "erase", false).is_err(), "{sel:?}");
-            precheck(&sel, "erase", true).unwrap();
-        }
-        precheck(&Selector::Partition("BOOTIMG".into()), "write", false).unwrap();
-        precheck(&Selector::Region(Region::User), "write", false).unwrap();
     }
 }

@@ -24,6 +24,9 @@ pub struct Payload<'a> {
     pub sink: Option<&'a mut dyn Write>,
     /// Called after every step of an exchange that reports progress.
     pub on_progress: Option<&'a mut dyn FnMut(Progress)>,
+    /// Looked at between steps (so between packets, never inside one): once cancelled, the
+    /// exchange stops with [`TransportError::Cancelled`].
+    pub cancel: Option<&'a super::CancelToken>,
 }
 
 impl std::fmt::Debug for Payload<'_> {
@@ -137,6 +140,9 @@ pub fn run_exchange_with<E: Exchange + ?Sized>(
         }
         if let (Some(cb), Some(p)) = (payload.on_progress.as_mut(), ex.progress()) {
             cb(p);
+        }
+        if payload.cancel.is_some_and(super::CancelToken::is_cancelled) {
+            return Err(TransportError::Cancelled.into());
         }
     }
 }

@@ -15,6 +15,7 @@ use std::{
 
 use crate::error::Advice;
 
+mod cancel;
 mod exchange;
 mod ports;
 mod recording;
@@ -22,6 +23,7 @@ mod scripted;
 mod serial;
 pub mod transcript;
 
+pub use cancel::CancelToken;
 pub use exchange::{ExchangeError, Payload, run_exchange, run_exchange_with};
 pub use ports::{MAX_POLL, PortInfo, PortMode, wait_for_port, wait_for_port_with};
 pub use recording::RecordingTransport;
@@ -63,6 +65,10 @@ pub trait Transport {
 
     /// A name for messages and transcripts ("/dev/ttyACM0").
     fn name(&self) -> &str;
+
+    /// Writes a comment into the session transcript, if this link keeps one (the recorder
+    /// does; a plain port ignores it): how the session ended, a guard override.
+    fn note(&mut self, _text: &str) {}
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -77,6 +83,9 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     }
     fn name(&self) -> &str {
         (**self).name()
+    }
+    fn note(&mut self, text: &str) {
+        (**self).note(text)
     }
 }
 
@@ -134,8 +143,8 @@ pub enum TransportError {
         /// How long we watched.
         waited: Duration,
     },
-    /// The wait was cancelled by the user.
-    #[error("waiting for the phone was cancelled")]
+    /// The wait or the transfer was cancelled by the user (Ctrl-C, a cancel key).
+    #[error("stopped on request")]
     Cancelled,
     /// A scripted session did something its transcript does not have.
     #[error("off script at transcript line {line}: {detail}")]

@@ -95,6 +95,10 @@ fn ms(d: Duration) -> u128 {
 }
 
 impl<T: Transport> Transport for RecordingTransport<T> {
+    fn note(&mut self, text: &str) {
+        RecordingTransport::note(self, text);
+    }
+
     fn write_all(&mut self, data: &[u8]) -> Result<(), TransportError> {
         let r = self.inner.write_all(data);
         match &r {

@@ -1,30 +1,27 @@
-//! Getting hold of a phone: which port (`--port PATH` or `--port auto`, which arms and waits
-//! for a MediaTek port to appear and opens it the moment it does), the `--record FILE`
-//! transcript around it, the download-agent file (`--da FILE`, else the one remembered in
-//! `config.toml`), and [`start`], which runs a session up to a running DA.
+//! Getting hold of a phone: which port (`--port PATH` or `--port auto`; both wait up to
+//! `--wait` for the port to appear and open it the moment it does, so a phone that
+//! re-enumerates between two commands is caught again), the `--record FILE` transcript around
+//! it, the download-agent file (`--da FILE`, else the one remembered in `config.toml`), and
+//! the host doctor's hints when a port cannot be found, opened or spoken to.
 //!
 //! The preloader's port lives only 2-5 seconds, so everything slow (reading and parsing the DA
-//! file, the profiles) happens BEFORE the wait begins, and the handshake follows the port's
-//! appearance at once.
+//! file, the profiles) happens BEFORE the wait begins (see [`super::Job::prepare`]), and the
+//! handshake follows the port's appearance at once. Nothing here talks the protocol.
 
 use std::{
     path::{Path, PathBuf},
     str::FromStr,
-    sync::atomic::AtomicBool,
     time::{Duration, Instant},
 };
 
-use super::{
-    DeviceError, ProgressEvent, Session, Stage,
-    error::{Cause, ResultExt},
-};
 use crate::{
     config::Config,
+    device::{Cause, DeviceError, PhoneState, ProgressEvent, ResultExt, Stage},
     diag::doctor::{HostFacts, port_failure_hints},
     protocol::da_file::DaFile,
     transport::{
-        MAX_POLL, PortInfo, RecordingTransport, SerialTransport, Transport, TransportError,
-        list_ports, wait_for_port,
+        CancelToken, MAX_POLL, PortInfo, RecordingTransport, SerialTransport, Transport,
+        TransportError, list_ports, wait_for_port,
     },
 };
 
@@ -51,6 +48,15 @@ impl FromStr for PortSpec {
 /// How long the handshake may keep retrying on an opened port.
 pub const HANDSHAKE_WITHIN: Duration = Duration::from_secs(10);
 
+impl std::fmt::Display for PortSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PortSpec::Auto => f.write_str("auto"),
+            PortSpec::Path(p) => f.write_str(p),
+        }
+    }
+}
+
 /// The open port, recorded or not.
 #[derive(Debug)]
 pub enum Link {
@@ -58,16 +64,6 @@ pub enum Link {
     Plain(SerialTransport),
     /// The port with a `--record` transcript.
     Recorded(RecordingTransport<SerialTransport>),
-}
-
-impl Link {
-    /// Writes a comment line into the `--record` transcript, if there is one: how the session
-    /// ended, so the transcript says what the terminal said.
-    pub fn note(&mut self, text: &str) {
-        if let Link::Recorded(t) = self {
-            t.note(text);
-        }
-    }
 }
 
 impl Transport for Link {
@@ -95,6 +91,12 @@ impl Transport for Link {
             Link::Recorded(t) => t.name(),
         }
     }
+    /// Writes a comment line into the `--record` transcript, if there is one.
+    fn note(&mut self, text: &str) {
+        if let Link::Recorded(t) = self {
+            t.note(text);
+        }
+    }
 }
 
 /// The host doctor's findings that can explain a port that cannot be opened, does not appear
@@ -108,7 +110,7 @@ fn host_hints() -> Vec<String> {
 }
 
 /// Turns a failure to open or handshake `port` into [`DeviceError::Port`] with host hints.
-fn port_error(port: &str, cause: Cause) -> DeviceError {
+pub(super) fn port_error(port: &str, cause: Cause) -> DeviceError {
     DeviceError::Port {
         port: port.to_string(),
         cause,
@@ -116,23 +118,65 @@ fn port_error(port: &str, cause: Cause) -> DeviceError {
     }
 }
 
-/// Finds the port (waiting up to `wait` for `--port auto`, polling every [`MAX_POLL`]) and
-/// opens it, recording to `record` if given. Emits [`Stage::WaitForPort`] before an auto
-/// wait begins (the moment to tell the technician to plug the phone in) and
-/// [`Stage::OpenPort`].
+/// A wait for the port stopped on request: nothing reached the phone.
+fn wait_cancelled() -> DeviceError {
+    DeviceError::Cancelled {
+        stage: Stage::WaitForPort,
+        target: None,
+        done: 0,
+        total: 0,
+        state: PhoneState::Untouched,
+    }
+}
+
+/// Opens `path` as soon as it exists, polling every [`MAX_POLL`] until `deadline`: a phone
+/// that re-enumerates (after the previous command rebooted it, or a re-plug) gets its port
+/// back a moment later, and a port that is missing for longer is reported as missing.
+fn open_when_present(
+    path: &str,
+    deadline: Instant,
+    cancel: &CancelToken,
+) -> Result<SerialTransport, DeviceError> {
+    loop {
+        if cancel.is_cancelled() {
+            return Err(wait_cancelled());
+        }
+        match SerialTransport::open(path) {
+            Ok(port) => return Ok(port),
+            Err(TransportError::Open {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            }) if Instant::now() < deadline => {
+                std::thread::sleep(MAX_POLL.min(deadline - Instant::now()));
+            }
+            Err(e) => return Err(port_error(path, e.into())),
+        }
+    }
+}
+
+/// Finds the port and opens it, recording to `record` if given. `--port auto` waits up to
+/// `wait` for a MediaTek download port to appear (polling every [`MAX_POLL`]); a path is
+/// waited for the same way until it exists. Emits [`Stage::WaitForPort`] before an auto wait
+/// begins (the moment to tell the technician to plug the phone in) and [`Stage::OpenPort`].
+/// `cancel` stops either wait.
 pub fn open(
     spec: &PortSpec,
     wait: Duration,
     record: Option<&Path>,
+    cancel: &CancelToken,
     progress: &mut dyn FnMut(&ProgressEvent),
 ) -> Result<Link, DeviceError> {
+    let deadline = Instant::now() + wait;
     let path = match spec {
         PortSpec::Path(p) => p.clone(),
         PortSpec::Auto => {
             progress(&ProgressEvent::Stage(Stage::WaitForPort));
-            let cancel = AtomicBool::new(false);
-            let deadline = Instant::now() + wait;
-            match wait_for_port(PortInfo::is_download_port, MAX_POLL, deadline, &cancel) {
+            match wait_for_port(
+                PortInfo::is_download_port,
+                MAX_POLL,
+                deadline,
+                cancel.flag(),
+            ) {
                 Ok(port) => port.path,
                 Err(TransportError::NoPort { waited }) => {
                     return Err(DeviceError::NoPortAppeared {
@@ -140,12 +184,13 @@ pub fn open(
                         hints: host_hints(),
                     });
                 }
+                Err(TransportError::Cancelled) => return Err(wait_cancelled()),
                 Err(e) => return Err(e).at(Stage::WaitForPort),
             }
         }
     };
     progress(&ProgressEvent::Stage(Stage::OpenPort));
-    let port = SerialTransport::open(&path).map_err(|e| port_error(&path, e.into()))?;
+    let port = open_when_present(&path, deadline, cancel)?;
     Ok(match record {
         None => Link::Plain(port),
         Some(file) => Link::Recorded(RecordingTransport::create(port, file).at(Stage::OpenPort)?),
@@ -206,18 +251,6 @@ pub fn remember_da(config_dir: &Path, da: &Path) {
     }
 }
 
-/// Runs a session on an open link up to a running DA: handshake, identification, DA boot. A
-/// handshake failure carries the host doctor's hints.
-pub fn start<T: Transport>(session: &mut Session<T>, da: &DaFile) -> Result<(), DeviceError> {
-    session.connect(HANDSHAKE_WITHIN).map_err(|e| match e {
-        DeviceError::Step { cause, .. } => port_error(session.transport().name(), cause),
-        other => other,
-    })?;
-    session.identify_brom()?;
-    session.boot_da(da)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +287,41 @@ mod tests {
         remember_da(&cfg, &loaded.path);
         let again = load_da(None, &cfg).unwrap();
         assert_eq!(again.path, std::fs::canonicalize(&da).unwrap());
+    }
+
+    #[test]
+    fn a_path_that_never_appears_is_named_after_the_wait() {
+        let start = Instant::now();
+        let e = open(
+            &PortSpec::Path("/dev/ttyACM-never".into()),
+            Duration::from_millis(120),
+            None,
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(start.elapsed() >= Duration::from_millis(120));
+        assert!(e.to_string().contains("/dev/ttyACM-never"), "{e}");
+    }
+
+    #[test]
+    fn a_cancelled_wait_says_nothing_reached_the_phone() {
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        for spec in [PortSpec::Auto, PortSpec::Path("/dev/ttyACM-never".into())] {
+            let e = open(&spec, Duration::from_secs(30), None, &cancel, &mut |_| {}).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    DeviceError::Cancelled {
+                        state: PhoneState::Untouched,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+            assert!(e.to_string().contains("nothing was sent"), "{e}");
+        }
     }
 
     #[test]
