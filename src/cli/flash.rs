@@ -1,22 +1,28 @@
-//! `mtkbench flash`: flash a ROM package in one of SP Flash Tool's modes. For now it plans:
-//! `--dry-run` prints the plan [`crate::flash::build`] makes and writes nothing.
+//! `mtkbench flash`: flash a ROM package in one of SP Flash Tool's modes, in one connection
+//! ([`crate::flash::execute::flash`]), or continue an interrupted one (`--resume`,
+//! [`crate::flash::execute::resume`]). `--dry-run` prints the plan [`crate::flash::build`]
+//! makes and writes nothing; its phone facts come from a live identify (`--port`) or, offline,
+//! from a fingerprint saved by `identify --json` (`--fingerprint FILE`).
 //!
-//! The phone's facts come from a live identify (`--port`) or, offline, from a fingerprint
-//! saved by `identify --json` (`--fingerprint FILE`). This file parses, calls the library and
-//! prints: it must not decide what is written.
+//! This file parses, calls the library and prints: it must not decide what is written.
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::device::{DeviceArgs, start, warn_if_not_rebooted};
+use super::device::{DeviceArgs, NOT_REBOOTED, start, warn_if_not_rebooted};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
     device::Fingerprint,
     error::HostError,
     firmware::rom::Problem,
-    flash::{self, Action, DeviceFacts, Mode, Overrides, Plan, Request},
+    flash::{
+        self, Action, DeviceFacts, Mode, Overrides, Plan, Request,
+        execute::{self, FlashRequest, Flashed},
+        record::StepState,
+    },
+    job::Done,
 };
 
 /// `mtkbench flash`.
@@ -31,11 +37,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "dry_run")]
     pub fingerprint: Option<PathBuf>,
     /// The ROM package: a folder, a .zip of one, or its scatter file.
-    #[arg(long, value_name = "DIR|ZIP")]
-    pub rom: PathBuf,
+    #[arg(long, value_name = "DIR|ZIP", required_unless_present = "resume")]
+    pub rom: Option<PathBuf>,
     /// SP Flash Tool's mode.
-    #[arg(long, value_parser = clap::builder::ValueParser::new(parse_mode), value_name = "download-only|firmware-upgrade|format-all")]
-    pub mode: Mode,
+    #[arg(long, value_parser = clap::builder::ValueParser::new(parse_mode), value_name = "download-only|firmware-upgrade|format-all", required_unless_present = "resume")]
+    pub mode: Option<Mode>,
+    /// Continue an interrupted flash (default: the newest unfinished job) on the same phone.
+    #[arg(long, value_name = "JOB", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["rom", "mode", "dry_run", "fingerprint"])]
+    pub resume: Option<String>,
     /// Download Only: write only these partitions (comma-separated, any case).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub partitions: Option<Vec<String>>,
@@ -119,40 +128,124 @@ impl Report for PlanReport {
     }
 }
 
+/// What `flash` prints once it ran.
+#[derive(Debug, Serialize)]
+pub struct FlashReport {
+    /// The port used.
+    pub port: String,
+    /// What was done.
+    #[serde(flatten)]
+    pub flashed: Flashed,
+    /// Whether the phone was told to reboot at the end.
+    pub rebooted: bool,
+}
+
+impl Report for FlashReport {
+    fn human(&self) -> String {
+        let f = &self.flashed;
+        let mut out = format!(
+            "{} on {}: job {}\n",
+            f.plan.mode().title(),
+            self.port,
+            f.job
+        );
+        if f.resumed_from > 0 {
+            out.push_str(&format!(
+                "Resumed: {} step(s) were complete before the interruption.\n",
+                f.resumed_from
+            ));
+        }
+        for s in f.steps.iter().filter(|s| s.action != Action::Keep) {
+            let state = match (s.action, s.state) {
+                (Action::Skip, _) => "skipped",
+                (_, StepState::Verified) => "verified",
+                (_, StepState::Done) => "done",
+                (_, StepState::Pending) => "not done",
+            };
+            out.push_str(&format!(
+                "  {:<7} {:<12} {state}\n",
+                format!("{:?}", s.action).to_lowercase(),
+                s.partition
+            ));
+        }
+        for w in f.plan.warnings() {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        if !self.rebooted {
+            out.push_str(NOT_REBOOTED);
+        }
+        out
+    }
+}
+
 /// Runs `mtkbench flash`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if !args.dry_run {
-        return Err(HostError::Usage(
-            "flash writes nothing yet in this build: add --dry-run to see the plan".into(),
-        )
-        .into());
+    let jobs = ctx.places.data.join("jobs");
+    let usage = |m: &str| -> crate::Error { HostError::Usage(m.into()).into() };
+    if let Some(id) = &args.resume {
+        let device = args
+            .device
+            .as_ref()
+            .ok_or_else(|| usage("--resume needs --port: the phone must be connected"))?;
+        let id = (!id.is_empty()).then_some(id.as_str());
+        let done = execute::resume(start(device, ctx)?, id, &jobs)?;
+        return report(done, ctx);
     }
-    let (rom, rom_errors) = flash::read_rom(&args.rom)?;
+    let (Some(rom_path), Some(mode)) = (args.rom.clone(), args.mode) else {
+        return Err(usage("give --rom and --mode (or --resume)"));
+    };
+    let overrides = Overrides {
+        preloader_of_another_board: args.preloader_of_another_board,
+        erases_identity: args.i_understand_this_erases_identity,
+    };
+    if !args.dry_run {
+        let device = args.device.as_ref().ok_or_else(|| {
+            usage("flashing needs --port; a saved --fingerprint only plans (add --dry-run)")
+        })?;
+        let request = FlashRequest {
+            rom: rom_path,
+            mode,
+            selection: args.partitions.clone(),
+            overrides,
+            verify: !args.no_verify,
+        };
+        let done = execute::flash(start(device, ctx)?, &request, &jobs)?;
+        return report(done, ctx);
+    }
+    let (rom, rom_errors) = flash::read_rom(&rom_path)?;
     let fingerprint = match (&args.fingerprint, &args.device) {
         (Some(path), _) => read_fingerprint(path)?,
         (None, Some(device)) => identify(device, ctx)?,
-        (None, None) => {
-            return Err(HostError::Usage("give --port or --fingerprint".into()).into());
-        }
+        (None, None) => return Err(usage("give --port or --fingerprint")),
     };
     let device = DeviceFacts::from_fingerprint(&fingerprint);
     let request = Request {
-        mode: args.mode,
+        mode,
         selection: args.partitions.as_deref(),
         backup: None,
-        overrides: Overrides {
-            preloader_of_another_board: args.preloader_of_another_board,
-            erases_identity: args.i_understand_this_erases_identity,
-        },
+        overrides,
     };
     let plan = flash::build(&device, &rom, &request)?;
     emit(
         ctx,
         &PlanReport {
-            rom: args.rom,
+            rom: rom_path,
             dry_run: true,
             plan,
             rom_errors,
+        },
+    )
+}
+
+fn report(done: Done<Flashed>, ctx: &Ctx) -> Result<()> {
+    warn_if_not_rebooted(&done);
+    let rebooted = done.rebooted();
+    emit(
+        ctx,
+        &FlashReport {
+            port: done.port,
+            flashed: done.value,
+            rebooted,
         },
     )
 }

@@ -747,7 +747,7 @@ impl OpenRom {
 
     /// Streams the image the scatter calls `file`. A name that escapes the package and a
     /// missing file are errors.
-    pub fn image(&mut self, file: &str) -> crate::Result<Box<dyn Read + '_>> {
+    pub fn image(&mut self, file: &str) -> Result<Box<dyn Read + '_>, HostError> {
         let missing = |reason: &str| {
             HostError::io(
                 "read",
@@ -755,17 +755,17 @@ impl OpenRom {
                 std::io::Error::new(std::io::ErrorKind::NotFound, reason.to_string()),
             )
         };
-        let at =
-            match safe_relative(file).map(|rel| self.pkg.locate(&format!("{}{rel}", self.base))) {
-                Some(Ok(Some(at))) => at,
-                None | Some(Err(())) => {
-                    return Err(missing("the name points outside the ROM package").into());
-                }
-                Some(Ok(None)) => return Err(missing("not in the ROM package").into()),
-            };
+        let rel = safe_relative(file).map(|rel| format!("{}{rel}", self.base));
+        let at = match rel.map(|rel| self.pkg.locate(&rel)) {
+            Some(Ok(Some(at))) => at,
+            None | Some(Err(())) => {
+                return Err(missing("the name points outside the ROM package"));
+            }
+            Some(Ok(None)) => return Err(missing("not in the ROM package")),
+        };
         self.pkg
             .open(&at)
-            .map_err(|e| HostError::io("read", file, e).into())
+            .map_err(|e| HostError::io("read", file, e))
     }
 }
 

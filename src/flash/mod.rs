@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+pub mod execute;
 pub mod facts;
 pub mod plan;
 pub mod record;

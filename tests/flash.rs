@@ -1,8 +1,11 @@
-//! `mtkbench flash --dry-run` end to end: the plan for a ROM made for the simulated phone's own
-//! layout, live (`--port`, through the real serial path) and offline (`--fingerprint` saved by
-//! `identify --json`); Download Only refused on another layout with each difference; Firmware
-//! Upgrade planned with its backup, format, download and restore; Format All refused without a
-//! backup. A dry run leaves the phone's flash as it was.
+//! `mtkbench flash` end to end against `mtkbench sim`, through the real serial path:
+//! `--dry-run` plans for a ROM made for the simulated phone's own layout, live (`--port`) and
+//! offline (`--fingerprint` saved by `identify --json`), and writes nothing; Download Only is
+//! refused on another layout with each difference; Firmware Upgrade is planned with its backup,
+//! format, download and restore; Format All is refused without a backup. A boot-looping phone
+//! (broken BOOTIMG) is repaired with Download Only, every write read back and verified, its
+//! NVRAM set untouched; a disconnect injected in the middle of a write is resumed with
+//! `--resume` to completion.
 
 mod common;
 mod device_support;
@@ -39,6 +42,11 @@ fn image_of(name: &str) -> Option<(&'static str, Vec<u8>)> {
 /// Writes a ROM folder whose scatter is the phone's own layout (from `identify --json`), with
 /// `grow` bytes added to EBR1 (everything after it moves) when non-zero.
 fn write_rom(dir: &Path, fingerprint: &Value, grow: u64) -> PathBuf {
+    write_rom_with(dir, fingerprint, grow, 0)
+}
+
+/// [`write_rom`] with boot.img padded to `boot_len` bytes (a counting pattern), when larger.
+fn write_rom_with(dir: &Path, fingerprint: &Value, grow: u64, boot_len: usize) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let mut names: Vec<(String, String, u64, u64, Region)> = Vec::new();
     let mut shift = 0;
@@ -56,7 +64,11 @@ fn write_rom(dir: &Path, fingerprint: &Value, grow: u64) -> PathBuf {
             shift = grow;
         }
         let file = match image_of(&name) {
-            Some((file, bytes)) => {
+            Some((file, mut bytes)) => {
+                if name == "BOOTIMG" && bytes.len() < boot_len {
+                    let pad = bytes.len()..boot_len;
+                    bytes.extend(pad.map(|i| (i % 249) as u8));
+                }
                 std::fs::write(dir.join(file), bytes).unwrap();
                 file.to_string()
             }
@@ -228,5 +240,187 @@ fn offline_plans_refuse_another_layout_and_plan_a_firmware_upgrade() {
         format.stderr.contains("mtkbench backup"),
         "{}",
         format.stderr
+    );
+}
+
+/// The bytes of `file` in `rom`.
+fn image(rom: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(rom.join(file)).unwrap()
+}
+
+fn place(fingerprint: &Value, name: &str) -> u64 {
+    fingerprint["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap()["offset"]
+        .as_u64()
+        .unwrap()
+}
+
+/// The phone's NVRAM set, straight from the simulator's flash.
+fn nvram_set(sim: &device_support::cli::Sim, fingerprint: &Value) -> Vec<Vec<u8>> {
+    ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]
+        .iter()
+        .map(|name| {
+            let p = fingerprint["partitions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == *name)
+                .unwrap();
+            sim.flash(
+                Region::EmmcUser,
+                p["offset"].as_u64().unwrap(),
+                p["size"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect()
+}
+
+fn states(report: &Value) -> Vec<(String, String, String)> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["partition"].as_str().unwrap().to_string(),
+                s["action"].as_str().unwrap().to_string(),
+                s["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_boot_looping_phone_is_repaired_with_download_only_and_every_write_verified() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    let fingerprint = bench.device(&sim, "identify", &[]).json();
+    sim.replugged();
+    // Break the phone: garbage over the start of BOOTIMG, as a bad OTA leaves it.
+    let garbage = bench.path("garbage.bin");
+    std::fs::write(&garbage, vec![0xEE; 0x10_0000]).unwrap();
+    let out = bench.device(
+        &sim,
+        "write",
+        &[
+            "--partition",
+            "BOOTIMG",
+            "--file",
+            garbage.to_str().unwrap(),
+        ],
+    );
+    assert!(out.ok(), "{}", out.stderr);
+    sim.replugged();
+    let identity = nvram_set(&sim, &fingerprint);
+    let rom = write_rom(&bench.path("rom"), &fingerprint, 0);
+
+    let out = bench.device(
+        &sim,
+        "flash",
+        &["--rom", rom.to_str().unwrap(), "--mode", "download-only"],
+    );
+    assert!(out.ok(), "{}", out.stderr);
+    let report = out.json();
+    assert_eq!(report["rebooted"], true);
+    let states = states(&report);
+    for name in ["UBOOT", "BOOTIMG", "RECOVERY"] {
+        assert!(
+            states.contains(&(name.into(), "write".into(), "verified".into())),
+            "{name}: {states:?}"
+        );
+    }
+    assert!(states.contains(&("NVRAM".into(), "skip".into(), "pending".into())));
+    sim.replugged();
+    for (name, file) in [
+        ("BOOTIMG", "boot.img"),
+        ("UBOOT", "lk.bin"),
+        ("RECOVERY", "recovery.img"),
+    ] {
+        let want = image(&rom, file);
+        let at = place(&fingerprint, name);
+        assert_eq!(sim.flash(Region::EmmcUser, at, want.len()), want, "{name}");
+    }
+    assert_eq!(
+        nvram_set(&sim, &fingerprint),
+        identity,
+        "the NVRAM set changed"
+    );
+    // The job record says every write completed.
+    let job = report["job"].as_str().unwrap();
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(bench.path("data").join("jobs").join(format!("{job}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["action"] == "write")
+            .all(|s| s["state"] == "verified"),
+        "{record}"
+    );
+}
+
+#[test]
+fn a_disconnect_in_the_middle_of_a_write_is_resumed_to_completion() {
+    let bench = Bench::new();
+    // The DA, the table and the small images come first; the cut at 2 MiB received lands in
+    // the 3 MiB boot.img.
+    let mut sim = bench.sim(&["--fault", "disconnect-after-received=0x200000"]);
+    let fingerprint = bench.device(&sim, "identify", &[]).json();
+    sim.replugged();
+    let identity = nvram_set(&sim, &fingerprint);
+    let rom = write_rom_with(&bench.path("rom"), &fingerprint, 0, 0x30_0000);
+    let cut = bench.device(
+        &sim,
+        "flash",
+        &["--rom", rom.to_str().unwrap(), "--mode", "download-only"],
+    );
+    assert_eq!(cut.code, 1, "{}", cut.stderr);
+    assert!(
+        cut.stderr.contains("BOOTIMG") || cut.stderr.contains("writ"),
+        "{}",
+        cut.stderr
+    );
+    sim.replugged();
+    let boot = image(&rom, "boot.img");
+    let at = place(&fingerprint, "BOOTIMG");
+    assert_ne!(
+        sim.flash(Region::EmmcUser, at, boot.len()),
+        boot,
+        "the cut left BOOTIMG whole"
+    );
+
+    let resumed = bench.device(&sim, "flash", &["--resume"]);
+    assert!(resumed.ok(), "{}", resumed.stderr);
+    let report = resumed.json();
+    assert!(report["resumed_from"].as_u64().unwrap() >= 1, "{report}");
+    let states = states(&report);
+    assert!(
+        states
+            .iter()
+            .filter(|(_, a, _)| a == "write")
+            .all(|(_, _, s)| s == "verified"),
+        "{states:?}"
+    );
+    sim.replugged();
+    assert_eq!(sim.flash(Region::EmmcUser, at, boot.len()), boot);
+    assert_eq!(
+        nvram_set(&sim, &fingerprint),
+        identity,
+        "the NVRAM set changed"
+    );
+    // Nothing left to resume.
+    let again = bench.device(&sim, "flash", &["--resume"]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("no interrupted flash job"),
+        "{}",
+        again.stderr
     );
 }
