@@ -424,3 +424,49 @@ fn a_disconnect_in_the_middle_of_a_write_is_resumed_to_completion() {
         again.stderr
     );
 }
+
+#[test]
+fn the_preloader_of_another_board_is_refused_and_this_boards_is_written() {
+    let bench = Bench::new();
+    let (mut fingerprint, _, _) = identify(&bench);
+    // The phone's own preloader, as identify reads it from BOOT_1.
+    fingerprint["preloader"] = serde_json::json!({
+        "build_name": "preloader_a516_row",
+        "project": "a516_row",
+        "emi_version": 10
+    });
+    let fp = bench.path("with-preloader.json");
+    std::fs::write(&fp, fingerprint.to_string()).unwrap();
+    let plan_for = |rom: &Path| {
+        let out = bench.run(&[
+            "--json",
+            "flash",
+            "--fingerprint",
+            fp.to_str().unwrap(),
+            "--rom",
+            rom.to_str().unwrap(),
+            "--mode",
+            "download-only",
+            "--dry-run",
+        ]);
+        assert!(out.ok(), "{}", out.stderr);
+        out.json()
+    };
+    let same = write_rom(&bench.path("same"), &fingerprint, 0);
+    let plan = plan_for(&same);
+    assert_eq!(action_of(&steps(&plan), "PRELOADER"), ["write"]);
+
+    let other = write_rom(&bench.path("other"), &fingerprint, 0);
+    std::fs::write(
+        other.join("preloader_a516_row.bin"),
+        synth::preloader("s4511_board", 10),
+    )
+    .unwrap();
+    let plan = plan_for(&other);
+    assert_eq!(action_of(&steps(&plan), "PRELOADER"), ["skip"]);
+    let why = plan["plan"]["steps"][0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("s4511_board") && why.contains("hard brick"),
+        "{why}"
+    );
+}
