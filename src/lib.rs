@@ -25,6 +25,7 @@ pub mod logging;
 pub mod places;
 pub mod profile;
 pub mod protocol;
+pub mod repair;
 pub mod sim;
 pub mod transport;
 

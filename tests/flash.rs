@@ -470,3 +470,99 @@ fn the_preloader_of_another_board_is_refused_and_this_boards_is_written() {
         "{why}"
     );
 }
+
+#[test]
+fn repair_mends_a_boot_looping_phone_in_one_connection() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    let fingerprint = bench.device(&sim, "identify", &[]).json();
+    sim.replugged();
+    let garbage = bench.path("garbage.bin");
+    std::fs::write(&garbage, vec![0xEE; 0x10_0000]).unwrap();
+    let out = bench.device(
+        &sim,
+        "write",
+        &[
+            "--partition",
+            "BOOTIMG",
+            "--file",
+            garbage.to_str().unwrap(),
+        ],
+    );
+    assert!(out.ok(), "{}", out.stderr);
+    sim.replugged();
+    let identity = nvram_set(&sim, &fingerprint);
+    let rom = write_rom(&bench.path("rom"), &fingerprint, 0);
+    let rom = rom.to_str().unwrap();
+
+    // A dry run identifies, checks and plans, and writes nothing.
+    let before = sim.flash(Region::EmmcUser, place(&fingerprint, "BOOTIMG"), 0x1000);
+    let dry = bench.device(
+        &sim,
+        "repair",
+        &["--rom", rom, "--mode", "download-only", "--dry-run"],
+    );
+    assert!(dry.ok(), "{}", dry.stderr);
+    assert_eq!(dry.json()["outcome"], "planned");
+    assert!(dry.stderr.contains("== Plan"), "{}", dry.stderr);
+    sim.replugged();
+    assert_eq!(
+        sim.flash(Region::EmmcUser, place(&fingerprint, "BOOTIMG"), 0x1000),
+        before
+    );
+
+    let out = bench.device(&sim, "repair", &["--rom", rom, "--mode", "download-only"]);
+    assert!(out.ok(), "{}", out.stderr);
+    let report = out.json();
+    assert_eq!(report["outcome"], "repaired");
+    assert_eq!(report["rebooted"], true);
+    assert_eq!(report["fingerprint"]["hw_code"], 0x6572);
+    assert!(
+        report["backup"]
+            .as_str()
+            .unwrap()
+            .contains("never writes the NVRAM set")
+    );
+    let states = states(&report["flashed"]);
+    assert!(states.contains(&("BOOTIMG".into(), "write".into(), "verified".into())));
+    for step in [
+        "Identify",
+        "Check the ROM",
+        "Identity backup",
+        "Plan",
+        "Flash and verify",
+    ] {
+        assert!(out.stderr.contains(step), "{step}: {}", out.stderr);
+    }
+    sim.replugged();
+    let boot = image(Path::new(rom), "boot.img");
+    assert_eq!(
+        sim.flash(Region::EmmcUser, place(&fingerprint, "BOOTIMG"), boot.len()),
+        boot
+    );
+    assert_eq!(
+        nvram_set(&sim, &fingerprint),
+        identity,
+        "the NVRAM set changed"
+    );
+
+    // Another layout: Download Only is refused with the difference, nothing written.
+    let moved = write_rom(&bench.path("moved"), &fingerprint, 0x8_0000);
+    let refused = bench.device(
+        &sim,
+        "repair",
+        &["--rom", moved.to_str().unwrap(), "--mode", "download-only"],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("EBR1: phone user"),
+        "{}",
+        refused.stderr
+    );
+    sim.replugged();
+    assert_eq!(
+        nvram_set(&sim, &fingerprint),
+        identity,
+        "the NVRAM set changed"
+    );
+}

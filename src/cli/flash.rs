@@ -93,25 +93,7 @@ impl Report for PlanReport {
         if let Some(id) = plan.backup() {
             out.push_str(&format!("Identity backup used: {id}\n"));
         }
-        out.push_str("  # action  partition    region     address      length\n");
-        for (i, s) in plan.steps().iter().enumerate() {
-            let range = if s.action().changes_phone() || s.action() == Action::Backup {
-                format!("{:>#11x} {:>#11x}", s.addr(), s.length())
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "{:>3} {:<7} {:<12} {:<6} {range}\n      {}\n",
-                i + 1,
-                format!("{:?}", s.action()).to_lowercase(),
-                s.partition(),
-                s.region().as_str(),
-                s.why()
-            ));
-        }
-        for w in plan.warnings() {
-            out.push_str(&format!("warning: {w}\n"));
-        }
+        out.push_str(&plan_table(plan));
         for p in &self.rom_errors {
             out.push_str(&format!("ROM error: {}\n", p.message));
         }
@@ -176,6 +158,31 @@ impl Report for FlashReport {
         }
         out
     }
+}
+
+/// The plan as a table: per step the action, partition, region, address and length, and why;
+/// then the plan's warnings.
+pub(crate) fn plan_table(plan: &Plan) -> String {
+    let mut out = String::from("  # action  partition    region     address      length\n");
+    for (i, s) in plan.steps().iter().enumerate() {
+        let range = if s.action().changes_phone() || s.action() == Action::Backup {
+            format!("{:>#11x} {:>#11x}", s.addr(), s.length())
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "{:>3} {:<7} {:<12} {:<6} {range}\n      {}\n",
+            i + 1,
+            format!("{:?}", s.action()).to_lowercase(),
+            s.partition(),
+            s.region().as_str(),
+            s.why()
+        ));
+    }
+    for w in plan.warnings() {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
 }
 
 /// Runs `mtkbench flash`.

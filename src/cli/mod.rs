@@ -26,6 +26,7 @@ pub mod ports;
 pub mod profiles;
 pub mod progress;
 pub mod readback;
+pub mod repair;
 pub mod rom;
 pub mod scatter;
 pub mod sim;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Write a file to a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Write(write::Args),
+    /// The whole guided repair in one connection: identify, check the ROM, plan, flash,
+    /// verify, reboot.
+    Repair(repair::Args),
     /// Flash a ROM in SP Flash Tool's modes (Download Only, Firmware Upgrade, Format All +
     /// Download); --dry-run shows the plan and writes nothing.
     Flash(flash::Args),
@@ -160,6 +164,7 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Readback(args) => readback::run(args, ctx),
         Command::Write(args) => write::run(args, ctx),
         Command::Flash(args) => flash::run(args, ctx),
+        Command::Repair(args) => repair::run(args, ctx),
         Command::Erase(args) => erase::run(args, ctx),
         Command::Sim(args) => sim::run(args, ctx),
         Command::Diagnose(command) => diagnose::run(command, ctx),

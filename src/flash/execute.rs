@@ -156,7 +156,7 @@ pub struct Flashed {
 }
 
 /// Reads the ROM, refusing errors in what the plan would write.
-fn read_rom(path: &Path) -> crate::Result<(RomFacts, Vec<Problem>, OpenRom)> {
+pub(crate) fn read_rom(path: &Path) -> crate::Result<(RomFacts, Vec<Problem>, OpenRom)> {
     let (facts, problems) = super::read_rom(path)?;
     let opened = OpenRom::open(path)?;
     Ok((facts, problems, opened))
@@ -192,18 +192,10 @@ pub fn flash(job: Job, request: &FlashRequest, jobs_dir: &Path) -> crate::Result
             Ok(plan) => plan,
             Err(e) => return Ok(Err(e)),
         };
-        let mut record = JobRecord::new(
-            new_job_id(jobs_dir),
-            fingerprint,
-            request.rom.clone(),
-            request.selection.clone(),
-            request.overrides.preloader_of_another_board,
-            request.verify,
-            &plan,
-        );
-        if let Err(e) = record.save(jobs_dir) {
-            return Ok(Err(e));
-        }
+        let mut record = match new_record(fingerprint, request, &plan, jobs_dir) {
+            Ok(record) => record,
+            Err(e) => return Ok(Err(e)),
+        };
         run_plan(
             phone,
             &plan,
@@ -244,7 +236,8 @@ pub fn resume(job: Job, id: Option<&str>, jobs_dir: &Path) -> crate::Result<Done
     finish(done)
 }
 
-fn finish(done: Done<crate::Result<Flashed>>) -> crate::Result<Done<Flashed>> {
+/// A job's result whose work could refuse, as the job's own result.
+pub(crate) fn finish<R>(done: Done<crate::Result<R>>) -> crate::Result<Done<R>> {
     let Done {
         value,
         port,
@@ -259,7 +252,7 @@ fn finish(done: Done<crate::Result<Flashed>>) -> crate::Result<Done<Flashed>> {
     })
 }
 
-fn plan_for(
+pub(crate) fn plan_for(
     device: &DeviceFacts,
     rom: &RomFacts,
     request: &FlashRequest,
@@ -286,6 +279,26 @@ fn plan_for(
     Ok(plan)
 }
 
+/// The record of a new job for `plan`, saved in `jobs_dir` before anything is written.
+pub(crate) fn new_record(
+    fingerprint: crate::device::Fingerprint,
+    request: &FlashRequest,
+    plan: &Plan,
+    jobs_dir: &Path,
+) -> crate::Result<JobRecord> {
+    let record = JobRecord::new(
+        new_job_id(jobs_dir),
+        fingerprint,
+        request.rom.clone(),
+        request.selection.clone(),
+        request.overrides.preloader_of_another_board,
+        request.verify,
+        plan,
+    );
+    record.save(jobs_dir)?;
+    Ok(record)
+}
+
 /// A new job id: `flash-<seconds since 1970>`, numbered on if taken.
 fn new_job_id(dir: &Path) -> String {
     let secs = std::time::SystemTime::now()
@@ -300,7 +313,7 @@ fn new_job_id(dir: &Path) -> String {
 
 /// Runs the steps of `plan` that `record` does not have as complete, saving the record after
 /// each. Device errors end the job (the record says where); other refusals come back inside.
-fn run_plan<T: Transport>(
+pub(crate) fn run_plan<T: Transport>(
     phone: &mut Phone<'_, T>,
     plan: &Plan,
     rom: &mut OpenRom,
