@@ -279,6 +279,29 @@ fn nvram_set(sim: &device_support::cli::Sim, fingerprint: &Value) -> Vec<Vec<u8>
         .collect()
 }
 
+/// A simulated phone that boot-loops: garbage over the start of BOOTIMG, as a bad OTA leaves
+/// it. Returns the running simulator and the phone's fingerprint.
+fn boot_looping_phone(bench: &Bench) -> (device_support::cli::Sim, Value) {
+    let mut sim = bench.sim(&[]);
+    let fingerprint = bench.device(&sim, "identify", &[]).json();
+    sim.replugged();
+    let garbage = bench.path("garbage.bin");
+    std::fs::write(&garbage, vec![0xEE; 0x10_0000]).unwrap();
+    let out = bench.device(
+        &sim,
+        "write",
+        &[
+            "--partition",
+            "BOOTIMG",
+            "--file",
+            garbage.to_str().unwrap(),
+        ],
+    );
+    assert!(out.ok(), "{}", out.stderr);
+    sim.replugged();
+    (sim, fingerprint)
+}
+
 fn states(report: &Value) -> Vec<(String, String, String)> {
     report["steps"]
         .as_array()
@@ -297,24 +320,7 @@ fn states(report: &Value) -> Vec<(String, String, String)> {
 #[test]
 fn a_boot_looping_phone_is_repaired_with_download_only_and_every_write_verified() {
     let bench = Bench::new();
-    let mut sim = bench.sim(&[]);
-    let fingerprint = bench.device(&sim, "identify", &[]).json();
-    sim.replugged();
-    // Break the phone: garbage over the start of BOOTIMG, as a bad OTA leaves it.
-    let garbage = bench.path("garbage.bin");
-    std::fs::write(&garbage, vec![0xEE; 0x10_0000]).unwrap();
-    let out = bench.device(
-        &sim,
-        "write",
-        &[
-            "--partition",
-            "BOOTIMG",
-            "--file",
-            garbage.to_str().unwrap(),
-        ],
-    );
-    assert!(out.ok(), "{}", out.stderr);
-    sim.replugged();
+    let (mut sim, fingerprint) = boot_looping_phone(&bench);
     let identity = nvram_set(&sim, &fingerprint);
     let rom = write_rom(&bench.path("rom"), &fingerprint, 0);
 
@@ -474,23 +480,7 @@ fn the_preloader_of_another_board_is_refused_and_this_boards_is_written() {
 #[test]
 fn repair_mends_a_boot_looping_phone_in_one_connection() {
     let bench = Bench::new();
-    let mut sim = bench.sim(&[]);
-    let fingerprint = bench.device(&sim, "identify", &[]).json();
-    sim.replugged();
-    let garbage = bench.path("garbage.bin");
-    std::fs::write(&garbage, vec![0xEE; 0x10_0000]).unwrap();
-    let out = bench.device(
-        &sim,
-        "write",
-        &[
-            "--partition",
-            "BOOTIMG",
-            "--file",
-            garbage.to_str().unwrap(),
-        ],
-    );
-    assert!(out.ok(), "{}", out.stderr);
-    sim.replugged();
+    let (mut sim, fingerprint) = boot_looping_phone(&bench);
     let identity = nvram_set(&sim, &fingerprint);
     let rom = write_rom(&bench.path("rom"), &fingerprint, 0);
     let rom = rom.to_str().unwrap();

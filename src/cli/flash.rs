@@ -51,6 +51,14 @@ pub struct Args {
     /// Show the plan and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Verification and the technician's explicit decisions.
+    #[command(flatten)]
+    pub choices: Choices,
+}
+
+/// What `flash` and `repair` both take beyond the ROM and the mode.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Choices {
     /// Do not read back and compare what was written.
     #[arg(long)]
     pub no_verify: bool,
@@ -64,7 +72,18 @@ pub struct Args {
     pub i_understand_this_erases_identity: bool,
 }
 
-fn parse_mode(text: &str) -> std::result::Result<Mode, String> {
+impl Choices {
+    /// The overrides these flags give.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            preloader_of_another_board: self.preloader_of_another_board,
+            erases_identity: self.i_understand_this_erases_identity,
+        }
+    }
+}
+
+/// Parses `--mode`.
+pub fn parse_mode(text: &str) -> std::result::Result<Mode, String> {
     text.parse()
 }
 
@@ -201,10 +220,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let (Some(rom_path), Some(mode)) = (args.rom.clone(), args.mode) else {
         return Err(usage("give --rom and --mode (or --resume)"));
     };
-    let overrides = Overrides {
-        preloader_of_another_board: args.preloader_of_another_board,
-        erases_identity: args.i_understand_this_erases_identity,
-    };
+    let overrides = args.choices.overrides();
     if !args.dry_run {
         let device = args.device.as_ref().ok_or_else(|| {
             usage("flashing needs --port; a saved --fingerprint only plans (add --dry-run)")
@@ -214,7 +230,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             mode,
             selection: args.partitions.clone(),
             overrides,
-            verify: !args.no_verify,
+            verify: !args.choices.no_verify,
         };
         let done = execute::flash(start(device, ctx)?, &request, &jobs)?;
         return report(done, ctx);

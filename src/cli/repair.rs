@@ -7,12 +7,12 @@ use std::path::PathBuf;
 
 use super::{
     device::{DeviceArgs, NOT_REBOOTED, start, warn_if_not_rebooted},
-    flash::plan_table,
+    flash::{Choices, parse_mode, plan_table},
 };
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    flash::{Mode, Overrides, Plan, execute::FlashRequest},
+    flash::{Mode, Plan, execute::FlashRequest},
     repair::{self, Outcome, RepairDriver, RepairEvent, RepairReport, RepairStep},
 };
 
@@ -26,22 +26,14 @@ pub struct Args {
     #[arg(long, value_name = "PKG")]
     pub rom: PathBuf,
     /// SP Flash Tool's mode.
-    #[arg(long, value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<Mode>()), value_name = "download-only|firmware-upgrade|format-all")]
+    #[arg(long, value_parser = clap::builder::ValueParser::new(parse_mode), value_name = "download-only|firmware-upgrade|format-all")]
     pub mode: Mode,
     /// Identify, check and plan, then stop: nothing is written.
     #[arg(long)]
     pub dry_run: bool,
-    /// Do not read back and compare what was written.
-    #[arg(long)]
-    pub no_verify: bool,
-    /// Write the ROM's preloader even though it is not confirmed to be built for this board
-    /// (a wrong preloader is a hard brick).
-    #[arg(long)]
-    pub preloader_of_another_board: bool,
-    /// Format All + Download: confirms that the phone's identity partitions are erased (and
-    /// restored from its verified backup).
-    #[arg(long)]
-    pub i_understand_this_erases_identity: bool,
+    /// Verification and the technician's explicit decisions.
+    #[command(flatten)]
+    pub choices: Choices,
 }
 
 /// What `repair` prints.
@@ -122,11 +114,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         rom: args.rom,
         mode: args.mode,
         selection: None,
-        overrides: Overrides {
-            preloader_of_another_board: args.preloader_of_another_board,
-            erases_identity: args.i_understand_this_erases_identity,
-        },
-        verify: !args.no_verify,
+        overrides: args.choices.overrides(),
+        verify: !args.choices.no_verify,
     };
     let jobs = ctx.places.data.join("jobs");
     let done = repair::run(

@@ -192,18 +192,7 @@ pub fn flash(job: Job, request: &FlashRequest, jobs_dir: &Path) -> crate::Result
             Ok(plan) => plan,
             Err(e) => return Ok(Err(e)),
         };
-        let mut record = match new_record(fingerprint, request, &plan, jobs_dir) {
-            Ok(record) => record,
-            Err(e) => return Ok(Err(e)),
-        };
-        run_plan(
-            phone,
-            &plan,
-            &mut opened,
-            &request.rom,
-            &mut record,
-            jobs_dir,
-        )
+        record_and_run(phone, fingerprint, request, &plan, &mut opened, jobs_dir)
     })?;
     finish(done)
 }
@@ -279,14 +268,16 @@ pub(crate) fn plan_for(
     Ok(plan)
 }
 
-/// The record of a new job for `plan`, saved in `jobs_dir` before anything is written.
-pub(crate) fn new_record(
+/// Records a new job for `plan` in `jobs_dir` (before anything is written), then runs it.
+pub(crate) fn record_and_run<T: Transport>(
+    phone: &mut Phone<'_, T>,
     fingerprint: crate::device::Fingerprint,
     request: &FlashRequest,
     plan: &Plan,
+    rom: &mut OpenRom,
     jobs_dir: &Path,
-) -> crate::Result<JobRecord> {
-    let record = JobRecord::new(
+) -> Result<crate::Result<Flashed>, DeviceError> {
+    let mut record = JobRecord::new(
         new_job_id(jobs_dir),
         fingerprint,
         request.rom.clone(),
@@ -295,8 +286,10 @@ pub(crate) fn new_record(
         request.verify,
         plan,
     );
-    record.save(jobs_dir)?;
-    Ok(record)
+    if let Err(e) = record.save(jobs_dir) {
+        return Ok(Err(e));
+    }
+    run_plan(phone, plan, rom, &request.rom, &mut record, jobs_dir)
 }
 
 /// A new job id: `flash-<seconds since 1970>`, numbered on if taken.
@@ -313,7 +306,7 @@ fn new_job_id(dir: &Path) -> String {
 
 /// Runs the steps of `plan` that `record` does not have as complete, saving the record after
 /// each. Device errors end the job (the record says where); other refusals come back inside.
-pub(crate) fn run_plan<T: Transport>(
+fn run_plan<T: Transport>(
     phone: &mut Phone<'_, T>,
     plan: &Plan,
     rom: &mut OpenRom,

@@ -24,7 +24,7 @@ use crate::{
     device::Fingerprint,
     flash::{
         DeviceFacts, Mode, Plan,
-        execute::{FlashRequest, Flashed, finish, new_record, plan_for, read_rom, run_plan},
+        execute::{FlashRequest, Flashed, finish, plan_for, read_rom, record_and_run},
     },
     job::{Done, Job},
 };
@@ -164,16 +164,12 @@ pub fn run(
         driver.event(&RepairEvent::Finished(RepairStep::Plan));
 
         driver.event(&RepairEvent::Started(RepairStep::Flash));
-        let mut record = match new_record(fingerprint.clone(), request, &plan, jobs_dir) {
-            Ok(record) => record,
-            Err(e) => return Ok(Err(e)),
-        };
-        let flashed = match run_plan(
+        let flashed = match record_and_run(
             phone,
+            fingerprint.clone(),
+            request,
             &plan,
             &mut opened,
-            &request.rom,
-            &mut record,
             jobs_dir,
         )? {
             Ok(flashed) => flashed,
