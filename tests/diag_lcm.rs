@@ -344,3 +344,180 @@ fn cli_refuses_no_source_two_sources_and_bad_names() {
     let out = run(tmp.path(), &tmp.path().join("nope"), &["--lcm", ST]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// A package built for another board than `a516_row`: preloader of project
+/// `konka72_i128_emmc` with EMI settings v9, a 20 MiB boot region, and an lk without the
+/// A516's panel drivers.
+fn other_board_package(root: &Path) -> PathBuf {
+    use mtkbench::firmware::scatter::Region;
+    const MIB: u64 = 1 << 20;
+    let parts: [common::rom::Part<'_>; 5] = [
+        (
+            "PRELOADER",
+            "preloader_konka72.bin",
+            true,
+            0,
+            20 * MIB,
+            Region::EmmcBoot1,
+        ),
+        ("MBR", "MBR", false, 20 * MIB, 0x8_0000, Region::EmmcUser),
+        (
+            "EBR1",
+            "EBR1",
+            false,
+            20 * MIB + 0x8_0000,
+            0x8_0000,
+            Region::EmmcUser,
+        ),
+        (
+            "UBOOT",
+            "lk.bin",
+            true,
+            20 * MIB + 0x10_0000,
+            0x6_0000,
+            Region::EmmcUser,
+        ),
+        (
+            "BOOTIMG",
+            "boot.img",
+            true,
+            20 * MIB + 0x16_0000,
+            0x60_0000,
+            Region::EmmcUser,
+        ),
+    ];
+    let dir = root.join("konka_rom");
+    write_folder(
+        &dir,
+        &[
+            (
+                "MT6572_Android_scatter.txt",
+                common::rom::scatter_of("MT6572", "konka72_i128_emmc", &parts).into_bytes(),
+            ),
+            (
+                "preloader_konka72.bin",
+                synth::preloader("konka72_i128_emmc", 9),
+            ),
+            ("lk.bin", synth::lk_image(&[ILI])),
+            ("boot.img", boot_img(&[ILI])),
+        ],
+    );
+    dir
+}
+
+#[test]
+fn cli_rom_for_another_board_is_said_first_and_never_partly_flashed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = other_board_package(tmp.path());
+    let out = run(tmp.path(), &dir, &["--profile", "a516_row"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("NOT FOR THIS BOARD\n"), "{text}");
+    assert!(text.contains("konka72_i128_emmc"), "{text}");
+    assert!(text.contains("20 MiB boot region"), "{text}");
+    assert!(!text.contains("without UBOOT and BOOTIMG"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+
+    let j = json(&run(tmp.path(), &dir, &["--json", "--profile", "a516_row"]));
+    let aspects: Vec<&str> = j["not_for_board"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["aspect"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        aspects,
+        ["preloader-project", "emi-version", "boot-region", "layout"]
+    );
+    assert!(
+        j["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("This ROM is not for this board: ")
+    );
+    let fixes = j["fix"].as_array().unwrap();
+    assert!(
+        fixes.iter().all(|f| f["kind"] != "keep-phone-firmware"),
+        "{fixes:?}"
+    );
+    let first = fixes[0]["advice"].as_str().unwrap();
+    assert!(
+        first.contains("never its PRELOADER, MBR, EBR1/EBR2"),
+        "{first}"
+    );
+    // The same ROM checked by a panel name alone: no board known, the display advice stands.
+    let j = json(&run(tmp.path(), &dir, &["--json", "--lcm", HX]));
+    assert!(j["not_for_board"].as_array().unwrap().is_empty());
+    assert_eq!(j["fix"][0]["kind"], "keep-phone-firmware");
+}
+
+#[test]
+fn headerless_lk_is_an_error_in_both_commands_and_its_names_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = package(tmp.path(), "rom", Some(&[ST]), Some(&[ST]));
+    let lk = synth::lk_image(&["lcm_compare_id", ST]);
+    std::fs::write(dir.join("lk.bin"), &lk[512..]).unwrap();
+
+    let report = rom::inspect(&dir).unwrap();
+    let uboot = report
+        .images
+        .iter()
+        .find(|i| i.partition == "UBOOT")
+        .unwrap();
+    assert_eq!(uboot.kind.as_deref(), Some("lk-no-header"));
+    assert_eq!(report.lcm.lk, [ST]);
+    let error = report
+        .problems
+        .iter()
+        .find(|p| p.partition.as_deref() == Some("UBOOT"))
+        .unwrap();
+    assert_eq!(error.severity, rom::Severity::Error);
+    assert!(
+        error.message.contains("no 512-byte MediaTek header"),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("mkimage"), "{}", error.message);
+
+    let out = common::mtkbench_in(tmp.path())
+        .args(["rom", "inspect"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let inspect = String::from_utf8(out.stdout).unwrap();
+    assert!(inspect.contains("lk-no-header"), "{inspect}");
+
+    let j = json(&run(tmp.path(), &dir, &["--json", "--lcm", ST]));
+    // The names are read, so the display check still runs...
+    assert_eq!(j["lk"], serde_json::json!([ST]));
+    assert_eq!(j["outcome"], "works");
+    // ...and the error is the one `rom inspect` gives, word for word.
+    assert_eq!(
+        j["rom_errors"],
+        serde_json::json!([format!("UBOOT: {}", error.message)])
+    );
+    let text = String::from_utf8(run(tmp.path(), &dir, &["--lcm", ST]).stdout).unwrap();
+    assert!(text.contains("no 512-byte MediaTek"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+}
+
+#[test]
+fn xz_kernel_in_a_package_is_read_and_reported_truthfully() {
+    use mtkbench::firmware::zimage::Compression;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = package(tmp.path(), "rom", Some(&[ST]), None);
+    for compression in [Compression::Xz, Compression::Lzma] {
+        let kernel = synth::kernel_image_packed(compression, &["lcm_esd_check", ST]);
+        let img = synth::boot_image(&kernel, &synth::ramdisk_image(), 2048);
+        std::fs::write(dir.join("boot.img"), img).unwrap();
+        let report = rom::inspect(&dir).unwrap();
+        assert_eq!(report.lcm.kernel, [ST]);
+        assert_eq!(
+            report.lcm.kernel_compression.as_deref(),
+            Some(compression.json_name())
+        );
+        let j = json(&run(tmp.path(), &dir, &["--json", "--lcm", ST]));
+        assert_eq!(j["outcome"], "works", "{compression:?}: {j}");
+    }
+}

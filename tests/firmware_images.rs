@@ -512,7 +512,13 @@ fn boot_image_kernel_is_inflated_and_searched() {
     assert_eq!(h.page_size, 2048);
     let k = lcm::names_in_boot_image(&img[..]).unwrap();
     assert_eq!(k.names, ["st7701_wvga_dsi_vdo", "jd9161_qhd_dsi_vdo"]);
-    assert_eq!(k.payload, lcm::KernelPayload::Gzip { offset: 0x400 });
+    assert_eq!(
+        k.payload,
+        lcm::KernelPayload::Packed {
+            compression: mtkbench::firmware::zimage::Compression::Gzip,
+            offset: 0x400
+        }
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@ use common::{
     rom::{scatter_of, write_folder, write_zip},
 };
 use mtkbench::{
-    firmware::{scatter::Region, synth},
+    firmware::{rom::Severity, scatter::Region, synth},
     library::{self, LibraryIndex, ScanEvent, ScanSummary, index::Outcome},
 };
 
@@ -296,20 +296,28 @@ fn list_rows_carry_the_inspected_facts() {
     let paths: Vec<PathBuf> = rows.iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, [A516, FLY, BROKEN, KONKA].map(PathBuf::from));
 
+    // The row carries the very facts `rom inspect` reports (without the decoded headers).
     let a = &rows[0];
-    assert_eq!(a.project.as_deref(), Some("a516_s118"));
-    assert_eq!(a.platform.as_deref(), Some("MT6572"));
-    assert_eq!(a.storage.as_deref(), Some("EMMC"));
-    assert_eq!((a.images_present, a.images_total), (3, 3));
-    assert_eq!(a.preloader_project.as_deref(), Some("a516_s118"));
-    assert_eq!(a.lcm_lk, ["hx8379a_fwvga_dsi_vdo"]);
-    assert_eq!(a.errors, 0, "{a:?}");
+    let f = a.facts.as_ref().unwrap();
+    assert_eq!(f.project.as_deref(), Some("a516_s118"));
+    assert_eq!(f.platform.as_deref(), Some("MT6572"));
+    assert_eq!(f.storage.as_str(), "EMMC");
+    assert_eq!((f.images_present(), f.images.len()), (3, 3));
+    let pre = f.preloader.as_ref().unwrap();
+    assert_eq!(pre.project.as_deref(), Some("a516_s118"));
+    assert_eq!(f.lcm.lk, ["hx8379a_fwvga_dsi_vdo"]);
+    assert_eq!(f.count(Severity::Error), 0, "{a:?}");
     assert_eq!(a.failure, None);
+    let inspected = mtkbench::firmware::rom::inspect(&w.root.join(A516)).unwrap();
+    assert_eq!(f, &inspected.facts.without_details());
 
     let konka = &rows[3];
     assert_eq!(konka.kind, library::discover::PackageKind::Zip);
-    assert_eq!(konka.lcm_lk, ["ili9806e_fwvga_dsi_vdo"]);
-    assert!(rows[2].failure.is_some());
+    assert_eq!(
+        konka.facts.as_ref().unwrap().lcm.lk,
+        ["ili9806e_fwvga_dsi_vdo"]
+    );
+    assert!(rows[2].failure.is_some() && rows[2].facts.is_none());
 }
 
 /// Runs the built binary with every folder it uses moved into the workshop.
@@ -347,8 +355,8 @@ fn cli_scan_and_list_in_json_and_text() {
     let packages = list["packages"].as_array().unwrap();
     assert_eq!(packages.len(), 4);
     assert_eq!(packages[0]["path"], A516);
-    assert_eq!(packages[0]["project"], "a516_s118");
-    assert_eq!(packages[0]["images_present"], 3);
+    assert_eq!(packages[0]["facts"]["project"], "a516_s118");
+    assert_eq!(packages[0]["facts"]["images"].as_array().unwrap().len(), 3);
     assert_eq!(packages[3]["kind"], "zip");
     assert!(packages[2]["failure"].is_string());
     assert_eq!(list["vanished"].as_array().unwrap().len(), 0);

@@ -57,11 +57,13 @@ fn files() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("Checksum.ini", checksum_ini.into_bytes()),
         ("preloader_bench_demo.bin", pre),
+        // As the scatter lays them out: EBR1 at physical 0x80000 of the user area, ANDROID at
+        // 0x300000 (1 MiB), CACHE at 0x400000 = EBR1 + 0x380000 (1 MiB).
         (
             "MBR",
-            table(&[(0x05, 0x400, u32::MAX), (0x83, 0x4800, 0x5000)]),
+            table(&[(0x05, 0x400, u32::MAX), (0x83, 0x1800, 0x800)]),
         ),
-        ("EBR1", table(&[(0x83, 0x7f600, 0x200000)])),
+        ("EBR1", table(&[(0x83, 0x1C00, 0x800)])),
         ("nvram.bin", vec![0x4E; 4096]),
         ("lk.bin", lk),
         (
@@ -304,8 +306,15 @@ fn cli_json_has_the_documented_keys() {
         .arg(&dir)
         .output()
         .unwrap();
+    // The package has errors: exit 1, and the JSON report is printed all the same.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
-        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).contains("the ROM package has 3 error(s)"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -363,7 +372,7 @@ fn cli_human_output_fits_80_columns() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     assert!(
@@ -371,4 +380,110 @@ fn cli_human_output_fits_80_columns() {
         "{text}"
     );
     assert!(text.contains("3 error(s), 1 warning(s)"), "{text}");
+}
+
+#[test]
+fn cli_exit_code_is_0_clean_1_with_errors_2_unreadable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    let parts: [common::rom::Part<'_>; 2] = [
+        (
+            "PRELOADER",
+            "preloader_bench_demo.bin",
+            true,
+            0,
+            0x60_0000,
+            mtkbench::firmware::scatter::Region::EmmcBoot1,
+        ),
+        (
+            "UBOOT",
+            "lk.bin",
+            true,
+            0x60_0000,
+            0x6_0000,
+            mtkbench::firmware::scatter::Region::EmmcUser,
+        ),
+    ];
+    write_folder(
+        &clean,
+        &[
+            (
+                "MT6572_Android_scatter.txt",
+                common::rom::scatter_of("MT6572", "bench_demo", &parts).into_bytes(),
+            ),
+            ("preloader_bench_demo.bin", preloader()),
+            ("lk.bin", lk()),
+        ],
+    );
+    let report = rom::inspect(&clean).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let run = |args: &[&str], path: &std::path::Path| {
+        common::mtkbench_in(tmp.path())
+            .args(args)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    for json in [false, true] {
+        let args: &[&str] = if json {
+            &["--json", "rom", "inspect"]
+        } else {
+            &["rom", "inspect"]
+        };
+        let out = run(args, &clean);
+        assert_eq!(out.status.code(), Some(0), "clean, json {json}");
+        assert!(!out.stdout.is_empty());
+        let broken = tmp.path().join("broken");
+        write_folder(&broken, &files());
+        let out = run(args, &broken);
+        assert_eq!(out.status.code(), Some(1), "errors, json {json}");
+        assert!(!out.stdout.is_empty(), "the report still prints");
+        if json {
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap();
+        }
+        let out = run(args, &tmp.path().join("nothing-here"));
+        assert_eq!(out.status.code(), Some(2), "unreadable, json {json}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn mbr_and_ebr_are_resolved_to_absolute_offsets_and_checked_against_the_scatter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rom");
+    write_folder(&dir, &files());
+    let report = rom::inspect(&dir).unwrap();
+    assert_eq!(problem_for(&report, "EBR1", Severity::Error), "");
+    assert_eq!(problem_for(&report, "MBR", Severity::Error), "");
+    let resolved = |report: &RomReport, name: &str| match &image(report, name).detail {
+        Some(rom::ImageContent::PartitionTable { resolved, .. }) => {
+            resolved.iter().map(|r| r.user_offset).collect::<Vec<_>>()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(resolved(&report, "MBR"), [0x8_0000, 0x30_0000]);
+    // Counted from EBR1's own place (0x80000), not from the start of the user area.
+    assert_eq!(resolved(&report, "EBR1"), [0x40_0000]);
+
+    // An EBR1 from another build: its CACHE lies 0x80000 lower than the scatter's.
+    let mut files = files();
+    let ebr = files.iter_mut().find(|(n, _)| *n == "EBR1").unwrap();
+    ebr.1 = table(&[(0x83, 0x1800, 0x800)]);
+    write_folder(&dir, &files);
+    let report = rom::inspect(&dir).unwrap();
+    let error = problem_for(&report, "EBR1", Severity::Error);
+    assert!(
+        error.contains("entry 0 (type 83) of EBR1 points at physical 0x380000 of the user area"),
+        "{error}"
+    );
+    assert!(error.contains("nearest is"), "{error}");
+    let out = common::mtkbench_in(tmp.path())
+        .args(["rom", "inspect"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("physical, in the user area"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
 }

@@ -509,8 +509,8 @@ fn only_warning(name: &str) -> (usize, String) {
 fn fixture_overlap_is_fatal() {
     assert_eq!(
         parse_error("invalid_overlap.txt"),
-        "line 21: partition EBR1 (0x640000..0x6C0000) overlaps partition MBR \
-         (0x600000..0x680000, line 14)"
+        "line 21: partition EBR1 (linear 0x640000..0x6C0000) overlaps partition MBR \
+         (linear 0x600000..0x680000, line 14)"
     );
 }
 
@@ -520,8 +520,8 @@ fn fixture_gap_is_a_warning() {
         only_warning("warn_gap.txt"),
         (
             21,
-            "partition EBR1 starts at 0x700000, 0x80000 bytes after partition MBR ends \
-             (0x680000)"
+            "partition EBR1 starts at linear 0x700000, 0x80000 bytes after partition MBR \
+             ends (linear 0x680000)"
                 .to_string()
         )
     );
@@ -658,6 +658,23 @@ fn cli_show_table_fits_80_columns() {
         "{text}"
     );
     assert!(text.contains("0xFFFF00A8*"), "{text}");
+}
+
+#[test]
+fn cli_show_exits_1_for_a_scatter_of_another_platform_report_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("MT6582_Android_scatter.txt");
+    let text = fixture_text("v1_valid.txt").replace("MT6572", "MT6582");
+    std::fs::write(&path, text).unwrap();
+    let out = mtkbench(&["scatter", "show", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("1 error(s):"), "{stdout}");
+    assert!(stdout.contains("for MT6582, not MT6572"), "{stdout}");
+    let out = mtkbench(&["--json", "scatter", "show", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"].as_array().unwrap().len(), 1);
 }
 
 #[test]

@@ -25,7 +25,11 @@ use crate::{
     },
     diag::lcm::{self, Drivers, LcmFacts, LcmVerdict, Outcome, PanelEvidence},
     error::HostError,
-    firmware::rom,
+    firmware::{
+        board::{self, BoardFacts, BoardFinding},
+        facts::RomFacts,
+        rom,
+    },
     job::flows::{self, PhoneBoot},
     profile::Registry,
 };
@@ -71,14 +75,16 @@ pub fn run(args: LcmArgs, ctx: &Ctx) -> Result<()> {
         // The ROM first: the phone's download port lives only seconds.
         Some(device) => {
             let facts = rom_facts(&args, ctx)?;
-            (phone_evidence(device, ctx, &facts)?, facts)
+            (phone_evidence(device, ctx, &facts.lcm)?, facts)
         }
         None => {
             let evidence = evidence(&args, ctx)?;
             (evidence, rom_facts(&args, ctx)?)
         }
     };
-    let verdict = lcm::check(&evidence, &facts);
+    let verdict = lcm::check(&evidence, &facts.lcm)
+        .with_rom_errors(&facts.rom)
+        .for_board(facts.board);
     emit(
         ctx,
         &LcmReport {
@@ -88,11 +94,32 @@ pub fn run(args: LcmArgs, ctx: &Ctx) -> Result<()> {
     )
 }
 
-fn rom_facts(args: &LcmArgs, ctx: &Ctx) -> Result<LcmFacts> {
+/// What the check needs from the ROM: its display drivers, its facts, and how it differs from
+/// the board when the board is known (`--profile`).
+struct RomSide {
+    lcm: LcmFacts,
+    rom: RomFacts,
+    board: Vec<BoardFinding>,
+}
+
+fn rom_facts(args: &LcmArgs, ctx: &Ctx) -> Result<RomSide> {
     if !ctx.json {
         eprintln!("reading {} ...", args.rom.display());
     }
-    Ok(LcmFacts::from_report(&rom::inspect(&args.rom)?))
+    let report = rom::inspect(&args.rom)?;
+    let board = match &args.profile {
+        Some(id) => {
+            let (registry, _refused) = Registry::load(&ctx.places.user_profiles());
+            let profile = &registry.require(id)?.profile;
+            board::check(&report.facts, &BoardFacts::from(profile))
+        }
+        None => Vec::new(),
+    };
+    Ok(RomSide {
+        lcm: LcmFacts::from_report(&report),
+        rom: report.facts,
+        board,
+    })
 }
 
 /// The panel evidence the one given flag names (all but `--port`).
@@ -161,7 +188,22 @@ impl Report for LcmReport {
         let v = &self.verdict;
         let pad = " ".repeat(LABEL_W);
         let label = |name: &str, text: &str| labelled(name, LABEL_W, text);
-        let mut out = wrap(&v.explanation, "", "");
+        let mut out = String::new();
+        if !v.not_for_board.is_empty() {
+            out += "NOT FOR THIS BOARD\n";
+            for f in &v.not_for_board {
+                out += &wrap(&f.message, "  - ", "    ");
+            }
+            out.push('\n');
+        }
+        if !v.rom_errors.is_empty() {
+            out += "The ROM's display images have errors (as `rom inspect` reports them):\n";
+            for e in &v.rom_errors {
+                out += &wrap(e, "  - ", "    ");
+            }
+            out.push('\n');
+        }
+        out += &wrap(&v.explanation, "", "");
         out.push('\n');
         let ev = &v.evidence;
         let panel = match (&v.panel, ev.names.as_slice()) {

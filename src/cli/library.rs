@@ -25,6 +25,7 @@ use crate::{
         Ctx, Report, emit,
         text::{cut_keeping_end, decimal_size, labelled, wrap},
     },
+    firmware::rom::Severity,
     library::{self, LibraryIndex, LibraryRow, ScanEvent, ScanSummary},
 };
 
@@ -291,7 +292,7 @@ impl Report for ListReport {
             out += "run `mtkbench library scan` to index it\n";
             return out;
         }
-        let failed = self.packages.iter().filter(|p| p.failure.is_some()).count();
+        let failed = self.packages.iter().filter(|p| p.facts.is_none()).count();
         let mut head = format!("ROM library {root}: {} package(s)", self.packages.len());
         if failed > 0 {
             head += &format!(", {failed} could not be read");
@@ -327,23 +328,23 @@ impl Report for ListReport {
 fn list_row(row: &LibraryRow) -> String {
     let path = cut_keeping_end(&row.path.display().to_string(), PATH_W);
     let indent = "  ";
-    if let Some(reason) = &row.failure {
+    let Some(f) = &row.facts else {
         let mut out = format!(
             "{path:<PATH_W$} could not be read ({})\n",
             row.kind.as_str()
         );
-        out += &wrap(reason, indent, indent);
+        out += &wrap(row.failure.as_deref().unwrap_or("unknown"), indent, indent);
         return out;
-    }
+    };
     let line = format!(
         "{path:<PATH_W$} {:<PROJECT_W$} {:<STORE_W$} {:>IMAGES_W$} {:>SIZE_W$} {:>ERR_W$} \
          {:>WARN_W$}",
-        cut_keeping_end(row.project.as_deref().unwrap_or("-"), PROJECT_W),
-        cut_keeping_end(row.storage.as_deref().unwrap_or("-"), STORE_W),
-        format!("{}/{}", row.images_present, row.images_total),
-        decimal_size(row.image_bytes),
-        row.errors,
-        row.warnings,
+        cut_keeping_end(f.project.as_deref().unwrap_or("-"), PROJECT_W),
+        cut_keeping_end(f.storage.as_str(), STORE_W),
+        format!("{}/{}", f.images_present(), f.images.len()),
+        decimal_size(f.image_bytes()),
+        f.count(Severity::Error),
+        f.count(Severity::Warning),
     );
     let names = |v: &[String]| {
         if v.is_empty() {
@@ -356,14 +357,14 @@ fn list_row(row: &LibraryRow) -> String {
         format!(
             "{}, {}",
             row.kind.as_str(),
-            row.platform.as_deref().unwrap_or("platform not given")
+            f.platform.as_deref().unwrap_or("platform not given")
         ),
-        match &row.preloader_project {
+        match f.preloader.as_ref().and_then(|p| p.project.as_ref()) {
             Some(p) => format!("preloader {p}"),
             None => "preloader project unknown".into(),
         },
-        format!("LCM lk: {}", names(&row.lcm_lk)),
-        format!("kernel: {}", names(&row.lcm_kernel)),
+        format!("LCM lk: {}", names(&f.lcm.lk)),
+        format!("kernel: {}", names(&f.lcm.kernel)),
     ];
     format!("{line}\n{}", wrap(&detail.join("; "), indent, indent))
 }
@@ -374,20 +375,59 @@ mod tests {
     use crate::library::discover::PackageKind;
 
     fn row(path: &str, failure: Option<&str>) -> LibraryRow {
+        use crate::firmware::{
+            facts::{ImageReport, LcmReport, PreloaderFacts, Problem, RomFacts},
+            preloader::PreloaderLayout,
+            scatter::Storage,
+        };
+        let image = |size: Option<u64>| ImageReport {
+            partition: "ANDROID".into(),
+            file: "system.img".into(),
+            download: true,
+            present: size.is_some(),
+            size,
+            partition_size: None,
+            sha256: None,
+            fits: None,
+            checksum16: None,
+            checksum: None,
+            kind: None,
+            detail: None,
+        };
+        // 11 of 12 present, 612 MB in all.
+        let mut images = vec![image(Some(60_000_000)); 10];
+        images.push(image(Some(12_000_000)));
+        images.push(image(None));
+        let facts = RomFacts {
+            scatter: "MT6572_Android_scatter.txt".into(),
+            platform: Some("MT6572".into()),
+            project: Some("a_rather_long_project_name_indeed".into()),
+            storage: Storage::Emmc,
+            boot_region_size: Some(0x60_0000),
+            layout: vec![],
+            images,
+            lcm: LcmReport {
+                lk: vec!["hx8379a_fwvga_dsi_vdo".into(); 5],
+                kernel: vec![],
+                kernel_compression: None,
+            },
+            preloader: Some(PreloaderFacts {
+                layout: PreloaderLayout::Flashable,
+                build_name: None,
+                project: Some("a516_s118".into()),
+                emi_version: Some(11),
+            }),
+            checksum_ini: None,
+            problems: vec![Problem {
+                severity: Severity::Error,
+                partition: None,
+                message: "e".into(),
+            }],
+        };
         LibraryRow {
             path: path.into(),
             kind: PackageKind::Zip,
-            project: Some("a_rather_long_project_name_indeed".into()),
-            platform: Some("MT6572".into()),
-            storage: Some("EMMC".into()),
-            images_present: 11,
-            images_total: 12,
-            image_bytes: 612_000_000,
-            errors: 1,
-            warnings: 12,
-            lcm_lk: vec!["hx8379a_fwvga_dsi_vdo".into(); 5],
-            lcm_kernel: vec![],
-            preloader_project: Some("a516_s118".into()),
+            facts: failure.is_none().then_some(facts),
             failure: failure.map(str::to_owned),
         }
     }

@@ -3,7 +3,9 @@
 //! Each subcommand lives in its own file with an `Args` struct and a `run` function that calls
 //! the library and returns a [`Report`]. This module prints it: as one JSON document on stdout
 //! with `--json`, as plain text otherwise. Errors go to stderr with the next step to take, and
-//! set the exit code (0 ok, 2 bad input, 1 other failure). No command logic lives here.
+//! set the exit code (0 ok and clean, 1 failed or the input has errors (the report still
+//! prints, see [`emit_judged`]), 2 the input could not be read or the arguments are wrong). No
+//! command logic lives here.
 
 pub mod diagnose;
 pub mod doctor;
@@ -114,6 +116,43 @@ pub fn emit<R: Report>(ctx: &Ctx, report: &R) -> Result<()> {
         println!("{text}");
     } else {
         print!("{}", report.human());
+    }
+    Ok(())
+}
+
+/// A file or package was read and reported in full, and the report lists errors: the command
+/// exits 1 (2 is kept for input that cannot be read at all, 0 for a clean one), so a script
+/// can trust the exit code while a person reads the report.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} has {errors} error(s); the report lists them")]
+pub struct HasErrors {
+    /// What was checked (`the ROM package`, `the scatter file`).
+    pub what: &'static str,
+    /// How many errors the report lists.
+    pub errors: usize,
+}
+
+impl crate::error::Advice for HasErrors {
+    fn help(&self) -> String {
+        "do not flash it as it is: each error in the report says what is wrong and what to do"
+            .into()
+    }
+
+    fn is_bad_input(&self) -> bool {
+        false
+    }
+}
+
+/// [`emit`], then exit 1 through [`HasErrors`] when the report lists `errors`.
+pub fn emit_judged<R: Report>(
+    ctx: &Ctx,
+    report: &R,
+    what: &'static str,
+    errors: usize,
+) -> Result<()> {
+    emit(ctx, report)?;
+    if errors > 0 {
+        return Err(HasErrors { what, errors }.into());
     }
     Ok(())
 }

@@ -11,11 +11,13 @@ use clap::{Args, Subcommand};
 use crate::{
     Result,
     cli::{
-        Ctx, Report, emit,
+        Ctx, Report, emit_judged,
         text::{cut_keeping_end, labelled, mib_or_hex, wrap},
     },
     firmware::{
-        preloader::{PreloaderInfo, PreloaderLayout},
+        facts::PreloaderFacts,
+        lcm::KernelPayload,
+        preloader::PreloaderLayout,
         rom::{self, ChecksumStatus, ImageContent, ImageReport, RomReport, Severity},
     },
 };
@@ -35,8 +37,8 @@ pub struct InspectArgs {
     pub path: PathBuf,
 }
 
-/// Runs a `rom` subcommand. Problems found in the package are part of the report, not a
-/// failure of the command: the exit code is 0 whenever the package could be inspected.
+/// Runs a `rom` subcommand. The report always prints; the exit code is 0 for a clean
+/// package, 1 when the report lists errors, 2 when the package cannot be read at all.
 pub fn run(command: RomCommand, ctx: &Ctx) -> Result<()> {
     match command {
         RomCommand::Inspect(args) => {
@@ -44,7 +46,8 @@ pub fn run(command: RomCommand, ctx: &Ctx) -> Result<()> {
                 eprintln!("reading {} ...", args.path.display());
             }
             let report = rom::inspect(&args.path)?;
-            emit(ctx, &report)
+            let errors = report.count(Severity::Error);
+            emit_judged(ctx, &report, "the ROM package", errors)
         }
     }
 }
@@ -203,7 +206,7 @@ fn names_text(names: &[String]) -> String {
     }
 }
 
-fn preloader_text(info: Option<&PreloaderInfo>) -> String {
+fn preloader_text(info: Option<&PreloaderFacts>) -> String {
     let Some(info) = info else {
         return "none".into();
     };
@@ -239,11 +242,19 @@ fn detail_text(content: &ImageContent) -> Option<String> {
             "MediaTek header {}, payload 0x{:X} bytes",
             header.name, header.payload_size
         ),
-        ImageContent::AndroidBoot { header: h, .. } => format!(
-            "boot image: kernel 0x{:X} at 0x{:X}, ramdisk 0x{:X} at 0x{:X}, page {}, \
+        ImageContent::AndroidBoot { header: h, kernel } => format!(
+            "boot image: kernel 0x{:X} at 0x{:X} ({}), ramdisk 0x{:X} at 0x{:X}, page {}, \
              cmdline {}",
             h.kernel_size,
             h.kernel_addr,
+            match kernel.as_ref().map(|k| k.payload) {
+                Some(KernelPayload::Packed {
+                    compression,
+                    offset,
+                }) => format!("{} at 0x{offset:X} of the zImage", compression.name()),
+                Some(KernelPayload::Plain) => "not compressed".into(),
+                None => "unreadable".into(),
+            },
             h.ramdisk_size,
             h.ramdisk_addr,
             h.page_size,
@@ -253,12 +264,14 @@ fn detail_text(content: &ImageContent) -> Option<String> {
                 format!("{:?}", h.cmdline)
             }
         ),
-        ImageContent::PartitionTable { table, .. } => table
+        ImageContent::PartitionTable {
+            resolved, table, ..
+        } if resolved.is_empty() => table
             .entries
             .iter()
             .map(|e| {
                 format!(
-                    "type {:02X} at 0x{:X} len 0x{:X}",
+                    "type {:02X} at +0x{:X} from this table, len 0x{:X}",
                     e.type_code,
                     e.start_bytes(),
                     e.len_bytes()
@@ -266,6 +279,19 @@ fn detail_text(content: &ImageContent) -> Option<String> {
             })
             .collect::<Vec<_>>()
             .join("; "),
+        ImageContent::PartitionTable { resolved, .. } => format!(
+            "physical, in the user area: {}",
+            resolved
+                .iter()
+                .map(|r| format!(
+                    "type {:02X} at 0x{:X} len {}",
+                    r.entry.type_code,
+                    r.user_offset,
+                    r.len.map_or("to the end".into(), |l| format!("0x{l:X}"))
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         _ => return None,
     })
 }
@@ -274,7 +300,7 @@ fn detail_text(content: &ImageContent) -> Option<String> {
 mod tests {
     use super::*;
     use crate::firmware::{
-        rom::{LcmReport, Problem},
+        rom::{LcmReport, Problem, RomFacts},
         scatter::Storage,
     };
 
@@ -301,29 +327,34 @@ mod tests {
             package: "/a/rather/long/path/to/some/rom/folder/that/goes/on/and/on/forever.zip"
                 .into(),
             container: "zip",
-            scatter: "ROM_FOLDER_WITH_A_LONG_NAME/MT6572_Android_scatter_emmc.txt".into(),
-            platform: Some("MT6572".into()),
-            project: Some("konka72_i128_emmc".into()),
-            storage: Storage::Emmc,
-            images: vec![
-                image(
-                    "PRELOADER_LONG_NAME",
-                    "preloader_konka72_i128_emmc_signed.bin",
-                    true,
-                ),
-                image("ANDROID", "system.img", false),
-            ],
-            lcm: LcmReport {
-                lk: vec!["hx8369b_fwvga_dsi_vdo".into(); 6],
-                kernel: vec![],
+            facts: RomFacts {
+                scatter: "ROM_FOLDER_WITH_A_LONG_NAME/MT6572_Android_scatter_emmc.txt".into(),
+                platform: Some("MT6572".into()),
+                project: Some("konka72_i128_emmc".into()),
+                storage: Storage::Emmc,
+                boot_region_size: Some(0x60_0000),
+                layout: vec![],
+                images: vec![
+                    image(
+                        "PRELOADER_LONG_NAME",
+                        "preloader_konka72_i128_emmc_signed.bin",
+                        true,
+                    ),
+                    image("ANDROID", "system.img", false),
+                ],
+                lcm: LcmReport {
+                    lk: vec!["hx8369b_fwvga_dsi_vdo".into(); 6],
+                    kernel: vec![],
+                    kernel_compression: None,
+                },
+                preloader: None,
+                checksum_ini: None,
+                problems: vec![Problem {
+                    severity: Severity::Error,
+                    partition: Some("ANDROID".into()),
+                    message: "word ".repeat(40),
+                }],
             },
-            preloader: None,
-            checksum_ini: None,
-            problems: vec![Problem {
-                severity: Severity::Error,
-                partition: Some("ANDROID".into()),
-                message: "word ".repeat(40),
-            }],
         };
         let text = report.human();
         assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");

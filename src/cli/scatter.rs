@@ -11,10 +11,13 @@ use serde::Serialize;
 use crate::{
     Result,
     cli::{
-        Ctx, Report, emit,
+        Ctx, Report, emit_judged,
         text::{WIDTH, cut_keeping_end, mib_or_hex, wrap},
     },
-    firmware::scatter::{self, Partition, Scatter, Storage},
+    firmware::{
+        rom::{self, Severity},
+        scatter::{self, Partition, Scatter, Storage},
+    },
 };
 
 /// `mtkbench scatter ...`
@@ -41,6 +44,9 @@ pub struct ShowReport {
     pub scatter: Scatter,
     /// Size of the EMMC_BOOT_1 region in the linear address space (0 on NAND).
     pub boot1_size: u64,
+    /// What makes the file unfit to flash (a scatter for another platform), as `rom inspect`
+    /// judges a package's scatter; the command exits 1 when there is any.
+    pub errors: Vec<String>,
 }
 
 /// Runs a `scatter` subcommand.
@@ -48,12 +54,18 @@ pub fn run(command: ScatterCommand, ctx: &Ctx) -> Result<()> {
     match command {
         ScatterCommand::Show(args) => {
             let scatter = scatter::parse_file(&args.file)?;
+            let errors: Vec<String> = rom::scatter_problems(&scatter)
+                .into_iter()
+                .filter(|p| p.severity == Severity::Error)
+                .map(|p| p.message)
+                .collect();
             let report = ShowReport {
                 file: args.file,
                 boot1_size: scatter.boot1_size(),
                 scatter,
+                errors,
             };
-            emit(ctx, &report)
+            emit_judged(ctx, &report, "the scatter file", report.errors.len())
         }
     }
 }
@@ -97,8 +109,15 @@ impl Report for ShowReport {
         for p in &s.partitions {
             out += &row(p);
         }
+        out += "OFFSET: physical, inside REGION; messages give linear (scatter) addresses\n";
         if s.partitions.iter().any(|p| p.address_is_pseudo) {
             out += "* not an address: a reserved area counted from the end of the storage\n";
+        }
+        if !self.errors.is_empty() {
+            out += &format!("\n{} error(s):\n", self.errors.len());
+            for e in &self.errors {
+                out += &wrap(e, "  ", "    ");
+            }
         }
         if s.warnings.is_empty() {
             out += "\nno warnings\n";
@@ -159,10 +178,12 @@ mod tests {
             file: "x.txt".into(),
             boot1_size: scatter.boot1_size(),
             scatter,
+            errors: vec!["the scatter file is for MT6582, not MT6572 ".repeat(4)],
         };
         let human = report.human();
         assert!(human.lines().all(|l| l.chars().count() <= WIDTH), "{human}");
         assert!(human.contains(" A_VERY_~NAME "), "{human}");
         assert!(human.contains("0x9AFE0000"), "{human}");
+        assert!(human.contains("1 error(s):"), "{human}");
     }
 }

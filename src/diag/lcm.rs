@@ -51,6 +51,8 @@ use serde::Serialize;
 use crate::{
     error::{Advice, HostError},
     firmware::{
+        board::{self, BoardFinding},
+        facts::{RomFacts, Severity},
         lcm::{self as names, is_panel_name},
         mtk_header,
         rom::{ImageContent, RomReport},
@@ -186,7 +188,7 @@ pub struct LcmFacts {
 impl LcmFacts {
     /// The facts of an inspected ROM package: its LCM names, and for a part without names the
     /// reason (image not in the scatter, not written, missing, not of the expected kind,
-    /// kernel unreadable or not gzip-compressed).
+    /// kernel unreadable or without a readable compressed stream).
     pub fn from_report(report: &RomReport) -> LcmFacts {
         let find = |names: [&str; 2]| {
             report
@@ -204,11 +206,13 @@ impl LcmFacts {
             Some(i) if !i.present => {
                 Drivers::Unknown(format!("{} (UBOOT) is missing from the package", i.file))
             }
-            Some(i) if i.kind.as_deref() != Some("mtk:LK") => Drivers::Unknown(format!(
-                "{} (UBOOT) is not an lk image (it reads as {})",
-                i.file,
-                i.kind.as_deref().unwrap_or("unknown")
-            )),
+            Some(i) if !matches!(i.kind.as_deref(), Some("mtk:LK" | "lk-no-header")) => {
+                Drivers::Unknown(format!(
+                    "{} (UBOOT) is not an lk image (it reads as {})",
+                    i.file,
+                    i.kind.as_deref().unwrap_or("unknown")
+                ))
+            }
             Some(i) if report.lcm.lk.is_empty() => {
                 Drivers::Unknown(format!("no panel driver name was recognised in {}", i.file))
             }
@@ -253,11 +257,13 @@ impl LcmFacts {
 fn kernel_without_names(payload: names::KernelPayload, file: &str) -> String {
     match payload {
         names::KernelPayload::Plain => format!(
-            "the kernel in {file} is not gzip-compressed, so its driver names cannot be read"
+            "the kernel in {file} holds no gzip, XZ, LZMA, bzip2 or LZO stream and no panel \
+             driver name was recognised in it as it is"
         ),
-        names::KernelPayload::Gzip { .. } => {
-            format!("no panel driver name was recognised in the kernel of {file}")
-        }
+        names::KernelPayload::Packed { compression, .. } => format!(
+            "no panel driver name was recognised in the {} kernel of {file}",
+            compression.name()
+        ),
     }
 }
 
@@ -399,6 +405,12 @@ pub struct LcmVerdict {
     pub missing: Vec<Missing>,
     /// Ways out, when the ROM does not drive the panel.
     pub fix: Vec<Fix>,
+    /// Why the ROM is not for the board, when a board is known ([`LcmVerdict::for_board`]):
+    /// said before anything else.
+    pub not_for_board: Vec<BoardFinding>,
+    /// The errors `rom inspect` reports for the ROM's display images (UBOOT, BOOTIMG), in
+    /// the same words ([`LcmVerdict::with_rom_errors`]).
+    pub rom_errors: Vec<String>,
 }
 
 impl LcmVerdict {
@@ -418,6 +430,59 @@ impl LcmVerdict {
                 rom: Some(rom),
             });
         }
+    }
+
+    /// Adds the errors `rom inspect` found in the images of the display partitions (UBOOT,
+    /// BOOTIMG): an lk without its header, a damaged or missing image. Both commands then
+    /// say the same about them.
+    pub fn with_rom_errors(mut self, rom: &RomFacts) -> LcmVerdict {
+        self.rom_errors = rom
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .filter(|p| {
+                p.partition.as_deref().is_some_and(|n| {
+                    ["UBOOT", "LK", "BOOTIMG", "BOOT"]
+                        .iter()
+                        .any(|d| d.eq_ignore_ascii_case(n))
+                })
+            })
+            .map(|p| match &p.partition {
+                Some(part) => format!("{part}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect();
+        self
+    }
+
+    /// Records that the ROM is not for the board the evidence is about (`findings` from
+    /// [`crate::firmware::board::check`]; nothing changes when it is empty). The findings come
+    /// first in the explanation, and no fix keeps any part of this ROM: flashing it "without
+    /// UBOOT and BOOTIMG" would still write another board's preloader and partition table.
+    /// The only way out left is a ROM built for this board.
+    pub fn for_board(mut self, findings: Vec<BoardFinding>) -> LcmVerdict {
+        if findings.is_empty() {
+            return self;
+        }
+        self.fix
+            .retain(|f| !matches!(f, Fix::KeepPhoneFirmware { .. }));
+        self.fix.insert(
+            0,
+            Fix::OtherRom {
+                rom: None,
+                advice: board::advice(&findings),
+            },
+        );
+        self.explanation = format!(
+            "This ROM is not for this board: {}. {}",
+            findings[0].message,
+            match self.outcome {
+                Outcome::Unknown => self.explanation.clone(),
+                _ => format!("As for the display alone: {}", self.explanation),
+            }
+        );
+        self.not_for_board = findings;
+        self
     }
 
     /// "st7701_wvga_dsi_vdo", or "the driver of this phone's panel (one of a, b)".
@@ -1124,6 +1189,8 @@ pub fn check(needed: &PanelEvidence, rom: &LcmFacts) -> LcmVerdict {
         explanation,
         missing,
         fix: Vec::new(),
+        not_for_board: Vec::new(),
+        rom_errors: Vec::new(),
     };
     if matches!(outcome, Outcome::WhiteScreen | Outcome::BlackAfterLogo) {
         verdict.fix = fixes(&verdict);

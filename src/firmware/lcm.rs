@@ -15,33 +15,30 @@
 //!   symbol or camera/touch driver. So a board's own panel driver is found without being
 //!   listed anywhere;
 //! - the kernel of a boot image is a zImage (optionally behind a 512-byte MediaTek header)
-//!   whose payload is a gzip stream: it is located by its magic `1f 8b 08` and inflated as a
-//!   stream; a false magic inside the decompressor code fails to inflate and the next one is
-//!   tried.
+//!   whose payload is packed with gzip, XZ, LZMA, bzip2 or LZO ([`crate::firmware::zimage`]):
+//!   every start of a stream is tried in file order and inflated as a stream until one yields
+//!   a Linux image (its `Linux version` banner); a false magic inside the decompressor code
+//!   fails and the next one is tried.
 //!
 //! Names are returned deduplicated, in first-seen order. Pure over bytes/readers: no paths.
 
 use std::{collections::HashSet, io::Read};
 
-use flate2::read::GzDecoder;
 use serde::Serialize;
 
 use crate::{
     error::Advice,
-    firmware::{bootimg, mtk_header},
+    firmware::{
+        bootimg, mtk_header,
+        zimage::{self, Compression},
+    },
 };
 
 /// The longest string [`CStrings`] collects; longer runs are text, not names.
 pub const MAX_STRING: usize = 128;
 
-/// The largest compressed kernel read into memory while looking for its gzip stream.
+/// The largest compressed kernel read into memory while looking for its payload.
 pub const MAX_KERNEL: u64 = 64 << 20;
-
-/// The most bytes inflated from one kernel before giving up (bounds the work on a bad file).
-const MAX_INFLATED: u64 = 256 << 20;
-
-/// The most gzip starts tried in one kernel (a real zImage has one or two).
-const MAX_CANDIDATES: usize = 32;
 
 const CHUNK: usize = 64 << 10;
 
@@ -209,18 +206,52 @@ pub fn names_in<R: Read>(mut reader: R) -> std::io::Result<Vec<String>> {
     Ok(scanner.into_names())
 }
 
-/// How the kernel payload was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "compression", rename_all = "lowercase")]
+/// How the kernel payload was found. In JSON: `{"compression": "xz", "offset": 9236}`, or
+/// `{"compression": "plain"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelPayload {
-    /// A gzip stream at this offset of the zImage (after any MediaTek header) was inflated.
-    Gzip {
-        /// Offset of the `1f 8b 08` magic.
+    /// A compressed stream at `offset` of the zImage (after any MediaTek header) inflated to a
+    /// Linux image.
+    Packed {
+        /// The compressor.
+        compression: Compression,
+        /// Offset of the stream's magic.
         offset: u64,
     },
-    /// No gzip stream: the bytes were searched as they are (an uncompressed kernel, or one
-    /// packed with a compressor this tool does not inflate, whose names then stay hidden).
+    /// No compressed stream start at all: the bytes were searched as they are (an
+    /// uncompressed kernel).
     Plain,
+}
+
+impl KernelPayload {
+    /// `gzip`, `xz`, `lzma`, `bzip2`, `lzo` or `plain`, as the JSON writes it.
+    pub fn compression_name(&self) -> &'static str {
+        match self {
+            KernelPayload::Packed { compression, .. } => compression.json_name(),
+            KernelPayload::Plain => "plain",
+        }
+    }
+}
+
+impl Serialize for KernelPayload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("KernelPayload", 2)?;
+        match self {
+            KernelPayload::Packed {
+                compression,
+                offset,
+            } => {
+                st.serialize_field("compression", compression)?;
+                st.serialize_field("offset", offset)?;
+            }
+            KernelPayload::Plain => {
+                st.serialize_field("compression", self.compression_name())?;
+                st.skip_field("offset")?;
+            }
+        }
+        st.end()
+    }
 }
 
 /// Panel names found in a kernel.
@@ -254,17 +285,38 @@ pub enum LcmError {
         /// Bytes present.
         found: u64,
     },
-    /// Gzip magics were found but none inflated.
+    /// Compressed-stream starts were found but none inflated to a Linux image.
     #[error(
-        "the kernel's compressed payload is damaged: {candidates} gzip start(s) found, none inflates"
+        "the kernel's compressed payload cannot be read: {}, none inflates to a Linux kernel",
+        tried_text(.tried)
     )]
     NotInflatable {
-        /// How many `1f 8b 08` positions were tried.
-        candidates: usize,
+        /// Every start tried: the compressor and the offset in the zImage.
+        tried: Vec<(Compression, u64)>,
     },
     /// Reading the image failed.
     #[error("cannot read the image: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// "found 1 gzip start at 0x240 and 2 XZ starts at 0x100, 0x300".
+fn tried_text(tried: &[(Compression, u64)]) -> String {
+    let mut kinds: Vec<Compression> = tried.iter().map(|(c, _)| *c).collect();
+    kinds.sort();
+    kinds.dedup();
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            let at: Vec<String> = tried
+                .iter()
+                .filter(|(c, _)| c == k)
+                .map(|(_, o)| format!("{o:#x}"))
+                .collect();
+            let s = if at.len() == 1 { "" } else { "s" };
+            format!("{} {} start{s} at {}", at.len(), k.name(), at.join(", "))
+        })
+        .collect();
+    format!("found {}", parts.join(" and "))
 }
 
 impl Advice for LcmError {
@@ -281,8 +333,13 @@ impl Advice for LcmError {
     }
 }
 
+/// The banner every Linux image carries (`linux_banner`): proof that a stream inflated to a
+/// kernel and not to something that happened to decode.
+const LINUX_BANNER: &[u8] = b"Linux version ";
+
 /// Panel names in a kernel image: a zImage, optionally behind a 512-byte MediaTek header.
-/// The gzip payload is inflated as a stream; the kernel itself must be in memory (a few MiB).
+/// Each compressed-stream start ([`zimage::candidates`], in file order) is inflated as a
+/// stream until one yields a Linux image; the kernel itself must be in memory (a few MiB).
 pub fn names_in_kernel(kernel: &[u8]) -> Result<KernelNames, LcmError> {
     let zimage = match mtk_header::parse(kernel) {
         Ok(h) => {
@@ -292,20 +349,25 @@ pub fn names_in_kernel(kernel: &[u8]) -> Result<KernelNames, LcmError> {
         }
         Err(_) => kernel,
     };
-    let mut candidates = 0;
-    for offset in gzip_starts(zimage).take(MAX_CANDIDATES) {
-        candidates += 1;
-        if let Some(names) = inflate_names(&zimage[offset..]) {
+    let candidates = zimage::candidates(zimage);
+    for c in &candidates {
+        if let Some(names) = inflate_names(c.compression, &zimage[c.offset..]) {
             return Ok(KernelNames {
-                payload: KernelPayload::Gzip {
-                    offset: offset as u64,
+                payload: KernelPayload::Packed {
+                    compression: c.compression,
+                    offset: c.offset as u64,
                 },
                 names,
             });
         }
     }
-    if candidates > 0 {
-        return Err(LcmError::NotInflatable { candidates });
+    if !candidates.is_empty() {
+        return Err(LcmError::NotInflatable {
+            tried: candidates
+                .iter()
+                .map(|c| (c.compression, c.offset as u64))
+                .collect(),
+        });
     }
     let mut scanner = NameScanner::default();
     scanner.feed(zimage);
@@ -353,35 +415,50 @@ fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> 
     Ok(got)
 }
 
-/// Offsets of plausible gzip member starts: magic `1f 8b`, method 8 (deflate), no reserved
-/// flag bits.
-fn gzip_starts(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .windows(4)
-        .enumerate()
-        .filter(|(_, w)| w[0] == 0x1f && w[1] == 0x8b && w[2] == 0x08 && w[3] & 0xE0 == 0)
-        .map(|(i, _)| i)
+/// Inflates one stream from the start of `bytes`, scanning the output as it comes. `None`
+/// when it is not a valid stream (a false magic) or does not hold a Linux image.
+fn inflate_names(compression: Compression, bytes: &[u8]) -> Option<Vec<String>> {
+    let mut scanner = NameScanner::default();
+    let mut banner = Finder::new(LINUX_BANNER);
+    zimage::inflate(compression, bytes, &mut |chunk| {
+        banner.feed(chunk);
+        scanner.feed(chunk);
+    })
+    .ok()?;
+    banner.found.then(|| scanner.into_names())
 }
 
-/// Inflates one gzip member from the start of `bytes`, scanning the output as it comes.
-/// `None` when the stream is not valid gzip (a false magic).
-fn inflate_names(bytes: &[u8]) -> Option<Vec<String>> {
-    let mut decoder = GzDecoder::new(bytes);
-    let mut scanner = NameScanner::default();
-    let mut buf = vec![0u8; CHUNK];
-    let mut total = 0u64;
-    loop {
-        match decoder.read(&mut buf) {
-            Ok(0) => return Some(scanner.into_names()),
-            Ok(n) => {
-                total += n as u64;
-                if total > MAX_INFLATED {
-                    return None;
-                }
-                scanner.feed(&buf[..n]);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
+/// Looks for a byte string in a stream fed in chunks of any size.
+struct Finder {
+    needle: &'static [u8],
+    /// The last `needle.len() - 1` bytes seen, for a match across a chunk border.
+    tail: Vec<u8>,
+    found: bool,
+}
+
+impl Finder {
+    fn new(needle: &'static [u8]) -> Finder {
+        Finder {
+            needle,
+            tail: Vec::with_capacity(2 * needle.len()),
+            found: false,
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.found {
+            return;
+        }
+        let keep = self.needle.len() - 1;
+        self.tail.extend_from_slice(&chunk[..chunk.len().min(keep)]);
+        self.found = memchr::memmem::find(&self.tail, self.needle).is_some()
+            || memchr::memmem::find(chunk, self.needle).is_some();
+        if chunk.len() >= keep {
+            self.tail.clear();
+            self.tail.extend_from_slice(&chunk[chunk.len() - keep..]);
+        } else {
+            let drop = self.tail.len().saturating_sub(keep);
+            self.tail.drain(..drop);
         }
     }
 }
@@ -471,18 +548,85 @@ mod tests {
         zimage.extend_from_slice(&gzip(inner));
         zimage.extend_from_slice(&[0x12, 0x34, 0x56, 0x00]);
         let k = names_in_kernel(&zimage).unwrap();
-        assert_eq!(k.payload, KernelPayload::Gzip { offset: at as u64 });
+        assert_eq!(
+            k.payload,
+            KernelPayload::Packed {
+                compression: Compression::Gzip,
+                offset: at as u64
+            }
+        );
         assert_eq!(k.names, ["hx8369b_fwvga_dsi_vdo", "otm8018b_dsi_vdo"]);
     }
 
     #[test]
+    fn every_kernel_compression_is_read_from_a_real_layout_boot_image() {
+        use crate::firmware::synth::{boot_image, kernel_image_packed, ramdisk_image};
+        let names = ["hx8369b_fwvga_dsi_vdo", "otm8018b_dsi_vdo"];
+        for compression in [
+            Compression::Gzip,
+            Compression::Xz,
+            Compression::Lzma,
+            Compression::Bzip2,
+            Compression::Lzo,
+        ] {
+            let kernel = kernel_image_packed(compression, &names);
+            let img = boot_image(&kernel, &ramdisk_image(), 2048);
+            let k = names_in_boot_image(&img[..]).unwrap();
+            // The decoy in the decompressor stub sits at 0x100; the real stream after the stub.
+            assert_eq!(
+                k.payload,
+                KernelPayload::Packed {
+                    compression,
+                    offset: 0x200
+                },
+                "{compression:?}"
+            );
+            assert_eq!(k.names, names, "{compression:?}");
+            let json = serde_json::to_value(k.payload).unwrap();
+            assert_eq!(json["compression"], compression.name().to_ascii_lowercase());
+            assert_eq!(json["offset"], 0x200);
+        }
+        let plain = serde_json::to_value(KernelPayload::Plain).unwrap();
+        assert_eq!(plain, serde_json::json!({"compression": "plain"}));
+    }
+
+    #[test]
+    fn a_stream_without_a_linux_banner_is_not_taken() {
+        let packed = crate::firmware::synth::compress(Compression::Xz, b"\0nt35512_dsi_vdo\0");
+        let err = names_in_kernel(&packed).unwrap_err();
+        assert!(
+            matches!(&err, LcmError::NotInflatable { tried } if tried == &[(Compression::Xz, 0)]),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("found 1 XZ start at 0x0"), "{err}");
+    }
+
+    #[test]
+    fn the_banner_is_found_across_chunk_borders() {
+        let text = b"xxLinux version 3.4";
+        for split in 0..text.len() {
+            let mut f = Finder::new(LINUX_BANNER);
+            for part in [&text[..split], &text[split..]] {
+                for byte in part.chunks(if split % 2 == 0 { 1 } else { 64 }) {
+                    f.feed(byte);
+                }
+            }
+            assert!(f.found, "split at {split}");
+        }
+        let mut f = Finder::new(LINUX_BANNER);
+        f.feed(b"Linux versio");
+        f.feed(b"n3.4 ");
+        assert!(!f.found);
+    }
+
+    #[test]
     fn damaged_gzip_is_an_error_and_plain_kernels_are_searched_raw() {
-        let mut bad = gzip(b"\0nt35512_dsi_vdo\0");
+        let mut bad = gzip(b"\0Linux version 3.4\0nt35512_dsi_vdo\0");
         let n = bad.len();
         bad[12..n - 8].fill(0xFF);
         assert!(matches!(
             names_in_kernel(&bad),
-            Err(LcmError::NotInflatable { candidates: 1 })
+            Err(LcmError::NotInflatable { tried }) if tried == [(Compression::Gzip, 0)]
         ));
         let plain = names_in_kernel(b"\0nt35512_dsi_vdo\0").unwrap();
         assert_eq!(plain.payload, KernelPayload::Plain);

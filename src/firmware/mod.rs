@@ -4,8 +4,10 @@
 //! Everything here parses bytes and text into typed values. It knows no phone: it must never
 //! import `device`, `transport` or anything that draws on a screen.
 
+pub mod board;
 pub mod bootimg;
 pub mod checksum;
+pub mod facts;
 pub mod lcm;
 pub mod mtk_header;
 pub mod partition_table;
@@ -13,6 +15,8 @@ pub mod preloader;
 pub mod rom;
 pub mod scatter;
 pub mod synth;
+pub mod tables;
+pub mod zimage;
 
 /// The partitions that hold a phone's identity and radio calibration (IMEI, MACs, RF data).
 /// They are never written except by a restore from a verified backup of the same phone.

@@ -33,7 +33,7 @@ const FILE_INFO_LEN: usize = 0x38;
 const BLOADER_TAG: &str = "MTK_BLOADER_INFO_v";
 
 /// How the preloader image is packaged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PreloaderLayout {
     /// A build output: GFH at offset 0, ready to flash.

@@ -11,8 +11,9 @@
 //!
 //! `kind` of an image (a short string for the JSON and the table):
 //! `preloader` (GFH or EMMC_BOOT readback), `mtk:<NAME>` (512-byte MediaTek header, e.g.
-//! `mtk:LK`, `mtk:LOGO`), `android-boot`, `mbr`, `ebr`, `ext4`, `android-sparse`, `secro`
-//! (`AND_AC_REGION`), `empty` (0 bytes) and `raw` (none of these).
+//! `mtk:LK`, `mtk:LOGO`), `lk-no-header` (what the UBOOT partition holds without that header),
+//! `android-boot`, `mbr`, `ebr`, `ext4`, `android-sparse`, `secro` (`AND_AC_REGION`), `empty`
+//! (0 bytes) and `raw` (none of these).
 //!
 //! This module reads files but knows no phone: it must not import `device`, `transport`,
 //! `flash` or anything that draws.
@@ -24,7 +25,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -32,13 +33,19 @@ use crate::{
     firmware::{
         bootimg::{self, BootImageHeader},
         checksum::{self, Checksum16, ChecksumIni},
+        facts::{PreloaderFacts, layout_of},
         is_nvram_set,
         lcm::{self, KernelNames, LcmError},
         mtk_header::{self, MtkHeader},
         partition_table::{self, PartitionTable, TableKind},
         preloader::{self, PreloaderError, PreloaderInfo, PreloaderLayout},
-        scatter::{self, Partition, Scatter, ScatterError, Storage},
+        scatter::{self, Partition, Region, Scatter, ScatterError, Storage},
+        tables::{self, ResolvedEntry},
     },
+};
+
+pub use crate::firmware::facts::{
+    ChecksumIniReport, ChecksumStatus, ImageReport, LcmReport, Problem, RomFacts, Severity,
 };
 
 /// Bytes kept from the start of every image to recognise its format.
@@ -67,6 +74,12 @@ pub enum ImageContent {
         #[serde(skip_serializing_if = "Option::is_none")]
         lcm: Option<Vec<String>>,
     },
+    /// An image in the UBOOT partition without the 512-byte MediaTek header the preloader
+    /// needs to load it: lk.bin with its header stripped. Its panel names are still read.
+    HeaderlessLk {
+        /// Panel driver names found in it.
+        lcm: Vec<String>,
+    },
     /// An Android boot image.
     AndroidBoot {
         /// The header.
@@ -80,6 +93,9 @@ pub enum ImageContent {
         role: TableKind,
         /// The decoded sector.
         table: PartitionTable,
+        /// Its entries at their absolute places in the user area, when the table's own place
+        /// is known (from the scatter, in a package; see [`crate::firmware::tables`]).
+        resolved: Vec<ResolvedEntry>,
     },
     /// An ext4 file system image.
     Ext4,
@@ -99,6 +115,7 @@ impl ImageContent {
         match self {
             ImageContent::Preloader(_) => "preloader".into(),
             ImageContent::Mtk { header, .. } => format!("mtk:{}", header.name),
+            ImageContent::HeaderlessLk { .. } => "lk-no-header".into(),
             ImageContent::AndroidBoot { .. } => "android-boot".into(),
             ImageContent::PartitionTable {
                 role: TableKind::Mbr,
@@ -172,6 +189,13 @@ impl<R: Read> Read for Counted<'_, R> {
 /// image's compressed kernel, a few MiB, is the largest thing held). Damage inside an image is
 /// reported in [`ImageScan::notes`]; only a read failure is an error.
 pub fn scan_image<R: Read>(reader: R) -> std::io::Result<ImageScan> {
+    scan_image_for(reader, false)
+}
+
+/// [`scan_image`] of the image of a partition that must hold lk (`for_lk`, the UBOOT
+/// partition): an image there without a MediaTek header is read for panel names all the same
+/// and reported as [`ImageContent::HeaderlessLk`].
+pub fn scan_image_for<R: Read>(reader: R, for_lk: bool) -> std::io::Result<ImageScan> {
     let mut tally = Tally {
         inner: reader,
         size: 0,
@@ -183,7 +207,7 @@ pub fn scan_image<R: Read>(reader: R) -> std::io::Result<ImageScan> {
     let mut notes = Vec::new();
     let content = {
         let rest = Cursor::new(&head).chain(&mut tally);
-        sniff_and_read(&head, rest, &mut notes)?
+        sniff_and_read(&head, rest, for_lk, &mut notes)?
     };
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -208,6 +232,7 @@ pub fn scan_image<R: Read>(reader: R) -> std::io::Result<ImageScan> {
 fn sniff_and_read<R: Read>(
     head: &[u8],
     whole: R,
+    for_lk: bool,
     notes: &mut Vec<String>,
 ) -> std::io::Result<ImageContent> {
     if head.is_empty() {
@@ -255,131 +280,35 @@ fn sniff_and_read<R: Read>(
         return Ok(ImageContent::PartitionTable {
             role: table.kind(),
             table,
+            resolved: Vec::new(),
+        });
+    }
+    if for_lk {
+        return Ok(ImageContent::HeaderlessLk {
+            lcm: lcm::names_in(whole)?,
         });
     }
     Ok(ImageContent::Raw)
 }
 
-/// How bad a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Flashing this package as it is would fail or harm the phone.
-    Error,
-    /// Flashing works but the technician must decide something.
-    Warning,
-}
-
-/// One finding about the package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Problem {
-    /// Error or warning.
-    pub severity: Severity,
-    /// The partition concerned, if any.
-    pub partition: Option<String>,
-    /// What is wrong and what it means, in plain words.
-    pub message: String,
-}
-
-/// The result of comparing an image with Checksum.ini.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChecksumStatus {
-    /// Listed and equal.
-    Ok,
-    /// Listed and different.
-    Mismatch,
-    /// Not listed (or no Checksum.ini).
-    Unlisted,
-}
-
-/// One image the scatter names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImageReport {
-    /// Partition name.
-    pub partition: String,
-    /// File name as the scatter writes it.
-    pub file: String,
-    /// Whether SP Flash Tool would write it.
-    pub download: bool,
-    /// Whether the file is in the package (and was safe to read).
-    pub present: bool,
-    /// File size in bytes.
-    pub size: Option<u64>,
-    /// Partition size in bytes, when the scatter gives it.
-    pub partition_size: Option<u64>,
-    /// SHA-256, lower-case hex.
-    pub sha256: Option<String>,
-    /// Whether the file fits its partition (`None` when either size is unknown).
-    pub fits: Option<bool>,
-    /// SP Flash Tool 16-bit checksum of the file.
-    pub checksum16: Option<u16>,
-    /// Comparison with Checksum.ini (`None` when the file is absent).
-    pub checksum: Option<ChecksumStatus>,
-    /// Short format name (see the module documentation).
-    pub kind: Option<String>,
-    /// What the header says. Never read back: a deserialised report (the library index) has
-    /// `None` here, which spares the header parsers' types from being deserialisable.
-    #[serde(skip_deserializing)]
-    pub detail: Option<ImageContent>,
-}
-
-/// Panel driver names found in the package.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LcmReport {
-    /// Names compiled into LK (lk.bin).
-    pub lk: Vec<String>,
-    /// Names compiled into the kernel of boot.img.
-    pub kernel: Vec<String>,
-}
-
-/// Facts about the package's Checksum.ini.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChecksumIniReport {
-    /// Its path inside the package.
-    pub file: String,
-    /// The SP Flash Tool version that wrote it.
-    pub tool: Option<String>,
-    /// `CHECKSUM_SWITCH`.
-    pub enabled: bool,
-    /// How many values it lists.
-    pub entries: usize,
-}
-
-/// Everything `rom inspect` found.
+/// Everything `rom inspect` found: the package's [`RomFacts`] (the one type the library index
+/// and listing keep too), where the package is, and the decoded headers of its images.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RomReport {
     /// The folder or zip inspected.
     pub package: PathBuf,
     /// `folder` or `zip`.
     pub container: &'static str,
-    /// The scatter file, relative to the package.
-    pub scatter: String,
-    /// Platform the scatter names.
-    pub platform: Option<String>,
-    /// Project the scatter names.
-    pub project: Option<String>,
-    /// Storage type.
-    pub storage: Storage,
-    /// Every partition that names a file, in scatter order.
-    pub images: Vec<ImageReport>,
-    /// Panel driver names.
-    pub lcm: LcmReport,
-    /// What the preloader image says about itself.
-    pub preloader: Option<PreloaderInfo>,
-    /// The package's Checksum.ini, if it has one that parses.
-    pub checksum_ini: Option<ChecksumIniReport>,
-    /// Errors first, then warnings.
-    pub problems: Vec<Problem>,
+    /// The facts (their fields are at the top level of the JSON).
+    #[serde(flatten)]
+    pub facts: RomFacts,
 }
 
-impl RomReport {
-    /// How many problems have `severity`.
-    pub fn count(&self, severity: Severity) -> usize {
-        self.problems
-            .iter()
-            .filter(|p| p.severity == severity)
-            .count()
+impl std::ops::Deref for RomReport {
+    type Target = RomFacts;
+
+    fn deref(&self) -> &RomFacts {
+        &self.facts
     }
 }
 
@@ -805,12 +734,18 @@ pub fn inspect_with(path: &Path, on_bytes: &mut dyn FnMut(u64)) -> crate::Result
             on_bytes,
         );
         match &image.detail {
-            Some(ImageContent::Mtk {
-                lcm: Some(names), ..
-            }) => push_unique(&mut lcm.lk, names),
+            Some(
+                ImageContent::Mtk {
+                    lcm: Some(names), ..
+                }
+                | ImageContent::HeaderlessLk { lcm: names },
+            ) => push_unique(&mut lcm.lk, names),
             Some(ImageContent::AndroidBoot {
                 kernel: Some(k), ..
-            }) if is_boot_partition(&part.name) => push_unique(&mut lcm.kernel, &k.names),
+            }) if is_boot_partition(&part.name) => {
+                push_unique(&mut lcm.kernel, &k.names);
+                lcm.kernel_compression = Some(k.payload.compression_name().to_owned());
+            }
             Some(ImageContent::Preloader(info)) if preloader_info.is_none() => {
                 preloader_info = Some(info.clone());
             }
@@ -821,6 +756,7 @@ pub fn inspect_with(path: &Path, on_bytes: &mut dyn FnMut(u64)) -> crate::Result
     if let Some(info) = &preloader_info {
         check_preloader_project(&scatter, info, &mut problems);
     }
+    resolve_tables(&scatter, &mut images, &mut problems);
     if images
         .iter()
         .any(|i| i.present && i.kind.as_deref() == Some("mtk:LK"))
@@ -843,16 +779,34 @@ pub fn inspect_with(path: &Path, on_bytes: &mut dyn FnMut(u64)) -> crate::Result
             Package::Folder { .. } => "folder",
             Package::Zip { .. } => "zip",
         },
-        scatter: scatter_rel,
-        platform: scatter.platform.clone(),
-        project: scatter.project.clone(),
-        storage: scatter.storage,
-        images,
-        lcm,
-        preloader: preloader_info,
-        checksum_ini,
-        problems,
+        facts: RomFacts {
+            scatter: scatter_rel,
+            platform: scatter.platform.clone(),
+            project: scatter.project.clone(),
+            storage: scatter.storage,
+            boot_region_size: (scatter.storage == Storage::Emmc).then(|| scatter.boot1_size()),
+            layout: layout_of(&scatter),
+            images,
+            lcm,
+            preloader: preloader_info.as_ref().map(PreloaderFacts::from),
+            checksum_ini,
+            problems,
+        },
     })
+}
+
+/// What `rom inspect` and `diagnose lcm` both say about an lk image without its header.
+pub fn headerless_lk_message(file: &str) -> String {
+    format!(
+        "{file} has no 512-byte MediaTek header (LK): the preloader does not load an UBOOT \
+         image without it, so the phone would not start. Take lk.bin from the complete ROM, \
+         or put the header back with MediaTek's mkimage (mkimage {file} LK > lk_mtk.bin)"
+    )
+}
+
+/// The partitions that hold lk.
+pub fn is_lk_partition(name: &str) -> bool {
+    name.eq_ignore_ascii_case("UBOOT") || name.eq_ignore_ascii_case("LK")
 }
 
 fn is_boot_partition(name: &str) -> bool {
@@ -867,8 +821,9 @@ fn push_unique(into: &mut Vec<String>, names: &[String]) {
     }
 }
 
-/// Platform and the scatter parser's own warnings.
-fn scatter_problems(scatter: &Scatter) -> Vec<Problem> {
+/// What the scatter file alone tells about a package: an error when it names another platform
+/// than [`PLATFORM`], and the parser's own warnings.
+pub fn scatter_problems(scatter: &Scatter) -> Vec<Problem> {
     let mut problems = Vec::new();
     match &scatter.platform {
         Some(p) if p.eq_ignore_ascii_case(PLATFORM) => {}
@@ -1001,7 +956,8 @@ fn inspect_image(
         return report;
     };
     let counted = pkg.open(&at).map(|inner| Counted { inner, on_bytes });
-    let scan = match counted.and_then(scan_image) {
+    let for_lk = is_lk_partition(&part.name);
+    let scan = match counted.and_then(|r| scan_image_for(r, for_lk)) {
         Ok(scan) => scan,
         Err(e) => {
             problem(
@@ -1072,6 +1028,9 @@ fn inspect_image(
             ),
         }
     }
+    if let ImageContent::HeaderlessLk { .. } = scan.content {
+        problem(Severity::Error, headerless_lk_message(file));
+    }
     let mut kind = scan.content.kind();
     if let ImageContent::PartitionTable { .. } = scan.content {
         // The partition name is a better witness than the sector.
@@ -1084,6 +1043,33 @@ fn inspect_image(
     report.kind = Some(kind);
     report.detail = Some(scan.content);
     report
+}
+
+/// Resolves the MBR/EBR images to absolute user-area offsets (each from its own place in the
+/// scatter) and reports every entry that disagrees with the scatter as an error.
+fn resolve_tables(scatter: &Scatter, images: &mut [ImageReport], problems: &mut Vec<Problem>) {
+    for image in images.iter_mut() {
+        let Some(part) = scatter
+            .partitions
+            .iter()
+            .find(|p| p.name == image.partition && p.region == Region::EmmcUser)
+        else {
+            continue;
+        };
+        if let Some(ImageContent::PartitionTable {
+            table, resolved, ..
+        }) = &mut image.detail
+        {
+            *resolved = tables::resolve(part.region_offset, table);
+            for message in tables::cross_check(&part.name, resolved, scatter) {
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    partition: Some(part.name.clone()),
+                    message,
+                });
+            }
+        }
+    }
 }
 
 /// Warns when the preloader was built for another project than the scatter names.

@@ -88,7 +88,7 @@ pub enum ScatterFormat {
 }
 
 /// The storage a scatter file targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Storage {
     /// eMMC (boot regions + user area).
@@ -98,7 +98,7 @@ pub enum Storage {
 }
 
 /// A hardware region of the storage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Region {
     /// eMMC boot partition 1 (holds the preloader).
     #[serde(rename = "EMMC_BOOT_1")]
@@ -293,8 +293,8 @@ pub enum ScatterError {
     },
     /// Two real partitions share bytes.
     #[error(
-        "line {line}: partition {name} (0x{start:X}..0x{end:X}) overlaps partition {other} \
-         (0x{other_start:X}..0x{other_end:X}, line {other_line})"
+        "line {line}: partition {name} (linear 0x{start:X}..0x{end:X}) overlaps partition \
+         {other} (linear 0x{other_start:X}..0x{other_end:X}, line {other_line})"
     )]
     Overlap {
         /// First line of the later partition.
@@ -316,8 +316,8 @@ pub enum ScatterError {
     },
     /// A flat file whose addresses go backwards: sizes cannot be derived.
     #[error(
-        "line {line}: partition {name} starts at 0x{start:X}, before partition {prev} \
-         (0x{prev_start:X}) that comes earlier in the file"
+        "line {line}: partition {name} starts at linear 0x{start:X}, before partition {prev} \
+         (linear 0x{prev_start:X}) that comes earlier in the file"
     )]
     OutOfOrder {
         /// Line of the partition.
@@ -1180,14 +1180,14 @@ fn check_gaps(partitions: &[Partition], warnings: &mut Vec<Warning>) {
             let (name, start, prev) = (label(&p.name), p.linear_start, label(&before.name));
             let message = if start > end {
                 format!(
-                    "partition {name} starts at 0x{start:X}, 0x{:X} bytes after partition {prev} \
-                     ends (0x{end:X})",
+                    "partition {name} starts at linear 0x{start:X}, 0x{:X} bytes after \
+                     partition {prev} ends (linear 0x{end:X})",
                     start - end
                 )
             } else {
                 format!(
-                    "partition {name} starts at 0x{start:X}, before partition {prev} ends \
-                     (0x{end:X}): the partitions are out of order"
+                    "partition {name} starts at linear 0x{start:X}, before partition {prev} \
+                     ends (linear 0x{end:X}): the partitions are out of order"
                 )
             };
             warnings.push(Warning {
@@ -1376,11 +1376,12 @@ mod tests {
             [
                 (
                     10,
-                    "partition C starts at 0x300, 0x200 bytes after partition A ends (0x100)"
+                    "partition C starts at linear 0x300, 0x200 bytes after partition A ends \
+                     (linear 0x100)"
                 ),
                 (
                     17,
-                    "partition B starts at 0x100, before partition C ends (0x400): the \
+                    "partition B starts at linear 0x100, before partition C ends (linear 0x400): the \
                      partitions are out of order"
                 )
             ]

@@ -10,13 +10,14 @@
 
 use std::{fmt::Write as _, io::Write as _};
 
-use flate2::{Compression, write::GzEncoder};
+use flate2::write::GzEncoder;
 
 use crate::firmware::{
     bootimg, mtk_header,
     partition_table::SECTOR,
     preloader::READBACK_GFH_OFFSET,
     scatter::{Region, Scatter, Storage},
+    zimage::{self, Compression},
 };
 
 /// Offset and length of the name field of a MediaTek header (see [`mtk_header`]).
@@ -81,16 +82,104 @@ pub fn lk_image(lcm_names: &[&str]) -> Vec<u8> {
 
 /// `bytes` as one gzip member (fast compression), as kernels and ramdisks carry their payload.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
     // Writing into a Vec cannot fail.
     let _ = gz.write_all(bytes);
     gz.finish().unwrap_or_default()
+}
+
+/// `bytes` packed the way the kernel's build packs a zImage payload with `compression`: gzip
+/// as `gzip -9` writes it, XZ with the ARM branch filter and a CRC32 check (`xz_wrap.sh`), the
+/// legacy `.lzma` format with an unknown size and an end marker (`lzma -9` on a pipe), bzip2,
+/// and LZO in an `lzop` container with Adler-32 block sums. Small dictionaries: the content is
+/// small.
+pub fn compress(compression: Compression, bytes: &[u8]) -> Vec<u8> {
+    match compression {
+        Compression::Gzip => gzip(bytes),
+        Compression::Xz => {
+            let mut options = lzma_rust2::XzOptions::with_preset(1);
+            options.set_check_sum_type(lzma_rust2::CheckType::Crc32);
+            options.prepend_pre_filter(lzma_rust2::FilterType::BcjArm, 0);
+            lzma_rust2::XzWriter::new(Vec::new(), options)
+                .and_then(|mut w| {
+                    w.write_all(bytes)?;
+                    w.finish()
+                })
+                .unwrap_or_default()
+        }
+        Compression::Lzma => {
+            let options = lzma_rust2::LzmaOptions::with_preset(1);
+            lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &options, None)
+                .and_then(|mut w| {
+                    w.write_all(bytes)?;
+                    w.finish()
+                })
+                .unwrap_or_default()
+        }
+        Compression::Bzip2 => {
+            let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+            // Writing into a Vec cannot fail.
+            let _ = bz.write_all(bytes);
+            bz.finish().unwrap_or_default()
+        }
+        Compression::Lzo => lzop(bytes),
+    }
+}
+
+/// `bytes` in an `lzop` container (version 1.030, method LZO1X-999, level 9, Unix, Adler-32
+/// of each block's data), in 256 KiB blocks as `lzop` cuts them.
+fn lzop(bytes: &[u8]) -> Vec<u8> {
+    const F_ADLER32_D: u32 = 0x0001;
+    const F_OS_UNIX: u32 = 0x0300_0000;
+    let mut out = zimage::LZOP_MAGIC.to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&0x1030u16.to_be_bytes()); // version
+    header.extend_from_slice(&0x2080u16.to_be_bytes()); // library version
+    header.extend_from_slice(&0x0940u16.to_be_bytes()); // version needed
+    header.extend_from_slice(&[3, 9]); // LZO1X-999, level 9
+    header.extend_from_slice(&(F_OS_UNIX | F_ADLER32_D).to_be_bytes());
+    header.extend_from_slice(&0o100644u32.to_be_bytes()); // mode
+    header.extend_from_slice(&[0; 8]); // mtime low, high
+    header.push(0); // no name
+    let sum = adler32(&header);
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&sum.to_be_bytes());
+    for block in bytes.chunks(256 << 10) {
+        let packed = lzokay_native::compress(block).unwrap_or_default();
+        let stored = packed.is_empty() || packed.len() >= block.len();
+        let data = if stored { block } else { &packed[..] };
+        out.extend_from_slice(&(block.len() as u32).to_be_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&adler32(block).to_be_bytes());
+        out.extend_from_slice(data);
+    }
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out
+}
+
+/// Adler-32, as `lzop` sums its header and blocks.
+fn adler32(bytes: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in bytes {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
 }
 
 /// A kernel as MT6572 boot images carry it: MediaTek header `KERNEL`, then a zImage whose
 /// payload is a gzip stream of a "kernel" holding the display drivers' names (written as
 /// given, like [`lk_image`]'s).
 pub fn kernel_image(lcm_names: &[&str]) -> Vec<u8> {
+    kernel_image_packed(Compression::Gzip, lcm_names)
+}
+
+/// [`kernel_image`] with the payload packed by `compression` ([`compress`]). The zImage is laid
+/// out as a real one: the decompressor stub with the zImage magic at 0x24 and, inside its
+/// code, the compressor's magic bytes (as the decompressor's own checks carry them), then
+/// the real stream, then the little-endian inflated size the ARM decompressor reads at the
+/// end.
+pub fn kernel_image_packed(compression: Compression, lcm_names: &[&str]) -> Vec<u8> {
     let mut inner = filler(0x1000, 0x44);
     push_cstr(
         &mut inner,
@@ -101,11 +190,12 @@ pub fn kernel_image(lcm_names: &[&str]) -> Vec<u8> {
         inner.extend_from_slice(&filler(0x40, 0x55));
         push_cstr(&mut inner, name);
     }
-    let compressed = gzip(&inner);
-    // The zImage: decompressor stub (with the zImage magic at 0x24), the gzip payload, and the
-    // little-endian inflated size at the end as the ARM decompressor expects it.
+    let compressed = compress(compression, &inner);
     let mut zimage = filler(0x200, 0x66);
     zimage[0x24..0x28].copy_from_slice(&0x016F_2818u32.to_le_bytes());
+    // The decoy: the first bytes of the stream, as the decompressor's code holds its magic.
+    let decoy = &compressed[..compressed.len().min(13)];
+    zimage[0x100..0x100 + decoy.len()].copy_from_slice(decoy);
     zimage.extend_from_slice(&compressed);
     zimage.extend_from_slice(&(inner.len() as u32).to_le_bytes());
     mtk_image("KERNEL", &zimage)
@@ -363,7 +453,13 @@ mod tests {
             "ROOTFS"
         );
         let k = lcm::names_in_boot_image(&img[..]).unwrap();
-        assert!(matches!(k.payload, lcm::KernelPayload::Gzip { .. }));
+        assert!(matches!(
+            k.payload,
+            lcm::KernelPayload::Packed {
+                compression: Compression::Gzip,
+                ..
+            }
+        ));
         assert_eq!(k.names, NAMES);
     }
 

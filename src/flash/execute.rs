@@ -24,7 +24,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    facts::{DeviceFacts, RomFacts, device_key},
+    facts::{DeviceFacts, RomView, device_key},
     plan::{Action, Mode, Overrides, Plan, Request, Source, build},
     record::{JobRecord, StepState},
 };
@@ -156,7 +156,7 @@ pub struct Flashed {
 }
 
 /// Reads the ROM, refusing errors in what the plan would write.
-pub(crate) fn read_rom(path: &Path) -> crate::Result<(RomFacts, Vec<Problem>, OpenRom)> {
+pub(crate) fn read_rom(path: &Path) -> crate::Result<(RomView, Vec<Problem>, OpenRom)> {
     let (facts, problems) = super::read_rom(path)?;
     let opened = OpenRom::open(path)?;
     Ok((facts, problems, opened))
@@ -243,7 +243,7 @@ pub(crate) fn finish<R>(done: Done<crate::Result<R>>) -> crate::Result<Done<R>> 
 
 pub(crate) fn plan_for(
     device: &DeviceFacts,
-    rom: &RomFacts,
+    rom: &RomView,
     request: &FlashRequest,
     problems: &[Problem],
 ) -> crate::Result<Plan> {

@@ -1,4 +1,4 @@
-//! What the flash planner is told: the phone ([`DeviceFacts`]), the ROM ([`RomFacts`]), the
+//! What the flash planner is told: the phone ([`DeviceFacts`]), the ROM ([`RomView`]), the
 //! identity backup at hand ([`BackupFacts`]), and the comparison of the two partition layouts
 //! ([`differences`]). Plain values built from the fingerprint, the scatter and `rom inspect`'s
 //! report, so the planner stays a pure function and tests can build any phone or ROM.
@@ -133,9 +133,10 @@ pub struct RomPartition {
     pub image: Option<RomImage>,
 }
 
-/// The ROM as the planner needs it.
+/// The ROM as the planner needs it: the scatter's layout with each image's size and hash
+/// (built from the package's [`crate::firmware::facts::RomFacts`] and its scatter).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RomFacts {
+pub struct RomView {
     /// The platform the scatter names (`MT6572`).
     pub platform: Option<String>,
     /// The storage the scatter is for.
@@ -146,9 +147,9 @@ pub struct RomFacts {
     pub preloader: Option<PreloaderIdentity>,
 }
 
-impl RomFacts {
+impl RomView {
     /// Puts together the scatter's layout and what `rom inspect` read of each image.
-    pub fn new(scatter: &Scatter, report: &RomReport) -> RomFacts {
+    pub fn new(scatter: &Scatter, report: &RomReport) -> RomView {
         let partitions = scatter
             .partitions
             .iter()
@@ -173,11 +174,15 @@ impl RomFacts {
                 }),
             })
             .collect();
-        RomFacts {
+        RomView {
             platform: scatter.platform.clone(),
             storage: scatter.storage,
             partitions,
-            preloader: report.preloader.as_ref().map(PreloaderIdentity::from),
+            preloader: report.preloader.as_ref().map(|p| PreloaderIdentity {
+                build_name: p.build_name.clone(),
+                project: p.project.clone(),
+                emi_version: p.emi_version,
+            }),
         }
     }
 
@@ -292,7 +297,7 @@ impl std::fmt::Display for Difference {
 /// Every partition whose place differs between the phone's table and the ROM's scatter
 /// (boot loaders aside: they fill a hardware region, not the layout). Empty when the layouts
 /// are the same.
-pub fn differences(device: &DeviceFacts, rom: &RomFacts) -> Vec<Difference> {
+pub fn differences(device: &DeviceFacts, rom: &RomView) -> Vec<Difference> {
     let mut out = Vec::new();
     for r in rom.partitions.iter().filter(|p| !p.bootloader) {
         let rom_span = Span {

@@ -11,7 +11,7 @@ pub mod facts;
 pub mod plan;
 pub mod record;
 
-pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomFacts, RomImage, RomPartition};
+pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomImage, RomPartition, RomView};
 pub use plan::{Action, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};
 
 use crate::firmware::rom::{self, OpenRom, Problem, Severity};
@@ -19,11 +19,12 @@ use crate::firmware::rom::{self, OpenRom, Problem, Severity};
 /// Reads a ROM package (folder, zip or scatter file) into what the planner needs, with the
 /// errors `rom inspect` found in it (a damaged image, a Checksum.ini mismatch, a name that
 /// escapes the package), which the plan shows beside its own warnings.
-pub fn read_rom(path: &Path) -> crate::Result<(RomFacts, Vec<Problem>)> {
+pub fn read_rom(path: &Path) -> crate::Result<(RomView, Vec<Problem>)> {
     let report = rom::inspect(path)?;
     let opened = OpenRom::open(path)?;
-    let facts = RomFacts::new(opened.scatter(), &report);
+    let facts = RomView::new(opened.scatter(), &report);
     let errors = report
+        .facts
         .problems
         .into_iter()
         .filter(|p| p.severity == Severity::Error)

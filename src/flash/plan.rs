@@ -23,7 +23,7 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::{BackupFacts, DeviceFacts, Difference, RomFacts, RomPartition, differences};
+use super::facts::{BackupFacts, DeviceFacts, Difference, RomPartition, RomView, differences};
 use crate::{
     device::target::Region,
     error::Advice,
@@ -394,7 +394,7 @@ impl Advice for PlanError {
 
 /// True when the ROM's preloader was built for the phone's board: same project and same EMI
 /// version, both known on both sides.
-pub fn preloader_matches(device: &DeviceFacts, rom: &RomFacts) -> bool {
+pub fn preloader_matches(device: &DeviceFacts, rom: &RomView) -> bool {
     match (&device.preloader, &rom.preloader) {
         (Some(d), Some(r)) => {
             let project = match (&d.project, &r.project) {
@@ -414,7 +414,7 @@ const CLONING_WARNING: &str = "the ROM carries an image of an identity partition
 /// Makes the plan for `request`, or says why there is none.
 pub fn build(
     device: &DeviceFacts,
-    rom: &RomFacts,
+    rom: &RomView,
     request: &Request<'_>,
 ) -> Result<Plan, PlanError> {
     check_phone(device, rom)?;
@@ -576,7 +576,7 @@ pub fn build(
 }
 
 /// Same chip, same storage.
-fn check_phone(device: &DeviceFacts, rom: &RomFacts) -> Result<(), PlanError> {
+fn check_phone(device: &DeviceFacts, rom: &RomView) -> Result<(), PlanError> {
     let platform_ok = rom
         .platform
         .as_deref()
@@ -599,7 +599,7 @@ fn check_phone(device: &DeviceFacts, rom: &RomFacts) -> Result<(), PlanError> {
 }
 
 /// The images to write: `--partitions` (Download Only) or every downloadable image.
-fn selection(rom: &RomFacts, request: &Request<'_>) -> Result<Vec<String>, PlanError> {
+fn selection(rom: &RomView, request: &Request<'_>) -> Result<Vec<String>, PlanError> {
     let with_image = || rom.partitions.iter().filter(|p| p.image.is_some());
     match request.selection {
         None => Ok(with_image()
@@ -630,7 +630,7 @@ fn nvram_set_of(device: &DeviceFacts) -> impl Iterator<Item = &crate::device::ta
 }
 
 /// Every NVRAM-set partition of the phone exists in the ROM's layout with the same size.
-fn check_nvram_fits(device: &DeviceFacts, rom: &RomFacts, mode: Mode) -> Result<(), PlanError> {
+fn check_nvram_fits(device: &DeviceFacts, rom: &RomView, mode: Mode) -> Result<(), PlanError> {
     let differences: Vec<Difference> = nvram_set_of(device)
         .filter_map(|d| {
             let r = rom.partition(&d.name);
@@ -689,7 +689,7 @@ fn missing_backup_reason(backup: Option<&BackupFacts>, device: &DeviceFacts) -> 
     }
 }
 
-fn preloader_refusal(device: &DeviceFacts, rom: &RomFacts) -> String {
+fn preloader_refusal(device: &DeviceFacts, rom: &RomView) -> String {
     let show = |p: &Option<crate::firmware::preloader::PreloaderIdentity>| match p {
         Some(p) => format!(
             "project {}, EMI v{}",

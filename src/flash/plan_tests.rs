@@ -89,7 +89,7 @@ fn image(name: &str, size: u64) -> RomImage {
     }
 }
 
-fn rom_with(sizes: &[(&str, u64)]) -> RomFacts {
+fn rom_with(sizes: &[(&str, u64)]) -> RomView {
     let mut partitions = vec![RomPartition {
         name: "PRELOADER".into(),
         region: Region::Boot1,
@@ -110,7 +110,7 @@ fn rom_with(sizes: &[(&str, u64)]) -> RomFacts {
                 bootloader: false,
             }),
     );
-    RomFacts {
+    RomView {
         platform: Some("MT6572".into()),
         storage: Storage::Emmc,
         partitions,
@@ -525,7 +525,7 @@ fn arb_layout() -> impl Strategy<Value = Vec<(&'static str, u64)>> {
 #[derive(Debug, Clone)]
 struct Case {
     device: DeviceFacts,
-    rom: RomFacts,
+    rom: RomView,
     mode: Mode,
     selection: Option<Vec<String>>,
     backup: Option<BackupFacts>,

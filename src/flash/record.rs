@@ -299,7 +299,7 @@ impl JobRecord {
 mod tests {
     use super::*;
     use crate::flash::{
-        facts::{DeviceFacts, RomFacts, RomImage, RomPartition},
+        facts::{DeviceFacts, RomImage, RomPartition, RomView},
         plan::{Overrides, Request, build},
     };
 
@@ -323,9 +323,9 @@ mod tests {
         serde_json::from_str(FINGERPRINT).unwrap()
     }
 
-    fn rom(boot_len: u64) -> RomFacts {
+    fn rom(boot_len: u64) -> RomView {
         let device = DeviceFacts::from_fingerprint(&fingerprint());
-        RomFacts {
+        RomView {
             platform: Some("MT6572".into()),
             storage: crate::firmware::scatter::Storage::Emmc,
             partitions: device

@@ -13,7 +13,7 @@ use super::discover::{FileStamp, PackageKind};
 use crate::{error::HostError, fsutil};
 
 /// Bumped whenever the stored shape changes; an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 
 /// What the index holds about one package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

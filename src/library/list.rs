@@ -10,80 +10,37 @@ use serde::Serialize;
 use super::{
     LibraryIndex,
     discover::PackageKind,
-    facts::PackageFacts,
     index::{Entry, Outcome},
     relative,
 };
-use crate::firmware::rom::Severity;
+use crate::firmware::facts::RomFacts;
 
-/// What `library list` shows about one package.
+/// What `library list` shows about one package: where it is, and its indexed [`RomFacts`]
+/// (the very facts `rom inspect` reports) or why it could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LibraryRow {
     /// The package, relative to the library root.
     pub path: PathBuf,
     /// Folder or zip.
     pub kind: PackageKind,
-    /// Project the scatter names.
-    pub project: Option<String>,
-    /// Platform the scatter names.
-    pub platform: Option<String>,
-    /// Storage type (`EMMC` or `NAND`).
-    pub storage: Option<String>,
-    /// Images the scatter names that are in the package.
-    pub images_present: usize,
-    /// Images the scatter names.
-    pub images_total: usize,
-    /// Total size of the images present.
-    pub image_bytes: u64,
-    /// Problems of severity error (`rom inspect` lists them).
-    pub errors: usize,
-    /// Problems of severity warning.
-    pub warnings: usize,
-    /// Panel driver names compiled into LK.
-    pub lcm_lk: Vec<String>,
-    /// Panel driver names compiled into the kernel.
-    pub lcm_kernel: Vec<String>,
-    /// The project the preloader was built for.
-    pub preloader_project: Option<String>,
-    /// Why the package could not be inspected (then every fact above is empty).
+    /// What was learnt about it, when it could be read.
+    pub facts: Option<RomFacts>,
+    /// Why the package could not be inspected (then `facts` is `None`).
     pub failure: Option<String>,
 }
 
 impl LibraryRow {
-    fn new(path: PathBuf, entry: &Entry<PackageFacts>) -> LibraryRow {
-        let mut row = LibraryRow {
+    fn new(path: PathBuf, entry: &Entry<RomFacts>) -> LibraryRow {
+        let (facts, failure) = match &entry.outcome {
+            Outcome::Ok(f) => (Some(f.clone()), None),
+            Outcome::Failed(reason) => (None, Some(reason.clone())),
+        };
+        LibraryRow {
             path,
             kind: entry.kind,
-            project: None,
-            platform: None,
-            storage: None,
-            images_present: 0,
-            images_total: 0,
-            image_bytes: 0,
-            errors: 0,
-            warnings: 0,
-            lcm_lk: Vec::new(),
-            lcm_kernel: Vec::new(),
-            preloader_project: None,
-            failure: None,
-        };
-        match &entry.outcome {
-            Outcome::Failed(reason) => row.failure = Some(reason.clone()),
-            Outcome::Ok(f) => {
-                row.project = f.project.clone();
-                row.platform = f.platform.clone();
-                row.storage = Some(f.storage.clone());
-                row.images_present = f.images.iter().filter(|i| i.present).count();
-                row.images_total = f.images.len();
-                row.image_bytes = f.image_bytes();
-                row.errors = f.count(Severity::Error);
-                row.warnings = f.count(Severity::Warning);
-                row.lcm_lk = f.lcm.lk.clone();
-                row.lcm_kernel = f.lcm.kernel.clone();
-                row.preloader_project = f.preloader.as_ref().and_then(|p| p.project.clone());
-            }
+            facts,
+            failure,
         }
-        row
     }
 }
 
@@ -107,7 +64,10 @@ pub fn vanished(root: &Path, rows: &[LibraryRow]) -> Vec<PathBuf> {
 mod tests {
     use super::*;
     use crate::{
-        firmware::rom::{ImageReport, LcmReport, Problem},
+        firmware::{
+            rom::{ImageReport, LcmReport, Problem, Severity},
+            scatter::Storage,
+        },
         library::discover::FileStamp,
     };
 
@@ -128,7 +88,7 @@ mod tests {
         }
     }
 
-    fn entry(outcome: Outcome<PackageFacts>) -> Entry<PackageFacts> {
+    fn entry(outcome: Outcome<RomFacts>) -> Entry<RomFacts> {
         Entry {
             kind: PackageKind::Folder,
             fingerprint: vec![FileStamp {
@@ -142,15 +102,18 @@ mod tests {
 
     #[test]
     fn rows_count_images_problems_and_keep_only_this_root() {
-        let facts = PackageFacts {
+        let facts = RomFacts {
             scatter: "MT6572_Android_scatter.txt".into(),
             platform: Some("MT6572".into()),
             project: Some("a516".into()),
-            storage: "EMMC".into(),
+            storage: Storage::Emmc,
+            boot_region_size: Some(0x60_0000),
+            layout: vec![],
             images: vec![image(true, 100), image(false, 0), image(true, 23)],
             lcm: LcmReport {
                 lk: vec!["hx8379a_fwvga_dsi_vdo".into()],
                 kernel: vec![],
+                kernel_compression: None,
             },
             preloader: None,
             checksum_ini: None,
@@ -188,14 +151,18 @@ mod tests {
         assert_eq!(rows.len(), 2);
         let a = &rows[0];
         assert_eq!(a.path, PathBuf::from("a516/S118"));
-        assert_eq!((a.images_present, a.images_total), (2, 3));
-        assert_eq!(a.image_bytes, 123);
-        assert_eq!((a.errors, a.warnings), (1, 2));
-        assert_eq!(a.lcm_lk, ["hx8379a_fwvga_dsi_vdo"]);
+        let f = a.facts.as_ref().unwrap();
+        assert_eq!((f.images_present(), f.images.len()), (2, 3));
+        assert_eq!(f.image_bytes(), 123);
+        assert_eq!(
+            (f.count(Severity::Error), f.count(Severity::Warning)),
+            (1, 2)
+        );
+        assert_eq!(f.lcm.lk, ["hx8379a_fwvga_dsi_vdo"]);
         assert_eq!(a.failure, None);
         assert_eq!(rows[1].path, PathBuf::from("bad.zip"));
         assert_eq!(rows[1].failure.as_deref(), Some("broken"));
-        assert_eq!(rows[1].images_total, 0);
+        assert_eq!(rows[1].facts, None);
 
         let gone = vanished(Path::new("/nonexistent-lib"), &rows);
         assert_eq!(gone.len(), 2);

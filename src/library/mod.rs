@@ -7,7 +7,6 @@
 //! and never imports `tui` or `cli`.
 
 pub mod discover;
-pub mod facts;
 pub mod index;
 mod list;
 mod scan;
@@ -17,10 +16,11 @@ use std::path::{Path, PathBuf};
 pub use list::{LibraryRow, list, vanished};
 pub use scan::{SAVE_EVERY, ScanEvent, ScanSummary, scan};
 
-use crate::{error::Advice, places::Places};
+use crate::{error::Advice, firmware::facts::RomFacts, places::Places};
 
-/// The index as the library stores it.
-pub type LibraryIndex = index::Index<facts::PackageFacts>;
+/// The index as the library stores it: the same [`RomFacts`] `rom inspect` reports, without
+/// the decoded image headers.
+pub type LibraryIndex = index::Index<RomFacts>;
 
 /// File name of the index inside the cache folder.
 pub const INDEX_FILE: &str = "library-index.json";

@@ -206,7 +206,7 @@ fn scan_saving(
                     });
                 };
                 let outcome = match rom::inspect_with(&pkg.path, &mut on_bytes) {
-                    Ok(report) => Outcome::Ok(report.into()),
+                    Ok(report) => Outcome::Ok(report.facts.without_details()),
                     Err(e) => Outcome::Failed(e.to_string()),
                 };
                 (stamps, outcome)

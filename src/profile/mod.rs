@@ -16,6 +16,12 @@ pub mod registry;
 
 use serde::{Deserialize, Serialize};
 
+use crate::firmware::{
+    board::BoardFacts,
+    facts::LayoutEntry,
+    scatter::{Region, Storage as ScatterStorage},
+};
+
 pub use self::{
     error::{ProfileError, ProfileProblem},
     registry::{Origin, RegisteredProfile, Registry},
@@ -294,6 +300,36 @@ fn line_column(text: &str, span: Option<std::ops::Range<usize>>) -> (usize, usiz
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+impl From<&BoardProfile> for BoardFacts {
+    /// The facts a board profile records.
+    fn from(profile: &BoardProfile) -> BoardFacts {
+        let (storage, region) = match profile.storage.kind {
+            StorageKind::Emmc => (ScatterStorage::Emmc, Region::EmmcUser),
+            StorageKind::Nand => (ScatterStorage::Nand, Region::Nand),
+        };
+        BoardFacts {
+            origin: format!("profile {}", profile.id),
+            storage: Some(storage),
+            preloader_project: profile.preloader.as_ref().map(|p| p.project.clone()),
+            emi_version: profile
+                .preloader
+                .as_ref()
+                .and_then(|p| p.bloader_info_version),
+            boot_region_size: profile.storage.boot_region_size,
+            layout: profile
+                .layout
+                .iter()
+                .map(|p| LayoutEntry {
+                    name: p.name.clone(),
+                    region,
+                    region_offset: p.offset,
+                    size: (p.size > 0).then_some(p.size),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
