@@ -507,6 +507,7 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
     assert_eq!(report["outcome"], "repaired");
     assert_eq!(report["rebooted"], true);
     assert_eq!(report["fingerprint"]["hw_code"], 0x6572);
+    assert_eq!(report["board_findings"], serde_json::json!([]), "{report}");
     assert!(
         report["backup"]
             .as_str()
@@ -546,6 +547,12 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
         refused.stderr.contains("EBR1: phone user"),
+        "{}",
+        refused.stderr
+    );
+    // The board check said first that this ROM's layout is not the phone's.
+    assert!(
+        refused.stderr.contains("not for this board"),
         "{}",
         refused.stderr
     );

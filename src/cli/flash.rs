@@ -235,7 +235,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let done = execute::flash(start(device, ctx)?, &request, &jobs)?;
         return report(done, ctx);
     }
-    let (rom, rom_errors) = flash::read_rom(&rom_path)?;
+    let rom = flash::load_rom(&rom_path)?;
     let fingerprint = match (&args.fingerprint, &args.device) {
         (Some(path), _) => read_fingerprint(path)?,
         (None, Some(device)) => identify(device, ctx)?,
@@ -248,14 +248,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         backup: None,
         overrides,
     };
-    let plan = flash::build(&device, &rom, &request)?;
+    let plan = flash::build(&device, &rom.view, &request)?;
     emit(
         ctx,
         &PlanReport {
             rom: rom_path,
             dry_run: true,
             plan,
-            rom_errors,
+            rom_errors: rom.errors,
         },
     )
 }

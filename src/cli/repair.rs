@@ -87,6 +87,14 @@ impl RepairDriver for Headless {
                 f.hw_code,
                 f.partitions.len()
             ),
+            RepairEvent::RomChecked(findings) if findings.is_empty() => {
+                eprintln!("   the ROM fits the phone's board as far as both are known")
+            }
+            RepairEvent::RomChecked(findings) => {
+                for f in findings {
+                    eprintln!("   not for this board: {}", f.message);
+                }
+            }
             RepairEvent::Skipped { step, why } => eprintln!("== {}: {why}", title(*step)),
             RepairEvent::PlanReady(plan) => eprint!("{}", plan_table(plan)),
             RepairEvent::Finished(_) => {}

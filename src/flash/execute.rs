@@ -155,13 +155,6 @@ pub struct Flashed {
     pub resumed_from: usize,
 }
 
-/// Reads the ROM, refusing errors in what the plan would write.
-pub(crate) fn read_rom(path: &Path) -> crate::Result<(RomView, Vec<Problem>, OpenRom)> {
-    let (facts, problems) = super::read_rom(path)?;
-    let opened = OpenRom::open(path)?;
-    Ok((facts, problems, opened))
-}
-
 fn check_rom_errors(plan: &Plan, problems: &[Problem]) -> Result<(), FlashError> {
     let written = |name: &str| {
         plan.steps()
@@ -184,15 +177,22 @@ fn check_rom_errors(plan: &Plan, problems: &[Problem]) -> Result<(), FlashError>
 /// the job in `jobs_dir`, write and verify. A refused plan writes nothing and ends the session
 /// normally.
 pub fn flash(job: Job, request: &FlashRequest, jobs_dir: &Path) -> crate::Result<Done<Flashed>> {
-    let (rom, problems, mut opened) = read_rom(&request.rom)?;
+    let mut rom = super::load_rom(&request.rom)?;
     let done = job.run(|phone| {
         let fingerprint = phone.fingerprint();
         let device = DeviceFacts::from_fingerprint(&fingerprint);
-        let plan = match plan_for(&device, &rom, request, &problems) {
+        let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
             Ok(plan) => plan,
             Err(e) => return Ok(Err(e)),
         };
-        record_and_run(phone, fingerprint, request, &plan, &mut opened, jobs_dir)
+        record_and_run(
+            phone,
+            fingerprint,
+            request,
+            &plan,
+            &mut rom.package,
+            jobs_dir,
+        )
     })?;
     finish(done)
 }
@@ -201,7 +201,7 @@ pub fn flash(job: Job, request: &FlashRequest, jobs_dir: &Path) -> crate::Result
 /// reaches: the same phone, the same plan, from the first step not complete.
 pub fn resume(job: Job, id: Option<&str>, jobs_dir: &Path) -> crate::Result<Done<Flashed>> {
     let mut record = JobRecord::load(jobs_dir, id)?;
-    let (rom, problems, mut opened) = read_rom(&record.rom)?;
+    let mut rom = super::load_rom(&record.rom)?;
     let request = FlashRequest {
         rom: record.rom.clone(),
         mode: record.mode,
@@ -213,14 +213,21 @@ pub fn resume(job: Job, id: Option<&str>, jobs_dir: &Path) -> crate::Result<Done
         verify: record.verify,
     };
     let device = DeviceFacts::from_fingerprint(&record.fingerprint);
-    let plan = plan_for(&device, &rom, &request, &problems)?;
+    let plan = plan_for(&device, &rom.view, &request, &rom.errors)?;
     record.check_plan(&plan)?;
     let done = job.run(|phone| {
         if let Err(e) = record.check_device(&device_key(&phone.fingerprint())) {
             return Ok(Err(e.into()));
         }
         let rom_path = record.rom.clone();
-        run_plan(phone, &plan, &mut opened, &rom_path, &mut record, jobs_dir)
+        run_plan(
+            phone,
+            &plan,
+            &mut rom.package,
+            &rom_path,
+            &mut record,
+            jobs_dir,
+        )
     })?;
     finish(done)
 }

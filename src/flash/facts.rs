@@ -14,6 +14,8 @@ use crate::{
         target::{Partition, Region},
     },
     firmware::{
+        board::BoardFacts,
+        facts::LayoutEntry,
         preloader::PreloaderIdentity,
         rom::RomReport,
         scatter::{self, Scatter, Storage},
@@ -90,6 +92,38 @@ impl DeviceFacts {
         self.partitions
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// What the phone says about its board, for [`crate::firmware::board::check`]: storage, its
+/// own preloader's project and EMI version, and its layout outside the boot regions. The
+/// boot region's size in scatter addresses is left unknown (the phone reports its physical
+/// boot partition, which scatters do not always use as their user-area start).
+pub fn board_of(fp: &Fingerprint) -> BoardFacts {
+    let device = DeviceFacts::from_fingerprint(fp);
+    BoardFacts {
+        origin: "the connected phone".into(),
+        storage: device.storage,
+        preloader_project: fp.preloader.as_ref().and_then(|p| p.project.clone()),
+        emi_version: fp.preloader.as_ref().and_then(|p| p.emi_version),
+        boot_region_size: None,
+        layout: device
+            .partitions
+            .iter()
+            .filter_map(|p| {
+                let region = match p.region {
+                    Region::User => scatter::Region::EmmcUser,
+                    Region::Nand => scatter::Region::Nand,
+                    Region::Boot1 | Region::Boot2 => return None,
+                };
+                Some(LayoutEntry {
+                    name: p.name.clone(),
+                    region,
+                    region_offset: p.offset,
+                    size: Some(p.size),
+                })
+            })
+            .collect(),
     }
 }
 

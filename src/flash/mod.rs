@@ -14,20 +14,40 @@ pub mod record;
 pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomImage, RomPartition, RomView};
 pub use plan::{Action, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};
 
-use crate::firmware::rom::{self, OpenRom, Problem, Severity};
+use crate::firmware::{
+    facts::RomFacts,
+    rom::{self, OpenRom, Problem, Severity},
+};
 
-/// Reads a ROM package (folder, zip or scatter file) into what the planner needs, with the
-/// errors `rom inspect` found in it (a damaged image, a Checksum.ini mismatch, a name that
-/// escapes the package), which the plan shows beside its own warnings.
-pub fn read_rom(path: &Path) -> crate::Result<(RomView, Vec<Problem>)> {
+/// A ROM package read for flashing.
+pub struct LoadedRom {
+    /// What the planner needs.
+    pub view: RomView,
+    /// What `rom inspect` found (for the board check).
+    pub facts: RomFacts,
+    /// The errors among [`RomFacts::problems`] (a damaged image, a Checksum.ini mismatch, a
+    /// name that escapes the package), which the plan shows beside its own warnings.
+    pub errors: Vec<Problem>,
+    /// The package, to stream its images.
+    pub package: OpenRom,
+}
+
+/// Reads a ROM package (folder, zip or scatter file) for flashing.
+pub fn load_rom(path: &Path) -> crate::Result<LoadedRom> {
     let report = rom::inspect(path)?;
-    let opened = OpenRom::open(path)?;
-    let facts = RomView::new(opened.scatter(), &report);
+    let package = OpenRom::open(path)?;
+    let view = RomView::new(package.scatter(), &report);
     let errors = report
         .facts
         .problems
-        .into_iter()
+        .iter()
         .filter(|p| p.severity == Severity::Error)
+        .cloned()
         .collect();
-    Ok((facts, errors))
+    Ok(LoadedRom {
+        view,
+        facts: report.facts,
+        errors,
+        package,
+    })
 }

@@ -9,9 +9,10 @@
 //! command line answers from its flags. With `dry_run` the repair stops after the plan and
 //! writes nothing.
 //!
-//! In this build the identity backup store and the board ranking of the library are not part
-//! of the repair yet: the ROM check is the flash planner's (chip, storage, layout, preloader
-//! project and EMI, image sizes, the ROM's own errors), and the modes that need a backup
+//! The ROM check is [`crate::firmware::board::check`] against the phone's own board (storage,
+//! preloader project and EMI, layout), reported as findings, and the flash planner's refusals
+//! (chip, storage, layout for Download Only, image sizes, the ROM's own errors). In this build
+//! the identity backup store is not part of the repair yet: the modes that need a backup
 //! (Firmware Upgrade, Format All + Download) are refused before anything is written.
 //!
 //! This module never draws and never imports `cli` or `tui`.
@@ -22,9 +23,12 @@ use serde::Serialize;
 
 use crate::{
     device::Fingerprint,
+    firmware::board::{self, BoardFinding},
     flash::{
         DeviceFacts, Mode, Plan,
-        execute::{FlashRequest, Flashed, finish, plan_for, read_rom, record_and_run},
+        execute::{FlashRequest, Flashed, finish, plan_for, record_and_run},
+        facts::board_of,
+        load_rom,
     },
     job::{Done, Job},
 };
@@ -52,6 +56,10 @@ pub enum RepairEvent {
     Started(RepairStep),
     /// The phone was identified.
     Identified(Box<Fingerprint>),
+    /// The ROM was compared with the phone's board: each way it is not for it (empty: fits
+    /// as far as both sides are known). The plan acts on them (another board's preloader is
+    /// kept; another layout needs Firmware Upgrade).
+    RomChecked(Vec<BoardFinding>),
     /// A step did nothing, and why.
     Skipped {
         /// The step.
@@ -94,6 +102,8 @@ pub struct RepairReport {
     pub outcome: Outcome,
     /// The phone.
     pub fingerprint: Fingerprint,
+    /// Each way the ROM is not for the phone's board (empty: fits as far as known).
+    pub board_findings: Vec<BoardFinding>,
     /// What the identity backup step did.
     pub backup: String,
     /// The plan.
@@ -110,7 +120,7 @@ pub fn run(
     jobs_dir: &Path,
     driver: &mut dyn RepairDriver,
 ) -> crate::Result<Done<RepairReport>> {
-    let (rom, problems, mut opened) = read_rom(&request.rom)?;
+    let mut rom = load_rom(&request.rom)?;
     driver.event(&RepairEvent::Started(RepairStep::Identify));
     let done = job.run(|phone| {
         let fingerprint = phone.fingerprint();
@@ -118,8 +128,10 @@ pub fn run(
         driver.event(&RepairEvent::Finished(RepairStep::Identify));
 
         driver.event(&RepairEvent::Started(RepairStep::CheckRom));
+        let findings = board::check(&rom.facts, &board_of(&fingerprint));
+        driver.event(&RepairEvent::RomChecked(findings.clone()));
         let device = DeviceFacts::from_fingerprint(&fingerprint);
-        let plan = match plan_for(&device, &rom, request, &problems) {
+        let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
             Ok(plan) => plan,
             Err(e) => return Ok(Err(e)),
         };
@@ -143,6 +155,7 @@ pub fn run(
         let report = |outcome, flashed| RepairReport {
             outcome,
             fingerprint: fingerprint.clone(),
+            board_findings: findings.clone(),
             backup: backup.into(),
             plan: plan.clone(),
             flashed,
@@ -169,7 +182,7 @@ pub fn run(
             fingerprint.clone(),
             request,
             &plan,
-            &mut opened,
+            &mut rom.package,
             jobs_dir,
         )? {
             Ok(flashed) => flashed,
