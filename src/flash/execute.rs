@@ -284,10 +284,15 @@ pub(crate) fn record_and_run<T: Transport>(
     rom: &mut OpenRom,
     jobs_dir: &Path,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
+    // The full path, so that `--resume` finds the package from any folder.
+    let rom_path = request
+        .rom
+        .canonicalize()
+        .unwrap_or_else(|_| request.rom.clone());
     let mut record = JobRecord::new(
         new_job_id(jobs_dir),
         fingerprint,
-        request.rom.clone(),
+        rom_path,
         request.selection.clone(),
         request.overrides.preloader_of_another_board,
         request.verify,
