@@ -232,6 +232,20 @@ fn closing_the_port_is_an_unplug_and_the_phone_starts_over() {
 }
 
 #[test]
+fn a_host_that_closes_and_reopens_at_once_meets_a_fresh_phone_every_time() {
+    let sim = start("a516_row", None, Mode::Brom, &[]);
+    for round in 0..50 {
+        // No wait between the close and the next open: back-to-back commands on one port.
+        let mut t = open(&sim.port);
+        run(&mut t, HostHandshake::new()).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        // Leave the phone past the handshake, so that a reopen that continued this session
+        // (not an unplug) would fail the next handshake.
+        let hw = run(&mut t, brom::get_hw_code()).unwrap();
+        assert_eq!(hw.hw_code, 0x6572, "round {round}");
+    }
+}
+
+#[test]
 fn preloader_mode_over_the_port() {
     let sim = start("a516_row", None, Mode::Preloader, &[]);
     let mut t = open(&sim.port);

@@ -1,13 +1,18 @@
 //! Shared by the device tests: a simulated MT6572 served in a thread on a real
 //! pseudo-terminal, stopped and joined when dropped, and bounded waits for its link events;
-//! [`cli`] runs the binaries instead (the simulator and the device commands).
+//! a host port opened as a plain file and mtkclient's serial handshake on it ([`open_raw`],
+//! [`mtkclient_handshake`]); [`cli`] runs the binaries instead (the simulator and the device
+//! commands).
 
 #![allow(dead_code)]
 
 pub mod cli;
 
 use std::{
-    path::PathBuf,
+    fs::File,
+    io::{Read, Write},
+    os::unix::fs::OpenOptionsExt,
+    path::{Path, PathBuf},
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -134,4 +139,85 @@ impl InProcessSim {
     pub fn port_str(&self) -> String {
         self.port.to_string_lossy().into_owned()
     }
+}
+
+/// Opens the phone's port as a host does (read-write, not as a controlling terminal,
+/// non-blocking) and puts the host's side in raw mode, as a serial library sets it.
+pub fn open_raw(port: &Path) -> File {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags((rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::NONBLOCK).bits() as i32)
+        .open(port)
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", port.display()));
+    let mut t = rustix::termios::tcgetattr(&f).unwrap();
+    t.make_raw();
+    rustix::termios::tcsetattr(&f, rustix::termios::OptionalActions::Now, &t).unwrap();
+    f
+}
+
+/// Writes one byte to a port opened with [`open_raw`], waiting (at most a second) while the
+/// port takes no more, as a serial library's blocking write does.
+pub fn write_byte(port: &mut File, byte: u8) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        match port.write(&[byte]) {
+            Ok(1) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("writing the port failed: {e}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the port took no byte for a second"
+        );
+        let mut fds = [rustix::event::PollFd::new(
+            &*port,
+            rustix::event::PollFlags::OUT,
+        )];
+        let ts = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 10_000_000,
+        };
+        let _ = rustix::event::poll(&mut fds, Some(&ts));
+    }
+}
+
+/// The BootROM handshake bytes.
+pub const HANDSHAKE: [u8; 4] = [0xA0, 0x0A, 0x50, 0x05];
+
+/// How long mtkclient's serial path waits after each byte it writes before it looks for the
+/// answer.
+pub const MTKCLIENT_WAIT: Duration = Duration::from_millis(5);
+
+/// mtkclient's serial handshake (`Port.run_serial_handshake`, see MT6572.md §2) on a port
+/// opened with [`open_raw`]: write one byte, wait [`MTKCLIENT_WAIT`], take one byte of what
+/// has arrived; its complement advances, anything else (or nothing yet) starts again with
+/// `A0`. It never drops stale input, so an answer that comes later than the wait leaves every
+/// later read one byte behind. mtkclient loops forever; this gives up after `max_bytes`
+/// written and returns each byte it wrote with what it read after it, for the failure message.
+pub fn mtkclient_handshake(port: &mut File, max_bytes: usize) -> Result<(), Vec<(u8, Option<u8>)>> {
+    let mut step = 0;
+    let mut seen = Vec::new();
+    for _ in 0..max_bytes {
+        write_byte(port, HANDSHAKE[step]);
+        std::thread::sleep(MTKCLIENT_WAIT);
+        let mut b = [0u8; 1];
+        let got = match port.read(&mut b) {
+            Ok(1) => Some(b[0]),
+            Ok(_) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+            Err(e) => panic!("reading the port failed: {e}"),
+        };
+        seen.push((HANDSHAKE[step], got));
+        if got == Some(!HANDSHAKE[step]) {
+            step += 1;
+            if step == HANDSHAKE.len() {
+                return Ok(());
+            }
+        } else {
+            step = 0;
+        }
+    }
+    Err(seen)
 }
