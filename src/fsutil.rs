@@ -106,6 +106,13 @@ impl AtomicFile {
         self.bytes
     }
 
+    /// Forces what was written so far to disk (a long capture calls it now and then, so a
+    /// power cut loses at most the last moments; the file keeps its temporary name).
+    pub fn sync_data(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.out.get_ref().as_file().sync_data()
+    }
+
     /// Flushes the file to disk, gives it its final name (never replacing a file that
     /// appeared meanwhile), flushes the folder, and returns what was stored.
     pub fn commit(self) -> Result<Stored, HostError> {
@@ -351,5 +358,58 @@ mod tests {
         assert!(err.to_string().contains("manifest.json"), "{err}");
         assert_eq!(std::fs::read(&p).unwrap(), b"original");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
+
+/// Paths in reports: printed (and written to JSON) lossily, since a path whose name is not
+/// UTF-8 (an archive unpacked from a machine with another code page) must still be shown.
+/// Use with `#[serde(serialize_with = "fsutil::lossy")]`.
+pub fn lossy<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+/// [`lossy`] for a list of paths.
+pub fn lossy_all<S: serde::Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
+}
+
+/// A path as it is stored in a file mtkbench reads back (the library index): its text when
+/// it is UTF-8, else its bytes, so that no path is lost or changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum StoredPath {
+    /// A UTF-8 path.
+    Text(String),
+    /// Any other path, byte for byte (Unix).
+    Bytes {
+        /// The path's bytes.
+        bytes: Vec<u8>,
+    },
+}
+
+impl From<&Path> for StoredPath {
+    fn from(path: &Path) -> StoredPath {
+        match path.to_str() {
+            Some(text) => StoredPath::Text(text.to_owned()),
+            None => StoredPath::Bytes {
+                bytes: path.as_os_str().as_encoded_bytes().to_vec(),
+            },
+        }
+    }
+}
+
+impl StoredPath {
+    /// The path again; `None` for bytes this platform cannot take as a path.
+    pub fn to_path(&self) -> Option<PathBuf> {
+        match self {
+            StoredPath::Text(text) => Some(PathBuf::from(text)),
+            #[cfg(unix)]
+            StoredPath::Bytes { bytes } => {
+                use std::os::unix::ffi::OsStrExt;
+                Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+            }
+            #[cfg(not(unix))]
+            StoredPath::Bytes { .. } => None,
+        }
     }
 }

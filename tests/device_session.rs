@@ -409,7 +409,7 @@ fn storage_commands_before_the_da_runs_are_refused_not_sent() {
     let t = target::Target {
         name: "UBOOT".into(),
         is_partition: true,
-        region: target::Region::User,
+        region: target::Region::EmmcUser,
         addr: 0,
         len: 16,
     };

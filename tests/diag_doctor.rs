@@ -170,4 +170,29 @@ fn cli_doctor_reports_in_json() {
     for p in v["problems"].as_array().unwrap() {
         assert!(p["fix"].as_array().is_some_and(|f| !f.is_empty()), "{p}");
     }
+    // Every check made is listed, fine or not, so "checked and fine" differs from "not checked".
+    let checks = v["checks"].as_array().unwrap();
+    let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "modemmanager",
+            "serial-group",
+            "udev-access",
+            "cdc-acm",
+            "brltty"
+        ]
+    );
+    let problems = v["problems"].as_array().unwrap().len();
+    let flagged = checks.iter().filter(|c| c["status"] == "problem").count();
+    assert_eq!(flagged, problems);
+    for c in checks {
+        assert!(!c["looked_at"].as_str().unwrap().is_empty());
+        let want = if cfg!(target_os = "linux") {
+            c["problem"].is_null() == (c["status"] == "ok")
+        } else {
+            c["status"] == "skipped"
+        };
+        assert!(want, "{c}");
+    }
 }

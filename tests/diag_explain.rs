@@ -328,3 +328,62 @@ fn explain_has_an_entry_for_every_status_enum_value_of_the_protocol_layer() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// Every entry is reached by every number the tools print for it, in decimal, in hex and as
+/// SP Flash Tool prints it (`NAME (number)`, `ERROR : (number)`); an entry without a number
+/// says why.
+#[test]
+fn every_entry_is_reachable_by_every_number_it_has() {
+    let table = Table::builtin().unwrap();
+    let mut numbers = 0;
+    for e in table.entries() {
+        if e.codes.is_empty() {
+            let why = e.no_code.as_deref().unwrap_or("");
+            assert!(
+                !why.trim().is_empty(),
+                "{} has no number and no reason",
+                e.name
+            );
+            continue;
+        }
+        assert!(
+            e.no_code.is_none() || e.source == Source::Mtkbench,
+            "{}",
+            e.name
+        );
+        for &code in &e.codes {
+            let mut queries = vec![
+                format!("{code:#x}"),
+                format!("BROM ERROR : ({code})"),
+                format!("ERROR : S_UNKNOWN_TO_MTKBENCH ({code})"),
+            ];
+            if e.source != Source::Brom {
+                queries.push(code.to_string());
+            }
+            for q in queries {
+                let found = table.lookup(&q).unwrap_or_else(|err| panic!("{q}: {err}"));
+                assert!(
+                    found.iter().any(|m| std::ptr::eq(m.entry, e)),
+                    "{q} does not reach {}",
+                    e.name
+                );
+            }
+            numbers += 1;
+        }
+    }
+    assert!(numbers > 100, "{numbers}");
+}
+
+#[test]
+fn explain_3149_is_the_emmc_write_failure() {
+    let out = mtkbench(&["explain", "3149"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("S_DA_SDMMC_WRITE_FAILED"), "{text}");
+    let out = mtkbench(&["explain", "S_DA_SDMMC_WRITE_FAILED (3149)"]);
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("S_DA_SDMMC_WRITE_FAILED")
+    );
+}

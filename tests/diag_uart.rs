@@ -125,12 +125,13 @@ fn json_capture_of_a_boot_loop_matches_diagnose_log_and_saves_every_byte() {
             .unwrap(),
     );
     // The partial file is created once the port is open: from then on nothing is lost.
-    let partial = dir.path().join("bench").join("cap.log.partial");
+    let bench = dir.path().join("bench");
     assert!(
-        wait_until(LIMIT, || partial.exists()),
-        "no {}",
-        partial.display()
+        wait_until(LIMIT, || partial_in(&bench).is_some()),
+        "no .partial file in {}",
+        bench.display()
     );
+    let partial = partial_in(&bench).unwrap();
     let player = play(phone, log.clone());
     let (status, stdout) = finish(&mut child);
     let _phone = player.join().unwrap();
@@ -292,5 +293,5 @@ fn a_missing_adapter_is_bad_input_and_leaves_no_file() {
         stderr.contains("next:") && stderr.contains("/dev/ttyUSB0"),
         "{stderr}"
     );
-    assert!(!out.exists() && !dir.path().join("cap.log.partial").exists());
+    assert!(!out.exists() && partial_in(dir.path()).is_none());
 }

@@ -34,7 +34,7 @@ use mtkbench::{
 /// A place of three 1 MiB packets in the user area, clear of every protected partition.
 fn three_packets() -> Place {
     Place {
-        selector: Selector::Region(Region::User),
+        selector: Selector::Region(Region::EmmcUser),
         offset: Some(0x0200_0000),
         length: Some(3 << 20),
     }
@@ -194,6 +194,34 @@ fn a_readback_job_replays_over_the_scripted_transport_on_every_path() {
     assert_eq!(plan.len(), 1);
     assert_eq!((plan[0].op, plan[0].len), (OpKind::Read, 3 << 20));
 
+    // Left in download mode by policy: no reboot is sent.
+    let seen: Seen = Arc::default();
+    let keep = seen.clone();
+    let leave = Options {
+        end: EndPolicy::Leave,
+        ..options()
+    };
+    let j = Job::with_da(
+        leave,
+        DaFile::parse(generate_sim_da()).unwrap(),
+        Registry::builtin(),
+    )
+    .with_progress(move |e| keep.lock().unwrap().push(e.clone()));
+    let out = AtomicFile::create(&dir.path().join("left.bin")).unwrap();
+    let done = j
+        .run_on(
+            ScriptedTransport::from_transcript(transcript.clone()),
+            |phone| flows::readback(phone, &three_packets(), false, out),
+        )
+        .unwrap();
+    assert_eq!(done.ended, mtkbench::job::Ended::Left);
+    assert!(!done.rebooted());
+    assert_eq!(
+        skeleton(&seen.lock().unwrap()),
+        ["plan", "started", "finished"]
+    );
+    std::fs::remove_file(dir.path().join("left.bin")).unwrap();
+
     // Cut off in the second packet of data: Failed closes the transfer, nothing follows, and
     // the output never gets its name.
     let mut from_phone = 0;
@@ -267,11 +295,40 @@ fn a_cancel_on_the_simulator_stops_between_packets_and_reports_a_partial_write()
     std::fs::write(&image, vec![0x5Au8; 3 << 20]).unwrap();
     let sim = InProcessSim::start("a516_row", None, Mode::Brom, &[]);
     let port = SerialTransport::open(&sim.port_str()).unwrap();
-    let (j, seen) = job(Some(1));
+    // As the TUI will: the job on a worker thread, events over a channel, the cancel from
+    // the thread that watches them.
+    // The first advance waits for the watcher's word, so the cancel lands before the next
+    // packet whatever the machine's load.
+    let (tx, events) = std::sync::mpsc::channel();
+    let (ack, acked) = std::sync::mpsc::channel::<()>();
+    let mut waited = false;
+    let job = Job::with_da(
+        options(),
+        DaFile::parse(generate_sim_da()).unwrap(),
+        Registry::builtin(),
+    )
+    .with_progress(move |e| {
+        let _ = tx.send(e.clone());
+        if matches!(e, ProgressEvent::Advanced { .. }) && !waited {
+            waited = true;
+            let _ = acked.recv();
+        }
+    });
+    let cancel = job.cancel_token();
     let mut request = WriteRequest::prepare(three_packets(), &image, Override::None).unwrap();
-    let e = j
-        .run_on(port, |phone| flows::write(phone, &mut request))
-        .unwrap_err();
+    let worker = std::thread::spawn(move || {
+        job.run_on(port, |phone| flows::write(phone, &mut request))
+            .map(|done| done.value)
+    });
+    let mut seen = Vec::new();
+    for e in events.iter() {
+        if matches!(e, ProgressEvent::Advanced { .. }) && !cancel.is_cancelled() {
+            cancel.cancel();
+            ack.send(()).unwrap();
+        }
+        seen.push(e);
+    }
+    let e = worker.join().unwrap().unwrap_err();
     match device_error(&e) {
         DeviceError::Cancelled { stage, state, .. } => {
             assert_eq!((*stage, *state), (Stage::Write, PhoneState::PartlyWritten));
@@ -279,10 +336,9 @@ fn a_cancel_on_the_simulator_stops_between_packets_and_reports_a_partial_write()
         other => panic!("{other}"),
     }
     assert!(e.help().contains("do not reboot"), "{}", e.help());
-    let events = seen.lock().unwrap().clone();
-    assert_eq!(skeleton(&events), ["plan", "started", "cancelled"]);
+    assert_eq!(skeleton(&seen), ["plan", "started", "cancelled"]);
     // Nothing is sent after the cancel: the reboot was not attempted.
-    assert!(!events.contains(&ProgressEvent::Stage(Stage::Finish)));
+    assert!(!seen.contains(&ProgressEvent::Stage(Stage::Finish)));
 }
 
 #[test]
@@ -295,7 +351,7 @@ fn the_guard_refuses_inside_the_job_and_records_an_override_in_the_transcript() 
         .run_on(port, |phone| {
             let nvram = phone.resolve(&Place::partition("NVRAM"))?;
             let over = Place {
-                selector: Selector::Region(Region::User),
+                selector: Selector::Region(Region::EmmcUser),
                 offset: Some(nvram.addr + 0x1000),
                 length: Some(0x2000),
             };
@@ -331,4 +387,59 @@ fn the_guard_refuses_inside_the_job_and_records_an_override_in_the_transcript() 
         ),
         "{text}"
     );
+}
+
+/// Keeps `link` pointing at the simulated phone's port, as udev keeps
+/// `/dev/serial/by-id/...` on a re-enumerating phone: at each reboot the link goes away, and
+/// comes back a moment later on the new port. Stops after `reboots` reboots.
+fn follow(mut sim: InProcessSim, link: std::path::PathBuf, reboots: usize) -> InProcessSim {
+    std::os::unix::fs::symlink(&sim.port, &link).unwrap();
+    for _ in 0..reboots {
+        let port = sim.replugged();
+        let _ = std::fs::remove_file(&link);
+        // The USB gap of a real re-enumeration.
+        std::thread::sleep(Duration::from_millis(150));
+        std::os::unix::fs::symlink(&port, &link).unwrap();
+    }
+    sim
+}
+
+#[test]
+fn jobs_back_to_back_on_one_port_path_survive_the_reboot_between_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("ttyACM-by-id");
+    let sim = InProcessSim::start("a516_row", None, Mode::Brom, &[]);
+    let follower = {
+        let link = link.clone();
+        std::thread::spawn(move || follow(sim, link, 2))
+    };
+    let opts = || Options {
+        port: PortSpec::Path(link.to_string_lossy().into_owned()),
+        wait: Duration::from_secs(20),
+        ..options()
+    };
+    let da = || DaFile::parse(generate_sim_da()).unwrap();
+    // The path does not exist yet when the first job starts: it is waited for.
+    let first = Job::with_da(opts(), da(), Registry::builtin())
+        .run(|phone| Ok(phone.fingerprint()))
+        .unwrap();
+    assert!(first.rebooted());
+    assert!(first.value.partitions.iter().any(|p| p.name == "UBOOT"));
+    // At once, with no pause: the phone is re-enumerating, and is caught again.
+    let out = AtomicFile::create(&dir.path().join("uboot.bin")).unwrap();
+    let second = Job::with_da(opts(), da(), Registry::builtin())
+        .run(|phone| flows::readback(phone, &Place::partition("UBOOT"), false, out))
+        .unwrap();
+    assert!(second.rebooted());
+    let third = Job::with_da(opts(), da(), Registry::builtin())
+        .run(|phone| Ok(phone.fingerprint()))
+        .unwrap();
+    assert_eq!(third.value.partitions, first.value.partitions);
+    let sim = follower.join().unwrap();
+    let span = &second.value.span;
+    let mut flash = vec![0u8; span.length as usize];
+    let mut storage = mtkbench::sim::storage::ImageStorage::open(&sim.image).unwrap();
+    mtkbench::sim::storage::Storage::read(&mut storage, Region::EmmcUser, span.offset, &mut flash)
+        .unwrap();
+    assert_eq!(std::fs::read(dir.path().join("uboot.bin")).unwrap(), flash);
 }

@@ -301,7 +301,7 @@ fn list_rows_carry_the_inspected_facts() {
     let f = a.facts.as_ref().unwrap();
     assert_eq!(f.project.as_deref(), Some("a516_s118"));
     assert_eq!(f.platform.as_deref(), Some("MT6572"));
-    assert_eq!(f.storage.as_str(), "EMMC");
+    assert_eq!(f.storage, mtkbench::firmware::storage::StorageKind::Emmc);
     assert_eq!((f.images_present(), f.images.len()), (3, 3));
     let pre = f.preloader.as_ref().unwrap();
     assert_eq!(pre.project.as_deref(), Some("a516_s118"));

@@ -65,9 +65,9 @@ pub enum RegionArg {
 impl From<RegionArg> for Region {
     fn from(r: RegionArg) -> Region {
         match r {
-            RegionArg::Boot1 => Region::Boot1,
-            RegionArg::Boot2 => Region::Boot2,
-            RegionArg::User => Region::User,
+            RegionArg::Boot1 => Region::EmmcBoot1,
+            RegionArg::Boot2 => Region::EmmcBoot2,
+            RegionArg::User => Region::EmmcUser,
             RegionArg::Nand => Region::Nand,
         }
     }
@@ -99,7 +99,7 @@ impl PlaceArgs {
             (Some(name), _) => Selector::Partition(name.clone()),
             (None, Some(r)) => Selector::Region(r.into()),
             // clap requires one of the two; the user area is the harmless reading.
-            (None, None) => Selector::Region(Region::User),
+            (None, None) => Selector::Region(Region::EmmcUser),
         };
         Place {
             selector,
@@ -197,7 +197,7 @@ mod tests {
         use clap::ValueEnum;
         for arg in RegionArg::value_variants() {
             let name = arg.to_possible_value().unwrap().get_name().to_string();
-            assert_eq!(Region::from(*arg).as_str(), name);
+            assert_eq!(Region::from(*arg).as_short(), name);
         }
     }
 }

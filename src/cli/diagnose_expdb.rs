@@ -8,11 +8,7 @@
 //! every byte has arrived, and a name already taken is never reused. The analysis is
 //! [`crate::diag`]'s. This file must not judge log lines or talk to the phone itself.
 
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-    time::SystemTime,
-};
+use std::{io::Write, path::PathBuf, time::SystemTime};
 
 use serde::Serialize;
 
@@ -27,10 +23,9 @@ use crate::{
         log::{Analyzer, LogKind},
         rules::RuleBase,
     },
-    fsutil::{self, AtomicFile},
+    fsutil::AtomicFile,
     job::flows::{self, EXPDB as PARTITION},
     places::Places,
-    transport::transcript::utc_timestamp,
 };
 
 /// The help of `--port` for `diagnose log`.
@@ -96,20 +91,13 @@ impl Write for Capture<'_> {
     }
 }
 
-/// `dir/expdb-<UTC time>.bin` (`:` written `-`, as UART captures are named), or `...-2.bin`
-/// and on when the name is taken.
-fn capture_path(dir: &Path, now: SystemTime) -> PathBuf {
-    let stamp = utc_timestamp(now).replace(':', "-");
-    fsutil::free_name(dir, &format!("expdb-{stamp}"), "bin", Path::exists)
-}
-
 /// Runs `mtkbench diagnose log --port P`.
 pub fn run(device: &DeviceArgs, ctx: &Ctx) -> Result<()> {
     let rules = RuleBase::builtin()?;
     // Everything that can fail on this computer fails before the phone is caught.
     let dir = ctx.places.data.join("captures");
     Places::ensure(&dir)?;
-    let path = capture_path(&dir, SystemTime::now());
+    let path = flows::expdb_capture_path(&dir, SystemTime::now());
     let mut capture = Capture {
         file: AtomicFile::create(&path)?,
         analyzer: Analyzer::new(rules),
@@ -132,29 +120,4 @@ pub fn run(device: &DeviceArgs, ctx: &Ctx) -> Result<()> {
             analysis: LogReport(analyzer.finish()),
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
-    use super::*;
-
-    #[test]
-    fn capture_names_carry_the_time_and_never_repeat() {
-        let dir = tempfile::tempdir().unwrap();
-        let at = UNIX_EPOCH + Duration::from_secs(1_709_251_199);
-        let first = capture_path(dir.path(), at);
-        assert_eq!(
-            first.file_name().unwrap(),
-            "expdb-2024-02-29T23-59-59Z.bin",
-            "{first:?}"
-        );
-        std::fs::write(&first, b"x").unwrap();
-        let second = capture_path(dir.path(), at);
-        assert_eq!(
-            second.file_name().unwrap(),
-            "expdb-2024-02-29T23-59-59Z-2.bin"
-        );
-    }
 }

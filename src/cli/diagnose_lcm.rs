@@ -167,6 +167,7 @@ fn phone_evidence(device: &DeviceArgs, ctx: &Ctx, facts: &LcmFacts) -> Result<Pa
 #[derive(Debug, Serialize)]
 pub struct LcmReport {
     /// The ROM package as given.
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub rom: PathBuf,
     /// The verdict (its fields are at the top level of the JSON).
     #[serde(flatten)]

@@ -2,17 +2,14 @@
 //! adapter, show what the log reveals while it streams, save the raw capture, and end with
 //! the same report as `diagnose log`.
 //!
-//! The capture and the analysis are [`crate::diag::uart`]; this file opens the port, turns
-//! Ctrl-C into the stop flag, prints the running view on stderr (never with `--json`) and
-//! hands the final analysis to `diagnose log`'s report. It must not parse or judge log lines
+//! The port and the capture file are the job layer's ([`crate::job::uart::Uart`]), the
+//! capture and the analysis [`crate::diag::uart`]'s; this file turns Ctrl-C into the cancel
+//! token, prints the running view on stderr (never with `--json`) and hands the final
+//! analysis to `diagnose log`'s report. It must not open the port, parse or judge log lines
 //! itself.
 
 use std::{
     path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
     time::{Duration, Instant, SystemTime},
 };
 
@@ -26,13 +23,11 @@ use crate::{
     Result,
     cli::{Ctx, emit},
     diag::{
-        doctor::{self, HostFacts},
         log::{Analyzer, LogKind},
         rules::{RuleBase, Stage},
-        uart::{self, CaptureEnd, CaptureFile, LiveUpdate, UART_BAUD, UartError},
+        uart::{self, CaptureEnd, LiveUpdate, UART_BAUD},
     },
-    error::HostError,
-    transport::{SerialTransport, Transport, TransportError},
+    job::{CancelToken, TransportError, uart::Uart},
 };
 
 /// Arguments of `diagnose uart`.
@@ -49,8 +44,8 @@ pub struct UartArgs {
     pub baud: u32,
 
     /// Save the raw capture here (default: `<data>/captures/uart-<UTC time>.log`). It is
-    /// written as FILE.partial while the capture runs and renamed at the end; an existing
-    /// file is never overwritten.
+    /// written as a hidden .FILE.*.partial beside it while the capture runs and renamed at
+    /// the end; an existing file is never overwritten.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -66,19 +61,13 @@ pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
         Some(path) => path,
         None => uart::default_capture_path(&ctx.places.data.join("captures"), SystemTime::now()),
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+    let cancel = CancelToken::new();
+    let stop = cancel.clone();
+    if let Err(e) = ctrlc::set_handler(move || stop.cancel()) {
         // Without the handler Ctrl-C still ends the process; the .partial file stays.
         tracing::warn!(error = %e, "cannot catch Ctrl-C");
     }
-    let mut port =
-        SerialTransport::open_with_baud(&args.port, args.baud).map_err(|e| UartError::Open {
-            source: e,
-            hints: doctor::uart_failure_hints(&HostFacts::gather()),
-        })?;
-    // Created only once the port is open: a capture file always has a port behind it.
-    let mut file = CaptureFile::create(&path)?;
+    let uart = Uart::open(&args.port, args.baud, &path)?;
     let view = !ctx.json;
     if view {
         eprint!(
@@ -87,10 +76,10 @@ pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
                 &format!(
                     "Capturing {} at {} baud into {} (named {} until the capture ends). \
                      Power the phone on now; Ctrl-C stops.",
-                    port.name(),
+                    uart.port_name(),
                     args.baud,
                     path.display(),
-                    file.partial_path().display()
+                    uart.temp_path().display()
                 ),
                 WIDTH,
                 ""
@@ -102,21 +91,11 @@ pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
         .map(|s| Instant::now() + Duration::from_secs(s));
     let mut analyzer = Analyzer::new(rules);
     analyzer.begin_input(&path.display().to_string(), LogKind::Uart);
-    let summary = uart::capture(
-        &mut port,
-        &mut file,
-        &mut analyzer,
-        &stop,
-        deadline,
-        &mut |update| {
-            if view {
-                eprintln!("{}", live_line(update));
-            }
-        },
-    )
-    .map_err(|e| HostError::io("write", file.partial_path(), e))?;
-    drop(port);
-    let saved = file.finish()?;
+    let (summary, saved) = uart.capture(&mut analyzer, &cancel, deadline, &mut |update| {
+        if view {
+            eprintln!("{}", live_line(update));
+        }
+    })?;
     let analysis = analyzer.finish();
     if view {
         let why = match &summary.end {

@@ -11,7 +11,7 @@ use super::text::{WIDTH, wrap_indented};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    diag::doctor::{self, HostFacts, Problem, UDEV_RULE_PATH},
+    diag::doctor::{self, CheckResult, HostFacts, Problem, UDEV_RULE_PATH},
 };
 
 /// Arguments of `doctor`.
@@ -42,6 +42,7 @@ pub fn run(args: DoctorArgs, ctx: &Ctx) -> Result<()> {
             os: facts.os.clone(),
             checked: doctor::applies(&facts),
             problems: doctor::check(&facts),
+            checks: doctor::checks(&facts),
         },
     )
 }
@@ -55,6 +56,8 @@ pub struct DoctorReport {
     pub checked: bool,
     /// What is wrong, most disruptive first.
     pub problems: Vec<Problem>,
+    /// Every check made, with what it looked at and its result (ok, problem or skipped).
+    pub checks: Vec<CheckResult>,
 }
 
 impl Report for DoctorReport {

@@ -37,7 +37,8 @@ pub struct Args {
 pub struct EraseReport {
     /// Partition or region name.
     pub name: String,
-    /// The region the offset is relative to.
+    /// The region the offset is relative to (`boot1`, `boot2`, `user`, `nand`).
+    #[serde(serialize_with = "Region::serialize_short")]
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,
@@ -52,7 +53,7 @@ impl Report for EraseReport {
         let mut s = format!(
             "Erased {} ({} {:#x}+{:#x}, {} bytes)\n",
             self.name,
-            self.region.as_str(),
+            self.region.as_short(),
             self.offset,
             self.length,
             self.length

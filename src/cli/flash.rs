@@ -194,7 +194,7 @@ pub(crate) fn plan_table(plan: &Plan) -> String {
             i + 1,
             format!("{:?}", s.action()).to_lowercase(),
             s.partition(),
-            s.region().as_str(),
+            s.region().as_short(),
             s.why()
         ));
     }

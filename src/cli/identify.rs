@@ -8,7 +8,7 @@ use super::device::{DeviceArgs, NOT_REBOOTED, start, warn_if_not_rebooted};
 use crate::{
     Result,
     cli::{Ctx, Report, emit, text::mib_or_gib},
-    device::{Fingerprint, fingerprint::StorageFacts, table::TableSource},
+    job::{Fingerprint, Mode, StorageFacts, TableSource},
 };
 
 /// `mtkbench identify`.
@@ -55,8 +55,8 @@ impl Report for IdentifyReport {
              Security:   SBC {}, SLA {}, DAA {} (config {:#010x})\nME ID:      {}\n",
             self.port,
             match f.mode {
-                crate::device::Mode::Brom => "BROM",
-                crate::device::Mode::Preloader => "preloader",
+                Mode::Brom => "BROM",
+                Mode::Preloader => "preloader",
             },
             f.hw_code,
             f.hw_subcode,
@@ -112,7 +112,7 @@ impl Report for IdentifyReport {
             out += &format!(
                 "  {:<12} {:<5} {:#012x}  {:#012x}  {}\n",
                 p.name,
-                p.region.as_str(),
+                p.region.as_short(),
                 p.offset,
                 p.size,
                 mib_or_gib(p.size)

@@ -265,10 +265,12 @@ impl Report for ScanSummary {
 #[derive(Debug, Serialize)]
 pub struct ListReport {
     /// The library root (absolute).
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub root: PathBuf,
     /// The indexed packages under it, in path order.
     pub packages: Vec<LibraryRow>,
     /// Indexed packages no longer on disk (relative to the root): the index is stale.
+    #[serde(serialize_with = "crate::fsutil::lossy_all")]
     pub vanished: Vec<PathBuf>,
 }
 
@@ -381,18 +383,9 @@ mod tests {
             scatter::Storage,
         };
         let image = |size: Option<u64>| ImageReport {
-            partition: "ANDROID".into(),
-            file: "system.img".into(),
-            download: true,
             present: size.is_some(),
             size,
-            partition_size: None,
-            sha256: None,
-            fits: None,
-            checksum16: None,
-            checksum: None,
-            kind: None,
-            detail: None,
+            ..ImageReport::unread("ANDROID", "system.img", true)
         };
         // 11 of 12 present, 612 MB in all.
         let mut images = vec![image(Some(60_000_000)); 10];

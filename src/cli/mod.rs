@@ -173,7 +173,7 @@ pub fn main() -> i32 {
     };
     // Logging is a help, never a requirement: if the log folder is unwritable we go on.
     let _ = logging::init(&ctx.places.logs);
-    tracing::info!(args = ?std::env::args().collect::<Vec<_>>(), "start");
+    tracing::info!(args = ?std::env::args_os().collect::<Vec<_>>(), "start");
     match run(cli.command, &ctx) {
         Ok(()) => 0,
         Err(e) => {

@@ -7,8 +7,7 @@ use serde::Serialize;
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    job,
-    transport::{PortInfo, PortMode},
+    job::{self, PortInfo, PortMode},
 };
 
 /// `mtkbench ports`.

@@ -12,7 +12,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit,
-        text::{binary_size, cut_with_ellipsis, wrap_to},
+        text::{binary_size, cut_with_ellipsis, paragraphs, wrap_to},
     },
     profile::{
         BoardProfile, DownloadMode, Lcm, Origin, Preloader, ProfileError, ProfileProblem, Registry,
@@ -148,6 +148,7 @@ struct ListRow {
 
 #[derive(Debug, Serialize)]
 struct ListReport {
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     user_dir: PathBuf,
     profiles: Vec<ListRow>,
     refused: Vec<Refused>,
@@ -162,7 +163,7 @@ impl ListReport {
                 ListRow {
                     id: p.id.clone(),
                     names: p.names.clone(),
-                    storage: p.storage.kind.as_str(),
+                    storage: p.storage.kind.as_lower(),
                     projects: p.projects.clone(),
                     lcm_drivers: p.lcm.drivers.clone(),
                     lcm_unknown: p.lcm.unknown,
@@ -302,7 +303,7 @@ impl ShowReport {
             projects: p.projects.clone(),
             ram_size: p.ram_size,
             storage: StorageView {
-                kind: p.storage.kind.as_str(),
+                kind: p.storage.kind.as_lower(),
                 boot_region_size: p.storage.boot_region_size,
                 block_size: p.storage.block_size,
                 page_size: p.storage.page_size,
@@ -469,8 +470,11 @@ impl Report for ShowReport {
         );
         if !self.notes.is_empty() {
             out += "\nnotes:\n";
-            for line in self.notes.trim().lines() {
-                out += &wrap_to(line, "  ", "    ", 80);
+            for (i, paragraph) in paragraphs(&self.notes).iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                out += &wrap_to(paragraph, "  ", "  ", 80);
             }
         }
         out += "\nsources:\n";
@@ -502,6 +506,7 @@ impl Report for TomlReport {
 
 #[derive(Debug, Serialize)]
 struct CheckedFile {
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     path: PathBuf,
     id: Option<String>,
     ok: bool,
@@ -511,6 +516,7 @@ struct CheckedFile {
 
 #[derive(Debug, Serialize)]
 struct CheckReport {
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     dir: PathBuf,
     default_dir: bool,
     invalid: usize,

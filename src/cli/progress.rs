@@ -7,10 +7,7 @@ use std::{io::IsTerminal, time::Duration};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::{
-    device::progress::mb_per_s,
-    job::{OpKind, ProgressEvent, Stage},
-};
+use crate::job::{OpKind, ProgressEvent, Stage, mb_per_s};
 
 const MIB: f64 = 1024.0 * 1024.0;
 

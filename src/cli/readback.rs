@@ -44,7 +44,8 @@ pub struct Args {
 pub struct ReadbackReport {
     /// Partition or region name.
     pub name: String,
-    /// The region the offset is relative to.
+    /// The region the offset is relative to (`boot1`, `boot2`, `user`, `nand`).
+    #[serde(serialize_with = "Region::serialize_short")]
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,
@@ -72,7 +73,7 @@ impl Report for ReadbackReport {
         let mut s = format!(
             "Read {} ({} {:#x}+{:#x}, {} bytes{spare}) into {}\nSHA-256 {}\n",
             self.name,
-            self.region.as_str(),
+            self.region.as_short(),
             self.offset,
             self.length,
             self.length,

@@ -12,7 +12,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit_judged,
-        text::{cut_keeping_end, labelled, mib_or_hex, wrap},
+        text::{FILE_W, cut_keeping_end, file_cell, labelled, mib_or_hex, wrap},
     },
     firmware::{
         facts::PreloaderFacts,
@@ -54,7 +54,6 @@ pub fn run(command: RomCommand, ctx: &Ctx) -> Result<()> {
 
 const LABEL_W: usize = 13;
 const PART_W: usize = 11;
-const FILE_W: usize = 21;
 const SIZE_W: usize = 10;
 const FITS_W: usize = 4;
 const SUM_W: usize = 8;
@@ -189,7 +188,7 @@ fn row(image: &ImageReport) -> String {
     let line = format!(
         "{:<PART_W$} {:<FILE_W$} {:>SIZE_W$} {:<FITS_W$} {:<SUM_W$} {}",
         cut_keeping_end(&image.partition, PART_W),
-        cut_keeping_end(&image.file, FILE_W),
+        file_cell(&image.file),
         size,
         fits,
         sum,
@@ -361,5 +360,14 @@ mod tests {
         assert!(text.contains("MISSING"), "{text}");
         assert!(text.contains("MISMATCH"), "{text}");
         assert!(text.contains("1 error(s), 0 warning(s)"), "{text}");
+    }
+
+    #[test]
+    fn a_file_name_is_cut_as_scatter_show_cuts_it() {
+        let name = "preloader_konka72_i128_emmc_signed.bin";
+        let line = row(&image("PRELOADER", name, true));
+        let cell = crate::cli::text::file_cell(name);
+        assert!(line.contains(&format!(" {cell} ")), "{line}");
+        assert_eq!(cell.chars().count(), FILE_W);
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     Result,
     cli::{
         Ctx, Report, emit_judged,
-        text::{WIDTH, cut_keeping_end, mib_or_hex, wrap},
+        text::{FILE_W, WIDTH, cut_keeping_end, file_cell, mib_or_hex, wrap},
     },
     firmware::{
         rom::{self, Severity},
@@ -38,6 +38,7 @@ pub struct ShowArgs {
 #[derive(Debug, Serialize)]
 pub struct ShowReport {
     /// The file that was read.
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub file: PathBuf,
     /// The parsed scatter file (its fields appear at the top level of the JSON).
     #[serde(flatten)]
@@ -74,9 +75,11 @@ const NAME_W: usize = 12;
 const REGION_W: usize = 11;
 const OFFSET_W: usize = 11;
 const SIZE_W: usize = 10;
-/// Index, name, region, offset, size and the download flag, with their separating blanks.
-const FILE_W: usize =
-    WIDTH - (3 + 1 + NAME_W + 1 + REGION_W + 1 + OFFSET_W + 1 + SIZE_W + 1 + 3 + 1);
+// Index, name, region, offset, size, the download flag and the shared FILE column fill the
+// line exactly.
+const _: () = assert!(
+    3 + 1 + NAME_W + 1 + REGION_W + 1 + OFFSET_W + 1 + SIZE_W + 1 + 3 + 1 + FILE_W == WIDTH
+);
 
 impl Report for ShowReport {
     fn human(&self) -> String {
@@ -150,7 +153,7 @@ fn row(p: &Partition) -> String {
         offset,
         mib_or_hex(p.size),
         if p.download { "yes" } else { "no" },
-        cut_keeping_end(p.file.as_deref().unwrap_or("-"), FILE_W),
+        file_cell(p.file.as_deref().unwrap_or("-")),
     )
 }
 

@@ -69,6 +69,40 @@ pub(crate) fn cut_keeping_end(text: &str, width: usize) -> String {
     out
 }
 
+/// The paragraphs of a text written on several lines (a profile's notes, as TOML keeps them):
+/// lines that follow each other form one paragraph, joined with a blank; a blank line ends a
+/// paragraph. So the text rewraps to the terminal instead of keeping the author's line ends.
+pub(crate) fn paragraphs(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in text.lines().map(str::trim) {
+        match (line.is_empty(), open) {
+            (true, _) => open = false,
+            (false, true) => {
+                if let Some(last) = out.last_mut() {
+                    last.push(' ');
+                    last.push_str(line);
+                }
+            }
+            (false, false) => {
+                out.push(line.to_owned());
+                open = true;
+            }
+        }
+    }
+    out
+}
+
+/// The width of a FILE column: every command that lists image files gives them this many
+/// columns, so one name is shortened the same way everywhere ([`file_cell`]).
+pub(crate) const FILE_W: usize = 24;
+
+/// An image file name for a FILE column: whole when it fits [`FILE_W`], else cut the one way
+/// ([`cut_keeping_end`]), whichever command shows it.
+pub(crate) fn file_cell(name: &str) -> String {
+    cut_keeping_end(name, FILE_W)
+}
+
 /// `text` cut to `width` characters at its end, the cut marked with `…`: `Lenovo A51…`.
 pub(crate) fn cut_with_ellipsis(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -135,6 +169,20 @@ pub(crate) fn decimal_size(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_in_a_row_are_one_paragraph_and_blank_lines_part_them() {
+        let notes =
+            "\nLayout: the stock scatter,\n  offsets as in dumchar.\n\n\nBMTPOOL is reserved.\n";
+        assert_eq!(
+            paragraphs(notes),
+            [
+                "Layout: the stock scatter, offsets as in dumchar.",
+                "BMTPOOL is reserved."
+            ]
+        );
+        assert!(paragraphs("  \n").is_empty());
+    }
 
     #[test]
     fn wraps_under_the_label_and_keeps_the_width() {

@@ -44,7 +44,8 @@ pub struct Args {
 pub struct WriteReport {
     /// Partition or region name.
     pub name: String,
-    /// The region the offset is relative to.
+    /// The region the offset is relative to (`boot1`, `boot2`, `user`, `nand`).
+    #[serde(serialize_with = "Region::serialize_short")]
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,
@@ -66,7 +67,7 @@ impl Report for WriteReport {
             self.file.display(),
             self.length,
             self.name,
-            self.region.as_str(),
+            self.region.as_short(),
             self.offset,
             self.length
         );

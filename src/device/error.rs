@@ -357,8 +357,13 @@ impl PhoneState {
 }
 
 fn cancelled_where(target: Option<&str>, done: u64, total: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
     match target {
-        Some(t) => format!(" ({t}: {done:#x} of {total:#x} bytes done)"),
+        Some(t) => format!(
+            " ({t}: {:.1} of {:.1} MiB done)",
+            done as f64 / MIB,
+            total as f64 / MIB
+        ),
         None => String::new(),
     }
 }

@@ -67,7 +67,11 @@ pub enum StorageFacts {
 pub struct PartitionFacts {
     /// Name.
     pub name: String,
-    /// The region the offset is relative to.
+    /// The region the offset is relative to (`user` in the JSON).
+    #[serde(
+        serialize_with = "Region::serialize_short",
+        deserialize_with = "Region::deserialize_any"
+    )]
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,

@@ -9,7 +9,7 @@
 //! let nvram = Target {
 //!     name: "NVRAM".into(),
 //!     is_partition: true,
-//!     region: Region::User,
+//!     region: Region::EmmcUser,
 //!     addr: 0x40_0000,
 //!     len: 0x50_0000,
 //! };
@@ -36,7 +36,9 @@ use super::{
 };
 use crate::firmware::is_nvram_set;
 
-/// Whether the technician overrode the identity and boot-code refusals.
+/// Whether the technician overrode the identity and boot-code refusals. Overrides a flow
+/// proves for itself (a preloader whose project matches the phone's, a restore from a verified
+/// backup of this phone) belong here too, as variants the guard records the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Override {
     /// No override: the NVRAM set, PRELOADER and boot1 are refused.
@@ -202,7 +204,7 @@ pub fn precheck(
 ) -> Result<(), DeviceError> {
     let found = match selector {
         Selector::Partition(name) => protected(name).map(|k| (k, name.clone())),
-        Selector::Region(Region::Boot1) => Some((Protected::BootCode, "boot1".to_string())),
+        Selector::Region(Region::EmmcBoot1) => Some((Protected::BootCode, "boot1".to_string())),
         Selector::Region(_) => None,
     };
     decide(found, action, force).map(drop)
@@ -215,7 +217,7 @@ pub fn precheck(
 fn touches(target: &Target, partitions: &[Partition]) -> Option<(Protected, String)> {
     let end = target.addr.saturating_add(target.len);
     let mut found: Option<(Protected, Option<String>)> =
-        (target.region == Region::Boot1).then_some((Protected::BootCode, None));
+        (target.region == Region::EmmcBoot1).then_some((Protected::BootCode, None));
     if let Some(kind) = protected(&target.name).filter(|_| target.is_partition) {
         found = Some((kind, None));
     }
@@ -334,9 +336,9 @@ mod tests {
         PartitionMap {
             source: TableSource::Pmt,
             partitions: vec![
-                p("PRELOADER", Region::Boot1, 0, 0x40000),
-                p("NVRAM", Region::User, 0x400000, 0x500000),
-                p("UBOOT", Region::User, 0x1D20000, 0x60000),
+                p("PRELOADER", Region::EmmcBoot1, 0, 0x40000),
+                p("NVRAM", Region::EmmcUser, 0x400000, 0x500000),
+                p("UBOOT", Region::EmmcUser, 0x1D20000, 0x60000),
             ],
         }
     }
@@ -379,7 +381,7 @@ mod tests {
         for sel in [
             part("nvram"),
             part("Preloader"),
-            Selector::Region(Region::Boot1),
+            Selector::Region(Region::EmmcBoot1),
         ] {
             let t = resolve(&sel, None, None);
             let e = erase(&map(), &da(), &t, Override::None).unwrap_err();
@@ -404,7 +406,7 @@ mod tests {
 
     #[test]
     fn a_raw_range_is_judged_by_what_it_overlaps() {
-        let user = Selector::Region(Region::User);
+        let user = Selector::Region(Region::EmmcUser);
         let clear = resolve(&user, Some(0x1D20000), Some(0x1000));
         erase(&map(), &da(), &clear, Override::None).unwrap();
         let over = resolve(&user, Some(0x3FF000), Some(0x2000));
@@ -438,7 +440,7 @@ mod tests {
         let liar = Target {
             name: "UBOOT".into(),
             is_partition: true,
-            region: Region::User,
+            region: Region::EmmcUser,
             addr: 0x400000,
             len: 0x1000,
         };
@@ -448,7 +450,7 @@ mod tests {
         let raw = Target {
             name: "user".into(),
             is_partition: false,
-            region: Region::Boot1,
+            region: Region::EmmcBoot1,
             addr: 0x100,
             len: 0x100,
         };
@@ -457,7 +459,7 @@ mod tests {
         let past = Target {
             name: "user".into(),
             is_partition: false,
-            region: Region::User,
+            region: Region::EmmcUser,
             addr: 0x0FFF_F000,
             len: 0x2000,
         };
@@ -508,12 +510,12 @@ mod tests {
         for sel in [
             part("protect_f"),
             part("PRELOADER"),
-            Selector::Region(Region::Boot1),
+            Selector::Region(Region::EmmcBoot1),
         ] {
             assert!(precheck(&sel, "erase", Override::None).is_err(), "{sel:?}");
             precheck(&sel, "erase", Override::ForceIdentityPartition).unwrap();
         }
         precheck(&part("BOOTIMG"), "write", Override::None).unwrap();
-        precheck(&Selector::Region(Region::User), "write", Override::None).unwrap();
+        precheck(&Selector::Region(Region::EmmcUser), "write", Override::None).unwrap();
     }
 }

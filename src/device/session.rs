@@ -102,13 +102,13 @@ impl DaInfo {
     /// [`DeviceError::NoSuchRegion`] for a region its storage does not have.
     pub fn region(&self, region: Region) -> Result<u64, DeviceError> {
         match (self.storage, region) {
-            (StorageKind::Emmc, Region::Boot1) => Ok(self.report.emmc.boot1_size),
-            (StorageKind::Emmc, Region::Boot2) => Ok(self.report.emmc.boot2_size),
-            (StorageKind::Emmc, Region::User) | (StorageKind::Nand, Region::Nand) => {
+            (StorageKind::Emmc, Region::EmmcBoot1) => Ok(self.report.emmc.boot1_size),
+            (StorageKind::Emmc, Region::EmmcBoot2) => Ok(self.report.emmc.boot2_size),
+            (StorageKind::Emmc, Region::EmmcUser) | (StorageKind::Nand, Region::Nand) => {
                 Ok(self.user_size)
             }
             (storage, region) => Err(DeviceError::NoSuchRegion {
-                region: region.as_str(),
+                region: region.as_short(),
                 storage: match storage {
                     StorageKind::Emmc => "eMMC",
                     StorageKind::Nand => "NAND",
@@ -403,9 +403,9 @@ impl<T: Transport> Session<T> {
         let da = self.need_da()?;
         da.region(region)?;
         match region {
-            Region::Boot1 => Ok(Medium::Emmc(EmmcPart::Boot1)),
-            Region::Boot2 => Ok(Medium::Emmc(EmmcPart::Boot2)),
-            Region::User => Ok(Medium::Emmc(EmmcPart::User)),
+            Region::EmmcBoot1 => Ok(Medium::Emmc(EmmcPart::Boot1)),
+            Region::EmmcBoot2 => Ok(Medium::Emmc(EmmcPart::Boot2)),
+            Region::EmmcUser => Ok(Medium::Emmc(EmmcPart::User)),
             Region::Nand => da.nand().map(|f| Medium::Nand(f.geometry)).ok_or_else(|| {
                 DeviceError::Unsupported(
                     "the download agent found NAND but reported no usable page layout (page \
@@ -644,19 +644,19 @@ impl<T: Transport> Session<T> {
     /// NAND, which has no MBR, always the DA's PMT. See [`table`].
     pub fn partition_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
         let da = self.need_da()?.clone();
-        let boot1 = da.region_size(Region::Boot1);
+        let boot1 = da.region_size(Region::EmmcBoot1);
         self.stage(Stage::PartitionTable);
         if da.storage == StorageKind::Nand {
             return self.read_pmt(0, da.user_size);
         }
         let probe_len = table::PROBE_LEN.min(da.user_size);
-        let first = self.read_small(Region::User, 0, probe_len)?;
+        let first = self.read_small(Region::EmmcUser, 0, probe_len)?;
         match table::probe(&first) {
             Probe::Pmt => self.read_pmt(boot1, da.user_size),
             Probe::Mbr { mbr, ebr_at } => {
                 let ebr = match ebr_at {
                     Some(at) if at.saturating_add(table::EBR_LEN) <= da.user_size => {
-                        let bytes = self.read_small(Region::User, at, table::EBR_LEN)?;
+                        let bytes = self.read_small(Region::EmmcUser, at, table::EBR_LEN)?;
                         partition_table::parse(&bytes).ok().map(|t| (at, t))
                     }
                     _ => None,

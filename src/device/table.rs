@@ -91,7 +91,7 @@ pub fn probe(first: &[u8]) -> Probe {
 fn preloader(boot1_size: u64) -> Partition {
     Partition {
         name: "PRELOADER".into(),
-        region: Region::Boot1,
+        region: Region::EmmcBoot1,
         offset: 0,
         size: boot1_size,
     }
@@ -113,7 +113,7 @@ fn clip(offset: u64, size: u64, region_size: u64) -> u64 {
 /// the array's size.
 pub fn from_pmt(entries: &[PmtEntry], boot1_size: u64, user_size: u64) -> PartitionMap {
     let emmc = boot1_size > 0;
-    let region = if emmc { Region::User } else { Region::Nand };
+    let region = if emmc { Region::EmmcUser } else { Region::Nand };
     let mut partitions = Vec::new();
     if emmc {
         partitions.push(preloader(boot1_size));
@@ -189,13 +189,13 @@ pub fn from_mbr(
     match profile {
         Some(p) => partitions.extend(p.layout.iter().map(|l| Partition {
             name: l.name.clone(),
-            region: Region::User,
+            region: Region::EmmcUser,
             offset: l.offset,
             size: clip(l.offset, l.size, user_size),
         })),
         None => partitions.extend(entries.into_iter().map(|(name, offset, size)| Partition {
             name,
-            region: Region::User,
+            region: Region::EmmcUser,
             offset,
             size: clip(offset, size, user_size),
         })),
@@ -268,7 +268,7 @@ mod tests {
         assert_eq!(map.source, TableSource::Pmt);
         let names: Vec<_> = map.partitions.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["PRELOADER", "NVRAM", "FAT"]);
-        assert_eq!(map.partitions[0].region, Region::Boot1);
+        assert_eq!(map.partitions[0].region, Region::EmmcBoot1);
         assert_eq!(map.partitions[0].size, 0x40_0000);
         assert_eq!(map.partitions[2].size, USER - 0x9000_0000);
     }

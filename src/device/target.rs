@@ -4,44 +4,20 @@
 //! hold the phone's identity and its boot code is [`super::guard`]'s. Pure: no port, no file,
 //! no command-line types.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::DeviceError;
 
-/// A storage area addressed on its own: the eMMC hardware partitions, or the whole NAND array.
-/// A phone has either the three eMMC regions or the one NAND region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Region {
-    /// eMMC boot partition 1: the preloader.
-    Boot1,
-    /// eMMC boot partition 2: normally unused.
-    Boot2,
-    /// The eMMC user area: everything but the preloader.
-    User,
-    /// The whole NAND array, page data only (spare areas are not addressed, decision N2); the
-    /// preloader is its first partition.
-    Nand,
-}
-
-impl Region {
-    /// "boot1", "boot2", "user", "nand".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Region::Boot1 => "boot1",
-            Region::Boot2 => "boot2",
-            Region::User => "user",
-            Region::Nand => "nand",
-        }
-    }
-}
+/// A storage area addressed on its own: the shared [`crate::firmware::storage::Region`].
+pub use crate::firmware::storage::Region;
 
 /// One partition of the phone, as its table (or the board profile naming it) says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Partition {
     /// Scatter-style name, as the table spells it (`NVRAM`, `ANDROID`).
     pub name: String,
-    /// The region the offset is relative to.
+    /// The region the offset is relative to (`user` in the JSON).
+    #[serde(serialize_with = "Region::serialize_short")]
     pub region: Region,
     /// Byte offset inside the region.
     pub offset: u64,
@@ -56,7 +32,8 @@ pub struct Target {
     pub name: String,
     /// True when `name` is a partition (false: a whole region).
     pub is_partition: bool,
-    /// The region the range lies in.
+    /// The region the range lies in (`user` in the JSON).
+    #[serde(serialize_with = "Region::serialize_short")]
     pub region: Region,
     /// First byte, relative to the region.
     pub addr: u64,
@@ -99,7 +76,7 @@ pub fn resolve(
             let p = find(partitions, name)?;
             (p.name.clone(), true, p.region, p.offset, p.size)
         }
-        Selector::Region(r) => (r.as_str().to_string(), false, *r, 0, region_size(*r)?),
+        Selector::Region(r) => (r.as_short().to_string(), false, *r, 0, region_size(*r)?),
     };
     let offset = offset.unwrap_or(0);
     let len = match length {
@@ -135,16 +112,16 @@ mod tests {
             size,
         };
         vec![
-            p("PRELOADER", Region::Boot1, 0, 0x40000),
-            p("NVRAM", Region::User, 0x400000, 0x500000),
-            p("UBOOT", Region::User, 0x1D20000, 0x60000),
+            p("PRELOADER", Region::EmmcBoot1, 0, 0x40000),
+            p("NVRAM", Region::EmmcUser, 0x400000, 0x500000),
+            p("UBOOT", Region::EmmcUser, 0x1D20000, 0x60000),
         ]
     }
 
     fn sizes(r: Region) -> Result<u64, DeviceError> {
         match r {
-            Region::Boot1 | Region::Boot2 => Ok(0x40_0000),
-            Region::User => Ok(0x1000_0000),
+            Region::EmmcBoot1 | Region::EmmcBoot2 => Ok(0x40_0000),
+            Region::EmmcUser => Ok(0x1000_0000),
             Region::Nand => Err(DeviceError::NoSuchRegion {
                 region: "nand",
                 storage: "eMMC",
@@ -169,14 +146,14 @@ mod tests {
     #[test]
     fn region_covers_the_reported_size() {
         let t = resolve(
-            &Selector::Region(Region::Boot2),
+            &Selector::Region(Region::EmmcBoot2),
             None,
             None,
             &table(),
             sizes,
         )
         .unwrap();
-        assert_eq!((t.region, t.addr, t.len), (Region::Boot2, 0, 0x40_0000));
+        assert_eq!((t.region, t.addr, t.len), (Region::EmmcBoot2, 0, 0x40_0000));
         assert!(!t.is_partition);
     }
 

@@ -155,21 +155,92 @@ pub fn applies(facts: &HostFacts) -> bool {
     facts.os == "linux"
 }
 
-/// Every check, in order of how often it breaks a session. Empty off Linux.
+/// What became of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Checked and fine.
+    Ok,
+    /// Checked, and the problem is in `problem`.
+    Problem,
+    /// Not checked (the checks are Linux-only).
+    Skipped,
+}
+
+/// One check the doctor makes, whatever it found: a support script tells "checked and fine"
+/// from "not checked".
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    /// Stable id, the same as the problem's when there is one.
+    pub id: &'static str,
+    /// What the check looked at.
+    pub looked_at: &'static str,
+    /// Ok, problem or skipped.
+    pub status: CheckStatus,
+    /// The problem, when there is one.
+    pub problem: Option<Problem>,
+}
+
+type CheckFn = fn(&HostFacts) -> Option<Problem>;
+
+/// Every check: id, what it looks at, the check, in order of how often it breaks a session.
+const CHECKS: [(&str, &str, CheckFn); 5] = [
+    (
+        "modemmanager",
+        "running processes (ModemManager) and udev rules that make it ignore 0e8d devices",
+        check_modemmanager,
+    ),
+    (
+        "serial-group",
+        "the group that owns /dev/ttyACM*, and whether this user is in it (and in this session)",
+        check_serial_group,
+    ),
+    (
+        "udev-access",
+        "udev rules that give this user access to MediaTek (0e8d) serial ports",
+        check_udev_access,
+    ),
+    (
+        "cdc-acm",
+        "the cdc_acm kernel module (loaded, built in, or missing)",
+        check_cdc_acm,
+    ),
+    (
+        "brltty",
+        "brltty, which takes USB-serial adapters, installed or running",
+        check_brltty,
+    ),
+];
+
+/// Every check with its result; off Linux every one is skipped.
+pub fn checks(facts: &HostFacts) -> Vec<CheckResult> {
+    CHECKS
+        .iter()
+        .map(|&(id, looked_at, run)| {
+            let (status, problem) = if !applies(facts) {
+                (CheckStatus::Skipped, None)
+            } else {
+                match run(facts) {
+                    Some(p) => (CheckStatus::Problem, Some(p)),
+                    None => (CheckStatus::Ok, None),
+                }
+            };
+            CheckResult {
+                id,
+                looked_at,
+                status,
+                problem,
+            }
+        })
+        .collect()
+}
+
+/// The problems among [`checks`], in the same order. Empty off Linux.
 pub fn check(facts: &HostFacts) -> Vec<Problem> {
-    if !applies(facts) {
-        return Vec::new();
-    }
-    [
-        check_modemmanager(facts),
-        check_serial_group(facts),
-        check_udev_access(facts),
-        check_cdc_acm(facts),
-        check_brltty(facts),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    checks(facts)
+        .into_iter()
+        .filter_map(|c| c.problem)
+        .collect()
 }
 
 /// The checks that explain a download port that cannot be opened or does not handshake
@@ -724,6 +795,28 @@ mod tests {
         assert_eq!(ids(&uart_failure_hints(&f)), ["brltty"]);
         f.user.as_mut().unwrap().groups_configured = vec!["tech".into()];
         assert_eq!(ids(&uart_failure_hints(&f)), ["serial-group", "brltty"]);
+    }
+
+    #[test]
+    fn every_check_is_listed_with_its_result() {
+        let mut facts = healthy();
+        let all = checks(&facts);
+        assert_eq!(all.len(), CHECKS.len());
+        assert!(
+            all.iter()
+                .all(|c| c.status == CheckStatus::Ok && c.problem.is_none())
+        );
+        facts.brltty = vec!["brltty".into()];
+        let all = checks(&facts);
+        let brltty = all.iter().find(|c| c.id == "brltty").unwrap();
+        assert_eq!(brltty.status, CheckStatus::Problem);
+        assert_eq!(brltty.problem.as_ref().unwrap().id, "brltty");
+        facts.os = "macos".into();
+        assert!(
+            checks(&facts)
+                .iter()
+                .all(|c| c.status == CheckStatus::Skipped)
+        );
     }
 
     #[test]

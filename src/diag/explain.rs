@@ -54,6 +54,10 @@ pub struct Entry {
     pub name: String,
     /// Every number this name has had (tool versions differ); empty when unknown.
     pub codes: Vec<u32>,
+    /// Why `codes` is empty, when it is (mtkbench's own errors are named, never numbered; a
+    /// tool error whose number no source confirms says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_code: Option<String>,
     /// Who reports it.
     pub source: Source,
     /// Other spellings and the messages other tools print for the same condition.
@@ -116,6 +120,8 @@ struct RawEntry {
     name: String,
     #[serde(default)]
     codes: Vec<u32>,
+    #[serde(default)]
+    no_code: Option<String>,
     source: Source,
     #[serde(default)]
     aliases: Vec<String>,
@@ -131,6 +137,8 @@ struct RawEntry {
 #[serde(deny_unknown_fields)]
 struct RawFamily {
     source: Source,
+    #[serde(default)]
+    no_code: Option<String>,
     cause: String,
     fix: String,
     step: String,
@@ -143,6 +151,8 @@ struct RawMember {
     name: String,
     #[serde(default)]
     codes: Vec<u32>,
+    #[serde(default)]
+    no_code: Option<String>,
     #[serde(default)]
     aliases: Vec<String>,
     meaning: String,
@@ -184,6 +194,7 @@ impl Table {
             .entry
             .into_iter()
             .map(|e| Entry {
+                no_code: no_code(e.source, e.no_code),
                 name: e.name,
                 codes: e.codes,
                 source: e.source,
@@ -197,6 +208,7 @@ impl Table {
         for family in raw.family {
             for m in family.member {
                 entries.push(Entry {
+                    no_code: no_code(family.source, m.no_code.or_else(|| family.no_code.clone())),
                     name: m.name,
                     codes: m.codes,
                     source: family.source,
@@ -326,6 +338,15 @@ impl Table {
     }
 }
 
+/// Why an entry has no number: as the table says, or by rule for mtkbench's own errors.
+fn no_code(source: Source, given: Option<String>) -> Option<String> {
+    given.or_else(|| {
+        (source == Source::Mtkbench).then(|| {
+            "mtkbench's own errors are printed by name (mtkbench::NAME), never by number".into()
+        })
+    })
+}
+
 fn check_entry(problems: &mut Vec<String>, e: &Entry) {
     let at = format!("`{}`", e.name);
     let name_ok = !e.name.is_empty()
@@ -346,6 +367,15 @@ fn check_entry(problems: &mut Vec<String>, e: &Entry) {
     }
     if e.source == Source::Mtkbench && !e.codes.is_empty() {
         problems.push(format!("{at}: mtkbench errors have names, not numbers"));
+    }
+    match (e.codes.is_empty(), &e.no_code) {
+        (true, None) => problems.push(format!(
+            "{at}: no number; say why in `no_code` (tools print errors as NAME (number))"
+        )),
+        (false, Some(_)) if e.source != Source::Mtkbench => {
+            problems.push(format!("{at}: has numbers and `no_code` both"))
+        }
+        _ => {}
     }
     for (field, text) in [
         ("meaning", &e.meaning),

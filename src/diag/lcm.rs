@@ -478,7 +478,15 @@ impl LcmVerdict {
             findings[0].message,
             match self.outcome {
                 Outcome::Unknown => self.explanation.clone(),
-                _ => format!("As for the display alone: {}", self.explanation),
+                _ => {
+                    let mut rest = self.explanation.chars();
+                    let first: String = rest
+                        .next()
+                        .into_iter()
+                        .flat_map(char::to_lowercase)
+                        .collect();
+                    format!("As for the display alone: {first}{}", rest.as_str())
+                }
             }
         );
         self.not_for_board = findings;

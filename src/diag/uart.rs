@@ -5,9 +5,10 @@
 //!   capture), feeds the [`Analyzer`] and reports what changed as [`LiveUpdate`] values: a new
 //!   boot, a stage reached, a boot's ending, a new finding. It stops on a flag (Ctrl-C), at a
 //!   deadline, or when the port goes away; what arrived before is kept.
-//! - [`CaptureFile`] is the raw capture on disk: written as `FILE.partial` while the capture
-//!   runs, flushed to disk every second, renamed to `FILE` at the end. A `.partial` file left
-//!   behind is the capture of a run that died; it is a complete log up to that moment.
+//! - [`CaptureFile`] is the raw capture on disk: an [`AtomicFile`] (a hidden `.FILE.*.partial`
+//!   beside `FILE` while the capture runs, renamed to `FILE` at the end, never replacing a
+//!   file) that is forced to disk every second. A `.partial` file left behind is the capture
+//!   of a process that was killed; it is a complete log up to that moment.
 //! - [`capture_hint`] says what a capture without a boot log means (wiring, line speed).
 //!
 //! Nothing here draws or prints: the command line (or the TUI) renders the updates. The port is
@@ -15,7 +16,6 @@
 //! [`capture`] is tested over the scripted transport.
 
 use std::{
-    fs::File,
     io::{self, Write},
     path::{Path, PathBuf},
     sync::atomic::{AtomicBool, Ordering},
@@ -28,15 +28,13 @@ use super::{
     rules::{EndReason, Severity, Stage},
 };
 use crate::{
-    error::{Advice, HostError},
+    error::Advice,
+    fsutil::AtomicFile,
     transport::{Transport, TransportError, transcript::utc_timestamp},
 };
 
 /// The speed of the MT6572 debug UART (preloader, LK and kernel): 921600 8N1.
 pub const UART_BAUD: u32 = 921_600;
-
-/// What is appended to the capture file's name while the capture runs.
-pub const PARTIAL_SUFFIX: &str = ".partial";
 
 /// Longest single wait for input, so that the stop flag and the deadline are seen promptly.
 const READ_SLICE: Duration = Duration::from_millis(100);
@@ -297,73 +295,43 @@ pub fn capture_hint(bytes: u64, analysis: &Analysis) -> Option<String> {
     None
 }
 
-/// The raw capture on disk: `path` plus [`PARTIAL_SUFFIX`] while it is written, `path` once
-/// [`CaptureFile::finish`] renamed it. Writes go straight to the file (no buffer in the
-/// process) and [`Write::flush`] forces them to disk at most once a second, so a power cut
-/// loses at most the last second of log. A capture never replaces an existing file.
+/// The raw capture on disk: an [`AtomicFile`] whose [`Write::flush`] forces the bytes to disk
+/// at most once a second, so a power cut loses at most the last second of log. A capture
+/// never replaces an existing file.
 #[derive(Debug)]
 pub struct CaptureFile {
-    file: File,
-    path: PathBuf,
-    partial: PathBuf,
+    file: AtomicFile,
     last_sync: Instant,
 }
 
 impl CaptureFile {
-    /// Creates `path.partial` (and its folder). Refuses when `path` or `path.partial`
-    /// already exists.
+    /// Starts the capture file for `path` (and its folder). Refuses when `path` exists.
     pub fn create(path: &Path) -> crate::Result<CaptureFile> {
-        let partial = partial_path(path);
-        if path.exists() {
+        if path.symlink_metadata().is_ok() {
             return Err(UartError::Exists {
                 path: path.to_path_buf(),
             }
             .into());
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::places::Places::ensure(dir)?;
-        }
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&partial)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::AlreadyExists => UartError::Exists {
-                    path: partial.clone(),
-                }
-                .into(),
-                _ => crate::Error::from(HostError::io("create", &partial, e)),
-            })?;
         Ok(CaptureFile {
-            file,
-            path: path.to_path_buf(),
-            partial,
+            file: AtomicFile::create(path)?,
             last_sync: Instant::now(),
         })
     }
 
     /// The name the capture gets at the end.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
     /// The name it has while it is written.
-    pub fn partial_path(&self) -> &Path {
-        &self.partial
+    pub fn temp_path(&self) -> &Path {
+        self.file.temp_path()
     }
 
     /// Forces the capture to disk and gives it its final name, which is returned.
     pub fn finish(self) -> crate::Result<PathBuf> {
-        self.file
-            .sync_all()
-            .map_err(|e| HostError::io("write", &self.partial, e))?;
-        if self.path.exists() {
-            // Someone else took the name meanwhile: keep both files, say where ours is.
-            return Err(UartError::Exists { path: self.path }.into());
-        }
-        std::fs::rename(&self.partial, &self.path)
-            .map_err(|e| HostError::io("rename", &self.partial, e))?;
-        Ok(self.path)
+        Ok(self.file.commit()?.path)
     }
 }
 
@@ -373,6 +341,7 @@ impl Write for CaptureFile {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()?;
         if self.last_sync.elapsed() >= SYNC_EVERY {
             self.file.sync_data()?;
             self.last_sync = Instant::now();
@@ -381,20 +350,11 @@ impl Write for CaptureFile {
     }
 }
 
-/// `path` with [`PARTIAL_SUFFIX`] appended to its file name.
-pub fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(PARTIAL_SUFFIX);
-    PathBuf::from(name)
-}
-
 /// A free capture name in `dir`: `uart-<UTC time>.log` (`uart-2024-02-29T23-59-59Z.log`),
-/// with `-2`, `-3`, ... added when that name (or its partial file) is taken.
+/// with `-2`, `-3`, ... added when that name is taken.
 pub fn default_capture_path(dir: &Path, now: SystemTime) -> PathBuf {
     let stamp = utc_timestamp(now).replace(':', "-");
-    crate::fsutil::free_name(dir, &format!("uart-{stamp}"), "log", |p| {
-        p.exists() || partial_path(p).exists()
-    })
+    crate::fsutil::free_name(dir, &format!("uart-{stamp}"), "log", Path::exists)
 }
 
 /// Errors of the UART capture.
@@ -408,7 +368,7 @@ pub enum UartError {
         /// Host problems that explain it (brltty, the serial-port group), from the doctor.
         hints: Vec<Problem>,
     },
-    /// The capture file (or its partial file) already exists.
+    /// The capture file already exists.
     #[error("{path} already exists")]
     Exists {
         /// The file.
@@ -669,16 +629,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("cap.log");
         let mut f = CaptureFile::create(&path).unwrap();
-        assert_eq!(f.partial_path(), dir.path().join("sub/cap.log.partial"));
+        let temp = f.temp_path().to_path_buf();
+        assert!(temp.to_string_lossy().ends_with(".partial"), "{temp:?}");
         f.write_all(b"hello").unwrap();
         f.flush().unwrap();
-        assert_eq!(std::fs::read(f.partial_path()).unwrap(), b"hello");
+        assert_eq!(std::fs::read(&temp).unwrap(), b"hello");
         assert!(!path.exists());
-        let e = CaptureFile::create(&path).unwrap_err();
-        assert!(e.to_string().contains("cap.log.partial"), "{e}");
         assert_eq!(f.finish().unwrap(), path);
         assert_eq!(std::fs::read(&path).unwrap(), b"hello");
-        assert!(!partial_path(&path).exists());
+        assert!(!temp.exists());
         let e = CaptureFile::create(&path).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.help().contains("never overwritten"));
@@ -690,7 +649,7 @@ mod tests {
         let now = std::time::UNIX_EPOCH + Duration::from_secs(951_782_400);
         let first = default_capture_path(dir.path(), now);
         assert_eq!(first, dir.path().join("uart-2000-02-29T00-00-00Z.log"));
-        std::fs::write(partial_path(&first), b"").unwrap();
+        std::fs::write(&first, b"").unwrap();
         let second = default_capture_path(dir.path(), now);
         assert_eq!(second, dir.path().join("uart-2000-02-29T00-00-00Z-2.log"));
     }

@@ -78,6 +78,26 @@ pub struct ImageReport {
     pub detail: Option<ImageContent>,
 }
 
+impl ImageReport {
+    /// The report of an image not read (yet): what the scatter says of it, nothing else.
+    pub fn unread(partition: &str, file: &str, download: bool) -> ImageReport {
+        ImageReport {
+            partition: partition.to_owned(),
+            file: file.to_owned(),
+            download,
+            present: false,
+            size: None,
+            partition_size: None,
+            sha256: None,
+            fits: None,
+            checksum16: None,
+            checksum: None,
+            kind: None,
+            detail: None,
+        }
+    }
+}
+
 /// Panel driver names found in the package.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LcmReport {

@@ -14,6 +14,7 @@ pub mod partition_table;
 pub mod preloader;
 pub mod rom;
 pub mod scatter;
+pub mod storage;
 pub mod synth;
 pub mod tables;
 pub mod zimage;

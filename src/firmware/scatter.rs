@@ -66,7 +66,7 @@
 //! always begins with the MBR); NAND is one region starting at 0. [`Scatter::boot1_size`] is
 //! that user-area start.
 
-use std::{fmt, path::Path};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -87,32 +87,11 @@ pub enum ScatterFormat {
     Legacy,
 }
 
-/// The storage a scatter file targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Storage {
-    /// eMMC (boot regions + user area).
-    Emmc,
-    /// Raw NAND.
-    Nand,
-}
-
-/// A hardware region of the storage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub enum Region {
-    /// eMMC boot partition 1 (holds the preloader).
-    #[serde(rename = "EMMC_BOOT_1")]
-    EmmcBoot1,
-    /// eMMC boot partition 2.
-    #[serde(rename = "EMMC_BOOT_2")]
-    EmmcBoot2,
-    /// eMMC user area (MBR, EBR, everything else).
-    #[serde(rename = "EMMC_USER")]
-    EmmcUser,
-    /// The whole NAND array.
-    #[serde(rename = "NAND")]
-    Nand,
-}
+/// A hardware region of the storage (the shared type).
+pub use super::storage::Region;
+/// The storage a scatter file targets: the shared
+/// [`StorageKind`](super::storage::StorageKind) under the name scatter code has always used.
+pub use super::storage::StorageKind as Storage;
 
 /// One partition of a scatter file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -388,40 +367,6 @@ impl Advice for ScatterError {
 
     fn is_bad_input(&self) -> bool {
         true
-    }
-}
-
-impl Storage {
-    /// The name scatter files use (`EMMC`, `NAND`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Storage::Emmc => "EMMC",
-            Storage::Nand => "NAND",
-        }
-    }
-}
-
-impl fmt::Display for Storage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Region {
-    /// The name scatter files and the JSON output use (`EMMC_BOOT_1`, `EMMC_USER`, `NAND`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Region::EmmcBoot1 => "EMMC_BOOT_1",
-            Region::EmmcBoot2 => "EMMC_BOOT_2",
-            Region::EmmcUser => "EMMC_USER",
-            Region::Nand => "NAND",
-        }
-    }
-}
-
-impl fmt::Display for Region {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

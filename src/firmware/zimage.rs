@@ -156,8 +156,9 @@ pub enum InflateError {
     TooLarge,
 }
 
-/// Inflates the stream of `candidate.compression` at the start of `stream`, handing the output
-/// to `sink` chunk by chunk. Returns the bytes inflated.
+/// Inflates the `compression` stream at the start of `stream`, handing the output to `sink`
+/// chunk by chunk. Returns the bytes inflated; an error for a false magic, damage, or more
+/// than [`MAX_INFLATED`] bytes.
 pub fn inflate(
     compression: Compression,
     stream: &[u8],

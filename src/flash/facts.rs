@@ -289,6 +289,7 @@ impl BackupFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Span {
     /// Region.
+    #[serde(serialize_with = "Region::serialize_short")]
     pub region: Region,
     /// Offset inside the region.
     pub offset: u64,
@@ -298,7 +299,7 @@ pub struct Span {
 
 impl std::fmt::Display for Span {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {:#x}", self.region.as_str(), self.offset)?;
+        write!(f, "{} {:#x}", self.region.as_short(), self.offset)?;
         match self.size {
             Some(size) => write!(f, " size {size:#x}"),
             None => write!(f, " size unknown"),

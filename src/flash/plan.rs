@@ -157,6 +157,7 @@ pub enum Source {
 pub struct Step {
     partition: String,
     action: Action,
+    #[serde(serialize_with = "Region::serialize_short")]
     region: Region,
     addr: u64,
     length: u64,
@@ -720,7 +721,7 @@ fn checked_range(
     let Some(region_size) = device.region_size(p.region) else {
         return Err(outside(format!(
             "the ROM puts it in region {}, which this phone does not have",
-            p.region.as_str()
+            p.region.as_short()
         )));
     };
     let room = region_size.saturating_sub(p.offset);
@@ -728,7 +729,7 @@ fn checked_range(
         return Err(outside(format!(
             "it starts at {:#x}, beyond the end of the phone's {} region ({region_size:#x})",
             p.offset,
-            p.region.as_str()
+            p.region.as_short()
         )));
     }
     // Where the scatter gives no size (the last partition), it runs to the region's end.
@@ -737,7 +738,7 @@ fn checked_range(
         return Err(outside(format!(
             "it ends at {:#x}, beyond the end of the phone's {} region ({region_size:#x})",
             p.offset.saturating_add(size),
-            p.region.as_str()
+            p.region.as_short()
         )));
     }
     match image {

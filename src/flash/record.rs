@@ -40,6 +40,10 @@ pub struct StepRecord {
     /// What the step does.
     pub action: Action,
     /// Region.
+    #[serde(
+        serialize_with = "Region::serialize_short",
+        deserialize_with = "Region::deserialize_any"
+    )]
     pub region: Region,
     /// First byte in the region.
     pub addr: u64,

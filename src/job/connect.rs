@@ -156,7 +156,7 @@ fn open_when_present(
 
 /// Finds the port and opens it, recording to `record` if given. `--port auto` waits up to
 /// `wait` for a MediaTek download port to appear (polling every [`MAX_POLL`]); a path is
-/// waited for the same way until it exists. Emits [`Stage::WaitForPort`] before an auto wait
+/// waited for the same way until it exists. Emits [`Stage::WaitForPort`] before a wait
 /// begins (the moment to tell the technician to plug the phone in) and [`Stage::OpenPort`].
 /// `cancel` stops either wait.
 pub fn open(
@@ -168,7 +168,13 @@ pub fn open(
 ) -> Result<Link, DeviceError> {
     let deadline = Instant::now() + wait;
     let path = match spec {
-        PortSpec::Path(p) => p.clone(),
+        PortSpec::Path(p) => {
+            if Path::new(p).symlink_metadata().is_err() {
+                // Not there (yet): the moment to tell the technician to plug the phone in.
+                progress(&ProgressEvent::Stage(Stage::WaitForPort));
+            }
+            p.clone()
+        }
         PortSpec::Auto => {
             progress(&ProgressEvent::Stage(Stage::WaitForPort));
             match wait_for_port(
@@ -292,14 +298,22 @@ mod tests {
     #[test]
     fn a_path_that_never_appears_is_named_after_the_wait() {
         let start = Instant::now();
+        let mut stages = Vec::new();
         let e = open(
             &PortSpec::Path("/dev/ttyACM-never".into()),
             Duration::from_millis(120),
             None,
             &CancelToken::new(),
-            &mut |_| {},
+            &mut |e| stages.push(e.clone()),
         )
         .unwrap_err();
+        assert_eq!(
+            stages,
+            [
+                ProgressEvent::Stage(Stage::WaitForPort),
+                ProgressEvent::Stage(Stage::OpenPort)
+            ]
+        );
         assert!(start.elapsed() >= Duration::from_millis(120));
         assert!(e.to_string().contains("/dev/ttyACM-never"), "{e}");
     }

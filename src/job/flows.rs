@@ -10,6 +10,7 @@ use std::{
     fs::File,
     io::{BufReader, BufWriter, Write},
     path::{Path, PathBuf},
+    time::SystemTime,
 };
 
 use serde::Serialize;
@@ -19,8 +20,8 @@ use crate::{
     device::{Cause, DeviceError, OpKind, Stage, guard::Forced, target::Region},
     diag::lcm::{self, LcmFacts, PanelEvidence, UbootScan},
     error::HostError,
-    fsutil::{AtomicFile, Stored},
-    transport::Transport,
+    fsutil::{self, AtomicFile, Stored},
+    transport::{Transport, transcript::utc_timestamp},
 };
 
 /// Where a finished transfer acted.
@@ -28,7 +29,8 @@ use crate::{
 pub struct Span {
     /// Partition or region name.
     pub name: String,
-    /// The region the offset is relative to.
+    /// The region the offset is relative to (`user` in the JSON).
+    #[serde(serialize_with = "Region::serialize_short")]
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,
@@ -200,6 +202,13 @@ pub fn erase<T: Transport>(
 /// The partition the phone keeps its last panic and exception records in.
 pub const EXPDB: &str = "EXPDB";
 
+/// Where an EXPDB readback is kept: `dir/expdb-<UTC time>.bin` (`:` written `-`, as UART
+/// captures are named), or `...-2.bin` and on when the name is taken.
+pub fn expdb_capture_path(dir: &Path, now: SystemTime) -> PathBuf {
+    let stamp = utc_timestamp(now).replace(':', "-");
+    fsutil::free_name(dir, &format!("expdb-{stamp}"), "bin", Path::exists)
+}
+
 /// Reads the whole EXPDB partition into `sink` (a capture file and an analyzer at once);
 /// returns the bytes read.
 pub fn expdb<T: Transport>(
@@ -260,4 +269,29 @@ pub fn lcm_probe<T: Transport>(
         cause: Cause::Output(e),
     })?;
     Ok((evidence, PhoneBoot::Copied))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    #[test]
+    fn expdb_capture_names_carry_the_time_and_never_repeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = UNIX_EPOCH + Duration::from_secs(1_709_251_199);
+        let first = expdb_capture_path(dir.path(), at);
+        assert_eq!(
+            first.file_name().unwrap(),
+            "expdb-2024-02-29T23-59-59Z.bin",
+            "{first:?}"
+        );
+        std::fs::write(&first, b"x").unwrap();
+        let second = expdb_capture_path(dir.path(), at);
+        assert_eq!(
+            second.file_name().unwrap(),
+            "expdb-2024-02-29T23-59-59Z-2.bin"
+        );
+    }
 }

@@ -14,7 +14,8 @@
 //!   [`crate::device::progress`] (stages, plan, per transfer `Started` .. `Advanced` .. one of
 //!   `Finished`/`Failed`/`Cancelled`, `Skipped`, `Verifying`).
 //! * The flows the commands share ([`flows`]: readback, write, erase, the LCM probe, the
-//!   EXPDB read, the UART capture) are library functions over a [`Phone`].
+//!   EXPDB read) are library functions over a [`Phone`]; the UART capture, which needs no
+//!   DA session, is [`uart::Uart`].
 //!
 //! This module never draws and never imports `cli` or `tui`: progress is events.
 //!
@@ -50,28 +51,34 @@
 
 pub mod connect;
 pub mod flows;
+pub mod uart;
 
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 pub use connect::{Link, LoadedDa, PortSpec};
 
-use crate::{
-    device::Session, places::Places, profile::Registry, protocol::da_file::DaFile,
-    transport::Transport,
-};
 pub use crate::{
     device::{
-        BromInfo, DaInfo, DeviceError, Fingerprint, OpKind, PhoneState, PlannedStep, ProgressEvent,
-        Stage,
+        BromInfo, DaInfo, DeviceError, Fingerprint, Mode, OpKind, PhoneState, PlannedStep,
+        ProgressEvent, Stage,
+        fingerprint::StorageFacts,
         guard::{self, GuardedErase, GuardedWrite, Override},
-        table::PartitionMap,
+        progress::mb_per_s,
+        table::{PartitionMap, TableSource},
         target::{Region, Selector, Target},
     },
-    transport::CancelToken,
+    transport::{CancelToken, PortInfo, PortMode, TransportError},
+};
+use crate::{
+    device::{Cause, Session},
+    places::Places,
+    profile::Registry,
+    protocol::da_file::DaFile,
+    transport::{MAX_POLL, Transport},
 };
 
 /// How a job ends the session once its work is done.
@@ -180,6 +187,17 @@ impl Events {
         }
     }
 
+    /// Ends a failed job: the final event, the error at the end of the transcript (as the
+    /// terminal shows it), and the error for the caller.
+    fn fail<T: Transport>(&self, session: Option<&mut Session<T>>, e: DeviceError) -> crate::Error {
+        self.end_with(&e);
+        let e = crate::Error::from(e);
+        if let Some(session) = session {
+            session.note(&format!("error: {e}"));
+        }
+        e
+    }
+
     /// Sends the final event for `e` unless a transfer already did.
     fn end_with(&self, e: &DeviceError) {
         let sent = self.0.lock().map(|g| g.1).unwrap_or(true);
@@ -268,24 +286,36 @@ impl Job {
     }
 
     /// Waits for and opens the port of the options (recording if asked), then runs the job
-    /// on it; see [`Job::run_on`].
+    /// on it; see [`Job::run_on`]. A port that vanishes before the handshake answered (a
+    /// phone re-enumerating right after the previous command rebooted it, so the old port
+    /// was still there a moment) is waited for and opened again, until the options' `wait`
+    /// has passed.
     pub fn run<R>(
         self,
         work: impl FnOnce(&mut Phone<'_, Link>) -> Result<R, DeviceError>,
     ) -> crate::Result<Done<R>> {
-        let events = self.events.clone();
-        let opened = connect::open(
-            &self.options.port,
-            self.options.wait,
-            self.options.record.as_deref(),
-            &self.cancel,
-            &mut |e| events.send(e),
-        );
-        match opened {
-            Ok(link) => self.run_on(link, work),
-            Err(e) => {
-                events.end_with(&e);
-                Err(e.into())
+        let deadline = Instant::now() + self.options.wait;
+        loop {
+            let opened = connect::open(
+                &self.options.port,
+                deadline.saturating_duration_since(Instant::now()),
+                self.options.record.as_deref(),
+                &self.cancel,
+                &mut |e| self.events.send(e),
+            );
+            let link = match opened {
+                Ok(link) => link,
+                Err(e) => return Err(self.events.fail(None::<&mut Session<Link>>, e)),
+            };
+            let mut session = self.session(link);
+            match handshake(&mut session) {
+                Ok(()) => return self.drive(session, work),
+                Err(e) if vanished(&e) && Instant::now() < deadline => {
+                    tracing::info!(error = %e, "the port went away before the handshake; waiting for it again");
+                    session.note("the port went away before the handshake; waiting for it again");
+                    std::thread::sleep(MAX_POLL);
+                }
+                Err(e) => return Err(self.events.fail(Some(&mut session), e)),
             }
         }
     }
@@ -295,10 +325,32 @@ impl Job {
     /// bad name, a range, a protected partition) the link is healthy, so the session is still
     /// ended by the policy; after a link failure or a cancel it is not tried. A failed reboot
     /// after successful work is a warning in [`Done::warning`], not a failure. The error, if
-    /// any, also ends the transcript.
+    /// any, also ends the transcript. The options' port, wait and record are not used: the
+    /// transport is the caller's (wrap it in a `RecordingTransport` to record).
     pub fn run_on<T: Transport, R>(
         self,
         transport: T,
+        work: impl FnOnce(&mut Phone<'_, T>) -> Result<R, DeviceError>,
+    ) -> crate::Result<Done<R>> {
+        let mut session = self.session(transport);
+        match handshake(&mut session) {
+            Ok(()) => self.drive(session, work),
+            Err(e) => Err(self.events.fail(Some(&mut session), e)),
+        }
+    }
+
+    /// A session over `transport` reporting to the job's sink and stopping on its token.
+    fn session<T: Transport>(&self, transport: T) -> Session<T> {
+        let sink = self.events.clone();
+        Session::new(transport)
+            .with_progress(move |e| sink.send(e))
+            .with_cancel(self.cancel.clone())
+    }
+
+    /// The rest of a job once the handshake answered.
+    fn drive<T: Transport, R>(
+        self,
+        mut session: Session<T>,
         work: impl FnOnce(&mut Phone<'_, T>) -> Result<R, DeviceError>,
     ) -> crate::Result<Done<R>> {
         let Job {
@@ -309,12 +361,8 @@ impl Job {
             cancel,
             events,
         } = self;
-        let port = transport.name().to_string();
-        let sink = events.clone();
-        let mut session = Session::new(transport)
-            .with_progress(move |e| sink.send(e))
-            .with_cancel(cancel.clone());
-        let out = start(&mut session, &da).and_then(|(brom, da_info)| {
+        let port = session.transport().name().to_string();
+        let out = identify(&mut session, &da).and_then(|(brom, da_info)| {
             if let Some((config, path)) = &remember {
                 connect::remember_da(config, path);
             }
@@ -335,13 +383,7 @@ impl Job {
         });
         let value = match out {
             Ok(value) => value,
-            Err(e) => {
-                events.end_with(&e);
-                // The transcript ends with the error as the terminal shows it.
-                let e = crate::Error::from(e);
-                session.note(&format!("error: {e}"));
-                return Err(e);
-            }
+            Err(e) => return Err(events.fail(Some(&mut session), e)),
         };
         let (ended, warning) = match end(&mut session, options.end) {
             Ok(ended) => (ended, None),
@@ -361,11 +403,20 @@ impl Job {
     }
 }
 
-/// Connect, identify, boot the DA; a handshake failure carries the host doctor's hints.
-fn start<T: Transport>(
-    session: &mut Session<T>,
-    da: &DaFile,
-) -> Result<(BromInfo, DaInfo), DeviceError> {
+/// True when the port went away (or was not there) as the handshake began: the moment a
+/// re-enumerating phone swaps its old port for a new one.
+fn vanished(e: &DeviceError) -> bool {
+    matches!(
+        e,
+        DeviceError::Port {
+            cause: Cause::Link(TransportError::Disconnected { .. }),
+            ..
+        }
+    )
+}
+
+/// The start handshake; a failure carries the host doctor's hints.
+fn handshake<T: Transport>(session: &mut Session<T>) -> Result<(), DeviceError> {
     session
         .connect(connect::HANDSHAKE_WITHIN)
         .map_err(|e| match e {
@@ -373,7 +424,14 @@ fn start<T: Transport>(
                 connect::port_error(session.transport().name(), cause)
             }
             other => other,
-        })?;
+        })
+}
+
+/// Identification and DA boot, after the handshake.
+fn identify<T: Transport>(
+    session: &mut Session<T>,
+    da: &DaFile,
+) -> Result<(BromInfo, DaInfo), DeviceError> {
     let brom = session.identify_brom()?;
     let da = session.boot_da(da)?;
     Ok((brom, da))
@@ -532,7 +590,7 @@ impl<T: Transport> Phone<'_, T> {
     /// let nvram = Target {
     ///     name: "NVRAM".into(),
     ///     is_partition: true,
-    ///     region: Region::User,
+    ///     region: Region::EmmcUser,
     ///     addr: 0x40_0000,
     ///     len: 0x50_0000,
     /// };
@@ -560,7 +618,7 @@ pub fn step(op: OpKind, target: &Target) -> PlannedStep {
     PlannedStep {
         op,
         name: target.name.clone(),
-        region: target.region.as_str(),
+        region: target.region.as_short(),
         offset: target.addr,
         len: target.len,
     }

@@ -68,7 +68,7 @@ fn holds_scatter(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.flatten().any(|e| {
             e.file_type().is_ok_and(|t| t.is_file())
-                && e.file_name().to_str().is_some_and(is_scatter_name)
+                && is_scatter_name(&e.file_name().to_string_lossy())
         })
     })
 }

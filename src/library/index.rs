@@ -10,10 +10,13 @@ use std::{collections::BTreeMap, path::Path, path::PathBuf};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::discover::{FileStamp, PackageKind};
-use crate::{error::HostError, fsutil};
+use crate::{
+    error::HostError,
+    fsutil::{self, StoredPath},
+};
 
 /// Bumped whenever the stored shape changes; an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 3;
+pub const INDEX_VERSION: u32 = 4;
 
 /// What the index holds about one package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,12 +41,39 @@ pub enum Outcome<R> {
 
 /// All packages known, by absolute path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "R: DeserializeOwned"))]
+#[serde(bound(serialize = "R: Serialize", deserialize = "R: DeserializeOwned"))]
 pub struct Index<R> {
     /// [`INDEX_VERSION`] of the writer.
     pub version: u32,
-    /// Packages by path.
+    /// Packages by path (stored as a list of [`StoredPath`] and entry, so that a path that is
+    /// not UTF-8 is kept byte for byte).
+    #[serde(
+        serialize_with = "save_packages",
+        deserialize_with = "load_packages",
+        bound(serialize = "R: Serialize", deserialize = "R: DeserializeOwned")
+    )]
     pub packages: BTreeMap<PathBuf, Entry<R>>,
+}
+
+fn save_packages<R: Serialize, S: serde::Serializer>(
+    packages: &BTreeMap<PathBuf, Entry<R>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(
+        packages
+            .iter()
+            .map(|(path, entry)| (StoredPath::from(path.as_path()), entry)),
+    )
+}
+
+fn load_packages<'de, R: DeserializeOwned, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<PathBuf, Entry<R>>, D::Error> {
+    let list: Vec<(StoredPath, Entry<R>)> = Deserialize::deserialize(d)?;
+    Ok(list
+        .into_iter()
+        .filter_map(|(path, entry)| Some((path.to_path()?, entry)))
+        .collect())
 }
 
 impl<R> Default for Index<R> {

@@ -20,6 +20,7 @@ use crate::firmware::facts::RomFacts;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LibraryRow {
     /// The package, relative to the library root.
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub path: PathBuf,
     /// Folder or zip.
     pub kind: PackageKind,
@@ -73,18 +74,9 @@ mod tests {
 
     fn image(present: bool, size: u64) -> ImageReport {
         ImageReport {
-            partition: "ANDROID".into(),
-            file: "system.img".into(),
-            download: true,
             present,
             size: present.then_some(size),
-            partition_size: None,
-            sha256: None,
-            fits: None,
-            checksum16: None,
-            checksum: None,
-            kind: None,
-            detail: None,
+            ..ImageReport::unread("ANDROID", "system.img", true)
         }
     }
 

@@ -70,6 +70,7 @@ pub enum ScanEvent {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScanSummary {
     /// The library root (absolute).
+    #[serde(serialize_with = "crate::fsutil::lossy")]
     pub root: PathBuf,
     /// Packages in the library now.
     pub packages: usize,

@@ -16,11 +16,7 @@ pub mod registry;
 
 use serde::{Deserialize, Serialize};
 
-use crate::firmware::{
-    board::BoardFacts,
-    facts::LayoutEntry,
-    scatter::{Region, Storage as ScatterStorage},
-};
+use crate::firmware::{board::BoardFacts, facts::LayoutEntry, scatter::Region};
 
 pub use self::{
     error::{ProfileError, ProfileProblem},
@@ -69,32 +65,19 @@ pub struct BoardProfile {
     pub sources: Vec<Source>,
 }
 
-/// eMMC or NAND.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StorageKind {
-    /// eMMC: boot region (preloader) plus a user area (everything else).
-    Emmc,
-    /// Raw NAND: one array, preloader at offset 0, bad blocks managed by a BMT pool.
-    Nand,
-}
-
-impl StorageKind {
-    /// `emmc` or `nand`, as written in profiles.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StorageKind::Emmc => "emmc",
-            StorageKind::Nand => "nand",
-        }
-    }
-}
+/// eMMC or NAND: the shared kind of [`crate::firmware::storage`].
+pub use crate::firmware::storage::StorageKind;
 
 /// Storage type and geometry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Storage {
     /// `emmc` or `nand`.
-    #[serde(rename = "type")]
+    #[serde(
+        rename = "type",
+        serialize_with = "StorageKind::serialize_lower",
+        deserialize_with = "StorageKind::deserialize_lower"
+    )]
     pub kind: StorageKind,
     /// eMMC only (required there): the space the boot region takes in scatter linear addresses,
     /// i.e. the scatter's PRELOADER size. User offset = linear address − this. A simulated phone
@@ -305,9 +288,10 @@ fn line_column(text: &str, span: Option<std::ops::Range<usize>>) -> (usize, usiz
 impl From<&BoardProfile> for BoardFacts {
     /// The facts a board profile records.
     fn from(profile: &BoardProfile) -> BoardFacts {
-        let (storage, region) = match profile.storage.kind {
-            StorageKind::Emmc => (ScatterStorage::Emmc, Region::EmmcUser),
-            StorageKind::Nand => (ScatterStorage::Nand, Region::Nand),
+        let storage = profile.storage.kind;
+        let region = match storage {
+            StorageKind::Emmc => Region::EmmcUser,
+            StorageKind::Nand => Region::Nand,
         };
         BoardFacts {
             origin: format!("profile {}", profile.id),
