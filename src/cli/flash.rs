@@ -14,7 +14,6 @@ use super::device::{DeviceArgs, NOT_REBOOTED, start, warn_if_not_rebooted};
 use crate::{
     Result,
     cli::{Ctx, Report, emit},
-    device::Fingerprint,
     error::HostError,
     firmware::rom::Problem,
     flash::{
@@ -22,7 +21,7 @@ use crate::{
         execute::{self, FlashRequest, Flashed},
         record::StepState,
     },
-    job::Done,
+    job::{Done, Fingerprint},
 };
 
 /// `mtkbench flash`.
