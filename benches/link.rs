@@ -7,7 +7,8 @@
 //!    thread, the phone's end in one long-lived thread), 1 MiB blocks;
 //! 2. `device::Session::write` and `Session::read` of the same amount through the simulator
 //!    (served in a thread on its own pseudo-terminal, backed by a sparse image file), with the
-//!    data generated and discarded on the fly;
+//!    data generated and discarded on the fly; each write range is guarded
+//!    (`device::guard::write`, outside the timed part) like any write;
 //!
 //! and prints MB/s per round, the ratio of each session figure to the raw one (the median over
 //! the rounds, and the ratio of the best round of each kind), the CPU split, and the peak
@@ -22,6 +23,7 @@ mod device_support;
 
 use std::{
     io::{Read, Write},
+    path::Path,
     time::{Duration, Instant},
 };
 
@@ -29,9 +31,11 @@ use device_support::InProcessSim;
 use mtkbench::{
     device::{
         Session,
+        guard::{self, GuardedWrite, Override},
         progress::mb_per_s,
         target::{Region, Target},
     },
+    profile::Registry,
     protocol::da_file::{DaFile, generate_sim_da},
     sim::device::Mode,
     sim::pty::Pty,
@@ -40,8 +44,21 @@ use mtkbench::{
 
 const MIB: u64 = 1 << 20;
 
-/// Where in the user area the benchmark writes (inside ANDROID on the a516_row layout).
+/// Where in the user area the benchmark writes (inside ANDROID on the a516_row layout, clear
+/// of everything the guard protects).
 const BENCH_ADDR: u64 = 0x1000_0000;
+
+/// The write of `target` from the generated pattern, as the guard lets it through.
+fn guarded<T: Transport>(s: &Session<T>, target: &Target) -> GuardedWrite {
+    guard::write(
+        s,
+        target,
+        Path::new("generated pattern"),
+        target.len,
+        Override::None,
+    )
+    .expect("the guard lets the benchmark's range through")
+}
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -302,6 +319,8 @@ fn main() {
     s.identify_brom().expect("identify");
     let da = DaFile::parse(generate_sim_da()).expect("simulator DA");
     s.boot_da(&da).expect("DA boot");
+    s.partition_table(&Registry::builtin())
+        .expect("partition table");
     let rss_before = peak_rss_mib();
     let target = Target {
         name: "bench".into(),
@@ -314,7 +333,7 @@ fn main() {
     // Fill the range once, unmeasured: every round then reads and rewrites data the image
     // file already holds (the first pass over a sparse file allocates its blocks, and reading
     // a hole costs the kernel more than reading data, neither of which a phone has).
-    s.write(&target, &mut Pattern::new(bytes))
+    s.write(&guarded(&s, &target), &mut Pattern::new(bytes))
         .expect("session write");
 
     let mut raw = RawLink::open();
@@ -333,6 +352,7 @@ fn main() {
                 ..target.clone()
             };
             at += len;
+            let write = guarded(&s, &part);
             t[0] += raw.transfer(len, true);
             t[1] += Tally::of(|| {
                 let mut sink = Count(0);
@@ -341,7 +361,7 @@ fn main() {
             });
             t[2] += raw.transfer(len, false);
             t[3] += Tally::of(|| {
-                s.write(&part, &mut Pattern::new(len))
+                s.write(&write, &mut Pattern::new(len))
                     .expect("session write");
             });
         }

@@ -15,7 +15,12 @@ use std::{collections::BTreeSet, path::PathBuf, time::Duration};
 use device_support::InProcessSim;
 use mtkbench::{
     Advice,
-    device::{Cause, DeviceError, Mode, ProgressEvent, Session, Stage, table::TableSource, target},
+    device::{
+        Cause, DeviceError, Mode, ProgressEvent, Session, Stage,
+        guard::{self, Override},
+        table::TableSource,
+        target,
+    },
     profile::Registry,
     protocol::{ProtocolError, da_file::DaFile, da_file::generate_sim_da},
     sim::device::Mode as SimMode,
@@ -80,11 +85,12 @@ fn whole_session<T: Transport>(t: T) -> Result<Findings, DeviceError> {
         &map.partitions,
         size,
     )?;
-    s.write(&logo, &mut data.as_slice())?;
+    let write = guard::write(&s, &logo, "logo.bin".as_ref(), logo.len, Override::None)?;
+    s.write(&write, &mut data.as_slice())?;
     let mut logo_after_write = Vec::new();
     s.read(&logo, &mut logo_after_write)?;
     let wiped = target::resolve(&sel("LOGO"), None, Some(0x1000), &map.partitions, size)?;
-    s.erase(&wiped)?;
+    s.erase(&guard::erase(&s, &wiped, Override::None)?)?;
     let mut logo_after_erase = Vec::new();
     s.read(&logo, &mut logo_after_erase)?;
     s.finish()?;
@@ -414,7 +420,8 @@ fn storage_commands_before_the_da_runs_are_refused_not_sent() {
         len: 16,
     };
     assert!(s.read(&t, &mut Vec::new()).is_err());
-    assert!(s.erase(&t).is_err());
+    // Not even guarded: the guard needs the DA's report and the map read from the phone.
+    assert!(guard::erase(&s, &t, Override::None).is_err());
     assert!(s.finish().is_err());
     assert!(s.transport().is_finished());
 }

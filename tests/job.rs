@@ -381,12 +381,9 @@ fn the_guard_refuses_inside_the_job_and_records_an_override_in_the_transcript() 
     let forced = done.value.forced.unwrap();
     assert_eq!(forced.flag, "--force-identity-partition");
     let text = String::from_utf8(text.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        text.contains(
-            "# guard override: --force-identity-partition lets this erase reach PROTECT_F"
-        ),
-        "{text}"
-    );
+    // Exactly once: the session records it, nothing above it does again.
+    let line = "# guard override: --force-identity-partition lets this erase reach PROTECT_F";
+    assert_eq!(text.matches(line).count(), 1, "{text}");
 }
 
 /// Keeps `link` pointing at the simulated phone's port, as udev keeps

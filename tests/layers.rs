@@ -1,8 +1,10 @@
 //! The dependency rules of DESIGN.md section 4 that concern the job layer, checked on the
 //! source: the command line reaches the phone only through `job` (never `device`,
 //! `transport`, `protocol` or a `Session`), and `device` knows neither the config file, the
-//! host doctor nor clap. `cli/sim.rs` is the simulator's face, not a device command: it
-//! writes the simulator's DA with `protocol`, and is left out.
+//! host doctor nor clap, and no module but `device` and `job` names a `Session` (a face, the
+//! repair engine or a flow elsewhere that built one would hold the phone outside the job
+//! layer). `cli/sim.rs` is the simulator's face, not a device command: it writes the
+//! simulator's DA with `protocol`, and is left out.
 
 use std::path::Path;
 
@@ -76,5 +78,32 @@ fn the_device_layer_knows_no_config_doctor_or_clap() {
                 "src/device/{file} uses {needle}: {found:?}"
             );
         }
+    }
+}
+
+/// True when `line` holds `word` as a whole identifier.
+fn names(line: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    line.match_indices(word).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + word.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+#[test]
+fn only_the_device_and_job_layers_hold_a_session() {
+    assert!(names("let s = Session::new(port);", "Session"));
+    assert!(names("use crate::device::{Session};", "Session"));
+    assert!(!names("struct SessionLog;", "Session"));
+    for (file, text) in sources("src") {
+        if file.starts_with("device/") || file.starts_with("job/") {
+            continue;
+        }
+        let found: Vec<_> = uses(&text, "Session")
+            .into_iter()
+            .filter(|l| names(l, "Session"))
+            .collect();
+        assert!(found.is_empty(), "src/{file} names a Session: {found:?}");
     }
 }

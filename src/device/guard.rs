@@ -1,8 +1,13 @@
 //! The guard between "a range on the phone" and "a write or an erase of it": the only place
-//! that builds a [`GuardedWrite`] or a [`GuardedErase`], the only kinds of target the job
-//! layer's `Phone::write` and `Phone::erase` accept (the faces reach the phone only through
-//! it). Their fields are private and they have no public constructor, so a caller that skips
-//! these checks does not compile:
+//! that builds a [`GuardedWrite`] or a [`GuardedErase`], the only kinds of target
+//! [`Session::write`] and [`Session::erase`] accept (and so the job layer's `Phone::write`
+//! and `Phone::erase` on top of them; the faces reach the phone only through that layer).
+//! The guard checks a range against the partition map the session itself read from the phone
+//! ([`write()`] and [`erase()`] take the session, not a map a caller could make up), and the
+//! session writes a guarded target only if it was checked against its own latest reading of
+//! that table (not another phone's). The guarded types have private fields, no public
+//! constructor and no `Default`, `From` or `Deserialize`, so a caller that skips these
+//! checks does not compile:
 //!
 //! ```compile_fail
 //! use mtkbench::device::{guard::GuardedErase, target::{Region, Target}};
@@ -17,12 +22,54 @@
 //! let unguarded = GuardedErase { target: nvram, forced: None };
 //! ```
 //!
+//! A session writes only a guarded target: a plain [`Target`] is refused by the compiler.
+//!
+//! ```compile_fail
+//! use mtkbench::{device::{Session, target::{Region, Target}}, transport::ScriptedTransport};
+//! let mut session = Session::new(ScriptedTransport::new());
+//! let nvram = Target {
+//!     name: "NVRAM".into(),
+//!     is_partition: true,
+//!     region: Region::EmmcUser,
+//!     addr: 0x40_0000,
+//!     len: 0x50_0000,
+//! };
+//! session.write(&nvram, &mut std::io::empty());
+//! ```
+//!
+//! Nor an erase:
+//!
+//! ```compile_fail
+//! use mtkbench::{device::{Session, target::{Region, Target}}, transport::ScriptedTransport};
+//! let mut session = Session::new(ScriptedTransport::new());
+//! let preloader = Target {
+//!     name: "PRELOADER".into(),
+//!     is_partition: true,
+//!     region: Region::EmmcBoot1,
+//!     addr: 0,
+//!     len: 0x4_0000,
+//! };
+//! session.erase(&preloader);
+//! ```
+//!
+//! A guarded target, once built, cannot be moved: its range is not reachable for change.
+//!
+//! ```compile_fail
+//! use mtkbench::device::guard::GuardedWrite;
+//! fn widen(guarded: &GuardedWrite) -> GuardedWrite {
+//!     let mut g = guarded.clone();
+//!     g.target.addr = 0x40_0000; // private field
+//!     g
+//! }
+//! ```
+//!
 //! The checks: the NVRAM set (PRO_INFO, NVRAM, PROTECT_F, PROTECT_S: the phone's identity),
 //! PRELOADER and anything in boot1 (its boot code), the bounds of the partition and of the
 //! region the phone reported, and the size of the image. An override
 //! ([`Override::ForceIdentityPartition`], `--force-identity-partition`) lets the first two
 //! through and is recorded in the guarded target ([`GuardedWrite::forced`]), so the session
-//! writes it into the transcript. Pure: no port, no file.
+//! writes it into the transcript. Pure apart from reading the session's facts: no port, no
+//! file.
 
 use std::path::{Path, PathBuf};
 
@@ -30,11 +77,11 @@ use serde::Serialize;
 
 use super::{
     error::DeviceError,
-    session::DaInfo,
+    session::{DaInfo, Reading, Session},
     table::PartitionMap,
     target::{Partition, Region, Selector, Target},
 };
-use crate::firmware::is_nvram_set;
+use crate::{firmware::is_nvram_set, transport::Transport};
 
 /// Whether the technician overrode the identity and boot-code refusals. Overrides a flow
 /// proves for itself (a preloader whose project matches the phone's, a restore from a verified
@@ -86,6 +133,7 @@ pub struct GuardedWrite {
     target: Target,
     image: PathBuf,
     forced: Option<Forced>,
+    reading: Reading,
 }
 
 impl GuardedWrite {
@@ -103,6 +151,11 @@ impl GuardedWrite {
     pub fn forced(&self) -> Option<&Forced> {
         self.forced.as_ref()
     }
+
+    /// The reading of the partition table the range was checked against.
+    pub(super) fn reading(&self) -> Reading {
+        self.reading
+    }
 }
 
 /// A range that passed the guard for an erase.
@@ -110,6 +163,7 @@ impl GuardedWrite {
 pub struct GuardedErase {
     target: Target,
     forced: Option<Forced>,
+    reading: Reading,
 }
 
 impl GuardedErase {
@@ -121,6 +175,11 @@ impl GuardedErase {
     /// The override the guard let through, if any.
     pub fn forced(&self) -> Option<&Forced> {
         self.forced.as_ref()
+    }
+
+    /// The reading of the partition table the range was checked against.
+    pub(super) fn reading(&self) -> Reading {
+        self.reading
     }
 }
 
@@ -269,11 +328,37 @@ fn check_bounds(target: &Target, map: &PartitionMap, da: &DaInfo) -> Result<(), 
     Ok(())
 }
 
-/// Guards a write of the image at `image` (`image_len` bytes) starting where `whole` starts:
-/// `whole` is the room from the requested offset to the end of the partition or region. The
-/// image must fit that room; the written range must stay clear of the identity and boot
-/// code (unless `force`) and inside the partition and the phone's region.
-pub fn write(
+/// Guards a write of the image at `image` (`image_len` bytes) starting where `whole` starts,
+/// on the phone `session` talks to: `whole` is the room from the requested offset to the end
+/// of the partition or region. The image must fit that room; the written range must stay
+/// clear of the identity and boot code (unless `force`) and inside the partition and the
+/// phone's region, as the partition map the session read says (it must have been read).
+pub fn write<T: Transport>(
+    session: &Session<T>,
+    whole: &Target,
+    image: &Path,
+    image_len: u64,
+    force: Override,
+) -> Result<GuardedWrite, DeviceError> {
+    let (reading, map, da) = session.guard_facts()?;
+    check_write(reading, map, da, whole, image, image_len, force)
+}
+
+/// Guards an erase of `target` on the phone `session` talks to: clear of the identity and
+/// boot code (unless `force`), inside its partition and the phone's region, as the partition
+/// map the session read says (it must have been read).
+pub fn erase<T: Transport>(
+    session: &Session<T>,
+    target: &Target,
+    force: Override,
+) -> Result<GuardedErase, DeviceError> {
+    let (reading, map, da) = session.guard_facts()?;
+    check_erase(reading, map, da, target, force)
+}
+
+/// [`write()`] against the facts `map` and `da` of `reading`.
+fn check_write(
+    reading: Reading,
     map: &PartitionMap,
     da: &DaInfo,
     whole: &Target,
@@ -299,12 +384,13 @@ pub fn write(
         target,
         image: image.to_path_buf(),
         forced,
+        reading,
     })
 }
 
-/// Guards an erase of `target`: clear of the identity and boot code (unless `force`), inside
-/// its partition and the phone's region.
-pub fn erase(
+/// [`erase()`] against the facts `map` and `da` of `reading`.
+fn check_erase(
+    reading: Reading,
     map: &PartitionMap,
     da: &DaInfo,
     target: &Target,
@@ -315,6 +401,7 @@ pub fn erase(
     Ok(GuardedErase {
         target: target.clone(),
         forced,
+        reading,
     })
 }
 
@@ -384,22 +471,37 @@ mod tests {
             Selector::Region(Region::EmmcBoot1),
         ] {
             let t = resolve(&sel, None, None);
-            let e = erase(&map(), &da(), &t, Override::None).unwrap_err();
+            let e = check_erase(Reading::next(), &map(), &da(), &t, Override::None).unwrap_err();
             let text = refused(e);
             assert!(text.contains("--force-identity-partition"), "{text}");
             assert!(
                 text.contains("IMEI") || text.contains("hard brick"),
                 "{text}"
             );
-            let g = erase(&map(), &da(), &t, Override::ForceIdentityPartition).unwrap();
+            let g = check_erase(
+                Reading::next(),
+                &map(),
+                &da(),
+                &t,
+                Override::ForceIdentityPartition,
+            )
+            .unwrap();
             let forced = g.forced().unwrap();
             assert_eq!(forced.flag, "--force-identity-partition");
             assert!(forced.describe("erase").contains(&t.name), "{forced:?}");
-            let w = write(&map(), &da(), &t, Path::new("x.img"), 0x200, Override::None);
+            let w = check_write(
+                Reading::next(),
+                &map(),
+                &da(),
+                &t,
+                Path::new("x.img"),
+                0x200,
+                Override::None,
+            );
             refused(w.unwrap_err());
         }
         let uboot = resolve(&part("UBOOT"), None, None);
-        let g = erase(&map(), &da(), &uboot, Override::None).unwrap();
+        let g = check_erase(Reading::next(), &map(), &da(), &uboot, Override::None).unwrap();
         assert_eq!(g.forced(), None);
         assert_eq!(g.target(), &uboot);
     }
@@ -408,13 +510,16 @@ mod tests {
     fn a_raw_range_is_judged_by_what_it_overlaps() {
         let user = Selector::Region(Region::EmmcUser);
         let clear = resolve(&user, Some(0x1D20000), Some(0x1000));
-        erase(&map(), &da(), &clear, Override::None).unwrap();
+        check_erase(Reading::next(), &map(), &da(), &clear, Override::None).unwrap();
         let over = resolve(&user, Some(0x3FF000), Some(0x2000));
-        let text = refused(erase(&map(), &da(), &over, Override::None).unwrap_err());
+        let text = refused(
+            check_erase(Reading::next(), &map(), &da(), &over, Override::None).unwrap_err(),
+        );
         assert!(text.contains("it covers NVRAM"), "{text}");
         // A write is judged on the image's length, not on the room behind the offset.
         let room = resolve(&user, Some(0x300000), None);
-        write(
+        check_write(
+            Reading::next(),
             &map(),
             &da(),
             &room,
@@ -423,7 +528,8 @@ mod tests {
             Override::None,
         )
         .unwrap();
-        let e = write(
+        let e = check_write(
+            Reading::next(),
             &map(),
             &da(),
             &room,
@@ -444,7 +550,7 @@ mod tests {
             addr: 0x400000,
             len: 0x1000,
         };
-        let e = erase(&map(), &da(), &liar, Override::None).unwrap_err();
+        let e = check_erase(Reading::next(), &map(), &da(), &liar, Override::None).unwrap_err();
         assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
         // Called a region, lying in boot1.
         let raw = Target {
@@ -454,7 +560,7 @@ mod tests {
             addr: 0x100,
             len: 0x100,
         };
-        refused(erase(&map(), &da(), &raw, Override::None).unwrap_err());
+        refused(check_erase(Reading::next(), &map(), &da(), &raw, Override::None).unwrap_err());
         // Past the end of the phone's user area.
         let past = Target {
             name: "user".into(),
@@ -463,7 +569,7 @@ mod tests {
             addr: 0x0FFF_F000,
             len: 0x2000,
         };
-        let e = erase(&map(), &da(), &past, Override::None).unwrap_err();
+        let e = check_erase(Reading::next(), &map(), &da(), &past, Override::None).unwrap_err();
         assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
         // A region this eMMC phone does not have.
         let nand = Target {
@@ -471,14 +577,15 @@ mod tests {
             addr: 0,
             ..past
         };
-        let e = erase(&map(), &da(), &nand, Override::None).unwrap_err();
+        let e = check_erase(Reading::next(), &map(), &da(), &nand, Override::None).unwrap_err();
         assert!(matches!(e, DeviceError::NoSuchRegion { .. }), "{e}");
     }
 
     #[test]
     fn an_image_larger_than_its_room_is_refused() {
         let uboot = resolve(&part("UBOOT"), Some(0x10000), None);
-        let e = write(
+        let e = check_write(
+            Reading::next(),
             &map(),
             &da(),
             &uboot,
@@ -492,7 +599,8 @@ mod tests {
             }
             other => panic!("{other}"),
         }
-        let g = write(
+        let g = check_write(
+            Reading::next(),
             &map(),
             &da(),
             &uboot,

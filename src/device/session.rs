@@ -11,13 +11,15 @@
 //! [`Session::with_cancel`] stops any exchange between two packets (the final reboot
 //! excepted).
 //!
-//! This is the raw layer: its write and erase check only that the range lies on the phone,
-//! not what it holds. The faces (CLI, TUI, repair engine) never use a session directly; they
-//! go through the job layer (`crate::job`), whose `Phone::write` and `Phone::erase` take only
-//! a target the [`super::guard`] built.
+//! Its write and erase take only a target the [`super::guard`] built
+//! ([`GuardedWrite`], [`GuardedErase`]) against the partition map this session read from
+//! the phone, and write the guard's override, if any, into the transcript. The faces (CLI,
+//! TUI, repair engine) never use a session directly; they go through the job layer
+//! (`crate::job`).
 
 use std::{
     io::{Read, Write},
+    sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     error::{DeviceError, PhoneState, ResultExt, Stage},
+    guard::{Forced, GuardedErase, GuardedWrite},
     progress::{OpKind, ProgressEvent},
     table::{self, PartitionMap, Probe},
     target::{Region, Target},
@@ -171,6 +174,23 @@ pub struct Session<T: Transport> {
     wrote: bool,
     brom: Option<BromInfo>,
     da: Option<DaInfo>,
+    /// The map [`Session::partition_table`] read, the one the guard checks against, with
+    /// the number of that reading (unique in the process: see [`Reading`]).
+    map: Option<(Reading, PartitionMap)>,
+}
+
+/// Which reading of which phone's partition table a guarded target was checked against:
+/// unique in the process, so a target guarded on one session, or before the table was read
+/// again, is not written through another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Reading(u64);
+
+impl Reading {
+    /// A reading no other has.
+    pub(super) fn next() -> Reading {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Reading(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 impl<T: Transport> std::fmt::Debug for Session<T> {
@@ -193,6 +213,7 @@ impl<T: Transport> Session<T> {
             wrote: false,
             brom: None,
             da: None,
+            map: None,
         }
     }
 
@@ -243,6 +264,47 @@ impl<T: Transport> Session<T> {
     /// What [`Session::boot_da`] found, once it ran.
     pub fn da_info(&self) -> Option<&DaInfo> {
         self.da.as_ref()
+    }
+
+    /// What [`Session::partition_table`] read, once it ran.
+    pub fn partition_map(&self) -> Option<&PartitionMap> {
+        self.map.as_ref().map(|(_, map)| map)
+    }
+
+    /// The facts the guard checks a range against: the partition map this session read from
+    /// the phone (and which reading it was) and the DA's report.
+    pub(super) fn guard_facts(&self) -> Result<(Reading, &PartitionMap, &DaInfo), DeviceError> {
+        let da = self.need_da()?;
+        let (reading, map) = self.map.as_ref().ok_or_else(|| {
+            sequence(
+                "a write or an erase is checked against the partition table read from this \
+                 phone, so the table must be read first",
+            )
+        })?;
+        Ok((*reading, map, da))
+    }
+
+    /// Before a guarded write or erase: refuses a target checked against another session's
+    /// table (or an earlier reading of this one), then writes the override the guard let
+    /// through, if any, into the transcript and the log.
+    fn admit(
+        &mut self,
+        reading: Reading,
+        forced: Option<&Forced>,
+        action: &str,
+    ) -> Result<(), DeviceError> {
+        if self.map.as_ref().map(|(r, _)| *r) != Some(reading) {
+            return Err(sequence(
+                "this range was checked against another phone's partition table, or an \
+                 earlier reading of this one: guard it again on this session",
+            ));
+        }
+        if let Some(forced) = forced {
+            let line = forced.describe(action);
+            tracing::warn!(%line, "guard override");
+            self.t.note(&line);
+        }
+        Ok(())
     }
 
     fn stage(&mut self, stage: Stage) {
@@ -582,7 +644,16 @@ impl<T: Transport> Session<T> {
     /// whole units: eMMC pads the last 512-byte sector with zeros (D11), NAND the last page
     /// with 0xFF (N4), so the padded length must fit the target's region; on NAND
     /// `target.addr` must start a page. Returns the bytes the phone stored (padding included).
-    pub fn write(&mut self, target: &Target, source: &mut dyn Read) -> Result<u64, DeviceError> {
+    /// Only a target the guard built on this session, against its latest reading of the
+    /// partition table, is taken (see [`super::guard`]); its override, if any, goes into the
+    /// transcript first.
+    pub fn write(
+        &mut self,
+        guarded: &GuardedWrite,
+        source: &mut dyn Read,
+    ) -> Result<u64, DeviceError> {
+        self.admit(guarded.reading(), guarded.forced(), "write")?;
+        let target = guarded.target();
         let medium = self.medium(target.region)?;
         let (unit, ex) = match medium {
             Medium::Emmc(part) => (da::SECTOR, host::write(part, target.addr, target.len)),
@@ -606,8 +677,12 @@ impl<T: Transport> Session<T> {
 
     /// Erases `target` (0xD4 format, §5.8); erased eMMC reads back 0x00, erased NAND 0xFF.
     /// On NAND `target` must be whole blocks (decision N5); anything else is refused before
-    /// the phone is asked, with the nearest whole-block ranges in the advice.
-    pub fn erase(&mut self, target: &Target) -> Result<(), DeviceError> {
+    /// the phone is asked, with the nearest whole-block ranges in the advice. Only a target
+    /// the guard built on this session, against its latest reading of the partition table,
+    /// is taken; its override, if any, goes into the transcript first.
+    pub fn erase(&mut self, guarded: &GuardedErase) -> Result<(), DeviceError> {
+        self.admit(guarded.reading(), guarded.forced(), "erase")?;
+        let target = guarded.target();
         self.check_range(target)?;
         let medium = self.medium(target.region)?;
         let ex = match medium {
@@ -642,7 +717,14 @@ impl<T: Transport> Session<T> {
     /// The phone's partition map (§7.3): on eMMC, the DA's PMT when the user area starts with
     /// `EMMC_BOOT`, else the MBR/EBR named from a matching board profile in `registry`; on
     /// NAND, which has no MBR, always the DA's PMT. See [`table`].
+    /// The session keeps the map: writes and erases are guarded against it.
     pub fn partition_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
+        let map = self.read_table(registry)?;
+        self.map = Some((Reading::next(), map.clone()));
+        Ok(map)
+    }
+
+    fn read_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
         let da = self.need_da()?.clone();
         let boot1 = da.region_size(Region::EmmcBoot1);
         self.stage(Stage::PartitionTable);

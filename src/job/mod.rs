@@ -522,7 +522,7 @@ impl<T: Transport> Phone<'_, T> {
             length: None,
             ..place.clone()
         })?;
-        guard::write(self.map, &self.da, &room, image, image_len, force)
+        guard::write(self.session, &room, image, image_len, force)
     }
 
     /// Guards an erase of `target`; see [`guard::erase`].
@@ -531,7 +531,7 @@ impl<T: Transport> Phone<'_, T> {
         target: &Target,
         force: Override,
     ) -> Result<GuardedErase, DeviceError> {
-        guard::erase(self.map, &self.da, target, force)
+        guard::erase(self.session, target, force)
     }
 
     /// Announces the transfers the work will do ([`ProgressEvent::PlanReady`]).
@@ -572,17 +572,9 @@ impl<T: Transport> Phone<'_, T> {
         self.session.read_with_spare(target, sink)
     }
 
-    /// Records an override the guard let through in the transcript and the log.
-    fn record_override(&mut self, forced: Option<&guard::Forced>, action: &str) {
-        if let Some(forced) = forced {
-            let line = forced.describe(action);
-            tracing::warn!(%line, "guard override");
-            self.session.note(&line);
-        }
-    }
-
     /// Writes the guarded range from `source`; returns the bytes the phone stored. Only a
-    /// target the guard built is taken: a plain [`Target`] does not compile.
+    /// target the guard built is taken: a plain [`Target`] does not compile. The session
+    /// writes the guard's override, if any, into the transcript.
     ///
     /// ```compile_fail
     /// # use mtkbench::job::{Phone, Target, Region};
@@ -602,14 +594,12 @@ impl<T: Transport> Phone<'_, T> {
         target: &GuardedWrite,
         source: &mut dyn std::io::Read,
     ) -> Result<u64, DeviceError> {
-        self.record_override(target.forced(), "write");
-        self.session.write(target.target(), source)
+        self.session.write(target, source)
     }
 
     /// Erases the guarded range. Only a target the guard built is taken.
     pub fn erase(&mut self, target: &GuardedErase) -> Result<(), DeviceError> {
-        self.record_override(target.forced(), "erase");
-        self.session.erase(target.target())
+        self.session.erase(target)
     }
 }
 

@@ -1,0 +1,245 @@
+//! Tries every way from outside the crate to write or erase a range the guard did not pass:
+//! build a guarded target by a trait (`Default`, `From`, `TryFrom`, `FromStr`, serde
+//! `Deserialize`), guard against facts other than the ones the session read from the phone,
+//! guard before the partition table is read, name a range like a harmless partition, reuse a
+//! guarded target's range, and write a target guarded on one session through another. None may give a guarded target for a protected or foreign
+//! range. (Struct literals, field mutation and a plain `Target` handed to `Session::write` are
+//! refused by the compiler: the `compile_fail` examples of `device::guard` show it.)
+
+use std::{marker::PhantomData, path::Path, time::Duration};
+
+use mtkbench::{
+    device::{
+        DaInfo, DeviceError, Session,
+        guard::{self, GuardedErase, GuardedWrite, Override},
+        target::{Region, Selector, Target, resolve},
+    },
+    profile::Registry,
+    protocol::da_file::{DaFile, generate_sim_da},
+    transport::ScriptedTransport,
+};
+
+/// True when `$t` implements `$bound`, decided at compile time by method resolution: the
+/// probe's `Yes` method applies only when the bound holds, `No`'s (one auto-reference
+/// further) otherwise.
+macro_rules! implements {
+    ($t:ty: $($bound:tt)+) => {{
+        struct Probe<T>(PhantomData<T>);
+        // One of the two is always left unused: the answer.
+        #[allow(dead_code)]
+        trait Yes {
+            fn has(&self) -> bool {
+                true
+            }
+        }
+        impl<T: $($bound)+> Yes for Probe<T> {}
+        #[allow(dead_code)]
+        trait No {
+            fn has(&self) -> bool {
+                false
+            }
+        }
+        impl<T> No for &Probe<T> {}
+        (&Probe::<$t>(PhantomData)).has()
+    }};
+}
+
+#[test]
+fn no_trait_builds_a_guarded_target() {
+    // The probe sees the traits the types do have.
+    assert!(implements!(GuardedWrite: Clone));
+    assert!(implements!(GuardedErase: std::fmt::Debug));
+    assert!(implements!(Target: serde::Serialize));
+    assert!(implements!(Target: Clone));
+
+    assert!(!implements!(GuardedWrite: Default));
+    assert!(!implements!(GuardedErase: Default));
+    assert!(!implements!(GuardedWrite: From<Target>));
+    assert!(!implements!(GuardedErase: From<Target>));
+    assert!(!implements!(GuardedWrite: for<'a> From<&'a Target>));
+    assert!(!implements!(GuardedErase: for<'a> From<&'a Target>));
+    assert!(!implements!(GuardedWrite: TryFrom<Target>));
+    assert!(!implements!(GuardedErase: TryFrom<Target>));
+    assert!(!implements!(GuardedWrite: From<GuardedErase>));
+    assert!(!implements!(GuardedErase: From<GuardedWrite>));
+    assert!(!implements!(GuardedWrite: std::str::FromStr));
+    assert!(!implements!(GuardedErase: std::str::FromStr));
+    assert!(!implements!(GuardedWrite: for<'de> serde::Deserialize<'de>));
+    assert!(!implements!(GuardedErase: for<'de> serde::Deserialize<'de>));
+    // Nor is there a way to change a guarded range in place.
+    assert!(!implements!(GuardedWrite: std::ops::DerefMut));
+    assert!(!implements!(GuardedErase: std::ops::DerefMut));
+    assert!(!implements!(GuardedWrite: AsMut<Target>));
+    assert!(!implements!(GuardedErase: AsMut<Target>));
+    assert!(!implements!(GuardedWrite: std::borrow::BorrowMut<Target>));
+}
+
+fn fixture() -> ScriptedTransport {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/transcripts/device_emmc_session.txt");
+    ScriptedTransport::from_file(&path).unwrap()
+}
+
+fn refused(e: DeviceError) {
+    assert!(matches!(e, DeviceError::Refused { .. }), "{e}");
+}
+
+fn out_of_range(e: DeviceError) {
+    assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
+}
+
+/// A session replaying the recorded one up to its partition table.
+fn with_table() -> (Session<ScriptedTransport>, DaInfo) {
+    let mut s = Session::new(fixture());
+    s.connect(Duration::from_secs(2)).unwrap();
+    s.identify_brom().unwrap();
+    let da = s
+        .boot_da(&DaFile::parse(generate_sim_da()).unwrap())
+        .unwrap();
+    s.partition_table(&Registry::builtin()).unwrap();
+    (s, da)
+}
+
+#[test]
+fn a_target_guarded_on_one_session_is_not_written_through_another() {
+    let (a, da) = with_table();
+    let (mut b, _) = with_table();
+    // The same phone layout on both: only where the check was made differs.
+    assert_eq!(a.partition_map(), b.partition_map());
+    let map = a.partition_map().unwrap();
+    let place = |name: &str, len| {
+        let sel = Selector::Partition(name.into());
+        resolve(&sel, None, Some(len), &map.partitions, |r| da.region(r)).unwrap()
+    };
+    let logo = place("LOGO", 0x1000);
+    let write = guard::write(&a, &logo, Path::new("logo.bin"), 0x200, Override::None).unwrap();
+    let erase = guard::erase(&a, &logo, Override::None).unwrap();
+    let e = b.write(&write, &mut std::io::empty()).unwrap_err();
+    assert!(
+        e.to_string().contains("guard it again on this session"),
+        "{e}"
+    );
+    let e = b.erase(&erase).unwrap_err();
+    assert!(
+        e.to_string().contains("guard it again on this session"),
+        "{e}"
+    );
+    // Nothing was sent: `b` still goes on exactly as recorded, with the read of UBOOT's start
+    // (an LK image: the MTK header magic).
+    let mut head = Vec::new();
+    b.read(&place("UBOOT", 0x400), &mut head).unwrap();
+    assert_eq!(&head[..4], &[0x88, 0x16, 0x88, 0x58]);
+}
+
+#[test]
+fn the_guard_judges_only_by_what_the_session_read_from_the_phone() {
+    let mut s = Session::new(fixture());
+    let nvram_like = Target {
+        name: "user".into(),
+        is_partition: false,
+        region: Region::EmmcUser,
+        addr: 0,
+        len: 0x200,
+    };
+    // Before the DA and the table: there is nothing to judge by, so nothing is guarded.
+    assert!(guard::erase(&s, &nvram_like, Override::None).is_err());
+    s.connect(Duration::from_secs(2)).unwrap();
+    s.identify_brom().unwrap();
+    let da = s
+        .boot_da(&DaFile::parse(generate_sim_da()).unwrap())
+        .unwrap();
+    // The DA runs but the table is not read yet: still refused, whatever the override.
+    let e = guard::erase(&s, &nvram_like, Override::ForceIdentityPartition).unwrap_err();
+    assert!(e.to_string().contains("partition table"), "{e}");
+    let img = Path::new("x.img");
+    assert!(guard::write(&s, &nvram_like, img, 0x200, Override::None).is_err());
+
+    let map = s.partition_table(&Registry::builtin()).unwrap();
+    assert_eq!(s.partition_map(), Some(&map));
+    let at = |name: &str, offset, len| {
+        resolve(
+            &Selector::Partition(name.into()),
+            offset,
+            len,
+            &map.partitions,
+            |r| da.region(r),
+        )
+        .unwrap()
+    };
+    let nvram = at("NVRAM", None, None);
+    let uboot = at("UBOOT", None, None);
+
+    // The identity and the boot code by name, in any case.
+    for name in [
+        "NVRAM",
+        "nvram",
+        "PRO_INFO",
+        "protect_f",
+        "PROTECT_S",
+        "PRELOADER",
+    ] {
+        let t = at(name, None, Some(0x200));
+        refused(guard::erase(&s, &t, Override::None).unwrap_err());
+        refused(guard::write(&s, &t, img, 0x200, Override::None).unwrap_err());
+    }
+    // A raw range of the user area over NVRAM, under any name.
+    let raw = Target {
+        name: "scratch".into(),
+        is_partition: false,
+        region: Region::EmmcUser,
+        addr: nvram.addr + 0x1000,
+        len: 0x1000,
+    };
+    refused(guard::erase(&s, &raw, Override::None).unwrap_err());
+    refused(guard::write(&s, &raw, img, 0x1000, Override::None).unwrap_err());
+    // A range named like a harmless partition but placed over NVRAM.
+    let liar = Target {
+        name: uboot.name.clone(),
+        is_partition: true,
+        ..raw.clone()
+    };
+    out_of_range(guard::erase(&s, &liar, Override::None).unwrap_err());
+    // Anything in boot1.
+    let boot1 = Target {
+        name: "boot1".into(),
+        is_partition: false,
+        region: Region::EmmcBoot1,
+        addr: 0x1_0000,
+        len: 0x200,
+    };
+    refused(guard::erase(&s, &boot1, Override::None).unwrap_err());
+    // Past the end of what the phone reported.
+    let past = Target {
+        addr: da.region(Region::EmmcUser).unwrap() - 0x200,
+        len: 0x400,
+        ..raw.clone()
+    };
+    out_of_range(guard::erase(&s, &past, Override::None).unwrap_err());
+
+    // A guarded target hands out its range only as a copy: the copy is a plain `Target`,
+    // which the session does not take, and guarding a moved copy judges it afresh.
+    let ok = guard::write(&s, &uboot, img, 0x200, Override::None).unwrap();
+    assert_eq!(ok.forced(), None);
+    let moved = Target {
+        addr: nvram.addr,
+        ..ok.target().clone()
+    };
+    out_of_range(guard::write(&s, &moved, img, 0x200, Override::None).unwrap_err());
+    let moved = Target {
+        is_partition: false,
+        name: "user".into(),
+        ..moved
+    };
+    refused(guard::write(&s, &moved, img, 0x200, Override::None).unwrap_err());
+    // An image larger than its room is refused, not cut.
+    let e = guard::write(&s, &uboot, img, uboot.len + 1, Override::None).unwrap_err();
+    assert!(matches!(e, DeviceError::ImageTooLarge { .. }), "{e}");
+
+    // The override lets the identity through only as a recorded value.
+    let forced = guard::erase(&s, &nvram, Override::ForceIdentityPartition).unwrap();
+    let f = forced.forced().unwrap();
+    assert_eq!(
+        (f.flag, f.holds),
+        ("--force-identity-partition", "identity")
+    );
+}
