@@ -19,6 +19,7 @@ pub mod diag;
 pub mod engine;
 pub mod error;
 pub mod firmware;
+pub mod flash;
 pub mod fsutil;
 pub mod job;
 pub mod journal;
@@ -27,6 +28,7 @@ pub mod logging;
 pub mod places;
 pub mod profile;
 pub mod protocol;
+pub mod repair;
 pub mod sim;
 pub mod transport;
 

@@ -23,6 +23,7 @@ pub mod diagnose_expdb;
 pub mod diagnose_lcm;
 pub mod diagnose_uart;
 pub mod erase;
+pub mod flash;
 pub mod history;
 pub mod identify;
 pub mod library;
@@ -31,6 +32,7 @@ pub mod ports;
 pub mod profiles;
 pub mod progress;
 pub mod readback;
+pub mod repair;
 pub mod rom;
 pub mod scatter;
 pub mod sim;
@@ -73,6 +75,12 @@ pub enum Command {
     /// Write a file to a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Write(write::Args),
+    /// The whole guided repair in one connection: identify, check the ROM, plan, flash,
+    /// verify, reboot.
+    Repair(repair::Args),
+    /// Flash a ROM in SP Flash Tool's modes (Download Only, Firmware Upgrade, Format All +
+    /// Download); --dry-run shows the plan and writes nothing.
+    Flash(flash::Args),
     /// Erase a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Erase(erase::Args),
@@ -210,6 +218,8 @@ pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
         Command::Identify(args) => identify::run(args, ctx),
         Command::Readback(args) => readback::run(args, ctx),
         Command::Write(args) => write::run(args, ctx),
+        Command::Flash(args) => flash::run(args, ctx),
+        Command::Repair(args) => repair::run(args, ctx),
         Command::Erase(args) => erase::run(args, ctx),
         Command::Sim(args) => sim::run(args, ctx),
         Command::Diagnose(command) => diagnose::run(command, ctx),
