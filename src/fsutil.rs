@@ -204,6 +204,55 @@ pub fn free_name(dir: &Path, stem: &str, ext: &str, taken: impl Fn(&Path) -> boo
         .unwrap_or(first)
 }
 
+/// Writes a new folder `dir` holding `files` (plain names, no folders) atomically: every file
+/// goes into a temporary folder beside `dir` and is flushed to disk, then the folder is renamed
+/// into place. An existing `dir` that holds anything is never touched (an empty one is
+/// replaced). On any failure nothing is left at `dir`.
+pub fn write_new_folder(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), HostError> {
+    if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(HostError::io(
+            "write into",
+            dir,
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the folder exists and is not empty; nothing in it was changed",
+            ),
+        ));
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(|e| HostError::io("create folder", parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".mtkbench-tmp-")
+        .tempdir_in(parent)
+        .map_err(|e| HostError::io("create a temporary folder in", parent, e))?;
+    for (name, bytes) in files {
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(HostError::Usage(format!(
+                "{name:?} is not a plain file name; refusing to write it"
+            )));
+        }
+        let path = tmp.path().join(name);
+        let mut f = std::fs::File::create(&path).map_err(|e| HostError::io("create", &path, e))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| HostError::io("write", &path, e))?;
+    }
+    std::fs::File::open(tmp.path())
+        .and_then(|d| d.sync_all())
+        .map_err(|e| HostError::io("flush", tmp.path(), e))?;
+    let staged = tmp.keep();
+    std::fs::rename(&staged, dir).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staged);
+        HostError::io("save", dir, e)
+    })?;
+    std::fs::File::open(parent)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| HostError::io("flush", parent, e))
+}
+
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, HostError> {
     let dir = folder_of(path);
     std::fs::create_dir_all(dir).map_err(|e| HostError::io("create folder", dir, e))?;
@@ -347,6 +396,23 @@ mod tests {
         assert!(e.to_string().contains("ro"), "{e}");
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
         assert!(names(&ro).is_empty());
+    }
+
+    #[test]
+    fn a_new_folder_appears_whole_and_never_over_a_full_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("pkg");
+        let files = vec![("a.bin".to_string(), vec![1u8; 10]), ("b".into(), vec![])];
+        write_new_folder(&out, &files).unwrap();
+        assert_eq!(std::fs::read(out.join("a.bin")).unwrap(), [1u8; 10]);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let err = write_new_folder(&out, &[("c".into(), vec![2])]).unwrap_err();
+        assert!(err.to_string().contains("not empty"), "{err}");
+        assert!(!out.join("c").exists());
+        let bad = write_new_folder(&dir.path().join("q"), &[("../x".into(), vec![])]);
+        assert!(bad.is_err());
+        assert!(!dir.path().join("q").exists() && !dir.path().join("x").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

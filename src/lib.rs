@@ -11,19 +11,24 @@
 )]
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod device;
 pub mod diag;
+pub mod engine;
 pub mod error;
 pub mod firmware;
+pub mod flash;
 pub mod fsutil;
 pub mod job;
+pub mod journal;
 pub mod library;
 pub mod logging;
 pub mod places;
 pub mod profile;
 pub mod protocol;
+pub mod repair;
 pub mod sim;
 pub mod transport;
 pub mod tui;

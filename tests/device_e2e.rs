@@ -297,6 +297,37 @@ fn a_readback_that_fails_part_way_leaves_no_file() {
 }
 
 #[test]
+fn a_disconnect_after_received_bytes_lands_in_the_middle_of_a_write() {
+    let bench = Bench::new();
+    // The DA and the table reads are well under 1 MiB: a cut at 2 MiB received lands inside
+    // the 4 MiB image, in its second or third 1 MiB packet.
+    let mut sim = bench.sim(&["--fault", "disconnect-after-received=0x200000"]);
+    let image: Vec<u8> = (0..0x40_0000u32).map(|i| (i % 253 + 1) as u8).collect();
+    let file = bench.path("expdb.bin");
+    std::fs::write(&file, &image).unwrap();
+    let report = bench.device(&sim, "identify", &[]).json();
+    sim.replugged();
+    let (at, _) = partition(&report, "EXPDB");
+    let err = bench
+        .device(
+            &sim,
+            "write",
+            &["--partition", "EXPDB", "--file", file.to_str().unwrap()],
+        )
+        .failure()
+        .to_string();
+    assert!(err.contains("writ"), "{err}");
+    sim.replugged();
+    let flash = sim.flash(Region::EmmcUser, at, image.len());
+    let stored = flash.iter().zip(&image).take_while(|(a, b)| a == b).count();
+    assert!(
+        (0x10_0000..0x20_0000).contains(&stored),
+        "whole packets before the cut are stored, nothing after: {stored:#x}"
+    );
+    assert_ne!(flash[image.len() - 1], image[image.len() - 1]);
+}
+
+#[test]
 fn nand_phone_identifies_with_its_pmt() {
     let bench = Bench::new();
     let sim = bench.sim(&["--storage", "nand"]);

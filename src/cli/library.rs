@@ -1,4 +1,5 @@
-//! `mtkbench library scan|list`: index the ROM library, and show what it holds.
+//! `mtkbench library scan|list`: index the ROM library, and show what it holds (`library
+//! match` is in [`crate::cli::library_match`]).
 //!
 //! The work lives in [`crate::library`]; this file picks the library folder (`--library DIR`,
 //! else `MTKBENCH_LIBRARY`, else `<data>/library`), draws scan progress and lays reports out
@@ -37,6 +38,8 @@ pub enum LibraryCommand {
     Scan(LibraryArgs),
     /// Show the indexed packages, from the index alone (run `library scan` first).
     List(LibraryArgs),
+    /// Rank the indexed packages for a phone: fits, risky or refused, with the reasons.
+    Match(crate::cli::library_match::MatchArgs),
 }
 
 /// The library folder, common to every `library` subcommand.
@@ -70,6 +73,7 @@ pub fn run(command: LibraryCommand, ctx: &Ctx) -> Result<()> {
             drop(view);
             emit(ctx, &summary)
         }
+        LibraryCommand::Match(args) => crate::cli::library_match::run(args, ctx),
         LibraryCommand::List(args) => {
             let root = library::open_root(&args.root(ctx))?;
             let index = LibraryIndex::load(&index_path);

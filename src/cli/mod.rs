@@ -7,6 +7,8 @@
 //! prints, see [`emit_judged`]), 2 the input could not be read or the arguments are wrong). No
 //! command logic lives here.
 
+pub mod backup;
+pub mod backups;
 pub mod diagnose;
 pub mod doctor;
 pub mod explain;
@@ -23,12 +25,16 @@ pub mod diagnose_expdb;
 pub mod diagnose_lcm;
 pub mod diagnose_uart;
 pub mod erase;
+pub mod flash;
+pub mod history;
 pub mod identify;
 pub mod library;
+pub mod library_match;
 pub mod ports;
 pub mod profiles;
 pub mod progress;
 pub mod readback;
+pub mod repair;
 pub mod rom;
 pub mod scatter;
 pub mod sim;
@@ -85,6 +91,12 @@ pub enum Command {
     /// Write a file to a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Write(write::Args),
+    /// The whole guided repair in one connection: identify, check the ROM, plan, flash,
+    /// verify, reboot.
+    Repair(repair::Args),
+    /// Flash a ROM in SP Flash Tool's modes (Download Only, Firmware Upgrade, Format All +
+    /// Download); --dry-run shows the plan and writes nothing.
+    Flash(flash::Args),
     /// Erase a partition (refuses the NVRAM set and PRELOADER without
     /// --force-identity-partition).
     Erase(erase::Args),
@@ -98,6 +110,18 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check this computer for what breaks flashing (Linux): ModemManager, udev, groups.
     Doctor(doctor::DoctorArgs),
+    /// Back up the phone's identity (NVRAM set, SECCFG, preloader, MBR/EBR, UBOOT), each
+    /// partition read twice and compared.
+    Backup(backup::BackupArgs),
+    /// Restore a backup of this phone (the NVRAM set by default), verified by reading back.
+    Restore(backup::RestoreArgs),
+    /// The backup store: list the backups, verify one (re-hash), show its manifest.
+    #[command(subcommand)]
+    Backups(backups::BackupsCommand),
+    /// The repair journal: every identify, backup, restore and flash, filtered.
+    History(history::HistoryArgs),
+    /// Print (or write with --out) the job sheet of one job for the customer.
+    Report(history::ReportArgs),
 }
 
 /// What every command needs besides its own arguments.
@@ -214,10 +238,17 @@ pub fn run(command: Option<Command>, ctx: &Ctx, workstation: &crate::tui::Option
         Command::Identify(args) => identify::run(args, ctx),
         Command::Readback(args) => readback::run(args, ctx),
         Command::Write(args) => write::run(args, ctx),
+        Command::Flash(args) => flash::run(args, ctx),
+        Command::Repair(args) => repair::run(args, ctx),
         Command::Erase(args) => erase::run(args, ctx),
         Command::Sim(args) => sim::run(args, ctx),
         Command::Diagnose(command) => diagnose::run(command, ctx),
         Command::Explain(args) => explain::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
+        Command::Backup(args) => backup::run_backup(args, ctx),
+        Command::Restore(args) => backup::run_restore(args, ctx),
+        Command::Backups(cmd) => backups::run(cmd, ctx),
+        Command::History(args) => history::run_history(args, ctx),
+        Command::Report(args) => history::run_report(args, ctx),
     }
 }

@@ -27,6 +27,7 @@ use crate::{
         fault::{self, FaultPlan},
         phone::{self, PhoneOptions, PhoneSummary},
         pty::{LinkEvent, Pty, ServeOptions, serve},
+        rom::{self, RomVariant},
     },
 };
 
@@ -86,6 +87,14 @@ pub struct Args {
     /// exit.
     #[arg(long, value_name = "FILE")]
     pub write_da: Option<PathBuf>,
+    /// Write a ROM package for the simulated board (scatter, images, Checksum.ini) into the
+    /// new folder DIR and exit; see --variant.
+    #[arg(long, value_name = "DIR")]
+    pub write_rom: Option<PathBuf>,
+    /// With --write-rom: a package that fits the board, or that deliberately does not in the
+    /// named way.
+    #[arg(long, value_enum, default_value = "fits", requires = "write_rom")]
+    pub variant: RomVariant,
     /// Exit when the first host disconnects instead of waiting for the next one.
     #[arg(long)]
     pub once: bool,
@@ -167,6 +176,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let (registry, refused) = Registry::load(&ctx.places.user_profiles());
     for e in &refused {
         tracing::warn!(error = %e, "user profile refused");
+    }
+    if let Some(dir) = &args.write_rom {
+        return write_rom(dir, args.profile.as_deref(), args.variant, &registry, ctx);
     }
     let options = PhoneOptions {
         profile: args.profile,
@@ -254,6 +266,63 @@ fn write_da(path: &Path, ctx: &Ctx) -> Result<()> {
             da_file: path.to_path_buf(),
             bytes: bytes.len() as u64,
             simulator_only: true,
+        },
+    )
+}
+
+/// What `mtkbench sim --write-rom` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct RomWritten {
+    /// The package folder.
+    pub dir: PathBuf,
+    /// The board it was made for.
+    pub profile: String,
+    /// How it relates to that board.
+    pub variant: RomVariant,
+    /// The preloader project it carries.
+    pub project: String,
+    /// `EMMC` or `NAND`.
+    pub storage: String,
+    /// The files written, the scatter first.
+    pub files: Vec<String>,
+}
+
+impl Report for RomWritten {
+    fn human(&self) -> String {
+        format!(
+            "wrote a {} ROM package for board {} ({}, preloader project {}) into {}: {} files\n\
+             Next: mtkbench rom inspect {}\n",
+            self.variant.as_str(),
+            self.profile,
+            self.storage,
+            self.project,
+            self.dir.display(),
+            self.files.len(),
+            self.dir.display(),
+        )
+    }
+}
+
+fn write_rom(
+    dir: &Path,
+    profile: Option<&str>,
+    variant: RomVariant,
+    registry: &Registry,
+    ctx: &Ctx,
+) -> Result<()> {
+    let id = profile.unwrap_or(phone::DEFAULT_PROFILE);
+    let board = &registry.require(id)?.profile;
+    let package = rom::build(board, variant)?;
+    rom::write(dir, &package)?;
+    emit(
+        ctx,
+        &RomWritten {
+            dir: dir.to_path_buf(),
+            profile: package.profile,
+            variant,
+            project: package.project,
+            storage: package.storage.as_str().to_string(),
+            files: package.files.into_iter().map(|(n, _)| n).collect(),
         },
     )
 }

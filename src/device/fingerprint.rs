@@ -1,18 +1,25 @@
 //! [`Fingerprint`]: everything a session learned about a phone, in one serialisable value (the
 //! `identify` report, and what the identify step of the repair flow ranks profiles against).
+//! Serialisable both ways: `identify --save FILE` keeps it, and `library match --fingerprint
+//! FILE` matches offline against it.
+//!
 //! Pure: built from the session's findings, no I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     BromInfo, DaInfo, Mode,
     table::{PartitionMap, TableSource},
     target::{Partition, Region},
 };
-use crate::protocol::da::StorageKind;
+use crate::{
+    firmware::{layout::Span, preloader::PreloaderIdentity},
+    profile::{StorageKind as BoardStorage, matching::BoardEvidence},
+    protocol::da::StorageKind,
+};
 
 /// The security switches of the chip (D8 GET_TARGET_CONFIG, MT6572.md §3.3.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetConfigFlags {
     /// Secure boot.
     pub sbc: bool,
@@ -25,7 +32,7 @@ pub struct TargetConfigFlags {
 }
 
 /// The storage the DA found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum StorageFacts {
     /// eMMC: boot partitions, user area, card id.
@@ -60,12 +67,15 @@ pub enum StorageFacts {
 }
 
 /// One partition in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionFacts {
     /// Name.
     pub name: String,
     /// The region the offset is relative to (`user` in the JSON).
-    #[serde(serialize_with = "Region::serialize_short")]
+    #[serde(
+        serialize_with = "Region::serialize_short",
+        deserialize_with = "Region::deserialize_short"
+    )]
     pub region: Region,
     /// Offset in the region, bytes.
     pub offset: u64,
@@ -85,7 +95,7 @@ impl From<&Partition> for PartitionFacts {
 }
 
 /// What `identify` reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// BROM or preloader.
     pub mode: Mode,
@@ -116,6 +126,14 @@ pub struct Fingerprint {
     pub partition_source: TableSource,
     /// The partitions.
     pub partitions: Vec<PartitionFacts>,
+    /// The preloader's project and EMI version as read from the phone's own BOOT_1 (NAND: the
+    /// preloader area); `None` when it was not read or carries no identity strings.
+    pub preloader: Option<PreloaderIdentity>,
+    /// The panel (LCM) driver names found in the phone's own UBOOT partition; empty when it
+    /// was not read or names none.
+    pub lcm: Vec<String>,
+    /// What the technician read off the board (`--pcb-marking`), as typed.
+    pub pcb_marking: Option<String>,
 }
 
 impl Fingerprint {
@@ -163,6 +181,171 @@ impl Fingerprint {
             da_version: hex::encode(da.da_version),
             partition_source: map.source.clone(),
             partitions: map.partitions.iter().map(PartitionFacts::from).collect(),
+            preloader: None,
+            lcm: Vec::new(),
+            pcb_marking: None,
         }
+    }
+}
+
+impl Fingerprint {
+    /// The key that tells this phone from every other, for backups and the journal: the eMMC
+    /// CID (`emmc-<cid>`, unique per chip and the same in every mode), else the ME ID
+    /// (`meid-<hex>`, given by the BootROM), else the NAND id (`nand-<id>`: the same for every
+    /// phone with that flash part, so it alone cannot tell two such phones apart).
+    pub fn device_key(&self) -> String {
+        match (&self.storage, &self.me_id) {
+            (StorageFacts::Emmc { cid, .. }, _) if cid.bytes().any(|b| b != b'0') => {
+                format!("emmc-{}", cid.to_ascii_lowercase())
+            }
+            (_, Some(me)) => format!("meid-{}", me.to_ascii_lowercase()),
+            (StorageFacts::Nand { id, .. }, None) => format!("nand-{}", id.to_ascii_lowercase()),
+            _ => "unknown".into(),
+        }
+    }
+
+    /// The partitions of the data area (eMMC user area, NAND array), as layouts are compared.
+    pub fn data_spans(&self) -> Vec<Span> {
+        self.partitions
+            .iter()
+            .filter(|p| matches!(p.region, Region::User | Region::Nand))
+            .map(|p| Span::new(&p.name, p.offset, p.size))
+            .collect()
+    }
+
+    /// What the board ranking ([`crate::profile::matching::rank`]) compares.
+    pub fn evidence(&self) -> BoardEvidence {
+        let (storage, boot_region_size) = match &self.storage {
+            StorageFacts::Emmc { boot1_size, .. } => (Some(BoardStorage::Emmc), Some(*boot1_size)),
+            StorageFacts::Nand { .. } => (Some(BoardStorage::Nand), None),
+            StorageFacts::Nor { .. } => (None, None),
+        };
+        BoardEvidence {
+            storage,
+            boot_region_size,
+            ram_size: (self.ram_size > 0).then_some(self.ram_size),
+            layout: self.data_spans(),
+            layout_named_by: match &self.partition_source {
+                TableSource::Mbr { profile } => profile.clone(),
+                _ => None,
+            },
+            preloader_project: self.preloader.as_ref().and_then(|p| p.project.clone()),
+            emi_version: self.preloader.as_ref().and_then(|p| p.emi_version),
+            lcm: self.lcm.clone(),
+            pcb_marking: self.pcb_marking.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Fingerprint {
+        Fingerprint {
+            mode: Mode::Brom,
+            hw_code: 0x6572,
+            hw_subcode: 0x8a00,
+            hw_version: 0xca00,
+            sw_version: 0,
+            brom_version: 1,
+            bl_version: 0xfe,
+            target_config: TargetConfigFlags {
+                sbc: false,
+                sla: false,
+                daa: false,
+                raw: 0,
+            },
+            me_id: Some("00112233".into()),
+            storage: StorageFacts::Emmc {
+                boot1_size: 0x40_0000,
+                boot2_size: 0x40_0000,
+                user_size: 0xE900_0000,
+                cid: "15010053".into(),
+            },
+            ram_size: 0x2000_0000,
+            da_version: "040001".into(),
+            partition_source: TableSource::Mbr {
+                profile: Some("mt6572-ref".into()),
+            },
+            partitions: vec![PartitionFacts {
+                name: "PRELOADER".into(),
+                region: Region::Boot1,
+                offset: 0,
+                size: 0x40_0000,
+            }],
+            preloader: Some(PreloaderIdentity {
+                build_name: Some("preloader_s4511.bin".into()),
+                project: Some("s4511".into()),
+                emi_version: Some(11),
+            }),
+            lcm: vec!["hx8379a_dsi_vdo".into()],
+            pcb_marking: Some("S4511-MB-V1.2".into()),
+        }
+    }
+
+    #[test]
+    fn a_saved_fingerprint_reads_back_equal() {
+        let f = sample();
+        let json = serde_json::to_string(&f).unwrap();
+        let back: Fingerprint = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, f);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["preloader"]["project"], "s4511");
+        assert_eq!(v["preloader"]["emi_version"], 11);
+        assert_eq!(v["lcm"][0], "hx8379a_dsi_vdo");
+        assert_eq!(v["storage"]["type"], "emmc");
+        assert_eq!(v["partition_source"]["kind"], "mbr");
+    }
+
+    #[test]
+    fn the_device_key_prefers_the_cid_then_the_me_id() {
+        let f = sample();
+        assert_eq!(f.device_key(), "emmc-15010053");
+        let nand = Fingerprint {
+            storage: StorageFacts::Nand {
+                id: "ECDA".into(),
+                flash_id: 0xDA,
+                size: 1 << 28,
+                page_size: 2048,
+                pages_per_block: 64,
+            },
+            ..sample()
+        };
+        assert_eq!(nand.device_key(), "meid-00112233");
+        let anon = Fingerprint {
+            me_id: None,
+            ..nand
+        };
+        assert_eq!(anon.device_key(), "nand-ecda");
+    }
+
+    #[test]
+    fn the_evidence_carries_what_ranking_compares() {
+        let ev = sample().evidence();
+        assert_eq!(ev.storage, Some(BoardStorage::Emmc));
+        assert_eq!(ev.boot_region_size, Some(0x40_0000));
+        // PRELOADER lives in boot1, outside the compared layout.
+        assert!(ev.layout.is_empty());
+        assert_eq!(ev.layout_named_by.as_deref(), Some("mt6572-ref"));
+        assert_eq!(ev.preloader_project.as_deref(), Some("s4511"));
+        assert_eq!(ev.emi_version, Some(11));
+        assert_eq!(ev.pcb_marking.as_deref(), Some("S4511-MB-V1.2"));
+    }
+
+    #[test]
+    fn nothing_read_from_boot1_or_uboot_is_null_and_empty() {
+        let f = Fingerprint {
+            preloader: None,
+            lcm: Vec::new(),
+            pcb_marking: None,
+            ..sample()
+        };
+        let v = serde_json::to_value(&f).unwrap();
+        assert!(v["preloader"].is_null());
+        assert_eq!(v["lcm"], serde_json::json!([]));
+        assert!(v["pcb_marking"].is_null());
+        let back: Fingerprint = serde_json::from_value(v).unwrap();
+        assert_eq!(back, f);
     }
 }

@@ -23,7 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     error::{DeviceError, PhoneState, ResultExt, Stage},
@@ -51,7 +51,7 @@ use crate::{
 };
 
 /// Who answered the handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The BootROM (VOL-DOWN or test point; `0e8d:0003`).

@@ -18,7 +18,7 @@
 //! its map is always the DA's PMT (**decision**), every partition in the `nand` region, with
 //! PRELOADER where the PMT puts it. Pure: bytes and profiles in, partitions out.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::target::{Partition, Region};
 use crate::{
@@ -34,7 +34,7 @@ pub const PROBE_LEN: u64 = 0x400;
 pub const EBR_LEN: u64 = 0x200;
 
 /// Where the names of the partition map come from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum TableSource {
     /// The DA's partition table (0xA5).

@@ -8,6 +8,7 @@ pub mod board;
 pub mod bootimg;
 pub mod checksum;
 pub mod facts;
+pub mod layout;
 pub mod lcm;
 pub mod mtk_header;
 pub mod partition_table;

@@ -16,7 +16,7 @@
 
 use std::io::Read;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{error::Advice, firmware::lcm::CStrings, firmware::mtk_header::read_u32};
 
@@ -100,6 +100,28 @@ pub struct PreloaderInfo {
     pub project: Option<String>,
     /// The `NN` of `MTK_BLOADER_INFO_vNN` (decimal).
     pub emi_version: Option<u32>,
+}
+
+/// A preloader's identity: the two strings that say which board it was built for. The same
+/// shape for a ROM's preloader image and for the phone's own BOOT_1, so they compare directly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreloaderIdentity {
+    /// `preloader_<project>.bin` as embedded.
+    pub build_name: Option<String>,
+    /// The board project the preloader was built for.
+    pub project: Option<String>,
+    /// The EMI info version (`MTK_BLOADER_INFO_vNN`).
+    pub emi_version: Option<u32>,
+}
+
+impl From<&PreloaderInfo> for PreloaderIdentity {
+    fn from(info: &PreloaderInfo) -> Self {
+        PreloaderIdentity {
+            build_name: info.build_name.clone(),
+            project: info.project.clone(),
+            emi_version: info.emi_version,
+        }
+    }
 }
 
 /// Why an image is not a usable preloader.

@@ -27,7 +27,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    error::Advice,
+    error::{Advice, HostError},
     firmware::{
         bootimg::{self, BootImageHeader},
         checksum::{self, Checksum16, ChecksumIni},
@@ -374,6 +374,94 @@ impl Advice for RomError {
     }
 }
 
+/// A ROM package opened for reading: its scatter file, parsed, and a way to stream the images
+/// it names (from a folder or from the zip, never unpacked).
+pub struct OpenRom {
+    pkg: Package,
+    scatter_file: String,
+    base: String,
+    scatter: Scatter,
+    problems: Vec<Problem>,
+}
+
+impl OpenRom {
+    /// Opens a folder, a .zip of one, or a scatter file (its folder), finds the scatter file
+    /// and parses it.
+    pub fn open(path: &Path) -> crate::Result<OpenRom> {
+        let (mut pkg, named, mut problems) = open_package(path)?;
+        let scatter_rel = match named {
+            Some(n) => n,
+            None => {
+                let names = pkg.file_names();
+                let found = choose_scatter(&names);
+                let Some(first) = found.first() else {
+                    return Err(RomError::NoScatter { path: path.into() }.into());
+                };
+                if found.len() > 1 {
+                    problems.push(Problem {
+                        severity: Severity::Warning,
+                        partition: None,
+                        message: format!(
+                            "{} scatter files lie side by side; {first} was used: make sure it \
+                             is the one for this phone",
+                            found.len()
+                        ),
+                    });
+                }
+                (*first).clone()
+            }
+        };
+        let scatter_at = match pkg.locate(&scatter_rel) {
+            Ok(Some(at)) => at,
+            _ => return Err(RomError::NoScatter { path: path.into() }.into()),
+        };
+        let text = read_text(&mut pkg, &scatter_at, "scatter file")?;
+        let scatter = scatter::parse(&text).map_err(|source| RomError::Scatter {
+            file: scatter_rel.clone(),
+            source,
+        })?;
+        let base = match scatter_rel.rfind('/') {
+            Some(i) => scatter_rel[..=i].to_owned(),
+            None => String::new(),
+        };
+        Ok(OpenRom {
+            pkg,
+            scatter_file: scatter_rel,
+            base,
+            scatter,
+            problems,
+        })
+    }
+
+    /// The parsed scatter file.
+    pub fn scatter(&self) -> &Scatter {
+        &self.scatter
+    }
+
+    /// Streams the image the scatter calls `file`. A name that escapes the package and a
+    /// missing file are errors.
+    pub fn image(&mut self, file: &str) -> Result<Box<dyn Read + '_>, HostError> {
+        let missing = |reason: &str| {
+            HostError::io(
+                "read",
+                file,
+                std::io::Error::new(std::io::ErrorKind::NotFound, reason.to_string()),
+            )
+        };
+        let rel = safe_relative(file).map(|rel| format!("{}{rel}", self.base));
+        let at = match rel.map(|rel| self.pkg.locate(&rel)) {
+            Some(Ok(Some(at))) => at,
+            None | Some(Err(())) => {
+                return Err(missing("the name points outside the ROM package"));
+            }
+            Some(Ok(None)) => return Err(missing("not in the ROM package")),
+        };
+        self.pkg
+            .open(&at)
+            .map_err(|e| HostError::io("read", file, e))
+    }
+}
+
 /// Inspects a ROM package: a folder, a .zip of one, or a scatter file (its folder).
 pub fn inspect(path: &Path) -> crate::Result<RomReport> {
     inspect_with(path, &mut |_| {})
@@ -382,42 +470,13 @@ pub fn inspect(path: &Path) -> crate::Result<RomReport> {
 /// [`inspect`], calling `on_bytes(n)` each time `n` more image bytes have been read (in
 /// chunks of up to 1 MiB; a zip's images count uncompressed), so a caller can show progress.
 pub fn inspect_with(path: &Path, on_bytes: &mut dyn FnMut(u64)) -> crate::Result<RomReport> {
-    let (mut pkg, named, mut late_problems) = open_package(path)?;
-    let scatter_rel = match named {
-        Some(n) => n,
-        None => {
-            let names = pkg.file_names();
-            let found = choose_scatter(&names);
-            let Some(first) = found.first() else {
-                return Err(RomError::NoScatter { path: path.into() }.into());
-            };
-            if found.len() > 1 {
-                late_problems.push(Problem {
-                    severity: Severity::Warning,
-                    partition: None,
-                    message: format!(
-                        "{} scatter files lie side by side; {first} was used: make sure it is \
-                         the one for this phone",
-                        found.len()
-                    ),
-                });
-            }
-            (*first).clone()
-        }
-    };
-    let scatter_at = match pkg.locate(&scatter_rel) {
-        Ok(Some(at)) => at,
-        _ => return Err(RomError::NoScatter { path: path.into() }.into()),
-    };
-    let text = read_text(&mut pkg, &scatter_at, "scatter file")?;
-    let scatter = scatter::parse(&text).map_err(|source| RomError::Scatter {
-        file: scatter_rel.clone(),
-        source,
-    })?;
-    let base = match scatter_rel.rfind('/') {
-        Some(i) => scatter_rel[..=i].to_owned(),
-        None => String::new(),
-    };
+    let OpenRom {
+        mut pkg,
+        scatter_file: scatter_rel,
+        base,
+        scatter,
+        problems: late_problems,
+    } = OpenRom::open(path)?;
 
     let mut problems = scatter_problems(&scatter);
     let (checksum_ini, ini) = load_checksum_ini(&mut pkg, &base, &mut problems);

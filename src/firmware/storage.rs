@@ -148,6 +148,20 @@ impl Region {
         s.serialize_str(region.as_short())
     }
 
+    /// Reads [`Region::as_short`] (for `#[serde(deserialize_with)]`, the counterpart of
+    /// [`Region::serialize_short`]: a saved device report reads back).
+    pub fn deserialize_short<'de, D: Deserializer<'de>>(d: D) -> Result<Region, D::Error> {
+        const NAMES: &[&str] = &["boot1", "boot2", "user", "nand"];
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "boot1" => Ok(Region::EmmcBoot1),
+            "boot2" => Ok(Region::EmmcBoot2),
+            "user" => Ok(Region::EmmcUser),
+            "nand" => Ok(Region::Nand),
+            other => Err(serde::de::Error::unknown_variant(other, NAMES)),
+        }
+    }
+
     /// The storage this region belongs to.
     pub fn kind(self) -> StorageKind {
         match self {

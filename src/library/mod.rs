@@ -9,6 +9,7 @@
 pub mod discover;
 pub mod index;
 mod list;
+pub mod matching;
 mod scan;
 
 use std::path::{Path, PathBuf};
@@ -79,7 +80,7 @@ pub fn open_root(dir: &Path) -> Result<PathBuf, LibraryError> {
 }
 
 /// `path` relative to `root`, `.` for the root itself.
-fn relative(root: &Path, path: &Path) -> PathBuf {
+pub(crate) fn relative(root: &Path, path: &Path) -> PathBuf {
     match path.strip_prefix(root) {
         Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
         Ok(rel) => rel.to_path_buf(),

@@ -12,6 +12,7 @@
 mod check;
 mod error;
 pub mod hex;
+pub mod matching;
 pub mod registry;
 
 use serde::{Deserialize, Serialize};

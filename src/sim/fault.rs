@@ -24,6 +24,8 @@ use crate::{
 pub const HELP: &str = "\
 disconnect-after=BYTES  drop the link once the phone has sent BYTES bytes (the reply is cut \
 there; the phone then behaves as unplugged and plugged in again)
+disconnect-after-received=BYTES  drop the link once the phone has received BYTES bytes from \
+the host (what came before is handled, the rest is lost), e.g. in the middle of a write
 corrupt-checksum=N      send the N-th checksum (SEND_DA checksum, readback packet checksums) \
 wrong, once
 nack=CMD                refuse every CMD with the phone's error answer; CMD is one of SEND_DA, \
@@ -62,6 +64,8 @@ pub struct CommandRef {
 pub enum Fault {
     /// `disconnect-after=BYTES`.
     DisconnectAfter(u64),
+    /// `disconnect-after-received=BYTES`.
+    DisconnectAfterReceived(u64),
     /// `corrupt-checksum=N` (1-based).
     CorruptChecksum(u64),
     /// `nack=CMD`.
@@ -172,6 +176,7 @@ impl FaultPlan {
         let count = || number(value).ok_or_else(|| bad("expected a number of bytes"));
         match name {
             "disconnect-after" => Ok(Fault::DisconnectAfter(count()?)),
+            "disconnect-after-received" => Ok(Fault::DisconnectAfterReceived(count()?)),
             "garbage-after" => Ok(Fault::GarbageAfter(count()?)),
             "corrupt-checksum" => match number(value) {
                 Some(n) if n > 0 => Ok(Fault::CorruptChecksum(n)),
@@ -209,8 +214,10 @@ pub struct Shaped {
 pub struct Faults {
     plan: FaultPlan,
     sent: u64,
+    received: u64,
     checksums: u64,
     disconnected: bool,
+    cut_on_receive: bool,
     garbage_sent: bool,
     corrupted: bool,
 }
@@ -227,6 +234,35 @@ impl Faults {
     /// Bytes the phone has sent so far.
     pub fn sent(&self) -> u64 {
         self.sent
+    }
+
+    /// Bytes the phone has received so far (counted up to a `disconnect-after-received` cut).
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Counts `len` bytes arriving from the host. Returns how many of them the phone takes,
+    /// and true when the link drops after those (`disconnect-after-received`, once per run).
+    pub fn receive(&mut self, len: usize) -> (usize, bool) {
+        let start = self.received;
+        let cut = (!self.cut_on_receive)
+            .then(|| {
+                self.plan.faults.iter().find_map(|f| match f {
+                    Fault::DisconnectAfterReceived(n) => Some((*n).max(start)),
+                    _ => None,
+                })
+            })
+            .flatten()
+            .filter(|&at| at <= start + len as u64);
+        let take = match cut {
+            Some(at) => {
+                self.cut_on_receive = true;
+                (at - start) as usize
+            }
+            None => len,
+        };
+        self.received += take as u64;
+        (take, cut.is_some())
     }
 
     /// True when `byte` must be refused in `phase`.
@@ -313,6 +349,25 @@ mod tests {
 
     fn plan(specs: &[&str]) -> Faults {
         Faults::new(FaultPlan::parse(specs).unwrap())
+    }
+
+    #[test]
+    fn disconnect_after_received_takes_the_bytes_before_the_cut_once() {
+        let mut f = plan(&["disconnect-after-received=10"]);
+        assert_eq!(f.receive(4), (4, false));
+        assert_eq!(f.receive(4), (4, false));
+        // The 10th byte is the last the phone takes; the link drops after it.
+        assert_eq!(f.receive(5), (2, true));
+        assert_eq!(f.received(), 10);
+        // Once per run: after the replug the phone takes everything.
+        assert_eq!(f.receive(100), (100, false));
+        // A cut at 0 drops the link at the first byte, taking none.
+        let mut f = plan(&["disconnect-after-received=0"]);
+        assert_eq!(f.receive(3), (0, true));
+        assert_eq!(
+            FaultPlan::parse_one("disconnect-after-received=0x100"),
+            Ok(Fault::DisconnectAfterReceived(0x100))
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - [`device`]: the phone itself, a pure core fed the host's bytes;
 //! - [`fault`]: the `--fault` grammar and its counters;
 //! - [`phone`]: one phone on disk, built from its profile once and reused;
-//! - [`pty`]: the pseudo-terminal and the thin loop that carries bytes.
+//! - [`pty`]: the pseudo-terminal and the thin loop that carries bytes;
+//! - [`rom`]: ROM packages made for the simulated board (or deliberately not).
 //!
 //! It shares only `protocol` (the wire layouts) and the data formats with the host side; it
 //! must never import `device`, so a bug cannot hide by being the same on both ends.
@@ -22,6 +23,7 @@ pub mod identity;
 pub mod layout;
 pub mod phone;
 pub mod pty;
+pub mod rom;
 pub mod storage;
 
 /// Why the simulated phone cannot be built or started.

@@ -1,13 +1,18 @@
 //! Synthetic ROM packages for the integration tests: a small V1 scatter, a boot.img carrying
 //! the strings a test chooses, and writers for a folder or a .zip of them. The bytes come from
-//! the product's own writers ([`synth`]); this file only chooses what goes in.
+//! the product's own writers ([`synth`]); this file only chooses what goes in. [`write_rom`]
+//! lays a package out on a phone's own partition table (from `identify --json`).
 
-use std::{io::Write, path::Path};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
 
 use mtkbench::firmware::{
     scatter::{Partition, Region, Scatter, ScatterFormat, Storage},
     synth,
 };
+use serde_json::Value;
 use zip::write::SimpleFileOptions;
 
 /// One partition for [`scatter_of`]: name, file (`NONE` for none), download, linear start,
@@ -160,4 +165,72 @@ pub fn write_zip(path: &Path, prefix: &str, files: &[(&str, Vec<u8>)]) {
         z.write_all(bytes).unwrap();
     }
     z.finish().unwrap();
+}
+
+/// The linear address where the user area starts in the scatter (the boot1 region's size).
+pub const USER_BASE: u64 = 0x60_0000;
+
+/// Files for the images the test ROM carries, by partition.
+pub fn image_of(name: &str) -> Option<(&'static str, Vec<u8>)> {
+    Some(match name {
+        "PRELOADER" => ("preloader_a516_row.bin", synth::preloader("a516_row", 10)),
+        "UBOOT" => ("lk.bin", synth::lk_image(&["hx8379a_dsi_vdo_lcm_drv"])),
+        "BOOTIMG" => (
+            "boot.img",
+            synth::boot_image(
+                &synth::kernel_image(&["hx8379a"]),
+                &synth::ramdisk_image(),
+                2048,
+            ),
+        ),
+        "RECOVERY" => ("recovery.img", vec![0x5A; 0x1_0000]),
+        "NVRAM" => ("nvram.bin", vec![0xA5; 0x1000]),
+        _ => return None,
+    })
+}
+
+/// Writes a ROM folder whose scatter is the phone's own layout (from `identify --json`), with
+/// `grow` bytes added to EBR1 (everything after it moves) when non-zero.
+pub fn write_rom(dir: &Path, fingerprint: &Value, grow: u64) -> PathBuf {
+    write_rom_with(dir, fingerprint, grow, 0)
+}
+
+/// [`write_rom`] with boot.img padded to `boot_len` bytes (a counting pattern), when larger.
+pub fn write_rom_with(dir: &Path, fingerprint: &Value, grow: u64, boot_len: usize) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut names: Vec<(String, String, u64, u64, Region)> = Vec::new();
+    let mut shift = 0;
+    for p in fingerprint["partitions"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap().to_string();
+        let (offset, mut size) = (p["offset"].as_u64().unwrap(), p["size"].as_u64().unwrap());
+        let (region, start) = if p["region"] == "boot1" {
+            size = 0x4_0000;
+            (Region::EmmcBoot1, offset)
+        } else {
+            (Region::EmmcUser, USER_BASE + offset + shift)
+        };
+        if name == "EBR1" {
+            size += grow;
+            shift = grow;
+        }
+        let file = match image_of(&name) {
+            Some((file, mut bytes)) => {
+                if name == "BOOTIMG" && bytes.len() < boot_len {
+                    let pad = bytes.len()..boot_len;
+                    bytes.extend(pad.map(|i| (i % 249) as u8));
+                }
+                std::fs::write(dir.join(file), bytes).unwrap();
+                file.to_string()
+            }
+            None => "NONE".into(),
+        };
+        names.push((name, file, start, size, region));
+    }
+    let parts: Vec<Part<'_>> = names
+        .iter()
+        .map(|(n, f, s, z, r)| (n.as_str(), f.as_str(), f != "NONE", *s, *z, *r))
+        .collect();
+    let text = scatter_of("MT6572", "a516_row", &parts);
+    std::fs::write(dir.join("MT6572_Android_scatter.txt"), text).unwrap();
+    dir.to_path_buf()
 }

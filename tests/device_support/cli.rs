@@ -98,6 +98,11 @@ impl Bench {
 
     /// Starts `mtkbench sim` on this bench's image with extra arguments.
     pub fn sim(&self, extra: &[&str]) -> Sim {
+        self.sim_serial("E2E-1", extra)
+    }
+
+    /// [`Bench::sim`] for a phone with its own `serial` (another device key).
+    pub fn sim_serial(&self, serial: &str, extra: &[&str]) -> Sim {
         let image = self.path("phone.img");
         let mut args = vec![
             "--json",
@@ -105,7 +110,7 @@ impl Bench {
             "--image",
             image.to_str().unwrap(),
             "--serial",
-            "E2E-1",
+            serial,
         ];
         args.extend_from_slice(extra);
         let mut child = self.command(&args).spawn().unwrap();

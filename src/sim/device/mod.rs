@@ -248,14 +248,15 @@ impl Device {
 impl Peer for Device {
     fn feed(&mut self, input: &[u8]) -> Reply {
         let was_connected = self.connected;
-        let out = self.run(input);
+        let (take, cut) = self.brain.faults.receive(input.len());
+        let out = self.run(&input[..take]);
         let stall = if was_connected && !out.is_empty() {
             self.brain.faults.stall()
         } else {
             std::time::Duration::ZERO
         };
         let shaped = self.brain.faults.shape(out);
-        let disconnect = shaped.disconnect || self.brain.finished;
+        let disconnect = shaped.disconnect || cut || self.brain.finished;
         if disconnect {
             self.unplug();
         }

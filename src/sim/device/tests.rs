@@ -903,6 +903,41 @@ fn disconnect_after_cuts_the_reply_and_unplugs() {
 }
 
 #[test]
+fn disconnect_after_received_lands_in_the_middle_of_a_write() {
+    // How many bytes a host sends up to the start of a write.
+    let mut clean = phone(&[]);
+    clean.boot_da2();
+    clean.run(da::usb_check()).unwrap();
+    let before_write = clean.dev.brain.faults.received();
+
+    // Half way through the second 1 MiB packet.
+    let cut = before_write + 0x18_0000;
+    let mut h = phone(&[&format!("disconnect-after-received={cut}")]);
+    h.boot_da2();
+    h.run(da::usb_check()).unwrap();
+    let image: Vec<u8> = (0..0x30_0000u32).map(|i| (i % 251 + 1) as u8).collect();
+    let at = 0x2D4_0000; // EXPDB
+    let cut_short = h.run_data(
+        da::write(EmmcPart::User, at, image.len() as u64),
+        &image,
+        &mut Vec::new(),
+    );
+    assert!(cut_short.is_err(), "the write must not complete");
+    // The link dropped at the cut: the phone is back in the BootROM, waiting for a handshake
+    // (what the host kept sending after the cut went nowhere).
+    assert!(!h.dev.in_da(), "the link drops at the cut");
+
+    // Plugged in again: a healthy phone (the fault fires once) holding a half-written
+    // partition: the packets before the cut are stored, the end is not.
+    h.inbox.clear();
+    h.boot_da2();
+    let back = h.read(EmmcPart::User, at, image.len() as u64).unwrap();
+    let stored = back.iter().zip(&image).take_while(|(a, b)| a == b).count();
+    assert_eq!(stored, 0x10_0000, "only the first packet is whole");
+    assert_ne!(back[image.len() - 1], image[image.len() - 1]);
+}
+
+#[test]
 fn garbage_after_inserts_garbage_once() {
     let mut h = phone(&["garbage-after=5"]);
     h.connect();

@@ -1,0 +1,128 @@
+//! Identify: the session's fingerprint, completed with what only the phone's own flash tells
+//! (the preloader's project and EMI version, the panel drivers in its UBOOT) and the marking
+//! the technician read off the board, then ranked against the board profiles.
+
+use serde::Serialize;
+
+use crate::{
+    device::{Fingerprint, fingerprint::StorageFacts},
+    diag::lcm::UbootScan,
+    engine::Recorder,
+    firmware::preloader::{self, PreloaderIdentity},
+    job::{DeviceError, Done, Job, OpKind, Phone, Place, Region, Selector, step},
+    journal::{JobKind, Journal, NewJob},
+    profile::{
+        Registry,
+        matching::{self, BoardRanking},
+    },
+    transport::Transport,
+};
+
+/// How much of the preloader area is read: the GFH, the EMI block and the build name all lie
+/// in the first 256 KiB of every MT6572 preloader seen (they are ~100 KiB long).
+pub const PRELOADER_READ: u64 = 0x4_0000;
+
+/// What identify found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Identified {
+    /// The fingerprint (preloader, lcm and marking filled in).
+    #[serde(flatten)]
+    pub fingerprint: Fingerprint,
+    /// The board ranking.
+    pub board: BoardRanking,
+}
+
+/// Where the preloader lives on this phone: the head of boot1 (eMMC), else the head of the
+/// PRELOADER partition (NAND).
+fn preloader_place(f: &Fingerprint) -> Place {
+    match f.storage {
+        StorageFacts::Emmc { boot1_size, .. } => Place {
+            selector: Selector::Region(Region::Boot1),
+            offset: Some(0),
+            length: Some(PRELOADER_READ.min(boot1_size)),
+        },
+        _ => Place {
+            selector: Selector::Partition("PRELOADER".into()),
+            offset: Some(0),
+            length: None,
+        },
+    }
+}
+
+/// Identifies the phone on `phone`: reads the preloader head and UBOOT (read only), then
+/// ranks the board profiles of `registry`. A part that cannot be found or decoded is left
+/// empty, and the ranking says it could not be checked.
+pub fn identify<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    registry: &Registry,
+    pcb_marking: Option<&str>,
+) -> Result<Identified, DeviceError> {
+    let mut fingerprint = phone.fingerprint();
+    fingerprint.pcb_marking = pcb_marking
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_string);
+    let mut pl_place = preloader_place(&fingerprint);
+    if let Ok(t) = phone.resolve(&pl_place)
+        && t.len > PRELOADER_READ
+    {
+        pl_place.length = Some(PRELOADER_READ);
+    }
+    let pl = phone.resolve(&pl_place).ok();
+    let uboot = phone.resolve(&Place::partition("UBOOT")).ok();
+    let plan = pl
+        .iter()
+        .chain(uboot.iter())
+        .map(|t| step(OpKind::Read, t))
+        .collect();
+    phone.plan(plan);
+    if let Some(t) = &pl {
+        let head = super::read_all(phone, t)?;
+        fingerprint.preloader = preloader_identity(&head);
+    }
+    if let Some(t) = &uboot {
+        let mut scan = UbootScan::default();
+        phone.read(t, &mut scan)?;
+        fingerprint.lcm = scan.evidence("phone's own UBOOT").names;
+    }
+    let board = matching::rank(registry, &fingerprint.evidence());
+    Ok(Identified { fingerprint, board })
+}
+
+/// The identity strings of a preloader area read from the phone, if it carries any.
+pub fn preloader_identity(bytes: &[u8]) -> Option<PreloaderIdentity> {
+    preloader::scan(bytes)
+        .ok()
+        .map(|info| PreloaderIdentity::from(&info))
+        .filter(|p| p.project.is_some() || p.emi_version.is_some())
+}
+
+/// The panel drivers named in a UBOOT read from the phone.
+pub fn uboot_panels(bytes: &[u8]) -> Vec<String> {
+    use std::io::Write as _;
+    let mut scan = UbootScan::default();
+    // Writing into the scanner cannot fail.
+    let _ = scan.write_all(bytes);
+    scan.evidence("phone's own UBOOT").names
+}
+
+/// Identifies the phone of `job`, recording the job in `journal`.
+pub fn run(
+    job: Job,
+    registry: &Registry,
+    pcb_marking: Option<&str>,
+    journal: Option<&Journal>,
+) -> crate::Result<Done<Identified>> {
+    let rec = Recorder::start(journal, JobKind::Identify, &NewJob::default());
+    let done = job.run(|phone| identify(phone, registry, pcb_marking));
+    if let Ok(d) = &done {
+        rec.update(&NewJob {
+            device_key: Some(d.value.fingerprint.device_key()),
+            fingerprint: super::fingerprint_json(&d.value.fingerprint),
+            profile: d.value.board.best.clone(),
+            ..NewJob::default()
+        });
+    }
+    rec.end(&done);
+    done
+}
