@@ -28,10 +28,10 @@ PASSED=0
 
 screen() { $T capture-pane -p -t e2e; }
 
-# expect NAME TEXT...: waits (10 s at most) until every TEXT is on screen, prints the screen.
+# expect NAME TEXT...: waits (20 s at most) until every TEXT is on screen, prints the screen.
 expect() {
   local name="$1"; shift
-  local deadline=$((SECONDS + 10)) shot missing
+  local deadline=$((SECONDS + 20)) shot missing
   while :; do
     shot="$(screen)"
     missing=""
@@ -57,22 +57,38 @@ keys() { $T send-keys -t e2e "$@"; sleep 0.3; }
 $T new-session -d -s e2e -x 80 -y 24 \
   "env NO_COLOR=1 $BIN --demo; echo \"mtkbench exited with \$?\"; sleep 60"
 
-expect "armed, then the simulated phone identified (Identify comes up)" \
-  "mtkbench DEMO" "2 Identify" "MT6572" "Identified on" "m type PCB marking"
+expect "armed at start; the simulated phone identified, its board ranked" \
+  "mtkbench DEMO" "2 Identify" "MT6572" "a516_row" "100%" "Enter choose board"
 keys m
 expect "typing a PCB marking" "PCB marking" "> _"
 keys -l "A516-MB"; keys Enter
-expect "marking typed" "PCB marking: A516-MB"
-keys 3
-expect "ROM step: the library" "3 ROM"
+expect "marking typed, the boards ranked again" "PCB marking: A516-MB"
+keys Enter
+expect "board chosen: the library ranked for this phone, the fitting ROM first" \
+  "3 ROM" "> fits" "fits" "REFUSED" "white screen"
+keys Enter
+expect "ROM details: why it fits" "Enter chooses this ROM" "for this phone" "display works"
+keys Enter
+expect "ROM chosen; the Backup step" "4 Backup" "ROM chosen: fits" "Enter back up now"
+keys Enter
+expect "identity backed up: read twice, compared, stored with SHA-256" \
+  "Backed up and verified" "NVRAM" "verified"
+keys 5
+expect "Flash: the modes and the ROM" "5 Flash" "Download Only" "Format All + Download" \
+  "Enter start repair"
+keys Enter
+expect "the plan, with what is written and erased and the identity" \
+  "Write this plan to the phone?" "Erased: nothing." "protected" "y yes"
+keys y
+expect "flashed and verified" "6 Verify" "written partitions read back equal" "verified" "Repaired:"
+keys 7
+expect "the report" "7 Report" "Repaired: flashed and verified" "Download Only"
 keys d x
 keys -l "3012"; keys Enter
 expect "Diagnose: an error explained" "Explain 3012" "S_DA_NAND_FLASH_NOT_FOUND"
 keys '?'
 expect "help generated from the keymap" "Keys" "open log" "Esc close"
 keys Escape
-keys 1
-expect "Connect: the session is open" "Connected on" "1 Connect"
 keys q
 expect "quit: terminal restored, exit 0" "mtkbench exited with 0"
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use mtkbench::{
     places::Places,
-    tui::{self, Options, headless::Headless, state::Session, view},
+    tui::{self, Options, headless::Headless, state::DeviceState, view},
 };
 use ratatui::{Terminal, backend::TestBackend, widgets::Clear};
 
@@ -62,7 +62,8 @@ fn main() {
     let p = tui::prepare(&options, &places).expect("demo");
     let mut h = Headless::start(p.state, p.first, p.context).expect("start");
     assert!(
-        h.wait_for(Duration::from_secs(30), |s| s.session == Session::Open),
+        h.wait_for(Duration::from_secs(30), |s| s.session == DeviceState::Idle
+            && s.fingerprint.is_some()),
         "the demo phone did not connect"
     );
     println!("| size | frame (identified demo) | empty frame (reference) | ratio |");

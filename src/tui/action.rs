@@ -11,7 +11,10 @@ use super::state::{Step, TextPurpose};
 use crate::{
     device::{Fingerprint, ProgressEvent},
     diag::{doctor::Problem, lcm::LcmVerdict, log::Analysis},
-    library::LibraryRow,
+    engine::backup::BackupDone,
+    flash::Mode as FlashMode,
+    library::{LibraryRow, matching::LibraryMatch},
+    repair::{RepairEvent, RepairReport},
     transport::PortInfo,
 };
 
@@ -73,15 +76,24 @@ pub enum Action {
     },
     /// The device job reported progress.
     Progress(ProgressEvent),
-    /// The phone answered and identified itself; the session stays open.
+    /// The phone answered and identified itself.
     Identified {
         /// The port it is on.
         port: String,
-        /// What it said about itself.
+        /// What it said about itself (preloader, panel drivers, marking filled in).
         fingerprint: Box<Fingerprint>,
     },
-    /// The device session ended: how (Ok), or what went wrong and what to do (Err).
-    SessionEnded(Result<String, (String, String)>),
+    /// The board ranking and every library package's verdict for this phone.
+    LibraryMatched(Result<Box<LibraryMatch>, String>),
+    /// The identity backup is stored and verified.
+    BackedUp(Box<BackupDone>),
+    /// An event of the guided repair.
+    Repair(Box<RepairEvent>),
+    /// The guided repair's report (it ended: repaired, or not confirmed).
+    Repaired(Box<RepairReport>),
+    /// A device job ended: how the session closed (Ok), or what went wrong and what to do
+    /// (Err).
+    JobEnded(Result<String, (String, String)>),
     /// The display check of one ROM.
     DisplayChecked {
         /// The package checked.
@@ -97,10 +109,22 @@ pub enum Action {
 pub enum Effect {
     /// Leave the event loop and restore the terminal (an open session is ended first).
     Quit,
-    /// Arm: wait for the phone, connect, identify, and keep the session open.
-    Connect,
-    /// End the open session (the phone is rebooted).
-    EndSession,
+    /// Arm: wait for the phone, connect and identify it.
+    Identify {
+        /// The PCB marking typed, if any.
+        marking: Option<String>,
+    },
+    /// Back up the phone's identity.
+    Backup,
+    /// The guided repair with this ROM and mode, in one connection.
+    Repair {
+        /// The ROM package (absolute path).
+        rom: PathBuf,
+        /// SP Flash Tool's mode.
+        mode: FlashMode,
+    },
+    /// The technician's answer to the plan (true: write it).
+    AnswerPlan(bool),
     /// Stop the running job between two packets.
     CancelJob,
     /// List the serial ports.
@@ -109,6 +133,13 @@ pub enum Effect {
     RunDoctor,
     /// Read the ROM library's index.
     LoadLibrary,
+    /// Rank the boards and the library's packages for this phone (with its marking).
+    MatchLibrary {
+        /// The phone.
+        fingerprint: Box<Fingerprint>,
+        /// The board the technician chose (`None`: the ranking's best).
+        profile: Option<String>,
+    },
     /// Analyse a boot log file.
     AnalyzeLog(PathBuf),
     /// Check a ROM's display drivers against the phone's panel evidence.

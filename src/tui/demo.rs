@@ -4,12 +4,13 @@
 //! dropped. No repair logic here: it only sets the bench up.
 
 use std::{
-    path::PathBuf,
+    path::{Path, PathBuf},
     sync::{
-        Arc,
+        Arc, Condvar, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     thread::JoinHandle,
+    time::Duration,
 };
 
 use crate::{
@@ -24,7 +25,7 @@ use crate::{
         device::Mode,
         fault::FaultPlan,
         phone::{self, PhoneOptions},
-        pty::{Pty, ServeOptions, serve},
+        pty::{LinkEvent, Pty, ServeOptions, serve},
     },
 };
 
@@ -33,10 +34,42 @@ pub const DEMO_BOARD: &str = "a516_row";
 /// The demo phone's serial (its IMEIs and MACs derive from it).
 pub const DEMO_SERIAL: &str = "DEMO-A516-0001";
 
+/// The port the simulated phone answers on now, and how often it re-enumerated: a rebooted
+/// phone comes back on a new pseudo-terminal, which may have another number.
+#[derive(Debug, Clone, Default)]
+pub struct DemoPort(Arc<(Mutex<(PathBuf, u64)>, Condvar)>);
+
+impl DemoPort {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (PathBuf, u64)> {
+        self.0.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The port now, and the number of re-enumerations so far.
+    pub fn get(&self) -> (PathBuf, u64) {
+        self.lock().clone()
+    }
+
+    /// Waits (at most `within`) until the phone re-enumerated more than `seen` times.
+    pub fn wait_replug(&self, seen: u64, within: Duration) {
+        let guard = self.lock();
+        let _ = self
+            .0
+            .1
+            .wait_timeout_while(guard, within, |(_, n)| *n <= seen);
+    }
+
+    fn set(&self, port: &Path) {
+        let mut guard = self.lock();
+        guard.0 = port.to_path_buf();
+        guard.1 += 1;
+        self.0.1.notify_all();
+    }
+}
+
 /// A simulated phone on the bench and the demo's folders; stopped and removed when dropped.
 pub struct DemoBench {
     /// The port the phone answers on.
-    pub port: PathBuf,
+    pub port: DemoPort,
     /// The simulator-only download agent.
     pub da_file: PathBuf,
     /// The folders the demo uses (data and cache inside the temporary folder).
@@ -73,9 +106,15 @@ impl DemoBench {
             storage: None,
             serial: Some(DEMO_SERIAL.into()),
         };
-        let phone = phone::open_or_create(&options, &Registry::builtin(), &data)?;
+        let registry = Registry::builtin();
+        let phone = phone::open_or_create(&options, &registry, &data)?;
+        // The demo library: a package that fits this phone, and one off in each named way
+        // (wrong panel driver, other layout, other board, bad checksum, NVRAM inside, NAND).
+        crate::sim::rom::write_library(&library, &registry.require(DEMO_BOARD)?.profile)?;
         let pty = Pty::open().map_err(SimError::Port)?;
-        let port = pty.path().to_path_buf();
+        let port = DemoPort::default();
+        port.lock().0 = pty.path().to_path_buf();
+        let follow = port.clone();
         let mut device = phone.device(Mode::Brom, FaultPlan::default());
         let stop = Arc::new(AtomicBool::new(false));
         let serve_options = ServeOptions {
@@ -87,6 +126,9 @@ impl DemoBench {
             .spawn(move || {
                 serve(pty, &mut device, &serve_options, |event| {
                     tracing::info!(?event, "demo phone link");
+                    if let LinkEvent::Replugged(path) = event {
+                        follow.set(path);
+                    }
                 })
             })
             .map_err(SimError::Port)?;

@@ -85,14 +85,20 @@ fn ctrl(c: char, action: Action, hint: &'static str) -> Binding {
 fn panel(step: Step) -> Vec<Binding> {
     let mut b = Vec::new();
     match step {
-        Step::Connect => b.push(ch('r', Action::Refresh, "look again")),
-        Step::Identify => b.push(ch(
-            'm',
-            Action::AskText(TextPurpose::PcbMarking),
-            "type PCB marking",
-        )),
+        Step::Connect => {
+            b.push(key(KeyCode::Enter, Action::Enter, "arm"));
+            b.push(ch('r', Action::Refresh, "look again"));
+        }
+        Step::Identify => {
+            b.push(key(KeyCode::Enter, Action::Enter, "choose board"));
+            b.push(ch(
+                'm',
+                Action::AskText(TextPurpose::PcbMarking),
+                "type PCB marking",
+            ));
+        }
         Step::Rom => {
-            b.push(key(KeyCode::Enter, Action::Enter, "details"));
+            b.push(key(KeyCode::Enter, Action::Enter, "details/choose"));
             b.push(ch('c', Action::CheckDisplay, "display check"));
             b.push(ch('r', Action::Refresh, "reload"));
         }
@@ -106,7 +112,13 @@ fn panel(step: Step) -> Vec<Binding> {
             b.push(ch('c', Action::CheckDisplay, "display check"));
             b.push(ch('r', Action::Refresh, "host doctor"));
         }
-        Step::Backup | Step::Flash | Step::Verify | Step::Report => {}
+        Step::Flash => {
+            b.push(key(KeyCode::Enter, Action::Enter, "start repair"));
+            b.push(key(KeyCode::Left, Action::Left, "mode"));
+            b.push(key(KeyCode::Right, Action::Right, "mode"));
+        }
+        Step::Backup => b.push(key(KeyCode::Enter, Action::Enter, "back up now")),
+        Step::Verify | Step::Report => {}
     }
     b
 }
@@ -311,7 +323,7 @@ mod tests {
     #[test]
     fn hints_are_grouped_and_leave_aliases_to_the_help() {
         let hints = hints(Mode::Panel(Step::Rom), true);
-        assert_eq!(hints[0].what, "details");
+        assert_eq!(hints[0].what, "details/choose");
         let quit = hints.iter().find(|h| h.what == "quit").unwrap();
         assert_eq!(quit.keys, "q");
         let help = help(Mode::Panel(Step::Rom), true);

@@ -16,6 +16,7 @@
 pub mod action;
 pub mod demo;
 pub mod headless;
+pub mod jobs;
 pub mod keymap;
 pub mod panels;
 pub mod popups;
@@ -77,11 +78,12 @@ pub fn prepare(options: &Options, places: &Places) -> Result<Prepared> {
     let start = state::StartInfo {
         demo: bench.is_some(),
         demo_board: bench.as_ref().map(|_| demo::DEMO_BOARD.to_string()),
+        jobs_dir: Some(places.data.join("jobs")),
     };
     let (state, first) = state::AppState::new(library.clone(), start, theme);
     let bench_spec = match &bench {
         Some(b) => worker::Bench::Simulated {
-            port: b.port.display().to_string(),
+            port: b.port.clone(),
         },
         None => worker::Bench::Real {
             da: options.da.clone(),

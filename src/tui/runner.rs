@@ -19,15 +19,16 @@ use tokio::sync::mpsc;
 use super::{
     action::{Action, Effect},
     keymap::{self, Mode},
-    state::{AppState, Session},
+    state::{AppState, DeviceState},
     terminal::Terminal,
     view,
-    worker::{self, Bench, DeviceCommand},
+    worker::{self, Bench, DeviceJob},
 };
 use crate::{
     diag::{self, doctor, lcm},
     error::HostError,
     firmware::rom,
+    flash::{Overrides, execute::FlashRequest},
     job::CancelToken,
     library,
     places::Places,
@@ -48,9 +49,9 @@ pub struct Context {
     pub bench: Bench,
 }
 
-/// The open device session: its command channel and its stop request.
+/// The running device job: where the plan's answer goes, and its stop request.
 struct DeviceHandle {
-    commands: mpsc::UnboundedSender<DeviceCommand>,
+    answers: std::sync::mpsc::Sender<bool>,
     cancel: CancelToken,
 }
 
@@ -147,35 +148,48 @@ impl Executor {
         false
     }
 
-    /// Lets go of the device: a port wait or handshake is cancelled; an open session ends
-    /// (the phone is rebooted) when its channel closes with the handle.
-    pub fn close(&mut self, session: &Session) {
+    /// Lets go of the device: a port wait or handshake is cancelled; a plan waiting for its
+    /// answer is refused (nothing is written) when the answer channel closes with the handle.
+    pub fn close(&mut self, session: &DeviceState) {
         if let Some(d) = self.device.take()
-            && matches!(session, Session::Armed(_))
+            && matches!(session, DeviceState::Armed(_))
         {
             d.cancel.cancel();
         }
     }
 
+    /// Starts a device job on a blocking worker (the state allows one at a time).
+    fn start_job(&mut self, work: DeviceJob) {
+        let (answers, answer_rx) = std::sync::mpsc::channel();
+        let cancel = CancelToken::new();
+        self.device = Some(DeviceHandle {
+            answers,
+            cancel: cancel.clone(),
+        });
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        tokio::task::spawn_blocking(move || {
+            worker::run_job(&ctx.bench, &ctx.places, work, cancel, &tx, &answer_rx);
+        });
+    }
+
     /// Starts an effect's work; its result comes back as an action.
     pub fn carry_out(&mut self, effect: Effect) {
         match effect {
-            Effect::Connect => {
-                let (commands, rx) = mpsc::unbounded_channel();
-                let cancel = CancelToken::new();
-                self.device = Some(DeviceHandle {
-                    commands,
-                    cancel: cancel.clone(),
-                });
-                let tx = self.tx.clone();
-                let ctx = self.ctx.clone();
-                tokio::task::spawn_blocking(move || {
-                    worker::run_session(&ctx.bench, &ctx.places, cancel, &tx, rx);
-                });
+            Effect::Identify { marking } => self.start_job(DeviceJob::Identify { marking }),
+            Effect::Backup => self.start_job(DeviceJob::Backup),
+            Effect::Repair { rom, mode } => {
+                self.start_job(DeviceJob::Repair(Box::new(FlashRequest {
+                    rom,
+                    mode,
+                    selection: None,
+                    overrides: Overrides::default(),
+                    verify: true,
+                })))
             }
-            Effect::EndSession => {
-                if let Some(d) = self.device.take() {
-                    let _ = d.commands.send(DeviceCommand::Finish);
+            Effect::AnswerPlan(yes) => {
+                if let Some(d) = &self.device {
+                    let _ = d.answers.send(yes);
                 }
             }
             Effect::CancelJob => {
@@ -227,10 +241,22 @@ fn draw(terminal: &mut Terminal, state: &AppState) -> crate::Result<()> {
 /// Does one effect's work (blocking) and returns the action that reports it.
 pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
     Some(match effect {
-        Effect::Quit | Effect::Connect | Effect::EndSession | Effect::CancelJob => return None,
+        Effect::Quit
+        | Effect::Identify { .. }
+        | Effect::Backup
+        | Effect::Repair { .. }
+        | Effect::AnswerPlan(_)
+        | Effect::CancelJob => return None,
         Effect::ListPorts => Action::PortsListed(crate::job::ports().map_err(|e| e.to_string())),
         Effect::RunDoctor => Action::DoctorDone(doctor::check(&doctor::HostFacts::gather())),
         Effect::LoadLibrary => Action::LibraryLoaded(load_library(&ctx.places, &ctx.library)),
+        Effect::MatchLibrary {
+            fingerprint,
+            profile,
+        } => Action::LibraryMatched(
+            match_library(&ctx.places, &ctx.library, &fingerprint, profile.as_deref())
+                .map(Box::new),
+        ),
         Effect::AnalyzeLog(path) => {
             let path = expand_home(&path);
             let result = diag::rules::RuleBase::builtin()
@@ -257,6 +283,22 @@ fn load_library(places: &Places, root: &Path) -> Result<Vec<library::LibraryRow>
     library::scan(&root, &index_path, &mut |_| {}).map_err(|e| with_help(&e))?;
     let index = library::LibraryIndex::load(&index_path);
     Ok(library::list(&index, &root))
+}
+
+/// Ranks the boards and the library's packages for this phone, from the index as the last
+/// library read left it (one scan at a time: [`Effect::LoadLibrary`] does it, and its result
+/// asks for a new match).
+fn match_library(
+    places: &Places,
+    root: &Path,
+    fingerprint: &crate::device::Fingerprint,
+    profile: Option<&str>,
+) -> Result<library::matching::LibraryMatch, String> {
+    let root = library::open_root(root).map_err(|e| with_help(&e.into()))?;
+    let index = library::LibraryIndex::load(&library::index_path(places));
+    let (registry, _refused) = Registry::load(&places.user_profiles());
+    library::matching::match_library(&index, &root, &fingerprint.evidence(), &registry, profile)
+        .map_err(|e| with_help(&e.into()))
 }
 
 /// The display check of a ROM against a board profile's panels.

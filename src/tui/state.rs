@@ -8,15 +8,23 @@
 
 use std::{path::PathBuf, time::Duration};
 
+pub use super::jobs::{DeviceState, JobProgress, RepairState, Transfer};
 use super::{
     action::{Action, Effect},
     text,
     theme::Theme,
 };
 use crate::{
-    device::{Fingerprint, OpKind, PlannedStep, ProgressEvent, Stage, fingerprint::StorageFacts},
+    device::{Fingerprint, ProgressEvent, Stage, fingerprint::StorageFacts},
     diag::{self, doctor::Problem, lcm::LcmVerdict, log::Analysis},
-    library::LibraryRow,
+    engine::backup::BackupDone,
+    flash::Mode as FlashMode,
+    library::{
+        LibraryRow,
+        matching::{LibraryMatch, PackageMatch},
+    },
+    repair::RepairStep,
+    repair::{Outcome as RepairOutcome, RepairEvent, RepairReport},
     transport::PortInfo,
 };
 
@@ -115,6 +123,8 @@ pub enum TextPurpose {
 pub enum Confirmable {
     /// Leave the workstation.
     Quit,
+    /// Write the repair's plan to the phone.
+    Plan,
 }
 
 /// A popup over the panels; while one is open it takes the keys.
@@ -201,90 +211,6 @@ pub struct DeviceBar {
     pub backup: Option<String>,
 }
 
-/// The device session, as the job layer reported it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Session {
-    /// No job: press Enter on Connect to arm.
-    #[default]
-    Idle,
-    /// Waiting for the port or talking to the phone before it is identified; the last stage.
-    Armed(Option<Stage>),
-    /// Identified; the one session of the repair is open.
-    Open,
-    /// The session is being ended (the phone rebooted).
-    Closing,
-    /// The last session failed: what happened and what to do.
-    Failed(String, String),
-}
-
-/// One transfer as the job layer reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transfer {
-    /// Read, write or erase.
-    pub op: OpKind,
-    /// The partition or region.
-    pub name: String,
-    /// Bytes done.
-    pub done: u64,
-    /// Bytes in all.
-    pub total: u64,
-    /// Time since it started.
-    pub elapsed: Duration,
-}
-
-/// Progress of the running job: its plan, what is done, what runs now.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JobProgress {
-    /// Every transfer the work means to do.
-    pub plan: Vec<PlannedStep>,
-    /// Transfers that completed.
-    pub finished: Vec<Transfer>,
-    /// Transfers left out, and why.
-    pub skipped: Vec<(String, String)>,
-    /// The transfer running now.
-    pub current: Option<Transfer>,
-    /// The transfer being checked, if any.
-    pub verifying: Option<String>,
-}
-
-impl JobProgress {
-    /// Bytes of the whole plan.
-    pub fn total(&self) -> u64 {
-        self.plan.iter().map(|s| s.len).sum()
-    }
-
-    /// Bytes done over the plan so far.
-    pub fn done(&self) -> u64 {
-        self.finished.iter().map(|t| t.total).sum::<u64>()
-            + self.current.as_ref().map_or(0, |t| t.done)
-    }
-
-    /// Decimal MB/s of the transfers so far (finished and current).
-    pub fn rate(&self) -> f64 {
-        let elapsed: Duration = self
-            .finished
-            .iter()
-            .chain(self.current.as_ref())
-            .map(|t| t.elapsed)
-            .sum();
-        crate::device::progress::mb_per_s(self.done(), elapsed)
-    }
-
-    /// Seconds left at the rate so far, when it can be told.
-    pub fn eta_secs(&self) -> Option<u64> {
-        let rate = self.rate();
-        let left = self.total().saturating_sub(self.done());
-        (rate > 0.0).then(|| (left as f64 / 1e6 / rate).round() as u64)
-    }
-
-    /// A write or erase is running: stopping now leaves the phone half-written.
-    pub fn changing_phone(&self) -> bool {
-        self.current
-            .as_ref()
-            .is_some_and(|t| matches!(t.op, OpKind::Write | OpKind::Erase))
-    }
-}
-
 /// The Connect panel.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectState {
@@ -294,6 +220,15 @@ pub struct ConnectState {
     pub ports_error: Option<String>,
     /// The host doctor's findings (None until run).
     pub problems: Option<Vec<Problem>>,
+}
+
+/// The Identify panel: the board candidate under the cursor and the one chosen.
+#[derive(Debug, Clone, Default)]
+pub struct IdentifyState {
+    /// The candidate under the cursor.
+    pub selected: usize,
+    /// The board the technician chose (`None`: the ranking's best).
+    pub chosen: Option<String>,
 }
 
 /// The ROM panel.
@@ -309,6 +244,8 @@ pub struct RomState {
     pub selected: usize,
     /// The detail view of the selected row is open.
     pub detail: bool,
+    /// The first line of the detail view shown.
+    pub scroll: u16,
 }
 
 /// The Diagnose panel: the last result of each tool.
@@ -349,6 +286,8 @@ pub struct StartInfo {
     pub demo: bool,
     /// The board the demo phone was built from.
     pub demo_board: Option<String>,
+    /// Where the flash job records are kept.
+    pub jobs_dir: Option<PathBuf>,
 }
 
 /// Everything the workstation shows.
@@ -368,6 +307,10 @@ pub struct AppState {
     pub diagnose: DiagnoseState,
     /// What the phone said about itself, once identified.
     pub fingerprint: Option<Box<Fingerprint>>,
+    /// The board ranking and the library's verdicts for this phone.
+    pub matched: Option<Box<LibraryMatch>>,
+    /// The Identify panel.
+    pub identify: IdentifyState,
     /// The PCB marking typed by the technician.
     pub marking: Option<String>,
     /// The log pane, oldest first.
@@ -377,11 +320,15 @@ pub struct AppState {
     /// The event loop should end.
     pub quit: bool,
     /// The device session.
-    pub session: Session,
+    pub session: DeviceState,
     /// The running (or last) device job's progress.
     pub job: JobProgress,
     /// Quit once the running job has stopped.
     pub quit_pending: bool,
+    /// The guided repair.
+    pub repair: RepairState,
+    /// The identity backup taken in this session.
+    pub backup: Option<Box<BackupDone>>,
     /// Colours and glyphs.
     pub theme: Theme,
     /// Animation frames drawn so far (the spinner).
@@ -402,13 +349,17 @@ impl AppState {
             },
             diagnose: DiagnoseState::default(),
             fingerprint: None,
+            matched: None,
+            identify: IdentifyState::default(),
             marking: None,
             log: Vec::new(),
             start,
             quit: false,
-            session: Session::Armed(None),
+            session: DeviceState::Armed(None),
             job: JobProgress::default(),
             quit_pending: false,
+            repair: RepairState::default(),
+            backup: None,
             theme,
             ticks: 0,
         };
@@ -422,7 +373,7 @@ impl AppState {
                 Effect::ListPorts,
                 Effect::RunDoctor,
                 Effect::LoadLibrary,
-                Effect::Connect,
+                Effect::Identify { marking: None },
             ],
         )
     }
@@ -440,47 +391,72 @@ impl AppState {
 
     /// Where each step stands.
     pub fn status(&self, step: Step) -> StepStatus {
+        let known = self.fingerprint.is_some();
+        let r = &self.repair;
+        let repaired = r
+            .report
+            .as_ref()
+            .is_some_and(|rep| rep.outcome == RepairOutcome::Repaired);
         match step {
-            Step::Connect => match self.session {
-                Session::Open => StepStatus::Done,
-                Session::Armed(_) | Session::Closing => StepStatus::Busy,
-                Session::Failed(..) => StepStatus::Failed,
-                Session::Idle => StepStatus::Ready,
+            Step::Connect => match (&self.session, r.running) {
+                (DeviceState::Armed(_), false) => StepStatus::Busy,
+                (DeviceState::Failed(..), false) => StepStatus::Failed,
+                _ if known => StepStatus::Done,
+                _ => StepStatus::Ready,
             },
-            Step::Identify => {
-                if self.device.board.is_some() {
-                    StepStatus::Done
-                } else if self.device.chip.is_some() {
-                    StepStatus::Ready
-                } else {
-                    StepStatus::Waiting
-                }
-            }
-            Step::Rom | Step::Backup | Step::Flash | Step::Verify | Step::Report => {
-                if self.device.board.is_some() {
-                    StepStatus::Ready
-                } else {
-                    StepStatus::Waiting
-                }
-            }
+            Step::Identify if self.device.board.is_some() => StepStatus::Done,
+            Step::Rom if r.rom.is_some() => StepStatus::Done,
+            Step::Backup if self.backup.is_some() || r.backup_note.is_some() => StepStatus::Done,
+            Step::Identify | Step::Rom | Step::Backup if known => StepStatus::Ready,
+            Step::Flash if r.running => StepStatus::Busy,
+            Step::Flash if repaired => StepStatus::Done,
+            Step::Flash if r.failed.is_some() => StepStatus::Failed,
+            Step::Flash if r.rom.is_some() => StepStatus::Ready,
+            Step::Verify | Step::Report if repaired => StepStatus::Done,
+            Step::Report if r.report.is_some() => StepStatus::Done,
             Step::Diagnose => StepStatus::Ready,
+            _ => StepStatus::Waiting,
         }
     }
 
-    /// Something on screen moves (a spinner), so the runner keeps a timer.
+    /// A device job runs (only one may).
+    pub fn job_running(&self) -> bool {
+        matches!(self.session, DeviceState::Armed(_) | DeviceState::Busy)
+    }
+
     /// Waiting for a port is not animated (a workstation left armed for hours must use no
     /// CPU): only the handshake and the session's end are.
     pub fn animating(&self) -> bool {
         match self.session {
-            Session::Armed(Some(stage)) => stage != Stage::WaitForPort,
-            Session::Closing => true,
+            DeviceState::Armed(Some(stage)) => stage != Stage::WaitForPort,
             _ => false,
         }
     }
 
     /// The selected library row.
     pub fn selected_rom(&self) -> Option<&LibraryRow> {
-        self.rom.rows.as_ref()?.get(self.rom.selected)
+        self.rom_rows()
+            .into_iter()
+            .nth(self.rom.selected)
+            .map(|(row, _)| row)
+    }
+
+    /// The library's packages in the order the ROM panel lists them: best first with their
+    /// verdict once the phone is matched, else in path order.
+    pub fn rom_rows(&self) -> Vec<(&LibraryRow, Option<&PackageMatch>)> {
+        let rows = self.rom.rows.as_deref().unwrap_or_default();
+        match &self.matched {
+            Some(m) => m
+                .matches
+                .iter()
+                .filter_map(|pm| {
+                    rows.iter()
+                        .find(|r| r.path == pm.package)
+                        .map(|r| (r, Some(pm)))
+                })
+                .collect(),
+            None => rows.iter().map(|r| (r, None)).collect(),
+        }
     }
 
     /// Applies one action; returns what the runner must do.
@@ -501,7 +477,7 @@ impl AppState {
             }
             Action::LibraryLoaded(r) => {
                 self.library_loaded(r);
-                Vec::new()
+                self.match_library()
             }
             Action::LogAnalyzed { path, result } => {
                 match &result {
@@ -519,11 +495,23 @@ impl AppState {
                 self.progress(event);
                 Vec::new()
             }
-            Action::Identified { port, fingerprint } => {
-                self.identified(port, *fingerprint);
+            Action::Identified { port, fingerprint } => self.identified(port, *fingerprint),
+            Action::LibraryMatched(result) => {
+                self.library_matched(result);
                 Vec::new()
             }
-            Action::SessionEnded(result) => self.session_ended(result),
+            Action::BackedUp(done) => {
+                self.push_log(LogLevel::Good, text::backed_up(&done));
+                self.device.backup = Some(text::BACKUP_VERIFIED.into());
+                self.backup = Some(done);
+                Vec::new()
+            }
+            Action::Repair(event) => self.repair_event(*event),
+            Action::Repaired(report) => {
+                self.repaired(*report);
+                Vec::new()
+            }
+            Action::JobEnded(result) => self.job_ended(result),
             Action::DisplayChecked { rom, result } => {
                 match &result {
                     Ok(v) => self.push_log(LogLevel::Info, text::display_checked(&rom, v)),
@@ -562,8 +550,8 @@ impl AppState {
     fn progress(&mut self, event: ProgressEvent) {
         match event {
             ProgressEvent::Stage(stage) => {
-                if matches!(self.session, Session::Armed(_)) {
-                    self.session = Session::Armed(Some(stage));
+                if matches!(self.session, DeviceState::Armed(_)) {
+                    self.session = DeviceState::Armed(Some(stage));
                 }
                 self.push_log(LogLevel::Info, text::stage(stage));
             }
@@ -621,36 +609,153 @@ impl AppState {
         }
     }
 
-    fn identified(&mut self, port: String, f: Fingerprint) {
-        self.session = Session::Open;
+    fn identified(&mut self, port: String, f: Fingerprint) -> Vec<Effect> {
+        self.session = DeviceState::Busy;
         self.push_log(LogLevel::Good, text::identified(&port, &f));
         let d = &mut self.device;
         d.port = Some(port);
         d.mode = Some(text::mode(f.mode).into());
         d.chip = Some(text::chip(f.hw_code));
         d.storage = Some(match &f.storage {
-            StorageFacts::Emmc { user_size, .. } => format!("eMMC {}", text::size(*user_size)),
-            StorageFacts::Nand { size, .. } => format!("NAND {}", text::size(*size)),
-            StorageFacts::Nor { size } => format!("NOR {}", text::size(*size)),
+            StorageFacts::Emmc { user_size, .. } => {
+                format!("eMMC {}", text::short_size(*user_size))
+            }
+            StorageFacts::Nand { size, .. } => format!("NAND {}", text::short_size(*size)),
+            StorageFacts::Nor { size } => format!("NOR {}", text::short_size(*size)),
         });
         self.fingerprint = Some(Box::new(f));
         if self.step == Step::Connect && self.popup.is_none() {
             self.step = Step::Identify;
         }
+        self.match_library()
     }
 
-    fn session_ended(&mut self, result: Result<String, (String, String)>) -> Vec<Effect> {
+    /// Asks for the board ranking and the library's verdicts for the phone as known now, once
+    /// both the phone and the library have been read.
+    fn match_library(&mut self) -> Vec<Effect> {
+        match &self.fingerprint {
+            Some(f) if self.rom.rows.is_some() => vec![Effect::MatchLibrary {
+                fingerprint: f.clone(),
+                profile: self.identify.chosen.clone(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    fn library_matched(&mut self, result: Result<Box<LibraryMatch>, String>) {
+        match result {
+            Ok(m) => {
+                let line = text::board_ranked(&m);
+                if self.matched.as_ref().map(|old| text::board_ranked(old)) != Some(line.clone()) {
+                    self.push_log(LogLevel::Info, line);
+                }
+                self.device.board = Some(
+                    m.profile
+                        .clone()
+                        .unwrap_or_else(|| text::UNKNOWN_BOARD.into()),
+                );
+                let best = m.board.best.as_deref();
+                self.identify.selected = m
+                    .board
+                    .candidates
+                    .iter()
+                    .position(|c| Some(c.profile.as_str()) == m.profile.as_deref().or(best))
+                    .unwrap_or(0);
+                self.rom.selected = 0;
+                self.matched = Some(m);
+            }
+            Err(e) => self.push_log(LogLevel::Warn, format!("{}: {e}", text::MATCH_FAILED)),
+        }
+    }
+
+    fn repair_event(&mut self, event: RepairEvent) -> Vec<Effect> {
+        match event {
+            RepairEvent::Started(step) => {
+                self.push_log(LogLevel::Info, text::repair_started(step));
+            }
+            RepairEvent::Identified(f) => {
+                self.session = DeviceState::Busy;
+                self.push_log(LogLevel::Good, text::REPAIR_SAME_PHONE);
+                self.fingerprint = Some(f);
+            }
+            RepairEvent::RomChecked(findings) => {
+                for f in &findings {
+                    self.push_log(LogLevel::Warn, f.message.clone());
+                }
+                self.repair.rom_findings = findings;
+            }
+            RepairEvent::Skipped { step, why } => {
+                self.push_log(LogLevel::Info, text::repair_skipped(step, &why));
+                if step == RepairStep::Backup {
+                    self.device.backup = Some(text::BACKUP_NOT_NEEDED.into());
+                    self.repair.backup_note = Some(why);
+                }
+            }
+            RepairEvent::PlanReady(plan) => {
+                self.push_log(LogLevel::Info, text::plan_ready(&plan));
+                let (title, lines) = text::plan_confirmation(&plan);
+                self.popup = Some(if plan.mode() == FlashMode::FormatAll {
+                    Popup::TypedConfirm {
+                        what: Confirmable::Plan,
+                        title,
+                        lines,
+                        word: text::FORMAT_WORD.into(),
+                        typed: String::new(),
+                    }
+                } else {
+                    Popup::Confirm {
+                        what: Confirmable::Plan,
+                        title,
+                        lines,
+                    }
+                });
+                self.repair.plan = Some(plan);
+                self.repair.awaiting_answer = true;
+                self.step = Step::Flash;
+            }
+            RepairEvent::Finished(RepairStep::Flash) => {
+                self.push_log(LogLevel::Good, text::FLASHED);
+            }
+            RepairEvent::Finished(_) => {}
+        }
+        Vec::new()
+    }
+
+    fn repaired(&mut self, report: RepairReport) {
+        let (level, line) = text::repair_outcome(&report);
+        self.push_log(level, line);
+        if report.outcome == RepairOutcome::Repaired {
+            self.step = Step::Verify;
+        }
+        self.repair.report = Some(Box::new(report));
+    }
+
+    fn job_ended(&mut self, result: Result<String, (String, String)>) -> Vec<Effect> {
         self.job.current = None;
+        let repairing = std::mem::take(&mut self.repair.running);
+        self.repair.awaiting_answer = false;
         match result {
             Ok(how) => {
                 self.push_log(LogLevel::Good, how);
-                self.session = Session::Idle;
+                self.session = DeviceState::Idle;
             }
             Err((what, help)) => {
-                self.session = Session::Failed(what.clone(), help.clone());
+                self.session = DeviceState::Failed(what.clone(), help.clone());
+                if repairing {
+                    self.repair.failed = Some(what.clone());
+                }
                 if !self.quit_pending {
-                    let next = format!("{help} {}", text::NEXT_ARM);
-                    self.fail(text::SESSION_FAILED, &what, &next);
+                    let next = if repairing {
+                        format!("{help} {}", text::NEXT_REPAIR)
+                    } else {
+                        format!("{help} {}", text::NEXT_ARM)
+                    };
+                    let title = if repairing {
+                        text::REPAIR_FAILED
+                    } else {
+                        text::SESSION_FAILED
+                    };
+                    self.fail(title, &what, &next);
                 }
             }
         }
@@ -707,7 +812,7 @@ impl AppState {
         };
         match (popup, action) {
             (Popup::Confirm { what, .. }, Action::Yes | Action::Enter) => self.confirmed(what),
-            (Popup::Confirm { .. }, Action::No | Action::Back) => Vec::new(),
+            (Popup::Confirm { what, .. }, Action::No | Action::Back) => self.refused(what),
             (
                 Popup::TypedConfirm {
                     what,
@@ -718,7 +823,7 @@ impl AppState {
                 },
                 action,
             ) => match action {
-                Action::Back => Vec::new(),
+                Action::Back => self.refused(what),
                 Action::Enter if typed.eq_ignore_ascii_case(&word) => self.confirmed(what),
                 action => {
                     let mut typed = typed;
@@ -754,8 +859,24 @@ impl AppState {
         }
     }
 
+    fn refused(&mut self, what: Confirmable) -> Vec<Effect> {
+        match what {
+            Confirmable::Quit => Vec::new(),
+            Confirmable::Plan => {
+                self.repair.awaiting_answer = false;
+                self.push_log(LogLevel::Info, text::PLAN_REFUSED);
+                vec![Effect::AnswerPlan(false)]
+            }
+        }
+    }
+
     fn confirmed(&mut self, what: Confirmable) -> Vec<Effect> {
         match what {
+            Confirmable::Plan => {
+                self.repair.awaiting_answer = false;
+                self.push_log(LogLevel::Warn, text::PLAN_CONFIRMED);
+                vec![Effect::AnswerPlan(true)]
+            }
             Confirmable::Quit if self.job.changing_phone() => {
                 self.quit_pending = true;
                 self.push_log(LogLevel::Warn, text::STOPPING);
@@ -794,8 +915,11 @@ impl AppState {
         match purpose {
             TextPurpose::PcbMarking => {
                 self.push_log(LogLevel::Info, text::marking_typed(&typed));
+                if let Some(f) = &mut self.fingerprint {
+                    f.pcb_marking = Some(typed.clone());
+                }
                 self.marking = Some(typed);
-                Vec::new()
+                self.match_library()
             }
             TextPurpose::LogFile => {
                 let path = PathBuf::from(typed);
@@ -860,18 +984,15 @@ impl AppState {
                 self.move_selection(1);
                 Vec::new()
             }
-            Action::Enter => match self.step {
-                Step::Rom if self.selected_rom().is_some() => {
-                    self.rom.detail = !self.rom.detail;
-                    Vec::new()
-                }
-                Step::Connect if matches!(self.session, Session::Idle | Session::Failed(..)) => {
-                    self.session = Session::Armed(None);
-                    self.push_log(LogLevel::Info, text::ARMED);
-                    vec![Effect::Connect]
-                }
-                _ => Vec::new(),
-            },
+            Action::Enter => self.enter(),
+            Action::Left | Action::Right if self.step == Step::Flash && !self.job_running() => {
+                self.repair.shift_mode(if matches!(action, Action::Left) {
+                    -1
+                } else {
+                    1
+                });
+                Vec::new()
+            }
             Action::Back => {
                 self.rom.detail = false;
                 if self.step == Step::Diagnose {
@@ -881,6 +1002,88 @@ impl AppState {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Enter: what the panel offers.
+    fn enter(&mut self) -> Vec<Effect> {
+        match self.step {
+            Step::Rom if self.rom.detail => {
+                let Some(row) = self.selected_rom() else {
+                    return Vec::new();
+                };
+                let path = self.rom.root.join(&row.path);
+                self.push_log(LogLevel::Good, text::rom_chosen(&row.path));
+                self.repair.rom = Some(path);
+                self.rom.detail = false;
+                self.step = Step::Backup;
+                Vec::new()
+            }
+            Step::Rom if self.selected_rom().is_some() => {
+                self.rom.detail = true;
+                self.rom.scroll = 0;
+                Vec::new()
+            }
+            Step::Identify => {
+                let Some(c) = self
+                    .matched
+                    .as_ref()
+                    .and_then(|m| m.board.candidates.get(self.identify.selected))
+                else {
+                    return Vec::new();
+                };
+                let id = c.profile.clone();
+                self.push_log(LogLevel::Good, text::board_chosen(&id));
+                self.identify.chosen = Some(id);
+                self.step = Step::Rom;
+                self.match_library()
+            }
+            Step::Connect if !self.job_running() => {
+                self.session = DeviceState::Armed(None);
+                self.push_log(LogLevel::Info, text::ARMED);
+                vec![Effect::Identify {
+                    marking: self.marking.clone(),
+                }]
+            }
+            Step::Flash => self.start_repair(),
+            Step::Backup => {
+                if self.job_running() {
+                    self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
+                    return Vec::new();
+                }
+                self.session = DeviceState::Armed(None);
+                self.job = JobProgress::default();
+                self.push_log(LogLevel::Info, text::BACKUP_STARTING);
+                vec![Effect::Backup]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Starts the guided repair with the chosen ROM and mode; the library checks everything.
+    fn start_repair(&mut self) -> Vec<Effect> {
+        if self.job_running() {
+            self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
+            return Vec::new();
+        }
+        let Some(rom) = self.repair.rom.clone() else {
+            self.fail(
+                text::NO_ROM_CHOSEN,
+                text::NO_ROM_WHAT,
+                text::NEXT_CHOOSE_ROM,
+            );
+            return Vec::new();
+        };
+        let mode = self.repair.mode;
+        self.repair = RepairState {
+            mode,
+            rom: Some(rom.clone()),
+            running: true,
+            ..RepairState::default()
+        };
+        self.job = JobProgress::default();
+        self.session = DeviceState::Armed(None);
+        self.push_log(LogLevel::Info, text::repair_starting(mode, &rom));
+        vec![Effect::Repair { rom, mode }]
     }
 
     fn check_display(&mut self) -> Vec<Effect> {
@@ -893,15 +1096,33 @@ impl AppState {
             return Vec::new();
         };
         let rom = self.rom.root.join(&row.path);
-        let profile = self.device.board.clone().or(self.start.demo_board.clone());
+        let profile = self
+            .matched
+            .as_ref()
+            .and_then(|m| m.profile.clone())
+            .or(self.start.demo_board.clone());
         self.push_log(LogLevel::Info, text::checking_display(&rom));
         vec![Effect::CheckDisplay { rom, profile }]
     }
 
     fn move_selection(&mut self, delta: isize) {
         match self.step {
+            Step::Identify => {
+                let n = self
+                    .matched
+                    .as_ref()
+                    .map_or(0, |m| m.board.candidates.len());
+                if n > 0 {
+                    let i = (self.identify.selected as isize + delta).clamp(0, n as isize - 1);
+                    self.identify.selected = i as usize;
+                }
+            }
+            Step::Rom if self.rom.detail => {
+                let s = self.rom.scroll as isize + delta;
+                self.rom.scroll = s.clamp(0, u16::MAX as isize) as u16;
+            }
             Step::Rom => {
-                let n = self.rom.rows.as_ref().map_or(0, Vec::len);
+                let n = self.rom_rows().len();
                 if n > 0 {
                     let i = (self.rom.selected as isize + delta).clamp(0, n as isize - 1);
                     self.rom.selected = i as usize;
@@ -910,6 +1131,11 @@ impl AppState {
             Step::Diagnose => {
                 let s = self.diagnose.scroll as isize + delta;
                 self.diagnose.scroll = s.clamp(0, u16::MAX as isize) as u16;
+            }
+            Step::Flash => {
+                let n = self.repair.plan.as_ref().map_or(0, |p| p.steps().len());
+                let s = self.repair.scroll as isize + delta;
+                self.repair.scroll = s.clamp(0, n.saturating_sub(1) as isize) as usize;
             }
             _ => {}
         }

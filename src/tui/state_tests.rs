@@ -1,6 +1,7 @@
 //! The reducer: keys typed into popups stay there, quitting, step moves, selections.
 
 use super::*;
+use crate::device::{OpKind, PlannedStep};
 
 fn state() -> AppState {
     AppState::new("/lib".into(), StartInfo::default(), Theme::new(true, true)).0
@@ -15,7 +16,7 @@ fn the_first_frame_asks_for_ports_doctor_library_and_arms() {
             Effect::ListPorts,
             Effect::RunDoctor,
             Effect::LoadLibrary,
-            Effect::Connect
+            Effect::Identify { marking: None }
         ]
     );
     assert_eq!(s.step, Step::Connect);
@@ -134,10 +135,7 @@ fn quitting_mid_write_asks_and_then_cancels_between_packets() {
     s.update(Action::Quit);
     assert_eq!(s.update(Action::Yes), [Effect::CancelJob]);
     assert!(!s.quit, "quits only once the job stopped");
-    let end = s.update(Action::SessionEnded(Err((
-        "cancelled".into(),
-        "replug".into(),
-    ))));
+    let end = s.update(Action::JobEnded(Err(("cancelled".into(), "replug".into()))));
     assert_eq!(end, [Effect::Quit]);
     assert!(s.popup.is_none(), "no error popup on the way out");
 }
@@ -152,7 +150,7 @@ fn quitting_during_a_read_does_not_ask() {
 #[test]
 fn a_failed_session_shows_what_and_how_to_arm_again() {
     let mut s = state();
-    s.update(Action::SessionEnded(Err((
+    s.update(Action::JobEnded(Err((
         "no MediaTek port appeared".into(),
         "hold VOL-DOWN".into(),
     ))));
@@ -162,7 +160,10 @@ fn a_failed_session_shows_what_and_how_to_arm_again() {
     };
     assert!(next.contains("hold VOL-DOWN") && next.contains("Enter"));
     s.update(Action::Back);
-    assert_eq!(s.update(Action::Enter), [Effect::Connect]);
+    assert_eq!(
+        s.update(Action::Enter),
+        [Effect::Identify { marking: None }]
+    );
     assert_eq!(s.status(Step::Connect), StepStatus::Busy);
 }
 

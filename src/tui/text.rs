@@ -3,10 +3,13 @@
 
 use std::path::Path;
 
-use super::state::Transfer;
+use super::state::{LogLevel, Transfer};
 use crate::{
     device::{Fingerprint, Mode, Stage},
     diag::lcm::LcmVerdict,
+    firmware::is_nvram_set,
+    flash::{Action as PlanAction, Mode as FlashMode, Plan},
+    repair::{Outcome, RepairReport, RepairStep},
 };
 
 /// First log line.
@@ -112,6 +115,14 @@ pub fn display_checked(rom: &Path, v: &LcmVerdict) -> String {
     format!("Display check of {name}: {}", v.outcome.words())
 }
 
+/// Size in the fewest characters (`3.6G`, `512M`), for the device bar.
+pub fn short_size(bytes: u64) -> String {
+    size(bytes)
+        .replace(" GiB", "G")
+        .replace(" MiB", "M")
+        .replace(" KiB", "K")
+}
+
 /// Size in a short human form (MiB or GiB, one decimal).
 pub fn size(bytes: u64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
@@ -143,22 +154,17 @@ pub const BACKUP_NONE: &str = "No backup of this phone yet. Format All + Downloa
                                until one is verified.";
 /// The three modes, as SP Flash Tool names them, and what each does.
 pub const FLASH_MODES: [(&str, &str); 3] = [
-    (
-        "Download Only",
-        "writes the chosen images; refused if the phone's layout differs",
-    ),
-    (
-        "Firmware Upgrade",
-        "backs up NVRAM, formats, downloads, restores NVRAM",
-    ),
+    ("Download Only", "write images; keeps the layout"),
+    ("Firmware Upgrade", "NVRAM backed up, format, restore"),
     (
         "Format All + Download",
-        "erases everything first; needs a verified backup and a typed yes",
+        "erase all; needs backup + typed yes",
     ),
 ];
 /// Flash panel: plan before write.
-pub const FLASH_PLAN_FIRST: &str = "Nothing is written before the whole plan (every partition, \
-                                    address, length and why) is on screen and confirmed.";
+pub const FLASH_PLAN_FIRST: &str = "Enter starts the repair: it connects, checks the ROM against \
+                                    the phone and shows the whole plan (every partition, address, \
+                                    length and why); nothing is written before you confirm it.";
 /// Verify heading.
 pub const VERIFY_WHAT: &str = "Read back what was written and compare hashes.";
 /// Verify detail.
@@ -260,3 +266,208 @@ pub fn mode(mode: Mode) -> &'static str {
 
 /// The Connect panel in the demo.
 pub const DEMO_PLUGGED: &str = "Demo: the simulated phone is plugged in on a pseudo-terminal.";
+
+/// What must be typed to confirm Format All + Download.
+pub const FORMAT_WORD: &str = "FORMAT";
+/// Title of the error popup when the repair fails.
+pub const REPAIR_FAILED: &str = "The repair stopped";
+/// What to do after a failed repair.
+pub const NEXT_REPAIR: &str = "Then press Esc; 5 and Enter try the repair again (d diagnoses).";
+/// Log line: the plan was refused.
+pub const PLAN_REFUSED: &str = "Plan not confirmed: nothing was written to the phone.";
+/// Log line: the plan was confirmed.
+pub const PLAN_CONFIRMED: &str = "Plan confirmed: writing. q asks before stopping.";
+/// Log line: the repair's identify found the phone.
+pub const REPAIR_SAME_PHONE: &str = "Connected for the repair.";
+/// Log line: flashed and verified.
+pub const FLASHED: &str = "Flashed and verified.";
+/// A job already runs.
+pub const BUSY: &str = "The phone is busy";
+/// Why nothing started.
+pub const BUSY_WHAT: &str = "A job is already running on the phone; only one runs at a time.";
+/// What to do while busy.
+pub const NEXT_WAIT: &str = "Press Esc and wait for it to end (the log shows its progress).";
+/// No ROM chosen yet.
+pub const NO_ROM_CHOSEN: &str = "No ROM chosen";
+/// Why the repair cannot start.
+pub const NO_ROM_WHAT: &str = "The repair needs a ROM from the library that fits this phone.";
+/// What to do without a ROM.
+pub const NEXT_CHOOSE_ROM: &str =
+    "Press Esc, 3 for the library, Enter on a package to see it and Enter again to choose it.";
+
+/// What the technician calls each repair step.
+pub fn repair_step(step: RepairStep) -> &'static str {
+    match step {
+        RepairStep::Identify => "connect and identify",
+        RepairStep::CheckRom => "check the ROM against the phone",
+        RepairStep::Backup => "identity backup",
+        RepairStep::Plan => "the plan",
+        RepairStep::Flash => "flash and verify",
+    }
+}
+
+/// Log line: a repair step begins.
+pub fn repair_started(step: RepairStep) -> String {
+    format!("Repair: {} ...", repair_step(step))
+}
+
+/// Log line: a repair step did nothing.
+pub fn repair_skipped(step: RepairStep, why: &str) -> String {
+    format!("Repair, {}: {why}", repair_step(step))
+}
+
+/// Log line: a ROM was chosen.
+pub fn rom_chosen(path: &Path) -> String {
+    format!(
+        "ROM chosen: {}. Next: 4 Backup, then 5 Flash.",
+        path.display()
+    )
+}
+
+/// Log line: the repair starts.
+pub fn repair_starting(mode: FlashMode, rom: &Path) -> String {
+    format!(
+        "Repair with {} in {}: waiting for the phone ...",
+        rom.file_name()
+            .map_or_else(|| rom.display().to_string(), |n| n.to_string_lossy().into()),
+        mode.title()
+    )
+}
+
+/// Log line: the plan is ready.
+pub fn plan_ready(plan: &Plan) -> String {
+    format!(
+        "Plan ready: {} step(s), {} to write. Confirm it in the popup.",
+        plan.steps().len(),
+        size(plan.bytes_to_write())
+    )
+}
+
+/// The confirmation of a plan: what will be written and erased, and whether the phone's
+/// identity is protected.
+pub fn plan_confirmation(plan: &Plan) -> (String, Vec<String>) {
+    let names = |pick: &dyn Fn(PlanAction) -> bool| -> Vec<String> {
+        plan.steps()
+            .iter()
+            .filter(|s| pick(s.action()))
+            .map(|s| s.partition().to_string())
+            .collect()
+    };
+    let written = names(&|a| a == PlanAction::Write);
+    let erased = names(&|a| a == PlanAction::Erase);
+    let restored = names(&|a| a == PlanAction::Restore);
+    let identity_touched: Vec<String> = written
+        .iter()
+        .chain(&erased)
+        .filter(|n| is_nvram_set(n))
+        .cloned()
+        .collect();
+    let mut lines = vec![
+        format!(
+            "{}: write {} ({})",
+            plan.mode().title(),
+            if written.is_empty() {
+                "nothing".to_string()
+            } else {
+                written.join(" ")
+            },
+            size(plan.bytes_to_write())
+        ),
+        if erased.is_empty() {
+            "Erased: nothing.".to_string()
+        } else {
+            format!("Erased: {}.", erased.join(" "))
+        },
+    ];
+    lines.push(match (identity_touched.is_empty(), restored.is_empty()) {
+        (true, true) => "Identity (IMEI, MACs, calibration): protected, the NVRAM set is not \
+                         touched."
+            .into(),
+        (true, false) => format!(
+            "Identity: restored from the verified backup ({}).",
+            restored.join(" ")
+        ),
+        (false, _) => format!(
+            "IDENTITY AT RISK: {} is erased or written.",
+            identity_touched.join(" ")
+        ),
+    });
+    lines.extend(plan.warnings().iter().map(|w| format!("! {w}")));
+    lines.push("The whole plan is in the Flash panel behind this popup.".into());
+    ("Write this plan to the phone?".into(), lines)
+}
+
+/// Log line and level for how a repair ended.
+pub fn repair_outcome(report: &RepairReport) -> (LogLevel, String) {
+    match report.outcome {
+        Outcome::Repaired => (
+            LogLevel::Good,
+            format!(
+                "Repaired: {} partition(s) written and verified. See 6 Verify and 7 Report.",
+                report.flashed.as_ref().map_or(0, |f| f
+                    .steps
+                    .iter()
+                    .filter(|s| s.state == crate::flash::record::StepState::Verified)
+                    .count())
+            ),
+        ),
+        Outcome::Planned => (LogLevel::Info, "Planned only: nothing was written.".into()),
+        Outcome::NotConfirmed => (
+            LogLevel::Info,
+            "Not confirmed: nothing was written; the phone was rebooted.".into(),
+        ),
+    }
+}
+
+/// Connect, after identification: the next connection.
+pub const NEXT_CONNECTION: &str = "Each device step (identify, flash) is one connection: when the \
+                                   workstation arms again, put the phone in download mode again \
+                                   (the demo phone does it by itself).";
+
+/// Flash panel while the repair prepares its plan.
+pub const FLASH_WAITING: &str = "The repair connects, identifies the phone and checks the ROM; \
+                                 its plan appears here for your confirmation.";
+
+/// Device bar: the repair's mode needs no backup.
+pub const BACKUP_NOT_NEEDED: &str = "not needed";
+
+/// The device bar when no profile convinces.
+pub const UNKNOWN_BOARD: &str = "unknown board";
+/// The library could not be matched.
+pub const MATCH_FAILED: &str = "Cannot rank the library for this phone";
+
+/// Log line: the board ranking and the library's verdicts.
+pub fn board_ranked(m: &crate::library::matching::LibraryMatch) -> String {
+    let fits = m
+        .matches
+        .iter()
+        .filter(|p| p.verdict == crate::library::matching::Verdict::Fits)
+        .count();
+    format!(
+        "{} {fits} of {} ROM(s) fit.",
+        m.board.summary,
+        m.matches.len()
+    )
+}
+
+/// Log line: a board was chosen.
+pub fn board_chosen(id: &str) -> String {
+    format!("Board chosen: {id}. The library is ranked for it (3 ROM).")
+}
+
+/// Device bar: a verified backup was taken in this session.
+pub const BACKUP_VERIFIED: &str = "verified";
+/// Log line: the backup starts.
+pub const BACKUP_STARTING: &str =
+    "Backing up the identity: waiting for the phone (the demo phone comes by itself) ...";
+
+/// Log line: the backup is stored.
+pub fn backed_up(done: &crate::engine::backup::BackupDone) -> String {
+    format!(
+        "Identity backed up: {} file(s), read twice and equal, in {}",
+        done.files.len(),
+        done.path.display()
+    )
+}
+/// Backup panel while a job runs.
+pub const BACKUP_RUNNING: &str = "Working with the phone; the log shows each read.";

@@ -4,11 +4,15 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mtkbench::{
     device::{
-        Fingerprint, Mode,
+        Fingerprint, Mode, OpKind, PlannedStep, ProgressEvent,
         fingerprint::{PartitionFacts, StorageFacts, TargetConfigFlags},
         table::TableSource,
         target::Region,
@@ -16,10 +20,13 @@ use mtkbench::{
     diag::{self, doctor, lcm},
     firmware::{rom, synth},
     library::{self, LibraryRow},
+    places::Places,
     transport::{PortInfo, PortMode},
     tui::{
+        self, Options, Prepared,
         action::Action,
-        state::{AppState, Confirmable, Popup, Session, StartInfo, Step, TextPurpose},
+        headless::Headless,
+        state::{AppState, Confirmable, DeviceState, Popup, StartInfo, Step, TextPurpose},
         theme::Theme,
         view,
     },
@@ -67,6 +74,7 @@ pub fn fresh() -> AppState {
         StartInfo {
             demo: false,
             demo_board: None,
+            jobs_dir: None,
         },
         Theme::new(true, false),
     );
@@ -145,6 +153,9 @@ pub fn fingerprint() -> Fingerprint {
             part("BOOTIMG", Region::User, 0x220000, 0x600000),
             part("ANDROID", Region::User, 0x2000000, 0x40000000),
         ],
+        preloader: None,
+        lcm: vec!["hx8379a_wvga_dsi_vdo".into()],
+        pcb_marking: None,
     }
 }
 
@@ -153,7 +164,7 @@ pub fn identify() -> AppState {
     let mut s = connect();
     s.step = Step::Identify;
     s.fingerprint = Some(Box::new(fingerprint()));
-    s.session = Session::Open;
+    s.session = DeviceState::Idle;
     s.device.port = Some("/dev/ttyACM0".into());
     s.device.mode = Some("BROM".into());
     s.device.chip = Some("MT6572".into());
@@ -352,4 +363,119 @@ pub fn all() -> Vec<(&'static str, AppState)> {
         ("popup_typed", typed_popup()),
         ("popup_text", text_popup()),
     ]
+}
+
+/// Folders for a workstation under `dir`.
+pub fn places(dir: &Path) -> Places {
+    Places {
+        config: dir.join("config"),
+        data: dir.join("data"),
+        cache: dir.join("cache"),
+        logs: dir.join("logs"),
+    }
+}
+
+/// The demo workstation (simulated phone in-process), headless, started.
+pub fn demo(dir: &Path) -> (Headless, Prepared) {
+    let options = Options {
+        demo: true,
+        ascii: false,
+        no_color: true,
+        ..Options::default()
+    };
+    let mut p = tui::prepare(&options, &places(dir)).unwrap();
+    let state = std::mem::replace(&mut p.state, fresh());
+    let first = std::mem::take(&mut p.first);
+    let h = Headless::start(state, first, p.context.clone()).unwrap();
+    (h, p)
+}
+
+fn key(h: &mut Headless, c: KeyCode) {
+    assert!(h.key(KeyEvent::new(c, KeyModifiers::NONE)), "{c:?}");
+}
+
+/// States of a real demo repair (the simulated phone, a ROM made for its layout): the plan's
+/// confirmation, writing at 37 % (the plan's own partition, progress events applied), the
+/// verify and the report panels.
+pub fn repair_states() -> Vec<(&'static str, AppState)> {
+    let wait = Duration::from_secs(30);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = demo(dir.path());
+    assert!(h.wait_for(wait, |s| s.fingerprint.is_some()
+        && s.session == DeviceState::Idle
+        && s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())));
+    let identified = h.state.clone();
+    key(&mut h, KeyCode::Char('3'));
+    let rom_list = h.state.clone();
+    key(&mut h, KeyCode::Enter);
+    let rom_detail = h.state.clone();
+    key(&mut h, KeyCode::Enter);
+    key(&mut h, KeyCode::Char('5'));
+    key(&mut h, KeyCode::Enter);
+    assert!(h.wait_for(wait, |s| s.repair.awaiting_answer));
+    let confirm = h.state.clone();
+    let mut writing = h.state.clone();
+    writing.popup = None;
+    writing.session = DeviceState::Busy;
+    let first_write = writing
+        .repair
+        .plan
+        .as_ref()
+        .and_then(|plan| {
+            plan.steps()
+                .iter()
+                .find(|s| s.action() == mtkbench::flash::Action::Write)
+                .map(|s| (s.partition().to_string(), s.length()))
+        })
+        .unwrap();
+    writing.update(Action::Progress(ProgressEvent::PlanReady {
+        steps: vec![PlannedStep {
+            op: OpKind::Write,
+            name: first_write.0.clone(),
+            region: "user",
+            offset: 0,
+            len: first_write.1,
+        }],
+    }));
+    writing.update(Action::Progress(ProgressEvent::Started {
+        op: OpKind::Write,
+        name: first_write.0,
+        total: first_write.1,
+    }));
+    writing.update(Action::Progress(ProgressEvent::Advanced {
+        op: OpKind::Write,
+        done: first_write.1 * 37 / 100,
+        total: first_write.1,
+        elapsed: Duration::from_millis(250),
+    }));
+    let mut quit_mid_write = writing.clone();
+    quit_mid_write.update(Action::Quit);
+    key(&mut h, KeyCode::Char('y'));
+    assert!(h.wait_for(wait, |s| s.repair.report.is_some()
+        && s.session == DeviceState::Idle));
+    let verify = h.state.clone();
+    let mut report = h.state.clone();
+    report.step = Step::Report;
+    h.close(Duration::from_secs(10));
+    drop(p);
+    let steady = |mut s: AppState| {
+        // The library's own read and the phone's identification race; their log lines are
+        // left out so the pictures do not depend on which came first.
+        s.log.retain(|l| !l.text.starts_with("ROM library:"));
+        s.log.sort_by_key(|l| l.text.starts_with("board "));
+        s
+    };
+    [
+        ("demo_identified", identified),
+        ("demo_rom_list", rom_list),
+        ("demo_rom_detail", rom_detail),
+        ("repair_plan_confirm", confirm),
+        ("repair_writing", writing),
+        ("repair_quit_mid_write", quit_mid_write),
+        ("repair_verify", verify),
+        ("repair_report", report),
+    ]
+    .into_iter()
+    .map(|(name, s)| (name, steady(s)))
+    .collect()
 }

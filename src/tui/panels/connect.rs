@@ -12,7 +12,7 @@ use crate::{
     diag::doctor::Level,
     transport::PortMode,
     tui::{
-        state::{AppState, Session},
+        state::{AppState, DeviceState},
         text, view,
     },
 };
@@ -22,36 +22,42 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let t = state.theme;
     let c = &state.connect;
     let mut lines = Vec::new();
+    let port = state.device.port.as_deref().unwrap_or("?");
+    let known = state.fingerprint.is_some();
     match &state.session {
-        Session::Open => lines.push(Line::styled(
-            format!(
-                "Connected on {}: the session stays open for the whole repair.",
-                state.device.port.as_deref().unwrap_or("?")
-            ),
+        DeviceState::Busy => lines.push(Line::styled(
+            format!("Connected on {port}: working with the phone."),
             t.good(),
         )),
-        Session::Armed(stage) => {
+        DeviceState::Armed(stage) => {
             let what = stage.map_or("waiting for the phone's download port", |s| s.describe());
             lines.push(Line::from(vec![
                 Span::styled(t.spinner(state.ticks), t.warn()),
                 Span::styled(format!(" Armed: {what}"), t.warn()),
             ]));
         }
-        Session::Closing => lines.push(Line::styled("Ending the session ...", t.warn())),
-        Session::Idle => lines.push(Line::styled(
+        DeviceState::Idle if known => {
+            lines.push(Line::styled(
+                format!("Identified on {port}; the phone was rebooted."),
+                t.good(),
+            ));
+            lines.push(Line::raw(text::NEXT_CONNECTION));
+        }
+        DeviceState::Idle => lines.push(Line::styled(
             "Not armed: press Enter to wait for a phone.",
             t.text(),
         )),
-        Session::Failed(what, help) => {
+        DeviceState::Failed(what, help) => {
             lines.push(Line::styled(format!("Stopped: {what}"), t.bad()));
             lines.push(Line::raw(help.clone()));
             lines.push(Line::styled("Enter arms again.", t.key()));
         }
     }
-    if state.start.demo && state.session != Session::Open {
+    let connected = matches!(state.session, DeviceState::Busy) || known;
+    if state.start.demo && !connected {
         lines.push(Line::styled(text::DEMO_PLUGGED, t.dim()));
     }
-    let instructions = if state.session == Session::Open {
+    let instructions = if connected {
         &[][..]
     } else {
         &text::CONNECT_STEPS[..]
@@ -62,7 +68,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             Span::raw(*step),
         ]));
     }
-    if state.session != Session::Open {
+    if !connected {
         lines.push(Line::raw(text::CONNECT_DEAD));
         lines.push(Line::styled(text::CONNECT_TIMING, t.dim()));
     }

@@ -8,7 +8,8 @@ use ratatui::{
 };
 
 use crate::{
-    device::{Fingerprint, fingerprint::StorageFacts},
+    device::{Fingerprint, fingerprint::StorageFacts, table::TableSource},
+    profile::matching::Fit,
     tui::{state::AppState, text, theme::Theme, view},
 };
 
@@ -25,16 +26,57 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         }
         Some(f) => fingerprint(t, f, &mut lines),
     }
-    lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::styled("PCB marking: ", t.title()),
         Span::raw(
             state
                 .marking
                 .clone()
-                .unwrap_or_else(|| "not typed (m types it; it helps rank the boards)".into()),
+                .unwrap_or_else(|| "not typed (m types it; it helps rank boards)".into()),
         ),
     ]));
+    if let Some(m) = &state.matched {
+        lines.push(Line::styled(
+            format!("Board: {}", m.board.summary),
+            if m.board.best.is_some() {
+                t.good()
+            } else {
+                t.warn()
+            },
+        ));
+        for (i, c) in m.board.candidates.iter().enumerate().take(4) {
+            let cursor = if i == state.identify.selected {
+                "> "
+            } else {
+                "  "
+            };
+            let chosen = state.identify.chosen.as_deref() == Some(c.profile.as_str());
+            let style = if i == state.identify.selected {
+                t.selected()
+            } else {
+                t.text()
+            };
+            lines.push(Line::styled(
+                format!(
+                    "{cursor}{:<18} {:>3.0}%{}",
+                    c.profile,
+                    c.confidence * 100.0,
+                    if chosen { "  (chosen)" } else { "" }
+                ),
+                style,
+            ));
+            if i == state.identify.selected {
+                for r in c.reasons.iter().take(2) {
+                    let (mark, style) = match r.fit {
+                        Fit::Good => ("+", t.good()),
+                        Fit::Bad => ("-", t.bad()),
+                        Fit::Unknown => ("?", t.dim()),
+                    };
+                    lines.push(Line::styled(format!("     {mark} {}", r.text), style));
+                }
+            }
+        }
+    }
     view::paragraph(lines, area, buf);
 }
 
@@ -46,21 +88,16 @@ fn field(t: Theme, name: &str, value: String) -> Line<'static> {
 }
 
 fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
-    lines.push(field(
-        t,
-        "chip",
-        format!(
-            "hw {:#06x} sub {:#06x} ver {:#06x}  ({:?} mode)",
-            f.hw_code, f.hw_subcode, f.hw_version, f.mode
-        ),
-    ));
     let sec = &f.target_config;
     let flag = |on: bool| if on { "on" } else { "off" };
     lines.push(field(
         t,
-        "security",
+        "chip",
         format!(
-            "secure boot {}, SLA {}, DAA {}",
+            "{} sub {:#06x}, {} mode; SBC {}, SLA {}, DAA {}",
+            text::chip(f.hw_code),
+            f.hw_subcode,
+            text::mode(f.mode),
             flag(sec.sbc),
             flag(sec.sla),
             flag(sec.daa)
@@ -73,10 +110,9 @@ fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
         StorageFacts::Emmc {
             boot1_size,
             user_size,
-            cid,
             ..
         } => format!(
-            "eMMC {} user, boot1 {}, CID {cid}",
+            "eMMC {} user, boot1 {}",
             text::size(*user_size),
             text::size(*boot1_size)
         ),
@@ -92,11 +128,33 @@ fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
         StorageFacts::Nor { size } => format!("NOR {}", text::size(*size)),
     };
     lines.push(field(t, "storage", storage));
-    lines.push(field(t, "RAM", text::size(f.ram_size)));
-    let names: Vec<&str> = f.partitions.iter().map(|p| p.name.as_str()).collect();
+    let source = match &f.partition_source {
+        TableSource::Pmt => "the phone's PMT".to_string(),
+        TableSource::Mbr { profile: Some(p) } => format!("MBR/EBR, named by {p}"),
+        TableSource::Mbr { profile: None } => "MBR/EBR, unnamed".to_string(),
+        TableSource::None => "no table found".to_string(),
+    };
     lines.push(field(
         t,
-        "partitions",
-        format!("{} ({})", names.len(), names.join(" ")),
+        "RAM, table",
+        format!(
+            "{}; {} partitions ({source})",
+            text::size(f.ram_size),
+            f.partitions.len()
+        ),
     ));
+    if let Some(p) = &f.preloader {
+        lines.push(field(
+            t,
+            "preloader",
+            format!(
+                "{}, EMI v{}",
+                p.project.as_deref().unwrap_or("project unknown"),
+                p.emi_version.map_or("?".into(), |v| v.to_string())
+            ),
+        ));
+    }
+    if !f.lcm.is_empty() {
+        lines.push(field(t, "panel", f.lcm.join(", ")));
+    }
 }

@@ -11,7 +11,10 @@ use ratatui::{
 
 use crate::{
     firmware::facts::Severity,
-    library::LibraryRow,
+    library::{
+        LibraryRow,
+        matching::{Display, Level, PackageMatch, Verdict},
+    },
     tui::{state::AppState, text, theme::Theme, view},
 };
 
@@ -46,21 +49,46 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         ];
         return view::paragraph(lines, area, buf);
     }
-    match rows.get(r.selected) {
-        Some(row) if r.detail => detail(t, row, area, buf),
-        _ => table(t, rows, r.selected, area, buf),
+    let listed = state.rom_rows();
+    match listed.get(r.selected) {
+        Some((row, verdict)) if r.detail => detail(t, row, *verdict, r.scroll, area, buf),
+        _ => table(t, &listed, r.selected, area, buf),
     }
 }
 
-fn table(t: Theme, rows: &[LibraryRow], selected: usize, area: Rect, buf: &mut Buffer) {
+fn verdict_cell(t: Theme, m: Option<&PackageMatch>) -> Cell<'static> {
+    match m.map(|m| m.verdict) {
+        Some(Verdict::Fits) => Cell::from(Span::styled("fits", t.good())),
+        Some(Verdict::Risky) => Cell::from(Span::styled("risky", t.warn())),
+        Some(Verdict::Refused) => Cell::from(Span::styled("REFUSED", t.bad())),
+        None => Cell::from(Span::styled("?", t.dim())),
+    }
+}
+
+fn display_words(d: Display) -> &'static str {
+    match d {
+        Display::Works => "picture ok",
+        Display::WhiteScreen => "white screen",
+        Display::BlackAfterLogo => "black after logo",
+        Display::Unknown => "display ?",
+    }
+}
+
+fn table(
+    t: Theme,
+    rows: &[(&LibraryRow, Option<&PackageMatch>)],
+    selected: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let header =
-        Row::new(["package", "storage", "images", "panels (lk)", "problems"]).style(t.title());
-    let body = rows.iter().map(|row| {
+        Row::new(["package", "verdict", "storage", "display", "problems"]).style(t.title());
+    let body = rows.iter().map(|(row, m)| {
         let Some(f) = &row.facts else {
             return Row::new(vec![
                 Cell::from(row.path.display().to_string()),
+                verdict_cell(t, *m),
                 Cell::from("?"),
-                Cell::from(""),
                 Cell::from(""),
                 Cell::from(Span::styled("unreadable", t.bad())),
             ]);
@@ -72,16 +100,19 @@ fn table(t: Theme, rows: &[LibraryRow], selected: usize, area: Rect, buf: &mut B
         };
         Row::new(vec![
             Cell::from(row.path.display().to_string()),
+            verdict_cell(t, *m),
             Cell::from(f.storage.as_str()),
-            Cell::from(format!("{}/{}", f.images_present(), f.images.len())),
-            Cell::from(f.lcm.lk.join(" ")),
+            Cell::from(m.map_or_else(
+                || f.lcm.lk.join(" "),
+                |m| display_words(m.display).to_string(),
+            )),
             problems,
         ])
     });
     let widths = [
-        Constraint::Fill(3),
+        Constraint::Fill(2),
         Constraint::Length(7),
-        Constraint::Length(6),
+        Constraint::Length(7),
         Constraint::Fill(2),
         Constraint::Length(12),
     ];
@@ -94,7 +125,22 @@ fn table(t: Theme, rows: &[LibraryRow], selected: usize, area: Rect, buf: &mut B
     StatefulWidget::render(table, area, buf, &mut ts);
 }
 
-fn detail(t: Theme, row: &LibraryRow, area: Rect, buf: &mut Buffer) {
+fn verdict_span(t: Theme, v: Verdict) -> Span<'static> {
+    match v {
+        Verdict::Fits => Span::styled("fits", t.good()),
+        Verdict::Risky => Span::styled("risky", t.warn()),
+        Verdict::Refused => Span::styled("REFUSED", t.bad()),
+    }
+}
+
+fn detail(
+    t: Theme,
+    row: &LibraryRow,
+    m: Option<&PackageMatch>,
+    scroll: u16,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let none = || "none found".to_string();
     let list = |v: &[String]| if v.is_empty() { none() } else { v.join(", ") };
     let field = |name: &str, value: String| {
@@ -103,7 +149,29 @@ fn detail(t: Theme, row: &LibraryRow, area: Rect, buf: &mut Buffer) {
             Span::raw(value),
         ])
     };
-    let mut lines = vec![Line::styled(row.path.display().to_string(), t.title())];
+    let mut lines = vec![
+        Line::styled(row.path.display().to_string(), t.title()),
+        Line::styled(
+            "Enter chooses this ROM; c checks its display; Esc goes back; ↑/↓ scroll.",
+            t.key(),
+        ),
+    ];
+    if let Some(m) = m {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18}", "for this phone"), t.dim()),
+            verdict_span(t, m.verdict),
+            Span::raw(format!(", {}", display_words(m.display))),
+        ]));
+        for r in &m.reasons {
+            let style = match r.level {
+                Level::Ok => t.good(),
+                Level::Unknown => t.dim(),
+                Level::Risk => t.warn(),
+                Level::Refuse => t.bad(),
+            };
+            lines.push(Line::styled(format!("{} {}", t.bullet(), r.text), style));
+        }
+    }
     let Some(f) = &row.facts else {
         lines.push(Line::styled(
             format!(
@@ -161,10 +229,6 @@ fn detail(t: Theme, row: &LibraryRow, area: Rect, buf: &mut Buffer) {
     if f.problems.is_empty() {
         lines.push(Line::styled("No problems found in the package.", t.good()));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "c checks this ROM's display drivers against the phone's panel; Esc goes back.",
-        t.dim(),
-    ));
-    view::paragraph(lines, area, buf);
+
+    view::scrolled(lines, scroll, area, buf);
 }
