@@ -31,5 +31,6 @@ pub mod protocol;
 pub mod repair;
 pub mod sim;
 pub mod transport;
+pub mod tui;
 
 pub use error::{Advice, Error, Result};

@@ -13,6 +13,8 @@ pub mod diagnose;
 pub mod doctor;
 pub mod explain;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -47,7 +49,21 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// What to do.
+    /// Open the workstation against the built-in simulated phone and a demo ROM library
+    /// (no hardware needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Draw with plain ASCII (for terminals without box-drawing glyphs).
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// The workstation's download agent (MTK_AllInOne_DA.bin from SP Flash Tool)
+    /// [default: the one remembered in config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub da: Option<PathBuf>,
+
+    /// What to do; without a command, the workstation opens and waits for a phone.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -190,7 +206,14 @@ pub fn main() -> i32 {
     // Logging is a help, never a requirement: if the log folder is unwritable we go on.
     let _ = logging::init(&ctx.places.logs);
     tracing::info!(args = ?std::env::args_os().collect::<Vec<_>>(), "start");
-    match run(cli.command, &ctx) {
+    let workstation = crate::tui::Options {
+        demo: cli.demo,
+        ascii: cli.ascii,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        library: None,
+        da: cli.da,
+    };
+    match run(cli.command, &ctx, &workstation) {
         Ok(()) => 0,
         Err(e) => {
             tracing::error!(error = %e, "command failed");
@@ -201,13 +224,10 @@ pub fn main() -> i32 {
     }
 }
 
-/// Runs one parsed command.
-pub fn run(command: Option<Command>, ctx: &Ctx) -> Result<()> {
+/// Runs one parsed command; without one, opens the workstation.
+pub fn run(command: Option<Command>, ctx: &Ctx, workstation: &crate::tui::Options) -> Result<()> {
     let Some(command) = command else {
-        use clap::CommandFactory;
-        let _ = ctx;
-        println!("{}", Cli::command().render_long_help());
-        return Ok(());
+        return crate::tui::run(workstation, &ctx.places);
     };
     match command {
         Command::Scatter(cmd) => scatter::run(cmd, ctx),

@@ -1,0 +1,152 @@
+//! The one [`Action`] enum: everything that can happen to the workstation, whether a key was
+//! pressed or a background result arrived, and the [`Effect`]s the reducer asks the runner to
+//! carry out.
+//!
+//! Keys become actions only through [`super::keymap`]; results of background work become
+//! actions in [`super::runner`]. Nothing here does I/O or draws.
+
+use std::path::PathBuf;
+
+use super::state::{Step, TextPurpose};
+use crate::{
+    device::{Fingerprint, ProgressEvent},
+    diag::{doctor::Problem, lcm::LcmVerdict, log::Analysis},
+    engine::backup::BackupDone,
+    flash::Mode as FlashMode,
+    library::{LibraryRow, matching::LibraryMatch},
+    repair::{RepairEvent, RepairReport},
+    transport::PortInfo,
+};
+
+/// Everything that changes the workstation's state.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Leave the workstation; while a write runs, ask first and cancel between packets.
+    Quit,
+    /// Show or hide the key help (generated from the keymap).
+    Help,
+    /// Go to a step's panel.
+    GoTo(Step),
+    /// The next step's panel (Tab).
+    NextPanel,
+    /// The previous step's panel (Shift-Tab).
+    PrevPanel,
+    /// Move the selection up in the current list.
+    Up,
+    /// Move the selection down in the current list.
+    Down,
+    /// The previous choice (for example the flash mode).
+    Left,
+    /// The next choice.
+    Right,
+    /// Do what the panel offers with Enter (open, choose, start, confirm).
+    Enter,
+    /// Close the popup or the detail view; never cancels a running write.
+    Back,
+    /// Look again: ports and host problems (Connect), the library (ROM), the doctor (Diagnose).
+    Refresh,
+    /// Type a text for a purpose (PCB marking, log file, error name, confirmation word).
+    AskText(TextPurpose),
+    /// Check the display driver of the selected ROM against this phone's panel.
+    CheckDisplay,
+    /// A character typed into the text popup.
+    Type(char),
+    /// Delete the last typed character.
+    Erase,
+    /// Yes, in a confirm popup.
+    Yes,
+    /// No, in a confirm popup.
+    No,
+    /// The terminal changed size: draw again.
+    Resize,
+    /// The animation timer ticked (only while something moves).
+    Tick,
+    /// The serial ports the host sees now.
+    PortsListed(Result<Vec<PortInfo>, String>),
+    /// The host doctor's findings.
+    DoctorDone(Vec<Problem>),
+    /// The ROM library's rows.
+    LibraryLoaded(Result<Vec<LibraryRow>, String>),
+    /// A boot log analysed.
+    LogAnalyzed {
+        /// The file.
+        path: PathBuf,
+        /// The analysis, or what went wrong reading it.
+        result: Result<Analysis, String>,
+    },
+    /// The device job reported progress.
+    Progress(ProgressEvent),
+    /// The phone answered and identified itself.
+    Identified {
+        /// The port it is on.
+        port: String,
+        /// What it said about itself (preloader, panel drivers, marking filled in).
+        fingerprint: Box<Fingerprint>,
+    },
+    /// The board ranking and every library package's verdict for this phone.
+    LibraryMatched(Result<Box<LibraryMatch>, String>),
+    /// The identity backup is stored and verified.
+    BackedUp(Box<BackupDone>),
+    /// An event of the guided repair.
+    Repair(Box<RepairEvent>),
+    /// The guided repair's report (it ended: repaired, or not confirmed).
+    Repaired(Box<RepairReport>),
+    /// A device job ended: how the session closed (Ok), or what went wrong and what to do
+    /// (Err).
+    JobEnded(Result<String, (String, String)>),
+    /// The display check of one ROM.
+    DisplayChecked {
+        /// The package checked.
+        rom: PathBuf,
+        /// The verdict, or why there is none.
+        result: Result<Box<LcmVerdict>, String>,
+    },
+}
+
+/// A side effect the reducer asks for; the runner carries it out and reports back with an
+/// [`Action`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Leave the event loop and restore the terminal (an open session is ended first).
+    Quit,
+    /// Arm: wait for the phone, connect and identify it.
+    Identify {
+        /// The PCB marking typed, if any.
+        marking: Option<String>,
+    },
+    /// Back up the phone's identity.
+    Backup,
+    /// The guided repair with this ROM and mode, in one connection.
+    Repair {
+        /// The ROM package (absolute path).
+        rom: PathBuf,
+        /// SP Flash Tool's mode.
+        mode: FlashMode,
+    },
+    /// The technician's answer to the plan (true: write it).
+    AnswerPlan(bool),
+    /// Stop the running job between two packets.
+    CancelJob,
+    /// List the serial ports.
+    ListPorts,
+    /// Run the host doctor.
+    RunDoctor,
+    /// Read the ROM library's index.
+    LoadLibrary,
+    /// Rank the boards and the library's packages for this phone (with its marking).
+    MatchLibrary {
+        /// The phone.
+        fingerprint: Box<Fingerprint>,
+        /// The board the technician chose (`None`: the ranking's best).
+        profile: Option<String>,
+    },
+    /// Analyse a boot log file.
+    AnalyzeLog(PathBuf),
+    /// Check a ROM's display drivers against the phone's panel evidence.
+    CheckDisplay {
+        /// The package (absolute path).
+        rom: PathBuf,
+        /// The board profile whose panels are the evidence, when one is chosen.
+        profile: Option<String>,
+    },
+}

@@ -1,0 +1,1158 @@
+//! [`AppState`]: everything the workstation shows, and [`AppState::update`], the one place
+//! that changes it.
+//!
+//! `update` takes an [`Action`] and returns the [`Effect`]s it wants carried out; it never does
+//! I/O, never draws and never decides what is safe for a phone: gates, plans and verdicts come
+//! from the library layers, and this module only keeps their results and the technician's
+//! choices (which panel, which row, which mode, what was typed).
+
+use std::{path::PathBuf, time::Duration};
+
+pub use super::jobs::{DeviceState, JobProgress, RepairState, Transfer};
+use super::{
+    action::{Action, Effect},
+    text,
+    theme::Theme,
+};
+use crate::{
+    device::{Fingerprint, ProgressEvent, Stage, fingerprint::StorageFacts},
+    diag::{self, doctor::Problem, lcm::LcmVerdict, log::Analysis},
+    engine::backup::BackupDone,
+    flash::Mode as FlashMode,
+    library::{
+        LibraryRow,
+        matching::{LibraryMatch, PackageMatch},
+    },
+    repair::RepairStep,
+    repair::{Outcome as RepairOutcome, RepairEvent, RepairReport},
+    transport::PortInfo,
+};
+
+/// How many log lines the log pane keeps.
+pub const LOG_LINES: usize = 200;
+
+/// The steps of a repair, in order, then Diagnose (reachable from anywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Arm and wait for the phone's download port; handshake.
+    Connect,
+    /// Chip, storage, partition table; board candidates.
+    Identify,
+    /// Choose a ROM from the library that fits this board.
+    Rom,
+    /// Back up the phone's identity (NVRAM set).
+    Backup,
+    /// Show the plan, confirm, write.
+    Flash,
+    /// Read back and compare.
+    Verify,
+    /// The journal entry and the job sheet.
+    Report,
+    /// Logs, display check, errors, host doctor.
+    Diagnose,
+}
+
+impl Step {
+    /// Every step in rail order.
+    pub const ALL: [Step; 8] = [
+        Step::Connect,
+        Step::Identify,
+        Step::Rom,
+        Step::Backup,
+        Step::Flash,
+        Step::Verify,
+        Step::Report,
+        Step::Diagnose,
+    ];
+
+    /// Position in [`Step::ALL`].
+    pub fn index(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    /// The step `delta` places further along the rail, wrapping around.
+    pub fn offset(self, delta: isize) -> Step {
+        let n = Step::ALL.len() as isize;
+        let i = (self.index() as isize + delta).rem_euclid(n);
+        Step::ALL[i as usize]
+    }
+
+    /// The step's name on the rail.
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Connect => "Connect",
+            Step::Identify => "Identify",
+            Step::Rom => "ROM",
+            Step::Backup => "Backup",
+            Step::Flash => "Flash",
+            Step::Verify => "Verify",
+            Step::Report => "Report",
+            Step::Diagnose => "Diagnose",
+        }
+    }
+}
+
+/// Where a step stands, as the rail shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    /// Its turn has not come: an earlier step is not done.
+    Waiting,
+    /// It can be done now.
+    Ready,
+    /// Work for it is running.
+    Busy,
+    /// Done.
+    Done,
+    /// It failed; its panel says why and what to press.
+    Failed,
+}
+
+/// What a text popup is typing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextPurpose {
+    /// The marking printed on the phone's board (re-ranks the board candidates).
+    PcbMarking,
+    /// The path of a boot log to analyse.
+    LogFile,
+    /// An error name or number to explain.
+    ErrorCode,
+}
+
+/// What a yes/no confirmation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmable {
+    /// Leave the workstation.
+    Quit,
+    /// Write the repair's plan to the phone.
+    Plan,
+}
+
+/// A popup over the panels; while one is open it takes the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    /// The keys, generated from the keymap.
+    Help,
+    /// Something went wrong: what happened and the next key.
+    Error {
+        /// One line.
+        title: String,
+        /// What happened and why it matters.
+        what: String,
+        /// What to do next (names a key).
+        next: String,
+    },
+    /// A yes/no question.
+    Confirm {
+        /// What is asked.
+        what: Confirmable,
+        /// The question.
+        title: String,
+        /// What will happen.
+        lines: Vec<String>,
+    },
+    /// A word must be typed to go on (dangerous operations).
+    TypedConfirm {
+        /// What is asked.
+        what: Confirmable,
+        /// The question.
+        title: String,
+        /// What will happen.
+        lines: Vec<String>,
+        /// The word to type.
+        word: String,
+        /// Typed so far.
+        typed: String,
+    },
+    /// A line of text.
+    Text {
+        /// What it is for.
+        purpose: TextPurpose,
+        /// Typed so far.
+        typed: String,
+    },
+}
+
+/// How bad a log line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Information.
+    Info,
+    /// Something went well.
+    Good,
+    /// Worth a look.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// One line of the log pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// How bad.
+    pub level: LogLevel,
+    /// The text.
+    pub text: String,
+}
+
+/// The device bar: what is known about the phone on the bench.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceBar {
+    /// The port, once seen.
+    pub port: Option<String>,
+    /// BROM or preloader.
+    pub mode: Option<String>,
+    /// The chip (`MT6572`).
+    pub chip: Option<String>,
+    /// Storage type and size.
+    pub storage: Option<String>,
+    /// The board profile chosen.
+    pub board: Option<String>,
+    /// Backup state in words.
+    pub backup: Option<String>,
+}
+
+/// The Connect panel.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectState {
+    /// The ports the host sees (None until listed).
+    pub ports: Option<Vec<PortInfo>>,
+    /// Why the ports could not be listed.
+    pub ports_error: Option<String>,
+    /// The host doctor's findings (None until run).
+    pub problems: Option<Vec<Problem>>,
+}
+
+/// The Identify panel: the board candidate under the cursor and the one chosen.
+#[derive(Debug, Clone, Default)]
+pub struct IdentifyState {
+    /// The candidate under the cursor.
+    pub selected: usize,
+    /// The board the technician chose (`None`: the ranking's best).
+    pub chosen: Option<String>,
+}
+
+/// The ROM panel.
+#[derive(Debug, Clone, Default)]
+pub struct RomState {
+    /// The library folder.
+    pub root: PathBuf,
+    /// The packages (None until loaded).
+    pub rows: Option<Vec<LibraryRow>>,
+    /// Why the library could not be read.
+    pub error: Option<String>,
+    /// The selected row.
+    pub selected: usize,
+    /// The detail view of the selected row is open.
+    pub detail: bool,
+    /// The first line of the detail view shown.
+    pub scroll: u16,
+}
+
+/// The Diagnose panel: the last result of each tool.
+#[derive(Debug, Clone, Default)]
+pub struct DiagnoseState {
+    /// Which tool's result is shown.
+    pub view: DiagView,
+    /// The last log analysed.
+    pub log: Option<(PathBuf, Result<Analysis, String>)>,
+    /// The last error explained: the query and the text of what was found.
+    pub explained: Option<(String, Result<Vec<diag::explain::Entry>, String>)>,
+    /// The last display check.
+    pub display: Option<(PathBuf, Result<Box<LcmVerdict>, String>)>,
+    /// The first line shown (scrolling).
+    pub scroll: u16,
+}
+
+/// Which Diagnose result is on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DiagView {
+    /// What the tools are and their keys.
+    #[default]
+    Menu,
+    /// The boot log analysis.
+    Log,
+    /// The error explanation.
+    Explain,
+    /// The display check.
+    Display,
+    /// The host doctor.
+    Doctor,
+}
+
+/// How the workstation was started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartInfo {
+    /// A simulated phone is on the bench (`--demo`).
+    pub demo: bool,
+    /// The board the demo phone was built from.
+    pub demo_board: Option<String>,
+    /// Where the flash job records are kept.
+    pub jobs_dir: Option<PathBuf>,
+}
+
+/// Everything the workstation shows.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The panel on screen.
+    pub step: Step,
+    /// The popup on top, if any.
+    pub popup: Option<Popup>,
+    /// The device bar.
+    pub device: DeviceBar,
+    /// Connect.
+    pub connect: ConnectState,
+    /// ROM.
+    pub rom: RomState,
+    /// Diagnose.
+    pub diagnose: DiagnoseState,
+    /// What the phone said about itself, once identified.
+    pub fingerprint: Option<Box<Fingerprint>>,
+    /// The board ranking and the library's verdicts for this phone.
+    pub matched: Option<Box<LibraryMatch>>,
+    /// The Identify panel.
+    pub identify: IdentifyState,
+    /// The PCB marking typed by the technician.
+    pub marking: Option<String>,
+    /// The log pane, oldest first.
+    pub log: Vec<LogLine>,
+    /// How the workstation was started.
+    pub start: StartInfo,
+    /// The event loop should end.
+    pub quit: bool,
+    /// The device session.
+    pub session: DeviceState,
+    /// The running (or last) device job's progress.
+    pub job: JobProgress,
+    /// Quit once the running job has stopped.
+    pub quit_pending: bool,
+    /// The guided repair.
+    pub repair: RepairState,
+    /// The identity backup taken in this session.
+    pub backup: Option<Box<BackupDone>>,
+    /// Colours and glyphs.
+    pub theme: Theme,
+    /// Animation frames drawn so far (the spinner).
+    pub ticks: u64,
+}
+
+impl AppState {
+    /// A workstation at its first frame: on Connect, asking for the ports and the doctor.
+    pub fn new(library_root: PathBuf, start: StartInfo, theme: Theme) -> (AppState, Vec<Effect>) {
+        let mut state = AppState {
+            step: Step::Connect,
+            popup: None,
+            device: DeviceBar::default(),
+            connect: ConnectState::default(),
+            rom: RomState {
+                root: library_root,
+                ..RomState::default()
+            },
+            diagnose: DiagnoseState::default(),
+            fingerprint: None,
+            matched: None,
+            identify: IdentifyState::default(),
+            marking: None,
+            log: Vec::new(),
+            start,
+            quit: false,
+            session: DeviceState::Armed(None),
+            job: JobProgress::default(),
+            quit_pending: false,
+            repair: RepairState::default(),
+            backup: None,
+            theme,
+            ticks: 0,
+        };
+        state.push_log(LogLevel::Info, text::LOG_STARTED);
+        if state.start.demo {
+            state.push_log(LogLevel::Info, text::LOG_DEMO);
+        }
+        (
+            state,
+            vec![
+                Effect::ListPorts,
+                Effect::RunDoctor,
+                Effect::LoadLibrary,
+                Effect::Identify { marking: None },
+            ],
+        )
+    }
+
+    /// Adds a line to the log pane (and drops the oldest past [`LOG_LINES`]).
+    pub fn push_log(&mut self, level: LogLevel, text: impl Into<String>) {
+        let text = text.into();
+        tracing::info!(target: "mtkbench::tui", "{text}");
+        self.log.push(LogLine { level, text });
+        if self.log.len() > LOG_LINES {
+            let excess = self.log.len() - LOG_LINES;
+            self.log.drain(..excess);
+        }
+    }
+
+    /// Where each step stands.
+    pub fn status(&self, step: Step) -> StepStatus {
+        let known = self.fingerprint.is_some();
+        let r = &self.repair;
+        let repaired = r
+            .report
+            .as_ref()
+            .is_some_and(|rep| rep.outcome == RepairOutcome::Repaired);
+        match step {
+            Step::Connect => match (&self.session, r.running) {
+                (DeviceState::Armed(_), false) => StepStatus::Busy,
+                (DeviceState::Failed(..), false) => StepStatus::Failed,
+                _ if known => StepStatus::Done,
+                _ => StepStatus::Ready,
+            },
+            Step::Identify if self.device.board.is_some() => StepStatus::Done,
+            Step::Rom if r.rom.is_some() => StepStatus::Done,
+            Step::Backup if self.backup.is_some() || r.backup_note.is_some() => StepStatus::Done,
+            Step::Identify | Step::Rom | Step::Backup if known => StepStatus::Ready,
+            Step::Flash if r.running => StepStatus::Busy,
+            Step::Flash if repaired => StepStatus::Done,
+            Step::Flash if r.failed.is_some() => StepStatus::Failed,
+            Step::Flash if r.rom.is_some() => StepStatus::Ready,
+            Step::Verify | Step::Report if repaired => StepStatus::Done,
+            Step::Report if r.report.is_some() => StepStatus::Done,
+            Step::Diagnose => StepStatus::Ready,
+            _ => StepStatus::Waiting,
+        }
+    }
+
+    /// A device job runs (only one may).
+    pub fn job_running(&self) -> bool {
+        matches!(self.session, DeviceState::Armed(_) | DeviceState::Busy)
+    }
+
+    /// Waiting for a port is not animated (a workstation left armed for hours must use no
+    /// CPU): only the handshake and the session's end are.
+    pub fn animating(&self) -> bool {
+        match self.session {
+            DeviceState::Armed(Some(stage)) => stage != Stage::WaitForPort,
+            _ => false,
+        }
+    }
+
+    /// The selected library row.
+    pub fn selected_rom(&self) -> Option<&LibraryRow> {
+        self.rom_rows()
+            .into_iter()
+            .nth(self.rom.selected)
+            .map(|(row, _)| row)
+    }
+
+    /// The library's packages in the order the ROM panel lists them: best first with their
+    /// verdict once the phone is matched, else in path order.
+    pub fn rom_rows(&self) -> Vec<(&LibraryRow, Option<&PackageMatch>)> {
+        let rows = self.rom.rows.as_deref().unwrap_or_default();
+        match &self.matched {
+            Some(m) => m
+                .matches
+                .iter()
+                .filter_map(|pm| {
+                    rows.iter()
+                        .find(|r| r.path == pm.package)
+                        .map(|r| (r, Some(pm)))
+                })
+                .collect(),
+            None => rows.iter().map(|r| (r, None)).collect(),
+        }
+    }
+
+    /// Applies one action; returns what the runner must do.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Resize => Vec::new(),
+            Action::Tick => {
+                self.ticks = self.ticks.wrapping_add(1);
+                Vec::new()
+            }
+            Action::PortsListed(r) => {
+                self.ports_listed(r);
+                Vec::new()
+            }
+            Action::DoctorDone(problems) => {
+                self.doctor_done(problems);
+                Vec::new()
+            }
+            Action::LibraryLoaded(r) => {
+                self.library_loaded(r);
+                self.match_library()
+            }
+            Action::LogAnalyzed { path, result } => {
+                match &result {
+                    Ok(a) => self.push_log(
+                        LogLevel::Info,
+                        text::log_analyzed(&path, a.boots.len(), a.findings.len()),
+                    ),
+                    Err(e) => self.fail(text::LOG_READ_FAILED, e, text::NEXT_LOG),
+                }
+                self.diagnose.log = Some((path, result));
+                self.show_diag(DiagView::Log);
+                Vec::new()
+            }
+            Action::Progress(event) => {
+                self.progress(event);
+                Vec::new()
+            }
+            Action::Identified { port, fingerprint } => self.identified(port, *fingerprint),
+            Action::LibraryMatched(result) => {
+                self.library_matched(result);
+                Vec::new()
+            }
+            Action::BackedUp(done) => {
+                self.push_log(LogLevel::Good, text::backed_up(&done));
+                self.device.backup = Some(text::BACKUP_VERIFIED.into());
+                self.backup = Some(done);
+                Vec::new()
+            }
+            Action::Repair(event) => self.repair_event(*event),
+            Action::Repaired(report) => {
+                self.repaired(*report);
+                Vec::new()
+            }
+            Action::JobEnded(result) => self.job_ended(result),
+            Action::DisplayChecked { rom, result } => {
+                match &result {
+                    Ok(v) => self.push_log(LogLevel::Info, text::display_checked(&rom, v)),
+                    Err(e) => self.fail(text::DISPLAY_FAILED, e, text::NEXT_DISPLAY),
+                }
+                self.diagnose.display = Some((rom, result));
+                self.show_diag(DiagView::Display);
+                Vec::new()
+            }
+            other => {
+                if self.popup.is_some() {
+                    self.popup_action(other)
+                } else {
+                    self.panel_action(other)
+                }
+            }
+        }
+    }
+
+    fn show_diag(&mut self, view: DiagView) {
+        self.diagnose.view = view;
+        self.diagnose.scroll = 0;
+        self.step = Step::Diagnose;
+    }
+
+    /// Opens the error popup and logs the failure.
+    pub fn fail(&mut self, title: &str, what: &str, next: &str) {
+        self.push_log(LogLevel::Error, format!("{title}: {what}"));
+        self.popup = Some(Popup::Error {
+            title: title.into(),
+            what: what.into(),
+            next: next.into(),
+        });
+    }
+
+    fn progress(&mut self, event: ProgressEvent) {
+        match event {
+            ProgressEvent::Stage(stage) => {
+                if matches!(self.session, DeviceState::Armed(_)) {
+                    self.session = DeviceState::Armed(Some(stage));
+                }
+                self.push_log(LogLevel::Info, text::stage(stage));
+            }
+            ProgressEvent::PlanReady { steps } => {
+                self.job = JobProgress {
+                    plan: steps,
+                    ..JobProgress::default()
+                };
+            }
+            ProgressEvent::Started { op, name, total } => {
+                self.job.current = Some(Transfer {
+                    op,
+                    name,
+                    done: 0,
+                    total,
+                    elapsed: Duration::ZERO,
+                });
+            }
+            ProgressEvent::Advanced {
+                done,
+                total,
+                elapsed,
+                ..
+            } => {
+                if let Some(t) = &mut self.job.current {
+                    t.done = done;
+                    t.total = total;
+                    t.elapsed = elapsed;
+                }
+            }
+            ProgressEvent::Finished { total, elapsed, .. } => {
+                if let Some(mut t) = self.job.current.take() {
+                    t.done = total;
+                    t.total = total;
+                    t.elapsed = elapsed;
+                    let line = text::transfer_done(&t);
+                    self.job.finished.push(t);
+                    self.push_log(LogLevel::Good, line);
+                }
+            }
+            ProgressEvent::Skipped { name, why, .. } => {
+                self.push_log(LogLevel::Info, format!("{name} skipped: {why}"));
+                self.job.skipped.push((name, why));
+            }
+            ProgressEvent::Verifying { name } => self.job.verifying = Some(name),
+            ProgressEvent::Failed { name, error, .. } => {
+                self.job.current = None;
+                let what = name.map_or(error.clone(), |n| format!("{n}: {error}"));
+                self.push_log(LogLevel::Error, what);
+            }
+            ProgressEvent::Cancelled { name, done, .. } => {
+                self.job.current = None;
+                self.push_log(LogLevel::Warn, text::cancelled(name.as_deref(), done));
+            }
+        }
+    }
+
+    fn identified(&mut self, port: String, f: Fingerprint) -> Vec<Effect> {
+        self.session = DeviceState::Busy;
+        self.push_log(LogLevel::Good, text::identified(&port, &f));
+        let d = &mut self.device;
+        d.port = Some(port);
+        d.mode = Some(text::mode(f.mode).into());
+        d.chip = Some(text::chip(f.hw_code));
+        d.storage = Some(match &f.storage {
+            StorageFacts::Emmc { user_size, .. } => {
+                format!("eMMC {}", text::short_size(*user_size))
+            }
+            StorageFacts::Nand { size, .. } => format!("NAND {}", text::short_size(*size)),
+            StorageFacts::Nor { size } => format!("NOR {}", text::short_size(*size)),
+        });
+        self.fingerprint = Some(Box::new(f));
+        if self.step == Step::Connect && self.popup.is_none() {
+            self.step = Step::Identify;
+        }
+        self.match_library()
+    }
+
+    /// Asks for the board ranking and the library's verdicts for the phone as known now, once
+    /// both the phone and the library have been read.
+    fn match_library(&mut self) -> Vec<Effect> {
+        match &self.fingerprint {
+            Some(f) if self.rom.rows.is_some() => vec![Effect::MatchLibrary {
+                fingerprint: f.clone(),
+                profile: self.identify.chosen.clone(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    fn library_matched(&mut self, result: Result<Box<LibraryMatch>, String>) {
+        match result {
+            Ok(m) => {
+                let line = text::board_ranked(&m);
+                if self.matched.as_ref().map(|old| text::board_ranked(old)) != Some(line.clone()) {
+                    self.push_log(LogLevel::Info, line);
+                }
+                self.device.board = Some(
+                    m.profile
+                        .clone()
+                        .unwrap_or_else(|| text::UNKNOWN_BOARD.into()),
+                );
+                let best = m.board.best.as_deref();
+                self.identify.selected = m
+                    .board
+                    .candidates
+                    .iter()
+                    .position(|c| Some(c.profile.as_str()) == m.profile.as_deref().or(best))
+                    .unwrap_or(0);
+                self.rom.selected = 0;
+                self.matched = Some(m);
+            }
+            Err(e) => self.push_log(LogLevel::Warn, format!("{}: {e}", text::MATCH_FAILED)),
+        }
+    }
+
+    fn repair_event(&mut self, event: RepairEvent) -> Vec<Effect> {
+        match event {
+            RepairEvent::Started(step) => {
+                self.push_log(LogLevel::Info, text::repair_started(step));
+            }
+            RepairEvent::Identified(f) => {
+                self.session = DeviceState::Busy;
+                self.push_log(LogLevel::Good, text::REPAIR_SAME_PHONE);
+                self.fingerprint = Some(f);
+            }
+            RepairEvent::RomChecked(findings) => {
+                for f in &findings {
+                    self.push_log(LogLevel::Warn, f.message.clone());
+                }
+                self.repair.rom_findings = findings;
+            }
+            RepairEvent::Skipped { step, why } => {
+                self.push_log(LogLevel::Info, text::repair_skipped(step, &why));
+                if step == RepairStep::Backup {
+                    self.device.backup = Some(text::BACKUP_NOT_NEEDED.into());
+                    self.repair.backup_note = Some(why);
+                }
+            }
+            RepairEvent::PlanReady(plan) => {
+                self.push_log(LogLevel::Info, text::plan_ready(&plan));
+                let (title, lines) = text::plan_confirmation(&plan);
+                self.popup = Some(if plan.mode() == FlashMode::FormatAll {
+                    Popup::TypedConfirm {
+                        what: Confirmable::Plan,
+                        title,
+                        lines,
+                        word: text::FORMAT_WORD.into(),
+                        typed: String::new(),
+                    }
+                } else {
+                    Popup::Confirm {
+                        what: Confirmable::Plan,
+                        title,
+                        lines,
+                    }
+                });
+                self.repair.plan = Some(plan);
+                self.repair.awaiting_answer = true;
+                self.step = Step::Flash;
+            }
+            RepairEvent::Finished(RepairStep::Flash) => {
+                self.push_log(LogLevel::Good, text::FLASHED);
+            }
+            RepairEvent::Finished(_) => {}
+        }
+        Vec::new()
+    }
+
+    fn repaired(&mut self, report: RepairReport) {
+        let (level, line) = text::repair_outcome(&report);
+        self.push_log(level, line);
+        if report.outcome == RepairOutcome::Repaired {
+            self.step = Step::Verify;
+        }
+        self.repair.report = Some(Box::new(report));
+    }
+
+    fn job_ended(&mut self, result: Result<String, (String, String)>) -> Vec<Effect> {
+        self.job.current = None;
+        let repairing = std::mem::take(&mut self.repair.running);
+        self.repair.awaiting_answer = false;
+        match result {
+            Ok(how) => {
+                self.push_log(LogLevel::Good, how);
+                self.session = DeviceState::Idle;
+            }
+            Err((what, help)) => {
+                self.session = DeviceState::Failed(what.clone(), help.clone());
+                if repairing {
+                    self.repair.failed = Some(what.clone());
+                }
+                if !self.quit_pending {
+                    let next = if repairing {
+                        format!("{help} {}", text::NEXT_REPAIR)
+                    } else {
+                        format!("{help} {}", text::NEXT_ARM)
+                    };
+                    let title = if repairing {
+                        text::REPAIR_FAILED
+                    } else {
+                        text::SESSION_FAILED
+                    };
+                    self.fail(title, &what, &next);
+                }
+            }
+        }
+        if self.quit_pending {
+            self.quit = true;
+            return vec![Effect::Quit];
+        }
+        Vec::new()
+    }
+
+    fn ports_listed(&mut self, r: Result<Vec<PortInfo>, String>) {
+        match r {
+            Ok(ports) => {
+                if let Some(p) = ports.iter().find(|p| p.is_download_port()) {
+                    self.push_log(LogLevel::Good, text::port_seen(&p.path));
+                }
+                self.connect.ports = Some(ports);
+                self.connect.ports_error = None;
+            }
+            Err(e) => {
+                self.push_log(LogLevel::Warn, format!("{}: {e}", text::PORTS_FAILED));
+                self.connect.ports_error = Some(e);
+            }
+        }
+    }
+
+    fn doctor_done(&mut self, problems: Vec<Problem>) {
+        if problems.is_empty() {
+            self.push_log(LogLevel::Good, text::DOCTOR_CLEAN);
+        } else {
+            self.push_log(LogLevel::Warn, text::doctor_found(problems.len()));
+        }
+        self.connect.problems = Some(problems);
+    }
+
+    fn library_loaded(&mut self, r: Result<Vec<LibraryRow>, String>) {
+        match r {
+            Ok(rows) => {
+                self.push_log(LogLevel::Info, text::library_loaded(rows.len()));
+                self.rom.selected = self.rom.selected.min(rows.len().saturating_sub(1));
+                self.rom.rows = Some(rows);
+                self.rom.error = None;
+            }
+            Err(e) => {
+                self.push_log(LogLevel::Warn, format!("{}: {e}", text::LIBRARY_FAILED));
+                self.rom.error = Some(e);
+            }
+        }
+    }
+
+    fn popup_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(popup) = self.popup.take() else {
+            return Vec::new();
+        };
+        match (popup, action) {
+            (Popup::Confirm { what, .. }, Action::Yes | Action::Enter) => self.confirmed(what),
+            (Popup::Confirm { what, .. }, Action::No | Action::Back) => self.refused(what),
+            (
+                Popup::TypedConfirm {
+                    what,
+                    title,
+                    lines,
+                    word,
+                    typed,
+                },
+                action,
+            ) => match action {
+                Action::Back => self.refused(what),
+                Action::Enter if typed.eq_ignore_ascii_case(&word) => self.confirmed(what),
+                action => {
+                    let mut typed = typed;
+                    edit(&mut typed, &action);
+                    self.popup = Some(Popup::TypedConfirm {
+                        what,
+                        title,
+                        lines,
+                        word,
+                        typed,
+                    });
+                    Vec::new()
+                }
+            },
+            (Popup::Text { purpose, typed }, action) => match action {
+                Action::Back => Vec::new(),
+                Action::Enter => self.text_entered(purpose, typed.trim().to_string()),
+                action => {
+                    let mut typed = typed;
+                    edit(&mut typed, &action);
+                    self.popup = Some(Popup::Text { purpose, typed });
+                    Vec::new()
+                }
+            },
+            (Popup::Help | Popup::Error { .. }, Action::Back | Action::Enter | Action::Help) => {
+                Vec::new()
+            }
+            (Popup::Help | Popup::Error { .. }, Action::Quit) => self.ask_quit(),
+            (popup, _) => {
+                self.popup = Some(popup);
+                Vec::new()
+            }
+        }
+    }
+
+    fn refused(&mut self, what: Confirmable) -> Vec<Effect> {
+        match what {
+            Confirmable::Quit => Vec::new(),
+            Confirmable::Plan => {
+                self.repair.awaiting_answer = false;
+                self.push_log(LogLevel::Info, text::PLAN_REFUSED);
+                vec![Effect::AnswerPlan(false)]
+            }
+        }
+    }
+
+    fn confirmed(&mut self, what: Confirmable) -> Vec<Effect> {
+        match what {
+            Confirmable::Plan => {
+                self.repair.awaiting_answer = false;
+                self.push_log(LogLevel::Warn, text::PLAN_CONFIRMED);
+                vec![Effect::AnswerPlan(true)]
+            }
+            Confirmable::Quit if self.job.changing_phone() => {
+                self.quit_pending = true;
+                self.push_log(LogLevel::Warn, text::STOPPING);
+                vec![Effect::CancelJob]
+            }
+            Confirmable::Quit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+        }
+    }
+
+    /// Quits at once, unless a write or erase runs: then asks first, because stopping leaves
+    /// the phone half-written.
+    fn ask_quit(&mut self) -> Vec<Effect> {
+        match &self.job.current {
+            Some(t) if self.job.changing_phone() => {
+                self.popup = Some(Popup::Confirm {
+                    what: Confirmable::Quit,
+                    title: text::STOP_WRITE_TITLE.into(),
+                    lines: text::stop_write_lines(t, self.device.backup.as_deref()),
+                });
+                Vec::new()
+            }
+            _ => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+        }
+    }
+
+    fn text_entered(&mut self, purpose: TextPurpose, typed: String) -> Vec<Effect> {
+        if typed.is_empty() {
+            return Vec::new();
+        }
+        match purpose {
+            TextPurpose::PcbMarking => {
+                self.push_log(LogLevel::Info, text::marking_typed(&typed));
+                if let Some(f) = &mut self.fingerprint {
+                    f.pcb_marking = Some(typed.clone());
+                }
+                self.marking = Some(typed);
+                self.match_library()
+            }
+            TextPurpose::LogFile => {
+                let path = PathBuf::from(typed);
+                self.push_log(LogLevel::Info, text::analysing(&path));
+                vec![Effect::AnalyzeLog(path)]
+            }
+            TextPurpose::ErrorCode => {
+                let result = diag::explain::Table::builtin()
+                    .and_then(|t| t.lookup(&typed))
+                    .map(|found| found.into_iter().map(|m| m.entry.clone()).collect())
+                    .map_err(|e| format!("{e}; {}", crate::Advice::help(&e)));
+                if let Err(e) = &result {
+                    self.push_log(LogLevel::Warn, e.clone());
+                }
+                self.diagnose.explained = Some((typed, result));
+                self.show_diag(DiagView::Explain);
+                Vec::new()
+            }
+        }
+    }
+
+    fn panel_action(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => self.ask_quit(),
+            Action::Help => {
+                self.popup = Some(Popup::Help);
+                Vec::new()
+            }
+            Action::GoTo(step) => {
+                self.step = step;
+                Vec::new()
+            }
+            Action::NextPanel => {
+                self.step = self.step.offset(1);
+                Vec::new()
+            }
+            Action::PrevPanel => {
+                self.step = self.step.offset(-1);
+                Vec::new()
+            }
+            Action::AskText(purpose) => {
+                self.popup = Some(Popup::Text {
+                    purpose,
+                    typed: String::new(),
+                });
+                Vec::new()
+            }
+            Action::Refresh => match self.step {
+                Step::Rom => vec![Effect::LoadLibrary],
+                Step::Diagnose => {
+                    self.show_diag(DiagView::Doctor);
+                    vec![Effect::RunDoctor]
+                }
+                _ => vec![Effect::ListPorts, Effect::RunDoctor],
+            },
+            Action::CheckDisplay => self.check_display(),
+            Action::Up => {
+                self.move_selection(-1);
+                Vec::new()
+            }
+            Action::Down => {
+                self.move_selection(1);
+                Vec::new()
+            }
+            Action::Enter => self.enter(),
+            Action::Left | Action::Right if self.step == Step::Flash && !self.job_running() => {
+                self.repair.shift_mode(if matches!(action, Action::Left) {
+                    -1
+                } else {
+                    1
+                });
+                Vec::new()
+            }
+            Action::Back => {
+                self.rom.detail = false;
+                if self.step == Step::Diagnose {
+                    self.diagnose.view = DiagView::Menu;
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Enter: what the panel offers.
+    fn enter(&mut self) -> Vec<Effect> {
+        match self.step {
+            Step::Rom if self.rom.detail => {
+                let Some(row) = self.selected_rom() else {
+                    return Vec::new();
+                };
+                let path = self.rom.root.join(&row.path);
+                self.push_log(LogLevel::Good, text::rom_chosen(&row.path));
+                self.repair.rom = Some(path);
+                self.rom.detail = false;
+                self.step = Step::Backup;
+                Vec::new()
+            }
+            Step::Rom if self.selected_rom().is_some() => {
+                self.rom.detail = true;
+                self.rom.scroll = 0;
+                Vec::new()
+            }
+            Step::Identify => {
+                let Some(c) = self
+                    .matched
+                    .as_ref()
+                    .and_then(|m| m.board.candidates.get(self.identify.selected))
+                else {
+                    return Vec::new();
+                };
+                let id = c.profile.clone();
+                self.push_log(LogLevel::Good, text::board_chosen(&id));
+                self.identify.chosen = Some(id);
+                self.step = Step::Rom;
+                self.match_library()
+            }
+            Step::Connect if !self.job_running() => {
+                self.session = DeviceState::Armed(None);
+                self.push_log(LogLevel::Info, text::ARMED);
+                vec![Effect::Identify {
+                    marking: self.marking.clone(),
+                }]
+            }
+            Step::Flash => self.start_repair(),
+            Step::Backup => {
+                if self.job_running() {
+                    self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
+                    return Vec::new();
+                }
+                self.session = DeviceState::Armed(None);
+                self.job = JobProgress::default();
+                self.push_log(LogLevel::Info, text::BACKUP_STARTING);
+                vec![Effect::Backup]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Starts the guided repair with the chosen ROM and mode; the library checks everything.
+    fn start_repair(&mut self) -> Vec<Effect> {
+        if self.job_running() {
+            self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
+            return Vec::new();
+        }
+        let Some(rom) = self.repair.rom.clone() else {
+            self.fail(
+                text::NO_ROM_CHOSEN,
+                text::NO_ROM_WHAT,
+                text::NEXT_CHOOSE_ROM,
+            );
+            return Vec::new();
+        };
+        let mode = self.repair.mode;
+        self.repair = RepairState {
+            mode,
+            rom: Some(rom.clone()),
+            running: true,
+            ..RepairState::default()
+        };
+        self.job = JobProgress::default();
+        self.session = DeviceState::Armed(None);
+        self.push_log(LogLevel::Info, text::repair_starting(mode, &rom));
+        vec![Effect::Repair { rom, mode }]
+    }
+
+    fn check_display(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_rom() else {
+            self.fail(
+                text::DISPLAY_FAILED,
+                text::NO_ROM_SELECTED,
+                text::NEXT_PICK_ROM,
+            );
+            return Vec::new();
+        };
+        let rom = self.rom.root.join(&row.path);
+        let profile = self
+            .matched
+            .as_ref()
+            .and_then(|m| m.profile.clone())
+            .or(self.start.demo_board.clone());
+        self.push_log(LogLevel::Info, text::checking_display(&rom));
+        vec![Effect::CheckDisplay { rom, profile }]
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        match self.step {
+            Step::Identify => {
+                let n = self
+                    .matched
+                    .as_ref()
+                    .map_or(0, |m| m.board.candidates.len());
+                if n > 0 {
+                    let i = (self.identify.selected as isize + delta).clamp(0, n as isize - 1);
+                    self.identify.selected = i as usize;
+                }
+            }
+            Step::Rom if self.rom.detail => {
+                let s = self.rom.scroll as isize + delta;
+                self.rom.scroll = s.clamp(0, u16::MAX as isize) as u16;
+            }
+            Step::Rom => {
+                let n = self.rom_rows().len();
+                if n > 0 {
+                    let i = (self.rom.selected as isize + delta).clamp(0, n as isize - 1);
+                    self.rom.selected = i as usize;
+                }
+            }
+            Step::Diagnose => {
+                let s = self.diagnose.scroll as isize + delta;
+                self.diagnose.scroll = s.clamp(0, u16::MAX as isize) as u16;
+            }
+            Step::Flash => {
+                let n = self.repair.plan.as_ref().map_or(0, |p| p.steps().len());
+                let s = self.repair.scroll as isize + delta;
+                self.repair.scroll = s.clamp(0, n.saturating_sub(1) as isize) as usize;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Applies a typing action to a text field.
+fn edit(typed: &mut String, action: &Action) {
+    match action {
+        Action::Type(c) if typed.chars().count() < 200 => typed.push(*c),
+        Action::Erase => {
+            typed.pop();
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

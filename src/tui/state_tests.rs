@@ -1,0 +1,205 @@
+//! The reducer: keys typed into popups stay there, quitting, step moves, selections.
+
+use super::*;
+use crate::device::{OpKind, PlannedStep};
+
+fn state() -> AppState {
+    AppState::new("/lib".into(), StartInfo::default(), Theme::new(true, true)).0
+}
+
+#[test]
+fn the_first_frame_asks_for_ports_doctor_library_and_arms() {
+    let (s, effects) = AppState::new("/lib".into(), StartInfo::default(), Theme::new(true, true));
+    assert_eq!(
+        effects,
+        [
+            Effect::ListPorts,
+            Effect::RunDoctor,
+            Effect::LoadLibrary,
+            Effect::Identify { marking: None }
+        ]
+    );
+    assert_eq!(s.step, Step::Connect);
+    assert!(!s.animating(), "no timer while waiting for a phone");
+}
+
+#[test]
+fn q_typed_into_a_popup_is_text_not_quit() {
+    let mut s = state();
+    s.update(Action::AskText(TextPurpose::PcbMarking));
+    assert!(s.update(Action::Type('q')).is_empty());
+    s.update(Action::Type('1'));
+    s.update(Action::Erase);
+    assert!(!s.quit);
+    s.update(Action::Enter);
+    assert_eq!(s.marking.as_deref(), Some("q"));
+    assert!(s.popup.is_none());
+}
+
+#[test]
+fn escape_cancels_typing_and_an_empty_text_does_nothing() {
+    let mut s = state();
+    s.update(Action::AskText(TextPurpose::LogFile));
+    s.update(Action::Type('x'));
+    assert!(s.update(Action::Back).is_empty());
+    assert!(s.popup.is_none());
+    s.update(Action::AskText(TextPurpose::LogFile));
+    assert!(s.update(Action::Enter).is_empty());
+}
+
+#[test]
+fn a_log_path_becomes_an_analysis_effect() {
+    let mut s = state();
+    s.update(Action::AskText(TextPurpose::LogFile));
+    for c in "a.log".chars() {
+        s.update(Action::Type(c));
+    }
+    assert_eq!(
+        s.update(Action::Enter),
+        [Effect::AnalyzeLog(PathBuf::from("a.log"))]
+    );
+}
+
+#[test]
+fn typed_confirmation_needs_the_exact_word() {
+    let mut s = state();
+    s.popup = Some(Popup::TypedConfirm {
+        what: Confirmable::Quit,
+        title: String::new(),
+        lines: vec![],
+        word: "FORMAT".into(),
+        typed: String::new(),
+    });
+    for c in "FORMA".chars() {
+        s.update(Action::Type(c));
+    }
+    assert!(
+        s.update(Action::Enter).is_empty(),
+        "a partial word is not a yes"
+    );
+    assert!(s.popup.is_some());
+    s.update(Action::Type('T'));
+    assert_eq!(s.update(Action::Enter), [Effect::Quit]);
+}
+
+#[test]
+fn quit_and_step_moves() {
+    let mut s = state();
+    s.update(Action::PrevPanel);
+    assert_eq!(s.step, Step::Diagnose);
+    s.update(Action::NextPanel);
+    assert_eq!(s.step, Step::Connect);
+    s.update(Action::GoTo(Step::Flash));
+    assert_eq!(s.step, Step::Flash);
+    assert_eq!(s.update(Action::Quit), [Effect::Quit]);
+}
+
+#[test]
+fn an_unknown_error_name_is_reported_in_the_panel_not_as_a_crash() {
+    let mut s = state();
+    s.update(Action::AskText(TextPurpose::ErrorCode));
+    for c in "S_NO_SUCH_THING_AT_ALL".chars() {
+        s.update(Action::Type(c));
+    }
+    s.update(Action::Enter);
+    assert_eq!(s.step, Step::Diagnose);
+    assert!(matches!(s.diagnose.explained, Some((_, Err(_)))));
+}
+
+#[test]
+fn the_log_pane_is_bounded() {
+    let mut s = state();
+    for i in 0..(LOG_LINES + 50) {
+        s.push_log(LogLevel::Info, i.to_string());
+    }
+    assert_eq!(s.log.len(), LOG_LINES);
+    assert_eq!(s.log.last().unwrap().text, (LOG_LINES + 49).to_string());
+}
+
+fn transfer(op: OpKind) -> ProgressEvent {
+    ProgressEvent::Started {
+        op,
+        name: "ANDROID".into(),
+        total: 1000,
+    }
+}
+
+#[test]
+fn quitting_mid_write_asks_and_then_cancels_between_packets() {
+    let mut s = state();
+    s.update(Action::Progress(transfer(OpKind::Write)));
+    assert!(s.update(Action::Quit).is_empty(), "asks first");
+    assert!(matches!(s.popup, Some(Popup::Confirm { .. })));
+    assert!(s.update(Action::No).is_empty());
+    assert!(s.popup.is_none() && !s.quit);
+    s.update(Action::Quit);
+    assert_eq!(s.update(Action::Yes), [Effect::CancelJob]);
+    assert!(!s.quit, "quits only once the job stopped");
+    let end = s.update(Action::JobEnded(Err(("cancelled".into(), "replug".into()))));
+    assert_eq!(end, [Effect::Quit]);
+    assert!(s.popup.is_none(), "no error popup on the way out");
+}
+
+#[test]
+fn quitting_during_a_read_does_not_ask() {
+    let mut s = state();
+    s.update(Action::Progress(transfer(OpKind::Read)));
+    assert_eq!(s.update(Action::Quit), [Effect::Quit]);
+}
+
+#[test]
+fn a_failed_session_shows_what_and_how_to_arm_again() {
+    let mut s = state();
+    s.update(Action::JobEnded(Err((
+        "no MediaTek port appeared".into(),
+        "hold VOL-DOWN".into(),
+    ))));
+    assert_eq!(s.status(Step::Connect), StepStatus::Failed);
+    let Some(Popup::Error { next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(next.contains("hold VOL-DOWN") && next.contains("Enter"));
+    s.update(Action::Back);
+    assert_eq!(
+        s.update(Action::Enter),
+        [Effect::Identify { marking: None }]
+    );
+    assert_eq!(s.status(Step::Connect), StepStatus::Busy);
+}
+
+#[test]
+fn progress_gives_rate_and_eta_from_the_events_alone() {
+    let mut s = state();
+    s.update(Action::Progress(ProgressEvent::PlanReady {
+        steps: vec![
+            PlannedStep {
+                op: OpKind::Write,
+                name: "A".into(),
+                region: "user",
+                offset: 0,
+                len: 2_000_000,
+            },
+            PlannedStep {
+                op: OpKind::Write,
+                name: "B".into(),
+                region: "user",
+                offset: 0,
+                len: 2_000_000,
+            },
+        ],
+    }));
+    s.update(Action::Progress(ProgressEvent::Started {
+        op: OpKind::Write,
+        name: "A".into(),
+        total: 2_000_000,
+    }));
+    s.update(Action::Progress(ProgressEvent::Advanced {
+        op: OpKind::Write,
+        done: 1_000_000,
+        total: 2_000_000,
+        elapsed: Duration::from_secs(1),
+    }));
+    assert_eq!(s.job.done(), 1_000_000);
+    assert_eq!(s.job.rate(), 1.0);
+    assert_eq!(s.job.eta_secs(), Some(3));
+}

@@ -1,0 +1,473 @@
+//! Every sentence the workstation shows, in one place, written for a tired technician at a
+//! bench: what happened, why it matters for this phone, and the next key. Pure.
+
+use std::path::Path;
+
+use super::state::{LogLevel, Transfer};
+use crate::{
+    device::{Fingerprint, Mode, Stage},
+    diag::lcm::LcmVerdict,
+    firmware::is_nvram_set,
+    flash::{Action as PlanAction, Mode as FlashMode, Plan},
+    repair::{Outcome, RepairReport, RepairStep},
+};
+
+/// First log line.
+pub const LOG_STARTED: &str = "Workstation started. Waiting for a phone on a download port.";
+/// Log line of `--demo`.
+pub const LOG_DEMO: &str =
+    "Demo: a simulated MT6572 phone is on the bench and a demo ROM library is loaded.";
+/// The ports could not be listed.
+pub const PORTS_FAILED: &str = "Cannot list the serial ports";
+/// The library could not be read.
+pub const LIBRARY_FAILED: &str = "Cannot read the ROM library";
+/// The doctor found nothing.
+pub const DOCTOR_CLEAN: &str = "Host check: nothing on this computer gets in the way.";
+/// A log file could not be read.
+pub const LOG_READ_FAILED: &str = "Cannot analyse that log";
+/// The display check could not be done.
+pub const DISPLAY_FAILED: &str = "Cannot check the display drivers";
+/// No ROM is selected.
+pub const NO_ROM_SELECTED: &str = "No ROM is selected: the library list is empty.";
+/// Next step after a log that could not be read.
+pub const NEXT_LOG: &str = "Press Esc, then o to type another log file path.";
+/// Next step after a failed display check.
+pub const NEXT_DISPLAY: &str = "Press Esc, then 3 to pick another ROM and c to check it.";
+/// Next step when no ROM is selected.
+pub const NEXT_PICK_ROM: &str =
+    "Press Esc, then 3 for the ROM list (r reloads it after adding ROMs).";
+
+/// The Connect panel's instructions for a phone that powers on.
+pub const CONNECT_STEPS: [&str; 2] = [
+    "Phone off (battery out for 5 s if it boot-loops), battery back in.",
+    "Hold VOL-DOWN and plug the USB cable in; let go when the port is seen.",
+];
+/// The Connect panel's advice for a dead phone.
+pub const CONNECT_DEAD: &str =
+    "Dead phone, no port at all? Short the test point (KCOL0) to ground while plugging in.";
+/// The Connect panel's note on timing.
+pub const CONNECT_TIMING: &str =
+    "The preloader port lives only 2-5 s; it is caught the moment it appears.";
+
+/// Title of the text popup per purpose, and what to type.
+pub fn text_prompt(purpose: super::state::TextPurpose) -> (&'static str, &'static str) {
+    use super::state::TextPurpose;
+    match purpose {
+        TextPurpose::PcbMarking => (
+            "PCB marking",
+            "The text printed on the phone's board (under the battery cover or shield):",
+        ),
+        TextPurpose::LogFile => (
+            "Open a boot log",
+            "Path of a UART capture, last_kmsg, dmesg, logcat or SP Flash Tool log:",
+        ),
+        TextPurpose::ErrorCode => (
+            "Explain an error",
+            "An error name or number as the tool printed it (S_FT_ENABLE_DRAM_FAIL, 3012):",
+        ),
+    }
+}
+
+/// Log line: a download port appeared.
+pub fn port_seen(path: &str) -> String {
+    format!("Download port seen: {path}")
+}
+
+/// Log line: the doctor found problems.
+pub fn doctor_found(n: usize) -> String {
+    format!("Host check: {n} problem(s) on this computer may stop flashing; see Connect.")
+}
+
+/// Log line: the library was read.
+pub fn library_loaded(n: usize) -> String {
+    format!("ROM library: {n} package(s).")
+}
+
+/// Log line: a PCB marking was typed.
+pub fn marking_typed(marking: &str) -> String {
+    format!("PCB marking typed: {marking}")
+}
+
+/// Log line: a log file is being analysed.
+pub fn analysing(path: &Path) -> String {
+    format!("Analysing {} ...", path.display())
+}
+
+/// Log line: a log file was analysed.
+pub fn log_analyzed(path: &Path, boots: usize, findings: usize) -> String {
+    format!(
+        "{}: {boots} boot attempt(s), {findings} finding(s).",
+        path.display()
+    )
+}
+
+/// Log line: a display check is running.
+pub fn checking_display(rom: &Path) -> String {
+    format!("Checking the display drivers of {} ...", rom.display())
+}
+
+/// Log line: a display check is done.
+pub fn display_checked(rom: &Path, v: &LcmVerdict) -> String {
+    let name = rom.file_name().map_or_else(
+        || rom.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    format!("Display check of {name}: {}", v.outcome.words())
+}
+
+/// Size in the fewest characters (`3.6G`, `512M`), for the device bar.
+pub fn short_size(bytes: u64) -> String {
+    size(bytes)
+        .replace(" GiB", "G")
+        .replace(" MiB", "M")
+        .replace(" KiB", "K")
+}
+
+/// Size in a short human form (MiB or GiB, one decimal).
+pub fn size(bytes: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    let b = bytes as f64;
+    if b >= 1024.0 * MIB {
+        format!("{:.1} GiB", b / (1024.0 * MIB))
+    } else if b >= MIB {
+        format!("{:.1} MiB", b / MIB)
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+/// Backup panel heading.
+pub const BACKUP_WHAT: &str = "The phone's identity, read twice and compared before any write:";
+/// What the identity backup holds.
+pub const BACKUP_PARTS: [&str; 4] = [
+    "PRO_INFO, NVRAM: IMEIs, Wi-Fi and BT MACs, radio calibration",
+    "PROTECT_F, PROTECT_S: modem protect data",
+    "SECCFG, the preloader (boot1), MBR/EBR",
+    "UBOOT: the phone's own display driver (for the display check)",
+];
+/// How a backup is kept.
+pub const BACKUP_HOW: &str = "Each backup is written once into its own folder with a SHA-256 \
+                              manifest and never overwritten; a restore refuses a backup whose \
+                              hashes do not match.";
+/// No backup yet.
+pub const BACKUP_NONE: &str = "No backup of this phone yet. Format All + Download stays locked \
+                               until one is verified.";
+/// The three modes, as SP Flash Tool names them, and what each does.
+pub const FLASH_MODES: [(&str, &str); 3] = [
+    ("Download Only", "write images; keeps the layout"),
+    ("Firmware Upgrade", "NVRAM backed up, format, restore"),
+    (
+        "Format All + Download",
+        "erase all; needs backup + typed yes",
+    ),
+];
+/// Flash panel: plan before write.
+pub const FLASH_PLAN_FIRST: &str = "Enter starts the repair: it connects, checks the ROM against \
+                                    the phone and shows the whole plan (every partition, address, \
+                                    length and why); nothing is written before you confirm it.";
+/// Verify heading.
+pub const VERIFY_WHAT: &str = "Read back what was written and compare hashes.";
+/// Verify detail.
+pub const VERIFY_HOW: &str = "Each written partition is read back from the phone and its \
+                              SHA-256 compared with the image; a mismatch names the partition.";
+/// Report heading.
+pub const REPORT_WHAT: &str = "The repair journal entry and the job sheet.";
+/// Report detail.
+pub const REPORT_HOW: &str = "Device, board, ROM, mode, backup id, the result of every \
+                              partition and the timings go into the journal; the job sheet \
+                              for the customer is written beside it.";
+
+/// Title of the error popup when the session fails.
+pub const SESSION_FAILED: &str = "The phone session stopped";
+/// What to press to arm again.
+pub const NEXT_ARM: &str = "Then press Esc, 1 and Enter to arm again.";
+/// Log line: armed.
+pub const ARMED: &str = "Armed: waiting for the phone's download port.";
+/// Log line: stopping after the current packet.
+pub const STOPPING: &str = "Stopping after the current packet; the session then ends.";
+/// Title of the popup asked when quitting mid-write.
+pub const STOP_WRITE_TITLE: &str = "A write is running. Stop after the current packet?";
+
+/// What the quit-mid-write popup says.
+pub fn stop_write_lines(t: &Transfer, backup: Option<&str>) -> Vec<String> {
+    let pct = (t.done as f64 * 100.0 / t.total.max(1) as f64).round();
+    vec![
+        format!(
+            "{} is {pct}% {}; stopping leaves it half-done and the phone may not boot until \
+             it is flashed again.",
+            t.name,
+            if t.op == crate::device::OpKind::Erase {
+                "erased"
+            } else {
+                "written"
+            }
+        ),
+        match backup {
+            Some(b) => format!("The identity backup ({b}) is not touched."),
+            None => "There is no identity backup of this phone yet.".into(),
+        },
+        "y stops between two packets and quits; n keeps going.".into(),
+    ]
+}
+
+/// Log line: a protocol stage begins.
+pub fn stage(stage: Stage) -> String {
+    let mut s = stage.describe().to_string();
+    if let Some(first) = s.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    s
+}
+
+/// Log line: a transfer completed.
+pub fn transfer_done(t: &Transfer) -> String {
+    format!(
+        "{} {}: {} in {:.1} s ({:.1} MB/s)",
+        t.op.as_str(),
+        t.name,
+        size(t.total),
+        t.elapsed.as_secs_f64(),
+        crate::device::progress::mb_per_s(t.total, t.elapsed)
+    )
+}
+
+/// Log line: a job stopped on request.
+pub fn cancelled(name: Option<&str>, done: u64) -> String {
+    match name {
+        Some(n) => format!("Stopped on request: {n} after {}.", size(done)),
+        None => "Stopped on request.".into(),
+    }
+}
+
+/// Log line: the phone identified itself.
+pub fn identified(port: &str, f: &Fingerprint) -> String {
+    format!(
+        "Identified on {port}: {} in {} mode; the session stays open.",
+        chip(f.hw_code),
+        mode(f.mode)
+    )
+}
+
+/// The chip's name from its hardware code.
+pub fn chip(hw_code: u16) -> String {
+    match hw_code {
+        0x6572 => "MT6572".into(),
+        other => format!("hw {other:#06x}"),
+    }
+}
+
+/// BROM or preloader.
+pub fn mode(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Brom => "BROM",
+        Mode::Preloader => "preloader",
+    }
+}
+
+/// The Connect panel in the demo.
+pub const DEMO_PLUGGED: &str = "Demo: the simulated phone is plugged in on a pseudo-terminal.";
+
+/// What must be typed to confirm Format All + Download.
+pub const FORMAT_WORD: &str = "FORMAT";
+/// Title of the error popup when the repair fails.
+pub const REPAIR_FAILED: &str = "The repair stopped";
+/// What to do after a failed repair.
+pub const NEXT_REPAIR: &str = "Then press Esc; 5 and Enter try the repair again (d diagnoses).";
+/// Log line: the plan was refused.
+pub const PLAN_REFUSED: &str = "Plan not confirmed: nothing was written to the phone.";
+/// Log line: the plan was confirmed.
+pub const PLAN_CONFIRMED: &str = "Plan confirmed: writing. q asks before stopping.";
+/// Log line: the repair's identify found the phone.
+pub const REPAIR_SAME_PHONE: &str = "Connected for the repair.";
+/// Log line: flashed and verified.
+pub const FLASHED: &str = "Flashed and verified.";
+/// A job already runs.
+pub const BUSY: &str = "The phone is busy";
+/// Why nothing started.
+pub const BUSY_WHAT: &str = "A job is already running on the phone; only one runs at a time.";
+/// What to do while busy.
+pub const NEXT_WAIT: &str = "Press Esc and wait for it to end (the log shows its progress).";
+/// No ROM chosen yet.
+pub const NO_ROM_CHOSEN: &str = "No ROM chosen";
+/// Why the repair cannot start.
+pub const NO_ROM_WHAT: &str = "The repair needs a ROM from the library that fits this phone.";
+/// What to do without a ROM.
+pub const NEXT_CHOOSE_ROM: &str =
+    "Press Esc, 3 for the library, Enter on a package to see it and Enter again to choose it.";
+
+/// What the technician calls each repair step.
+pub fn repair_step(step: RepairStep) -> &'static str {
+    match step {
+        RepairStep::Identify => "connect and identify",
+        RepairStep::CheckRom => "check the ROM against the phone",
+        RepairStep::Backup => "identity backup",
+        RepairStep::Plan => "the plan",
+        RepairStep::Flash => "flash and verify",
+    }
+}
+
+/// Log line: a repair step begins.
+pub fn repair_started(step: RepairStep) -> String {
+    format!("Repair: {} ...", repair_step(step))
+}
+
+/// Log line: a repair step did nothing.
+pub fn repair_skipped(step: RepairStep, why: &str) -> String {
+    format!("Repair, {}: {why}", repair_step(step))
+}
+
+/// Log line: a ROM was chosen.
+pub fn rom_chosen(path: &Path) -> String {
+    format!(
+        "ROM chosen: {}. Next: 4 Backup, then 5 Flash.",
+        path.display()
+    )
+}
+
+/// Log line: the repair starts.
+pub fn repair_starting(mode: FlashMode, rom: &Path) -> String {
+    format!(
+        "Repair with {} in {}: waiting for the phone ...",
+        rom.file_name()
+            .map_or_else(|| rom.display().to_string(), |n| n.to_string_lossy().into()),
+        mode.title()
+    )
+}
+
+/// Log line: the plan is ready.
+pub fn plan_ready(plan: &Plan) -> String {
+    format!(
+        "Plan ready: {} step(s), {} to write. Confirm it in the popup.",
+        plan.steps().len(),
+        size(plan.bytes_to_write())
+    )
+}
+
+/// The confirmation of a plan: what will be written and erased, and whether the phone's
+/// identity is protected.
+pub fn plan_confirmation(plan: &Plan) -> (String, Vec<String>) {
+    let names = |pick: &dyn Fn(PlanAction) -> bool| -> Vec<String> {
+        plan.steps()
+            .iter()
+            .filter(|s| pick(s.action()))
+            .map(|s| s.partition().to_string())
+            .collect()
+    };
+    let written = names(&|a| a == PlanAction::Write);
+    let erased = names(&|a| a == PlanAction::Erase);
+    let restored = names(&|a| a == PlanAction::Restore);
+    let identity_touched: Vec<String> = written
+        .iter()
+        .chain(&erased)
+        .filter(|n| is_nvram_set(n))
+        .cloned()
+        .collect();
+    let mut lines = vec![
+        format!(
+            "{}: write {} ({})",
+            plan.mode().title(),
+            if written.is_empty() {
+                "nothing".to_string()
+            } else {
+                written.join(" ")
+            },
+            size(plan.bytes_to_write())
+        ),
+        if erased.is_empty() {
+            "Erased: nothing.".to_string()
+        } else {
+            format!("Erased: {}.", erased.join(" "))
+        },
+    ];
+    lines.push(match (identity_touched.is_empty(), restored.is_empty()) {
+        (true, true) => "Identity (IMEI, MACs, calibration): protected, the NVRAM set is not \
+                         touched."
+            .into(),
+        (true, false) => format!(
+            "Identity: restored from the verified backup ({}).",
+            restored.join(" ")
+        ),
+        (false, _) => format!(
+            "IDENTITY AT RISK: {} is erased or written.",
+            identity_touched.join(" ")
+        ),
+    });
+    lines.extend(plan.warnings().iter().map(|w| format!("! {w}")));
+    lines.push("The whole plan is in the Flash panel behind this popup.".into());
+    ("Write this plan to the phone?".into(), lines)
+}
+
+/// Log line and level for how a repair ended.
+pub fn repair_outcome(report: &RepairReport) -> (LogLevel, String) {
+    match report.outcome {
+        Outcome::Repaired => (
+            LogLevel::Good,
+            format!(
+                "Repaired: {} partition(s) written and verified. See 6 Verify and 7 Report.",
+                report.flashed.as_ref().map_or(0, |f| f
+                    .steps
+                    .iter()
+                    .filter(|s| s.state == crate::flash::record::StepState::Verified)
+                    .count())
+            ),
+        ),
+        Outcome::Planned => (LogLevel::Info, "Planned only: nothing was written.".into()),
+        Outcome::NotConfirmed => (
+            LogLevel::Info,
+            "Not confirmed: nothing was written; the phone was rebooted.".into(),
+        ),
+    }
+}
+
+/// Connect, after identification: the next connection.
+pub const NEXT_CONNECTION: &str = "Each device step (identify, flash) is one connection: when the \
+                                   workstation arms again, put the phone in download mode again \
+                                   (the demo phone does it by itself).";
+
+/// Flash panel while the repair prepares its plan.
+pub const FLASH_WAITING: &str = "The repair connects, identifies the phone and checks the ROM; \
+                                 its plan appears here for your confirmation.";
+
+/// Device bar: the repair's mode needs no backup.
+pub const BACKUP_NOT_NEEDED: &str = "not needed";
+
+/// The device bar when no profile convinces.
+pub const UNKNOWN_BOARD: &str = "unknown board";
+/// The library could not be matched.
+pub const MATCH_FAILED: &str = "Cannot rank the library for this phone";
+
+/// Log line: the board ranking and the library's verdicts.
+pub fn board_ranked(m: &crate::library::matching::LibraryMatch) -> String {
+    let fits = m
+        .matches
+        .iter()
+        .filter(|p| p.verdict == crate::library::matching::Verdict::Fits)
+        .count();
+    format!(
+        "{} {fits} of {} ROM(s) fit.",
+        m.board.summary,
+        m.matches.len()
+    )
+}
+
+/// Log line: a board was chosen.
+pub fn board_chosen(id: &str) -> String {
+    format!("Board chosen: {id}. The library is ranked for it (3 ROM).")
+}
+
+/// Device bar: a verified backup was taken in this session.
+pub const BACKUP_VERIFIED: &str = "verified";
+/// Log line: the backup starts.
+pub const BACKUP_STARTING: &str =
+    "Backing up the identity: waiting for the phone (the demo phone comes by itself) ...";
+
+/// Log line: the backup is stored.
+pub fn backed_up(done: &crate::engine::backup::BackupDone) -> String {
+    format!(
+        "Identity backed up: {} file(s), read twice and equal, in {}",
+        done.files.len(),
+        done.path.display()
+    )
+}
+/// Backup panel while a job runs.
+pub const BACKUP_RUNNING: &str = "Working with the phone; the log shows each read.";

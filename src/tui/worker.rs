@@ -1,0 +1,196 @@
+//! The device worker: the workstation's one way to a phone, through the job layer
+//! ([`crate::job`]) and the library flows built on it. It runs one [`DeviceJob`] at a time on
+//! a blocking thread: identify, or the guided repair ([`crate::repair::run`]), whose one gate,
+//! the plan's confirmation, it answers with the technician's key. Every progress event and
+//! result goes back to the event loop as an [`Action`].
+//!
+//! No safety check or repair flow is written here: it calls the library and reports.
+
+use std::{path::PathBuf, sync::mpsc::Receiver, time::Duration};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{action::Action, demo::DemoPort};
+use crate::{
+    engine,
+    flash::{Plan, execute::FlashRequest},
+    job::{CancelToken, EndPolicy, Ended, Job, Options, PortSpec},
+    journal::Journal,
+    places::Places,
+    profile::Registry,
+    protocol::da_file::DaFile,
+    repair::{self, RepairDriver, RepairEvent},
+};
+
+/// How long an armed workstation waits for a phone before it asks to be armed again.
+pub const ARMED_FOR: Duration = Duration::from_secs(15 * 60);
+
+/// Where the phone is and which DA it takes.
+#[derive(Debug, Clone)]
+pub enum Bench {
+    /// A real bench: wait for a MediaTek port; the DA remembered in the config (or given).
+    Real {
+        /// A DA file given on the command line.
+        da: Option<PathBuf>,
+    },
+    /// The demo's simulated phone, with the simulator-only DA.
+    Simulated {
+        /// The simulator's port (it follows the phone across reboots).
+        port: DemoPort,
+    },
+}
+
+/// A piece of work on the phone, each one job (one connection) of the library.
+#[derive(Debug, Clone)]
+pub enum DeviceJob {
+    /// Wait for the phone, connect and identify it (preloader, its own panel drivers, the
+    /// PCB marking typed), recorded in the journal.
+    Identify {
+        /// The marking printed on the board, as typed.
+        marking: Option<String>,
+    },
+    /// Back up the phone's identity (read twice, compared, stored with its manifest).
+    Backup,
+    /// The guided repair in one connection ([`crate::repair::run`]): identify, check the ROM,
+    /// show the plan and wait for the technician's answer, flash and verify, reboot.
+    Repair(Box<FlashRequest>),
+}
+
+/// Hears the repair's events and asks the screen to confirm its plan: the worker blocks on
+/// the technician's answer while the phone stays connected.
+struct ScreenDriver<'a> {
+    tx: &'a UnboundedSender<Action>,
+    answers: &'a Receiver<bool>,
+}
+
+impl RepairDriver for ScreenDriver<'_> {
+    fn event(&mut self, event: &RepairEvent) {
+        let _ = self.tx.send(Action::Repair(Box::new(event.clone())));
+    }
+
+    fn confirm(&mut self, _plan: &Plan) -> bool {
+        // The plan went to the screen with PlanReady; a closed screen is a no.
+        self.answers.recv().unwrap_or(false)
+    }
+}
+
+/// Runs one job and reports every event and its end as actions. Blocking.
+pub fn run_job(
+    bench: &Bench,
+    places: &Places,
+    work: DeviceJob,
+    cancel: CancelToken,
+    tx: &UnboundedSender<Action>,
+    answers: &Receiver<bool>,
+) {
+    let sink = {
+        let tx = tx.clone();
+        move |event: &crate::job::ProgressEvent| {
+            let _ = tx.send(Action::Progress(event.clone()));
+        }
+    };
+    let job = match prepare(bench, places) {
+        Ok(job) => job.with_progress(sink).with_cancel(cancel),
+        Err(e) => {
+            let _ = tx.send(Action::JobEnded(Err(describe(&e))));
+            return;
+        }
+    };
+    // The demo phone re-enumerates after its reboot; the job is over for the screen only
+    // once it did, so the next job opens the port it is really on.
+    let replugs = match bench {
+        Bench::Simulated { port } => Some((port, port.get().1)),
+        Bench::Real { .. } => None,
+    };
+    let ended = match work {
+        DeviceJob::Identify { marking } => {
+            let (registry, _refused) = Registry::load(&places.user_profiles());
+            let journal = journal(places);
+            engine::identify::run(job, &registry, marking.as_deref(), journal.as_ref()).map(
+                |done| {
+                    let _ = tx.send(Action::Identified {
+                        port: done.port.clone(),
+                        fingerprint: Box::new(done.value.fingerprint),
+                    });
+                    how(done.ended, done.warning)
+                },
+            )
+        }
+        DeviceJob::Backup => {
+            let (registry, _refused) = Registry::load(&places.user_profiles());
+            let journal = journal(places);
+            let store = crate::backup::Store::new(&places.data);
+            engine::backup::run(job, &store, &registry, journal.as_ref()).map(|done| {
+                let how = how(done.ended, done.warning);
+                let _ = tx.send(Action::BackedUp(Box::new(done.value)));
+                how
+            })
+        }
+        DeviceJob::Repair(request) => {
+            let jobs = places.data.join("jobs");
+            let mut driver = ScreenDriver { tx, answers };
+            repair::run(job, &request, false, &jobs, &mut driver).map(|done| {
+                let how = how(done.ended, done.warning);
+                let _ = tx.send(Action::Repaired(Box::new(done.value)));
+                how
+            })
+        }
+    };
+    if let (Some((port, seen)), Ok(_)) = (replugs, &ended) {
+        port.wait_replug(seen, Duration::from_secs(5));
+    }
+    let _ = tx.send(Action::JobEnded(ended.map_err(|e| describe(&e))));
+}
+
+/// The repair journal, when it can be opened (a journal that fails never stops a repair).
+fn journal(places: &Places) -> Option<Journal> {
+    Journal::open_in(&places.data)
+        .inspect_err(|e| tracing::warn!(error = %e, "the journal cannot be opened"))
+        .ok()
+}
+
+/// How the session ended, in words.
+fn how(ended: Ended, warning: Option<crate::Error>) -> String {
+    match ended {
+        Ended::Rebooted => "The phone was rebooted; the session is closed.".into(),
+        Ended::Left => "The session is closed; the phone stays in download mode.".into(),
+        Ended::NotRebooted => format!(
+            "The session is closed but the phone did not take the reboot ({}); unplug it and \
+             take the battery out.",
+            warning.map_or_else(String::new, |w| w.to_string())
+        ),
+    }
+}
+
+fn prepare(bench: &Bench, places: &Places) -> crate::Result<Job> {
+    match bench {
+        Bench::Real { da } => {
+            let options = Options {
+                port: PortSpec::Auto,
+                wait: ARMED_FOR,
+                da: da.clone(),
+                record: None,
+                end: EndPolicy::Reboot,
+            };
+            Job::prepare(&options, places)
+        }
+        Bench::Simulated { port } => {
+            let options = Options {
+                port: PortSpec::Path(port.get().0.display().to_string()),
+                wait: Duration::from_secs(10),
+                da: None,
+                record: None,
+                end: EndPolicy::Reboot,
+            };
+            let da = DaFile::parse(crate::protocol::da_file::generate_sim_da())
+                .map_err(crate::Error::from)?;
+            let (registry, _refused) = Registry::load(&places.user_profiles());
+            Ok(Job::with_da(options, da, registry))
+        }
+    }
+}
+
+/// An error as the popup shows it: what happened, then what to do.
+fn describe(e: &crate::Error) -> (String, String) {
+    (e.to_string(), e.help())
+}

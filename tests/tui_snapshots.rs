@@ -1,0 +1,56 @@
+//! Snapshot tests of every workstation panel and popup at 80x24 and 120x40 (insta, on
+//! ratatui's in-memory backend), and proof that every panel draws into tiny and zero-size
+//! areas without panicking. Regenerate after a deliberate change with
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test tui_snapshots`).
+
+mod common;
+mod tui_support;
+
+use ratatui::layout::Rect;
+use tui_support as fx;
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r"/dev/pts/\d+", "/dev/pts/N");
+    s.add_filter(r"/tmp/[A-Za-z0-9._-]+", "/tmp/TMP");
+    s.add_filter(r"flash-\d+", "flash-JOB");
+    s.add_filter(r"in [0-9.]+ s \([0-9.]+ MB/s\) *", "in T s (R MB/s) ");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+#[test]
+fn every_panel_and_popup_at_80x24_and_120x40() {
+    let settings = settings();
+    for (name, state) in fx::all().into_iter().chain(fx::repair_states()) {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let text = fx::frame(&state, w, h);
+            settings.bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), text));
+        }
+    }
+}
+
+#[test]
+fn every_panel_draws_into_tiny_and_zero_areas() {
+    for (_, state) in fx::all().into_iter().chain(fx::repair_states()) {
+        for area in [
+            Rect::ZERO,
+            Rect::new(0, 0, 1, 1),
+            Rect::new(0, 0, 20, 5),
+            Rect::new(0, 0, 5, 20),
+            Rect::new(0, 0, 79, 3),
+            Rect::new(3, 2, 40, 12),
+        ] {
+            fx::render_into(&state, area);
+        }
+    }
+}
+
+#[test]
+fn at_80x24_the_frame_names_the_step_and_the_keys() {
+    let text = fx::frame(&fx::rom_list(), 80, 24);
+    let last = text.lines().last().unwrap();
+    assert!(last.contains("Enter details"), "{last}");
+    assert!(text.contains("3 ROM"), "{text}");
+    assert!(text.contains("S118_fits"), "{text}");
+}
