@@ -24,7 +24,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    facts::{DeviceFacts, RomView, device_key},
+    facts::{DeviceFacts, RomView},
     plan::{Action, Mode, Overrides, Plan, Request, Source, build},
     record::{JobRecord, StepState},
 };
@@ -216,7 +216,7 @@ pub fn resume(job: Job, id: Option<&str>, jobs_dir: &Path) -> crate::Result<Done
     let plan = plan_for(&device, &rom.view, &request, &rom.errors)?;
     record.check_plan(&plan)?;
     let done = job.run(|phone| {
-        if let Err(e) = record.check_device(&device_key(&phone.fingerprint())) {
+        if let Err(e) = record.check_device(&phone.fingerprint().device_key()) {
             return Ok(Err(e.into()));
         }
         let rom_path = record.rom.clone();
