@@ -82,8 +82,21 @@ fn dry_run_plans_download_only_for_the_connected_phone_and_writes_nothing() {
     // The identity image in the ROM is skipped, with the cloning warning.
     assert_eq!(action_of(&steps, "NVRAM"), ["skip"]);
     assert!(plan["plan"]["warnings"].to_string().contains("clon"));
-    // The phone's own preloader identity was not read: the ROM's is not confirmed, so kept.
-    assert_eq!(action_of(&steps, "PRELOADER"), ["skip"]);
+    // Live identify read the phone's own preloader (BOOT_1): the ROM's, built for this
+    // board, passes the preloader guard.
+    assert!(
+        fingerprint["preloader"]["project"].is_string(),
+        "{fingerprint}"
+    );
+    let preloader = &plan["plan"]["steps"][0];
+    assert!(
+        preloader["why"]
+            .as_str()
+            .unwrap()
+            .contains("built for this board"),
+        "{preloader}"
+    );
+    assert_eq!(action_of(&steps, "PRELOADER"), ["write"]);
     let boot = &plan["plan"]["steps"]
         .as_array()
         .unwrap()
@@ -493,5 +506,37 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
         nvram_set(&sim, &fingerprint),
         identity,
         "the NVRAM set changed"
+    );
+}
+
+#[test]
+fn a_live_phone_keeps_its_preloader_against_another_boards() {
+    let bench = Bench::new();
+    let (fingerprint, _, _) = identify(&bench);
+    let rom = write_rom(&bench.path("other"), &fingerprint, 0);
+    std::fs::write(
+        rom.join("preloader_a516_row.bin"),
+        synth::preloader("s4511_board", 11),
+    )
+    .unwrap();
+    let sim = bench.sim(&[]);
+    let out = bench.device(
+        &sim,
+        "flash",
+        &[
+            "--rom",
+            rom.to_str().unwrap(),
+            "--mode",
+            "download-only",
+            "--dry-run",
+        ],
+    );
+    assert!(out.ok(), "{}", out.stderr);
+    let plan = out.json();
+    assert_eq!(action_of(&steps(&plan), "PRELOADER"), ["skip"], "{plan}");
+    let why = plan["plan"]["steps"][0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("s4511_board") && why.contains("a516_row"),
+        "{why}"
     );
 }

@@ -284,7 +284,8 @@ fn read_fingerprint(path: &std::path::Path) -> Result<Fingerprint> {
 }
 
 fn identify(device: &DeviceArgs, ctx: &Ctx) -> Result<Fingerprint> {
-    let done = start(device, ctx)?.run(|phone| Ok(phone.fingerprint()))?;
+    let done =
+        start(device, ctx)?.run(|phone| crate::engine::identify::fingerprint(phone, None))?;
     warn_if_not_rebooted(&done);
     Ok(done.value)
 }

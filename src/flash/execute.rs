@@ -179,7 +179,7 @@ fn check_rom_errors(plan: &Plan, problems: &[Problem]) -> Result<(), FlashError>
 pub fn flash(job: Job, request: &FlashRequest, jobs_dir: &Path) -> crate::Result<Done<Flashed>> {
     let mut rom = super::load_rom(&request.rom)?;
     let done = job.run(|phone| {
-        let fingerprint = phone.fingerprint();
+        let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
         let device = DeviceFacts::from_fingerprint(&fingerprint);
         let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
             Ok(plan) => plan,

@@ -123,7 +123,7 @@ pub fn run(
     let mut rom = load_rom(&request.rom)?;
     driver.event(&RepairEvent::Started(RepairStep::Identify));
     let done = job.run(|phone| {
-        let fingerprint = phone.fingerprint();
+        let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
         driver.event(&RepairEvent::Identified(Box::new(fingerprint.clone())));
         driver.event(&RepairEvent::Finished(RepairStep::Identify));
 
