@@ -202,11 +202,7 @@ impl RomView {
             platform: scatter.platform.clone(),
             storage: scatter.storage,
             partitions,
-            preloader: report.preloader.as_ref().map(|p| PreloaderIdentity {
-                build_name: p.build_name.clone(),
-                project: p.project.clone(),
-                emi_version: p.emi_version,
-            }),
+            preloader: report.preloader.as_ref().map(|p| p.identity.clone()),
         }
     }
 
