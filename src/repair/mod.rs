@@ -1,7 +1,8 @@
 //! The guided repair in ONE connection (a real phone must be put into download mode again for
 //! every session): identify, check the ROM against the phone, settle the identity backup, show
 //! the plan and wait for its confirmation, flash and verify, then reboot (the job layer's end
-//! policy), leaving a job record.
+//! policy), leaving a job record; [`run_journaled`] also records the job in the repair journal
+//! (one row per partition) and makes the job sheet from that row at the end.
 //!
 //! The steps run in order inside one job; a [`RepairDriver`] hears every [`RepairEvent`] and
 //! answers the one gate, the plan's confirmation. The TUI implements it over channels (its
