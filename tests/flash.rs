@@ -82,8 +82,21 @@ fn dry_run_plans_download_only_for_the_connected_phone_and_writes_nothing() {
     // The identity image in the ROM is skipped, with the cloning warning.
     assert_eq!(action_of(&steps, "NVRAM"), ["skip"]);
     assert!(plan["plan"]["warnings"].to_string().contains("clon"));
-    // The phone's own preloader identity was not read: the ROM's is not confirmed, so kept.
-    assert_eq!(action_of(&steps, "PRELOADER"), ["skip"]);
+    // Live identify read the phone's own preloader (BOOT_1): the ROM's, built for this
+    // board, passes the preloader guard.
+    assert!(
+        fingerprint["preloader"]["project"].is_string(),
+        "{fingerprint}"
+    );
+    let preloader = &plan["plan"]["steps"][0];
+    assert!(
+        preloader["why"]
+            .as_str()
+            .unwrap()
+            .contains("built for this board"),
+        "{preloader}"
+    );
+    assert_eq!(action_of(&steps, "PRELOADER"), ["write"]);
     let boot = &plan["plan"]["steps"]
         .as_array()
         .unwrap()
@@ -334,6 +347,26 @@ fn a_disconnect_in_the_middle_of_a_write_is_resumed_to_completion() {
         "the cut left BOOTIMG whole"
     );
 
+    // The journal's row of the cut job says which partitions completed and which failed.
+    let journal_of = |outcome: &str| {
+        let out = bench.run(&["--json", "history", "--kind", "flash", "--outcome", outcome]);
+        assert!(out.ok(), "{}", out.stderr);
+        let jobs = out.json()["jobs"].as_array().unwrap().clone();
+        assert_eq!(jobs.len(), 1, "{jobs:?}");
+        jobs[0].clone()
+    };
+    let failed = journal_of("failed");
+    assert!(
+        failed["device_key"].as_str().unwrap().starts_with("emmc-"),
+        "{failed}"
+    );
+    let rows = failed["partitions"].as_array().unwrap();
+    let row = |name: &str| rows.iter().find(|r| r["partition"] == name).cloned();
+    assert_eq!(row("UBOOT").unwrap()["ok"], true, "{failed}");
+    assert_eq!(row("BOOTIMG").unwrap()["ok"], false, "{failed}");
+    assert!(row("RECOVERY").is_none(), "{failed}");
+    assert!(failed["error"].is_string(), "{failed}");
+
     let resumed = bench.device(&sim, "flash", &["--resume"]);
     assert!(resumed.ok(), "{}", resumed.stderr);
     let report = resumed.json();
@@ -346,6 +379,14 @@ fn a_disconnect_in_the_middle_of_a_write_is_resumed_to_completion() {
             .all(|(_, _, s)| s == "verified"),
         "{states:?}"
     );
+    let done = journal_of("done");
+    let rows = done["partitions"].as_array().unwrap();
+    for name in ["BOOTIMG", "RECOVERY"] {
+        let r = rows.iter().find(|r| r["partition"] == name).unwrap();
+        assert_eq!(r["ok"], true, "{done}");
+        assert_eq!(r["sha256"].as_str().unwrap().len(), 64, "{done}");
+    }
+    assert!(done["throughput"].is_u64(), "{done}");
     sim.replugged();
     assert_eq!(sim.flash(Region::EmmcUser, at, boot.len()), boot);
     assert_eq!(
@@ -448,6 +489,16 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
     );
     let states = states(&report["flashed"]);
     assert!(states.contains(&("BOOTIMG".into(), "write".into(), "verified".into())));
+    // The job is in the journal, and its sheet was made from that row.
+    assert!(report["journal_job"].is_i64(), "{report}");
+    let sheet = &report["sheet"];
+    assert_eq!(sheet["job"], report["journal_job"], "{sheet}");
+    let lines = sheet["partitions"].to_string();
+    assert!(lines.contains("BOOTIMG") && lines.contains("ok"), "{sheet}");
+    assert!(sheet["rows"].to_string().contains("Phone ID"), "{sheet}");
+    // The dry run before it was not recorded.
+    let history = bench.run(&["--json", "history", "--kind", "flash"]);
+    assert_eq!(history.json()["jobs"].as_array().unwrap().len(), 1);
     for step in [
         "Identify",
         "Check the ROM",
@@ -493,5 +544,37 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
         nvram_set(&sim, &fingerprint),
         identity,
         "the NVRAM set changed"
+    );
+}
+
+#[test]
+fn a_live_phone_keeps_its_preloader_against_another_boards() {
+    let bench = Bench::new();
+    let (fingerprint, _, _) = identify(&bench);
+    let rom = write_rom(&bench.path("other"), &fingerprint, 0);
+    std::fs::write(
+        rom.join("preloader_a516_row.bin"),
+        synth::preloader("s4511_board", 11),
+    )
+    .unwrap();
+    let sim = bench.sim(&[]);
+    let out = bench.device(
+        &sim,
+        "flash",
+        &[
+            "--rom",
+            rom.to_str().unwrap(),
+            "--mode",
+            "download-only",
+            "--dry-run",
+        ],
+    );
+    assert!(out.ok(), "{}", out.stderr);
+    let plan = out.json();
+    assert_eq!(action_of(&steps(&plan), "PRELOADER"), ["skip"], "{plan}");
+    let why = plan["plan"]["steps"][0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("s4511_board") && why.contains("a516_row"),
+        "{why}"
     );
 }

@@ -304,7 +304,7 @@ fn list_rows_carry_the_inspected_facts() {
     assert_eq!(f.storage, mtkbench::firmware::storage::StorageKind::Emmc);
     assert_eq!((f.images_present(), f.images.len()), (3, 3));
     let pre = f.preloader.as_ref().unwrap();
-    assert_eq!(pre.project.as_deref(), Some("a516_s118"));
+    assert_eq!(pre.identity.project.as_deref(), Some("a516_s118"));
     assert_eq!(f.lcm.lk, ["hx8379a_fwvga_dsi_vdo"]);
     assert_eq!(f.count(Severity::Error), 0, "{a:?}");
     assert_eq!(a.failure, None);

@@ -165,8 +165,8 @@ fn assert_full_report(report: &RomReport) {
         ["otm8018b_dsi_vdo", "hx8369b_fwvga_dsi_vdo"]
     );
     let pl = report.preloader.as_ref().unwrap();
-    assert_eq!(pl.project.as_deref(), Some("bench_demo"));
-    assert_eq!(pl.emi_version, Some(11));
+    assert_eq!(pl.identity.project.as_deref(), Some("bench_demo"));
+    assert_eq!(pl.identity.emi_version, Some(11));
     assert_eq!(report.checksum_ini.as_ref().unwrap().entries, 3);
 
     assert_eq!(report.count(Severity::Error), 3, "{:#?}", report.problems);

@@ -39,7 +39,9 @@ pub struct RestoreArgs {
     pub other_device: bool,
 }
 
-fn journal(ctx: &Ctx) -> Option<Journal> {
+/// The repair journal, or `None` (logged) when it cannot be opened: a journal that fails is
+/// never a reason to leave a phone half-repaired.
+pub(super) fn journal(ctx: &Ctx) -> Option<Journal> {
     Journal::open_in(&ctx.places.data)
         .inspect_err(|e| tracing::warn!(error = %e, "journal unavailable"))
         .ok()

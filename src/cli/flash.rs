@@ -213,7 +213,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             .as_ref()
             .ok_or_else(|| usage("--resume needs --port: the phone must be connected"))?;
         let id = (!id.is_empty()).then_some(id.as_str());
-        let done = execute::resume(start(device, ctx)?, id, &jobs)?;
+        let journal = super::backup::journal(ctx);
+        let done = execute::resume_journaled(start(device, ctx)?, id, &jobs, journal.as_ref())?;
         return report(done, ctx);
     }
     let (Some(rom_path), Some(mode)) = (args.rom.clone(), args.mode) else {
@@ -231,7 +232,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             overrides,
             verify: !args.choices.no_verify,
         };
-        let done = execute::flash(start(device, ctx)?, &request, &jobs)?;
+        let journal = super::backup::journal(ctx);
+        let done =
+            execute::flash_journaled(start(device, ctx)?, &request, &jobs, journal.as_ref())?;
         return report(done, ctx);
     }
     let rom = flash::load_rom(&rom_path)?;
@@ -284,7 +287,8 @@ fn read_fingerprint(path: &std::path::Path) -> Result<Fingerprint> {
 }
 
 fn identify(device: &DeviceArgs, ctx: &Ctx) -> Result<Fingerprint> {
-    let done = start(device, ctx)?.run(|phone| Ok(phone.fingerprint()))?;
+    let done =
+        start(device, ctx)?.run(|phone| crate::engine::identify::fingerprint(phone, None))?;
     warn_if_not_rebooted(&done);
     Ok(done.value)
 }

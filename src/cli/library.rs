@@ -365,7 +365,11 @@ fn list_row(row: &LibraryRow) -> String {
             row.kind.as_str(),
             f.platform.as_deref().unwrap_or("platform not given")
         ),
-        match f.preloader.as_ref().and_then(|p| p.project.as_ref()) {
+        match f
+            .preloader
+            .as_ref()
+            .and_then(|p| p.identity.project.as_ref())
+        {
             Some(p) => format!("preloader {p}"),
             None => "preloader project unknown".into(),
         },
@@ -410,9 +414,11 @@ mod tests {
             },
             preloader: Some(PreloaderFacts {
                 layout: PreloaderLayout::Flashable,
-                build_name: None,
-                project: Some("a516_s118".into()),
-                emi_version: Some(11),
+                identity: crate::firmware::preloader::PreloaderIdentity {
+                    build_name: None,
+                    project: Some("a516_s118".into()),
+                    emi_version: Some(11),
+                },
             }),
             checksum_ini: None,
             problems: vec![Problem {

@@ -68,6 +68,13 @@ impl Report for RepairOutput {
                 f.job
             ));
         }
+        if let Some(sheet) = &r.sheet {
+            out.push_str(&super::history::sheet_text(sheet));
+            out.push_str(&format!(
+                "Next: mtkbench report {} --out FILE writes this sheet for the customer.\n",
+                sheet.job
+            ));
+        }
         if !self.rebooted {
             out.push_str(NOT_REBOOTED);
         }
@@ -126,12 +133,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         verify: !args.choices.no_verify,
     };
     let jobs = ctx.places.data.join("jobs");
-    let done = repair::run(
+    let journal = super::backup::journal(ctx);
+    let done = repair::run_journaled(
         start(&args.device, ctx)?,
         &request,
         args.dry_run,
         &jobs,
         &mut Headless,
+        journal.as_ref(),
     )?;
     warn_if_not_rebooted(&done);
     let rebooted = done.rebooted();

@@ -209,11 +209,11 @@ fn preloader_text(info: Option<&PreloaderFacts>) -> String {
     let Some(info) = info else {
         return "none".into();
     };
-    let mut parts = vec![match &info.project {
+    let mut parts = vec![match &info.identity.project {
         Some(p) => format!("project {p}"),
         None => "project not found".into(),
     }];
-    parts.push(match info.emi_version {
+    parts.push(match info.identity.emi_version {
         Some(v) => format!("EMI info v{v}"),
         None => "no EMI info".into(),
     });

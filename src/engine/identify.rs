@@ -57,6 +57,21 @@ pub fn identify<T: Transport>(
     registry: &Registry,
     pcb_marking: Option<&str>,
 ) -> Result<Identified, DeviceError> {
+    let fingerprint = fingerprint(phone, pcb_marking)?;
+    let board = matching::rank(registry, &fingerprint.evidence());
+    Ok(Identified { fingerprint, board })
+}
+
+/// The phone's fingerprint as every job needs it: the session's, plus the preloader's
+/// project and EMI version read from the phone's own preloader (BOOT_1 on eMMC, the
+/// PRELOADER partition on NAND), the panel drivers named in its UBOOT, and the marking the
+/// technician read off the board. Read only. The one identify path: `identify`, `flash` and
+/// `repair` all start here, so the planner's preloader guard compares against what the phone
+/// really holds.
+pub fn fingerprint<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    pcb_marking: Option<&str>,
+) -> Result<Fingerprint, DeviceError> {
     let mut fingerprint = phone.fingerprint();
     fingerprint.pcb_marking = pcb_marking
         .map(str::trim)
@@ -85,8 +100,7 @@ pub fn identify<T: Transport>(
         phone.read(t, &mut scan)?;
         fingerprint.lcm = scan.evidence("phone's own UBOOT").names;
     }
-    let board = matching::rank(registry, &fingerprint.evidence());
-    Ok(Identified { fingerprint, board })
+    Ok(fingerprint)
 }
 
 /// The identity strings of a preloader area read from the phone, if it carries any.

@@ -73,15 +73,19 @@ impl<'j> Recorder<'j> {
 
     /// Ends the job: done, or failed with `error`.
     pub fn end<T, E: std::fmt::Display>(&self, result: &Result<T, E>) {
-        let (outcome, error) = match result {
-            Ok(_) => (Outcome::Done, None),
-            Err(e) => (Outcome::Failed, Some(e.to_string())),
-        };
+        match result {
+            Ok(_) => self.end_with(Outcome::Done, None),
+            Err(e) => self.end_with(Outcome::Failed, Some(&e.to_string())),
+        }
+    }
+
+    /// Ends the job with `outcome` (a repair whose plan was not confirmed is `Cancelled`).
+    pub fn end_with(&self, outcome: Outcome, error: Option<&str>) {
         if let (Some(j), Some(id)) = (self.journal, self.id)
             && let Err(e) = j.finish(
                 id,
                 outcome,
-                error.as_deref(),
+                error,
                 self.started.elapsed().as_millis() as u64,
             )
         {

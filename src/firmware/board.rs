@@ -108,7 +108,7 @@ pub fn check(rom: &RomFacts, board: &BoardFacts) -> Vec<BoardFinding> {
     }
     let rom_pl = rom.preloader.as_ref();
     if let (Some(theirs), Some(ours)) = (
-        rom_pl.and_then(|p| p.project.as_deref()),
+        rom_pl.and_then(|p| p.identity.project.as_deref()),
         board.preloader_project.as_deref(),
     ) && !theirs.eq_ignore_ascii_case(ours)
     {
@@ -123,8 +123,10 @@ pub fn check(rom: &RomFacts, board: &BoardFacts) -> Vec<BoardFinding> {
             ),
         );
     }
-    if let (Some(theirs), Some(ours)) = (rom_pl.and_then(|p| p.emi_version), board.emi_version)
-        && theirs != ours
+    if let (Some(theirs), Some(ours)) = (
+        rom_pl.and_then(|p| p.identity.emi_version),
+        board.emi_version,
+    ) && theirs != ours
     {
         push(
             Aspect::EmiVersion,
@@ -276,9 +278,11 @@ mod tests {
             lcm: LcmReport::default(),
             preloader: Some(PreloaderFacts {
                 layout: PreloaderLayout::Flashable,
-                build_name: None,
-                project: Some(project.into()),
-                emi_version: Some(emi),
+                identity: crate::firmware::preloader::PreloaderIdentity {
+                    build_name: None,
+                    project: Some(project.into()),
+                    emi_version: Some(emi),
+                },
             }),
             checksum_ini: None,
             problems: vec![],

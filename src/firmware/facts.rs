@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::firmware::{
-    preloader::{PreloaderInfo, PreloaderLayout},
+    preloader::{PreloaderIdentity, PreloaderInfo, PreloaderLayout},
     rom::ImageContent,
     scatter::{Region, Scatter, Storage},
 };
@@ -124,26 +124,23 @@ pub struct ChecksumIniReport {
     pub entries: usize,
 }
 
-/// What the preloader image says about itself.
+/// What the preloader image says about itself: how it is packaged, and its identity (the
+/// one [`PreloaderIdentity`] type the planner and the board check compare with the phone's;
+/// flattened, so the JSON keeps `build_name`, `project` and `emi_version` at this level).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreloaderFacts {
     /// How the image is packaged (a flashable build, or an EMMC_BOOT_1 readback).
     pub layout: PreloaderLayout,
-    /// `preloader_<project>.bin` as embedded.
-    pub build_name: Option<String>,
-    /// The board project the preloader was built for.
-    pub project: Option<String>,
-    /// The EMI info version (`MTK_BLOADER_INFO_vNN`).
-    pub emi_version: Option<u32>,
+    /// Build name, board project and EMI version.
+    #[serde(flatten)]
+    pub identity: PreloaderIdentity,
 }
 
 impl From<&PreloaderInfo> for PreloaderFacts {
     fn from(p: &PreloaderInfo) -> Self {
         PreloaderFacts {
             layout: p.layout,
-            build_name: p.build_name.clone(),
-            project: p.project.clone(),
-            emi_version: p.emi_version,
+            identity: PreloaderIdentity::from(p),
         }
     }
 }

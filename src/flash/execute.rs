@@ -24,16 +24,18 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    facts::{DeviceFacts, RomView, device_key},
+    facts::{DeviceFacts, RomView},
     plan::{Action, Mode, Overrides, Plan, Request, Source, build},
     record::{JobRecord, StepState},
 };
 use crate::{
-    device::target::Target,
+    device::{Fingerprint, target::Target},
+    engine::Recorder,
     error::Advice,
     firmware::rom::{OpenRom, Problem},
     fsutil,
     job::{DeviceError, Done, Job, OpKind, Override, Phone, Place, Region, step},
+    journal::{JobKind, Journal, NewJob, PartitionResult},
     transport::Transport,
 };
 
@@ -175,31 +177,91 @@ fn check_rom_errors(plan: &Plan, problems: &[Problem]) -> Result<(), FlashError>
 
 /// Flashes `request.rom` on the phone `job` reaches, in one connection: identify, plan, record
 /// the job in `jobs_dir`, write and verify. A refused plan writes nothing and ends the session
-/// normally.
+/// normally. Not journaled: see [`flash_journaled`].
 pub fn flash(job: Job, request: &FlashRequest, jobs_dir: &Path) -> crate::Result<Done<Flashed>> {
-    let mut rom = super::load_rom(&request.rom)?;
-    let done = job.run(|phone| {
-        let fingerprint = phone.fingerprint();
-        let device = DeviceFacts::from_fingerprint(&fingerprint);
-        let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
-            Ok(plan) => plan,
-            Err(e) => return Ok(Err(e)),
-        };
-        record_and_run(
-            phone,
-            fingerprint,
-            request,
-            &plan,
-            &mut rom.package,
-            jobs_dir,
-        )
-    })?;
-    finish(done)
+    flash_journaled(job, request, jobs_dir, None)
+}
+
+/// [`flash`], with the job recorded in `journal` as it goes: the phone once identified, one
+/// row per partition (action, bytes, time, hash, error) as each completes, and how it ended.
+pub fn flash_journaled(
+    job: Job,
+    request: &FlashRequest,
+    jobs_dir: &Path,
+    journal: Option<&Journal>,
+) -> crate::Result<Done<Flashed>> {
+    let rec = Recorder::start(journal, JobKind::Flash, &flash_job(request));
+    let result = (|| {
+        let mut rom = super::load_rom(&request.rom)?;
+        let done = job.run(|phone| {
+            let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
+            rec.update(&identified(&fingerprint));
+            let device = DeviceFacts::from_fingerprint(&fingerprint);
+            let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
+                Ok(plan) => plan,
+                Err(e) => return Ok(Err(e)),
+            };
+            record_and_run(
+                phone,
+                fingerprint,
+                request,
+                &plan,
+                &mut rom.package,
+                jobs_dir,
+                &rec,
+            )
+        })?;
+        finish(done)
+    })();
+    rec.end(&result);
+    result
+}
+
+/// What the journal knows of a flash before the phone is reached.
+pub(crate) fn flash_job(request: &FlashRequest) -> NewJob {
+    NewJob {
+        rom: Some(request.rom.display().to_string()),
+        mode: Some(request.mode.as_str().into()),
+        ..NewJob::default()
+    }
+}
+
+/// What the journal learns once the phone is identified.
+pub(crate) fn identified(fingerprint: &Fingerprint) -> NewJob {
+    NewJob {
+        device_key: Some(fingerprint.device_key()),
+        fingerprint: crate::engine::fingerprint_json(fingerprint),
+        ..NewJob::default()
+    }
 }
 
 /// Continues job `id` (default: the newest unfinished one in `jobs_dir`) on the phone `job`
-/// reaches: the same phone, the same plan, from the first step not complete.
+/// reaches: the same phone, the same plan, from the first step not complete. Not journaled:
+/// see [`resume_journaled`].
 pub fn resume(job: Job, id: Option<&str>, jobs_dir: &Path) -> crate::Result<Done<Flashed>> {
+    resume_journaled(job, id, jobs_dir, None)
+}
+
+/// [`resume`], recorded in `journal` as a new flash job whose partition rows are the steps
+/// this run completed (those completed before the interruption are in the earlier job's row).
+pub fn resume_journaled(
+    job: Job,
+    id: Option<&str>,
+    jobs_dir: &Path,
+    journal: Option<&Journal>,
+) -> crate::Result<Done<Flashed>> {
+    let rec = Recorder::start(journal, JobKind::Flash, &NewJob::default());
+    let result = resume_with(job, id, jobs_dir, &rec);
+    rec.end(&result);
+    result
+}
+
+fn resume_with(
+    job: Job,
+    id: Option<&str>,
+    jobs_dir: &Path,
+    rec: &Recorder<'_>,
+) -> crate::Result<Done<Flashed>> {
     let mut record = JobRecord::load(jobs_dir, id)?;
     let mut rom = super::load_rom(&record.rom)?;
     let request = FlashRequest {
@@ -212,13 +274,16 @@ pub fn resume(job: Job, id: Option<&str>, jobs_dir: &Path) -> crate::Result<Done
         },
         verify: record.verify,
     };
+    rec.update(&flash_job(&request));
     let device = DeviceFacts::from_fingerprint(&record.fingerprint);
     let plan = plan_for(&device, &rom.view, &request, &rom.errors)?;
     record.check_plan(&plan)?;
     let done = job.run(|phone| {
-        if let Err(e) = record.check_device(&device_key(&phone.fingerprint())) {
+        let connected = phone.fingerprint();
+        if let Err(e) = record.check_device(&connected.device_key()) {
             return Ok(Err(e.into()));
         }
+        rec.update(&identified(&record.fingerprint));
         let rom_path = record.rom.clone();
         run_plan(
             phone,
@@ -227,6 +292,7 @@ pub fn resume(job: Job, id: Option<&str>, jobs_dir: &Path) -> crate::Result<Done
             &rom_path,
             &mut record,
             jobs_dir,
+            rec,
         )
     })?;
     finish(done)
@@ -283,6 +349,7 @@ pub(crate) fn record_and_run<T: Transport>(
     plan: &Plan,
     rom: &mut OpenRom,
     jobs_dir: &Path,
+    rec: &Recorder<'_>,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
     // The full path, so that `--resume` finds the package from any folder.
     let rom_path = request
@@ -301,7 +368,7 @@ pub(crate) fn record_and_run<T: Transport>(
     if let Err(e) = record.save(jobs_dir) {
         return Ok(Err(e));
     }
-    run_plan(phone, plan, rom, &request.rom, &mut record, jobs_dir)
+    run_plan(phone, plan, rom, &request.rom, &mut record, jobs_dir, rec)
 }
 
 /// A new job id: `flash-<seconds since 1970>`, numbered on if taken.
@@ -325,6 +392,7 @@ fn run_plan<T: Transport>(
     rom_path: &Path,
     record: &mut JobRecord,
     jobs_dir: &Path,
+    rec: &Recorder<'_>,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
     let resumed_from = record
         .steps
@@ -352,23 +420,45 @@ fn run_plan<T: Transport>(
             }
             _ => {}
         }
+        let started = std::time::Instant::now();
         let outcome = match s.action() {
-            Action::Write => write_step(phone, s, rom, rom_path, record.verify)?,
-            Action::Erase => {
-                let guarded = phone.guard_erase(&target_of(s), Override::None)?;
-                phone.erase(&guarded)?;
-                Ok((StepState::Done, None))
+            Action::Write => write_step(phone, s, rom, rom_path, record.verify),
+            Action::Erase => phone
+                .guard_erase(&target_of(s), Override::None)
+                .and_then(|guarded| phone.erase(&guarded))
+                .map(|()| Ok((StepState::Done, None))),
+            _ => Ok(Err(
+                FlashError::NeedsBackupStore { mode: plan.mode() }.into()
+            )),
+        };
+        let row = |result: Result<Option<String>, String>| PartitionResult {
+            partition: s.partition().into(),
+            action: op_of(s.action()).as_str().into(),
+            bytes: if result.is_ok() { s.length() } else { 0 },
+            millis: started.elapsed().as_millis() as u64,
+            ok: result.is_ok(),
+            sha256: result.clone().ok().flatten(),
+            error: result.err(),
+        };
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                rec.partition(&row(Err(e.to_string())));
+                return Err(e);
             }
-            _ => Err(FlashError::NeedsBackupStore { mode: plan.mode() }.into()),
         };
         match outcome {
             Ok((state, sha256)) => {
+                rec.partition(&row(Ok(sha256.clone())));
                 record.mark(i, state, sha256);
                 if let Err(e) = record.save(jobs_dir) {
                     return Ok(Err(e));
                 }
             }
-            Err(e) => return Ok(Err(e)),
+            Err(e) => {
+                rec.partition(&row(Err(e.to_string())));
+                return Ok(Err(e));
+            }
         }
     }
     Ok(Ok(Flashed {

@@ -25,8 +25,8 @@ use crate::{
 /// The phone as the planner needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceFacts {
-    /// What tells this phone from every other (storage id); a backup names the phone it came
-    /// from by this key.
+    /// What tells this phone from every other ([`Fingerprint::device_key`]); a backup names
+    /// the phone it came from by this key.
     pub key: String,
     /// The chip's hardware code (0x6572).
     pub hw_code: u16,
@@ -61,7 +61,7 @@ impl DeviceFacts {
             StorageFacts::Nor { .. } => (None, Vec::new()),
         };
         DeviceFacts {
-            key: device_key(fp),
+            key: fp.device_key(),
             hw_code: fp.hw_code,
             storage,
             regions,
@@ -127,16 +127,6 @@ pub fn board_of(fp: &Fingerprint) -> BoardFacts {
     }
 }
 
-/// The key that names a phone: its storage's own id (eMMC CID, NAND id words), which survives
-/// a reflash and differs between two phones of one board.
-pub fn device_key(fp: &Fingerprint) -> String {
-    match &fp.storage {
-        StorageFacts::Emmc { cid, .. } => format!("emmc-{cid}"),
-        StorageFacts::Nand { id, .. } => format!("nand-{id}"),
-        StorageFacts::Nor { size } => format!("nor-{size:x}"),
-    }
-}
-
 /// The image a ROM holds for one partition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RomImage {
@@ -190,7 +180,7 @@ impl RomView {
             .filter(|p| !p.address_is_pseudo)
             .map(|p| RomPartition {
                 name: p.name.clone(),
-                region: device_region(p.region),
+                region: p.region,
                 offset: p.region_offset,
                 size: p.size,
                 bootloader: is_bootloader(p),
@@ -212,11 +202,7 @@ impl RomView {
             platform: scatter.platform.clone(),
             storage: scatter.storage,
             partitions,
-            preloader: report.preloader.as_ref().map(|p| PreloaderIdentity {
-                build_name: p.build_name.clone(),
-                project: p.project.clone(),
-                emi_version: p.emi_version,
-            }),
+            preloader: report.preloader.as_ref().map(|p| p.identity.clone()),
         }
     }
 
@@ -237,16 +223,6 @@ fn is_bootloader(p: &scatter::Partition) -> bool {
             p.region,
             scatter::Region::EmmcBoot1 | scatter::Region::EmmcBoot2
         )
-}
-
-/// The phone's region for a scatter region.
-pub fn device_region(region: scatter::Region) -> Region {
-    match region {
-        scatter::Region::EmmcBoot1 => Region::Boot1,
-        scatter::Region::EmmcBoot2 => Region::Boot2,
-        scatter::Region::EmmcUser => Region::User,
-        scatter::Region::Nand => Region::Nand,
-    }
 }
 
 /// One partition held in an identity backup.
@@ -371,5 +347,67 @@ fn span_of(p: &Partition) -> Span {
         region: p.region,
         offset: p.offset,
         size: Some(p.size),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::{
+        fingerprint::{PartitionFacts, TargetConfigFlags},
+        table::TableSource,
+    };
+
+    fn nand_phone(me_id: &str) -> Fingerprint {
+        Fingerprint {
+            mode: crate::device::Mode::Brom,
+            hw_code: 0x6572,
+            hw_subcode: 0x8a00,
+            hw_version: 0xca00,
+            sw_version: 0,
+            brom_version: 1,
+            bl_version: 0xfe,
+            target_config: TargetConfigFlags {
+                sbc: false,
+                sla: false,
+                daa: false,
+                raw: 0,
+            },
+            me_id: Some(me_id.into()),
+            storage: StorageFacts::Nand {
+                id: "ECDA".into(),
+                flash_id: 0xDA,
+                size: 1 << 28,
+                page_size: 2048,
+                pages_per_block: 64,
+            },
+            ram_size: 0x2000_0000,
+            da_version: "040001".into(),
+            partition_source: TableSource::Mbr { profile: None },
+            partitions: vec![PartitionFacts {
+                name: "NVRAM".into(),
+                region: Region::Nand,
+                offset: 0x10_0000,
+                size: 0x50_0000,
+            }],
+            preloader: None,
+            lcm: Vec::new(),
+            pcb_marking: None,
+        }
+    }
+
+    #[test]
+    fn a_nand_phone_is_keyed_as_its_backups_are() {
+        let a = nand_phone("00112233");
+        // The backup store and the journal name the phone by Fingerprint::device_key: the
+        // planner must use the same key or a NAND phone never matches its own backup.
+        assert_eq!(DeviceFacts::from_fingerprint(&a).key, a.device_key());
+        assert_eq!(DeviceFacts::from_fingerprint(&a).key, "meid-00112233");
+        // Two phones with the same NAND part are still told apart.
+        let b = nand_phone("44556677");
+        assert_ne!(
+            DeviceFacts::from_fingerprint(&a).key,
+            DeviceFacts::from_fingerprint(&b).key
+        );
     }
 }

@@ -196,7 +196,7 @@ impl JobRecord {
 
     /// Refuses to continue on another phone.
     pub fn check_device(&self, connected_key: &str) -> Result<(), ResumeError> {
-        let recorded = super::facts::device_key(&self.fingerprint);
+        let recorded = self.fingerprint.device_key();
         if recorded == connected_key {
             Ok(())
         } else {
@@ -418,7 +418,7 @@ mod tests {
     #[test]
     fn another_phone_or_another_plan_is_refused() {
         let r = record("j");
-        let key = crate::flash::facts::device_key(&fingerprint());
+        let key = fingerprint().device_key();
         assert_eq!(r.check_device(&key), Ok(()));
         let err = r.check_device("emmc-0000").unwrap_err();
         assert!(err.to_string().contains("emmc-0000"), "{err}");

@@ -248,7 +248,10 @@ fn check_board(f: &RomFacts, phone: Phone<'_>, out: &mut Findings) -> (bool, boo
             "partition layout as on the phone: Download Only can apply it",
         );
     }
-    if let Some(p) = f.preloader.as_ref().and_then(|p| p.project.as_deref())
+    if let Some(p) = f
+        .preloader
+        .as_ref()
+        .and_then(|p| p.identity.project.as_deref())
         && !skip_preloader
     {
         out.push(Level::Ok, format!("preloader project {p}, as the phone's"));

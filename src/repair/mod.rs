@@ -1,7 +1,8 @@
 //! The guided repair in ONE connection (a real phone must be put into download mode again for
 //! every session): identify, check the ROM against the phone, settle the identity backup, show
 //! the plan and wait for its confirmation, flash and verify, then reboot (the job layer's end
-//! policy), leaving a job record.
+//! policy), leaving a job record; [`run_journaled`] also records the job in the repair journal
+//! (one row per partition) and makes the job sheet from that row at the end.
 //!
 //! The steps run in order inside one job; a [`RepairDriver`] hears every [`RepairEvent`] and
 //! answers the one gate, the plan's confirmation. The TUI implements it over channels (its
@@ -23,14 +24,16 @@ use serde::Serialize;
 
 use crate::{
     device::Fingerprint,
+    engine::Recorder,
     firmware::board::{self, BoardFinding},
     flash::{
         DeviceFacts, Mode, Plan,
-        execute::{FlashRequest, Flashed, finish, plan_for, record_and_run},
+        execute::{FlashRequest, Flashed, finish, flash_job, identified, plan_for, record_and_run},
         facts::board_of,
         load_rom,
     },
     job::{Done, Job},
+    journal::{self, JobKind, Journal, sheet::Sheet},
 };
 
 /// The steps of a repair, in the order they run.
@@ -110,9 +113,15 @@ pub struct RepairReport {
     pub plan: Plan,
     /// What was flashed (absent when nothing was).
     pub flashed: Option<Flashed>,
+    /// The job's number in the repair journal, when it was recorded.
+    pub journal_job: Option<i64>,
+    /// The job sheet for the customer, written from the journal at the end (absent on a dry
+    /// run, or without a journal).
+    pub sheet: Option<Sheet>,
 }
 
-/// Runs a repair on the phone `job` reaches, in one connection.
+/// Runs a repair on the phone `job` reaches, in one connection. Not journaled: see
+/// [`run_journaled`].
 pub fn run(
     job: Job,
     request: &FlashRequest,
@@ -120,10 +129,55 @@ pub fn run(
     jobs_dir: &Path,
     driver: &mut dyn RepairDriver,
 ) -> crate::Result<Done<RepairReport>> {
+    run_journaled(job, request, dry_run, jobs_dir, driver, None)
+}
+
+/// [`run`], recorded in `journal` as a flash job (the phone, one row per partition, how it
+/// ended; a plan not confirmed ends `cancelled`), with the job sheet made from that row at
+/// the end. A dry run writes nothing and is not recorded.
+pub fn run_journaled(
+    job: Job,
+    request: &FlashRequest,
+    dry_run: bool,
+    jobs_dir: &Path,
+    driver: &mut dyn RepairDriver,
+    journal: Option<&Journal>,
+) -> crate::Result<Done<RepairReport>> {
+    let rec = Recorder::start(
+        journal.filter(|_| !dry_run),
+        JobKind::Flash,
+        &flash_job(request),
+    );
+    let result = run_with(job, request, dry_run, jobs_dir, driver, &rec);
+    match &result {
+        Ok(done) if done.value.outcome == Outcome::NotConfirmed => rec.end_with(
+            journal::Outcome::Cancelled,
+            Some("the plan was not confirmed: nothing was written"),
+        ),
+        other => rec.end(other),
+    }
+    let mut done = result?;
+    done.value.journal_job = rec.id();
+    done.value.sheet = journal
+        .zip(rec.id())
+        .and_then(|(j, id)| j.get(id).ok())
+        .map(|row| journal::sheet::sheet(&row));
+    Ok(done)
+}
+
+fn run_with(
+    job: Job,
+    request: &FlashRequest,
+    dry_run: bool,
+    jobs_dir: &Path,
+    driver: &mut dyn RepairDriver,
+    rec: &Recorder<'_>,
+) -> crate::Result<Done<RepairReport>> {
     let mut rom = load_rom(&request.rom)?;
     driver.event(&RepairEvent::Started(RepairStep::Identify));
     let done = job.run(|phone| {
-        let fingerprint = phone.fingerprint();
+        let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
+        rec.update(&identified(&fingerprint));
         driver.event(&RepairEvent::Identified(Box::new(fingerprint.clone())));
         driver.event(&RepairEvent::Finished(RepairStep::Identify));
 
@@ -159,6 +213,8 @@ pub fn run(
             backup: backup.into(),
             plan: plan.clone(),
             flashed,
+            journal_job: None,
+            sheet: None,
         };
         if dry_run {
             driver.event(&RepairEvent::Skipped {
@@ -184,6 +240,7 @@ pub fn run(
             &plan,
             &mut rom.package,
             jobs_dir,
+            rec,
         )? {
             Ok(flashed) => flashed,
             Err(e) => return Ok(Err(e)),

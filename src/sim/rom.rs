@@ -349,8 +349,8 @@ mod tests {
         assert_eq!(r.count(Severity::Error), 0, "{:#?}", r.problems);
         assert_eq!(r.project.as_deref(), Some("a516_row"));
         let pl = r.preloader.as_ref().unwrap();
-        assert_eq!(pl.project.as_deref(), Some("a516_row"));
-        assert_eq!(pl.emi_version, Some(11));
+        assert_eq!(pl.identity.project.as_deref(), Some("a516_row"));
+        assert_eq!(pl.identity.emi_version, Some(11));
         assert_eq!(r.lcm.lk, ["hx8369b_fwvga_dsi_vdo", "otm8018b_dsi_vdo"]);
         assert_eq!(r.lcm.kernel, r.lcm.lk);
         let ck = r.checksum_ini.as_ref().unwrap();
@@ -379,8 +379,8 @@ mod tests {
 
         let (_c, r) = inspect(&build(&board, RomVariant::OtherBoard).unwrap());
         let pl = r.preloader.as_ref().unwrap();
-        assert_eq!(pl.project.as_deref(), Some(FOREIGN_PROJECT));
-        assert_eq!(pl.emi_version, Some(FOREIGN_EMI_VERSION));
+        assert_eq!(pl.identity.project.as_deref(), Some(FOREIGN_PROJECT));
+        assert_eq!(pl.identity.emi_version, Some(FOREIGN_EMI_VERSION));
         assert_eq!(r.lcm, base.lcm);
 
         let (_d, r) = inspect(&build(&board, RomVariant::OtherLayout).unwrap());

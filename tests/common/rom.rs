@@ -215,6 +215,15 @@ pub fn write_rom_with(dir: &Path, fingerprint: &Value, grow: u64, boot_len: usiz
         }
         let file = match image_of(&name) {
             Some((file, mut bytes)) => {
+                // The phone's own preloader identity, when identify read one: the ROM is
+                // built for this board, so the planner's preloader guard lets it through.
+                let pl = &fingerprint["preloader"];
+                if name == "PRELOADER"
+                    && let (Some(project), Some(emi)) =
+                        (pl["project"].as_str(), pl["emi_version"].as_u64())
+                {
+                    bytes = synth::preloader(project, emi as u32);
+                }
                 if name == "BOOTIMG" && bytes.len() < boot_len {
                     let pad = bytes.len()..boot_len;
                     bytes.extend(pad.map(|i| (i % 249) as u8));
