@@ -207,7 +207,7 @@ fn detail(
         "preloader project",
         f.preloader
             .as_ref()
-            .and_then(|p| p.project.clone())
+            .and_then(|p| p.identity.project.clone())
             .unwrap_or_else(none),
     ));
     lines.push(field("panels in lk", list(&f.lcm.lk)));
