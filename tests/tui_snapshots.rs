@@ -54,3 +54,31 @@ fn at_80x24_the_frame_names_the_step_and_the_keys() {
     assert!(text.contains("3 ROM"), "{text}");
     assert!(text.contains("S118_fits"), "{text}");
 }
+
+#[test]
+fn an_interrupted_job_is_offered_and_u_resumes_it() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use mtkbench::tui::{
+        action::Effect,
+        keymap::{self, Mode},
+    };
+    let mut s = fx::flash_resume_offer();
+    let text = fx::frame(&s, 80, 24);
+    assert!(
+        text.contains("u resumes interrupted job flash-1796300000"),
+        "{text}"
+    );
+    assert!(text.contains("u resume job"), "{text}");
+    let key = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE);
+    let action = keymap::resolve(Mode::of(s.step, s.popup.as_ref()), &key).unwrap();
+    assert_eq!(
+        s.update(action),
+        [Effect::Resume {
+            id: "flash-1796300000".into()
+        }]
+    );
+    assert!(
+        s.job_running(),
+        "one job at a time: the resume now holds the phone"
+    );
+}

@@ -12,7 +12,7 @@ use crate::{
     device::{Fingerprint, ProgressEvent},
     diag::{doctor::Problem, lcm::LcmVerdict, log::Analysis},
     engine::backup::BackupDone,
-    flash::Mode as FlashMode,
+    flash::{Mode as FlashMode, execute::Flashed, record::JobRecord},
     library::{LibraryRow, matching::LibraryMatch},
     repair::{RepairEvent, RepairReport},
     transport::PortInfo,
@@ -49,6 +49,8 @@ pub enum Action {
     AskText(TextPurpose),
     /// Check the display driver of the selected ROM against this phone's panel.
     CheckDisplay,
+    /// Resume the interrupted flash job of this phone.
+    Resume,
     /// A character typed into the text popup.
     Type(char),
     /// Delete the last typed character.
@@ -87,6 +89,10 @@ pub enum Action {
     LibraryMatched(Result<Box<LibraryMatch>, String>),
     /// The identity backup is stored and verified.
     BackedUp(Box<BackupDone>),
+    /// An interrupted flash job for this phone was found (or none).
+    Unfinished(Option<Box<JobRecord>>),
+    /// An interrupted flash job was resumed to its end.
+    Resumed(Box<Flashed>),
     /// An event of the guided repair.
     Repair(Box<RepairEvent>),
     /// The guided repair's report (it ended: repaired, or not confirmed).
@@ -116,6 +122,16 @@ pub enum Effect {
     },
     /// Back up the phone's identity.
     Backup,
+    /// Look for an interrupted flash job of this phone.
+    FindUnfinished {
+        /// The phone's device key.
+        device_key: String,
+    },
+    /// Resume this interrupted flash job.
+    Resume {
+        /// Its id.
+        id: String,
+    },
     /// The guided repair with this ROM and mode, in one connection.
     Repair {
         /// The ROM package (absolute path).

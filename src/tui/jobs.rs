@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::{
     device::{OpKind, PlannedStep, Stage},
     firmware::board::BoardFinding,
-    flash::{Mode, Plan},
+    flash::{Mode, Plan, execute::Flashed, record::JobRecord},
     repair::RepairReport,
 };
 
@@ -117,6 +117,10 @@ pub struct RepairState {
     pub scroll: usize,
     /// What the repair's identity-backup step said.
     pub backup_note: Option<String>,
+    /// An interrupted flash job of this phone, offered for resume.
+    pub unfinished: Option<Box<JobRecord>>,
+    /// A resumed job, once it completed.
+    pub resumed: Option<Box<Flashed>>,
 }
 
 impl Default for RepairState {
@@ -132,6 +136,8 @@ impl Default for RepairState {
             failed: None,
             scroll: 0,
             backup_note: None,
+            unfinished: None,
+            resumed: None,
         }
     }
 }

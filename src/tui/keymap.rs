@@ -114,6 +114,7 @@ fn panel(step: Step) -> Vec<Binding> {
         }
         Step::Flash => {
             b.push(key(KeyCode::Enter, Action::Enter, "start repair"));
+            b.push(ch('u', Action::Resume, "resume job"));
             b.push(key(KeyCode::Left, Action::Left, "mode"));
             b.push(key(KeyCode::Right, Action::Right, "mode"));
         }

@@ -28,7 +28,7 @@ use crate::{
     diag::{self, doctor, lcm},
     error::HostError,
     firmware::rom,
-    flash::{Overrides, execute::FlashRequest},
+    flash::{Overrides, execute::FlashRequest, record::JobRecord},
     job::CancelToken,
     library,
     places::Places,
@@ -178,6 +178,7 @@ impl Executor {
         match effect {
             Effect::Identify { marking } => self.start_job(DeviceJob::Identify { marking }),
             Effect::Backup => self.start_job(DeviceJob::Backup),
+            Effect::Resume { id } => self.start_job(DeviceJob::Resume(id)),
             Effect::Repair { rom, mode } => {
                 self.start_job(DeviceJob::Repair(Box::new(FlashRequest {
                     rom,
@@ -244,12 +245,19 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
         Effect::Quit
         | Effect::Identify { .. }
         | Effect::Backup
+        | Effect::Resume { .. }
         | Effect::Repair { .. }
         | Effect::AnswerPlan(_)
         | Effect::CancelJob => return None,
         Effect::ListPorts => Action::PortsListed(crate::job::ports().map_err(|e| e.to_string())),
         Effect::RunDoctor => Action::DoctorDone(doctor::check(&doctor::HostFacts::gather())),
         Effect::LoadLibrary => Action::LibraryLoaded(load_library(&ctx.places, &ctx.library)),
+        Effect::FindUnfinished { device_key } => Action::Unfinished(
+            JobRecord::load(&ctx.places.data.join("jobs"), None)
+                .ok()
+                .filter(|r| r.check_device(&device_key).is_ok())
+                .map(Box::new),
+        ),
         Effect::MatchLibrary {
             fingerprint,
             profile,

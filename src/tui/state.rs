@@ -413,6 +413,7 @@ impl AppState {
             Step::Flash if r.failed.is_some() => StepStatus::Failed,
             Step::Flash if r.rom.is_some() => StepStatus::Ready,
             Step::Verify | Step::Report if repaired => StepStatus::Done,
+            Step::Verify if r.resumed.is_some() => StepStatus::Done,
             Step::Report if r.report.is_some() => StepStatus::Done,
             Step::Diagnose => StepStatus::Ready,
             _ => StepStatus::Waiting,
@@ -504,6 +505,20 @@ impl AppState {
                 self.push_log(LogLevel::Good, text::backed_up(&done));
                 self.device.backup = Some(text::BACKUP_VERIFIED.into());
                 self.backup = Some(done);
+                Vec::new()
+            }
+            Action::Unfinished(found) => {
+                if let Some(r) = &found {
+                    self.push_log(LogLevel::Warn, text::unfinished(r));
+                }
+                self.repair.unfinished = found;
+                Vec::new()
+            }
+            Action::Resumed(flashed) => {
+                self.push_log(LogLevel::Good, text::resumed(&flashed));
+                self.repair.unfinished = None;
+                self.repair.resumed = Some(flashed);
+                self.step = Step::Verify;
                 Vec::new()
             }
             Action::Repair(event) => self.repair_event(*event),
@@ -627,7 +642,13 @@ impl AppState {
         if self.step == Step::Connect && self.popup.is_none() {
             self.step = Step::Identify;
         }
-        self.match_library()
+        let mut effects = self.match_library();
+        if let Some(f) = &self.fingerprint {
+            effects.push(Effect::FindUnfinished {
+                device_key: f.device_key(),
+            });
+        }
+        effects
     }
 
     /// Asks for the board ranking and the library's verdicts for the phone as known now, once
@@ -960,6 +981,7 @@ impl AppState {
                 self.step = self.step.offset(-1);
                 Vec::new()
             }
+            Action::Resume if self.step == Step::Flash => self.resume(),
             Action::AskText(purpose) => {
                 self.popup = Some(Popup::Text {
                     purpose,
@@ -1057,6 +1079,24 @@ impl AppState {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Resumes the interrupted flash job of this phone; the library checks the phone and the
+    /// plan.
+    fn resume(&mut self) -> Vec<Effect> {
+        if self.job_running() {
+            self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
+            return Vec::new();
+        }
+        let Some(r) = &self.repair.unfinished else {
+            return Vec::new();
+        };
+        let id = r.id.clone();
+        self.repair.running = true;
+        self.job = JobProgress::default();
+        self.session = DeviceState::Armed(None);
+        self.push_log(LogLevel::Info, text::resuming(&id));
+        vec![Effect::Resume { id }]
     }
 
     /// Starts the guided repair with the chosen ROM and mode; the library checks everything.

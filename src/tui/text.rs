@@ -471,3 +471,29 @@ pub fn backed_up(done: &crate::engine::backup::BackupDone) -> String {
 }
 /// Backup panel while a job runs.
 pub const BACKUP_RUNNING: &str = "Working with the phone; the log shows each read.";
+
+/// Log line: an interrupted job of this phone was found.
+pub fn unfinished(r: &crate::flash::record::JobRecord) -> String {
+    let done = r.steps.len() - r.next().map_or(0, |n| r.steps.len() - n);
+    format!(
+        "Interrupted flash job {} for this phone ({}, {} of {} steps done): 5 then u resumes it.",
+        r.id,
+        r.mode.title(),
+        done,
+        r.steps.len()
+    )
+}
+
+/// Log line: resuming a job.
+pub fn resuming(id: &str) -> String {
+    format!("Resuming job {id}: waiting for the phone ...")
+}
+
+/// Log line: a resumed job completed.
+pub fn resumed(f: &crate::flash::execute::Flashed) -> String {
+    format!(
+        "Job {} resumed from step {} and completed. See 6 Verify.",
+        f.job,
+        f.resumed_from + 1
+    )
+}

@@ -51,6 +51,9 @@ pub enum DeviceJob {
     },
     /// Back up the phone's identity (read twice, compared, stored with its manifest).
     Backup,
+    /// Resume an interrupted flash job: the same phone, the same plan, from its first step
+    /// not complete.
+    Resume(String),
     /// The guided repair in one connection ([`crate::repair::run`]): identify, check the ROM,
     /// show the plan and wait for the technician's answer, flash and verify, reboot.
     Repair(Box<FlashRequest>),
@@ -123,6 +126,13 @@ pub fn run_job(
             engine::backup::run(job, &store, &registry, journal.as_ref()).map(|done| {
                 let how = how(done.ended, done.warning);
                 let _ = tx.send(Action::BackedUp(Box::new(done.value)));
+                how
+            })
+        }
+        DeviceJob::Resume(id) => {
+            crate::flash::execute::resume(job, Some(&id), &places.data.join("jobs")).map(|done| {
+                let how = how(done.ended, done.warning);
+                let _ = tx.send(Action::Resumed(Box::new(done.value)));
                 how
             })
         }

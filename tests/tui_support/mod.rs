@@ -341,6 +341,24 @@ pub fn text_popup() -> AppState {
     s
 }
 
+/// Flash: an interrupted job of this phone is offered for resume.
+pub fn flash_resume_offer() -> AppState {
+    let mut s = identify();
+    s.step = Step::Flash;
+    let record = mtkbench::flash::record::JobRecord {
+        id: "flash-1796300000".into(),
+        fingerprint: fingerprint(),
+        rom: "/bench/library/a516/S118_fits".into(),
+        mode: mtkbench::flash::Mode::DownloadOnly,
+        selection: None,
+        preloader_of_another_board: false,
+        verify: true,
+        steps: Vec::new(),
+    };
+    s.update(Action::Unfinished(Some(Box::new(record))));
+    s
+}
+
 /// Every fixture, by name.
 pub fn all() -> Vec<(&'static str, AppState)> {
     vec![
@@ -362,6 +380,7 @@ pub fn all() -> Vec<(&'static str, AppState)> {
         ("popup_confirm", confirm_popup()),
         ("popup_typed", typed_popup()),
         ("popup_text", text_popup()),
+        ("flash_resume_offer", flash_resume_offer()),
     ]
 }
 

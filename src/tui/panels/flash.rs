@@ -42,6 +42,19 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             None => Span::styled("none chosen yet (3 picks one)", t.warn()),
         },
     ]));
+    if let Some(u) = &r.unfinished {
+        head.push(Line::styled(
+            format!(
+                "u resumes interrupted job {} ({}, {})",
+                u.id,
+                u.mode.title(),
+                u.rom
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into())
+            ),
+            t.warn(),
+        ));
+    }
     let progress_lines = if r.running && state.job.current.is_some() {
         progress(t, &state.job, area.width)
     } else {
