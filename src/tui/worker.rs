@@ -1,6 +1,6 @@
 //! The device worker: the workstation's one way to a phone, through the job layer
 //! ([`crate::job`]) and the library flows built on it. It runs one [`DeviceJob`] at a time on
-//! a blocking thread: identify, or the guided repair ([`crate::repair::run`]), whose one gate,
+//! a blocking thread: identify, or the guided repair ([`crate::repair::run_journaled`]), whose one gate,
 //! the plan's confirmation, it answers with the technician's key. Every progress event and
 //! result goes back to the event loop as an [`Action`].
 //!
@@ -54,7 +54,7 @@ pub enum DeviceJob {
     /// Resume an interrupted flash job: the same phone, the same plan, from its first step
     /// not complete.
     Resume(String),
-    /// The guided repair in one connection ([`crate::repair::run`]): identify, check the ROM,
+    /// The guided repair in one connection ([`crate::repair::run_journaled`]): identify, check the ROM,
     /// show the plan and wait for the technician's answer, flash and verify, reboot.
     Repair(Box<FlashRequest>),
 }
@@ -139,11 +139,14 @@ pub fn run_job(
         DeviceJob::Repair(request) => {
             let jobs = places.data.join("jobs");
             let mut driver = ScreenDriver { tx, answers };
-            repair::run(job, &request, false, &jobs, &mut driver).map(|done| {
-                let how = how(done.ended, done.warning);
-                let _ = tx.send(Action::Repaired(Box::new(done.value)));
-                how
-            })
+            let journal = journal(places);
+            repair::run_journaled(job, &request, false, &jobs, &mut driver, journal.as_ref()).map(
+                |done| {
+                    let how = how(done.ended, done.warning);
+                    let _ = tx.send(Action::Repaired(Box::new(done.value)));
+                    how
+                },
+            )
         }
     };
     if let (Some((port, seen)), Ok(_)) = (replugs, &ended) {

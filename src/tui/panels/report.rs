@@ -66,5 +66,17 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             ));
         }
     }
+    match report.journal_job {
+        Some(job) => lines.push(field(
+            "journal",
+            format!(
+                "job {job}; `mtkbench report {job} --out FILE` writes the customer's job sheet"
+            ),
+        )),
+        None => lines.push(field(
+            "journal",
+            "not recorded (the journal could not be opened; see the log file)".to_string(),
+        )),
+    }
     view::paragraph(lines, area, buf);
 }
