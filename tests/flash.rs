@@ -5,7 +5,8 @@
 //! format, download and restore; Format All is refused without a backup. A boot-looping phone
 //! (broken BOOTIMG) is repaired with Download Only, every write read back and verified, its
 //! NVRAM set untouched; a disconnect injected in the middle of a write is resumed with
-//! `--resume` to completion.
+//! `--resume` to completion. `repair` takes the identity backup of a phone without one in the
+//! same connection (its NVRAM file is the simulator's), and a second repair reuses it.
 
 mod common;
 mod device_support;
@@ -467,6 +468,18 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
     );
     assert!(dry.ok(), "{}", dry.stderr);
     assert_eq!(dry.json()["outcome"], "planned");
+    // It says it would take the identity backup, and stores none.
+    assert_eq!(dry.json()["backup_id"], Value::Null);
+    assert!(
+        dry.json()["backup"]
+            .as_str()
+            .unwrap()
+            .contains("would read its identity set twice"),
+        "{}",
+        dry.stdout
+    );
+    let store = mtkbench::backup::Store::new(&bench.path("data"));
+    assert!(store.list(None).is_empty(), "a dry run stored a backup");
     assert!(dry.stderr.contains("== Plan"), "{}", dry.stderr);
     sim.replugged();
     assert_eq!(
@@ -481,12 +494,10 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
     assert_eq!(report["rebooted"], true);
     assert_eq!(report["fingerprint"]["hw_code"], 0x6572);
     assert_eq!(report["board_findings"], serde_json::json!([]), "{report}");
-    assert!(
-        report["backup"]
-            .as_str()
-            .unwrap()
-            .contains("never writes the NVRAM set")
-    );
+    // The phone had no backup: the repair took one in the same connection, before flashing.
+    assert_eq!(report["backup_taken"], true, "{report}");
+    let backup_id = report["backup_id"].as_str().unwrap().to_string();
+    assert!(report["backup"].as_str().unwrap().contains(&backup_id));
     let states = states(&report["flashed"]);
     assert!(states.contains(&("BOOTIMG".into(), "write".into(), "verified".into())));
     // The job is in the journal, and its sheet was made from that row.
@@ -509,6 +520,25 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
         assert!(out.stderr.contains(step), "{step}: {}", out.stderr);
     }
     sim.replugged();
+    // The backup's NVRAM file is the phone's NVRAM as the simulator holds it, and verifies.
+    let backup = store.open(&backup_id).unwrap();
+    assert_eq!(backup.manifest.kind, mtkbench::backup::BackupKind::Identity);
+    let entry = backup
+        .manifest
+        .files
+        .iter()
+        .find(|f| f.partition == "NVRAM")
+        .unwrap();
+    assert_eq!(
+        store.read_file(&backup, entry).unwrap(),
+        sim.flash(
+            Region::EmmcUser,
+            place(&fingerprint, "NVRAM"),
+            entry.length as usize
+        )
+    );
+    assert_eq!(identity[1], store.read_file(&backup, entry).unwrap());
+    assert!(store.verify(&backup_id).unwrap().ok);
     let boot = image(Path::new(rom), "boot.img");
     assert_eq!(
         sim.flash(Region::EmmcUser, place(&fingerprint, "BOOTIMG"), boot.len()),
@@ -519,6 +549,32 @@ fn repair_mends_a_boot_looping_phone_in_one_connection() {
         identity,
         "the NVRAM set changed"
     );
+
+    // A second repair of the same phone relies on that backup and takes none.
+    let again = bench.device(&sim, "repair", &["--rom", rom, "--mode", "download-only"]);
+    assert!(again.ok(), "{}", again.stderr);
+    let again = again.json();
+    assert_eq!(again["outcome"], "repaired");
+    assert_eq!(again["backup_taken"], false, "{again}");
+    assert_eq!(again["backup_id"], backup_id.as_str());
+    assert!(again["backup"].as_str().unwrap().contains("none taken"));
+    assert_eq!(store.list(None).len(), 1, "a second backup was taken");
+    sim.replugged();
+
+    // A backup whose file no longer matches its manifest is not relied on: a new one is taken.
+    std::fs::write(backup.path.join(&entry.file), b"damaged").unwrap();
+    let third = bench.device(&sim, "repair", &["--rom", rom, "--mode", "download-only"]);
+    assert!(third.ok(), "{}", third.stderr);
+    let third = third.json();
+    assert_eq!(third["backup_taken"], true, "{third}");
+    assert_ne!(third["backup_id"], backup_id.as_str());
+    assert!(
+        store
+            .verify(third["backup_id"].as_str().unwrap())
+            .unwrap()
+            .ok
+    );
+    sim.replugged();
 
     // Another layout: Download Only is refused with the difference, nothing written.
     let moved = write_rom(&bench.path("moved"), &fingerprint, 0x8_0000);

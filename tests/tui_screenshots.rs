@@ -63,9 +63,11 @@ fn scrub(text: &str) -> String {
     let tmp = regex::Regex::new(r"/tmp/[A-Za-z0-9._-]+").unwrap();
     let job = regex::Regex::new(r"flash-\d+").unwrap();
     let rate = regex::Regex::new(r"in [0-9.]+ s \([0-9.]+ MB/s\) *").unwrap();
+    let backup = regex::Regex::new(r"\d{8}T\d{6}Z").unwrap();
     let text = pts.replace_all(text, "/dev/pts/3");
     let text = tmp.replace_all(&text, "/tmp/demo");
     let text = job.replace_all(&text, "flash-1796300000");
+    let text = backup.replace_all(&text, "20261203T120000Z");
     rate.replace_all(&text, "in 0.0 s (9.9 MB/s) ").into_owned()
 }
 

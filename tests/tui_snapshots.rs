@@ -14,6 +14,7 @@ fn settings() -> insta::Settings {
     s.add_filter(r"/dev/pts/\d+", "/dev/pts/N");
     s.add_filter(r"/tmp/[A-Za-z0-9._-]+", "/tmp/TMP");
     s.add_filter(r"flash-\d+", "flash-JOB");
+    s.add_filter(r"\d{8}T\d{6}Z", "TIMESTAMP");
     s.add_filter(r"in [0-9.]+ s \([0-9.]+ MB/s\) *", "in T s (R MB/s) ");
     s.set_prepend_module_to_snapshot(false);
     s

@@ -134,11 +134,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     };
     let jobs = ctx.places.data.join("jobs");
     let journal = super::backup::journal(ctx);
-    let done = repair::run_journaled(
+    let done = repair::run_in(
         start(&args.device, ctx)?,
         &request,
         args.dry_run,
         &jobs,
+        &crate::backup::Store::new(&ctx.places.data),
         &mut Headless,
         journal.as_ref(),
     )?;

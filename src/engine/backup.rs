@@ -135,7 +135,7 @@ pub fn run(
             profile: profile.clone(),
             ..NewJob::default()
         });
-        let backup = store(
+        let backup = store_verified(
             backups,
             read,
             profile.as_deref(),
@@ -221,6 +221,31 @@ pub fn store(
         )?;
     }
     w.commit(at)
+}
+
+/// [`store`], then re-hashes every stored file against its manifest: the backup returned
+/// is on disk whole and verified, or an error says why not.
+pub fn store_verified(
+    backups: &Store,
+    read: &IdentityRead,
+    profile: Option<&str>,
+    at: SystemTime,
+    on_part: &mut dyn FnMut(&PartitionResult),
+) -> Result<Backup, BackupError> {
+    let backup = store(backups, read, profile, at, on_part)?;
+    backups.verify(&backup.id)?.require_ok()?;
+    Ok(backup)
+}
+
+/// The newest identity backup of the phone `device_key` in `backups` whose every file still
+/// matches its manifest (a damaged or partial one is passed over).
+pub fn verified(backups: &Store, device_key: &str) -> Option<Backup> {
+    backups
+        .list(Some(device_key))
+        .into_iter()
+        .rev()
+        .filter(|b| b.manifest.kind == BackupKind::Identity)
+        .find(|b| backups.verify(&b.id).is_ok_and(|v| v.ok))
 }
 
 impl BackupDone {

@@ -12,28 +12,36 @@
 //!
 //! The ROM check is [`crate::firmware::board::check`] against the phone's own board (storage,
 //! preloader project and EMI, layout), reported as findings, and the flash planner's refusals
-//! (chip, storage, layout for Download Only, image sizes, the ROM's own errors). In this build
-//! the identity backup store is not part of the repair yet: the modes that need a backup
-//! (Firmware Upgrade, Format All + Download) are refused before anything is written.
+//! (chip, storage, layout for Download Only, image sizes, the ROM's own errors).
+//!
+//! The identity backup is a step of every repair, whatever the mode: when the phone (by its
+//! device key) has no verified identity backup in the store yet, it is taken in the same
+//! connection with [`crate::engine::backup`] (read twice, compared, stored whole, verified)
+//! before the plan is confirmed; when it has one, that one is named and none is taken. A dry
+//! run says which it would do and reads or stores nothing. In this build the modes that
+//! restore the NVRAM set (Firmware Upgrade, Format All + Download) are still refused by the
+//! planner before anything is written.
 //!
 //! This module never draws and never imports `cli` or `tui`.
 
-use std::path::Path;
+use std::{path::Path, time::SystemTime};
 
 use serde::Serialize;
 
 use crate::{
+    backup::Store,
     device::Fingerprint,
-    engine::Recorder,
+    engine::{Recorder, backup},
     firmware::board::{self, BoardFinding},
     flash::{
-        DeviceFacts, Mode, Plan,
+        DeviceFacts, Plan,
         execute::{FlashRequest, Flashed, finish, flash_job, identified, plan_for, record_and_run},
         facts::board_of,
         load_rom,
     },
-    job::{Done, Job},
-    journal::{self, JobKind, Journal, sheet::Sheet},
+    job::{DeviceError, Done, Job, Phone},
+    journal::{self, JobKind, Journal, NewJob, sheet::Sheet},
+    transport::Transport,
 };
 
 /// The steps of a repair, in the order they run.
@@ -107,8 +115,13 @@ pub struct RepairReport {
     pub fingerprint: Fingerprint,
     /// Each way the ROM is not for the phone's board (empty: fits as far as known).
     pub board_findings: Vec<BoardFinding>,
-    /// What the identity backup step did.
+    /// What the identity backup step did, in a technician's words.
     pub backup: String,
+    /// The identity backup this repair relies on: the one it took, or the verified one the
+    /// store already had (absent only on a dry run of a phone without one).
+    pub backup_id: Option<String>,
+    /// Whether this repair took that backup (false: it was already in the store).
+    pub backup_taken: bool,
     /// The plan.
     pub plan: Plan,
     /// What was flashed (absent when nothing was).
@@ -121,7 +134,8 @@ pub struct RepairReport {
 }
 
 /// Runs a repair on the phone `job` reaches, in one connection. Not journaled: see
-/// [`run_journaled`].
+/// [`run_journaled`]. `jobs_dir` is the `jobs` folder of the data folder; the identity backups
+/// are kept in that data folder's store (see [`run_in`]).
 pub fn run(
     job: Job,
     request: &FlashRequest,
@@ -143,12 +157,34 @@ pub fn run_journaled(
     driver: &mut dyn RepairDriver,
     journal: Option<&Journal>,
 ) -> crate::Result<Done<RepairReport>> {
+    let data = jobs_dir.parent().unwrap_or(jobs_dir);
+    run_in(
+        job,
+        request,
+        dry_run,
+        jobs_dir,
+        &Store::new(data),
+        driver,
+        journal,
+    )
+}
+
+/// [`run_journaled`] with the identity backups kept in `backups`.
+pub fn run_in(
+    job: Job,
+    request: &FlashRequest,
+    dry_run: bool,
+    jobs_dir: &Path,
+    backups: &Store,
+    driver: &mut dyn RepairDriver,
+    journal: Option<&Journal>,
+) -> crate::Result<Done<RepairReport>> {
     let rec = Recorder::start(
         journal.filter(|_| !dry_run),
         JobKind::Flash,
         &flash_job(request),
     );
-    let result = run_with(job, request, dry_run, jobs_dir, driver, &rec);
+    let result = run_with(job, request, dry_run, jobs_dir, backups, driver, &rec);
     match &result {
         Ok(done) if done.value.outcome == Outcome::NotConfirmed => rec.end_with(
             journal::Outcome::Cancelled,
@@ -170,6 +206,7 @@ fn run_with(
     request: &FlashRequest,
     dry_run: bool,
     jobs_dir: &Path,
+    backups: &Store,
     driver: &mut dyn RepairDriver,
     rec: &Recorder<'_>,
 ) -> crate::Result<Done<RepairReport>> {
@@ -191,18 +228,10 @@ fn run_with(
         };
         driver.event(&RepairEvent::Finished(RepairStep::CheckRom));
 
-        let backup = match plan.mode() {
-            Mode::DownloadOnly => {
-                "not needed: Download Only never writes the NVRAM set, and this plan leaves it \
-                 as it is"
-            }
-            // plan_for refuses the modes that restore until the backup store is there.
-            Mode::FirmwareUpgrade | Mode::FormatAll => "taken by the plan",
+        let backup = match settle_backup(phone, &fingerprint, backups, dry_run, driver, rec)? {
+            Ok(backup) => backup,
+            Err(e) => return Ok(Err(e)),
         };
-        driver.event(&RepairEvent::Skipped {
-            step: RepairStep::Backup,
-            why: backup.into(),
-        });
 
         driver.event(&RepairEvent::Started(RepairStep::Plan));
         driver.event(&RepairEvent::PlanReady(Box::new(plan.clone())));
@@ -210,7 +239,9 @@ fn run_with(
             outcome,
             fingerprint: fingerprint.clone(),
             board_findings: findings.clone(),
-            backup: backup.into(),
+            backup: backup.note.clone(),
+            backup_id: backup.id.clone(),
+            backup_taken: backup.taken,
             plan: plan.clone(),
             flashed,
             journal_job: None,
@@ -249,4 +280,73 @@ fn run_with(
         Ok(Ok(report(Outcome::Repaired, Some(flashed))))
     })?;
     finish(done)
+}
+
+/// What the backup step settled.
+struct Settled {
+    note: String,
+    id: Option<String>,
+    taken: bool,
+}
+
+/// The backup step: names this phone's newest verified identity backup, or takes one on
+/// `phone` (read twice, compared, stored whole, verified); on a dry run says which it would
+/// do and touches neither the phone nor the store.
+fn settle_backup<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    fingerprint: &Fingerprint,
+    backups: &Store,
+    dry_run: bool,
+    driver: &mut dyn RepairDriver,
+    rec: &Recorder<'_>,
+) -> Result<crate::Result<Settled>, DeviceError> {
+    let skipped = |driver: &mut dyn RepairDriver, note: String, id: Option<String>| {
+        driver.event(&RepairEvent::Skipped {
+            step: RepairStep::Backup,
+            why: note.clone(),
+        });
+        Settled {
+            note,
+            id,
+            taken: false,
+        }
+    };
+    if let Some(found) = backup::verified(backups, &fingerprint.device_key()) {
+        rec.update(&NewJob {
+            backup_id: Some(found.id.clone()),
+            ..NewJob::default()
+        });
+        let note = format!(
+            "this phone already has a verified identity backup, {}: none taken",
+            found.id
+        );
+        return Ok(Ok(skipped(driver, note, Some(found.id))));
+    }
+    if dry_run {
+        let note = "this phone has no verified identity backup yet: the repair would read its \
+                    identity set twice and store it before flashing (dry run: nothing read or \
+                    stored)"
+            .to_string();
+        return Ok(Ok(skipped(driver, note, None)));
+    }
+    driver.event(&RepairEvent::Started(RepairStep::Backup));
+    let read = backup::read_identity(phone)?;
+    let stored = match backup::store_verified(backups, &read, None, SystemTime::now(), &mut |_| {})
+    {
+        Ok(stored) => stored,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    rec.update(&NewJob {
+        backup_id: Some(stored.id.clone()),
+        ..NewJob::default()
+    });
+    driver.event(&RepairEvent::Finished(RepairStep::Backup));
+    Ok(Ok(Settled {
+        note: format!(
+            "this phone had no verified identity backup: taken and verified, {}",
+            stored.id
+        ),
+        id: Some(stored.id),
+        taken: true,
+    }))
 }

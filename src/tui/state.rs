@@ -708,7 +708,9 @@ impl AppState {
             RepairEvent::Skipped { step, why } => {
                 self.push_log(LogLevel::Info, text::repair_skipped(step, &why));
                 if step == RepairStep::Backup {
-                    self.device.backup = Some(text::BACKUP_NOT_NEEDED.into());
+                    // The repair skips its backup only when this phone already has a verified
+                    // one (a dry run aside, which the workstation does not start).
+                    self.device.backup = Some(text::BACKUP_VERIFIED.into());
                     self.repair.backup_note = Some(why);
                 }
             }
@@ -736,6 +738,11 @@ impl AppState {
             }
             RepairEvent::Finished(RepairStep::Flash) => {
                 self.push_log(LogLevel::Good, text::FLASHED);
+            }
+            RepairEvent::Finished(RepairStep::Backup) => {
+                self.push_log(LogLevel::Good, text::REPAIR_BACKUP_TAKEN);
+                self.device.backup = Some(text::BACKUP_VERIFIED.into());
+                self.repair.backup_note = Some(text::REPAIR_BACKUP_TAKEN.into());
             }
             RepairEvent::Finished(_) => {}
         }

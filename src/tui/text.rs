@@ -428,9 +428,6 @@ pub const NEXT_CONNECTION: &str = "Each device step (identify, flash) is one con
 pub const FLASH_WAITING: &str = "The repair connects, identifies the phone and checks the ROM; \
                                  its plan appears here for your confirmation.";
 
-/// Device bar: the repair's mode needs no backup.
-pub const BACKUP_NOT_NEEDED: &str = "not needed";
-
 /// The device bar when no profile convinces.
 pub const UNKNOWN_BOARD: &str = "unknown board";
 /// The library could not be matched.
@@ -457,6 +454,9 @@ pub fn board_chosen(id: &str) -> String {
 
 /// Device bar: a verified backup was taken in this session.
 pub const BACKUP_VERIFIED: &str = "verified";
+/// The repair read the identity twice, stored it and checked it against its manifest.
+pub const REPAIR_BACKUP_TAKEN: &str =
+    "Identity backed up in this repair: read twice, stored and verified before any write.";
 /// Log line: the backup starts.
 pub const BACKUP_STARTING: &str =
     "Backing up the identity: waiting for the phone (the demo phone comes by itself) ...";
