@@ -204,7 +204,7 @@ impl Protected {
 fn protected(name: &str) -> Option<Protected> {
     if is_nvram_set(name) {
         Some(Protected::Identity)
-    } else if name.eq_ignore_ascii_case("PRELOADER") {
+    } else if crate::firmware::is_boot_code(name) {
         Some(Protected::BootCode)
     } else {
         None

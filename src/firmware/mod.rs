@@ -29,6 +29,15 @@ pub fn is_nvram_set(partition: &str) -> bool {
     NVRAM_SET.iter().any(|p| p.eq_ignore_ascii_case(partition))
 }
 
+/// True when `name` (any case) holds the phone's boot code: the PRELOADER partition, or the
+/// eMMC boot1 region it lives in. A wrong or half-written one is a hard brick that only the
+/// BootROM (VOL-DOWN or the test point) can undo.
+pub fn is_boot_code(name: &str) -> bool {
+    ["PRELOADER", "boot1", "EMMC_BOOT_1"]
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(name))
+}
+
 /// Why [`parse_hex`] refused a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HexError {
@@ -57,6 +66,16 @@ pub fn parse_hex(text: &str) -> Result<u64, HexError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boot_code_is_the_preloader_and_boot1_in_any_case() {
+        for name in ["PRELOADER", "preloader", "boot1", "EMMC_BOOT_1"] {
+            assert!(is_boot_code(name), "{name}");
+        }
+        for name in ["UBOOT", "boot2", "NVRAM", "PRELOADER2", ""] {
+            assert!(!is_boot_code(name), "{name}");
+        }
+    }
 
     #[test]
     fn hex_needs_the_prefix_and_only_hex_digits() {

@@ -191,17 +191,19 @@ pub const STOP_WRITE_TITLE: &str = "A write is running. Stop after the current p
 /// What the quit-mid-write popup says.
 pub fn stop_write_lines(t: &Transfer, backup: Option<&str>) -> Vec<String> {
     let pct = (t.done as f64 * 100.0 / t.total.max(1) as f64).round();
+    let done = if t.op == crate::device::OpKind::Erase {
+        "erased"
+    } else {
+        "written"
+    };
+    let consequence = if crate::firmware::is_boot_code(&t.name) {
+        "stopping now leaves a half-written preloader, a hard brick that only the BootROM \
+         (VOL-DOWN or the test point) can flash again"
+    } else {
+        "stopping leaves it half-done and the phone may not boot until it is flashed again"
+    };
     vec![
-        format!(
-            "{} is {pct}% {}; stopping leaves it half-done and the phone may not boot until \
-             it is flashed again.",
-            t.name,
-            if t.op == crate::device::OpKind::Erase {
-                "erased"
-            } else {
-                "written"
-            }
-        ),
+        format!("{} is {pct}% {done}; {consequence}.", t.name),
         match backup {
             Some(b) => format!("The identity backup ({b}) is not touched."),
             None => "There is no identity backup of this phone yet.".into(),
