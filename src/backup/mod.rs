@@ -12,6 +12,7 @@
 //! hands the bytes here) and never draws.
 
 pub mod manifest;
+pub mod proof;
 
 use std::{
     io::Write,
@@ -22,7 +23,10 @@ use std::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use self::manifest::{BackupKind, FileEntry, Manifest};
+pub use self::{
+    manifest::{BackupKind, FileEntry, Manifest},
+    proof::{Consent, ProvenFile, RestoreProof},
+};
 use crate::{
     device::{Fingerprint, target::Region},
     error::{Advice, HostError},
@@ -63,6 +67,19 @@ pub enum BackupError {
         /// What failed, file by file.
         problems: String,
     },
+    /// A backup of another phone, without `--other-device`.
+    #[error(
+        "backup {id} is of phone {backup_key}, this phone is {phone_key}; writing it would give \
+         this phone the other phone's IMEI, MACs and calibration (identity cloning)"
+    )]
+    OtherDevice {
+        /// The backup.
+        id: String,
+        /// Its device key.
+        backup_key: String,
+        /// The phone's.
+        phone_key: String,
+    },
     /// Reading or writing a file failed.
     #[error(transparent)]
     Host(#[from] HostError),
@@ -79,6 +96,11 @@ impl Advice for BackupError {
                  (`mtkbench backups list`), and keep this folder as it is for inspection"
                     .into()
             }
+            BackupError::OtherDevice { phone_key, .. } => format!(
+                "restore a backup of this phone (`mtkbench backups list --device {phone_key}`); \
+                 only to repair a phone whose own identity is lost for good, and knowing it \
+                 clones the other phone, add --other-device"
+            ),
             BackupError::Host(e) => e.help(),
         }
     }
