@@ -40,6 +40,18 @@ pub struct FileEntry {
     pub sha256: String,
 }
 
+/// A file of the package that is no partition's image (the scatter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageFile {
+    /// The file name inside the backup folder (a plain name, no folders).
+    pub file: String,
+    /// Bytes.
+    pub length: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
 /// The manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +71,9 @@ pub struct Manifest {
     pub profile: Option<String>,
     /// Every file, in reading order.
     pub files: Vec<FileEntry>,
+    /// A full backup's scatter file, which makes its folder a flashable package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scatter: Option<PackageFile>,
     /// The phone's fingerprint (last: it is the longest table).
     pub fingerprint: Fingerprint,
 }

@@ -6,12 +6,15 @@
 //!   NAND PRELOADER), the panel drivers of the phone's own UBOOT, the technician's PCB marking,
 //!   and the board ranking.
 //! * [`backup`]: reads the identity set twice, compares, and stores it ([`crate::backup`]).
+//! * [`full`]: the whole flash as a flashable package (scatter from the phone's own table,
+//!   one image per partition), stored like a backup and, on request, added to the library.
 //! * [`restore`]: checks a backup against the connected phone (hashes, device key, layout),
 //!   then writes through the guard and reads back.
 //!
 //! Never draws and never imports `cli` or `tui`; reaches the phone only through [`crate::job`].
 
 pub mod backup;
+pub mod full;
 pub mod identify;
 pub mod restore;
 

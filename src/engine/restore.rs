@@ -418,6 +418,7 @@ mod tests {
                 device_key: "emmc-aa".into(),
                 profile: None,
                 files: vec![entry("NVRAM", 0x40_0000), entry("UBOOT", 0x1d2_0000)],
+                scatter: None,
                 fingerprint: phone("aa", 0x40_0000),
             },
         };
