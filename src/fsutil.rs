@@ -219,15 +219,7 @@ pub fn write_new_folder(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), H
             ),
         ));
     }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent).map_err(|e| HostError::io("create folder", parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".mtkbench-tmp-")
-        .tempdir_in(parent)
-        .map_err(|e| HostError::io("create a temporary folder in", parent, e))?;
+    let (parent, tmp) = staging_beside(dir)?;
     for (name, bytes) in files {
         if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(HostError::Usage(format!(
@@ -258,15 +250,7 @@ pub fn write_new_folder(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), H
 /// memory; everything goes into a temporary folder beside `dir`, is flushed, and the folder
 /// is renamed into place without replacing anything. On any failure nothing is left at `dir`.
 pub fn link_new_folder(dir: &Path, files: &[PathBuf]) -> Result<(), HostError> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent).map_err(|e| HostError::io("create folder", parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".mtkbench-tmp-")
-        .tempdir_in(parent)
-        .map_err(|e| HostError::io("create a temporary folder in", parent, e))?;
+    let (parent, tmp) = staging_beside(dir)?;
     for src in files {
         let Some(name) = src.file_name() else {
             return Err(HostError::Usage(format!(
@@ -299,6 +283,21 @@ pub fn link_new_folder(dir: &Path, files: &[PathBuf]) -> Result<(), HostError> {
     File::open(parent)
         .and_then(|d| d.sync_all())
         .map_err(|e| HostError::io("flush", parent, e))
+}
+
+/// The folder `dir` will be in (created), and a hidden temporary folder in it where a new
+/// folder is put together before it is renamed to `dir`.
+fn staging_beside(dir: &Path) -> Result<(&Path, tempfile::TempDir), HostError> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(|e| HostError::io("create folder", parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".mtkbench-tmp-")
+        .tempdir_in(parent)
+        .map_err(|e| HostError::io("create a temporary folder in", parent, e))?;
+    Ok((parent, tmp))
 }
 
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, HostError> {

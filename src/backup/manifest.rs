@@ -88,6 +88,15 @@ pub fn is_plain_name(name: &str) -> bool {
 }
 
 impl Manifest {
+    /// The files of the NVRAM set (the phone's identity), in the backup's order.
+    pub fn nvram_set(&self) -> Vec<FileEntry> {
+        self.files
+            .iter()
+            .filter(|f| crate::firmware::is_nvram_set(&f.partition))
+            .cloned()
+            .collect()
+    }
+
     /// The manifest as TOML.
     pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         toml::to_string(self)

@@ -54,7 +54,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Backup, BackupError, FileEntry, Store};
-use crate::{device::Fingerprint, firmware::is_nvram_set};
+use crate::device::Fingerprint;
 
 /// Whether the technician allowed a backup of another phone (`--other-device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,13 +168,7 @@ impl RestoreProof {
 
     /// The backup's files of the NVRAM set.
     pub fn nvram_set(&self) -> Vec<FileEntry> {
-        self.backup
-            .manifest
-            .files
-            .iter()
-            .filter(|f| is_nvram_set(&f.partition))
-            .cloned()
-            .collect()
+        self.backup.manifest.nvram_set()
     }
 }
 

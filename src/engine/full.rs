@@ -466,3 +466,119 @@ pub fn add_to_library(backup: &Backup, place: &LibraryPlace) -> crate::Result<Pa
     library::scan(&place.root, &place.index, &mut |_| {})?;
     Ok(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fingerprint() -> Fingerprint {
+        serde_json::from_value(serde_json::json!({
+            "mode": "brom", "hw_code": 25970, "hw_subcode": 0, "hw_version": 0,
+            "sw_version": 0, "brom_version": 1, "bl_version": 254,
+            "target_config": {"sbc": false, "sla": false, "daa": false, "raw": 0},
+            "me_id": null,
+            "storage": {"type": "emmc", "boot1_size": 0x10_0000, "boot2_size": 0x10_0000,
+                        "user_size": 0xE900_0000u64, "cid": "aa"},
+            "ram_size": 536870912, "da_version": "040001",
+            "partition_source": {"kind": "pmt"}, "partitions": [],
+            "preloader": null, "lcm": [], "pcb_marking": null
+        }))
+        .unwrap()
+    }
+
+    fn entry(file: &str, partition: &str, region: Region, offset: u64, length: u64) -> FileEntry {
+        FileEntry {
+            file: file.into(),
+            partition: partition.into(),
+            region,
+            offset,
+            length,
+            sha256: "00".repeat(32),
+        }
+    }
+
+    #[test]
+    fn the_scatter_is_the_phones_table_and_never_downloads_the_identity() {
+        let files = [
+            entry(
+                "preloader_x.bin",
+                "PRELOADER",
+                Region::EmmcBoot1,
+                0,
+                0x10_0000,
+            ),
+            entry(BOOT2_FILE, "boot2", Region::EmmcBoot2, 0, 0x10_0000),
+            entry("MBR", "MBR", Region::EmmcUser, 0, 0x8_0000),
+            entry("nvram.bin", "NVRAM", Region::EmmcUser, 0x8_0000, 0x20_0000),
+            entry("lk.bin", "UBOOT", Region::EmmcUser, 0x28_0000, 0x6_0000),
+        ];
+        let s = scatter_for(&fingerprint(), &files, "x");
+        let text = scatter_text(&s);
+        let back = scatter::parse(&text).unwrap();
+        let names: Vec<&str> = back.partitions.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["PRELOADER", "MBR", "NVRAM", "UBOOT"]);
+        let uboot = back.partition("UBOOT").unwrap();
+        assert_eq!(
+            (uboot.linear_start, uboot.region_offset),
+            (0x38_0000, 0x28_0000)
+        );
+        assert!(!back.partition("NVRAM").unwrap().download);
+        assert!(back.partition("PRELOADER").unwrap().is_bootloader());
+        assert_eq!(back.downloads().count(), 3);
+        assert!(text.contains("type: SV5_BL_BIN"), "{text}");
+        assert!(text.contains("type: NORMAL_ROM"), "{text}");
+    }
+
+    #[test]
+    fn a_phone_without_named_partitions_cannot_be_dumped() {
+        assert!(check_table(&TableSource::Pmt).is_ok());
+        assert!(
+            check_table(&TableSource::Mbr {
+                profile: Some("a516_row".into())
+            })
+            .is_ok()
+        );
+        let e = check_table(&TableSource::None).unwrap_err();
+        assert!(e.to_string().contains("blank or erased"), "{e}");
+        assert!(e.is_bad_input());
+        let e = check_table(&TableSource::Mbr { profile: None }).unwrap_err();
+        assert!(e.help().contains("profile"), "{}", e.help());
+    }
+
+    #[test]
+    fn a_library_package_is_new_and_never_replaces_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let mut w = store
+            .begin(BackupKind::Full, &fingerprint(), Some("tiny72"))
+            .unwrap();
+        w.add("lk.bin", "UBOOT", Region::EmmcUser, 0, b"lk")
+            .unwrap();
+        w.add_scatter(SCATTER_FILE, "not parsed here").unwrap();
+        let backup = w.commit(SystemTime::UNIX_EPOCH).unwrap();
+        assert!(store.verify(&backup.id).unwrap().ok);
+        let place = LibraryPlace {
+            root: dir.path().join("library"),
+            index: dir.path().join("index.json"),
+        };
+        let name = library_name(&backup);
+        assert_eq!(name, "tiny72-full-19700101T000000Z");
+        let taken = place.root.join(&name);
+        std::fs::create_dir_all(&taken).unwrap();
+        let e = add_to_library(&backup, &place).unwrap_err();
+        assert!(e.to_string().contains("already holds"), "{e}");
+        std::fs::remove_dir(&taken).unwrap();
+        let added = add_to_library(&backup, &place).unwrap();
+        assert_eq!(std::fs::read(added.join("lk.bin")).unwrap(), b"lk");
+        assert!(added.join(SCATTER_FILE).is_file());
+        assert!(!added.join("manifest.toml").exists());
+        // An identity backup is no ROM.
+        let mut w = store
+            .begin(BackupKind::Identity, &fingerprint(), None)
+            .unwrap();
+        w.add("NVRAM.bin", "NVRAM", Region::EmmcUser, 0, b"nv")
+            .unwrap();
+        let identity = w.commit(SystemTime::UNIX_EPOCH).unwrap();
+        assert!(add_to_library(&identity, &place).is_err());
+    }
+}

@@ -13,7 +13,6 @@ use crate::{
     device::Fingerprint,
     engine::Recorder,
     error::Advice,
-    firmware::is_nvram_set,
     job::{DeviceError, Done, Job, OpKind, Phone, step},
     journal::{JobKind, Journal, NewJob, PartitionResult},
     transport::Transport,
@@ -127,13 +126,7 @@ pub fn check(
         ));
     }
     let files: Vec<FileEntry> = if partitions.is_empty() {
-        backup
-            .manifest
-            .files
-            .iter()
-            .filter(|f| is_nvram_set(&f.partition))
-            .cloned()
-            .collect()
+        backup.manifest.nvram_set()
     } else {
         partitions
             .iter()
