@@ -16,6 +16,7 @@ use crate::{
         full::{FullDone, LibraryPlace},
         restore::RestoreDone,
     },
+    firmware::is_nvram_set,
     journal::Journal,
     profile::Registry,
 };
@@ -139,9 +140,11 @@ impl Report for FullReport {
                 g.length
             );
         }
-        out += "  The NVRAM set is in the dump but not marked for download: flashing the dump \
-                never writes this phone's IMEI into another; `mtkbench restore --backup ID` \
-                puts it back on this phone.\n";
+        if d.files.iter().any(|f| is_nvram_set(&f.partition)) {
+            out += "  The NVRAM set is in the dump but not marked for download: flashing the \
+                    dump never writes this phone's IMEI into another; `mtkbench restore \
+                    --backup ID` puts it back on this phone.\n";
+        }
         match &d.library {
             Some(dir) => {
                 out += &format!(

@@ -96,7 +96,7 @@ impl Advice for FullDumpError {
 }
 
 /// A stretch of the data region no partition covers (not in the package: SP Flash Tool
-/// cannot write it either; on MT6572 it is the bad-block pool at the end).
+/// cannot write it either; on MT6572 phones it is the bad-block pool at the end).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unpartitioned {
     /// The region.
@@ -276,7 +276,7 @@ fn dump<T: Transport>(
                 gap.offset,
                 gap.length
             ),
-            "no partition covers it (the bad-block pool): not in the package",
+            "no partition covers it (on MT6572 the bad-block pool at the end): not in the package",
         );
     }
     for (file, target) in &plan {
