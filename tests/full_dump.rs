@@ -104,6 +104,19 @@ fn a_full_dump_flashes_a_blank_phone_of_the_board_back_into_the_original() {
     let android = parts.iter().find(|p| p["name"] == "ANDROID").unwrap();
     assert_eq!(android["file"], "system.img");
     assert!(bench.run(&["--json", "backups", "verify", &id]).ok());
+    // The journal holds the dump: a backup job in mode full, one row per image.
+    let h = bench.run(&["--json", "history", "--kind", "backup"]).json();
+    let job = &h["jobs"][0];
+    assert_eq!(
+        (&job["outcome"], &job["mode"], &job["backup_id"]),
+        (
+            &Value::from("done"),
+            &Value::from("full"),
+            &Value::from(id.as_str())
+        ),
+        "{h:#}"
+    );
+    assert_eq!(job["partitions"].as_array().unwrap().len(), files.len());
     // In the library, ranked for this board: layout and preloader as the phone's.
     let library = std::path::PathBuf::from(dump["library"].as_str().unwrap());
     assert!(library.join("MT6572_Android_scatter.txt").is_file());
