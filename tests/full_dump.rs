@@ -10,7 +10,7 @@
 
 mod device_support;
 
-use device_support::cli::{Bench, Sim};
+use device_support::cli::{Bench, Sim, restored};
 use mtkbench::firmware::scatter::Region;
 use serde_json::Value;
 
@@ -217,16 +217,10 @@ fn a_full_dump_flashes_a_blank_phone_of_the_board_back_into_the_original() {
     );
     // The NVRAM set, by the proof that the dump is this phone's.
     let r = on(&bench, &mut blank, "restore", &["--backup", &id]);
-    let restored: Vec<&str> = r["restored"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            assert_eq!(p["verified"], true);
-            p["partition"].as_str().unwrap()
-        })
-        .collect();
-    assert_eq!(restored, ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]);
+    assert_eq!(
+        restored(&r),
+        ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]
+    );
 
     // The phone identifies exactly as the original, and holds the same bytes.
     let after = identity(on(&bench, &mut blank, "identify", &[]));
