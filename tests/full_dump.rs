@@ -3,10 +3,11 @@
 //! flash reads in seconds): the dump is a package (scatter from the phone's own table, one
 //! hashed image per partition, the backups' manifest) that `backups verify` checks and
 //! `library match` ranks for the board; and it brings a blank phone of the same board (the
-//! same chip, its flash erased) back to the original: the preloader written with the explicit
-//! override, the partition table, then the package flashed as a ROM through the flash path,
-//! the NVRAM set restored by the proof that the dump is this phone's; the phone then
-//! identifies exactly as the original did and holds the same bytes in every partition.
+//! same chip, its flash erased) back to the original: the preloader restored by the proof that
+//! the dump is this phone's (or written with the explicit override), the partition table, then
+//! the package flashed as a ROM through the flash path, the NVRAM set restored by the same
+//! proof; the phone then identifies exactly as the original did and holds the same bytes in
+//! every partition.
 
 mod device_support;
 
@@ -155,16 +156,24 @@ fn a_full_dump_flashes_a_blank_phone_of_the_board_back_into_the_original() {
         )
     };
 
-    // The preloader goes only with the explicit override, recorded.
+    // The preloader is boot code: a plain write is refused, by name, before the phone is
+    // caught. It goes back by the proof that the dump is this phone's own (the guard records
+    // the proof in the transcript), or by the technician's recorded override.
     let (preloader, _) = file("PRELOADER");
     let pl = preloader.to_str().unwrap();
     let refused = bench.device(&blank, "write", &["--partition", "PRELOADER", "--file", pl]);
-    // Refused by name before the phone is caught: it stays where it is.
     assert!(
         refused.failure().contains("hard brick"),
         "{}",
         refused.stderr
     );
+    let r = on(
+        &bench,
+        &mut blank,
+        "restore",
+        &["--backup", &id, "--partitions", "PRELOADER"],
+    );
+    assert_eq!(restored(&r), ["PRELOADER"]);
     let w = on(
         &bench,
         &mut blank,
