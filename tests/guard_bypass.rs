@@ -328,6 +328,21 @@ fn a_restore_writes_the_identity_only_by_a_proof_made_for_this_phone() {
     };
     refused(guard::restore(&s, &shifted, &files[0]).unwrap_err());
 
+    // A new layout moved NVRAM (a Firmware Upgrade): the backup goes to where the phone has it
+    // now only when the partition kept its size exactly.
+    let read_elsewhere = Target {
+        addr: nvram.addr + 0x10_0000,
+        ..nvram.clone()
+    };
+    let whole = vec![0x5A; nvram.len as usize];
+    let moved = backup_of(&store, &this, &read_elsewhere, &whole);
+    let moved_proof = store.prove(&moved, &this, Consent::SameDevice).unwrap();
+    let g = guard::restore(&s, &nvram, &nvram_file(&moved_proof)[0]).unwrap();
+    assert_eq!((g.target().addr, g.target().len), (nvram.addr, nvram.len));
+    let resized = backup_of(&store, &this, &read_elsewhere, &whole[..0x1000]);
+    let resized_proof = store.prove(&resized, &this, Consent::SameDevice).unwrap();
+    refused(guard::restore(&s, &nvram, &nvram_file(&resized_proof)[0]).unwrap_err());
+
     // Another phone's backup: no proof without the consent.
     let e = store
         .prove(&foreign, &this, Consent::SameDevice)

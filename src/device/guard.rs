@@ -370,8 +370,9 @@ pub fn write<T: Transport>(
 /// to the place it was read from (`whole`: its partition as this phone's table has it), on
 /// the phone `session` talks to. The proof must have been made for this phone (its device
 /// key, computed here from what the session read) and be of this phone's backup, or carry the
-/// technician's `--other-device` consent; the partition must be where the backup found it
-/// and the file must fit. The proof then lifts the identity and boot-code refusals for this
+/// technician's `--other-device` consent; `whole` must be the whole partition of the file's
+/// name in this phone's table, in the region it was read from, where the backup found it (or
+/// moved by a new layout that kept its size exactly), and the file must fit. The proof then lifts the identity and boot-code refusals for this
 /// one range, and the guarded target records it ([`GuardedWrite::forced`]).
 pub fn restore<T: Transport>(
     session: &Session<T>,
@@ -404,13 +405,21 @@ pub fn restore<T: Transport>(
              other phone",
         ));
     }
-    if !whole.is_partition
-        || !whole.name.eq_ignore_ascii_case(&entry.partition)
-        || whole.region != entry.region
-        || whole.addr != entry.offset
-    {
+    // The range is the whole partition of that name as this phone's table has it, in the
+    // region the backup read it from; there, or moved by a new layout that kept its size
+    // (what a Firmware Upgrade does to the NVRAM set).
+    let found = super::target::find(&map.partitions, &entry.partition).ok();
+    let fits = found.is_some_and(|p| {
+        whole.is_partition
+            && whole.name.eq_ignore_ascii_case(&p.name)
+            && whole.region == p.region
+            && whole.addr == p.offset
+            && p.region == entry.region
+            && (p.offset == entry.offset || p.size == entry.length)
+    });
+    if !fits {
         return Err(refused(
-            "this phone has the partition elsewhere than the backup found it",
+            "this phone does not have the partition where the backup found it, nor of its size",
             "flash the phone's stock layout first (Firmware Upgrade), then restore",
         ));
     }
