@@ -1,9 +1,11 @@
 //! The workstation driven headless through its keymap against the built-in simulated phone
 //! (`--demo`): the same state, effects, job layer, library flows and simulator as
-//! `mtkbench --demo`, without a terminal. A whole demo repair by keys: armed at start,
-//! identified, a ROM chosen from the library, the plan shown and confirmed, flashed and
-//! verified, the report; also a boot log analysed in Diagnose, and a refused plan that
-//! writes nothing.
+//! `mtkbench --demo`, without a terminal. A whole demo repair by keys in ONE connection (the
+//! simulated phone counts the hosts that open its port): armed at start, identified, a ROM
+//! chosen from the library while the phone stays connected, the identity backed up in the
+//! same connection, the plan shown and confirmed, flashed and verified, the report; also a
+//! boot log analysed in Diagnose; a refused plan and a refused ROM that write nothing and
+//! keep the phone connected for the next choice.
 
 mod common;
 mod tui_support;
@@ -14,6 +16,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mtkbench::{
     repair::Outcome,
     tui::{
+        Prepared,
         headless::Headless,
         state::{DeviceState, Popup, Step, StepStatus},
     },
@@ -36,14 +39,21 @@ fn typed(h: &mut Headless, text: &str) {
     }
 }
 
+/// Waits until the phone is identified and the visit waits, connected, for a choice.
 fn identified(h: &mut Headless) {
     assert!(
         h.wait_for(WAIT, |s| s.fingerprint.is_some()
-            && s.session == DeviceState::Idle),
+            && s.repair.choosing
+            && s.session == DeviceState::Busy),
         "not identified: {:?}\n{:#?}",
         h.state.session,
         h.state.log
     );
+}
+
+/// How many times a host opened the demo phone's port.
+fn connections(p: &Prepared) -> u64 {
+    p.bench.as_ref().unwrap().port.connections()
 }
 
 #[test]
@@ -79,10 +89,11 @@ fn a_whole_demo_repair_by_keys() {
         "the fitting ROM first"
     );
     press(&mut h, KeyCode::Enter); // details
-    press(&mut h, KeyCode::Enter); // choose
+    press(&mut h, KeyCode::Enter); // choose: the Flash panel, mode Download Only
     assert!(h.state.repair.rom.is_some());
-    press(&mut h, KeyCode::Char('5'));
-    press(&mut h, KeyCode::Enter); // start the repair
+    assert_eq!(h.state.step, Step::Flash);
+    assert_eq!(connections(&p), 1, "identified in the first connection");
+    press(&mut h, KeyCode::Enter); // start the repair on the connected phone
     assert!(
         h.wait_for(WAIT, |s| s.repair.awaiting_answer),
         "no plan: {:#?}",
@@ -105,6 +116,18 @@ fn a_whole_demo_repair_by_keys() {
     );
     let report = h.state.repair.report.as_ref().unwrap();
     assert_eq!(report.outcome, Outcome::Repaired);
+    assert!(
+        report.backup_taken,
+        "the identity was backed up in the visit"
+    );
+    assert_eq!(
+        connections(&p),
+        1,
+        "identify, backup, plan, flash and verify in ONE connection: {:#?}",
+        h.state.log
+    );
+    assert!(h.wait_for(WAIT, |s| s.backups.as_ref().is_some_and(|b| b.len() == 1)));
+    assert_eq!(h.state.status(Step::Backup), StepStatus::Done);
     assert_eq!(h.state.step, Step::Verify);
     assert_eq!(h.state.status(Step::Verify), StepStatus::Done);
     let keys = h.keys;
@@ -129,7 +152,7 @@ fn a_whole_demo_repair_by_keys() {
 }
 
 #[test]
-fn a_refused_plan_writes_nothing() {
+fn a_refused_plan_and_a_refused_rom_keep_the_phone_connected() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, p) = tui_support::demo(dir.path());
     identified(&mut h);
@@ -139,16 +162,61 @@ fn a_refused_plan_writes_nothing() {
     press(&mut h, KeyCode::Char('3'));
     press(&mut h, KeyCode::Enter);
     press(&mut h, KeyCode::Enter);
-    press(&mut h, KeyCode::Char('5'));
-    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter); // start
     assert!(h.wait_for(WAIT, |s| s.repair.awaiting_answer));
     press(&mut h, KeyCode::Char('n'));
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.choosing),
+        "not asked again: {:#?}",
+        h.state.log
+    );
+    assert!(h.state.repair.report.is_none(), "nothing written");
+    assert_ne!(h.state.status(Step::Flash), StepStatus::Done);
+    assert_eq!(h.state.session, DeviceState::Busy, "still connected");
+
+    // The NAND package for this eMMC phone: refused by the planner, nothing written, the
+    // phone stays connected for another choice.
+    press(&mut h, KeyCode::Char('3'));
+    let nand = h
+        .state
+        .rom_rows()
+        .iter()
+        .position(|(r, _)| r.path == std::path::Path::new("nand"))
+        .unwrap();
+    for _ in 0..nand {
+        press(&mut h, KeyCode::Down);
+    }
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter); // start
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.choosing
+            && matches!(s.popup, Some(Popup::Error { .. }))),
+        "not refused: {:#?}",
+        h.state.log
+    );
+    let Some(Popup::Error { next, .. }) = &h.state.popup else {
+        unreachable!()
+    };
+    assert!(next.contains("stays connected"), "{next}");
+    assert_eq!(h.state.session, DeviceState::Busy);
+
+    // Back to the fitting ROM: repaired, still in the first connection.
+    press(&mut h, KeyCode::Esc);
+    press(&mut h, KeyCode::Char('3'));
+    for _ in 0..nand {
+        press(&mut h, KeyCode::Up);
+    }
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter);
+    assert!(h.wait_for(WAIT, |s| s.repair.awaiting_answer));
+    press(&mut h, KeyCode::Char('y'));
     assert!(h.wait_for(WAIT, |s| s.repair.report.is_some()
         && s.session == DeviceState::Idle));
     let report = h.state.repair.report.as_ref().unwrap();
-    assert_eq!(report.outcome, Outcome::NotConfirmed);
-    assert!(report.flashed.is_none());
-    assert_ne!(h.state.status(Step::Flash), StepStatus::Done);
+    assert_eq!(report.outcome, Outcome::Repaired);
+    assert_eq!(connections(&p), 1, "{:#?}", h.state.log);
     h.close(Duration::from_secs(10));
     drop(p);
 }

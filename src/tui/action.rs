@@ -78,17 +78,19 @@ pub enum Action {
     },
     /// The device job reported progress.
     Progress(ProgressEvent),
-    /// The phone answered and identified itself.
-    Identified {
-        /// The port it is on.
+    /// The visit waits, the phone connected on `port`, for the technician to choose the
+    /// ROM and mode; `refused` is why the last choice could not be carried out (what
+    /// happened, what to do).
+    Choosing {
+        /// The port the phone is on.
         port: String,
-        /// What it said about itself (preloader, panel drivers, marking filled in).
-        fingerprint: Box<Fingerprint>,
+        /// Why the last choice was refused, if it was.
+        refused: Option<(String, String)>,
     },
     /// The board ranking and every library package's verdict for this phone.
     LibraryMatched(Result<Box<LibraryMatch>, String>),
-    /// The identity backup is stored and verified.
-    BackedUp(Box<BackupDone>),
+    /// The identity backups this phone has in the store, oldest first.
+    BackupsFound(Vec<BackupDone>),
     /// An interrupted flash job for this phone was found (or none).
     Unfinished(Option<Box<JobRecord>>),
     /// An interrupted flash job was resumed to its end.
@@ -115,13 +117,14 @@ pub enum Action {
 pub enum Effect {
     /// Leave the event loop and restore the terminal (an open session is ended first).
     Quit,
-    /// Arm: wait for the phone, connect and identify it.
-    Identify {
-        /// The PCB marking typed, if any.
-        marking: Option<String>,
+    /// Arm: the visit in one connection (wait for the phone, identify it, then wait for
+    /// the technician's choice).
+    Visit,
+    /// Look for the identity backups this phone has.
+    FindBackups {
+        /// The phone's device key.
+        device_key: String,
     },
-    /// Back up the phone's identity.
-    Backup,
     /// Look for an interrupted flash job of this phone.
     FindUnfinished {
         /// The phone's device key.
@@ -132,13 +135,17 @@ pub enum Effect {
         /// Its id.
         id: String,
     },
-    /// The guided repair with this ROM and mode, in one connection.
-    Repair {
+    /// The technician's choice for the connected phone: this ROM in this mode.
+    Choose {
         /// The ROM package (absolute path).
         rom: PathBuf,
         /// SP Flash Tool's mode.
         mode: FlashMode,
+        /// The PCB marking typed, if any.
+        marking: Option<String>,
     },
+    /// End the visit without a repair: nothing is written, the session ends.
+    EndVisit,
     /// The technician's answer to the plan (true: write it).
     AnswerPlan(bool),
     /// Stop the running job between two packets.

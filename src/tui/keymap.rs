@@ -118,8 +118,7 @@ fn panel(step: Step) -> Vec<Binding> {
             b.push(key(KeyCode::Left, Action::Left, "mode"));
             b.push(key(KeyCode::Right, Action::Right, "mode"));
         }
-        Step::Backup => b.push(key(KeyCode::Enter, Action::Enter, "back up now")),
-        Step::Verify | Step::Report => {}
+        Step::Backup | Step::Verify | Step::Report => {}
     }
     b
 }

@@ -33,6 +33,7 @@ use crate::{
     library,
     places::Places,
     profile::Registry,
+    repair::Choice,
 };
 
 /// How often the spinner moves while the workstation waits for a phone.
@@ -51,7 +52,7 @@ pub struct Context {
 
 /// The running device job: where the plan's answer goes, and its stop request.
 struct DeviceHandle {
-    answers: std::sync::mpsc::Sender<bool>,
+    answers: std::sync::mpsc::Sender<worker::Answer>,
     cancel: CancelToken,
 }
 
@@ -173,26 +174,33 @@ impl Executor {
         });
     }
 
+    /// Gives the running job the technician's answer.
+    fn answer(&self, answer: worker::Answer) {
+        if let Some(d) = &self.device {
+            let _ = d.answers.send(answer);
+        }
+    }
+
     /// Starts an effect's work; its result comes back as an action.
     pub fn carry_out(&mut self, effect: Effect) {
         match effect {
-            Effect::Identify { marking } => self.start_job(DeviceJob::Identify { marking }),
-            Effect::Backup => self.start_job(DeviceJob::Backup),
+            Effect::Visit => self.start_job(DeviceJob::Visit),
             Effect::Resume { id } => self.start_job(DeviceJob::Resume(id)),
-            Effect::Repair { rom, mode } => {
-                self.start_job(DeviceJob::Repair(Box::new(FlashRequest {
-                    rom,
-                    mode,
-                    selection: None,
-                    overrides: Overrides::default(),
-                    verify: true,
-                })))
+            Effect::Choose { rom, mode, marking } => {
+                let choice = Choice {
+                    request: FlashRequest {
+                        rom,
+                        mode,
+                        selection: None,
+                        overrides: Overrides::default(),
+                        verify: true,
+                    },
+                    pcb_marking: marking,
+                };
+                self.answer(worker::Answer::Choice(Some(Box::new(choice))));
             }
-            Effect::AnswerPlan(yes) => {
-                if let Some(d) = &self.device {
-                    let _ = d.answers.send(yes);
-                }
-            }
+            Effect::AnswerPlan(yes) => self.answer(worker::Answer::Plan(yes)),
+            Effect::EndVisit => self.answer(worker::Answer::Choice(None)),
             Effect::CancelJob => {
                 if let Some(d) = &self.device {
                     d.cancel.cancel();
@@ -243,15 +251,26 @@ fn draw(terminal: &mut Terminal, state: &AppState) -> crate::Result<()> {
 pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
     Some(match effect {
         Effect::Quit
-        | Effect::Identify { .. }
-        | Effect::Backup
+        | Effect::Visit
         | Effect::Resume { .. }
-        | Effect::Repair { .. }
+        | Effect::Choose { .. }
+        | Effect::EndVisit
         | Effect::AnswerPlan(_)
         | Effect::CancelJob => return None,
         Effect::ListPorts => Action::PortsListed(crate::job::ports().map_err(|e| e.to_string())),
         Effect::RunDoctor => Action::DoctorDone(doctor::check(&doctor::HostFacts::gather())),
         Effect::LoadLibrary => Action::LibraryLoaded(load_library(&ctx.places, &ctx.library)),
+        Effect::FindBackups { device_key } => {
+            let store = crate::backup::Store::new(&ctx.places.data);
+            Action::BackupsFound(
+                store
+                    .list(Some(&device_key))
+                    .iter()
+                    .filter(|b| b.manifest.kind == crate::backup::BackupKind::Identity)
+                    .map(|b| crate::engine::backup::BackupDone::new(b, Vec::new()))
+                    .collect(),
+            )
+        }
         Effect::FindUnfinished { device_key } => Action::Unfinished(
             JobRecord::load(&ctx.places.data.join("jobs"), None)
                 .ok()

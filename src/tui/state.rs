@@ -327,8 +327,9 @@ pub struct AppState {
     pub quit_pending: bool,
     /// The guided repair.
     pub repair: RepairState,
-    /// The identity backup taken in this session.
-    pub backup: Option<Box<BackupDone>>,
+    /// The identity backups this phone has in the store, oldest first (None until looked
+    /// up).
+    pub backups: Option<Vec<BackupDone>>,
     /// Colours and glyphs.
     pub theme: Theme,
     /// Animation frames drawn so far (the spinner).
@@ -359,7 +360,7 @@ impl AppState {
             job: JobProgress::default(),
             quit_pending: false,
             repair: RepairState::default(),
-            backup: None,
+            backups: None,
             theme,
             ticks: 0,
         };
@@ -373,7 +374,7 @@ impl AppState {
                 Effect::ListPorts,
                 Effect::RunDoctor,
                 Effect::LoadLibrary,
-                Effect::Identify { marking: None },
+                Effect::Visit,
             ],
         )
     }
@@ -406,12 +407,12 @@ impl AppState {
             },
             Step::Identify if self.device.board.is_some() => StepStatus::Done,
             Step::Rom if r.rom.is_some() => StepStatus::Done,
-            Step::Backup if self.backup.is_some() || r.backup_note.is_some() => StepStatus::Done,
+            Step::Backup if r.backup_note.is_some() => StepStatus::Done,
             Step::Identify | Step::Rom | Step::Backup if known => StepStatus::Ready,
             Step::Flash if r.running => StepStatus::Busy,
             Step::Flash if repaired => StepStatus::Done,
             Step::Flash if r.failed.is_some() => StepStatus::Failed,
-            Step::Flash if r.rom.is_some() => StepStatus::Ready,
+            Step::Flash if r.rom.is_some() && r.choosing => StepStatus::Ready,
             Step::Verify | Step::Report if repaired => StepStatus::Done,
             Step::Verify if r.resumed.is_some() => StepStatus::Done,
             Step::Report if r.report.is_some() => StepStatus::Done,
@@ -496,15 +497,19 @@ impl AppState {
                 self.progress(event);
                 Vec::new()
             }
-            Action::Identified { port, fingerprint } => self.identified(port, *fingerprint),
+            Action::Choosing { port, refused } => {
+                self.choosing(port, refused);
+                Vec::new()
+            }
             Action::LibraryMatched(result) => {
                 self.library_matched(result);
                 Vec::new()
             }
-            Action::BackedUp(done) => {
-                self.push_log(LogLevel::Good, text::backed_up(&done));
-                self.device.backup = Some(text::BACKUP_VERIFIED.into());
-                self.backup = Some(done);
+            Action::BackupsFound(found) => {
+                if !found.is_empty() && self.device.backup.is_none() {
+                    self.device.backup = Some(text::backups_found(found.len()));
+                }
+                self.backups = Some(found);
                 Vec::new()
             }
             Action::Unfinished(found) => {
@@ -624,11 +629,14 @@ impl AppState {
         }
     }
 
-    fn identified(&mut self, port: String, f: Fingerprint) -> Vec<Effect> {
+    /// The visit identified the phone: the device bar, the board ranking and the library's
+    /// verdicts for it, its backups and any interrupted job of it.
+    fn identified(&mut self, mut f: Fingerprint) -> Vec<Effect> {
         self.session = DeviceState::Busy;
-        self.push_log(LogLevel::Good, text::identified(&port, &f));
+        self.push_log(LogLevel::Good, text::identified(&f));
+        // A marking typed before the phone came belongs to it.
+        f.pcb_marking.clone_from(&self.marking);
         let d = &mut self.device;
-        d.port = Some(port);
         d.mode = Some(text::mode(f.mode).into());
         d.chip = Some(text::chip(f.hw_code));
         d.storage = Some(match &f.storage {
@@ -647,8 +655,32 @@ impl AppState {
             effects.push(Effect::FindUnfinished {
                 device_key: f.device_key(),
             });
+            effects.push(Effect::FindBackups {
+                device_key: f.device_key(),
+            });
         }
         effects
+    }
+
+    /// The visit waits for the technician's ROM and mode, the phone connected on `port`;
+    /// a refused choice becomes a popup that says why and what to choose instead.
+    fn choosing(&mut self, port: String, refused: Option<(String, String)>) {
+        if self.device.port.as_deref() != Some(port.as_str()) {
+            self.push_log(LogLevel::Info, text::waiting_choice(&port));
+        }
+        self.device.port = Some(port);
+        self.session = DeviceState::Busy;
+        self.repair.choosing = true;
+        self.repair.running = false;
+        self.job = JobProgress::default();
+        if let Some((what, help)) = refused {
+            self.repair.failed = Some(what.clone());
+            self.fail(
+                text::CHOICE_REFUSED,
+                &what,
+                &format!("{help} {}", text::NEXT_CHOOSE_AGAIN),
+            );
+        }
     }
 
     /// Asks for the board ranking and the library's verdicts for the phone as known now, once
@@ -694,11 +726,7 @@ impl AppState {
             RepairEvent::Started(step) => {
                 self.push_log(LogLevel::Info, text::repair_started(step));
             }
-            RepairEvent::Identified(f) => {
-                self.session = DeviceState::Busy;
-                self.push_log(LogLevel::Good, text::REPAIR_SAME_PHONE);
-                self.fingerprint = Some(f);
-            }
+            RepairEvent::Identified(f) => return self.identified(*f),
             RepairEvent::RomChecked(findings) => {
                 for f in &findings {
                     self.push_log(LogLevel::Warn, f.message.clone());
@@ -712,6 +740,7 @@ impl AppState {
                     // one (a dry run aside, which the workstation does not start).
                     self.device.backup = Some(text::BACKUP_VERIFIED.into());
                     self.repair.backup_note = Some(why);
+                    return self.find_backups();
                 }
             }
             RepairEvent::PlanReady(plan) => {
@@ -743,10 +772,21 @@ impl AppState {
                 self.push_log(LogLevel::Good, text::REPAIR_BACKUP_TAKEN);
                 self.device.backup = Some(text::BACKUP_VERIFIED.into());
                 self.repair.backup_note = Some(text::REPAIR_BACKUP_TAKEN.into());
+                return self.find_backups();
             }
             RepairEvent::Finished(_) => {}
         }
         Vec::new()
+    }
+
+    /// Looks the phone's backups up again (the repair took or named one).
+    fn find_backups(&self) -> Vec<Effect> {
+        self.fingerprint
+            .iter()
+            .map(|f| Effect::FindBackups {
+                device_key: f.device_key(),
+            })
+            .collect()
     }
 
     fn repaired(&mut self, report: RepairReport) {
@@ -762,6 +802,7 @@ impl AppState {
         self.job.current = None;
         let repairing = std::mem::take(&mut self.repair.running);
         self.repair.awaiting_answer = false;
+        self.repair.choosing = false;
         match result {
             Ok(how) => {
                 self.push_log(LogLevel::Good, how);
@@ -790,6 +831,9 @@ impl AppState {
         if self.quit_pending {
             self.quit = true;
             return vec![Effect::Quit];
+        }
+        if self.repair.resume_next.is_some() && self.session == DeviceState::Idle {
+            return self.resume();
         }
         Vec::new()
     }
@@ -1044,7 +1088,7 @@ impl AppState {
                 self.push_log(LogLevel::Good, text::rom_chosen(&row.path));
                 self.repair.rom = Some(path);
                 self.rom.detail = false;
-                self.step = Step::Backup;
+                self.step = Step::Flash;
                 Vec::new()
             }
             Step::Rom if self.selected_rom().is_some() => {
@@ -1068,22 +1112,11 @@ impl AppState {
             }
             Step::Connect if !self.job_running() => {
                 self.session = DeviceState::Armed(None);
+                self.job = JobProgress::default();
                 self.push_log(LogLevel::Info, text::ARMED);
-                vec![Effect::Identify {
-                    marking: self.marking.clone(),
-                }]
+                vec![Effect::Visit]
             }
             Step::Flash => self.start_repair(),
-            Step::Backup => {
-                if self.job_running() {
-                    self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
-                    return Vec::new();
-                }
-                self.session = DeviceState::Armed(None);
-                self.job = JobProgress::default();
-                self.push_log(LogLevel::Info, text::BACKUP_STARTING);
-                vec![Effect::Backup]
-            }
             _ => Vec::new(),
         }
     }
@@ -1091,6 +1124,17 @@ impl AppState {
     /// Resumes the interrupted flash job of this phone; the library checks the phone and the
     /// plan.
     fn resume(&mut self) -> Vec<Effect> {
+        if self.repair.choosing
+            && let Some(r) = &self.repair.unfinished
+        {
+            // The interrupted job carries its own plan: the visit ends without writing and
+            // the job resumes in the next connection.
+            let id = r.id.clone();
+            self.push_log(LogLevel::Warn, text::resume_next(&id));
+            self.repair.resume_next = Some(id);
+            self.repair.choosing = false;
+            return vec![Effect::EndVisit];
+        }
         if self.job_running() {
             self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
             return Vec::new();
@@ -1099,6 +1143,7 @@ impl AppState {
             return Vec::new();
         };
         let id = r.id.clone();
+        self.repair.resume_next = None;
         self.repair.running = true;
         self.job = JobProgress::default();
         self.session = DeviceState::Armed(None);
@@ -1106,10 +1151,19 @@ impl AppState {
         vec![Effect::Resume { id }]
     }
 
-    /// Starts the guided repair with the chosen ROM and mode; the library checks everything.
+    /// Gives the connected phone's visit the chosen ROM and mode; the library checks
+    /// everything, backs the identity up and comes back with the plan.
     fn start_repair(&mut self) -> Vec<Effect> {
-        if self.job_running() {
-            self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
+        if !self.repair.choosing {
+            if self.job_running() {
+                self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
+            } else {
+                self.fail(
+                    text::NOT_CONNECTED,
+                    text::NOT_CONNECTED_WHAT,
+                    text::NEXT_ARM_NOW,
+                );
+            }
             return Vec::new();
         }
         let Some(rom) = self.repair.rom.clone() else {
@@ -1125,12 +1179,17 @@ impl AppState {
             mode,
             rom: Some(rom.clone()),
             running: true,
+            backup_note: self.repair.backup_note.take(),
+            unfinished: self.repair.unfinished.take(),
             ..RepairState::default()
         };
         self.job = JobProgress::default();
-        self.session = DeviceState::Armed(None);
         self.push_log(LogLevel::Info, text::repair_starting(mode, &rom));
-        vec![Effect::Repair { rom, mode }]
+        vec![Effect::Choose {
+            rom,
+            mode,
+            marking: self.marking.clone(),
+        }]
     }
 
     fn check_display(&mut self) -> Vec<Effect> {

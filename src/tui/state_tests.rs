@@ -16,7 +16,7 @@ fn the_first_frame_asks_for_ports_doctor_library_and_arms() {
             Effect::ListPorts,
             Effect::RunDoctor,
             Effect::LoadLibrary,
-            Effect::Identify { marking: None }
+            Effect::Visit
         ]
     );
     assert_eq!(s.step, Step::Connect);
@@ -160,10 +160,7 @@ fn a_failed_session_shows_what_and_how_to_arm_again() {
     };
     assert!(next.contains("hold VOL-DOWN") && next.contains("Enter"));
     s.update(Action::Back);
-    assert_eq!(
-        s.update(Action::Enter),
-        [Effect::Identify { marking: None }]
-    );
+    assert_eq!(s.update(Action::Enter), [Effect::Visit]);
     assert_eq!(s.status(Step::Connect), StepStatus::Busy);
 }
 

@@ -421,7 +421,7 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, p) = demo(dir.path());
     assert!(h.wait_for(wait, |s| s.fingerprint.is_some()
-        && s.session == DeviceState::Idle
+        && s.repair.choosing
         && s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())));
     let identified = h.state.clone();
     key(&mut h, KeyCode::Char('3'));
@@ -429,7 +429,7 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
     key(&mut h, KeyCode::Enter);
     let rom_detail = h.state.clone();
     key(&mut h, KeyCode::Enter);
-    key(&mut h, KeyCode::Char('5'));
+    let flash_mode = h.state.clone();
     key(&mut h, KeyCode::Enter);
     assert!(h.wait_for(wait, |s| s.repair.awaiting_answer));
     let confirm = h.state.clone();
@@ -472,9 +472,12 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
     key(&mut h, KeyCode::Char('y'));
     assert!(h.wait_for(wait, |s| s.repair.report.is_some()
         && s.session == DeviceState::Idle));
+    assert!(h.wait_for(wait, |s| s.backups.as_ref().is_some_and(|b| !b.is_empty())));
     let verify = h.state.clone();
     let mut report = h.state.clone();
     report.step = Step::Report;
+    let mut backup = h.state.clone();
+    backup.step = Step::Backup;
     h.close(Duration::from_secs(10));
     drop(p);
     let steady = |mut s: AppState| {
@@ -488,11 +491,13 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
         ("demo_identified", identified),
         ("demo_rom_list", rom_list),
         ("demo_rom_detail", rom_detail),
+        ("demo_flash_mode", flash_mode),
         ("repair_plan_confirm", confirm),
         ("repair_writing", writing),
         ("repair_quit_mid_write", quit_mid_write),
         ("repair_verify", verify),
         ("repair_report", report),
+        ("repair_backup", backup),
     ]
     .into_iter()
     .map(|(name, s)| (name, steady(s)))
