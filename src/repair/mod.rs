@@ -215,20 +215,10 @@ pub fn run_in(
     let result = load_rom(&request.rom).and_then(|rom| {
         let source = Source::Given(request, Box::new(rom));
         let done = run_with(job, source, dry_run, jobs_dir, backups, driver, &rec)?;
-        let Done {
-            value,
-            port,
-            ended,
-            warning,
-        } = done;
         // A given request is never asked for again, so a report always comes back.
-        let value = value.ok_or_else(|| HostError::Usage(NOTHING_CHOSEN.into()))?;
-        Ok(Done {
-            value,
-            port,
-            ended,
-            warning,
-        })
+        finish(
+            done.map(|value| value.ok_or_else(|| HostError::Usage(NOTHING_CHOSEN.into()).into())),
+        )
     });
     end_record(&rec, result.as_ref().map(|d| Some(d.value.outcome)));
     let mut done = result?;

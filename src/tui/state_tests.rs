@@ -1,7 +1,9 @@
 //! The reducer: keys typed into popups stay there, quitting, step moves, selections.
 
 use super::*;
-use crate::device::{OpKind, PlannedStep};
+use std::time::Duration;
+
+use crate::device::{OpKind, PlannedStep, ProgressEvent};
 
 fn state() -> AppState {
     AppState::new("/lib".into(), StartInfo::default(), Theme::new(true, true)).0
