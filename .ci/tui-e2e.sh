@@ -78,7 +78,7 @@ keys y
 expect "flashed and verified" "6 Verify" "written partitions read back equal" "verified" "Repaired:"
 keys 4
 expect "the backup the repair took: read twice, stored with SHA-256" \
-  "4 Backup" "Identity backed up in this repair" "NVRAM" "SHA-256"
+  "4 Backup" "Identity backed up in this same connection" "NVRAM" "SHA-256"
 keys 7
 expect "the report" "7 Report" "Repaired: flashed and verified" "Download Only"
 keys d x

@@ -8,7 +8,7 @@ use crate::{
     device::{OpKind, PlannedStep, Stage},
     firmware::board::BoardFinding,
     flash::{Mode, Plan, execute::Flashed, record::JobRecord},
-    repair::RepairReport,
+    repair::{RepairReport, RepairStep},
 };
 
 /// The device session, as the job layer reported it.
@@ -106,6 +106,8 @@ pub struct RepairState {
     pub running: bool,
     /// The visit waits, the phone connected, for the technician's ROM and mode.
     pub choosing: bool,
+    /// The repair step running now (while `running`).
+    pub phase: Option<RepairStep>,
     /// How the ROM compares with the phone's board (empty: fits as far as known).
     pub rom_findings: Vec<BoardFinding>,
     /// The plan, once the repair made it.
@@ -135,6 +137,7 @@ impl Default for RepairState {
             rom: None,
             running: false,
             choosing: false,
+            phase: None,
             rom_findings: Vec::new(),
             plan: None,
             awaiting_answer: false,

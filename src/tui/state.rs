@@ -29,7 +29,7 @@ use crate::{
         LibraryRow,
         matching::{LibraryMatch, PackageMatch},
     },
-    repair::Outcome as RepairOutcome,
+    repair::{Outcome as RepairOutcome, RepairStep},
     transport::PortInfo,
 };
 
@@ -154,6 +154,7 @@ impl AppState {
             Step::Identify if self.device.board.is_some() => StepStatus::Done,
             Step::Rom if r.rom.is_some() => StepStatus::Done,
             Step::Backup if r.backup_note.is_some() => StepStatus::Done,
+            Step::Backup if r.running && r.phase == Some(RepairStep::Backup) => StepStatus::Busy,
             Step::Identify | Step::Rom | Step::Backup if known => StepStatus::Ready,
             Step::Flash if r.running => StepStatus::Busy,
             Step::Flash if repaired => StepStatus::Done,

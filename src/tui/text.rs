@@ -339,6 +339,21 @@ pub fn repair_step(step: RepairStep) -> &'static str {
     }
 }
 
+/// Flash panel: the repair step running now, and what it does for the phone.
+pub fn repair_now(step: RepairStep) -> String {
+    let what = match step {
+        RepairStep::Identify => "the phone answers and is identified",
+        RepairStep::CheckRom => "the ROM is compared with the phone's board and planned",
+        RepairStep::Backup => {
+            "the identity set is read twice and compared, then stored and verified (4 Backup \
+             shows each read); nothing is written before it is safe"
+        }
+        RepairStep::Plan => "the plan waits for your answer",
+        RepairStep::Flash => "writing, each partition read back and compared",
+    };
+    format!("Now: {}: {what}.", repair_step(step))
+}
+
 /// Log line: a repair step begins.
 pub fn repair_started(step: RepairStep) -> String {
     format!("Repair: {} ...", repair_step(step))
@@ -456,11 +471,6 @@ pub fn repair_outcome(report: &RepairReport) -> (LogLevel, String) {
 pub const NEXT_CONNECTION: &str = "The phone stays connected from identify to reboot: choose the \
                                    board (2), the ROM (3) and the mode (5); the backup, the plan \
                                    and the flash run in this same connection.";
-
-/// Flash panel while the repair prepares its plan.
-pub const FLASH_WAITING: &str = "The repair checks the ROM against the connected phone, backs \
-                                 its identity up if it has no verified backup, and shows its \
-                                 plan here for your confirmation.";
 
 /// The device bar when no profile convinces.
 pub const UNKNOWN_BOARD: &str = "unknown board";

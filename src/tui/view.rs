@@ -125,7 +125,9 @@ fn rail(state: &AppState, area: Rect, buf: &mut Buffer) {
 }
 
 /// The last lines of the log, newest at the bottom, each wrapped to the pane's width (its
-/// continuation rows indented) so nothing a technician needs is cut off.
+/// continuation rows indented) so nothing a technician needs is cut off: only whole entries
+/// are shown, except the newest, whose beginning shows when it alone is taller than the
+/// pane.
 fn log_pane(state: &AppState, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
@@ -135,23 +137,26 @@ fn log_pane(state: &AppState, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let n = inner.height as usize;
-    let mut rows: Vec<Line> = Vec::new();
+    let mut entries: Vec<Vec<Line>> = Vec::new();
+    let mut used = 0;
     for l in state.log.iter().rev() {
-        if rows.len() >= n {
+        let style = t.log(l.level);
+        let mut rows: Vec<Line> = wrap(&l.text, usize::from(inner.width))
+            .into_iter()
+            .map(|row| Line::styled(row, style))
+            .collect();
+        if used + rows.len() > n {
+            if entries.is_empty() {
+                rows.truncate(n);
+                entries.push(rows);
+            }
             break;
         }
-        let style = t.log(l.level);
-        let wrapped = wrap(&l.text, usize::from(inner.width));
-        rows.extend(
-            wrapped
-                .into_iter()
-                .rev()
-                .map(|row| Line::styled(row, style)),
-        );
+        used += rows.len();
+        entries.push(rows);
     }
-    rows.reverse();
-    let skip = rows.len().saturating_sub(n);
-    Paragraph::new(rows.split_off(skip)).render(inner, buf);
+    let rows: Vec<Line> = entries.into_iter().rev().flatten().collect();
+    Paragraph::new(rows).render(inner, buf);
 }
 
 /// `text` in rows of at most `width` characters, broken between words where it can be; the

@@ -180,6 +180,7 @@ impl AppState {
     pub(super) fn repair_event(&mut self, event: RepairEvent) -> Vec<Effect> {
         match event {
             RepairEvent::Started(step) => {
+                self.repair.phase = Some(step);
                 self.push_log(LogLevel::Info, text::repair_started(step));
             }
             RepairEvent::Identified(f) => return self.identified(*f),
