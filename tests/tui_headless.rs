@@ -18,7 +18,7 @@ use mtkbench::{
     tui::{
         Prepared,
         headless::Headless,
-        state::{DeviceState, Popup, Step, StepStatus},
+        state::{DeviceState, DiagView, Popup, Step, StepStatus},
     },
 };
 
@@ -217,6 +217,63 @@ fn a_refused_plan_and_a_refused_rom_keep_the_phone_connected() {
     let report = h.state.repair.report.as_ref().unwrap();
     assert_eq!(report.outcome, Outcome::Repaired);
     assert_eq!(connections(&p), 1, "{:#?}", h.state.log);
+    h.close(Duration::from_secs(10));
+    drop(p);
+}
+
+#[test]
+fn diagnose_captures_the_uart_live_and_analyses_what_came() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = tui_support::demo(dir.path());
+    let phone = mtkbench::sim::pty::Pty::open().unwrap();
+    let port = phone.path().display().to_string();
+    press(&mut h, KeyCode::Char('d'));
+    press(&mut h, KeyCode::Char('u'));
+    typed(&mut h, &port);
+    press(&mut h, KeyCode::Enter);
+    assert_eq!(h.state.diagnose.view, DiagView::Uart);
+    // The capture file exists once the adapter is open: from then on nothing is lost.
+    let captures = p.bench.as_ref().unwrap().places.data.join("captures");
+    let open = || {
+        std::fs::read_dir(&captures).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.path().to_string_lossy().ends_with(".partial"))
+        })
+    };
+    let until = std::time::Instant::now() + WAIT;
+    while !open() && std::time::Instant::now() < until {
+        h.wait_for(Duration::from_millis(50), |_| false);
+    }
+    assert!(open(), "the adapter was not opened: {:#?}", h.state.log);
+    let log = std::fs::read("tests/fixtures/logs/panic_loop.uart.log").unwrap();
+    let player = std::thread::spawn(move || {
+        let mut phone = phone;
+        for piece in log.chunks(333) {
+            phone.send(piece, WAIT).unwrap();
+        }
+        phone
+    });
+    assert!(
+        h.wait_for(WAIT, |s| s.diagnose.uart.as_ref().is_some_and(|u| {
+            u.lines.iter().any(|l| l.starts_with("boot 1"))
+                && u.lines.iter().any(|l| l.starts_with("finding"))
+        })),
+        "no live boot or finding: {:#?}",
+        h.state.diagnose.uart
+    );
+    let phone = player.join().unwrap();
+    press(&mut h, KeyCode::Char('u')); // stop: what came is kept and analysed
+    assert!(
+        h.wait_for(WAIT, |s| s.diagnose.log.is_some()),
+        "{:#?}",
+        h.state.log
+    );
+    assert_eq!(h.state.diagnose.view, DiagView::Log);
+    let (saved, analysis) = h.state.diagnose.log.as_ref().unwrap();
+    let analysis = analysis.as_ref().unwrap();
+    assert!(!analysis.findings.is_empty() && !analysis.boots.is_empty());
+    assert!(saved.exists() && !saved.to_string_lossy().ends_with(".partial"));
+    drop(phone);
     h.close(Duration::from_secs(10));
     drop(p);
 }

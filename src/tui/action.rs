@@ -51,6 +51,8 @@ pub enum Action {
     CheckDisplay,
     /// Resume the interrupted flash job of this phone.
     Resume,
+    /// Start a live UART capture (asks for the adapter's port), or stop the one running.
+    Uart,
     /// A character typed into the text popup.
     Type(char),
     /// Delete the last typed character.
@@ -102,6 +104,10 @@ pub enum Action {
     /// A device job ended: how the session closed (Ok), or what went wrong and what to do
     /// (Err).
     JobEnded(Result<String, (String, String)>),
+    /// A live UART capture reported progress (one line, in a technician's words).
+    UartUpdate(String),
+    /// A UART capture ended: where it was saved and its analysis, or what went wrong.
+    UartEnded(Result<(PathBuf, Analysis), String>),
     /// The display check of one ROM.
     DisplayChecked {
         /// The package checked.
@@ -165,6 +171,13 @@ pub enum Effect {
     },
     /// Analyse a boot log file.
     AnalyzeLog(PathBuf),
+    /// Capture the phone's debug UART through the adapter on `port`, analysing as it comes.
+    CaptureUart {
+        /// The adapter's port.
+        port: String,
+    },
+    /// Stop the UART capture (what arrived is kept and analysed).
+    StopUart,
     /// Check a ROM's display drivers against the phone's panel evidence.
     CheckDisplay {
         /// The package (absolute path).

@@ -109,6 +109,7 @@ fn panel(step: Step) -> Vec<Binding> {
                 Action::AskText(TextPurpose::ErrorCode),
                 "explain error",
             ));
+            b.push(ch('u', Action::Uart, "UART live"));
             b.push(ch('c', Action::CheckDisplay, "display check"));
             b.push(ch('r', Action::Refresh, "host doctor"));
         }

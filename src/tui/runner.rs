@@ -9,7 +9,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use crossterm::event::{Event, EventStream};
@@ -25,11 +25,11 @@ use super::{
     worker::{self, Bench, DeviceJob},
 };
 use crate::{
-    diag::{self, doctor, lcm},
+    diag::{self, doctor, lcm, uart},
     error::HostError,
     firmware::rom,
     flash::{Overrides, execute::FlashRequest, record::JobRecord},
-    job::CancelToken,
+    job::{CancelToken, uart::Uart},
     library,
     places::Places,
     profile::Registry,
@@ -120,6 +120,7 @@ pub struct Executor {
     tx: mpsc::UnboundedSender<Action>,
     ctx: Context,
     device: Option<DeviceHandle>,
+    uart: Option<CancelToken>,
 }
 
 impl Executor {
@@ -131,6 +132,7 @@ impl Executor {
                 tx,
                 ctx,
                 device: None,
+                uart: None,
             },
             rx,
         )
@@ -152,6 +154,9 @@ impl Executor {
     /// Lets go of the device: a port wait or handshake is cancelled; a plan waiting for its
     /// answer is refused (nothing is written) when the answer channel closes with the handle.
     pub fn close(&mut self, session: &DeviceState) {
+        if let Some(uart) = self.uart.take() {
+            uart.cancel();
+        }
         if let Some(d) = self.device.take()
             && matches!(session, DeviceState::Armed(_))
         {
@@ -201,6 +206,21 @@ impl Executor {
             }
             Effect::AnswerPlan(yes) => self.answer(worker::Answer::Plan(yes)),
             Effect::EndVisit => self.answer(worker::Answer::Choice(None)),
+            Effect::CaptureUart { port } => {
+                let cancel = CancelToken::new();
+                self.uart = Some(cancel.clone());
+                let tx = self.tx.clone();
+                let data = self.ctx.places.data.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = capture_uart(&port, &data, &cancel, &tx);
+                    let _ = tx.send(Action::UartEnded(result));
+                });
+            }
+            Effect::StopUart => {
+                if let Some(uart) = self.uart.take() {
+                    uart.cancel();
+                }
+            }
             Effect::CancelJob => {
                 if let Some(d) = &self.device {
                     d.cancel.cancel();
@@ -255,6 +275,8 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
         | Effect::Resume { .. }
         | Effect::Choose { .. }
         | Effect::EndVisit
+        | Effect::CaptureUart { .. }
+        | Effect::StopUart
         | Effect::AnswerPlan(_)
         | Effect::CancelJob => return None,
         Effect::ListPorts => Action::PortsListed(crate::job::ports().map_err(|e| e.to_string())),
@@ -301,6 +323,27 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
 
 fn with_help(e: &crate::Error) -> String {
     format!("{e}. {}", e.help())
+}
+
+/// Captures the UART on `port` into a new file of the data folder's `captures` until
+/// `cancel`, each update reported as it comes; then the file's name and its analysis.
+fn capture_uart(
+    port: &str,
+    data: &Path,
+    cancel: &CancelToken,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> Result<(PathBuf, diag::log::Analysis), String> {
+    let rules = diag::rules::RuleBase::builtin().map_err(|e| with_help(&e.into()))?;
+    let path = uart::default_capture_path(&data.join("captures"), SystemTime::now());
+    let adapter = Uart::open(port, uart::UART_BAUD, &path).map_err(|e| with_help(&e))?;
+    let mut analyzer = diag::log::Analyzer::new(rules);
+    analyzer.begin_input(&path.display().to_string(), diag::log::LogKind::Uart);
+    let (_summary, saved) = adapter
+        .capture(&mut analyzer, cancel, None, &mut |update| {
+            let _ = tx.send(Action::UartUpdate(uart::live_line(update)));
+        })
+        .map_err(|e| with_help(&e))?;
+    Ok((saved, analyzer.finish()))
 }
 
 /// Brings the library index up to date (reads only what changed) and lists it.

@@ -18,7 +18,7 @@ pub use super::{
     jobs::{DeviceState, JobProgress, RepairState, Transfer},
     steps::{
         Confirmable, ConnectState, DeviceBar, DiagView, DiagnoseState, IdentifyState, LogLevel,
-        LogLine, Popup, RomState, StartInfo, Step, StepStatus, TextPurpose,
+        LogLine, Popup, RomState, StartInfo, Step, StepStatus, TextPurpose, UartView,
     },
 };
 use crate::{
@@ -279,6 +279,32 @@ impl AppState {
                 Vec::new()
             }
             Action::JobEnded(result) => self.job_ended(result),
+            Action::UartUpdate(line) => {
+                if line.starts_with("finding") {
+                    self.push_log(LogLevel::Warn, format!("UART {line}"));
+                }
+                if let Some(u) = &mut self.diagnose.uart {
+                    u.lines.push(line);
+                    if u.lines.len() > LOG_LINES {
+                        u.lines.remove(0);
+                    }
+                }
+                Vec::new()
+            }
+            Action::UartEnded(result) => {
+                if let Some(u) = &mut self.diagnose.uart {
+                    u.running = false;
+                }
+                match result {
+                    Ok((path, analysis)) => {
+                        self.push_log(LogLevel::Info, text::capture_saved(&path));
+                        self.diagnose.log = Some((path, Ok(analysis)));
+                        self.show_diag(DiagView::Log);
+                    }
+                    Err(e) => self.fail(text::UART_FAILED, &e, text::NEXT_UART),
+                }
+                Vec::new()
+            }
             Action::DisplayChecked { rom, result } => {
                 match &result {
                     Ok(v) => self.push_log(LogLevel::Info, text::display_checked(&rom, v)),
@@ -474,6 +500,15 @@ impl AppState {
                 self.push_log(LogLevel::Info, text::analysing(&path));
                 vec![Effect::AnalyzeLog(path)]
             }
+            TextPurpose::UartPort => {
+                self.diagnose.uart = Some(UartView {
+                    port: typed.clone(),
+                    lines: Vec::new(),
+                    running: true,
+                });
+                self.show_diag(DiagView::Uart);
+                vec![Effect::CaptureUart { port: typed }]
+            }
             TextPurpose::ErrorCode => {
                 let result = diag::explain::Table::builtin()
                     .and_then(|t| t.lookup(&typed))
@@ -525,6 +560,16 @@ impl AppState {
                 _ => vec![Effect::ListPorts, Effect::RunDoctor],
             },
             Action::CheckDisplay => self.check_display(),
+            Action::Uart if self.diagnose.uart.as_ref().is_some_and(|u| u.running) => {
+                vec![Effect::StopUart]
+            }
+            Action::Uart => {
+                self.popup = Some(Popup::Text {
+                    purpose: TextPurpose::UartPort,
+                    typed: String::new(),
+                });
+                Vec::new()
+            }
             Action::Up => {
                 self.move_selection(-1);
                 Vec::new()

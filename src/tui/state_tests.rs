@@ -202,3 +202,51 @@ fn progress_gives_rate_and_eta_from_the_events_alone() {
     assert_eq!(s.job.rate(), 1.0);
     assert_eq!(s.job.eta_secs(), Some(3));
 }
+
+#[test]
+fn the_repair_starts_only_on_a_phone_waiting_for_its_choice() {
+    let mut s = state();
+    s.repair.rom = Some("/lib/fits".into());
+    s.step = Step::Flash;
+    s.session = DeviceState::Idle;
+    assert!(s.update(Action::Enter).is_empty(), "no visit waits");
+    let Some(Popup::Error { next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(next.contains("arm"), "{next}");
+    s.update(Action::Back);
+    s.update(Action::Choosing {
+        port: "/dev/ttyACM0".into(),
+        refused: None,
+    });
+    assert_eq!(s.status(Step::Flash), StepStatus::Ready);
+    assert_eq!(
+        s.update(Action::Enter),
+        [Effect::Choose {
+            rom: "/lib/fits".into(),
+            mode: crate::flash::Mode::DownloadOnly,
+            marking: None,
+        }]
+    );
+    assert!(s.repair.running && !s.repair.choosing);
+    assert_eq!(s.status(Step::Flash), StepStatus::Busy);
+}
+
+#[test]
+fn a_refused_choice_says_why_and_that_the_phone_stays_connected() {
+    let mut s = state();
+    s.update(Action::Choosing {
+        port: "/dev/ttyACM0".into(),
+        refused: Some((
+            "this ROM is for NAND; the phone has eMMC".into(),
+            "choose an eMMC ROM".into(),
+        )),
+    });
+    assert!(s.repair.choosing);
+    assert_eq!(s.session, DeviceState::Busy);
+    let Some(Popup::Error { what, next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(what.contains("NAND"));
+    assert!(next.contains("choose an eMMC ROM") && next.contains("stays connected"));
+}

@@ -95,6 +95,8 @@ pub enum TextPurpose {
     LogFile,
     /// An error name or number to explain.
     ErrorCode,
+    /// The port of the USB-serial adapter wired to the phone's debug UART.
+    UartPort,
 }
 
 /// What a yes/no confirmation is about.
@@ -238,8 +240,22 @@ pub struct DiagnoseState {
     pub explained: Option<(String, Result<Vec<diag::explain::Entry>, String>)>,
     /// The last display check.
     pub display: Option<(PathBuf, Result<Box<LcmVerdict>, String>)>,
+    /// The UART capture running now, or the last one.
+    pub uart: Option<UartView>,
     /// The first line shown (scrolling).
     pub scroll: u16,
+}
+
+/// A live UART capture: the adapter and what the phone said so far, in a technician's words
+/// (boots, stages reached, why each ended, findings), oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UartView {
+    /// The adapter's port.
+    pub port: String,
+    /// One line per update of the capture.
+    pub lines: Vec<String>,
+    /// The capture still runs.
+    pub running: bool,
 }
 
 /// Which Diagnose result is on screen.
@@ -256,6 +272,8 @@ pub enum DiagView {
     Display,
     /// The host doctor.
     Doctor,
+    /// The live UART capture.
+    Uart,
 }
 
 /// How the workstation was started.

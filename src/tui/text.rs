@@ -65,7 +65,38 @@ pub fn text_prompt(purpose: super::state::TextPurpose) -> (&'static str, &'stati
             "Explain an error",
             "An error name or number as the tool printed it (S_FT_ENABLE_DRAM_FAIL, 3012):",
         ),
+        TextPurpose::UartPort => (
+            "Capture the UART live",
+            "Port of the USB-serial adapter wired to the phone's TX, RX and GND (/dev/ttyUSB0):",
+        ),
     }
+}
+
+/// Diagnose, live UART: what runs and what to do.
+pub fn uart_capturing(port: &str, running: bool) -> String {
+    if running {
+        format!(
+            "Capturing {port} at {} baud: power the phone on now. u stops; what arrived is \
+             kept and analysed.",
+            crate::diag::uart::UART_BAUD
+        )
+    } else {
+        format!("Capture of {port} ended.")
+    }
+}
+/// Diagnose, live UART, before the phone said anything.
+pub const UART_SILENT: &str = "Nothing received yet. Silence after power-on: check the wiring \
+                               (adapter TX to phone RX, RX to TX, GND) and the speed.";
+/// The UART capture failed.
+pub const UART_FAILED: &str = "Cannot capture the UART";
+/// What to do after a failed capture.
+pub const NEXT_UART: &str = "Press Esc, then u to try another port.";
+/// Log line: a capture was saved.
+pub fn capture_saved(path: &Path) -> String {
+    format!(
+        "UART capture saved in {}; its boots and findings are in Diagnose.",
+        path.display()
+    )
 }
 
 /// Log line: a download port appeared.
@@ -467,6 +498,9 @@ pub fn repair_outcome(report: &RepairReport) -> (LogLevel, String) {
     }
 }
 
+/// Connect, after a visit: the next phone.
+pub const NEXT_PHONE: &str = "Enter arms for the next phone (or this one again): put it in \
+                              download mode when the panel says it waits.";
 /// Connect, after identification: one connection for the whole visit.
 pub const NEXT_CONNECTION: &str = "The phone stays connected from identify to reboot: choose the \
                                    board (2), the ROM (3) and the mode (5); the backup, the plan \

@@ -281,6 +281,47 @@ pub fn diagnose_doctor() -> AppState {
     s
 }
 
+/// Diagnose: a live UART capture, its updates as `diagnose uart` words them.
+pub fn diagnose_uart() -> AppState {
+    use mtkbench::diag::{
+        rules::{EndReason, Severity, Stage},
+        uart::{LiveUpdate, live_line},
+    };
+    let mut s = identify();
+    s.update(Action::GoTo(Step::Diagnose));
+    s.update(Action::Uart);
+    for c in "/dev/ttyUSB0".chars() {
+        s.update(Action::Type(c));
+    }
+    s.update(Action::Enter);
+    for update in [
+        LiveUpdate::Receiving,
+        LiveUpdate::BootStarted {
+            boot: 0,
+            line: 1,
+            stage: Stage::Preloader,
+        },
+        LiveUpdate::StageReached {
+            boot: 0,
+            stage: Stage::Kernel,
+        },
+        LiveUpdate::Finding {
+            id: "kernel-panic".into(),
+            severity: Severity::Error,
+            title: "Kernel panic: the kernel stopped".into(),
+            line: Some(212),
+        },
+        LiveUpdate::BootEnded {
+            boot: 0,
+            reason: EndReason::KernelPanic,
+            line: 212,
+        },
+    ] {
+        s.update(Action::UartUpdate(live_line(&update)));
+    }
+    s
+}
+
 /// The help popup over the ROM panel.
 pub fn help_popup() -> AppState {
     let mut s = rom_list();
@@ -375,6 +416,7 @@ pub fn all() -> Vec<(&'static str, AppState)> {
         ("diagnose_explain", diagnose_explain()),
         ("diagnose_display", diagnose_display()),
         ("diagnose_doctor", diagnose_doctor()),
+        ("diagnose_uart", diagnose_uart()),
         ("popup_help", help_popup()),
         ("popup_error", error_popup()),
         ("popup_confirm", confirm_popup()),
