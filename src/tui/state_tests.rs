@@ -248,5 +248,9 @@ fn a_refused_choice_says_why_and_that_the_phone_stays_connected() {
         panic!("{:?}", s.popup)
     };
     assert!(what.contains("NAND"));
-    assert!(next.contains("choose an eMMC ROM") && next.contains("stays connected"));
+    assert!(
+        next.contains("Choose an eMMC ROM. Nothing was written")
+            && next.contains("stays connected"),
+        "{next}"
+    );
 }

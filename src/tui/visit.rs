@@ -134,7 +134,7 @@ impl AppState {
             self.fail(
                 text::CHOICE_REFUSED,
                 &what,
-                &format!("{help} {}", text::NEXT_CHOOSE_AGAIN),
+                &format!("{} {}", text::sentence(&help), text::NEXT_CHOOSE_AGAIN),
             );
         }
     }
