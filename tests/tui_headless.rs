@@ -5,7 +5,9 @@
 //! chosen from the library while the phone stays connected, the identity backed up in the
 //! same connection, the plan shown and confirmed, flashed and verified, the report; also a
 //! boot log analysed in Diagnose; a refused plan and a refused ROM that write nothing and
-//! keep the phone connected for the next choice.
+//! keep the phone connected for the next choice; quitting while the phone waits for a choice
+//! (nothing written, the journal says why); a UART capture played into a pseudo-terminal,
+//! shown live and analysed when stopped.
 
 mod common;
 mod tui_support;
@@ -275,5 +277,39 @@ fn diagnose_captures_the_uart_live_and_analyses_what_came() {
     assert!(saved.exists() && !saved.to_string_lossy().ends_with(".partial"));
     drop(phone);
     h.close(Duration::from_secs(10));
+    drop(p);
+}
+
+#[test]
+fn quitting_while_the_phone_waits_for_a_choice_writes_nothing_and_journals_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = tui_support::demo(dir.path());
+    identified(&mut h);
+    let data = p.bench.as_ref().unwrap().places.data.clone();
+    assert!(h.key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)));
+    assert!(h.state.quit, "nothing is being written: q quits at once");
+    // The closed screen chooses nothing: the visit ends its session and says so.
+    h.close(Duration::from_secs(10));
+    let journal = mtkbench::journal::Journal::open_in(&data).unwrap();
+    let until = std::time::Instant::now() + WAIT;
+    let row = loop {
+        let rows = journal.list(&mtkbench::journal::Filter::default()).unwrap();
+        match rows.into_iter().find(|r| r.finished.is_some()) {
+            Some(row) => break row,
+            None if std::time::Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            None => panic!("the visit was not journaled as ended"),
+        }
+    };
+    assert_eq!(row.outcome, mtkbench::journal::Outcome::Cancelled);
+    assert!(
+        row.error
+            .as_deref()
+            .is_some_and(|e| e.contains("no ROM was chosen")),
+        "{row:?}"
+    );
+    assert!(row.partitions.is_empty(), "nothing written: {row:?}");
+    assert_eq!(connections(&p), 1);
     drop(p);
 }
