@@ -69,18 +69,16 @@ expect "board chosen: the library ranked for this phone, the fitting ROM first" 
 keys Enter
 expect "ROM details: why it fits" "Enter chooses this ROM" "for this phone" "display works"
 keys Enter
-expect "ROM chosen; the Backup step" "4 Backup" "ROM chosen: fits" "Enter back up now"
+expect "ROM chosen, the phone still connected; the Flash step with the modes" \
+  "5 Flash" "ROM chosen: fits" "Download Only" "Format All + Download" "Enter start repair"
 keys Enter
-expect "identity backed up: read twice, compared, stored with SHA-256" \
-  "Backed up and verified" "NVRAM" "verified"
-keys 5
-expect "Flash: the modes and the ROM" "5 Flash" "Download Only" "Format All + Download" \
-  "Enter start repair"
-keys Enter
-expect "the plan, with what is written and erased and the identity" \
+expect "the identity backed up in the same connection; the plan, with what is written and erased" \
   "Write this plan to the phone?" "Erased: nothing." "protected" "y yes"
 keys y
 expect "flashed and verified" "6 Verify" "written partitions read back equal" "verified" "Repaired:"
+keys 4
+expect "the backup the repair took: read twice, stored with SHA-256" \
+  "4 Backup" "Identity backed up in this same connection" "NVRAM" "SHA-256"
 keys 7
 expect "the report" "7 Report" "Repaired: flashed and verified" "Download Only"
 keys d x
@@ -91,5 +89,15 @@ expect "help generated from the keymap" "Keys" "open log" "Esc close"
 keys Escape
 keys q
 expect "quit: terminal restored, exit 0" "mtkbench exited with 0"
+
+# One connection from identify to reboot: the demo phone logs every host that opens its port.
+opened="$(grep -c "HostConnected" "$WORK/logs/mtkbench.log" || true)"
+if [ "$opened" != "1" ]; then
+  echo "---- one connection: FAILED, the demo phone's port was opened $opened times:"
+  grep "demo phone link" "$WORK/logs/mtkbench.log" || true
+  exit 1
+fi
+PASSED=$((PASSED + 1))
+echo "---- one connection from identify to reboot: the phone's port was opened once"
 
 echo "tui e2e: $PASSED passed, 0 failed"

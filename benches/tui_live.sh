@@ -21,7 +21,7 @@ until $T capture-pane -p -t b | grep -q "Steps"; do sleep 0.002; done
 end=$(date +%s%N)
 echo "first frame: $(( (end - start) / 1000000 )) ms (tmux start included)"
 if [ "${1:-}" = "--demo" ]; then
-  until $T capture-pane -p -t b | grep -q "Identified on"; do sleep 0.05; done
+  until $T capture-pane -p -t b | grep -q "Connected on"; do sleep 0.05; done
 fi
 sleep 1
 PID=$($T list-panes -t b -F '#{pane_pid}')

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use mtkbench::{
     places::Places,
-    tui::{self, Options, headless::Headless, state::DeviceState, view},
+    tui::{self, Options, headless::Headless, view},
 };
 use ratatui::{Terminal, backend::TestBackend, widgets::Clear};
 
@@ -62,7 +62,7 @@ fn main() {
     let p = tui::prepare(&options, &places).expect("demo");
     let mut h = Headless::start(p.state, p.first, p.context).expect("start");
     assert!(
-        h.wait_for(Duration::from_secs(30), |s| s.session == DeviceState::Idle
+        h.wait_for(Duration::from_secs(30), |s| s.repair.choosing
             && s.fingerprint.is_some()),
         "the demo phone did not connect"
     );

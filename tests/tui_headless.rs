@@ -1,9 +1,13 @@
 //! The workstation driven headless through its keymap against the built-in simulated phone
 //! (`--demo`): the same state, effects, job layer, library flows and simulator as
-//! `mtkbench --demo`, without a terminal. A whole demo repair by keys: armed at start,
-//! identified, a ROM chosen from the library, the plan shown and confirmed, flashed and
-//! verified, the report; also a boot log analysed in Diagnose, and a refused plan that
-//! writes nothing.
+//! `mtkbench --demo`, without a terminal. A whole demo repair by keys in ONE connection (the
+//! simulated phone counts the hosts that open its port): armed at start, identified, a ROM
+//! chosen from the library while the phone stays connected, the identity backed up in the
+//! same connection, the plan shown and confirmed, flashed and verified, the report; also a
+//! boot log analysed in Diagnose; a refused plan and a refused ROM that write nothing and
+//! keep the phone connected for the next choice; quitting while the phone waits for a choice
+//! (nothing written, the journal says why); a UART capture played into a pseudo-terminal,
+//! shown live and analysed when stopped.
 
 mod common;
 mod tui_support;
@@ -14,8 +18,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mtkbench::{
     repair::Outcome,
     tui::{
+        Prepared,
         headless::Headless,
-        state::{DeviceState, Popup, Step, StepStatus},
+        state::{DeviceState, DiagView, Popup, Step, StepStatus},
     },
 };
 
@@ -36,14 +41,21 @@ fn typed(h: &mut Headless, text: &str) {
     }
 }
 
+/// Waits until the phone is identified and the visit waits, connected, for a choice.
 fn identified(h: &mut Headless) {
     assert!(
         h.wait_for(WAIT, |s| s.fingerprint.is_some()
-            && s.session == DeviceState::Idle),
+            && s.repair.choosing
+            && s.session == DeviceState::Busy),
         "not identified: {:?}\n{:#?}",
         h.state.session,
         h.state.log
     );
+}
+
+/// How many times a host opened the demo phone's port.
+fn connections(p: &Prepared) -> u64 {
+    p.bench.as_ref().unwrap().port.connections()
 }
 
 #[test]
@@ -79,10 +91,11 @@ fn a_whole_demo_repair_by_keys() {
         "the fitting ROM first"
     );
     press(&mut h, KeyCode::Enter); // details
-    press(&mut h, KeyCode::Enter); // choose
+    press(&mut h, KeyCode::Enter); // choose: the Flash panel, mode Download Only
     assert!(h.state.repair.rom.is_some());
-    press(&mut h, KeyCode::Char('5'));
-    press(&mut h, KeyCode::Enter); // start the repair
+    assert_eq!(h.state.step, Step::Flash);
+    assert_eq!(connections(&p), 1, "identified in the first connection");
+    press(&mut h, KeyCode::Enter); // start the repair on the connected phone
     assert!(
         h.wait_for(WAIT, |s| s.repair.awaiting_answer),
         "no plan: {:#?}",
@@ -105,6 +118,18 @@ fn a_whole_demo_repair_by_keys() {
     );
     let report = h.state.repair.report.as_ref().unwrap();
     assert_eq!(report.outcome, Outcome::Repaired);
+    assert!(
+        report.backup_taken,
+        "the identity was backed up in the visit"
+    );
+    assert_eq!(
+        connections(&p),
+        1,
+        "identify, backup, plan, flash and verify in ONE connection: {:#?}",
+        h.state.log
+    );
+    assert!(h.wait_for(WAIT, |s| s.backups.as_ref().is_some_and(|b| b.len() == 1)));
+    assert_eq!(h.state.status(Step::Backup), StepStatus::Done);
     assert_eq!(h.state.step, Step::Verify);
     assert_eq!(h.state.status(Step::Verify), StepStatus::Done);
     let keys = h.keys;
@@ -129,7 +154,7 @@ fn a_whole_demo_repair_by_keys() {
 }
 
 #[test]
-fn a_refused_plan_writes_nothing() {
+fn a_refused_plan_and_a_refused_rom_keep_the_phone_connected() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, p) = tui_support::demo(dir.path());
     identified(&mut h);
@@ -139,16 +164,152 @@ fn a_refused_plan_writes_nothing() {
     press(&mut h, KeyCode::Char('3'));
     press(&mut h, KeyCode::Enter);
     press(&mut h, KeyCode::Enter);
-    press(&mut h, KeyCode::Char('5'));
-    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter); // start
     assert!(h.wait_for(WAIT, |s| s.repair.awaiting_answer));
     press(&mut h, KeyCode::Char('n'));
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.choosing),
+        "not asked again: {:#?}",
+        h.state.log
+    );
+    assert!(h.state.repair.report.is_none(), "nothing written");
+    assert_ne!(h.state.status(Step::Flash), StepStatus::Done);
+    assert_eq!(h.state.session, DeviceState::Busy, "still connected");
+
+    // The NAND package for this eMMC phone: refused by the planner, nothing written, the
+    // phone stays connected for another choice.
+    press(&mut h, KeyCode::Char('3'));
+    let nand = h
+        .state
+        .rom_rows()
+        .iter()
+        .position(|(r, _)| r.path == std::path::Path::new("nand"))
+        .unwrap();
+    for _ in 0..nand {
+        press(&mut h, KeyCode::Down);
+    }
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter); // start
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.choosing
+            && matches!(s.popup, Some(Popup::Error { .. }))),
+        "not refused: {:#?}",
+        h.state.log
+    );
+    let Some(Popup::Error { next, .. }) = &h.state.popup else {
+        unreachable!()
+    };
+    assert!(next.contains("stays connected"), "{next}");
+    assert_eq!(h.state.session, DeviceState::Busy);
+
+    // Back to the fitting ROM: repaired, still in the first connection.
+    press(&mut h, KeyCode::Esc);
+    press(&mut h, KeyCode::Char('3'));
+    for _ in 0..nand {
+        press(&mut h, KeyCode::Up);
+    }
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter);
+    press(&mut h, KeyCode::Enter);
+    assert!(h.wait_for(WAIT, |s| s.repair.awaiting_answer));
+    press(&mut h, KeyCode::Char('y'));
     assert!(h.wait_for(WAIT, |s| s.repair.report.is_some()
         && s.session == DeviceState::Idle));
     let report = h.state.repair.report.as_ref().unwrap();
-    assert_eq!(report.outcome, Outcome::NotConfirmed);
-    assert!(report.flashed.is_none());
-    assert_ne!(h.state.status(Step::Flash), StepStatus::Done);
+    assert_eq!(report.outcome, Outcome::Repaired);
+    assert_eq!(connections(&p), 1, "{:#?}", h.state.log);
     h.close(Duration::from_secs(10));
+    drop(p);
+}
+
+#[test]
+fn diagnose_captures_the_uart_live_and_analyses_what_came() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = tui_support::demo(dir.path());
+    let phone = mtkbench::sim::pty::Pty::open().unwrap();
+    let port = phone.path().display().to_string();
+    press(&mut h, KeyCode::Char('d'));
+    press(&mut h, KeyCode::Char('u'));
+    typed(&mut h, &port);
+    press(&mut h, KeyCode::Enter);
+    assert_eq!(h.state.diagnose.view, DiagView::Uart);
+    // The capture file exists once the adapter is open: from then on nothing is lost.
+    let captures = p.bench.as_ref().unwrap().places.data.join("captures");
+    let open = || {
+        std::fs::read_dir(&captures).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.path().to_string_lossy().ends_with(".partial"))
+        })
+    };
+    let until = std::time::Instant::now() + WAIT;
+    while !open() && std::time::Instant::now() < until {
+        h.wait_for(Duration::from_millis(50), |_| false);
+    }
+    assert!(open(), "the adapter was not opened: {:#?}", h.state.log);
+    let log = std::fs::read("tests/fixtures/logs/panic_loop.uart.log").unwrap();
+    let player = std::thread::spawn(move || {
+        let mut phone = phone;
+        for piece in log.chunks(333) {
+            phone.send(piece, WAIT).unwrap();
+        }
+        phone
+    });
+    assert!(
+        h.wait_for(WAIT, |s| s.diagnose.uart.as_ref().is_some_and(|u| {
+            u.lines.iter().any(|l| l.starts_with("boot 1"))
+                && u.lines.iter().any(|l| l.starts_with("finding"))
+        })),
+        "no live boot or finding: {:#?}",
+        h.state.diagnose.uart
+    );
+    let phone = player.join().unwrap();
+    press(&mut h, KeyCode::Char('u')); // stop: what came is kept and analysed
+    assert!(
+        h.wait_for(WAIT, |s| s.diagnose.log.is_some()),
+        "{:#?}",
+        h.state.log
+    );
+    assert_eq!(h.state.diagnose.view, DiagView::Log);
+    let (saved, analysis) = h.state.diagnose.log.as_ref().unwrap();
+    let analysis = analysis.as_ref().unwrap();
+    assert!(!analysis.findings.is_empty() && !analysis.boots.is_empty());
+    assert!(saved.exists() && !saved.to_string_lossy().ends_with(".partial"));
+    drop(phone);
+    h.close(Duration::from_secs(10));
+    drop(p);
+}
+
+#[test]
+fn quitting_while_the_phone_waits_for_a_choice_writes_nothing_and_journals_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = tui_support::demo(dir.path());
+    identified(&mut h);
+    let data = p.bench.as_ref().unwrap().places.data.clone();
+    assert!(h.key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)));
+    assert!(h.state.quit, "nothing is being written: q quits at once");
+    // The closed screen chooses nothing: the visit ends its session and says so.
+    h.close(Duration::from_secs(10));
+    let journal = mtkbench::journal::Journal::open_in(&data).unwrap();
+    let until = std::time::Instant::now() + WAIT;
+    let row = loop {
+        let rows = journal.list(&mtkbench::journal::Filter::default()).unwrap();
+        match rows.into_iter().find(|r| r.finished.is_some()) {
+            Some(row) => break row,
+            None if std::time::Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            None => panic!("the visit was not journaled as ended"),
+        }
+    };
+    assert_eq!(row.outcome, mtkbench::journal::Outcome::Cancelled);
+    assert!(
+        row.error
+            .as_deref()
+            .is_some_and(|e| e.contains("no ROM was chosen")),
+        "{row:?}"
+    );
+    assert!(row.partitions.is_empty(), "nothing written: {row:?}");
+    assert_eq!(connections(&p), 1);
     drop(p);
 }

@@ -189,7 +189,7 @@ fn shots() -> Vec<(&'static str, Buffer)> {
     h.state.log.retain(|l| !l.text.starts_with("Host check"));
     let mut shots = vec![("tui-01-connect", draw(&h.state))];
     let wait = Duration::from_secs(30);
-    assert!(h.wait_for(wait, |s| s.session == DeviceState::Idle
+    assert!(h.wait_for(wait, |s| s.repair.choosing
         && s.fingerprint.is_some()
         && s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())));
     shots.push(("tui-02-identify", draw(&h.state)));
@@ -200,26 +200,28 @@ fn shots() -> Vec<(&'static str, Buffer)> {
     press(&mut h, KeyCode::Enter);
     shots.push(("tui-04-rom-detail", draw(&h.state)));
     press(&mut h, KeyCode::Enter);
-    shots.push(("tui-05-backup", draw(&h.state)));
-    press(&mut h, KeyCode::Char('5'));
+    shots.push(("tui-05-flash-mode", draw(&h.state)));
     press(&mut h, KeyCode::Enter);
     assert!(h.wait_for(wait, |s| s.repair.awaiting_answer));
     shots.push(("tui-06-flash-plan", draw(&h.state)));
     press(&mut h, KeyCode::Char('y'));
     assert!(h.wait_for(wait, |s| s.repair.report.is_some()
-        && s.session == DeviceState::Idle));
+        && s.session == DeviceState::Idle
+        && s.backups.as_ref().is_some_and(|b| !b.is_empty())));
     shots.push(("tui-07-verify", draw(&h.state)));
+    press(&mut h, KeyCode::Char('4'));
+    shots.push(("tui-08-backup", draw(&h.state)));
     press(&mut h, KeyCode::Char('7'));
-    shots.push(("tui-08-report", draw(&h.state)));
+    shots.push(("tui-09-report", draw(&h.state)));
     press(&mut h, KeyCode::Char('d'));
     press(&mut h, KeyCode::Char('x'));
     for c in "3012".chars() {
         press(&mut h, KeyCode::Char(c));
     }
     press(&mut h, KeyCode::Enter);
-    shots.push(("tui-09-diagnose", draw(&h.state)));
+    shots.push(("tui-10-diagnose", draw(&h.state)));
     press(&mut h, KeyCode::Char('?'));
-    shots.push(("tui-10-help", draw(&h.state)));
+    shots.push(("tui-11-help", draw(&h.state)));
     h.close(Duration::from_secs(10));
     drop(p.bench);
     shots

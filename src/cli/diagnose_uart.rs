@@ -24,8 +24,8 @@ use crate::{
     cli::{Ctx, emit},
     diag::{
         log::{Analyzer, LogKind},
-        rules::{RuleBase, Stage},
-        uart::{self, CaptureEnd, LiveUpdate, UART_BAUD},
+        rules::RuleBase,
+        uart::{self, CaptureEnd, UART_BAUD, live_line},
     },
     job::{CancelToken, TransportError, uart::Uart},
 };
@@ -124,81 +124,4 @@ pub fn run(args: UartArgs, ctx: &Ctx) -> Result<()> {
         eprintln!();
     }
     emit(ctx, &LogReport(analysis))
-}
-
-/// One line of the running view.
-fn live_line(update: &LiveUpdate) -> String {
-    match update {
-        LiveUpdate::Receiving => "receiving: the phone is talking".into(),
-        LiveUpdate::BootStarted { boot, line, stage } if *stage == Stage::Preloader => {
-            format!("boot {}: started at L{line} (preloader)", boot + 1)
-        }
-        LiveUpdate::BootStarted { boot, line, stage } => {
-            format!(
-                "boot {}: started at L{line}, reached {}",
-                boot + 1,
-                stage.label()
-            )
-        }
-        LiveUpdate::StageReached { boot, stage } => {
-            format!("boot {}: reached {}", boot + 1, stage.label())
-        }
-        LiveUpdate::BootEnded { boot, reason, line } => {
-            format!("boot {}: ended by {} (L{line})", boot + 1, reason.label())
-        }
-        LiveUpdate::Finding { title, line, .. } => match line {
-            Some(line) => format!("finding: {title} (L{line})"),
-            None => format!("finding: {title}"),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::diag::rules::{EndReason, Severity};
-
-    #[test]
-    fn live_lines_number_boots_from_one_and_cite_lines() {
-        assert_eq!(
-            live_line(&LiveUpdate::BootStarted {
-                boot: 2,
-                line: 40,
-                stage: Stage::Preloader
-            }),
-            "boot 3: started at L40 (preloader)"
-        );
-        assert_eq!(
-            live_line(&LiveUpdate::BootStarted {
-                boot: 1,
-                line: 42,
-                stage: Stage::Lk
-            }),
-            "boot 2: started at L42, reached LK"
-        );
-        assert_eq!(
-            live_line(&LiveUpdate::StageReached {
-                boot: 2,
-                stage: Stage::Kernel
-            }),
-            "boot 3: reached kernel"
-        );
-        assert_eq!(
-            live_line(&LiveUpdate::BootEnded {
-                boot: 0,
-                reason: EndReason::WatchdogReset,
-                line: 9
-            }),
-            "boot 1: ended by watchdog reset (L9)"
-        );
-        assert_eq!(
-            live_line(&LiveUpdate::Finding {
-                id: "battery-too-low".into(),
-                severity: Severity::Critical,
-                title: "battery below boot threshold".into(),
-                line: Some(1234)
-            }),
-            "finding: battery below boot threshold (L1234)"
-        );
-    }
 }

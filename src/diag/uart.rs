@@ -94,6 +94,34 @@ pub enum LiveUpdate {
     },
 }
 
+/// One line of a running capture's view, for a technician (boots numbered from one, lines
+/// cited as `L<n>`).
+pub fn live_line(update: &LiveUpdate) -> String {
+    match update {
+        LiveUpdate::Receiving => "receiving: the phone is talking".into(),
+        LiveUpdate::BootStarted { boot, line, stage } if *stage == Stage::Preloader => {
+            format!("boot {}: started at L{line} (preloader)", boot + 1)
+        }
+        LiveUpdate::BootStarted { boot, line, stage } => {
+            format!(
+                "boot {}: started at L{line}, reached {}",
+                boot + 1,
+                stage.label()
+            )
+        }
+        LiveUpdate::StageReached { boot, stage } => {
+            format!("boot {}: reached {}", boot + 1, stage.label())
+        }
+        LiveUpdate::BootEnded { boot, reason, line } => {
+            format!("boot {}: ended by {} (L{line})", boot + 1, reason.label())
+        }
+        LiveUpdate::Finding { title, line, .. } => match line {
+            Some(line) => format!("finding: {title} (L{line})"),
+            None => format!("finding: {title}"),
+        },
+    }
+}
+
 /// Why [`capture`] stopped.
 #[derive(Debug)]
 pub enum CaptureEnd {
@@ -681,5 +709,49 @@ mod tests {
             hints: vec![],
         };
         assert!(e.help().contains("group") && !e.is_bad_input());
+    }
+
+    #[test]
+    fn live_lines_number_boots_from_one_and_cite_lines() {
+        assert_eq!(
+            live_line(&LiveUpdate::BootStarted {
+                boot: 2,
+                line: 40,
+                stage: Stage::Preloader
+            }),
+            "boot 3: started at L40 (preloader)"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::BootStarted {
+                boot: 1,
+                line: 42,
+                stage: Stage::Lk
+            }),
+            "boot 2: started at L42, reached LK"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::StageReached {
+                boot: 2,
+                stage: Stage::Kernel
+            }),
+            "boot 3: reached kernel"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::BootEnded {
+                boot: 0,
+                reason: EndReason::WatchdogReset,
+                line: 9
+            }),
+            "boot 1: ended by watchdog reset (L9)"
+        );
+        assert_eq!(
+            live_line(&LiveUpdate::Finding {
+                id: "battery-too-low".into(),
+                severity: Severity::Critical,
+                title: "battery below boot threshold".into(),
+                line: Some(1234)
+            }),
+            "finding: battery below boot threshold (L1234)"
+        );
     }
 }

@@ -300,17 +300,12 @@ fn resume_with(
 
 /// A job's result whose work could refuse, as the job's own result.
 pub(crate) fn finish<R>(done: Done<crate::Result<R>>) -> crate::Result<Done<R>> {
-    let Done {
-        value,
-        port,
-        ended,
-        warning,
-    } = done;
+    let value = done.value?;
     Ok(Done {
-        value: value?,
-        port,
-        ended,
-        warning,
+        value,
+        port: done.port,
+        ended: done.ended,
+        warning: done.warning,
     })
 }
 

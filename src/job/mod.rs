@@ -159,6 +159,16 @@ impl<R> Done<R> {
     pub fn rebooted(&self) -> bool {
         self.ended == Ended::Rebooted
     }
+
+    /// The same session's end with the value changed by `f`.
+    pub fn map<S>(self, f: impl FnOnce(R) -> S) -> Done<S> {
+        Done {
+            value: f(self.value),
+            port: self.port,
+            ended: self.ended,
+            warning: self.warning,
+        }
+    }
 }
 
 type Sink = Box<dyn FnMut(&ProgressEvent) + Send>;

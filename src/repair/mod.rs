@@ -32,9 +32,10 @@ use crate::{
     backup::Store,
     device::Fingerprint,
     engine::{Recorder, backup},
+    error::HostError,
     firmware::board::{self, BoardFinding},
     flash::{
-        DeviceFacts, Plan,
+        DeviceFacts, LoadedRom, Plan,
         execute::{FlashRequest, Flashed, finish, flash_job, identified, plan_for, record_and_run},
         facts::board_of,
         load_rom,
@@ -84,7 +85,17 @@ pub enum RepairEvent {
     Finished(RepairStep),
 }
 
-/// The face that drives a repair: hears its events, confirms its plan.
+/// What the technician chose for the phone just identified ([`RepairDriver::choose`]).
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// The ROM package, the mode and the technician's explicit decisions.
+    pub request: FlashRequest,
+    /// The marking printed on the phone's board, as typed (recorded with the phone).
+    pub pcb_marking: Option<String>,
+}
+
+/// The face that drives a repair: hears its events, confirms its plan, and (in a [`visit`])
+/// chooses the ROM and mode once the phone is identified.
 pub trait RepairDriver {
     /// One event, in order.
     fn event(&mut self, event: &RepairEvent);
@@ -92,6 +103,21 @@ pub trait RepairDriver {
     /// True to carry the plan out. Called once, after [`RepairEvent::PlanReady`], and never
     /// on a dry run.
     fn confirm(&mut self, plan: &Plan) -> bool;
+
+    /// The ROM and mode for the phone identified on `port` while it stays connected. Asked
+    /// only by [`visit`] ([`run`] is given its request): after [`RepairEvent::Identified`],
+    /// and again after a choice that could not be carried out (`refused` is why: a ROM that
+    /// does not load, a plan the planner refuses) or a plan not confirmed. `None` ends the
+    /// visit: nothing is written and the session ends. The default chooses nothing.
+    fn choose(
+        &mut self,
+        port: &str,
+        fingerprint: &Fingerprint,
+        refused: Option<&crate::Error>,
+    ) -> Option<Choice> {
+        let _ = (port, fingerprint, refused);
+        None
+    }
 }
 
 /// How a repair ended.
@@ -184,103 +210,247 @@ pub fn run_in(
         JobKind::Flash,
         &flash_job(request),
     );
-    let result = run_with(job, request, dry_run, jobs_dir, backups, driver, &rec);
-    match &result {
-        Ok(done) if done.value.outcome == Outcome::NotConfirmed => rec.end_with(
-            journal::Outcome::Cancelled,
-            Some("the plan was not confirmed: nothing was written"),
-        ),
-        other => rec.end(other),
-    }
+    // The ROM is read before the phone is waited for: a package that cannot be read is told
+    // at once, not after the phone was put into download mode.
+    let result = load_rom(&request.rom).and_then(|rom| {
+        let source = Source::Given(request, Box::new(rom));
+        let done = run_with(job, source, dry_run, jobs_dir, backups, driver, &rec)?;
+        // A given request is never asked for again, so a report always comes back.
+        finish(
+            done.map(|value| value.ok_or_else(|| HostError::Usage(NOTHING_CHOSEN.into()).into())),
+        )
+    });
+    end_record(&rec, result.as_ref().map(|d| Some(d.value.outcome)));
     let mut done = result?;
-    done.value.journal_job = rec.id();
-    done.value.sheet = journal
-        .zip(rec.id())
-        .and_then(|(j, id)| j.get(id).ok())
-        .map(|row| journal::sheet::sheet(&row));
+    sheet(&mut done.value, journal, &rec);
     Ok(done)
 }
 
+/// The workstation's visit in ONE connection: wait for the phone, identify it, then ask the
+/// driver ([`RepairDriver::choose`]) for the ROM and mode while the phone stays connected;
+/// check the ROM against the phone and plan (a choice that cannot be carried out is asked
+/// again, with why); settle the identity backup in the same connection; show the plan and
+/// wait for its confirmation (a plan not confirmed goes back to the choice); flash, verify,
+/// and end the session (the job layer's end policy reboots the phone). `None` when the
+/// driver chose nothing: nothing was written. Recorded in `journal` like [`run_in`] (a
+/// visit that chose nothing ends `cancelled`).
+pub fn visit(
+    job: Job,
+    jobs_dir: &Path,
+    backups: &Store,
+    driver: &mut dyn RepairDriver,
+    journal: Option<&Journal>,
+) -> crate::Result<Done<Option<RepairReport>>> {
+    let rec = Recorder::start(journal, JobKind::Flash, &NewJob::default());
+    let result = run_with(job, Source::Asked, false, jobs_dir, backups, driver, &rec);
+    end_record(
+        &rec,
+        result.as_ref().map(|d| d.value.as_ref().map(|r| r.outcome)),
+    );
+    let mut done = result?;
+    if let Some(report) = &mut done.value {
+        sheet(report, journal, &rec);
+    }
+    Ok(done)
+}
+
+/// Why a repair that was given its ROM ended without a report (never expected).
+const NOTHING_CHOSEN: &str = "the repair ended before a ROM was chosen: nothing was written";
+
+/// Ends the journal row: a plan not confirmed, or nothing chosen, is `cancelled`.
+fn end_record(rec: &Recorder<'_>, result: Result<Option<Outcome>, &crate::Error>) {
+    match result {
+        Ok(Some(Outcome::NotConfirmed)) => rec.end_with(
+            journal::Outcome::Cancelled,
+            Some("the plan was not confirmed: nothing was written"),
+        ),
+        Ok(None) => rec.end_with(
+            journal::Outcome::Cancelled,
+            Some("no ROM was chosen: nothing was written"),
+        ),
+        Ok(Some(_)) => rec.end_with(journal::Outcome::Done, None),
+        Err(e) => rec.end_with(journal::Outcome::Failed, Some(&e.to_string())),
+    }
+}
+
+/// Names the journal job in the report and makes the customer's job sheet from its row.
+fn sheet(report: &mut RepairReport, journal: Option<&Journal>, rec: &Recorder<'_>) {
+    report.journal_job = rec.id();
+    report.sheet = journal
+        .zip(rec.id())
+        .and_then(|(j, id)| j.get(id).ok())
+        .map(|row| journal::sheet::sheet(&row));
+}
+
+/// Where the repair's ROM and mode come from.
+enum Source<'r> {
+    /// Given before the phone was reached (`mtkbench repair`), the ROM already read.
+    Given(&'r FlashRequest, Box<LoadedRom>),
+    /// Asked of the driver once the phone is identified (the workstation).
+    Asked,
+}
+
+/// What a choice became: the request, its ROM, how the ROM compares and the plan.
+struct Planned {
+    request: FlashRequest,
+    rom: LoadedRom,
+    findings: Vec<BoardFinding>,
+    plan: Plan,
+}
+
+/// Checks the ROM against the phone and plans the request, reporting as it goes.
+fn check_and_plan(
+    request: FlashRequest,
+    rom: LoadedRom,
+    fingerprint: &Fingerprint,
+    driver: &mut dyn RepairDriver,
+) -> crate::Result<Planned> {
+    driver.event(&RepairEvent::Started(RepairStep::CheckRom));
+    let findings = board::check(&rom.facts, &board_of(fingerprint));
+    driver.event(&RepairEvent::RomChecked(findings.clone()));
+    let device = DeviceFacts::from_fingerprint(fingerprint);
+    let plan = plan_for(&device, &rom.view, &request, &rom.errors)?;
+    driver.event(&RepairEvent::Finished(RepairStep::CheckRom));
+    Ok(Planned {
+        request,
+        rom,
+        findings,
+        plan,
+    })
+}
+
+/// The steps in one connection; the ROM and mode from `source`.
 fn run_with(
     job: Job,
-    request: &FlashRequest,
+    source: Source<'_>,
     dry_run: bool,
     jobs_dir: &Path,
     backups: &Store,
     driver: &mut dyn RepairDriver,
     rec: &Recorder<'_>,
-) -> crate::Result<Done<RepairReport>> {
-    let mut rom = load_rom(&request.rom)?;
+) -> crate::Result<Done<Option<RepairReport>>> {
     driver.event(&RepairEvent::Started(RepairStep::Identify));
     let done = job.run(|phone| {
-        let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
+        let mut fingerprint = crate::engine::identify::fingerprint(phone, None)?;
         rec.update(&identified(&fingerprint));
         driver.event(&RepairEvent::Identified(Box::new(fingerprint.clone())));
         driver.event(&RepairEvent::Finished(RepairStep::Identify));
 
-        driver.event(&RepairEvent::Started(RepairStep::CheckRom));
-        let findings = board::check(&rom.facts, &board_of(&fingerprint));
-        driver.event(&RepairEvent::RomChecked(findings.clone()));
-        let device = DeviceFacts::from_fingerprint(&fingerprint);
-        let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
-            Ok(plan) => plan,
-            Err(e) => return Ok(Err(e)),
+        let (asking, mut given) = match source {
+            Source::Given(request, rom) => (false, Some((request.clone(), *rom))),
+            Source::Asked => (true, None),
         };
-        driver.event(&RepairEvent::Finished(RepairStep::CheckRom));
+        let mut refused: Option<crate::Error> = None;
+        let mut settled: Option<Settled> = None;
+        loop {
+            let (request, rom) = match given.take() {
+                Some(given) => given,
+                None => {
+                    let port = phone.port().to_string();
+                    let Some(choice) = driver.choose(&port, &fingerprint, refused.take().as_ref())
+                    else {
+                        return Ok(Ok(None));
+                    };
+                    if choice.pcb_marking != fingerprint.pcb_marking {
+                        fingerprint.pcb_marking = choice.pcb_marking;
+                        rec.update(&identified(&fingerprint));
+                    }
+                    rec.update(&flash_job(&choice.request));
+                    match load_rom(&choice.request.rom) {
+                        Ok(rom) => (choice.request, rom),
+                        Err(e) => {
+                            refused = Some(e);
+                            continue;
+                        }
+                    }
+                }
+            };
+            let Planned {
+                request,
+                mut rom,
+                findings,
+                plan,
+            } = match check_and_plan(request, rom, &fingerprint, driver) {
+                Ok(planned) => planned,
+                Err(e) if asking => {
+                    refused = Some(e);
+                    continue;
+                }
+                Err(e) => return Ok(Err(e)),
+            };
 
-        let backup = match settle_backup(phone, &fingerprint, backups, dry_run, driver, rec)? {
-            Ok(backup) => backup,
-            Err(e) => return Ok(Err(e)),
-        };
+            let backup = match settled.take() {
+                Some(backup) => backup,
+                None => match settle_backup(phone, &fingerprint, backups, dry_run, driver, rec)? {
+                    Ok(backup) => backup,
+                    Err(e) => return Ok(Err(e)),
+                },
+            };
 
-        driver.event(&RepairEvent::Started(RepairStep::Plan));
-        driver.event(&RepairEvent::PlanReady(Box::new(plan.clone())));
-        let report = |outcome, flashed| RepairReport {
-            outcome,
-            fingerprint: fingerprint.clone(),
-            board_findings: findings.clone(),
-            backup: backup.note.clone(),
-            backup_id: backup.id.clone(),
-            backup_taken: backup.taken,
-            plan: plan.clone(),
-            flashed,
-            journal_job: None,
-            sheet: None,
-        };
-        if dry_run {
-            driver.event(&RepairEvent::Skipped {
-                step: RepairStep::Flash,
-                why: "dry run: nothing was written".into(),
-            });
-            return Ok(Ok(report(Outcome::Planned, None)));
+            driver.event(&RepairEvent::Started(RepairStep::Plan));
+            driver.event(&RepairEvent::PlanReady(Box::new(plan.clone())));
+            let report = |outcome, flashed| RepairReport {
+                outcome,
+                fingerprint: fingerprint.clone(),
+                board_findings: findings.clone(),
+                backup: backup.note.clone(),
+                backup_id: backup.id.clone(),
+                backup_taken: backup.taken,
+                plan: plan.clone(),
+                flashed,
+                journal_job: None,
+                sheet: None,
+            };
+            if dry_run {
+                driver.event(&RepairEvent::Skipped {
+                    step: RepairStep::Flash,
+                    why: "dry run: nothing was written".into(),
+                });
+                return Ok(Ok(Some(report(Outcome::Planned, None))));
+            }
+            if !driver.confirm(&plan) {
+                driver.event(&RepairEvent::Skipped {
+                    step: RepairStep::Flash,
+                    why: if asking {
+                        NOT_CONFIRMED_ASK
+                    } else {
+                        NOT_CONFIRMED
+                    }
+                    .into(),
+                });
+                if asking {
+                    settled = Some(backup);
+                    continue;
+                }
+                return Ok(Ok(Some(report(Outcome::NotConfirmed, None))));
+            }
+            driver.event(&RepairEvent::Finished(RepairStep::Plan));
+
+            driver.event(&RepairEvent::Started(RepairStep::Flash));
+            let flashed = match record_and_run(
+                phone,
+                fingerprint.clone(),
+                &request,
+                &plan,
+                &mut rom.package,
+                jobs_dir,
+                rec,
+            )? {
+                Ok(flashed) => flashed,
+                Err(e) => return Ok(Err(e)),
+            };
+            driver.event(&RepairEvent::Finished(RepairStep::Flash));
+            return Ok(Ok(Some(report(Outcome::Repaired, Some(flashed)))));
         }
-        if !driver.confirm(&plan) {
-            driver.event(&RepairEvent::Skipped {
-                step: RepairStep::Flash,
-                why: "the plan was not confirmed: nothing was written".into(),
-            });
-            return Ok(Ok(report(Outcome::NotConfirmed, None)));
-        }
-        driver.event(&RepairEvent::Finished(RepairStep::Plan));
-
-        driver.event(&RepairEvent::Started(RepairStep::Flash));
-        let flashed = match record_and_run(
-            phone,
-            fingerprint.clone(),
-            request,
-            &plan,
-            &mut rom.package,
-            jobs_dir,
-            rec,
-        )? {
-            Ok(flashed) => flashed,
-            Err(e) => return Ok(Err(e)),
-        };
-        driver.event(&RepairEvent::Finished(RepairStep::Flash));
-        Ok(Ok(report(Outcome::Repaired, Some(flashed))))
     })?;
     finish(done)
 }
+
+/// A plan not confirmed.
+const NOT_CONFIRMED: &str = "the plan was not confirmed: nothing was written";
+/// A plan not confirmed in a visit, which asks again.
+const NOT_CONFIRMED_ASK: &str =
+    "the plan was not confirmed: nothing was written; choose again, the phone stays connected";
 
 /// What the backup step settled.
 struct Settled {

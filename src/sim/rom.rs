@@ -115,6 +115,19 @@ pub const SCATTER_NAME: &str = crate::firmware::scatter::FILE_NAME;
 
 /// The package of `variant` for `profile`.
 pub fn build(profile: &BoardProfile, variant: RomVariant) -> Result<RomPackage, SimError> {
+    build_with_system(profile, variant, IMAGE_LEN)
+}
+
+/// The length of each ext4 image [`build`] makes.
+const IMAGE_LEN: usize = 0x2000;
+
+/// [`build`] with a `system.img` (ANDROID) of `system_len` bytes (at least the usual 8 KiB,
+/// its ext4 superblock first, zeros after), for measuring a large flash.
+pub fn build_with_system(
+    profile: &BoardProfile,
+    variant: RomVariant,
+    system_len: usize,
+) -> Result<RomPackage, SimError> {
     let kind = match (variant, profile.storage.kind) {
         (RomVariant::Nand, _) | (_, BoardStorage::Nand) => Storage::Nand,
         _ => Storage::Emmc,
@@ -211,7 +224,14 @@ pub fn build(profile: &BoardProfile, variant: RomVariant) -> Result<RomPackage, 
                 .map(|mount| {
                     let mut img = vec![0u8; 0x400];
                     img.extend(ext4_superblock(n, mount, part.size, "rom"));
-                    img.resize(0x2000, 0);
+                    img.resize(
+                        if n == "ANDROID" {
+                            system_len.max(IMAGE_LEN)
+                        } else {
+                            IMAGE_LEN
+                        },
+                        0,
+                    );
                     img
                 }),
         };

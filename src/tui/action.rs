@@ -51,6 +51,8 @@ pub enum Action {
     CheckDisplay,
     /// Resume the interrupted flash job of this phone.
     Resume,
+    /// Start a live UART capture (asks for the adapter's port), or stop the one running.
+    Uart,
     /// A character typed into the text popup.
     Type(char),
     /// Delete the last typed character.
@@ -78,17 +80,19 @@ pub enum Action {
     },
     /// The device job reported progress.
     Progress(ProgressEvent),
-    /// The phone answered and identified itself.
-    Identified {
-        /// The port it is on.
+    /// The visit waits, the phone connected on `port`, for the technician to choose the
+    /// ROM and mode; `refused` is why the last choice could not be carried out (what
+    /// happened, what to do).
+    Choosing {
+        /// The port the phone is on.
         port: String,
-        /// What it said about itself (preloader, panel drivers, marking filled in).
-        fingerprint: Box<Fingerprint>,
+        /// Why the last choice was refused, if it was.
+        refused: Option<(String, String)>,
     },
     /// The board ranking and every library package's verdict for this phone.
     LibraryMatched(Result<Box<LibraryMatch>, String>),
-    /// The identity backup is stored and verified.
-    BackedUp(Box<BackupDone>),
+    /// The identity backups this phone has in the store, oldest first.
+    BackupsFound(Vec<BackupDone>),
     /// An interrupted flash job for this phone was found (or none).
     Unfinished(Option<Box<JobRecord>>),
     /// An interrupted flash job was resumed to its end.
@@ -100,6 +104,10 @@ pub enum Action {
     /// A device job ended: how the session closed (Ok), or what went wrong and what to do
     /// (Err).
     JobEnded(Result<String, (String, String)>),
+    /// A live UART capture reported progress (one line, in a technician's words).
+    UartUpdate(String),
+    /// A UART capture ended: where it was saved and its analysis, or what went wrong.
+    UartEnded(Result<(PathBuf, Analysis), String>),
     /// The display check of one ROM.
     DisplayChecked {
         /// The package checked.
@@ -115,13 +123,14 @@ pub enum Action {
 pub enum Effect {
     /// Leave the event loop and restore the terminal (an open session is ended first).
     Quit,
-    /// Arm: wait for the phone, connect and identify it.
-    Identify {
-        /// The PCB marking typed, if any.
-        marking: Option<String>,
+    /// Arm: the visit in one connection (wait for the phone, identify it, then wait for
+    /// the technician's choice).
+    Visit,
+    /// Look for the identity backups this phone has.
+    FindBackups {
+        /// The phone's device key.
+        device_key: String,
     },
-    /// Back up the phone's identity.
-    Backup,
     /// Look for an interrupted flash job of this phone.
     FindUnfinished {
         /// The phone's device key.
@@ -132,13 +141,17 @@ pub enum Effect {
         /// Its id.
         id: String,
     },
-    /// The guided repair with this ROM and mode, in one connection.
-    Repair {
+    /// The technician's choice for the connected phone: this ROM in this mode.
+    Choose {
         /// The ROM package (absolute path).
         rom: PathBuf,
         /// SP Flash Tool's mode.
         mode: FlashMode,
+        /// The PCB marking typed, if any.
+        marking: Option<String>,
     },
+    /// End the visit without a repair: nothing is written, the session ends.
+    EndVisit,
     /// The technician's answer to the plan (true: write it).
     AnswerPlan(bool),
     /// Stop the running job between two packets.
@@ -158,6 +171,13 @@ pub enum Effect {
     },
     /// Analyse a boot log file.
     AnalyzeLog(PathBuf),
+    /// Capture the phone's debug UART through the adapter on `port`, analysing as it comes.
+    CaptureUart {
+        /// The adapter's port.
+        port: String,
+    },
+    /// Stop the UART capture (what arrived is kept and analysed).
+    StopUart,
     /// Check a ROM's display drivers against the phone's panel evidence.
     CheckDisplay {
         /// The package (absolute path).

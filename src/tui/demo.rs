@@ -7,7 +7,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         Arc, Condvar, Mutex,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     thread::JoinHandle,
     time::Duration,
@@ -34,14 +34,24 @@ pub const DEMO_BOARD: &str = "a516_row";
 /// The demo phone's serial (its IMEIs and MACs derive from it).
 pub const DEMO_SERIAL: &str = "DEMO-A516-0001";
 
-/// The port the simulated phone answers on now, and how often it re-enumerated: a rebooted
-/// phone comes back on a new pseudo-terminal, which may have another number.
+/// The port the simulated phone answers on now, how often it re-enumerated (a rebooted
+/// phone comes back on a new pseudo-terminal, which may have another number), and how many
+/// times a host opened it (each one a session a real phone would have to be put into download
+/// mode for).
 #[derive(Debug, Clone, Default)]
-pub struct DemoPort(Arc<(Mutex<(PathBuf, u64)>, Condvar)>);
+pub struct DemoPort {
+    link: Arc<(Mutex<(PathBuf, u64)>, Condvar)>,
+    connections: Arc<AtomicU64>,
+}
 
 impl DemoPort {
     fn lock(&self) -> std::sync::MutexGuard<'_, (PathBuf, u64)> {
-        self.0.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.link.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many times a host opened the phone's port so far.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
     }
 
     /// The port now, and the number of re-enumerations so far.
@@ -53,7 +63,7 @@ impl DemoPort {
     pub fn wait_replug(&self, seen: u64, within: Duration) {
         let guard = self.lock();
         let _ = self
-            .0
+            .link
             .1
             .wait_timeout_while(guard, within, |(_, n)| *n <= seen);
     }
@@ -62,7 +72,7 @@ impl DemoPort {
         let mut guard = self.lock();
         guard.0 = port.to_path_buf();
         guard.1 += 1;
-        self.0.1.notify_all();
+        self.link.1.notify_all();
     }
 }
 
@@ -127,8 +137,12 @@ impl DemoBench {
             .spawn(move || {
                 serve(pty, &mut device, &serve_options, |event| {
                     tracing::info!(?event, "demo phone link");
-                    if let LinkEvent::Replugged(path) = event {
-                        follow.set(path);
+                    match event {
+                        LinkEvent::Replugged(path) => follow.set(path),
+                        LinkEvent::HostConnected => {
+                            follow.connections.fetch_add(1, Ordering::Relaxed);
+                        }
+                        LinkEvent::HostDisconnected => {}
                     }
                 })
             })

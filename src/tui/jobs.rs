@@ -8,7 +8,7 @@ use crate::{
     device::{OpKind, PlannedStep, Stage},
     firmware::board::BoardFinding,
     flash::{Mode, Plan, execute::Flashed, record::JobRecord},
-    repair::RepairReport,
+    repair::{RepairReport, RepairStep},
 };
 
 /// The device session, as the job layer reported it.
@@ -101,8 +101,13 @@ pub struct RepairState {
     pub mode: Mode,
     /// The ROM chosen on the ROM panel (absolute path).
     pub rom: Option<std::path::PathBuf>,
-    /// A repair job runs.
+    /// The visit works on the technician's choice (checks the ROM, backs up, plans,
+    /// flashes).
     pub running: bool,
+    /// The visit waits, the phone connected, for the technician's ROM and mode.
+    pub choosing: bool,
+    /// The repair step running now (while `running`).
+    pub phase: Option<RepairStep>,
     /// How the ROM compares with the phone's board (empty: fits as far as known).
     pub rom_findings: Vec<BoardFinding>,
     /// The plan, once the repair made it.
@@ -119,6 +124,8 @@ pub struct RepairState {
     pub backup_note: Option<String>,
     /// An interrupted flash job of this phone, offered for resume.
     pub unfinished: Option<Box<JobRecord>>,
+    /// An interrupted job to resume once the visit has ended.
+    pub resume_next: Option<String>,
     /// A resumed job, once it completed.
     pub resumed: Option<Box<Flashed>>,
 }
@@ -129,6 +136,8 @@ impl Default for RepairState {
             mode: Mode::DownloadOnly,
             rom: None,
             running: false,
+            choosing: false,
+            phase: None,
             rom_findings: Vec::new(),
             plan: None,
             awaiting_answer: false,
@@ -137,6 +146,7 @@ impl Default for RepairState {
             scroll: 0,
             backup_note: None,
             unfinished: None,
+            resume_next: None,
             resumed: None,
         }
     }

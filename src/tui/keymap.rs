@@ -109,6 +109,7 @@ fn panel(step: Step) -> Vec<Binding> {
                 Action::AskText(TextPurpose::ErrorCode),
                 "explain error",
             ));
+            b.push(ch('u', Action::Uart, "UART live"));
             b.push(ch('c', Action::CheckDisplay, "display check"));
             b.push(ch('r', Action::Refresh, "host doctor"));
         }
@@ -118,8 +119,7 @@ fn panel(step: Step) -> Vec<Binding> {
             b.push(key(KeyCode::Left, Action::Left, "mode"));
             b.push(key(KeyCode::Right, Action::Right, "mode"));
         }
-        Step::Backup => b.push(key(KeyCode::Enter, Action::Enter, "back up now")),
-        Step::Verify | Step::Report => {}
+        Step::Backup | Step::Verify | Step::Report => {}
     }
     b
 }

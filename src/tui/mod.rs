@@ -22,10 +22,12 @@ pub mod panels;
 pub mod popups;
 pub mod runner;
 pub mod state;
+pub mod steps;
 pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod visit;
 pub mod worker;
 
 use std::path::PathBuf;

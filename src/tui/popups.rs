@@ -67,7 +67,7 @@ pub fn render(state: &AppState, popup: &Popup, area: Rect, buf: &mut Buffer) {
         }
     };
     lines.push(Line::raw(""));
-    lines.push(view::hint_spans(t, mode));
+    lines.push(view::hint_spans(t, mode, u16::MAX));
     let inner_width = width.min(area.width.saturating_sub(2)).saturating_sub(2);
     let height = wrapped_height(&lines, inner_width) + 2;
     let rect = centred(area, width, height);

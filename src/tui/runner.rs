@@ -9,7 +9,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use crossterm::event::{Event, EventStream};
@@ -25,14 +25,15 @@ use super::{
     worker::{self, Bench, DeviceJob},
 };
 use crate::{
-    diag::{self, doctor, lcm},
+    diag::{self, doctor, lcm, uart},
     error::HostError,
     firmware::rom,
     flash::{Overrides, execute::FlashRequest, record::JobRecord},
-    job::CancelToken,
+    job::{CancelToken, uart::Uart},
     library,
     places::Places,
     profile::Registry,
+    repair::Choice,
 };
 
 /// How often the spinner moves while the workstation waits for a phone.
@@ -51,7 +52,7 @@ pub struct Context {
 
 /// The running device job: where the plan's answer goes, and its stop request.
 struct DeviceHandle {
-    answers: std::sync::mpsc::Sender<bool>,
+    answers: std::sync::mpsc::Sender<worker::Answer>,
     cancel: CancelToken,
 }
 
@@ -119,6 +120,7 @@ pub struct Executor {
     tx: mpsc::UnboundedSender<Action>,
     ctx: Context,
     device: Option<DeviceHandle>,
+    uart: Option<CancelToken>,
 }
 
 impl Executor {
@@ -130,6 +132,7 @@ impl Executor {
                 tx,
                 ctx,
                 device: None,
+                uart: None,
             },
             rx,
         )
@@ -151,6 +154,9 @@ impl Executor {
     /// Lets go of the device: a port wait or handshake is cancelled; a plan waiting for its
     /// answer is refused (nothing is written) when the answer channel closes with the handle.
     pub fn close(&mut self, session: &DeviceState) {
+        if let Some(uart) = self.uart.take() {
+            uart.cancel();
+        }
         if let Some(d) = self.device.take()
             && matches!(session, DeviceState::Armed(_))
         {
@@ -173,24 +179,46 @@ impl Executor {
         });
     }
 
+    /// Gives the running job the technician's answer.
+    fn answer(&self, answer: worker::Answer) {
+        if let Some(d) = &self.device {
+            let _ = d.answers.send(answer);
+        }
+    }
+
     /// Starts an effect's work; its result comes back as an action.
     pub fn carry_out(&mut self, effect: Effect) {
         match effect {
-            Effect::Identify { marking } => self.start_job(DeviceJob::Identify { marking }),
-            Effect::Backup => self.start_job(DeviceJob::Backup),
+            Effect::Visit => self.start_job(DeviceJob::Visit),
             Effect::Resume { id } => self.start_job(DeviceJob::Resume(id)),
-            Effect::Repair { rom, mode } => {
-                self.start_job(DeviceJob::Repair(Box::new(FlashRequest {
-                    rom,
-                    mode,
-                    selection: None,
-                    overrides: Overrides::default(),
-                    verify: true,
-                })))
+            Effect::Choose { rom, mode, marking } => {
+                let choice = Choice {
+                    request: FlashRequest {
+                        rom,
+                        mode,
+                        selection: None,
+                        overrides: Overrides::default(),
+                        verify: true,
+                    },
+                    pcb_marking: marking,
+                };
+                self.answer(worker::Answer::Choice(Some(Box::new(choice))));
             }
-            Effect::AnswerPlan(yes) => {
-                if let Some(d) = &self.device {
-                    let _ = d.answers.send(yes);
+            Effect::AnswerPlan(yes) => self.answer(worker::Answer::Plan(yes)),
+            Effect::EndVisit => self.answer(worker::Answer::Choice(None)),
+            Effect::CaptureUart { port } => {
+                let cancel = CancelToken::new();
+                self.uart = Some(cancel.clone());
+                let tx = self.tx.clone();
+                let data = self.ctx.places.data.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = capture_uart(&port, &data, &cancel, &tx);
+                    let _ = tx.send(Action::UartEnded(result));
+                });
+            }
+            Effect::StopUart => {
+                if let Some(uart) = self.uart.take() {
+                    uart.cancel();
                 }
             }
             Effect::CancelJob => {
@@ -243,15 +271,28 @@ fn draw(terminal: &mut Terminal, state: &AppState) -> crate::Result<()> {
 pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
     Some(match effect {
         Effect::Quit
-        | Effect::Identify { .. }
-        | Effect::Backup
+        | Effect::Visit
         | Effect::Resume { .. }
-        | Effect::Repair { .. }
+        | Effect::Choose { .. }
+        | Effect::EndVisit
+        | Effect::CaptureUart { .. }
+        | Effect::StopUart
         | Effect::AnswerPlan(_)
         | Effect::CancelJob => return None,
         Effect::ListPorts => Action::PortsListed(crate::job::ports().map_err(|e| e.to_string())),
         Effect::RunDoctor => Action::DoctorDone(doctor::check(&doctor::HostFacts::gather())),
         Effect::LoadLibrary => Action::LibraryLoaded(load_library(&ctx.places, &ctx.library)),
+        Effect::FindBackups { device_key } => {
+            let store = crate::backup::Store::new(&ctx.places.data);
+            Action::BackupsFound(
+                store
+                    .list(Some(&device_key))
+                    .iter()
+                    .filter(|b| b.manifest.kind == crate::backup::BackupKind::Identity)
+                    .map(|b| crate::engine::backup::BackupDone::new(b, Vec::new()))
+                    .collect(),
+            )
+        }
         Effect::FindUnfinished { device_key } => Action::Unfinished(
             JobRecord::load(&ctx.places.data.join("jobs"), None)
                 .ok()
@@ -282,6 +323,27 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
 
 fn with_help(e: &crate::Error) -> String {
     format!("{e}. {}", e.help())
+}
+
+/// Captures the UART on `port` into a new file of the data folder's `captures` until
+/// `cancel`, each update reported as it comes; then the file's name and its analysis.
+fn capture_uart(
+    port: &str,
+    data: &Path,
+    cancel: &CancelToken,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> Result<(PathBuf, diag::log::Analysis), String> {
+    let rules = diag::rules::RuleBase::builtin().map_err(|e| with_help(&e.into()))?;
+    let path = uart::default_capture_path(&data.join("captures"), SystemTime::now());
+    let adapter = Uart::open(port, uart::UART_BAUD, &path).map_err(|e| with_help(&e))?;
+    let mut analyzer = diag::log::Analyzer::new(rules);
+    analyzer.begin_input(&path.display().to_string(), diag::log::LogKind::Uart);
+    let (_summary, saved) = adapter
+        .capture(&mut analyzer, cancel, None, &mut |update| {
+            let _ = tx.send(Action::UartUpdate(uart::live_line(update)));
+        })
+        .map_err(|e| with_help(&e))?;
+    Ok((saved, analyzer.finish()))
 }
 
 /// Brings the library index up to date (reads only what changed) and lists it.

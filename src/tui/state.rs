@@ -4,291 +4,37 @@
 //! `update` takes an [`Action`] and returns the [`Effect`]s it wants carried out; it never does
 //! I/O, never draws and never decides what is safe for a phone: gates, plans and verdicts come
 //! from the library layers, and this module only keeps their results and the technician's
-//! choices (which panel, which row, which mode, what was typed).
+//! choices (which panel, which row, which mode, what was typed). What the visit's events do
+//! is in [`super::visit`]; the per-step values are in [`super::steps`].
 
-use std::{path::PathBuf, time::Duration};
+use std::path::PathBuf;
 
-pub use super::jobs::{DeviceState, JobProgress, RepairState, Transfer};
 use super::{
     action::{Action, Effect},
     text,
     theme::Theme,
 };
+pub use super::{
+    jobs::{DeviceState, JobProgress, RepairState, Transfer},
+    steps::{
+        Confirmable, ConnectState, DeviceBar, DiagView, DiagnoseState, IdentifyState, LogLevel,
+        LogLine, Popup, RomState, StartInfo, Step, StepStatus, TextPurpose, UartView,
+    },
+};
 use crate::{
-    device::{Fingerprint, ProgressEvent, Stage, fingerprint::StorageFacts},
-    diag::{self, doctor::Problem, lcm::LcmVerdict, log::Analysis},
+    device::{Fingerprint, Stage},
+    diag::{self, doctor::Problem},
     engine::backup::BackupDone,
-    flash::Mode as FlashMode,
     library::{
         LibraryRow,
         matching::{LibraryMatch, PackageMatch},
     },
-    repair::RepairStep,
-    repair::{Outcome as RepairOutcome, RepairEvent, RepairReport},
+    repair::{Outcome as RepairOutcome, RepairStep},
     transport::PortInfo,
 };
 
 /// How many log lines the log pane keeps.
 pub const LOG_LINES: usize = 200;
-
-/// The steps of a repair, in order, then Diagnose (reachable from anywhere).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Step {
-    /// Arm and wait for the phone's download port; handshake.
-    Connect,
-    /// Chip, storage, partition table; board candidates.
-    Identify,
-    /// Choose a ROM from the library that fits this board.
-    Rom,
-    /// Back up the phone's identity (NVRAM set).
-    Backup,
-    /// Show the plan, confirm, write.
-    Flash,
-    /// Read back and compare.
-    Verify,
-    /// The journal entry and the job sheet.
-    Report,
-    /// Logs, display check, errors, host doctor.
-    Diagnose,
-}
-
-impl Step {
-    /// Every step in rail order.
-    pub const ALL: [Step; 8] = [
-        Step::Connect,
-        Step::Identify,
-        Step::Rom,
-        Step::Backup,
-        Step::Flash,
-        Step::Verify,
-        Step::Report,
-        Step::Diagnose,
-    ];
-
-    /// Position in [`Step::ALL`].
-    pub fn index(self) -> usize {
-        Step::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-
-    /// The step `delta` places further along the rail, wrapping around.
-    pub fn offset(self, delta: isize) -> Step {
-        let n = Step::ALL.len() as isize;
-        let i = (self.index() as isize + delta).rem_euclid(n);
-        Step::ALL[i as usize]
-    }
-
-    /// The step's name on the rail.
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Connect => "Connect",
-            Step::Identify => "Identify",
-            Step::Rom => "ROM",
-            Step::Backup => "Backup",
-            Step::Flash => "Flash",
-            Step::Verify => "Verify",
-            Step::Report => "Report",
-            Step::Diagnose => "Diagnose",
-        }
-    }
-}
-
-/// Where a step stands, as the rail shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepStatus {
-    /// Its turn has not come: an earlier step is not done.
-    Waiting,
-    /// It can be done now.
-    Ready,
-    /// Work for it is running.
-    Busy,
-    /// Done.
-    Done,
-    /// It failed; its panel says why and what to press.
-    Failed,
-}
-
-/// What a text popup is typing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextPurpose {
-    /// The marking printed on the phone's board (re-ranks the board candidates).
-    PcbMarking,
-    /// The path of a boot log to analyse.
-    LogFile,
-    /// An error name or number to explain.
-    ErrorCode,
-}
-
-/// What a yes/no confirmation is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confirmable {
-    /// Leave the workstation.
-    Quit,
-    /// Write the repair's plan to the phone.
-    Plan,
-}
-
-/// A popup over the panels; while one is open it takes the keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Popup {
-    /// The keys, generated from the keymap.
-    Help,
-    /// Something went wrong: what happened and the next key.
-    Error {
-        /// One line.
-        title: String,
-        /// What happened and why it matters.
-        what: String,
-        /// What to do next (names a key).
-        next: String,
-    },
-    /// A yes/no question.
-    Confirm {
-        /// What is asked.
-        what: Confirmable,
-        /// The question.
-        title: String,
-        /// What will happen.
-        lines: Vec<String>,
-    },
-    /// A word must be typed to go on (dangerous operations).
-    TypedConfirm {
-        /// What is asked.
-        what: Confirmable,
-        /// The question.
-        title: String,
-        /// What will happen.
-        lines: Vec<String>,
-        /// The word to type.
-        word: String,
-        /// Typed so far.
-        typed: String,
-    },
-    /// A line of text.
-    Text {
-        /// What it is for.
-        purpose: TextPurpose,
-        /// Typed so far.
-        typed: String,
-    },
-}
-
-/// How bad a log line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogLevel {
-    /// Information.
-    Info,
-    /// Something went well.
-    Good,
-    /// Worth a look.
-    Warn,
-    /// Something failed.
-    Error,
-}
-
-/// One line of the log pane.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    /// How bad.
-    pub level: LogLevel,
-    /// The text.
-    pub text: String,
-}
-
-/// The device bar: what is known about the phone on the bench.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeviceBar {
-    /// The port, once seen.
-    pub port: Option<String>,
-    /// BROM or preloader.
-    pub mode: Option<String>,
-    /// The chip (`MT6572`).
-    pub chip: Option<String>,
-    /// Storage type and size.
-    pub storage: Option<String>,
-    /// The board profile chosen.
-    pub board: Option<String>,
-    /// Backup state in words.
-    pub backup: Option<String>,
-}
-
-/// The Connect panel.
-#[derive(Debug, Clone, Default)]
-pub struct ConnectState {
-    /// The ports the host sees (None until listed).
-    pub ports: Option<Vec<PortInfo>>,
-    /// Why the ports could not be listed.
-    pub ports_error: Option<String>,
-    /// The host doctor's findings (None until run).
-    pub problems: Option<Vec<Problem>>,
-}
-
-/// The Identify panel: the board candidate under the cursor and the one chosen.
-#[derive(Debug, Clone, Default)]
-pub struct IdentifyState {
-    /// The candidate under the cursor.
-    pub selected: usize,
-    /// The board the technician chose (`None`: the ranking's best).
-    pub chosen: Option<String>,
-}
-
-/// The ROM panel.
-#[derive(Debug, Clone, Default)]
-pub struct RomState {
-    /// The library folder.
-    pub root: PathBuf,
-    /// The packages (None until loaded).
-    pub rows: Option<Vec<LibraryRow>>,
-    /// Why the library could not be read.
-    pub error: Option<String>,
-    /// The selected row.
-    pub selected: usize,
-    /// The detail view of the selected row is open.
-    pub detail: bool,
-    /// The first line of the detail view shown.
-    pub scroll: u16,
-}
-
-/// The Diagnose panel: the last result of each tool.
-#[derive(Debug, Clone, Default)]
-pub struct DiagnoseState {
-    /// Which tool's result is shown.
-    pub view: DiagView,
-    /// The last log analysed.
-    pub log: Option<(PathBuf, Result<Analysis, String>)>,
-    /// The last error explained: the query and the text of what was found.
-    pub explained: Option<(String, Result<Vec<diag::explain::Entry>, String>)>,
-    /// The last display check.
-    pub display: Option<(PathBuf, Result<Box<LcmVerdict>, String>)>,
-    /// The first line shown (scrolling).
-    pub scroll: u16,
-}
-
-/// Which Diagnose result is on screen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum DiagView {
-    /// What the tools are and their keys.
-    #[default]
-    Menu,
-    /// The boot log analysis.
-    Log,
-    /// The error explanation.
-    Explain,
-    /// The display check.
-    Display,
-    /// The host doctor.
-    Doctor,
-}
-
-/// How the workstation was started.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StartInfo {
-    /// A simulated phone is on the bench (`--demo`).
-    pub demo: bool,
-    /// The board the demo phone was built from.
-    pub demo_board: Option<String>,
-    /// Where the flash job records are kept.
-    pub jobs_dir: Option<PathBuf>,
-}
 
 /// Everything the workstation shows.
 #[derive(Debug, Clone)]
@@ -327,8 +73,9 @@ pub struct AppState {
     pub quit_pending: bool,
     /// The guided repair.
     pub repair: RepairState,
-    /// The identity backup taken in this session.
-    pub backup: Option<Box<BackupDone>>,
+    /// The identity backups this phone has in the store, oldest first (None until looked
+    /// up).
+    pub backups: Option<Vec<BackupDone>>,
     /// Colours and glyphs.
     pub theme: Theme,
     /// Animation frames drawn so far (the spinner).
@@ -359,7 +106,7 @@ impl AppState {
             job: JobProgress::default(),
             quit_pending: false,
             repair: RepairState::default(),
-            backup: None,
+            backups: None,
             theme,
             ticks: 0,
         };
@@ -373,7 +120,7 @@ impl AppState {
                 Effect::ListPorts,
                 Effect::RunDoctor,
                 Effect::LoadLibrary,
-                Effect::Identify { marking: None },
+                Effect::Visit,
             ],
         )
     }
@@ -406,12 +153,13 @@ impl AppState {
             },
             Step::Identify if self.device.board.is_some() => StepStatus::Done,
             Step::Rom if r.rom.is_some() => StepStatus::Done,
-            Step::Backup if self.backup.is_some() || r.backup_note.is_some() => StepStatus::Done,
+            Step::Backup if r.backup_note.is_some() => StepStatus::Done,
+            Step::Backup if r.running && r.phase == Some(RepairStep::Backup) => StepStatus::Busy,
             Step::Identify | Step::Rom | Step::Backup if known => StepStatus::Ready,
             Step::Flash if r.running => StepStatus::Busy,
             Step::Flash if repaired => StepStatus::Done,
             Step::Flash if r.failed.is_some() => StepStatus::Failed,
-            Step::Flash if r.rom.is_some() => StepStatus::Ready,
+            Step::Flash if r.rom.is_some() && r.choosing => StepStatus::Ready,
             Step::Verify | Step::Report if repaired => StepStatus::Done,
             Step::Verify if r.resumed.is_some() => StepStatus::Done,
             Step::Report if r.report.is_some() => StepStatus::Done,
@@ -496,15 +244,19 @@ impl AppState {
                 self.progress(event);
                 Vec::new()
             }
-            Action::Identified { port, fingerprint } => self.identified(port, *fingerprint),
+            Action::Choosing { port, refused } => {
+                self.choosing(port, refused);
+                Vec::new()
+            }
             Action::LibraryMatched(result) => {
                 self.library_matched(result);
                 Vec::new()
             }
-            Action::BackedUp(done) => {
-                self.push_log(LogLevel::Good, text::backed_up(&done));
-                self.device.backup = Some(text::BACKUP_VERIFIED.into());
-                self.backup = Some(done);
+            Action::BackupsFound(found) => {
+                if !found.is_empty() && self.device.backup.is_none() {
+                    self.device.backup = Some(text::backups_found(found.len()));
+                }
+                self.backups = Some(found);
                 Vec::new()
             }
             Action::Unfinished(found) => {
@@ -527,6 +279,32 @@ impl AppState {
                 Vec::new()
             }
             Action::JobEnded(result) => self.job_ended(result),
+            Action::UartUpdate(line) => {
+                if line.starts_with("finding") {
+                    self.push_log(LogLevel::Warn, format!("UART {line}"));
+                }
+                if let Some(u) = &mut self.diagnose.uart {
+                    u.lines.push(line);
+                    if u.lines.len() > LOG_LINES {
+                        u.lines.remove(0);
+                    }
+                }
+                Vec::new()
+            }
+            Action::UartEnded(result) => {
+                if let Some(u) = &mut self.diagnose.uart {
+                    u.running = false;
+                }
+                match result {
+                    Ok((path, analysis)) => {
+                        self.push_log(LogLevel::Info, text::capture_saved(&path));
+                        self.diagnose.log = Some((path, Ok(analysis)));
+                        self.show_diag(DiagView::Log);
+                    }
+                    Err(e) => self.fail(text::UART_FAILED, &e, text::NEXT_UART),
+                }
+                Vec::new()
+            }
             Action::DisplayChecked { rom, result } => {
                 match &result {
                     Ok(v) => self.push_log(LogLevel::Info, text::display_checked(&rom, v)),
@@ -560,238 +338,6 @@ impl AppState {
             what: what.into(),
             next: next.into(),
         });
-    }
-
-    fn progress(&mut self, event: ProgressEvent) {
-        match event {
-            ProgressEvent::Stage(stage) => {
-                if matches!(self.session, DeviceState::Armed(_)) {
-                    self.session = DeviceState::Armed(Some(stage));
-                }
-                self.push_log(LogLevel::Info, text::stage(stage));
-            }
-            ProgressEvent::PlanReady { steps } => {
-                self.job = JobProgress {
-                    plan: steps,
-                    ..JobProgress::default()
-                };
-            }
-            ProgressEvent::Started { op, name, total } => {
-                self.job.current = Some(Transfer {
-                    op,
-                    name,
-                    done: 0,
-                    total,
-                    elapsed: Duration::ZERO,
-                });
-            }
-            ProgressEvent::Advanced {
-                done,
-                total,
-                elapsed,
-                ..
-            } => {
-                if let Some(t) = &mut self.job.current {
-                    t.done = done;
-                    t.total = total;
-                    t.elapsed = elapsed;
-                }
-            }
-            ProgressEvent::Finished { total, elapsed, .. } => {
-                if let Some(mut t) = self.job.current.take() {
-                    t.done = total;
-                    t.total = total;
-                    t.elapsed = elapsed;
-                    let line = text::transfer_done(&t);
-                    self.job.finished.push(t);
-                    self.push_log(LogLevel::Good, line);
-                }
-            }
-            ProgressEvent::Skipped { name, why, .. } => {
-                self.push_log(LogLevel::Info, format!("{name} skipped: {why}"));
-                self.job.skipped.push((name, why));
-            }
-            ProgressEvent::Verifying { name } => self.job.verifying = Some(name),
-            ProgressEvent::Failed { name, error, .. } => {
-                self.job.current = None;
-                let what = name.map_or(error.clone(), |n| format!("{n}: {error}"));
-                self.push_log(LogLevel::Error, what);
-            }
-            ProgressEvent::Cancelled { name, done, .. } => {
-                self.job.current = None;
-                self.push_log(LogLevel::Warn, text::cancelled(name.as_deref(), done));
-            }
-        }
-    }
-
-    fn identified(&mut self, port: String, f: Fingerprint) -> Vec<Effect> {
-        self.session = DeviceState::Busy;
-        self.push_log(LogLevel::Good, text::identified(&port, &f));
-        let d = &mut self.device;
-        d.port = Some(port);
-        d.mode = Some(text::mode(f.mode).into());
-        d.chip = Some(text::chip(f.hw_code));
-        d.storage = Some(match &f.storage {
-            StorageFacts::Emmc { user_size, .. } => {
-                format!("eMMC {}", text::short_size(*user_size))
-            }
-            StorageFacts::Nand { size, .. } => format!("NAND {}", text::short_size(*size)),
-            StorageFacts::Nor { size } => format!("NOR {}", text::short_size(*size)),
-        });
-        self.fingerprint = Some(Box::new(f));
-        if self.step == Step::Connect && self.popup.is_none() {
-            self.step = Step::Identify;
-        }
-        let mut effects = self.match_library();
-        if let Some(f) = &self.fingerprint {
-            effects.push(Effect::FindUnfinished {
-                device_key: f.device_key(),
-            });
-        }
-        effects
-    }
-
-    /// Asks for the board ranking and the library's verdicts for the phone as known now, once
-    /// both the phone and the library have been read.
-    fn match_library(&mut self) -> Vec<Effect> {
-        match &self.fingerprint {
-            Some(f) if self.rom.rows.is_some() => vec![Effect::MatchLibrary {
-                fingerprint: f.clone(),
-                profile: self.identify.chosen.clone(),
-            }],
-            _ => Vec::new(),
-        }
-    }
-
-    fn library_matched(&mut self, result: Result<Box<LibraryMatch>, String>) {
-        match result {
-            Ok(m) => {
-                let line = text::board_ranked(&m);
-                if self.matched.as_ref().map(|old| text::board_ranked(old)) != Some(line.clone()) {
-                    self.push_log(LogLevel::Info, line);
-                }
-                self.device.board = Some(
-                    m.profile
-                        .clone()
-                        .unwrap_or_else(|| text::UNKNOWN_BOARD.into()),
-                );
-                let best = m.board.best.as_deref();
-                self.identify.selected = m
-                    .board
-                    .candidates
-                    .iter()
-                    .position(|c| Some(c.profile.as_str()) == m.profile.as_deref().or(best))
-                    .unwrap_or(0);
-                self.rom.selected = 0;
-                self.matched = Some(m);
-            }
-            Err(e) => self.push_log(LogLevel::Warn, format!("{}: {e}", text::MATCH_FAILED)),
-        }
-    }
-
-    fn repair_event(&mut self, event: RepairEvent) -> Vec<Effect> {
-        match event {
-            RepairEvent::Started(step) => {
-                self.push_log(LogLevel::Info, text::repair_started(step));
-            }
-            RepairEvent::Identified(f) => {
-                self.session = DeviceState::Busy;
-                self.push_log(LogLevel::Good, text::REPAIR_SAME_PHONE);
-                self.fingerprint = Some(f);
-            }
-            RepairEvent::RomChecked(findings) => {
-                for f in &findings {
-                    self.push_log(LogLevel::Warn, f.message.clone());
-                }
-                self.repair.rom_findings = findings;
-            }
-            RepairEvent::Skipped { step, why } => {
-                self.push_log(LogLevel::Info, text::repair_skipped(step, &why));
-                if step == RepairStep::Backup {
-                    // The repair skips its backup only when this phone already has a verified
-                    // one (a dry run aside, which the workstation does not start).
-                    self.device.backup = Some(text::BACKUP_VERIFIED.into());
-                    self.repair.backup_note = Some(why);
-                }
-            }
-            RepairEvent::PlanReady(plan) => {
-                self.push_log(LogLevel::Info, text::plan_ready(&plan));
-                let (title, lines) = text::plan_confirmation(&plan);
-                self.popup = Some(if plan.mode() == FlashMode::FormatAll {
-                    Popup::TypedConfirm {
-                        what: Confirmable::Plan,
-                        title,
-                        lines,
-                        word: text::FORMAT_WORD.into(),
-                        typed: String::new(),
-                    }
-                } else {
-                    Popup::Confirm {
-                        what: Confirmable::Plan,
-                        title,
-                        lines,
-                    }
-                });
-                self.repair.plan = Some(plan);
-                self.repair.awaiting_answer = true;
-                self.step = Step::Flash;
-            }
-            RepairEvent::Finished(RepairStep::Flash) => {
-                self.push_log(LogLevel::Good, text::FLASHED);
-            }
-            RepairEvent::Finished(RepairStep::Backup) => {
-                self.push_log(LogLevel::Good, text::REPAIR_BACKUP_TAKEN);
-                self.device.backup = Some(text::BACKUP_VERIFIED.into());
-                self.repair.backup_note = Some(text::REPAIR_BACKUP_TAKEN.into());
-            }
-            RepairEvent::Finished(_) => {}
-        }
-        Vec::new()
-    }
-
-    fn repaired(&mut self, report: RepairReport) {
-        let (level, line) = text::repair_outcome(&report);
-        self.push_log(level, line);
-        if report.outcome == RepairOutcome::Repaired {
-            self.step = Step::Verify;
-        }
-        self.repair.report = Some(Box::new(report));
-    }
-
-    fn job_ended(&mut self, result: Result<String, (String, String)>) -> Vec<Effect> {
-        self.job.current = None;
-        let repairing = std::mem::take(&mut self.repair.running);
-        self.repair.awaiting_answer = false;
-        match result {
-            Ok(how) => {
-                self.push_log(LogLevel::Good, how);
-                self.session = DeviceState::Idle;
-            }
-            Err((what, help)) => {
-                self.session = DeviceState::Failed(what.clone(), help.clone());
-                if repairing {
-                    self.repair.failed = Some(what.clone());
-                }
-                if !self.quit_pending {
-                    let next = if repairing {
-                        format!("{help} {}", text::NEXT_REPAIR)
-                    } else {
-                        format!("{help} {}", text::NEXT_ARM)
-                    };
-                    let title = if repairing {
-                        text::REPAIR_FAILED
-                    } else {
-                        text::SESSION_FAILED
-                    };
-                    self.fail(title, &what, &next);
-                }
-            }
-        }
-        if self.quit_pending {
-            self.quit = true;
-            return vec![Effect::Quit];
-        }
-        Vec::new()
     }
 
     fn ports_listed(&mut self, r: Result<Vec<PortInfo>, String>) {
@@ -954,6 +500,15 @@ impl AppState {
                 self.push_log(LogLevel::Info, text::analysing(&path));
                 vec![Effect::AnalyzeLog(path)]
             }
+            TextPurpose::UartPort => {
+                self.diagnose.uart = Some(UartView {
+                    port: typed.clone(),
+                    lines: Vec::new(),
+                    running: true,
+                });
+                self.show_diag(DiagView::Uart);
+                vec![Effect::CaptureUart { port: typed }]
+            }
             TextPurpose::ErrorCode => {
                 let result = diag::explain::Table::builtin()
                     .and_then(|t| t.lookup(&typed))
@@ -1005,6 +560,16 @@ impl AppState {
                 _ => vec![Effect::ListPorts, Effect::RunDoctor],
             },
             Action::CheckDisplay => self.check_display(),
+            Action::Uart if self.diagnose.uart.as_ref().is_some_and(|u| u.running) => {
+                vec![Effect::StopUart]
+            }
+            Action::Uart => {
+                self.popup = Some(Popup::Text {
+                    purpose: TextPurpose::UartPort,
+                    typed: String::new(),
+                });
+                Vec::new()
+            }
             Action::Up => {
                 self.move_selection(-1);
                 Vec::new()
@@ -1044,7 +609,7 @@ impl AppState {
                 self.push_log(LogLevel::Good, text::rom_chosen(&row.path));
                 self.repair.rom = Some(path);
                 self.rom.detail = false;
-                self.step = Step::Backup;
+                self.step = Step::Flash;
                 Vec::new()
             }
             Step::Rom if self.selected_rom().is_some() => {
@@ -1068,69 +633,13 @@ impl AppState {
             }
             Step::Connect if !self.job_running() => {
                 self.session = DeviceState::Armed(None);
+                self.job = JobProgress::default();
                 self.push_log(LogLevel::Info, text::ARMED);
-                vec![Effect::Identify {
-                    marking: self.marking.clone(),
-                }]
+                vec![Effect::Visit]
             }
             Step::Flash => self.start_repair(),
-            Step::Backup => {
-                if self.job_running() {
-                    self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
-                    return Vec::new();
-                }
-                self.session = DeviceState::Armed(None);
-                self.job = JobProgress::default();
-                self.push_log(LogLevel::Info, text::BACKUP_STARTING);
-                vec![Effect::Backup]
-            }
             _ => Vec::new(),
         }
-    }
-
-    /// Resumes the interrupted flash job of this phone; the library checks the phone and the
-    /// plan.
-    fn resume(&mut self) -> Vec<Effect> {
-        if self.job_running() {
-            self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
-            return Vec::new();
-        }
-        let Some(r) = &self.repair.unfinished else {
-            return Vec::new();
-        };
-        let id = r.id.clone();
-        self.repair.running = true;
-        self.job = JobProgress::default();
-        self.session = DeviceState::Armed(None);
-        self.push_log(LogLevel::Info, text::resuming(&id));
-        vec![Effect::Resume { id }]
-    }
-
-    /// Starts the guided repair with the chosen ROM and mode; the library checks everything.
-    fn start_repair(&mut self) -> Vec<Effect> {
-        if self.job_running() {
-            self.fail(text::BUSY, text::BUSY_WHAT, text::NEXT_WAIT);
-            return Vec::new();
-        }
-        let Some(rom) = self.repair.rom.clone() else {
-            self.fail(
-                text::NO_ROM_CHOSEN,
-                text::NO_ROM_WHAT,
-                text::NEXT_CHOOSE_ROM,
-            );
-            return Vec::new();
-        };
-        let mode = self.repair.mode;
-        self.repair = RepairState {
-            mode,
-            rom: Some(rom.clone()),
-            running: true,
-            ..RepairState::default()
-        };
-        self.job = JobProgress::default();
-        self.session = DeviceState::Armed(None);
-        self.push_log(LogLevel::Info, text::repair_starting(mode, &rom));
-        vec![Effect::Repair { rom, mode }]
     }
 
     fn check_display(&mut self) -> Vec<Effect> {

@@ -1,7 +1,9 @@
 //! The reducer: keys typed into popups stay there, quitting, step moves, selections.
 
 use super::*;
-use crate::device::{OpKind, PlannedStep};
+use std::time::Duration;
+
+use crate::device::{OpKind, PlannedStep, ProgressEvent};
 
 fn state() -> AppState {
     AppState::new("/lib".into(), StartInfo::default(), Theme::new(true, true)).0
@@ -16,7 +18,7 @@ fn the_first_frame_asks_for_ports_doctor_library_and_arms() {
             Effect::ListPorts,
             Effect::RunDoctor,
             Effect::LoadLibrary,
-            Effect::Identify { marking: None }
+            Effect::Visit
         ]
     );
     assert_eq!(s.step, Step::Connect);
@@ -160,10 +162,7 @@ fn a_failed_session_shows_what_and_how_to_arm_again() {
     };
     assert!(next.contains("hold VOL-DOWN") && next.contains("Enter"));
     s.update(Action::Back);
-    assert_eq!(
-        s.update(Action::Enter),
-        [Effect::Identify { marking: None }]
-    );
+    assert_eq!(s.update(Action::Enter), [Effect::Visit]);
     assert_eq!(s.status(Step::Connect), StepStatus::Busy);
 }
 
@@ -202,4 +201,56 @@ fn progress_gives_rate_and_eta_from_the_events_alone() {
     assert_eq!(s.job.done(), 1_000_000);
     assert_eq!(s.job.rate(), 1.0);
     assert_eq!(s.job.eta_secs(), Some(3));
+}
+
+#[test]
+fn the_repair_starts_only_on_a_phone_waiting_for_its_choice() {
+    let mut s = state();
+    s.repair.rom = Some("/lib/fits".into());
+    s.step = Step::Flash;
+    s.session = DeviceState::Idle;
+    assert!(s.update(Action::Enter).is_empty(), "no visit waits");
+    let Some(Popup::Error { next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(next.contains("arm"), "{next}");
+    s.update(Action::Back);
+    s.update(Action::Choosing {
+        port: "/dev/ttyACM0".into(),
+        refused: None,
+    });
+    assert_eq!(s.status(Step::Flash), StepStatus::Ready);
+    assert_eq!(
+        s.update(Action::Enter),
+        [Effect::Choose {
+            rom: "/lib/fits".into(),
+            mode: crate::flash::Mode::DownloadOnly,
+            marking: None,
+        }]
+    );
+    assert!(s.repair.running && !s.repair.choosing);
+    assert_eq!(s.status(Step::Flash), StepStatus::Busy);
+}
+
+#[test]
+fn a_refused_choice_says_why_and_that_the_phone_stays_connected() {
+    let mut s = state();
+    s.update(Action::Choosing {
+        port: "/dev/ttyACM0".into(),
+        refused: Some((
+            "this ROM is for NAND; the phone has eMMC".into(),
+            "choose an eMMC ROM".into(),
+        )),
+    });
+    assert!(s.repair.choosing);
+    assert_eq!(s.session, DeviceState::Busy);
+    let Some(Popup::Error { what, next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(what.contains("NAND"));
+    assert!(
+        next.contains("Choose an eMMC ROM. Nothing was written")
+            && next.contains("stays connected"),
+        "{next}"
+    );
 }

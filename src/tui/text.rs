@@ -65,7 +65,38 @@ pub fn text_prompt(purpose: super::state::TextPurpose) -> (&'static str, &'stati
             "Explain an error",
             "An error name or number as the tool printed it (S_FT_ENABLE_DRAM_FAIL, 3012):",
         ),
+        TextPurpose::UartPort => (
+            "Capture the UART live",
+            "Port of the USB-serial adapter wired to the phone's TX, RX and GND (/dev/ttyUSB0):",
+        ),
     }
+}
+
+/// Diagnose, live UART: what runs and what to do.
+pub fn uart_capturing(port: &str, running: bool) -> String {
+    if running {
+        format!(
+            "Capturing {port} at {} baud: power the phone on now. u stops; what arrived is \
+             kept and analysed.",
+            crate::diag::uart::UART_BAUD
+        )
+    } else {
+        format!("Capture of {port} ended.")
+    }
+}
+/// Diagnose, live UART, before the phone said anything.
+pub const UART_SILENT: &str = "Nothing received yet. Silence after power-on: check the wiring \
+                               (adapter TX to phone RX, RX to TX, GND) and the speed.";
+/// The UART capture failed.
+pub const UART_FAILED: &str = "Cannot capture the UART";
+/// What to do after a failed capture.
+pub const NEXT_UART: &str = "Press Esc, then u to try another port.";
+/// Log line: a capture was saved.
+pub fn capture_saved(path: &Path) -> String {
+    format!(
+        "UART capture saved in {}; its boots and findings are in Diagnose.",
+        path.display()
+    )
 }
 
 /// Log line: a download port appeared.
@@ -150,8 +181,16 @@ pub const BACKUP_HOW: &str = "Each backup is written once into its own folder wi
                               manifest and never overwritten; a restore refuses a backup whose \
                               hashes do not match.";
 /// No backup yet.
-pub const BACKUP_NONE: &str = "No backup of this phone yet. Format All + Download stays locked \
-                               until one is verified.";
+pub const BACKUP_NONE: &str = "No backup of this phone in the store yet: the repair takes one \
+                               before anything is written.";
+/// Backup panel before the repair starts.
+pub const BACKUP_IN_REPAIR: &str = "The repair backs the identity up in this same connection \
+                                    before anything is written, unless this phone already has a \
+                                    verified backup (5 Flash starts it).";
+/// Backup panel: this phone's backups.
+pub fn backups_of_phone(n: usize, newest: &str) -> String {
+    format!("{n} backup(s) of this phone; the newest, {newest}:")
+}
 /// The three modes, as SP Flash Tool names them, and what each does.
 pub const FLASH_MODES: [(&str, &str); 3] = [
     ("Download Only", "write images; keeps the layout"),
@@ -162,9 +201,10 @@ pub const FLASH_MODES: [(&str, &str); 3] = [
     ),
 ];
 /// Flash panel: plan before write.
-pub const FLASH_PLAN_FIRST: &str = "Enter starts the repair: it connects, checks the ROM against \
-                                    the phone and shows the whole plan (every partition, address, \
-                                    length and why); nothing is written before you confirm it.";
+pub const FLASH_PLAN_FIRST: &str = "Enter starts the repair on the connected phone: it checks \
+                                    the ROM, backs the identity up if needed and shows the whole \
+                                    plan (every partition, address, length and why); nothing is \
+                                    written before you confirm it.";
 /// Verify heading.
 pub const VERIFY_WHAT: &str = "Read back what was written and compare hashes.";
 /// Verify detail.
@@ -242,9 +282,9 @@ pub fn cancelled(name: Option<&str>, done: u64) -> String {
 }
 
 /// Log line: the phone identified itself.
-pub fn identified(port: &str, f: &Fingerprint) -> String {
+pub fn identified(f: &Fingerprint) -> String {
     format!(
-        "Identified on {port}: {} in {} mode; the session stays open.",
+        "Identified: {} in {} mode; the phone stays connected until it is repaired.",
         chip(f.hw_code),
         mode(f.mode)
     )
@@ -279,8 +319,30 @@ pub const NEXT_REPAIR: &str = "Then press Esc; 5 and Enter try the repair again 
 pub const PLAN_REFUSED: &str = "Plan not confirmed: nothing was written to the phone.";
 /// Log line: the plan was confirmed.
 pub const PLAN_CONFIRMED: &str = "Plan confirmed: writing. q asks before stopping.";
-/// Log line: the repair's identify found the phone.
-pub const REPAIR_SAME_PHONE: &str = "Connected for the repair.";
+/// Log line: the phone waits, connected, for the ROM and mode.
+pub fn waiting_choice(port: &str) -> String {
+    format!(
+        "Connected on {port}: choose the board (2), the ROM (3) and the mode (5); the phone \
+         stays connected."
+    )
+}
+/// The visit refused the ROM or mode chosen.
+pub const CHOICE_REFUSED: &str = "That ROM or mode cannot be used on this phone";
+/// What to do after a refused choice.
+pub const NEXT_CHOOSE_AGAIN: &str = "Nothing was written and the phone stays connected: press \
+                                     Esc, then 3 for another ROM or 5 for another mode.";
+/// No phone is connected for the repair.
+pub const NOT_CONNECTED: &str = "No phone is connected";
+/// Why the repair cannot start.
+pub const NOT_CONNECTED_WHAT: &str = "The repair runs on the phone connected now, and no visit \
+                                      is waiting for it (the last one ended).";
+/// What to do to connect.
+pub const NEXT_ARM_NOW: &str = "Press Esc, 1 and Enter to arm, then put the phone in download \
+                                mode (the demo phone comes by itself).";
+/// Device bar: backups this phone already has.
+pub fn backups_found(n: usize) -> String {
+    format!("{n} in store")
+}
 /// Log line: flashed and verified.
 pub const FLASHED: &str = "Flashed and verified.";
 /// A job already runs.
@@ -308,6 +370,21 @@ pub fn repair_step(step: RepairStep) -> &'static str {
     }
 }
 
+/// Flash panel: the repair step running now, and what it does for the phone.
+pub fn repair_now(step: RepairStep) -> String {
+    let what = match step {
+        RepairStep::Identify => "the phone answers and is identified",
+        RepairStep::CheckRom => "the ROM is compared with the phone's board and planned",
+        RepairStep::Backup => {
+            "the identity set is read twice and compared, then stored and verified (4 Backup \
+             shows each read); nothing is written before it is safe"
+        }
+        RepairStep::Plan => "the plan waits for your answer",
+        RepairStep::Flash => "writing, each partition read back and compared",
+    };
+    format!("Now: {}: {what}.", repair_step(step))
+}
+
 /// Log line: a repair step begins.
 pub fn repair_started(step: RepairStep) -> String {
     format!("Repair: {} ...", repair_step(step))
@@ -321,7 +398,7 @@ pub fn repair_skipped(step: RepairStep, why: &str) -> String {
 /// Log line: a ROM was chosen.
 pub fn rom_chosen(path: &Path) -> String {
     format!(
-        "ROM chosen: {}. Next: 4 Backup, then 5 Flash.",
+        "ROM chosen: {}. Next: the mode (←/→), then Enter starts the repair.",
         path.display()
     )
 }
@@ -329,7 +406,7 @@ pub fn rom_chosen(path: &Path) -> String {
 /// Log line: the repair starts.
 pub fn repair_starting(mode: FlashMode, rom: &Path) -> String {
     format!(
-        "Repair with {} in {}: waiting for the phone ...",
+        "Repair with {} in {}: checking the ROM against the connected phone ...",
         rom.file_name()
             .map_or_else(|| rom.display().to_string(), |n| n.to_string_lossy().into()),
         mode.title()
@@ -421,14 +498,13 @@ pub fn repair_outcome(report: &RepairReport) -> (LogLevel, String) {
     }
 }
 
-/// Connect, after identification: the next connection.
-pub const NEXT_CONNECTION: &str = "Each device step (identify, flash) is one connection: when the \
-                                   workstation arms again, put the phone in download mode again \
-                                   (the demo phone does it by itself).";
-
-/// Flash panel while the repair prepares its plan.
-pub const FLASH_WAITING: &str = "The repair connects, identifies the phone and checks the ROM; \
-                                 its plan appears here for your confirmation.";
+/// Connect, after a visit: the next phone.
+pub const NEXT_PHONE: &str = "Enter arms for the next phone (or this one again): put it in \
+                              download mode when the panel says it waits.";
+/// Connect, after identification: one connection for the whole visit.
+pub const NEXT_CONNECTION: &str = "The phone stays connected from identify to reboot: choose the \
+                                   board (2), the ROM (3) and the mode (5); the backup, the plan \
+                                   and the flash run in this same connection.";
 
 /// The device bar when no profile convinces.
 pub const UNKNOWN_BOARD: &str = "unknown board";
@@ -457,19 +533,15 @@ pub fn board_chosen(id: &str) -> String {
 /// Device bar: a verified backup was taken in this session.
 pub const BACKUP_VERIFIED: &str = "verified";
 /// The repair read the identity twice, stored it and checked it against its manifest.
-pub const REPAIR_BACKUP_TAKEN: &str =
-    "Identity backed up in this repair: read twice, stored and verified before any write.";
-/// Log line: the backup starts.
-pub const BACKUP_STARTING: &str =
-    "Backing up the identity: waiting for the phone (the demo phone comes by itself) ...";
+pub const REPAIR_BACKUP_TAKEN: &str = "Identity backed up in this same connection: read twice, \
+                                       compared, stored and verified before any write.";
 
-/// Log line: the backup is stored.
-pub fn backed_up(done: &crate::engine::backup::BackupDone) -> String {
-    format!(
-        "Identity backed up: {} file(s), read twice and equal, in {}",
-        done.files.len(),
-        done.path.display()
-    )
+/// `words` as a sentence: a capital first letter and one full stop.
+pub fn sentence(words: &str) -> String {
+    let mut chars = words.trim_end_matches('.').chars();
+    chars.next().map_or_else(String::new, |first| {
+        format!("{}{}.", first.to_uppercase(), chars.as_str())
+    })
 }
 /// Backup panel while a job runs.
 pub const BACKUP_RUNNING: &str = "Working with the phone; the log shows each read.";
@@ -483,6 +555,14 @@ pub fn unfinished(r: &crate::flash::record::JobRecord) -> String {
         r.mode.title(),
         done,
         r.steps.len()
+    )
+}
+
+/// Log line: the visit ends so that an interrupted job can resume.
+pub fn resume_next(id: &str) -> String {
+    format!(
+        "Ending this visit without writing; job {id} resumes in the next connection (put the \
+         phone in download mode again when the workstation arms)."
     )
 }
 

@@ -124,7 +124,10 @@ fn rail(state: &AppState, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines).render(inner, buf);
 }
 
-/// The last lines of the log, newest at the bottom.
+/// The last lines of the log, newest at the bottom, each wrapped to the pane's width (its
+/// continuation rows indented) so nothing a technician needs is cut off: only whole entries
+/// are shown, except the newest, whose beginning shows when it alone is taller than the
+/// pane.
 fn log_pane(state: &AppState, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
@@ -134,28 +137,95 @@ fn log_pane(state: &AppState, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let n = inner.height as usize;
-    let start = state.log.len().saturating_sub(n);
-    let lines: Vec<Line> = state.log[start..]
-        .iter()
-        .map(|l| Line::styled(l.text.clone(), t.log(l.level)))
-        .collect();
-    Paragraph::new(lines).render(inner, buf);
+    let mut entries: Vec<Vec<Line>> = Vec::new();
+    let mut used = 0;
+    for l in state.log.iter().rev() {
+        let style = t.log(l.level);
+        let mut rows: Vec<Line> = wrap(&l.text, usize::from(inner.width))
+            .into_iter()
+            .map(|row| Line::styled(row, style))
+            .collect();
+        if used + rows.len() > n {
+            if entries.is_empty() {
+                rows.truncate(n);
+                entries.push(rows);
+            }
+            break;
+        }
+        used += rows.len();
+        entries.push(rows);
+    }
+    let rows: Vec<Line> = entries.into_iter().rev().flatten().collect();
+    Paragraph::new(rows).render(inner, buf);
+}
+
+/// `text` in rows of at most `width` characters, broken between words where it can be; the
+/// rows after the first are indented by two spaces.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    const INDENT: &str = "  ";
+    if width <= INDENT.len() {
+        return vec![text.to_string()];
+    }
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    // Characters in the row, and how many of them are the indent (no word yet when equal).
+    let (mut row_len, mut start) = (0, 0);
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let sep = usize::from(row_len > start);
+            if row_len + sep + word.len() <= width {
+                if sep == 1 {
+                    row.push(' ');
+                }
+                row.extend(word.iter());
+                row_len += sep + word.len();
+                break;
+            }
+            if row_len == start {
+                // A word longer than a row is cut where the row ends.
+                row.extend(word.drain(..width - row_len));
+            }
+            rows.push(std::mem::take(&mut row));
+            row.push_str(INDENT);
+            (row_len, start) = (INDENT.len(), INDENT.len());
+        }
+    }
+    rows.push(row);
+    rows
 }
 
 /// The key hints of the current mode, from the keymap.
 fn hint_line(state: &AppState, area: Rect, buf: &mut Buffer) {
     let mode = Mode::of(state.step, state.popup.as_ref());
-    Paragraph::new(hint_spans(state.theme, mode)).render(area, buf);
+    Paragraph::new(hint_spans(state.theme, mode, area.width)).render(area, buf);
 }
 
-/// The hint line of a mode as styled spans: `key what  key what ...`.
-pub fn hint_spans(t: Theme, mode: Mode) -> Line<'static> {
+/// The hint line of a mode as styled spans, `key what  key what ...`, as many hints as fit
+/// whole in `width`, in the keymap's order; help and quit always fit (the help lists every
+/// key).
+pub fn hint_spans(t: Theme, mode: Mode, width: u16) -> Line<'static> {
+    const ALWAYS: [&str; 2] = ["help", "quit"];
+    let hints = keymap::hints(mode, t.ascii);
+    let need = |h: &keymap::KeyHint| h.keys.chars().count() + 1 + h.what.chars().count() + 2;
+    let kept: usize = hints
+        .iter()
+        .filter(|h| ALWAYS.contains(&h.what))
+        .map(need)
+        .sum();
+    let mut room = (usize::from(width) + 2).saturating_sub(kept);
     let mut spans = Vec::new();
-    for h in keymap::hints(mode, t.ascii) {
+    for h in &hints {
+        if !ALWAYS.contains(&h.what) {
+            if need(h) > room {
+                continue;
+            }
+            room -= need(h);
+        }
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(h.keys, t.key()));
+        spans.push(Span::styled(h.keys.clone(), t.key()));
         spans.push(Span::raw(format!(" {}", h.what)));
     }
     Line::from(spans)
@@ -174,4 +244,42 @@ pub fn scrolled(lines: Vec<Line<'static>>, scroll: u16, area: Rect, buf: &mut Bu
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_between_words_and_indents_the_rest() {
+        let rows = wrap("Connected on /dev/ttyACM0: choose the board", 20);
+        assert_eq!(
+            rows,
+            ["Connected on", "  /dev/ttyACM0:", "  choose the board"]
+        );
+        assert!(rows.iter().all(|r| r.chars().count() <= 20));
+    }
+
+    #[test]
+    fn wrap_cuts_a_word_longer_than_a_row_and_loses_nothing() {
+        let word = "x".repeat(45);
+        let rows = wrap(&word, 20);
+        assert!(rows.iter().all(|r| r.chars().count() <= 20), "{rows:?}");
+        let joined: String = rows.concat().chars().filter(|c| *c == 'x').collect();
+        assert_eq!(joined, word);
+        assert_eq!(wrap("", 20), [""]);
+        assert_eq!(wrap("short", 2), ["short"]);
+    }
+
+    #[test]
+    fn the_hint_line_keeps_help_and_quit_at_any_width() {
+        for width in [20u16, 40, 80] {
+            let line = hint_spans(Theme::new(true, false), Mode::of(Step::Flash, None), width);
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            assert!(text.contains("? help") && text.contains("q quit"), "{text}");
+            if width >= 40 {
+                assert!(text.chars().count() <= usize::from(width), "{text}");
+            }
+        }
+    }
 }

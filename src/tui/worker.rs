@@ -1,8 +1,9 @@
 //! The device worker: the workstation's one way to a phone, through the job layer
 //! ([`crate::job`]) and the library flows built on it. It runs one [`DeviceJob`] at a time on
-//! a blocking thread: identify, or the guided repair ([`crate::repair::run_journaled`]), whose one gate,
-//! the plan's confirmation, it answers with the technician's key. Every progress event and
-//! result goes back to the event loop as an [`Action`].
+//! a blocking thread: the visit ([`crate::repair::visit`]), one connection from identify to
+//! reboot, whose two gates (the ROM and mode chosen once the phone is identified, the plan's
+//! confirmation) it answers with the technician's keys; or the resume of an interrupted job.
+//! Every progress event and result goes back to the event loop as an [`Action`].
 //!
 //! No safety check or repair flow is written here: it calls the library and reports.
 
@@ -12,14 +13,14 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::{action::Action, demo::DemoPort};
 use crate::{
-    engine,
-    flash::{Plan, execute::FlashRequest},
+    device::Fingerprint,
+    flash::Plan,
     job::{CancelToken, EndPolicy, Ended, Job, Options, PortSpec},
     journal::Journal,
     places::Places,
     profile::Registry,
     protocol::da_file::DaFile,
-    repair::{self, RepairDriver, RepairEvent},
+    repair::{self, Choice, RepairDriver, RepairEvent},
 };
 
 /// How long an armed workstation waits for a phone before it asks to be armed again.
@@ -43,27 +44,30 @@ pub enum Bench {
 /// A piece of work on the phone, each one job (one connection) of the library.
 #[derive(Debug, Clone)]
 pub enum DeviceJob {
-    /// Wait for the phone, connect and identify it (preloader, its own panel drivers, the
-    /// PCB marking typed), recorded in the journal.
-    Identify {
-        /// The marking printed on the board, as typed.
-        marking: Option<String>,
-    },
-    /// Back up the phone's identity (read twice, compared, stored with its manifest).
-    Backup,
+    /// The visit in one connection ([`crate::repair::visit`]): wait for the phone, identify
+    /// it, let the technician choose the ROM and mode while it stays connected, back up its
+    /// identity if it has no verified backup, show the plan and wait for the answer, flash,
+    /// verify, reboot.
+    Visit,
     /// Resume an interrupted flash job: the same phone, the same plan, from its first step
     /// not complete.
     Resume(String),
-    /// The guided repair in one connection ([`crate::repair::run_journaled`]): identify, check the ROM,
-    /// show the plan and wait for the technician's answer, flash and verify, reboot.
-    Repair(Box<FlashRequest>),
 }
 
-/// Hears the repair's events and asks the screen to confirm its plan: the worker blocks on
-/// the technician's answer while the phone stays connected.
+/// The technician's answers to the visit's two gates.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// The ROM and mode chosen for the phone (`None`: no repair; the session ends).
+    Choice(Option<Box<Choice>>),
+    /// The plan's confirmation (true: write it).
+    Plan(bool),
+}
+
+/// Hears the repair's events and asks the screen for its choice and its confirmation: the
+/// worker blocks on the technician's answer while the phone stays connected.
 struct ScreenDriver<'a> {
     tx: &'a UnboundedSender<Action>,
-    answers: &'a Receiver<bool>,
+    answers: &'a Receiver<Answer>,
 }
 
 impl RepairDriver for ScreenDriver<'_> {
@@ -73,7 +77,33 @@ impl RepairDriver for ScreenDriver<'_> {
 
     fn confirm(&mut self, _plan: &Plan) -> bool {
         // The plan went to the screen with PlanReady; a closed screen is a no.
-        self.answers.recv().unwrap_or(false)
+        loop {
+            match self.answers.recv() {
+                Ok(Answer::Plan(yes)) => return yes,
+                Ok(Answer::Choice(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    fn choose(
+        &mut self,
+        port: &str,
+        _fingerprint: &Fingerprint,
+        refused: Option<&crate::Error>,
+    ) -> Option<Choice> {
+        let _ = self.tx.send(Action::Choosing {
+            port: port.to_string(),
+            refused: refused.map(describe),
+        });
+        // A closed screen chooses nothing: the session ends and nothing is written.
+        loop {
+            match self.answers.recv() {
+                Ok(Answer::Choice(choice)) => return choice.map(|c| *c),
+                Ok(Answer::Plan(_)) => {}
+                Err(_) => return None,
+            }
+        }
     }
 }
 
@@ -84,7 +114,7 @@ pub fn run_job(
     work: DeviceJob,
     cancel: CancelToken,
     tx: &UnboundedSender<Action>,
-    answers: &Receiver<bool>,
+    answers: &Receiver<Answer>,
 ) {
     let sink = {
         let tx = tx.clone();
@@ -106,26 +136,16 @@ pub fn run_job(
         Bench::Real { .. } => None,
     };
     let ended = match work {
-        DeviceJob::Identify { marking } => {
-            let (registry, _refused) = Registry::load(&places.user_profiles());
-            let journal = journal(places);
-            engine::identify::run(job, &registry, marking.as_deref(), journal.as_ref()).map(
-                |done| {
-                    let _ = tx.send(Action::Identified {
-                        port: done.port.clone(),
-                        fingerprint: Box::new(done.value.fingerprint),
-                    });
-                    how(done.ended, done.warning)
-                },
-            )
-        }
-        DeviceJob::Backup => {
-            let (registry, _refused) = Registry::load(&places.user_profiles());
-            let journal = journal(places);
+        DeviceJob::Visit => {
+            let jobs = places.data.join("jobs");
             let store = crate::backup::Store::new(&places.data);
-            engine::backup::run(job, &store, &registry, journal.as_ref()).map(|done| {
+            let mut driver = ScreenDriver { tx, answers };
+            let journal = journal(places);
+            repair::visit(job, &jobs, &store, &mut driver, journal.as_ref()).map(|done| {
                 let how = how(done.ended, done.warning);
-                let _ = tx.send(Action::BackedUp(Box::new(done.value)));
+                if let Some(report) = done.value {
+                    let _ = tx.send(Action::Repaired(Box::new(report)));
+                }
                 how
             })
         }
@@ -135,18 +155,6 @@ pub fn run_job(
                 let _ = tx.send(Action::Resumed(Box::new(done.value)));
                 how
             })
-        }
-        DeviceJob::Repair(request) => {
-            let jobs = places.data.join("jobs");
-            let mut driver = ScreenDriver { tx, answers };
-            let journal = journal(places);
-            repair::run_journaled(job, &request, false, &jobs, &mut driver, journal.as_ref()).map(
-                |done| {
-                    let how = how(done.ended, done.warning);
-                    let _ = tx.send(Action::Repaired(Box::new(done.value)));
-                    how
-                },
-            )
         }
     };
     if let (Some((port, seen)), Ok(_)) = (replugs, &ended) {

@@ -281,6 +281,47 @@ pub fn diagnose_doctor() -> AppState {
     s
 }
 
+/// Diagnose: a live UART capture, its updates as `diagnose uart` words them.
+pub fn diagnose_uart() -> AppState {
+    use mtkbench::diag::{
+        rules::{EndReason, Severity, Stage},
+        uart::{LiveUpdate, live_line},
+    };
+    let mut s = identify();
+    s.update(Action::GoTo(Step::Diagnose));
+    s.update(Action::Uart);
+    for c in "/dev/ttyUSB0".chars() {
+        s.update(Action::Type(c));
+    }
+    s.update(Action::Enter);
+    for update in [
+        LiveUpdate::Receiving,
+        LiveUpdate::BootStarted {
+            boot: 0,
+            line: 1,
+            stage: Stage::Preloader,
+        },
+        LiveUpdate::StageReached {
+            boot: 0,
+            stage: Stage::Kernel,
+        },
+        LiveUpdate::Finding {
+            id: "kernel-panic".into(),
+            severity: Severity::Error,
+            title: "Kernel panic: the kernel stopped".into(),
+            line: Some(212),
+        },
+        LiveUpdate::BootEnded {
+            boot: 0,
+            reason: EndReason::KernelPanic,
+            line: 212,
+        },
+    ] {
+        s.update(Action::UartUpdate(live_line(&update)));
+    }
+    s
+}
+
 /// The help popup over the ROM panel.
 pub fn help_popup() -> AppState {
     let mut s = rom_list();
@@ -375,6 +416,7 @@ pub fn all() -> Vec<(&'static str, AppState)> {
         ("diagnose_explain", diagnose_explain()),
         ("diagnose_display", diagnose_display()),
         ("diagnose_doctor", diagnose_doctor()),
+        ("diagnose_uart", diagnose_uart()),
         ("popup_help", help_popup()),
         ("popup_error", error_popup()),
         ("popup_confirm", confirm_popup()),
@@ -421,7 +463,7 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, p) = demo(dir.path());
     assert!(h.wait_for(wait, |s| s.fingerprint.is_some()
-        && s.session == DeviceState::Idle
+        && s.repair.choosing
         && s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())));
     let identified = h.state.clone();
     key(&mut h, KeyCode::Char('3'));
@@ -429,7 +471,7 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
     key(&mut h, KeyCode::Enter);
     let rom_detail = h.state.clone();
     key(&mut h, KeyCode::Enter);
-    key(&mut h, KeyCode::Char('5'));
+    let flash_mode = h.state.clone();
     key(&mut h, KeyCode::Enter);
     assert!(h.wait_for(wait, |s| s.repair.awaiting_answer));
     let confirm = h.state.clone();
@@ -472,9 +514,12 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
     key(&mut h, KeyCode::Char('y'));
     assert!(h.wait_for(wait, |s| s.repair.report.is_some()
         && s.session == DeviceState::Idle));
+    assert!(h.wait_for(wait, |s| s.backups.as_ref().is_some_and(|b| !b.is_empty())));
     let verify = h.state.clone();
     let mut report = h.state.clone();
     report.step = Step::Report;
+    let mut backup = h.state.clone();
+    backup.step = Step::Backup;
     h.close(Duration::from_secs(10));
     drop(p);
     let steady = |mut s: AppState| {
@@ -488,11 +533,13 @@ pub fn repair_states() -> Vec<(&'static str, AppState)> {
         ("demo_identified", identified),
         ("demo_rom_list", rom_list),
         ("demo_rom_detail", rom_detail),
+        ("demo_flash_mode", flash_mode),
         ("repair_plan_confirm", confirm),
         ("repair_writing", writing),
         ("repair_quit_mid_write", quit_mid_write),
         ("repair_verify", verify),
         ("repair_report", report),
+        ("repair_backup", backup),
     ]
     .into_iter()
     .map(|(name, s)| (name, steady(s)))

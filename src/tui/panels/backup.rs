@@ -1,6 +1,7 @@
-//! The Backup panel: what the identity backup holds and why it comes before any write; once
-//! taken, the verified backup (id, folder, every file with its size and SHA-256). Pure render
-//! of [`AppState`].
+//! The Backup panel: what the identity backup holds and why it comes before any write; what
+//! this repair's backup step did (taken in the same connection, or the verified one found),
+//! the reads as they run, and the backups this phone already has with the newest one's
+//! manifest (every file with its size and SHA-256). Pure render of [`AppState`].
 
 use ratatui::{buffer::Buffer, layout::Rect, text::Line};
 
@@ -9,44 +10,53 @@ use crate::tui::{state::AppState, text, view};
 /// Draws the panel.
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let t = state.theme;
-    if let Some(b) = &state.backup {
-        let mut lines = vec![
-            Line::styled(
-                format!(
-                    "Backed up and verified: {} file(s), each read twice and equal.",
-                    b.files.len()
-                ),
-                t.good(),
+    let r = &state.repair;
+    let mut lines = Vec::new();
+    match (&r.backup_note, &state.job.current) {
+        (Some(note), _) => lines.push(Line::styled(text::sentence(note), t.good())),
+        (None, Some(read)) if r.running => lines.push(Line::styled(
+            format!(
+                "Backing up: reading {} ({} of {}).",
+                read.name,
+                text::size(read.done),
+                text::size(read.total)
             ),
-            Line::raw(format!("id      {}", b.id)),
-            Line::raw(format!("folder  {}", b.path.display())),
-        ];
-        for f in &b.files {
+            t.warn(),
+        )),
+        (None, _) if r.running => lines.push(Line::styled(text::BACKUP_RUNNING, t.warn())),
+        (None, _) => lines.push(Line::styled(text::BACKUP_IN_REPAIR, t.key())),
+    }
+    match state.backups.as_deref() {
+        Some([.., newest]) => {
+            let n = state.backups.as_ref().map_or(0, Vec::len);
             lines.push(Line::styled(
-                format!(
-                    "  {:<10} {:>9}  SHA-256 {}",
-                    f.partition,
-                    text::size(f.length),
-                    &f.sha256[..f.sha256.len().min(16)]
-                ),
+                text::backups_of_phone(n, &newest.id),
+                t.title(),
+            ));
+            lines.push(Line::styled(
+                format!("folder  {}", newest.path.display()),
                 t.dim(),
             ));
+            for f in &newest.files {
+                lines.push(Line::styled(
+                    format!(
+                        "  {:<10} {:>9}  SHA-256 {}",
+                        f.partition,
+                        text::size(f.length),
+                        &f.sha256[..f.sha256.len().min(16)]
+                    ),
+                    t.dim(),
+                ));
+            }
         }
-        return view::paragraph(lines, area, buf);
+        Some([]) => lines.push(Line::styled(text::BACKUP_NONE, t.warn())),
+        None => {}
     }
-    let mut lines = vec![Line::styled(text::BACKUP_WHAT, t.title())];
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(text::BACKUP_WHAT, t.title()));
     for part in text::BACKUP_PARTS {
         lines.push(Line::raw(format!("  {} {part}", t.bullet())));
     }
     lines.push(Line::raw(text::BACKUP_HOW));
-    lines.push(Line::raw(""));
-    match &state.repair.backup_note {
-        Some(note) => lines.push(Line::styled(format!("This repair: {note}."), t.good())),
-        None if !state.job_running() => {
-            lines.push(Line::styled("Enter backs the identity up now.", t.key()));
-            lines.push(Line::styled(text::BACKUP_NONE, t.warn()));
-        }
-        None => lines.push(Line::styled(text::BACKUP_RUNNING, t.warn())),
-    }
     view::paragraph(lines, area, buf);
 }

@@ -25,10 +25,13 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let port = state.device.port.as_deref().unwrap_or("?");
     let known = state.fingerprint.is_some();
     match &state.session {
-        DeviceState::Busy => lines.push(Line::styled(
-            format!("Connected on {port}: working with the phone."),
-            t.good(),
-        )),
+        DeviceState::Busy => {
+            lines.push(Line::styled(
+                format!("Connected on {port}: working with the phone."),
+                t.good(),
+            ));
+            lines.push(Line::raw(text::NEXT_CONNECTION));
+        }
         DeviceState::Armed(stage) => {
             let what = stage.map_or("waiting for the phone's download port", |s| s.describe());
             lines.push(Line::from(vec![
@@ -38,10 +41,10 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         }
         DeviceState::Idle if known => {
             lines.push(Line::styled(
-                format!("Identified on {port}; the phone was rebooted."),
+                format!("The visit on {port} has ended; the phone was rebooted."),
                 t.good(),
             ));
-            lines.push(Line::raw(text::NEXT_CONNECTION));
+            lines.push(Line::styled(text::NEXT_PHONE, t.key()));
         }
         DeviceState::Idle => lines.push(Line::styled(
             "Not armed: press Enter to wait for a phone.",

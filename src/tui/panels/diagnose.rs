@@ -11,7 +11,8 @@ use ratatui::{
 use crate::{
     diag::{lcm::Outcome, log::Analysis, rules::Severity},
     tui::{
-        state::{AppState, DiagView},
+        state::{AppState, DiagView, UartView},
+        text,
         theme::Theme,
         view,
     },
@@ -71,8 +72,34 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             None => menu(t),
         },
         DiagView::Doctor => doctor(state),
+        DiagView::Uart => match &d.uart {
+            Some(u) => return uart(t, u, area, buf),
+            None => menu(t),
+        },
     };
     view::scrolled(lines, d.scroll, area, buf);
+}
+
+/// The live capture: the adapter and what to do, then the newest updates that fit.
+fn uart(t: Theme, u: &UartView, area: Rect, buf: &mut Buffer) {
+    let mut lines = vec![Line::styled(
+        text::uart_capturing(&u.port, u.running),
+        if u.running { t.warn() } else { t.title() },
+    )];
+    if u.lines.is_empty() {
+        lines.push(Line::raw(text::UART_SILENT));
+    }
+    let room = usize::from(area.height).saturating_sub(3);
+    let skip = u.lines.len().saturating_sub(room);
+    lines.extend(u.lines[skip..].iter().map(|l| {
+        let style = if l.starts_with("finding") {
+            t.bad()
+        } else {
+            t.text()
+        };
+        Line::styled(l.clone(), style)
+    }));
+    view::paragraph(lines, area, buf);
 }
 
 fn labelled(t: Theme, label: &str, text: &str) -> Line<'static> {
@@ -101,6 +128,10 @@ fn menu(t: Theme) -> Vec<Line<'static>> {
         item(
             "o",
             "open a boot log: boot attempts, how far each got, findings",
+        ),
+        item(
+            "u",
+            "capture the UART live: boots, stages and findings as they come",
         ),
         item("x", "explain an error by name or number"),
         item(

@@ -70,14 +70,11 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     match &r.plan {
         Some(plan) => plan_table(t, plan, r.scroll, mid, buf),
         None => {
-            let lines = vec![
-                Line::raw(""),
-                Line::raw(if r.running {
-                    text::FLASH_WAITING
-                } else {
-                    text::FLASH_PLAN_FIRST
-                }),
-            ];
+            let mut lines = vec![Line::raw("")];
+            match r.phase.filter(|_| r.running) {
+                Some(step) => lines.push(Line::styled(text::repair_now(step), t.warn())),
+                None => lines.push(Line::raw(text::FLASH_PLAN_FIRST)),
+            }
             view::paragraph(lines, mid, buf);
         }
     }
@@ -114,8 +111,8 @@ fn plan_table(t: Theme, plan: &Plan, scroll: usize, area: Rect, buf: &mut Buffer
     let widths = [
         Constraint::Length(10),
         Constraint::Length(7),
-        Constraint::Length(14),
-        Constraint::Length(10),
+        Constraint::Length(21),
+        Constraint::Length(9),
         Constraint::Fill(1),
     ];
     let title = Line::styled(

@@ -6,7 +6,7 @@ use ratatui::{
     buffer::Buffer,
     layout::{Constraint, Layout, Rect},
     text::{Line, Span},
-    widgets::{Cell, Paragraph, Row, Table, Widget},
+    widgets::{Cell, Row, Table, Widget},
 };
 
 use crate::{
@@ -67,8 +67,8 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             ),
         ])
     });
-    let [a, b] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    Paragraph::new(head).render(a, buf);
+    let [a, b] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    view::paragraph(vec![head], a, buf);
     Table::new(
         rows,
         [
