@@ -244,10 +244,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         (None, None) => return Err(usage("give --port or --fingerprint")),
     };
     let device = DeviceFacts::from_fingerprint(&fingerprint);
+    let backups = crate::backup::Store::new(&ctx.places.data);
+    let found = execute::verified_backup(&backups, &device, mode, false);
     let request = Request {
         mode,
         selection: args.partitions.as_deref(),
-        backup: None,
+        backup: found.as_ref(),
         overrides,
     };
     let plan = flash::build(&device, &rom.view, &request)?;

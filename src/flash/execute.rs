@@ -10,29 +10,41 @@
 //! and rewrites the job record after every step, so an interruption leaves a record that says
 //! exactly which partitions are complete.
 //!
+//! The modes that format (Firmware Upgrade, Format All + Download) run in the same connection:
+//! the identity backup (the verified one the plan names, or the one its backup steps take
+//! and store before anything is erased; its id goes into the job record at once), the format
+//! of the ROM's ranges, the ROM's partition table first, then a new reading of the phone's
+//! table (named by the ROM's layout), the other images placed and guarded by it, and the NVRAM
+//! set restored from the backup into it with [`crate::engine::restore`], each read back. A
+//! failure after the format leaves the record with the backup's id and the restore steps
+//! pending, so `flash --resume` restores the identity.
+//!
 //! The guard's identity override is passed only for what the plan itself allowed (the
-//! preloader that passed the plan's board check); a plan is the only input and only
-//! [`super::plan::build`] makes one. Steps that need the identity backup store (Backup,
-//! Restore) are refused before anything is written. Nothing here prints or draws.
+//! preloader that passed the plan's board check; a format step or a restore with the identity
+//! backup in hand); a plan is the only input and only [`super::plan::build`] makes one.
+//! Nothing here prints or draws.
 
 use std::{
     io::{Read, Write},
     path::{Path, PathBuf},
+    time::SystemTime,
 };
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{
-    facts::{DeviceFacts, RomView},
+    LoadedRom,
+    facts::{BackupFacts, DeviceFacts, RomView},
     plan::{Action, Mode, Overrides, Plan, Request, Source, build},
     record::{JobRecord, StepState},
 };
 use crate::{
+    backup::Store,
     device::{Fingerprint, target::Target},
-    engine::Recorder,
+    engine::{Recorder, backup, restore},
     error::Advice,
-    firmware::rom::{OpenRom, Problem},
+    firmware::{is_boot_code, is_layout, rom::Problem},
     fsutil,
     job::{DeviceError, Done, Job, OpKind, Override, Phone, Place, Region, step},
     journal::{JobKind, Journal, NewJob, PartitionResult},
@@ -73,11 +85,27 @@ pub enum FlashError {
         /// Where the plan has it.
         planned: u64,
     },
-    /// A step this build cannot carry out.
-    #[error("{mode} needs the identity backup store, which this build does not have yet")]
-    NeedsBackupStore {
+    /// A step that erases or restores the identity came with no verified backup in hand.
+    #[error(
+        "{partition}: {mode} reached a step that needs the phone's identity backup, and the \
+         job holds none; nothing more was written"
+    )]
+    NoBackupInHand {
         /// The mode.
         mode: Mode,
+        /// The step's partition.
+        partition: String,
+    },
+    /// A format step's range covers the phone's boot code.
+    #[error(
+        "{partition}: the range to format covers the phone's {covers}, which a format never \
+         touches; nothing more was written"
+    )]
+    CoversBootCode {
+        /// The step's partition.
+        partition: String,
+        /// The boot-code partition it covers.
+        covers: String,
     },
     /// The ROM has errors in what the plan would write.
     #[error("the ROM package has errors in what this plan writes:\n  {}", .problems.join("\n  "))]
@@ -98,9 +126,13 @@ impl Advice for FlashError {
             FlashError::ImageChanged { .. } | FlashError::PlaceChanged { .. } => {
                 "run the flash again: the plan is made anew from the phone and the ROM".into()
             }
-            FlashError::NeedsBackupStore { .. } => {
-                "use --mode download-only with a ROM of this phone's layout, or --dry-run to \
-                 see the plan"
+            FlashError::NoBackupInHand { .. } => {
+                "back up the identity (`mtkbench backup --port auto`), then run the flash \
+                 again"
+                    .into()
+            }
+            FlashError::CoversBootCode { .. } => {
+                "the ROM's layout does not fit this phone's: choose a ROM made for this board"
                     .into()
             }
             FlashError::RomErrors { .. } => {
@@ -191,25 +223,23 @@ pub fn flash_journaled(
     journal: Option<&Journal>,
 ) -> crate::Result<Done<Flashed>> {
     let rec = Recorder::start(journal, JobKind::Flash, &flash_job(request));
+    let backups = backups_beside(jobs_dir);
     let result = (|| {
         let mut rom = super::load_rom(&request.rom)?;
         let done = job.run(|phone| {
             let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
             rec.update(&identified(&fingerprint));
             let device = DeviceFacts::from_fingerprint(&fingerprint);
-            let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
+            let found = verified_backup(&backups, &device, request.mode, false);
+            let plan = match plan_for(&device, &rom.view, request, &rom.errors, found.as_ref()) {
                 Ok(plan) => plan,
                 Err(e) => return Ok(Err(e)),
             };
-            record_and_run(
-                phone,
-                fingerprint,
-                request,
-                &plan,
-                &mut rom.package,
+            let at = Places {
                 jobs_dir,
-                &rec,
-            )
+                backups: &backups,
+            };
+            record_and_run(phone, fingerprint, request, &plan, &mut rom, at, &rec)
         })?;
         finish(done)
     })();
@@ -270,13 +300,21 @@ fn resume_with(
         selection: record.selection.clone(),
         overrides: Overrides {
             preloader_of_another_board: record.preloader_of_another_board,
-            erases_identity: false,
+            erases_identity: record.erases_identity,
         },
         verify: record.verify,
     };
     rec.update(&flash_job(&request));
+    let backups = backups_beside(jobs_dir);
     let device = DeviceFacts::from_fingerprint(&record.fingerprint);
-    let plan = plan_for(&device, &rom.view, &request, &rom.errors)?;
+    // The same plan as the job's: with the backup it named, or, when its own steps took one,
+    // without (those steps are complete and skipped, and the record holds what they took).
+    let took_its_own = record.steps.iter().any(|s| s.action == Action::Backup);
+    let named = match (&record.backup, took_its_own) {
+        (Some(id), false) => Some(backup_facts(&backups, id, true)?),
+        _ => None,
+    };
+    let plan = plan_for(&device, &rom.view, &request, &rom.errors, named.as_ref())?;
     record.check_plan(&plan)?;
     let done = job.run(|phone| {
         let connected = phone.fingerprint();
@@ -284,16 +322,18 @@ fn resume_with(
             return Ok(Err(e.into()));
         }
         rec.update(&identified(&record.fingerprint));
+        if let Some(id) = &record.backup {
+            rec.update(&NewJob {
+                backup_id: Some(id.clone()),
+                ..NewJob::default()
+            });
+        }
         let rom_path = record.rom.clone();
-        run_plan(
-            phone,
-            &plan,
-            &mut rom.package,
-            &rom_path,
-            &mut record,
+        let at = Places {
             jobs_dir,
-            rec,
-        )
+            backups: &backups,
+        };
+        run_plan(phone, &plan, &mut rom, &rom_path, &mut record, at, rec)
     })?;
     finish(done)
 }
@@ -314,11 +354,14 @@ pub(crate) fn finish<R>(done: Done<crate::Result<R>>) -> crate::Result<Done<R>> 
     })
 }
 
+/// The plan for `request`, with `backup` (the verified identity backup of this phone at hand,
+/// if any), refused when the ROM has errors in what it writes.
 pub(crate) fn plan_for(
     device: &DeviceFacts,
     rom: &RomView,
     request: &FlashRequest,
     problems: &[Problem],
+    backup: Option<&BackupFacts>,
 ) -> crate::Result<Plan> {
     let plan = build(
         device,
@@ -326,19 +369,48 @@ pub(crate) fn plan_for(
         &Request {
             mode: request.mode,
             selection: request.selection.as_deref(),
-            backup: None,
+            backup,
             overrides: request.overrides,
         },
     )?;
     check_rom_errors(&plan, problems)?;
-    if plan
-        .steps()
-        .iter()
-        .any(|s| matches!(s.action(), Action::Backup | Action::Restore))
-    {
-        return Err(FlashError::NeedsBackupStore { mode: plan.mode() }.into());
-    }
     Ok(plan)
+}
+
+/// The identity backups kept beside the `jobs` folder (both in the data folder).
+pub(crate) fn backups_beside(jobs_dir: &Path) -> Store {
+    Store::new(jobs_dir.parent().unwrap_or(jobs_dir))
+}
+
+/// The newest verified identity backup of `device` in `backups`, for a mode that formats
+/// (`this_session`: it was taken in this connection); `None` in Download Only.
+pub fn verified_backup(
+    backups: &Store,
+    device: &DeviceFacts,
+    mode: Mode,
+    this_session: bool,
+) -> Option<BackupFacts> {
+    if mode == Mode::DownloadOnly {
+        return None;
+    }
+    crate::engine::backup::verified(backups, &device.key)
+        .map(|b| BackupFacts::of(&b, true, this_session))
+}
+
+/// Backup `id` of `backups`, verified now, as the planner sees it.
+fn backup_facts(backups: &Store, id: &str, this_session: bool) -> crate::Result<BackupFacts> {
+    let backup = backups.open(id)?;
+    let ok = backups.verify(id)?.ok;
+    Ok(BackupFacts::of(&backup, ok, this_session))
+}
+
+/// Where a flash keeps its job records and finds (or stores) the identity backups.
+#[derive(Clone, Copy)]
+pub(crate) struct Places<'a> {
+    /// The job records.
+    pub jobs_dir: &'a Path,
+    /// The identity backups.
+    pub backups: &'a Store,
 }
 
 /// Records a new job for `plan` in `jobs_dir` (before anything is written), then runs it.
@@ -347,10 +419,11 @@ pub(crate) fn record_and_run<T: Transport>(
     fingerprint: crate::device::Fingerprint,
     request: &FlashRequest,
     plan: &Plan,
-    rom: &mut OpenRom,
-    jobs_dir: &Path,
+    rom: &mut LoadedRom,
+    at: Places<'_>,
     rec: &Recorder<'_>,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
+    let jobs_dir = at.jobs_dir;
     // The full path, so that `--resume` finds the package from any folder.
     let rom_path = request
         .rom
@@ -365,10 +438,11 @@ pub(crate) fn record_and_run<T: Transport>(
         request.verify,
         plan,
     );
+    record.erases_identity = request.overrides.erases_identity;
     if let Err(e) = record.save(jobs_dir) {
         return Ok(Err(e));
     }
-    run_plan(phone, plan, rom, &request.rom, &mut record, jobs_dir, rec)
+    run_plan(phone, plan, rom, &request.rom, &mut record, at, rec)
 }
 
 /// A new job id: `flash-<seconds since 1970>`, numbered on if taken.
@@ -385,13 +459,18 @@ fn new_job_id(dir: &Path) -> String {
 
 /// Runs the steps of `plan` that `record` does not have as complete, saving the record after
 /// each. Device errors end the job (the record says where); other refusals come back inside.
+///
+/// In the modes that format, the identity backup is in hand (named by the plan, or taken by
+/// its first steps and written into the record) before the first erase; once the ROM's
+/// partition table is written the phone's table is read again, and everything after it
+/// (the other images, the identity restore) is placed and guarded by that new table.
 fn run_plan<T: Transport>(
     phone: &mut Phone<'_, T>,
     plan: &Plan,
-    rom: &mut OpenRom,
+    rom: &mut LoadedRom,
     rom_path: &Path,
     record: &mut JobRecord,
-    jobs_dir: &Path,
+    at: Places<'_>,
     rec: &Recorder<'_>,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
     let resumed_from = record
@@ -399,6 +478,8 @@ fn run_plan<T: Transport>(
         .iter()
         .filter(|s| s.state != StepState::Pending)
         .count();
+    let formats = plan.mode() != Mode::DownloadOnly;
+    let naming = rom.view.naming(&format!("the ROM {}", rom_path.display()));
     phone.plan(
         plan.steps()
             .iter()
@@ -406,6 +487,11 @@ fn run_plan<T: Transport>(
             .map(|s| step(op_of(s.action()), &target_of(s)))
             .collect(),
     );
+    // A job resumed after its format may find the ROM's table already on the phone.
+    if formats && resumed_from > 0 {
+        phone.reread_table(Some(&naming))?;
+    }
+    let mut table_written = false;
     for (i, s) in plan.steps().iter().enumerate() {
         let op = op_of(s.action());
         match s.action() {
@@ -420,16 +506,17 @@ fn run_plan<T: Transport>(
             }
             _ => {}
         }
+        let writes_table = s.action() == Action::Write && is_layout(s.partition());
+        if table_written && !writes_table {
+            phone.reread_table(Some(&naming))?;
+            table_written = false;
+        }
         let started = std::time::Instant::now();
         let outcome = match s.action() {
-            Action::Write => write_step(phone, s, rom, rom_path, record.verify),
-            Action::Erase => phone
-                .guard_erase(&target_of(s), Override::None)
-                .and_then(|guarded| phone.erase(&guarded))
-                .map(|()| Ok((StepState::Done, None))),
-            _ => Ok(Err(
-                FlashError::NeedsBackupStore { mode: plan.mode() }.into()
-            )),
+            Action::Backup => backup_step(phone, s, record, at, rec),
+            Action::Erase => erase_step(phone, plan, s, record),
+            Action::Write => write_step(phone, s, rom, rom_path, record.verify, formats),
+            _ => restore_step(phone, plan, s, record, at.backups),
         };
         let row = |result: Result<Option<String>, String>| PartitionResult {
             partition: s.partition().into(),
@@ -449,9 +536,10 @@ fn run_plan<T: Transport>(
         };
         match outcome {
             Ok((state, sha256)) => {
+                table_written |= writes_table;
                 rec.partition(&row(Ok(sha256.clone())));
                 record.mark(i, state, sha256);
-                if let Err(e) = record.save(jobs_dir) {
+                if let Err(e) = record.save(at.jobs_dir) {
                     return Ok(Err(e));
                 }
             }
@@ -479,6 +567,154 @@ fn run_plan<T: Transport>(
     }))
 }
 
+/// What one step gives back: how far it got and the hash of its bytes, or a refusal.
+type StepResult = Result<crate::Result<(StepState, Option<String>)>, DeviceError>;
+
+/// A backup step: the first one reads the phone's identity set twice, stores it whole and
+/// verified, and writes its id into the job record (saved before anything is erased); each
+/// gives the SHA-256 of its partition in that backup.
+fn backup_step<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    s: &super::plan::Step,
+    record: &mut JobRecord,
+    at: Places<'_>,
+    rec: &Recorder<'_>,
+) -> StepResult {
+    let id = match &record.backup {
+        Some(id) => id.clone(),
+        None => {
+            let read = backup::read_identity(phone)?;
+            let stored = match backup::store_verified(
+                at.backups,
+                &read,
+                None,
+                SystemTime::now(),
+                &mut |_| {},
+            ) {
+                Ok(stored) => stored,
+                Err(e) => return Ok(Err(e.into())),
+            };
+            rec.update(&NewJob {
+                backup_id: Some(stored.id.clone()),
+                ..NewJob::default()
+            });
+            record.backup = Some(stored.id.clone());
+            if let Err(e) = record.save(at.jobs_dir) {
+                return Ok(Err(e));
+            }
+            stored.id
+        }
+    };
+    let sha256 = match at.backups.open(&id) {
+        Ok(b) => b
+            .manifest
+            .files
+            .iter()
+            .find(|f| f.partition.eq_ignore_ascii_case(s.partition()))
+            .map(|f| f.sha256.clone()),
+        Err(e) => return Ok(Err(e.into())),
+    };
+    Ok(Ok((StepState::Done, sha256)))
+}
+
+/// The identity backup the job holds, if any: the one its plan named, or the one its own
+/// backup steps took.
+fn backup_in_hand<'a>(plan: &'a Plan, record: &'a JobRecord) -> Option<&'a str> {
+    plan.backup().or(record.backup.as_deref())
+}
+
+/// A format step: the ROM's range for the partition (the plan's layout, which the phone's
+/// table may not hold yet), erased only with the identity backup in hand; it may cover the
+/// identity (which is restored at the end) but never the boot code.
+fn erase_step<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    plan: &Plan,
+    s: &super::plan::Step,
+    record: &JobRecord,
+) -> StepResult {
+    if backup_in_hand(plan, record).is_none() {
+        return Ok(Err(FlashError::NoBackupInHand {
+            mode: plan.mode(),
+            partition: s.partition().into(),
+        }
+        .into()));
+    }
+    let target = Target {
+        is_partition: false,
+        ..target_of(s)
+    };
+    let end = target.addr.saturating_add(target.len);
+    let boot = phone.map().partitions.iter().find(|p| {
+        is_boot_code(&p.name)
+            && p.region == target.region
+            && p.offset < end
+            && target.addr < p.offset.saturating_add(p.size)
+    });
+    if let Some(boot) = boot {
+        return Ok(Err(FlashError::CoversBootCode {
+            partition: s.partition().into(),
+            covers: boot.name.clone(),
+        }
+        .into()));
+    }
+    // The identity backup in hand is what lets a format reach the NVRAM set.
+    let guarded = phone.guard_erase(&target, Override::ForceIdentityPartition)?;
+    phone.erase(&guarded)?;
+    Ok(Ok((StepState::Done, None)))
+}
+
+/// A restore step: the partition written back from the job's identity backup (verified again
+/// now, of this same phone) into the phone's current table, where the ROM's layout may have
+/// moved it but not resized it, then read back and compared.
+fn restore_step<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    plan: &Plan,
+    s: &super::plan::Step,
+    record: &JobRecord,
+    backups: &Store,
+) -> StepResult {
+    let Some(id) = backup_in_hand(plan, record) else {
+        return Ok(Err(FlashError::NoBackupInHand {
+            mode: plan.mode(),
+            partition: s.partition().into(),
+        }
+        .into()));
+    };
+    let checked = backups.open(id).and_then(|b| Ok((backups.verify(id)?, b)));
+    let (verification, backup) = match checked {
+        Ok(checked) => checked,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let fingerprint = phone.fingerprint();
+    let partitions = [s.partition().to_string()];
+    let files = match restore::check_moved(&backup, &verification, &fingerprint, &partitions) {
+        Ok(p) => p.files,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let Some(entry) = files.into_iter().next() else {
+        return Ok(Err(restore::RestoreError::NotInBackup {
+            id: id.into(),
+            partition: s.partition().into(),
+        }
+        .into()));
+    };
+    let bytes = match backups.read_file(&backup, &entry) {
+        Ok(bytes) => bytes,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let sha256 = entry.sha256.clone();
+    let path = backup.path.join(&entry.file);
+    let restored = restore::write_back_one(phone, &(entry, path, bytes))?;
+    if !restored.verified {
+        return Ok(Err(restore::ReadBackMismatch {
+            id: id.into(),
+            partition: s.partition().into(),
+        }
+        .into()));
+    }
+    Ok(Ok((StepState::Verified, Some(sha256))))
+}
+
 fn op_of(action: Action) -> OpKind {
     match action {
         Action::Erase => OpKind::Erase,
@@ -497,41 +733,54 @@ fn target_of(s: &super::plan::Step) -> Target {
     }
 }
 
-/// Writes one image, hashing it on the way, then reads it back and compares.
+/// Writes one image, hashing it on the way, then reads it back and compares. In Download Only
+/// the phone's table must hold the partition where the plan has it; in the modes that format,
+/// the plan's range (the ROM's layout) is written, guarded against the phone's current table.
 fn write_step<T: Transport>(
     phone: &mut Phone<'_, T>,
     s: &super::plan::Step,
-    rom: &mut OpenRom,
+    rom: &mut LoadedRom,
     rom_path: &Path,
     verify: bool,
-) -> Result<crate::Result<(StepState, Option<String>)>, DeviceError> {
+    formats: bool,
+) -> StepResult {
     let Some(Source::Image { file, sha256 }) = s.source() else {
-        return Ok(Err(FlashError::NeedsBackupStore {
-            mode: Mode::FirmwareUpgrade,
+        return Ok(Err(FlashError::ImageChanged {
+            partition: s.partition().into(),
+            file: String::new(),
         }
         .into()));
     };
-    let place = Place::partition(s.partition());
-    let found = phone.resolve(&place)?;
-    if found.addr != s.addr() || found.region != s.region() {
-        return Ok(Err(FlashError::PlaceChanged {
-            partition: s.partition().into(),
-            found: found.addr,
-            planned: s.addr(),
-        }
-        .into()));
-    }
     // The plan wrote a boot-region step only when the ROM's preloader was confirmed for this
     // board (or by the separate override): the guard's boot-code refusal is lifted for it
     // alone. Identity partitions are never written by a plan's write step.
-    let boot_code = s.region() == Region::Boot1 || s.partition().eq_ignore_ascii_case("PRELOADER");
+    let boot_code = s.region() == Region::Boot1 || is_boot_code(s.partition());
     let force = if boot_code {
         Override::ForceIdentityPartition
     } else {
         Override::None
     };
-    let guarded = phone.guard_write(&place, &rom_path.join(file), s.length(), force)?;
-    let image = match rom.image(file) {
+    let image_path = rom_path.join(file);
+    let guarded = if formats {
+        let target = Target {
+            is_partition: false,
+            ..target_of(s)
+        };
+        phone.guard_write_range(&target, &image_path, force)?
+    } else {
+        let place = Place::partition(s.partition());
+        let found = phone.resolve(&place)?;
+        if found.addr != s.addr() || found.region != s.region() {
+            return Ok(Err(FlashError::PlaceChanged {
+                partition: s.partition().into(),
+                found: found.addr,
+                planned: s.addr(),
+            }
+            .into()));
+        }
+        phone.guard_write(&place, &image_path, s.length(), force)?
+    };
+    let image = match rom.package.image(file) {
         Ok(image) => image,
         Err(e) => return Ok(Err(e.into())),
     };

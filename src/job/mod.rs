@@ -541,6 +541,19 @@ impl<T: Transport> Phone<'_, T> {
         guard::write(self.session, &room, image, image_len, force)
     }
 
+    /// Guards a write of `image` over exactly `target` (its length is the image's): a range
+    /// the caller names itself, such as a plan's step in a layout the phone's table does not
+    /// hold yet; a `target` that names no partition is judged by what it overlaps. See
+    /// [`guard::write`].
+    pub fn guard_write_range(
+        &self,
+        target: &Target,
+        image: &Path,
+        force: Override,
+    ) -> Result<GuardedWrite, DeviceError> {
+        guard::write(self.session, target, image, target.len, force)
+    }
+
     /// Guards an erase of `target`; see [`guard::erase`].
     pub fn guard_erase(
         &self,

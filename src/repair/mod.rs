@@ -18,9 +18,11 @@
 //! device key) has no verified identity backup in the store yet, it is taken in the same
 //! connection with [`crate::engine::backup`] (read twice, compared, stored whole, verified)
 //! before the plan is confirmed; when it has one, that one is named and none is taken. A dry
-//! run says which it would do and reads or stores nothing. In this build the modes that
-//! restore the NVRAM set (Firmware Upgrade, Format All + Download) are still refused by the
-//! planner before anything is written.
+//! run says which it would do and reads or stores nothing. The plan is made once the backup
+//! is settled: Firmware Upgrade restores the NVRAM set from a backup taken in this connection
+//! (the repair's own, or one its plan takes after the confirmation), Format All + Download
+//! from this phone's verified backup (the repair's own or the store's), both into the layout
+//! the ROM gives the phone, read again after its partition table is written.
 //!
 //! This module never draws and never imports `cli` or `tui`.
 
@@ -34,8 +36,11 @@ use crate::{
     engine::{Recorder, backup},
     firmware::board::{self, BoardFinding},
     flash::{
-        DeviceFacts, Plan,
-        execute::{FlashRequest, Flashed, finish, flash_job, identified, plan_for, record_and_run},
+        DeviceFacts, Mode, Plan,
+        execute::{
+            FlashRequest, Flashed, Places, backups_beside, finish, flash_job, identified, plan_for,
+            record_and_run, verified_backup,
+        },
         facts::board_of,
         load_rom,
     },
@@ -157,13 +162,12 @@ pub fn run_journaled(
     driver: &mut dyn RepairDriver,
     journal: Option<&Journal>,
 ) -> crate::Result<Done<RepairReport>> {
-    let data = jobs_dir.parent().unwrap_or(jobs_dir);
     run_in(
         job,
         request,
         dry_run,
         jobs_dir,
-        &Store::new(data),
+        &backups_beside(jobs_dir),
         driver,
         journal,
     )
@@ -222,14 +226,29 @@ fn run_with(
         let findings = board::check(&rom.facts, &board_of(&fingerprint));
         driver.event(&RepairEvent::RomChecked(findings.clone()));
         let device = DeviceFacts::from_fingerprint(&fingerprint);
-        let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
-            Ok(plan) => plan,
+        // The planner's refusals come before the backup step, but for Format All's need of a
+        // verified backup, which that step settles.
+        let found = verified_backup(backups, &device, request.mode, false);
+        match plan_for(&device, &rom.view, request, &rom.errors, found.as_ref()) {
+            Err(_) if request.mode == Mode::FormatAll && found.is_none() => {}
             Err(e) => return Ok(Err(e)),
-        };
+            Ok(_) => {}
+        }
         driver.event(&RepairEvent::Finished(RepairStep::CheckRom));
 
         let backup = match settle_backup(phone, &fingerprint, backups, dry_run, driver, rec)? {
             Ok(backup) => backup,
+            Err(e) => return Ok(Err(e)),
+        };
+        // A backup taken in this connection serves Firmware Upgrade too (the phone has not
+        // been touched since); one found in the store serves only Format All + Download.
+        let settled = match request.mode {
+            Mode::DownloadOnly => None,
+            _ if backup.taken => verified_backup(backups, &device, request.mode, true),
+            _ => found,
+        };
+        let plan = match plan_for(&device, &rom.view, request, &rom.errors, settled.as_ref()) {
+            Ok(plan) => plan,
             Err(e) => return Ok(Err(e)),
         };
 
@@ -264,13 +283,14 @@ fn run_with(
         driver.event(&RepairEvent::Finished(RepairStep::Plan));
 
         driver.event(&RepairEvent::Started(RepairStep::Flash));
+        let at = Places { jobs_dir, backups };
         let flashed = match record_and_run(
             phone,
             fingerprint.clone(),
             request,
             &plan,
-            &mut rom.package,
-            jobs_dir,
+            &mut rom,
+            at,
             rec,
         )? {
             Ok(flashed) => flashed,
