@@ -252,3 +252,96 @@ fn format_all_needs_a_verified_backup_and_keeps_the_identity() {
         "the NVRAM set changed"
     );
 }
+
+#[test]
+fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
+    let bench = Bench::new();
+    let rom = sim_rom(&bench, "fits");
+    let rom_arg = rom.to_str().unwrap();
+    let (fingerprint, before) = {
+        let mut sim = bench.sim(&[]);
+        let fingerprint = identify(&bench, &mut sim);
+        (
+            fingerprint.clone(),
+            read_back(&bench, &mut sim, &fingerprint, "before"),
+        )
+    };
+    let fp = bench.path("fingerprint.json");
+    std::fs::write(&fp, fingerprint.to_string()).unwrap();
+    let plan = bench.run(&[
+        "--json",
+        "flash",
+        "--fingerprint",
+        fp.to_str().unwrap(),
+        "--rom",
+        rom_arg,
+        "--mode",
+        "firmware-upgrade",
+        "--dry-run",
+    ]);
+    let plan = plan.json();
+    let length = |action: &str, name: Option<&str>| -> u64 {
+        plan["plan"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["action"] == action && name.is_none_or(|n| s["partition"] == n))
+            .map(|s| s["length"].as_u64().unwrap())
+            .sum()
+    };
+    // The simulator counts from its start: the DA, then every image (the format and the reads
+    // of the backup send only commands), then PRO_INFO restored, then 64 KiB into NVRAM. The
+    // commands around them are a few KiB; NVRAM is MiBs, so the cut lands inside it.
+    let da = std::fs::metadata(bench.da()).unwrap().len();
+    let cut = da + length("write", None) + length("restore", Some("PRO_INFO")) + 0x1_0000;
+    assert!(length("restore", Some("NVRAM")) > 0x10_0000);
+    let mut sim = bench.sim(&["--fault", &format!("disconnect-after-received={cut:#x}")]);
+
+    let cutoff = bench.device(
+        &sim,
+        "flash",
+        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
+    );
+    assert_eq!(cutoff.code, 1, "{}", cutoff.stderr);
+    sim.replugged();
+    let jobs: Vec<PathBuf> = std::fs::read_dir(bench.path("data").join("jobs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let record: Value = serde_json::from_slice(&std::fs::read(&jobs[0]).unwrap()).unwrap();
+    let backup_id = record["backup"].as_str().expect("no backup in the record");
+    let store = mtkbench::backup::Store::new(&bench.path("data"));
+    assert!(store.verify(backup_id).unwrap().ok);
+    let state = |partition: &str, action: &str| {
+        record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["partition"] == partition && s["action"] == action)
+            .map(|s| s["state"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // The format ran and the identity is not back whole: the job record says which steps
+    // completed and where the backup of the identity is.
+    let (nvram_at, nvram_size) = place(&fingerprint, "NVRAM");
+    assert!(
+        sim.flash(Region::EmmcUser, nvram_at, nvram_size as usize) != before[1],
+        "the cut left NVRAM whole: {record}"
+    );
+    assert_eq!(state("NVRAM", "erase"), "done", "{record}");
+    assert_eq!(state("PRO_INFO", "restore"), "verified", "{record}");
+    assert_eq!(state("NVRAM", "restore"), "pending", "{record}");
+
+    let resumed = bench.device(&sim, "flash", &["--resume"]);
+    assert!(resumed.ok(), "{}", resumed.stderr);
+    let report = resumed.json();
+    assert!(report["resumed_from"].as_u64().unwrap() > 0, "{report}");
+    all_verified(&report);
+    sim.replugged();
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "after"),
+        before,
+        "the NVRAM set was not restored byte for byte"
+    );
+}
