@@ -420,4 +420,50 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_table_no_profile_knows_is_named_by_the_layout_just_written_when_it_fits() {
+        let mbr = sector(&[(0x05, 0x10, 0x10), (0x83, 0x77, 0x11)]);
+        let ebr = sector(&[(0x83, 0x8, 0x8)]);
+        let Probe::Mbr { mbr, ebr_at } = probe(&mbr) else {
+            panic!("not an MBR")
+        };
+        let ebr = partition_table::parse(&ebr).unwrap();
+        let ebr = Some((ebr_at.unwrap(), &ebr));
+        let written = |cache_at: u64| Naming {
+            source: "the ROM /lib/other".into(),
+            layout: vec![
+                ("MBR".into(), 0, 0x10 * 512),
+                ("EBR1".into(), 0x10 * 512, 0x8 * 512),
+                ("NVRAM".into(), 0x18 * 512, 0x8 * 512),
+                ("CACHE".into(), cache_at, 0x11 * 512),
+            ],
+        };
+        let map = from_mbr_named(
+            &mbr,
+            ebr,
+            Some(&written(0x77 * 512)),
+            &Registry::builtin(),
+            0x1000,
+            USER,
+        );
+        assert_eq!(
+            map.source,
+            TableSource::Mbr {
+                profile: Some("the ROM /lib/other".into())
+            }
+        );
+        let names: Vec<&str> = map.partitions.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["PRELOADER", "MBR", "EBR1", "NVRAM", "CACHE"]);
+        // A layout that is not what the phone holds names nothing.
+        let map = from_mbr_named(
+            &mbr,
+            ebr,
+            Some(&written(0x78 * 512)),
+            &Registry::builtin(),
+            0x1000,
+            USER,
+        );
+        assert_eq!(map.source, TableSource::Mbr { profile: None });
+    }
 }
