@@ -345,3 +345,55 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
         "the NVRAM set was not restored byte for byte"
     );
 }
+
+#[test]
+fn repair_in_format_all_takes_the_backup_first_and_keeps_the_identity() {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    let fingerprint = identify(&bench, &mut sim);
+    let before = read_back(&bench, &mut sim, &fingerprint, "before");
+    let rom = sim_rom(&bench, "fits");
+    let rom_arg = rom.to_str().unwrap();
+
+    // Headless, the erasure of the identity is confirmed by its flag; nothing is formatted
+    // without it.
+    let unconfirmed = bench.device(&sim, "repair", &["--rom", rom_arg, "--mode", "format-all"]);
+    assert_eq!(unconfirmed.code, 2, "{}", unconfirmed.stderr);
+    assert!(
+        unconfirmed
+            .stderr
+            .contains("--i-understand-this-erases-identity"),
+        "{}",
+        unconfirmed.stderr
+    );
+    sim.replugged();
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "unconfirmed"),
+        before
+    );
+
+    let done = bench.device(
+        &sim,
+        "repair",
+        &[
+            "--rom",
+            rom_arg,
+            "--mode",
+            "format-all",
+            "--i-understand-this-erases-identity",
+        ],
+    );
+    assert!(done.ok(), "{}", done.stderr);
+    let report = done.json();
+    assert_eq!(report["outcome"], "repaired", "{report}");
+    // The first repair took the backup; this one found it verified and restored from it.
+    assert_eq!(report["backup_taken"], false, "{report}");
+    assert_eq!(report["plan"]["backup"], report["backup_id"], "{report}");
+    all_verified(&report["flashed"]);
+    sim.replugged();
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "after"),
+        before,
+        "the NVRAM set changed"
+    );
+}
