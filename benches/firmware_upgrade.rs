@@ -20,6 +20,8 @@
 mod device_support;
 #[path = "support/raw_link.rs"]
 mod raw_link;
+#[path = "support/rss.rs"]
+mod rss;
 
 use std::{
     sync::{Arc, Mutex},
@@ -41,20 +43,9 @@ use mtkbench::{
     },
 };
 use raw_link::RawLink;
+use rss::peak_rss_mib;
 
 const MIB: u64 = 1 << 20;
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// Raw MB/s each way (phone → host, host → phone), over `bytes` each.
 fn raw_rates(bytes: u64) -> (f64, f64) {

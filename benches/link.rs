@@ -22,6 +22,8 @@
 mod device_support;
 #[path = "support/raw_link.rs"]
 mod raw_link;
+#[path = "support/rss.rs"]
+mod rss;
 
 use std::{
     io::{Read, Write},
@@ -43,6 +45,7 @@ use mtkbench::{
     transport::{SerialTransport, Transport},
 };
 use raw_link::RawLink;
+use rss::peak_rss_mib;
 
 const MIB: u64 = 1 << 20;
 
@@ -60,18 +63,6 @@ fn guarded<T: Transport>(s: &Session<T>, target: &Target) -> GuardedWrite {
         Override::None,
     )
     .expect("the guard lets the benchmark's range through")
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// CPU seconds (user + system) used so far: by this thread (`main`: the host's end, raw or

@@ -128,13 +128,40 @@ fn all_verified(flashed: &Value) {
     }
 }
 
-#[test]
-fn another_layout_is_refused_download_only_and_mended_by_a_firmware_upgrade() {
+/// A simulated phone, identified, with its NVRAM set read back, and the simulator's ROM of
+/// `variant` for its board.
+struct Phone {
+    bench: Bench,
+    sim: Sim,
+    fingerprint: Value,
+    before: Vec<Vec<u8>>,
+    rom: PathBuf,
+}
+
+fn phone_with_rom(variant: &str) -> Phone {
     let bench = Bench::new();
     let mut sim = bench.sim(&[]);
     let fingerprint = identify(&bench, &mut sim);
     let before = read_back(&bench, &mut sim, &fingerprint, "before");
-    let rom = sim_rom(&bench, "other-layout");
+    let rom = sim_rom(&bench, variant);
+    Phone {
+        bench,
+        sim,
+        fingerprint,
+        before,
+        rom,
+    }
+}
+
+#[test]
+fn another_layout_is_refused_download_only_and_mended_by_a_firmware_upgrade() {
+    let Phone {
+        bench,
+        mut sim,
+        fingerprint,
+        before,
+        rom,
+    } = phone_with_rom("other-layout");
     let rom_arg = rom.to_str().unwrap();
 
     let refused = bench.device(
@@ -195,11 +222,13 @@ fn another_layout_is_refused_download_only_and_mended_by_a_firmware_upgrade() {
 
 #[test]
 fn format_all_needs_a_verified_backup_and_keeps_the_identity() {
-    let bench = Bench::new();
-    let mut sim = bench.sim(&[]);
-    let fingerprint = identify(&bench, &mut sim);
-    let before = read_back(&bench, &mut sim, &fingerprint, "before");
-    let rom = sim_rom(&bench, "fits");
+    let Phone {
+        bench,
+        mut sim,
+        fingerprint,
+        before,
+        rom,
+    } = phone_with_rom("fits");
     let rom_arg = rom.to_str().unwrap();
     let format = |sim: &Sim, extra: &[&str]| {
         let mut args = vec!["--rom", rom_arg, "--mode", "format-all"];
@@ -348,11 +377,13 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
 
 #[test]
 fn repair_in_format_all_takes_the_backup_first_and_keeps_the_identity() {
-    let bench = Bench::new();
-    let mut sim = bench.sim(&[]);
-    let fingerprint = identify(&bench, &mut sim);
-    let before = read_back(&bench, &mut sim, &fingerprint, "before");
-    let rom = sim_rom(&bench, "fits");
+    let Phone {
+        bench,
+        mut sim,
+        fingerprint,
+        before,
+        rom,
+    } = phone_with_rom("fits");
     let rom_arg = rom.to_str().unwrap();
 
     // Headless, the erasure of the identity is confirmed by its flag; nothing is formatted

@@ -253,17 +253,9 @@ pub fn write_back<T: Transport>(
     phone: &mut Phone<'_, T>,
     images: &[(FileEntry, std::path::PathBuf, Vec<u8>)],
 ) -> Result<Vec<Restored>, DeviceError> {
-    // The check of the backup (hashes, this phone, layout) is what the override stands for:
-    // the guard refuses the identity partitions to everything else.
     let mut guarded = Vec::new();
-    for (entry, path, bytes) in images {
-        let g = phone.guard_write(
-            &Place::partition(&entry.partition),
-            path,
-            bytes.len() as u64,
-            Override::ForceIdentityPartition,
-        )?;
-        guarded.push(g);
+    for image in images {
+        guarded.push(guard(phone, image)?);
     }
     let mut plan = Vec::new();
     for g in &guarded {
@@ -290,15 +282,24 @@ pub fn write_back_one<T: Transport>(
     phone: &mut Phone<'_, T>,
     image: &(FileEntry, std::path::PathBuf, Vec<u8>),
 ) -> Result<Restored, DeviceError> {
-    let (entry, path, bytes) = image;
-    // The same proof as in [`write_back`]: the caller checked the backup with [`check_moved`].
-    let g = phone.guard_write(
+    let g = guard(phone, image)?;
+    let (entry, _, bytes) = image;
+    write_verified(phone, &g, entry, bytes)
+}
+
+/// The guarded write of one checked file. The check of the backup ([`check`] or
+/// [`check_moved`]: hashes, this phone, layout) is what the override stands for: the guard
+/// refuses the identity partitions to everything else.
+fn guard<T: Transport>(
+    phone: &Phone<'_, T>,
+    (entry, path, bytes): &(FileEntry, std::path::PathBuf, Vec<u8>),
+) -> Result<crate::job::GuardedWrite, DeviceError> {
+    phone.guard_write(
         &Place::partition(&entry.partition),
         path,
         bytes.len() as u64,
         Override::ForceIdentityPartition,
-    )?;
-    write_verified(phone, &g, entry, bytes)
+    )
 }
 
 fn write_verified<T: Transport>(
