@@ -148,6 +148,88 @@ impl Advice for FlashError {
     }
 }
 
+/// A flash that stopped part-way (a dropped link, a cancel, a failing phone) after its job
+/// record was written: why, the job to resume, and, when the job had formatted the phone's
+/// identity and not yet written it back, where that identity is kept.
+#[derive(Debug, thiserror::Error)]
+#[error("{cause}\n{note}")]
+pub struct Interrupted {
+    cause: crate::Error,
+    /// The job to resume.
+    pub job: String,
+    /// The identity backup the job restores the NVRAM set from, if it has one.
+    pub backup: Option<String>,
+    note: String,
+}
+
+impl Advice for Interrupted {
+    fn help(&self) -> String {
+        format!(
+            "put the phone back in download mode and run `mtkbench flash --resume {}`: it \
+             checks it is the same phone and continues where this stopped{}",
+            self.job,
+            self.backup
+                .as_ref()
+                .map(|b| format!(", restoring the identity from backup {b}"))
+                .unwrap_or_default()
+        )
+    }
+
+    fn is_bad_input(&self) -> bool {
+        false
+    }
+
+    fn entry(&self) -> Option<&'static str> {
+        self.cause.entry()
+    }
+}
+
+/// `e`, said as the interruption of job `id` (as its record in `jobs_dir` now stands), when a
+/// job was recorded before it stopped.
+pub(crate) fn interrupted(e: crate::Error, jobs_dir: &Path, id: Option<&str>) -> crate::Error {
+    let Some(record) = id.and_then(|id| JobRecord::load(jobs_dir, Some(id)).ok()) else {
+        return e;
+    };
+    let done = |a: Action| {
+        record
+            .steps
+            .iter()
+            .any(|s| s.action == a && s.state != StepState::Pending)
+    };
+    let identity_out = done(Action::Erase)
+        && record
+            .steps
+            .iter()
+            .any(|s| s.action == Action::Restore && s.state == StepState::Pending);
+    let complete = record
+        .steps
+        .iter()
+        .filter(|s| s.action.changes_phone() && s.state != StepState::Pending)
+        .count();
+    let total = record
+        .steps
+        .iter()
+        .filter(|s| s.action.changes_phone())
+        .count();
+    let mut note = format!(
+        "job {} stopped after {complete} of {total} steps",
+        record.id
+    );
+    if let (true, Some(b)) = (identity_out, &record.backup) {
+        note.push_str(&format!(
+            "; the phone's identity (IMEI, MACs, calibration) is formatted and not yet written \
+             back: it is kept in backup {b}, and the resume writes it back"
+        ));
+    }
+    Interrupted {
+        cause: e,
+        job: record.id.clone(),
+        backup: record.backup.clone().filter(|_| done(Action::Erase)),
+        note,
+    }
+    .into()
+}
+
 /// What the technician asked for.
 #[derive(Debug, Clone)]
 pub struct FlashRequest {
@@ -226,6 +308,7 @@ pub fn flash_journaled(
     let backups = backups_beside(jobs_dir);
     let result = (|| {
         let mut rom = super::load_rom(&request.rom)?;
+        let mut started = None;
         let done = job.run(|phone| {
             let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
             rec.update(&identified(&fingerprint));
@@ -239,8 +322,18 @@ pub fn flash_journaled(
                 jobs_dir,
                 backups: &backups,
             };
-            record_and_run(phone, fingerprint, request, &plan, &mut rom, at, &rec)
-        })?;
+            record_and_run(
+                phone,
+                fingerprint,
+                request,
+                &plan,
+                &mut rom,
+                at,
+                &rec,
+                &mut started,
+            )
+        });
+        let done = done.map_err(|e| interrupted(e, jobs_dir, started.as_deref()))?;
         finish(done)
     })();
     rec.end(&result);
@@ -316,6 +409,7 @@ fn resume_with(
     };
     let plan = plan_for(&device, &rom.view, &request, &rom.errors, named.as_ref())?;
     record.check_plan(&plan)?;
+    let id = record.id.clone();
     let done = job.run(|phone| {
         let connected = phone.fingerprint();
         if let Err(e) = record.check_device(&connected.device_key()) {
@@ -334,7 +428,8 @@ fn resume_with(
             backups: &backups,
         };
         run_plan(phone, &plan, &mut rom, &rom_path, &mut record, at, rec)
-    })?;
+    });
+    let done = done.map_err(|e| interrupted(e, jobs_dir, Some(&id)))?;
     finish(done)
 }
 
@@ -413,7 +508,9 @@ pub(crate) struct Places<'a> {
     pub backups: &'a Store,
 }
 
-/// Records a new job for `plan` in `jobs_dir` (before anything is written), then runs it.
+/// Records a new job for `plan` in `jobs_dir` (before anything is written; its id goes into
+/// `started`, for [`interrupted`]), then runs it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn record_and_run<T: Transport>(
     phone: &mut Phone<'_, T>,
     fingerprint: crate::device::Fingerprint,
@@ -422,6 +519,7 @@ pub(crate) fn record_and_run<T: Transport>(
     rom: &mut LoadedRom,
     at: Places<'_>,
     rec: &Recorder<'_>,
+    started: &mut Option<String>,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
     let jobs_dir = at.jobs_dir;
     // The full path, so that `--resume` finds the package from any folder.
@@ -442,6 +540,7 @@ pub(crate) fn record_and_run<T: Transport>(
     if let Err(e) = record.save(jobs_dir) {
         return Ok(Err(e));
     }
+    *started = Some(record.id.clone());
     run_plan(phone, plan, rom, &request.rom, &mut record, at, rec)
 }
 

@@ -38,8 +38,8 @@ use crate::{
     flash::{
         DeviceFacts, Mode, Plan,
         execute::{
-            FlashRequest, Flashed, Places, backups_beside, finish, flash_job, identified, plan_for,
-            record_and_run, verified_backup,
+            FlashRequest, Flashed, Places, backups_beside, finish, flash_job, identified,
+            interrupted, plan_for, record_and_run, verified_backup,
         },
         facts::board_of,
         load_rom,
@@ -216,6 +216,7 @@ fn run_with(
 ) -> crate::Result<Done<RepairReport>> {
     let mut rom = load_rom(&request.rom)?;
     driver.event(&RepairEvent::Started(RepairStep::Identify));
+    let mut started = None;
     let done = job.run(|phone| {
         let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
         rec.update(&identified(&fingerprint));
@@ -292,13 +293,15 @@ fn run_with(
             &mut rom,
             at,
             rec,
+            &mut started,
         )? {
             Ok(flashed) => flashed,
             Err(e) => return Ok(Err(e)),
         };
         driver.event(&RepairEvent::Finished(RepairStep::Flash));
         Ok(Ok(report(Outcome::Repaired, Some(flashed))))
-    })?;
+    });
+    let done = done.map_err(|e| interrupted(e, jobs_dir, started.as_deref()))?;
     finish(done)
 }
 
