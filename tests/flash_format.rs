@@ -343,7 +343,11 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
     let store = mtkbench::backup::Store::new(&bench.path("data"));
     assert!(store.verify(backup_id).unwrap().ok);
     // The technician is told the identity is out, where it is kept, and what to run.
-    for said in ["formatted and not yet written back", backup_id, "flash --resume"] {
+    for said in [
+        "formatted and not yet written back",
+        backup_id,
+        "flash --resume",
+    ] {
         assert!(cutoff.stderr.contains(said), "{said}: {}", cutoff.stderr);
     }
     let state = |partition: &str, action: &str| {

@@ -151,8 +151,7 @@ impl Advice for FlashError {
 /// A flash that stopped part-way (a dropped link, a cancel, a failing phone) after its job
 /// record was written: why, the job to resume, and, when the job had formatted the phone's
 /// identity and not yet written it back, where that identity is kept.
-#[derive(Debug, thiserror::Error)]
-#[error("{cause}\n{note}")]
+#[derive(Debug)]
 pub struct Interrupted {
     cause: crate::Error,
     /// The job to resume.
@@ -160,6 +159,25 @@ pub struct Interrupted {
     /// The identity backup the job restores the NVRAM set from, if it has one.
     pub backup: Option<String>,
     note: String,
+}
+
+impl Interrupted {
+    /// Why it stopped (a [`DeviceError`] for a dropped link or a cancel).
+    pub fn cause(&self) -> &crate::Error {
+        &self.cause
+    }
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n{}", self.cause, self.note)
+    }
+}
+
+impl std::error::Error for Interrupted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.cause.inner())
+    }
 }
 
 impl Advice for Interrupted {
