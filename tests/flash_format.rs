@@ -273,6 +273,7 @@ fn format_all_needs_a_verified_backup_and_keeps_the_identity() {
     assert!(done.ok(), "{}", done.stderr);
     let report = done.json();
     assert_eq!(report["plan"]["backup"], backup_id.as_str(), "{report}");
+    assert_eq!(report["backup"], backup_id.as_str(), "{report}");
     all_verified(&report);
     sim.replugged();
     assert_eq!(
@@ -374,6 +375,7 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
     assert!(resumed.ok(), "{}", resumed.stderr);
     let report = resumed.json();
     assert!(report["resumed_from"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["backup"], backup_id, "{report}");
     all_verified(&report);
     sim.replugged();
     assert_eq!(

@@ -155,6 +155,11 @@ impl Report for FlashReport {
                 f.resumed_from
             ));
         }
+        if let Some(b) = &f.backup {
+            out.push_str(&format!(
+                "The phone's identity is restored from backup {b} (`mtkbench backups show {b}`).\n"
+            ));
+        }
         for s in f.steps.iter().filter(|s| s.action != Action::Keep) {
             let state = match (s.action, s.state) {
                 (Action::Skip, _) => "skipped",

@@ -287,6 +287,9 @@ pub struct Flashed {
     pub steps: Vec<StepOutcome>,
     /// Steps already complete before this run (a resume).
     pub resumed_from: usize,
+    /// The identity backup the job restores the NVRAM set from (the one its plan named, or
+    /// the one its own backup steps took); `None` in Download Only.
+    pub backup: Option<String>,
 }
 
 fn check_rom_errors(plan: &Plan, problems: &[Problem]) -> Result<(), FlashError> {
@@ -681,6 +684,7 @@ fn run_plan<T: Transport>(
             })
             .collect(),
         resumed_from,
+        backup: record.backup.clone(),
     }))
 }
 
