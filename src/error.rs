@@ -26,6 +26,12 @@ pub trait Advice: std::error::Error + Send + Sync + 'static {
     fn entry(&self) -> Option<&'static str> {
         None
     }
+
+    /// True when the work stopped because the technician asked it to (Ctrl-C, a cancel key),
+    /// not because something failed: the journal records such a job as cancelled.
+    fn is_cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Any error that reaches the command line or the TUI.
@@ -48,6 +54,11 @@ impl Error {
     /// [`Advice::entry`]).
     pub fn entry(&self) -> Option<&'static str> {
         self.inner.entry()
+    }
+
+    /// True when the work stopped on the technician's request (see [`Advice::is_cancelled`]).
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.is_cancelled()
     }
 
     /// The layer error inside, for callers and tests that need its variant.

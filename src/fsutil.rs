@@ -219,15 +219,7 @@ pub fn write_new_folder(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), H
             ),
         ));
     }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent).map_err(|e| HostError::io("create folder", parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".mtkbench-tmp-")
-        .tempdir_in(parent)
-        .map_err(|e| HostError::io("create a temporary folder in", parent, e))?;
+    let (parent, tmp) = staging_beside(dir)?;
     for (name, bytes) in files {
         if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(HostError::Usage(format!(
@@ -251,6 +243,61 @@ pub fn write_new_folder(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), H
     std::fs::File::open(parent)
         .and_then(|d| d.sync_all())
         .map_err(|e| HostError::io("flush", parent, e))
+}
+
+/// Makes the new folder `dir` holding `files` under their own names: each is hard-linked when
+/// `dir` is on the same disk (no copy of a multi-gigabyte image), else copied in bounded
+/// memory; everything goes into a temporary folder beside `dir`, is flushed, and the folder
+/// is renamed into place without replacing anything. On any failure nothing is left at `dir`.
+pub fn link_new_folder(dir: &Path, files: &[PathBuf]) -> Result<(), HostError> {
+    let (parent, tmp) = staging_beside(dir)?;
+    for src in files {
+        let Some(name) = src.file_name() else {
+            return Err(HostError::Usage(format!(
+                "{} names no file; refusing to add it",
+                src.display()
+            )));
+        };
+        let to = tmp.path().join(name);
+        if std::fs::hard_link(src, &to).is_err() {
+            std::fs::copy(src, &to).map_err(|e| HostError::io("copy", src, e))?;
+            File::open(&to)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| HostError::io("write", &to, e))?;
+        }
+    }
+    File::open(tmp.path())
+        .and_then(|d| d.sync_all())
+        .map_err(|e| HostError::io("flush", tmp.path(), e))?;
+    let staged = tmp.keep();
+    if let Err(e) = rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        &staged,
+        rustix::fs::CWD,
+        dir,
+        rustix::fs::RenameFlags::NOREPLACE,
+    ) {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(HostError::io("save", dir, e.into()));
+    }
+    File::open(parent)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| HostError::io("flush", parent, e))
+}
+
+/// The folder `dir` will be in (created), and a hidden temporary folder in it where a new
+/// folder is put together before it is renamed to `dir`.
+fn staging_beside(dir: &Path) -> Result<(&Path, tempfile::TempDir), HostError> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(|e| HostError::io("create folder", parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".mtkbench-tmp-")
+        .tempdir_in(parent)
+        .map_err(|e| HostError::io("create a temporary folder in", parent, e))?;
+    Ok((parent, tmp))
 }
 
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, HostError> {

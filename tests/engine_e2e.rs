@@ -6,7 +6,7 @@
 
 mod device_support;
 
-use device_support::cli::Bench;
+use device_support::cli::{Bench, restored};
 use mtkbench::{firmware::scatter::Region, profile::Registry};
 use serde_json::Value;
 
@@ -122,16 +122,10 @@ fn backup_verify_restore_and_refusals_all_in_the_journal() {
     // Restore to the same phone: written, read back equal, and the phone's flash holds it.
     let r = bench.device(&sim, "restore", &["--backup", &id]).json();
     sim.replugged();
-    let restored: Vec<&str> = r["restored"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            assert_eq!(p["verified"], true);
-            p["partition"].as_str().unwrap()
-        })
-        .collect();
-    assert_eq!(restored, ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]);
+    assert_eq!(
+        restored(&r),
+        ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]
+    );
     assert_eq!(stored, sim.flash(Region::EmmcUser, off, len as usize));
 
     // Another phone: refused, nothing written.

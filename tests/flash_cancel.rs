@@ -20,6 +20,7 @@ use mtkbench::{
         record::{JobRecord, StepState},
     },
     job::{CancelToken, DeviceError, EndPolicy, Job, Options, PortSpec, ProgressEvent},
+    journal::{Filter, Journal, Outcome},
     profile::Registry,
     protocol::da_file::{DaFile, generate_sim_da},
     sim::{
@@ -81,7 +82,30 @@ fn a_cancelled_flash_keeps_its_record_and_resumes_to_completion() {
     };
 
     let (cancelling, seen) = job(&sim, true);
-    let err = execute::flash(cancelling, &request, &jobs).unwrap_err();
+    let journal = Journal::in_memory().unwrap();
+    let err = execute::flash_journaled(cancelling, &request, &jobs, Some(&journal)).unwrap_err();
+    assert!(err.is_cancelled(), "{err}");
+    // The journal says the technician stopped it, not that it failed, and `history
+    // --outcome cancelled` finds it.
+    let rows = journal.list(&Filter::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].outcome, Outcome::Cancelled);
+    assert!(
+        rows[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("stopped on request"))
+    );
+    let cancelled = Filter {
+        outcome: Some(Outcome::Cancelled),
+        ..Filter::default()
+    };
+    assert_eq!(journal.list(&cancelled).unwrap().len(), 1);
+    let failed = Filter {
+        outcome: Some(Outcome::Failed),
+        ..Filter::default()
+    };
+    assert!(journal.list(&failed).unwrap().is_empty());
     // The stop, as the job's record tells it (the job to resume), caused by the cancel.
     let inner: &dyn std::error::Error = err.inner();
     let device = std::iter::successors(Some(inner), |e| e.source())

@@ -3,14 +3,18 @@
 //! `Deserialize`), guard against facts other than the ones the session read from the phone,
 //! guard before the partition table is read, name a range like a harmless partition, reuse a
 //! guarded target's range, and write a target guarded on one session through another. None may give a guarded target for a protected or foreign
-//! range. (Struct literals, field mutation and a plain `Target` handed to `Session::write` are
+//! range. A restore's write of the identity needs a proof ([`mtkbench::backup::ProvenFile`])
+//! that only a verified backup of the connected phone gives: no trait builds one, and one
+//! made for another phone, of another phone's backup without consent, or of a changed file
+//! opens nothing. (Struct literals, field mutation and a plain `Target` handed to `Session::write` are
 //! refused by the compiler: the `compile_fail` examples of `device::guard` show it.)
 
 use std::{marker::PhantomData, path::Path, time::Duration};
 
 use mtkbench::{
+    backup::{Backup, BackupKind, Consent, FileEntry, ProvenFile, RestoreProof, Store},
     device::{
-        DaInfo, DeviceError, Session,
+        DaInfo, DeviceError, Fingerprint, Session,
         guard::{self, GuardedErase, GuardedWrite, Override},
         target::{Region, Selector, Target, resolve},
     },
@@ -242,4 +246,134 @@ fn the_guard_judges_only_by_what_the_session_read_from_the_phone() {
         (f.flag, f.holds),
         ("--force-identity-partition", "identity")
     );
+}
+
+#[test]
+fn no_trait_builds_a_restore_proof() {
+    assert!(implements!(ProvenFile: Clone));
+    assert!(!implements!(ProvenFile: Default));
+    assert!(!implements!(RestoreProof: Default));
+    assert!(!implements!(ProvenFile: From<FileEntry>));
+    assert!(!implements!(ProvenFile: for<'a> From<&'a FileEntry>));
+    assert!(!implements!(ProvenFile: TryFrom<FileEntry>));
+    assert!(!implements!(ProvenFile: for<'de> serde::Deserialize<'de>));
+    assert!(!implements!(RestoreProof: for<'de> serde::Deserialize<'de>));
+    assert!(!implements!(ProvenFile: std::str::FromStr));
+    assert!(!implements!(RestoreProof: From<Backup>));
+}
+
+/// The same fingerprint with another eMMC CID: another phone of the same board.
+fn twin(f: &Fingerprint) -> Fingerprint {
+    let mut v = serde_json::to_value(f).unwrap();
+    v["storage"]["cid"] = "15010053454d3847".repeat(2).into();
+    let twin: Fingerprint = serde_json::from_value(v).unwrap();
+    assert_ne!(twin.device_key(), f.device_key());
+    twin
+}
+
+/// A backup of `phone` in `store` holding `bytes` as its NVRAM, read from `nvram`.
+fn backup_of(store: &Store, phone: &Fingerprint, nvram: &Target, bytes: &[u8]) -> String {
+    let mut w = store.begin(BackupKind::Identity, phone, None).unwrap();
+    w.add("NVRAM.bin", "NVRAM", nvram.region, nvram.addr, bytes)
+        .unwrap();
+    // Two backups of one phone in one second get consecutive ids.
+    w.commit(std::time::SystemTime::now()).unwrap().id
+}
+
+#[test]
+fn a_restore_writes_the_identity_only_by_a_proof_made_for_this_phone() {
+    let (s, da) = with_table();
+    let map = s.partition_map().unwrap().clone();
+    let nvram = resolve(
+        &Selector::Partition("NVRAM".into()),
+        None,
+        None,
+        &map.partitions,
+        |r| da.region(r),
+    )
+    .unwrap();
+    let this = Fingerprint::new(s.brom_info().unwrap(), &da, &map);
+    let other = twin(&this);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    let own = backup_of(&store, &this, &nvram, b"this phone's IMEI");
+    let foreign = backup_of(&store, &other, &nvram, b"another phone's IMEI");
+    let nvram_file = |proof: &RestoreProof| proof.files(&store, &proof.nvram_set()).unwrap();
+
+    // This phone's verified backup: let through, and recorded as the proof.
+    let proof = store.prove(&own, &this, Consent::SameDevice).unwrap();
+    assert!(!proof.cloning());
+    let files = nvram_file(&proof);
+    let g = guard::restore(&s, &nvram, &files[0]).unwrap();
+    let f = g.forced().unwrap();
+    assert_eq!(
+        (f.flag, f.holds),
+        ("verified backup of this phone", "identity")
+    );
+    assert_eq!(g.target().len, files[0].bytes().len() as u64);
+    // ... but only back to where it was read: not over UBOOT, not at another offset.
+    let uboot = resolve(
+        &Selector::Partition("UBOOT".into()),
+        None,
+        None,
+        &map.partitions,
+        |r| da.region(r),
+    )
+    .unwrap();
+    refused(guard::restore(&s, &uboot, &files[0]).unwrap_err());
+    let shifted = Target {
+        addr: nvram.addr + 0x1000,
+        len: nvram.len - 0x1000,
+        ..nvram.clone()
+    };
+    refused(guard::restore(&s, &shifted, &files[0]).unwrap_err());
+
+    // A new layout moved NVRAM (a Firmware Upgrade): the backup goes to where the phone has it
+    // now only when the partition kept its size exactly.
+    let read_elsewhere = Target {
+        addr: nvram.addr + 0x10_0000,
+        ..nvram.clone()
+    };
+    let whole = vec![0x5A; nvram.len as usize];
+    let moved = backup_of(&store, &this, &read_elsewhere, &whole);
+    let moved_proof = store.prove(&moved, &this, Consent::SameDevice).unwrap();
+    let g = guard::restore(&s, &nvram, &nvram_file(&moved_proof)[0]).unwrap();
+    assert_eq!((g.target().addr, g.target().len), (nvram.addr, nvram.len));
+    let resized = backup_of(&store, &this, &read_elsewhere, &whole[..0x1000]);
+    let resized_proof = store.prove(&resized, &this, Consent::SameDevice).unwrap();
+    refused(guard::restore(&s, &nvram, &nvram_file(&resized_proof)[0]).unwrap_err());
+
+    // Another phone's backup: no proof without the consent.
+    let e = store
+        .prove(&foreign, &this, Consent::SameDevice)
+        .unwrap_err();
+    assert!(e.to_string().contains("identity cloning"), "{e}");
+    // With --other-device it is let through and recorded as cloning.
+    let cloning = store.prove(&foreign, &this, Consent::OtherDevice).unwrap();
+    assert!(cloning.cloning());
+    let g = guard::restore(&s, &nvram, &nvram_file(&cloning)[0]).unwrap();
+    assert_eq!(
+        g.forced().unwrap().flag,
+        "--other-device (identity cloning)"
+    );
+
+    // A proof made for the other phone does not open this one, whatever it holds.
+    let theirs = store.prove(&foreign, &other, Consent::SameDevice).unwrap();
+    refused(guard::restore(&s, &nvram, &nvram_file(&theirs)[0]).unwrap_err());
+    let claimed = store.prove(&own, &other, Consent::OtherDevice).unwrap();
+    refused(guard::restore(&s, &nvram, &nvram_file(&claimed)[0]).unwrap_err());
+
+    // A backup whose file changed proves nothing.
+    let backup = store.open(&own).unwrap();
+    let file = backup.path.join("NVRAM.bin");
+    let mut perms = std::fs::metadata(&file).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&file, perms).unwrap();
+    std::fs::write(&file, b"this phone's IMEJ").unwrap();
+    let e = store.prove(&own, &this, Consent::SameDevice).unwrap_err();
+    assert!(e.to_string().contains("has changed"), "{e}");
+    // A proof taken before the change reads the file again, hashed: refused too.
+    let e = proof.file(&store, &proof.nvram_set()[0]).unwrap_err();
+    assert!(e.to_string().contains("has changed"), "{e}");
 }

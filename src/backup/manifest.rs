@@ -40,6 +40,18 @@ pub struct FileEntry {
     pub sha256: String,
 }
 
+/// A file of the package that is no partition's image (the scatter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageFile {
+    /// The file name inside the backup folder (a plain name, no folders).
+    pub file: String,
+    /// Bytes.
+    pub length: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
 /// The manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +71,9 @@ pub struct Manifest {
     pub profile: Option<String>,
     /// Every file, in reading order.
     pub files: Vec<FileEntry>,
+    /// A full backup's scatter file, which makes its folder a flashable package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scatter: Option<PackageFile>,
     /// The phone's fingerprint (last: it is the longest table).
     pub fingerprint: Fingerprint,
 }
@@ -73,6 +88,15 @@ pub fn is_plain_name(name: &str) -> bool {
 }
 
 impl Manifest {
+    /// The files of the NVRAM set (the phone's identity), in the backup's order.
+    pub fn nvram_set(&self) -> Vec<FileEntry> {
+        self.files
+            .iter()
+            .filter(|f| crate::firmware::is_nvram_set(&f.partition))
+            .cloned()
+            .collect()
+    }
+
     /// The manifest as TOML.
     pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         toml::to_string(self)

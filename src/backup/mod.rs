@@ -12,6 +12,7 @@
 //! hands the bytes here) and never draws.
 
 pub mod manifest;
+pub mod proof;
 
 use std::{
     io::Write,
@@ -22,7 +23,10 @@ use std::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use self::manifest::{BackupKind, FileEntry, Manifest};
+pub use self::{
+    manifest::{BackupKind, FileEntry, Manifest, PackageFile},
+    proof::{Consent, ProvenFile, RestoreProof},
+};
 use crate::{
     device::{Fingerprint, target::Region},
     error::{Advice, HostError},
@@ -63,6 +67,19 @@ pub enum BackupError {
         /// What failed, file by file.
         problems: String,
     },
+    /// A backup of another phone, without `--other-device`.
+    #[error(
+        "backup {id} is of phone {backup_key}, this phone is {phone_key}; writing it would give \
+         this phone the other phone's IMEI, MACs and calibration (identity cloning)"
+    )]
+    OtherDevice {
+        /// The backup.
+        id: String,
+        /// Its device key.
+        backup_key: String,
+        /// The phone's.
+        phone_key: String,
+    },
     /// Reading or writing a file failed.
     #[error(transparent)]
     Host(#[from] HostError),
@@ -79,6 +96,11 @@ impl Advice for BackupError {
                  (`mtkbench backups list`), and keep this folder as it is for inspection"
                     .into()
             }
+            BackupError::OtherDevice { phone_key, .. } => format!(
+                "restore a backup of this phone (`mtkbench backups list --device {phone_key}`); \
+                 only to repair a phone whose own identity is lost for good, and knowing it \
+                 clones the other phone, add --other-device"
+            ),
             BackupError::Host(e) => e.help(),
         }
     }
@@ -250,6 +272,7 @@ impl Store {
                 device_key: key,
                 profile: profile.map(str::to_string),
                 files: Vec::new(),
+                scatter: None,
                 fingerprint: fingerprint.clone(),
             },
         })
@@ -317,12 +340,21 @@ impl Store {
     /// Re-hashes every file of backup `id` against its manifest.
     pub fn verify(&self, id: &str) -> Result<Verification, BackupError> {
         let backup = self.open(id)?;
-        let files: Vec<FileCheck> = backup
+        let mut files: Vec<FileCheck> = backup
             .manifest
             .files
             .iter()
-            .map(|f| check_file(&backup.path, f))
+            .map(|f| check_file(&backup.path, &f.file, &f.partition, f.length, &f.sha256))
             .collect();
+        if let Some(s) = &backup.manifest.scatter {
+            files.push(check_file(
+                &backup.path,
+                &s.file,
+                "scatter",
+                s.length,
+                &s.sha256,
+            ));
+        }
         Ok(Verification {
             id: backup.id,
             ok: files.iter().all(|f| f.status == FileStatus::Ok),
@@ -351,22 +383,22 @@ impl Store {
     }
 }
 
-fn check_file(dir: &Path, f: &FileEntry) -> FileCheck {
+fn check_file(dir: &Path, file: &str, partition: &str, length: u64, sha256: &str) -> FileCheck {
     let mut check = FileCheck {
-        file: f.file.clone(),
-        partition: f.partition.clone(),
-        expected: f.sha256.clone(),
+        file: file.into(),
+        partition: partition.into(),
+        expected: sha256.into(),
         actual: None,
         status: FileStatus::Escapes,
     };
-    if !manifest::is_plain_name(&f.file) {
+    if !manifest::is_plain_name(file) {
         return check;
     }
-    let path = dir.join(&f.file);
+    let path = dir.join(file);
     match hash_file(&path) {
         Err(_) => check.status = FileStatus::Missing,
         Ok((n, actual)) => {
-            check.status = if actual == f.sha256 && n == f.length {
+            check.status = if actual == sha256 && n == length {
                 FileStatus::Ok
             } else {
                 FileStatus::Changed
@@ -414,23 +446,76 @@ impl BackupWriter {
         offset: u64,
         bytes: &[u8],
     ) -> Result<(), BackupError> {
-        if !manifest::is_plain_name(file) || self.manifest.files.iter().any(|f| f.file == file) {
+        let mut sink = self.stream(file)?;
+        sink.write_all(bytes)
+            .map_err(|e| HostError::io("write", &sink.path, e))?;
+        self.finish(sink, partition, region, offset).map(drop)
+    }
+
+    /// Starts the new file `file` (a plain name not yet in the backup); its bytes are written
+    /// into the sink as they arrive (never held whole), hashed on the way, and the file enters
+    /// the manifest at [`BackupWriter::finish`].
+    pub fn stream(&self, file: &str) -> Result<FileSink, BackupError> {
+        if !manifest::is_plain_name(file)
+            || file == manifest::FILE
+            || self.manifest.files.iter().any(|f| f.file == file)
+        {
             return Err(BackupError::BadManifest {
                 id: self.manifest.device_key.clone(),
                 reason: format!("{file:?} is not a new plain file name"),
             });
         }
         let path = self.tmp.path().join(file);
-        write_synced(&path, bytes)?;
-        self.manifest.files.push(FileEntry {
+        let out =
+            std::fs::File::create_new(&path).map_err(|e| HostError::io("create", &path, e))?;
+        Ok(FileSink {
             file: file.into(),
+            out: std::io::BufWriter::with_capacity(1 << 20, out),
+            sha: Sha256::new(),
+            bytes: 0,
+            path,
+        })
+    }
+
+    /// Flushes a streamed file to disk and records it, read from `partition` at `offset` in
+    /// `region`, in the manifest.
+    pub fn finish(
+        &mut self,
+        sink: FileSink,
+        partition: &str,
+        region: Region,
+        offset: u64,
+    ) -> Result<&FileEntry, BackupError> {
+        let (file, length, sha256) = sink.close()?;
+        self.manifest.files.push(FileEntry {
+            file,
             partition: partition.into(),
             region,
             offset,
-            length: bytes.len() as u64,
-            sha256: hex::encode(Sha256::digest(bytes)),
+            length,
+            sha256,
+        });
+        Ok(&self.manifest.files[self.manifest.files.len() - 1])
+    }
+
+    /// Stores the package's scatter file `file` (a full backup is a flashable package),
+    /// hashed in the manifest like the images.
+    pub fn add_scatter(&mut self, file: &str, text: &str) -> Result<(), BackupError> {
+        let mut sink = self.stream(file)?;
+        sink.write_all(text.as_bytes())
+            .map_err(|e| HostError::io("write", &sink.path, e))?;
+        let (file, length, sha256) = sink.close()?;
+        self.manifest.scatter = Some(PackageFile {
+            file,
+            length,
+            sha256,
         });
         Ok(())
+    }
+
+    /// The files stored so far.
+    pub fn files(&self) -> &[FileEntry] {
+        &self.manifest.files
     }
 
     /// Writes the manifest, flushes, and renames the folder to
@@ -485,6 +570,48 @@ impl BackupWriter {
             std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free backup name"),
         )
         .into())
+    }
+}
+
+/// A file of a backup being written ([`BackupWriter::stream`]): buffered, hashed and
+/// counted as the bytes arrive.
+#[derive(Debug)]
+pub struct FileSink {
+    file: String,
+    out: std::io::BufWriter<std::fs::File>,
+    sha: Sha256,
+    bytes: u64,
+    path: PathBuf,
+}
+
+impl FileSink {
+    /// Flushes to disk; the name, length and SHA-256.
+    fn close(self) -> Result<(String, u64, String), HostError> {
+        let FileSink {
+            file,
+            out,
+            sha,
+            bytes,
+            path,
+        } = self;
+        let f = out
+            .into_inner()
+            .map_err(|e| HostError::io("write", &path, e.into_error()))?;
+        f.sync_all().map_err(|e| HostError::io("write", &path, e))?;
+        Ok((file, bytes, hex::encode(sha.finalize())))
+    }
+}
+
+impl Write for FileSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 

@@ -1,5 +1,6 @@
-//! `mtkbench backup --port P` and `mtkbench restore --port P --backup ID`: the identity backup
-//! and its restore. The work is [`crate::engine::backup`] and [`crate::engine::restore`]; this
+//! `mtkbench backup --port P [--full [--into-library]]` and `mtkbench restore --port P
+//! --backup ID`: the identity backup, the full dump and the restore. The work is
+//! [`crate::engine::backup`], [`crate::engine::full`] and [`crate::engine::restore`]; this
 //! file parses the flags and lays the results out. No check lives here.
 
 use serde::Serialize;
@@ -9,7 +10,13 @@ use crate::{
     Result,
     backup::Store,
     cli::{Ctx, Report, emit},
-    engine::{self, backup::BackupDone, restore::RestoreDone},
+    engine::{
+        self,
+        backup::BackupDone,
+        full::{FullDone, LibraryPlace},
+        restore::RestoreDone,
+    },
+    firmware::is_nvram_set,
     journal::Journal,
     profile::Registry,
 };
@@ -20,6 +27,17 @@ pub struct BackupArgs {
     /// How to reach the phone.
     #[command(flatten)]
     pub device: DeviceArgs,
+    /// The whole flash (boot regions, every partition) as a package SP Flash Tool and
+    /// mtkbench can flash back, instead of the identity set.
+    #[arg(long)]
+    pub full: bool,
+    /// Also add the full dump to the ROM library as a ROM for this board.
+    #[arg(long, requires = "full")]
+    pub into_library: bool,
+    /// The library folder for --into-library [default: $MTKBENCH_LIBRARY, else library/ in
+    /// the data folder].
+    #[arg(long, value_name = "DIR", requires = "into_library")]
+    pub library: Option<std::path::PathBuf>,
 }
 
 /// `mtkbench restore`.
@@ -84,12 +102,87 @@ impl Report for BackupReport {
     }
 }
 
+/// What `backup --full` prints.
+#[derive(Debug, Serialize)]
+pub struct FullReport {
+    /// The dump.
+    #[serde(flatten)]
+    pub dump: FullDone,
+    /// Whether the phone was told to reboot.
+    pub rebooted: bool,
+}
+
+impl Report for FullReport {
+    fn human(&self) -> String {
+        let d = &self.dump;
+        let mut out = format!(
+            "Full dump {} stored ({} MiB, {} images and {}):\n  {}\n",
+            d.id,
+            d.bytes >> 20,
+            d.files.len(),
+            d.scatter,
+            d.path.display()
+        );
+        for f in &d.files {
+            out += &format!(
+                "  {:<12} {:<24} {:>11} bytes  {}..\n",
+                f.partition,
+                f.file,
+                f.length,
+                f.sha256.get(..16).unwrap_or(&f.sha256)
+            );
+        }
+        for g in &d.unpartitioned {
+            out += &format!(
+                "  not read: {} {:#x}, {:#x} bytes that no partition covers\n",
+                g.region.as_short(),
+                g.offset,
+                g.length
+            );
+        }
+        if d.files.iter().any(|f| is_nvram_set(&f.partition)) {
+            out += "  The NVRAM set is in the dump but not marked for download: flashing the \
+                    dump never writes this phone's IMEI into another; `mtkbench restore \
+                    --backup ID` puts it back on this phone.\n";
+        }
+        match &d.library {
+            Some(dir) => {
+                out += &format!(
+                    "Added to the ROM library as {} (ROM for {}).\nNext: mtkbench library \
+                     match --port auto\n",
+                    dir.display(),
+                    d.profile.as_deref().unwrap_or("this phone's board")
+                );
+            }
+            None => out += &format!("Next: mtkbench backups verify {}\n", d.id),
+        }
+        if !self.rebooted {
+            out += NOT_REBOOTED;
+        }
+        out
+    }
+}
+
 /// Runs `mtkbench backup`.
 pub fn run_backup(args: BackupArgs, ctx: &Ctx) -> Result<()> {
     let (registry, _) = Registry::load(&ctx.places.user_profiles());
     let journal = journal(ctx);
     let job = start(&args.device, ctx)?;
     let store = Store::new(&ctx.places.data);
+    if args.full {
+        let library = args
+            .into_library
+            .then(|| LibraryPlace::of(&ctx.places, args.library.as_deref()));
+        let done = engine::full::run(job, &store, &registry, journal.as_ref(), library.as_ref())?;
+        warn_if_not_rebooted(&done);
+        return emit(
+            ctx,
+            &FullReport {
+                rebooted: done.rebooted(),
+                dump: done.value,
+            },
+        );
+    }
     let done = engine::backup::run(job, &store, &registry, journal.as_ref())?;
     warn_if_not_rebooted(&done);
     emit(

@@ -80,6 +80,10 @@ pub struct Args {
     /// [default: derived from the image path and profile].
     #[arg(long, value_name = "S")]
     pub serial: Option<String>,
+    /// A new phone with erased flash (no preloader, no partition table, no NVRAM), as after
+    /// a wipe: the same chip and eMMC as any phone of this --serial.
+    #[arg(long)]
+    pub blank: bool,
     /// Inject a fault (repeatable); see --help for the list.
     #[arg(long = "fault", value_name = "FAULT", long_help = fault_help())]
     pub faults: Vec<String>,
@@ -188,6 +192,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             StorageArg::Nand => StorageKind::Nand,
         }),
         serial: args.serial,
+        blank: args.blank,
     };
     let phone = phone::open_or_create(&options, &registry, &ctx.places.data)?;
     let da_file = ensure_sim_da(&ctx.places.data)?;

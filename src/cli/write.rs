@@ -18,6 +18,7 @@ use crate::{
     job::{
         Override, Region,
         flows::{self, WriteRequest},
+        guard::Forced,
     },
 };
 
@@ -58,6 +59,9 @@ pub struct WriteReport {
     pub file: PathBuf,
     /// Whether the phone was told to reboot at the end.
     pub rebooted: bool,
+    /// The guard override the write went through (`--force-identity-partition`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced: Option<Forced>,
 }
 
 impl Report for WriteReport {
@@ -71,6 +75,12 @@ impl Report for WriteReport {
             self.offset,
             self.length
         );
+        if let Some(f) = &self.forced {
+            s += &format!(
+                "{} (recorded in the transcript and the log)\n",
+                f.describe("write")
+            );
+        }
         if self.stored > self.length {
             let (unit, fill) = match self.region {
                 Region::Nand => ("pages", "0xFF"),
@@ -107,6 +117,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             stored: w.stored,
             file: args.file,
             rebooted: done.rebooted(),
+            forced: w.forced.clone(),
         },
     )
 }

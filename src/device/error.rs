@@ -709,6 +709,10 @@ impl Advice for DeviceError {
     fn entry(&self) -> Option<&'static str> {
         DeviceError::entry(self)
     }
+
+    fn is_cancelled(&self) -> bool {
+        matches!(self, DeviceError::Cancelled { .. })
+    }
 }
 
 /// Attaches the failing [`Stage`] to lower-layer results.

@@ -68,8 +68,10 @@
 //! region the phone reported, and the size of the image. An override
 //! ([`Override::ForceIdentityPartition`], `--force-identity-partition`) lets the first two
 //! through and is recorded in the guarded target ([`GuardedWrite::forced`]), so the session
-//! writes it into the transcript. Pure apart from reading the session's facts: no port, no
-//! file.
+//! writes it into the transcript. A restore passes by proof instead ([`restore()`]): a
+//! [`ProvenFile`] of a verified backup of the connected phone (or of another phone with
+//! `--other-device`, recorded as identity cloning), written back only where it was read. Pure
+//! apart from reading the session's facts: no port, no file.
 
 use std::path::{Path, PathBuf};
 
@@ -81,11 +83,11 @@ use super::{
     table::PartitionMap,
     target::{Partition, Region, Selector, Target},
 };
-use crate::{firmware::is_nvram_set, transport::Transport};
+use crate::{backup::ProvenFile, firmware::is_nvram_set, transport::Transport};
 
-/// Whether the technician overrode the identity and boot-code refusals. Overrides a flow
-/// proves for itself (a preloader whose project matches the phone's, a restore from a verified
-/// backup of this phone) belong here too, as variants the guard records the same way.
+/// Whether the technician overrode the identity and boot-code refusals. A restore does not use
+/// an override: it passes by a proof only a verified backup of this phone gives
+/// ([`restore()`], [`crate::backup::RestoreProof`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Override {
     /// No override: the NVRAM set, PRELOADER and boot1 are refused.
@@ -236,17 +238,37 @@ fn refusal(kind: Protected, action: &'static str, target: String) -> DeviceError
     }
 }
 
-/// Applies an override to a finding: refused without it, recorded with it.
+/// What lifts the identity and boot-code refusals for one check: the technician's flag, or
+/// a restore's proof (the name it is recorded under). Private: a proof reaches the guard only
+/// through [`restore()`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    /// Nothing: protected ranges are refused.
+    None,
+    /// An override the technician gave, recorded under its flag.
+    Flag(&'static str),
+}
+
+impl From<Override> for Grant {
+    fn from(force: Override) -> Grant {
+        match force {
+            Override::None => Grant::None,
+            Override::ForceIdentityPartition => Grant::Flag("--force-identity-partition"),
+        }
+    }
+}
+
+/// Applies a grant to a finding: refused without one, recorded with it.
 fn decide(
     found: Option<(Protected, String)>,
     action: &'static str,
-    force: Override,
+    grant: Grant,
 ) -> Result<Option<Forced>, DeviceError> {
-    match (found, force) {
+    match (found, grant) {
         (None, _) => Ok(None),
-        (Some((kind, name)), Override::None) => Err(refusal(kind, action, name)),
-        (Some((kind, name)), Override::ForceIdentityPartition) => Ok(Some(Forced {
-            flag: "--force-identity-partition",
+        (Some((kind, name)), Grant::None) => Err(refusal(kind, action, name)),
+        (Some((kind, name)), Grant::Flag(flag)) => Ok(Some(Forced {
+            flag,
             target: name,
             holds: kind.holds(),
         })),
@@ -266,7 +288,7 @@ pub fn precheck(
         Selector::Region(Region::EmmcBoot1) => Some((Protected::BootCode, "boot1".to_string())),
         Selector::Region(_) => None,
     };
-    decide(found, action, force).map(drop)
+    decide(found, action, force.into()).map(drop)
 }
 
 /// What `target` touches that the guard protects: any part of the NVRAM set or of PRELOADER
@@ -341,7 +363,80 @@ pub fn write<T: Transport>(
     force: Override,
 ) -> Result<GuardedWrite, DeviceError> {
     let (reading, map, da) = session.guard_facts()?;
-    check_write(reading, map, da, whole, image, image_len, force)
+    check_write(reading, map, da, whole, image, image_len, force.into())
+}
+
+/// Guards the write of a restore: `file`, proven by [`crate::backup::Store::prove`], goes back
+/// to the place it was read from (`whole`: its partition as this phone's table has it), on
+/// the phone `session` talks to. The proof must have been made for this phone (its device
+/// key, computed here from what the session read) and be of this phone's backup, or carry the
+/// technician's `--other-device` consent; `whole` must be the whole partition of the file's
+/// name in this phone's table, in the region it was read from, where the backup found it (or
+/// moved by a new layout that kept its size exactly), and the file must fit. The proof then lifts the identity and boot-code refusals for this
+/// one range, and the guarded target records it ([`GuardedWrite::forced`]).
+pub fn restore<T: Transport>(
+    session: &Session<T>,
+    whole: &Target,
+    file: &ProvenFile,
+) -> Result<GuardedWrite, DeviceError> {
+    let (reading, map, da) = session.guard_facts()?;
+    let brom = session
+        .brom_info()
+        .ok_or_else(|| super::session::sequence("a restore is checked against the phone's identity, so the phone must be identified first"))?;
+    let live = super::Fingerprint::new(brom, da, map).device_key();
+    let entry = file.entry();
+    let refused = |loses: &'static str, instead: &'static str| DeviceError::Refused {
+        action: "restore",
+        target: entry.partition.clone(),
+        loses,
+        instead,
+    };
+    if file.phone_key() != live {
+        return Err(refused(
+            "the backup was checked for another phone than the one connected now",
+            "run the restore again on this phone: it is checked anew",
+        ));
+    }
+    if file.backup_key() != live && !file.cloning() {
+        return Err(refused(
+            "the backup is of another phone: writing it would clone that phone's IMEI, MACs \
+             and calibration",
+            "restore a backup of this phone, or add --other-device knowing it clones the \
+             other phone",
+        ));
+    }
+    // The range is the whole partition of that name as this phone's table has it, in the
+    // region the backup read it from; there, or moved by a new layout that kept its size
+    // (what a Firmware Upgrade does to the NVRAM set).
+    let found = super::target::find(&map.partitions, &entry.partition).ok();
+    let fits = found.is_some_and(|p| {
+        whole.is_partition
+            && whole.name.eq_ignore_ascii_case(&p.name)
+            && whole.region == p.region
+            && whole.addr == p.offset
+            && p.region == entry.region
+            && (p.offset == entry.offset || p.size == entry.length)
+    });
+    if !fits {
+        return Err(refused(
+            "this phone does not have the partition where the backup found it, nor of its size",
+            "flash the phone's stock layout first (Firmware Upgrade), then restore",
+        ));
+    }
+    let grant = Grant::Flag(if file.cloning() {
+        "--other-device (identity cloning)"
+    } else {
+        "verified backup of this phone"
+    });
+    check_write(
+        reading,
+        map,
+        da,
+        whole,
+        file.path(),
+        file.bytes().len() as u64,
+        grant,
+    )
 }
 
 /// Guards an erase of `target` on the phone `session` talks to: clear of the identity and
@@ -353,7 +448,7 @@ pub fn erase<T: Transport>(
     force: Override,
 ) -> Result<GuardedErase, DeviceError> {
     let (reading, map, da) = session.guard_facts()?;
-    check_erase(reading, map, da, target, force)
+    check_erase(reading, map, da, target, force.into())
 }
 
 /// [`write()`] against the facts `map` and `da` of `reading`.
@@ -364,7 +459,7 @@ fn check_write(
     whole: &Target,
     image: &Path,
     image_len: u64,
-    force: Override,
+    force: Grant,
 ) -> Result<GuardedWrite, DeviceError> {
     if image_len > whole.len {
         return Err(DeviceError::ImageTooLarge {
@@ -394,7 +489,7 @@ fn check_erase(
     map: &PartitionMap,
     da: &DaInfo,
     target: &Target,
-    force: Override,
+    force: Grant,
 ) -> Result<GuardedErase, DeviceError> {
     check_bounds(target, map, da)?;
     let forced = decide(touches(target, &map.partitions), "erase", force)?;
@@ -471,7 +566,8 @@ mod tests {
             Selector::Region(Region::EmmcBoot1),
         ] {
             let t = resolve(&sel, None, None);
-            let e = check_erase(Reading::next(), &map(), &da(), &t, Override::None).unwrap_err();
+            let e =
+                check_erase(Reading::next(), &map(), &da(), &t, Override::None.into()).unwrap_err();
             let text = refused(e);
             assert!(text.contains("--force-identity-partition"), "{text}");
             assert!(
@@ -483,7 +579,7 @@ mod tests {
                 &map(),
                 &da(),
                 &t,
-                Override::ForceIdentityPartition,
+                Override::ForceIdentityPartition.into(),
             )
             .unwrap();
             let forced = g.forced().unwrap();
@@ -496,12 +592,19 @@ mod tests {
                 &t,
                 Path::new("x.img"),
                 0x200,
-                Override::None,
+                Override::None.into(),
             );
             refused(w.unwrap_err());
         }
         let uboot = resolve(&part("UBOOT"), None, None);
-        let g = check_erase(Reading::next(), &map(), &da(), &uboot, Override::None).unwrap();
+        let g = check_erase(
+            Reading::next(),
+            &map(),
+            &da(),
+            &uboot,
+            Override::None.into(),
+        )
+        .unwrap();
         assert_eq!(g.forced(), None);
         assert_eq!(g.target(), &uboot);
     }
@@ -510,10 +613,17 @@ mod tests {
     fn a_raw_range_is_judged_by_what_it_overlaps() {
         let user = Selector::Region(Region::EmmcUser);
         let clear = resolve(&user, Some(0x1D20000), Some(0x1000));
-        check_erase(Reading::next(), &map(), &da(), &clear, Override::None).unwrap();
+        check_erase(
+            Reading::next(),
+            &map(),
+            &da(),
+            &clear,
+            Override::None.into(),
+        )
+        .unwrap();
         let over = resolve(&user, Some(0x3FF000), Some(0x2000));
         let text = refused(
-            check_erase(Reading::next(), &map(), &da(), &over, Override::None).unwrap_err(),
+            check_erase(Reading::next(), &map(), &da(), &over, Override::None.into()).unwrap_err(),
         );
         assert!(text.contains("it covers NVRAM"), "{text}");
         // A write is judged on the image's length, not on the room behind the offset.
@@ -525,7 +635,7 @@ mod tests {
             &room,
             Path::new("a.img"),
             0x1000,
-            Override::None,
+            Override::None.into(),
         )
         .unwrap();
         let e = check_write(
@@ -535,7 +645,7 @@ mod tests {
             &room,
             Path::new("a.img"),
             0x10_0001,
-            Override::None,
+            Override::None.into(),
         );
         assert!(refused(e.unwrap_err()).contains("it covers NVRAM"));
     }
@@ -550,7 +660,8 @@ mod tests {
             addr: 0x400000,
             len: 0x1000,
         };
-        let e = check_erase(Reading::next(), &map(), &da(), &liar, Override::None).unwrap_err();
+        let e =
+            check_erase(Reading::next(), &map(), &da(), &liar, Override::None.into()).unwrap_err();
         assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
         // Called a region, lying in boot1.
         let raw = Target {
@@ -560,7 +671,9 @@ mod tests {
             addr: 0x100,
             len: 0x100,
         };
-        refused(check_erase(Reading::next(), &map(), &da(), &raw, Override::None).unwrap_err());
+        refused(
+            check_erase(Reading::next(), &map(), &da(), &raw, Override::None.into()).unwrap_err(),
+        );
         // Past the end of the phone's user area.
         let past = Target {
             name: "user".into(),
@@ -569,7 +682,8 @@ mod tests {
             addr: 0x0FFF_F000,
             len: 0x2000,
         };
-        let e = check_erase(Reading::next(), &map(), &da(), &past, Override::None).unwrap_err();
+        let e =
+            check_erase(Reading::next(), &map(), &da(), &past, Override::None.into()).unwrap_err();
         assert!(matches!(e, DeviceError::OutOfRange { .. }), "{e}");
         // A region this eMMC phone does not have.
         let nand = Target {
@@ -577,7 +691,8 @@ mod tests {
             addr: 0,
             ..past
         };
-        let e = check_erase(Reading::next(), &map(), &da(), &nand, Override::None).unwrap_err();
+        let e =
+            check_erase(Reading::next(), &map(), &da(), &nand, Override::None.into()).unwrap_err();
         assert!(matches!(e, DeviceError::NoSuchRegion { .. }), "{e}");
     }
 
@@ -591,7 +706,7 @@ mod tests {
             &uboot,
             Path::new("lk.bin"),
             0x50001,
-            Override::None,
+            Override::None.into(),
         );
         match e.unwrap_err() {
             DeviceError::ImageTooLarge { len, size, .. } => {
@@ -606,7 +721,7 @@ mod tests {
             &uboot,
             Path::new("lk.bin"),
             0x50000,
-            Override::None,
+            Override::None.into(),
         );
         let g = g.unwrap();
         assert_eq!((g.target().addr, g.target().len), (0x1D30000, 0x50000));

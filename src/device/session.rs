@@ -791,7 +791,7 @@ impl<T: Transport> Session<T> {
     }
 }
 
-fn sequence(what: &str) -> DeviceError {
+pub(super) fn sequence(what: &str) -> DeviceError {
     DeviceError::Step {
         stage: Stage::SelectDa,
         cause: crate::protocol::ProtocolError::Sequence(what.into()).into(),

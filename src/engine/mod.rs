@@ -6,12 +6,15 @@
 //!   NAND PRELOADER), the panel drivers of the phone's own UBOOT, the technician's PCB marking,
 //!   and the board ranking.
 //! * [`backup`]: reads the identity set twice, compares, and stores it ([`crate::backup`]).
+//! * [`full`]: the whole flash as a flashable package (scatter from the phone's own table,
+//!   one image per partition), stored like a backup and, on request, added to the library.
 //! * [`restore`]: checks a backup against the connected phone (hashes, device key, layout),
 //!   then writes through the guard and reads back.
 //!
 //! Never draws and never imports `cli` or `tui`; reaches the phone only through [`crate::job`].
 
 pub mod backup;
+pub mod full;
 pub mod identify;
 pub mod restore;
 
@@ -71,12 +74,13 @@ impl<'j> Recorder<'j> {
         }
     }
 
-    /// Ends the job: done, or failed with `error`.
-    pub fn end<T, E: std::fmt::Display>(&self, result: &Result<T, E>) {
-        match result {
-            Ok(_) => self.end_with(Outcome::Done, None),
-            Err(e) => self.end_with(Outcome::Failed, Some(&e.to_string())),
-        }
+    /// Ends the job: done, cancelled (stopped on the technician's request, with what the
+    /// phone holds now as its error text) or failed with `error`.
+    pub fn end<T>(&self, result: &crate::Result<T>) {
+        self.end_with(
+            outcome_of(result),
+            result.as_ref().err().map(ToString::to_string).as_deref(),
+        );
     }
 
     /// Ends the job with `outcome` (a repair whose plan was not confirmed is `Cancelled`).
@@ -91,6 +95,15 @@ impl<'j> Recorder<'j> {
         {
             tracing::warn!(error = %e, "journal finish failed");
         }
+    }
+}
+
+/// How a job that returned `result` ended, for the journal.
+pub fn outcome_of<T>(result: &crate::Result<T>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Done,
+        Err(e) if e.is_cancelled() => Outcome::Cancelled,
+        Err(_) => Outcome::Failed,
     }
 }
 

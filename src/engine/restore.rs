@@ -1,18 +1,19 @@
 //! Restore of an identity backup: [`check`] decides, without touching the phone, whether the
 //! backup may go to the connected phone (every hash right, the same phone unless the
 //! technician says otherwise, each partition where the backup found it); [`write_back`] then
-//! writes each file through the guard and reads it back to compare.
+//! writes each file through the guard and reads it back to compare. The guard lets the
+//! identity partitions through only for a [`ProvenFile`]: a file of a backup that
+//! [`Store::prove`] verified for the connected phone (or, with `--other-device`, for another
+//! phone, recorded as identity cloning). No override flag is involved.
 
 use serde::Serialize;
 
 use crate::{
-    backup::Store,
-    backup::{Backup, FileEntry, Verification},
+    backup::{Backup, Consent, FileEntry, ProvenFile, Store, Verification},
     device::Fingerprint,
     engine::Recorder,
     error::Advice,
-    firmware::is_nvram_set,
-    job::{DeviceError, Done, Job, OpKind, Override, Phone, Place, step},
+    job::{DeviceError, Done, Job, OpKind, Phone, step},
     journal::{JobKind, Journal, NewJob, PartitionResult},
     transport::Transport,
 };
@@ -136,13 +137,7 @@ fn check_with(
         ));
     }
     let files: Vec<FileEntry> = if partitions.is_empty() {
-        backup
-            .manifest
-            .files
-            .iter()
-            .filter(|f| is_nvram_set(&f.partition))
-            .cloned()
-            .collect()
+        backup.manifest.nvram_set()
     } else {
         partitions
             .iter()
@@ -246,16 +241,16 @@ pub struct Restored {
     pub millis: u64,
 }
 
-/// Writes each planned file (`images`: the plan's files with their checked bytes, and the
-/// path each was read from) through the guard, then reads it back. Stops at the first
-/// partition whose read-back differs, and returns what was done so far.
+/// Writes each proven file back to its partition through the guard (the proof is what lets
+/// the identity partitions through: see [`crate::backup::RestoreProof`]), then reads it back.
+/// Stops at the first partition whose read-back differs, and returns what was done so far.
 pub fn write_back<T: Transport>(
     phone: &mut Phone<'_, T>,
-    images: &[(FileEntry, std::path::PathBuf, Vec<u8>)],
+    images: &[ProvenFile],
 ) -> Result<Vec<Restored>, DeviceError> {
     let mut guarded = Vec::new();
-    for image in images {
-        guarded.push(guard(phone, image)?);
+    for file in images {
+        guarded.push(phone.guard_restore(file)?);
     }
     let mut plan = Vec::new();
     for g in &guarded {
@@ -264,8 +259,8 @@ pub fn write_back<T: Transport>(
     }
     phone.plan(plan);
     let mut done = Vec::new();
-    for (g, (entry, _, bytes)) in guarded.iter().zip(images) {
-        let restored = write_verified(phone, g, entry, bytes)?;
+    for (g, file) in guarded.iter().zip(images) {
+        let restored = write_verified(phone, g, file)?;
         let verified = restored.verified;
         done.push(restored);
         if !verified {
@@ -275,45 +270,29 @@ pub fn write_back<T: Transport>(
     Ok(done)
 }
 
-/// Writes one planned file back (a step of a flash plan's restore, which announced its own
-/// plan): guarded, written, read back and compared. Its [`Restored::verified`] says whether
-/// the phone holds the backup's bytes.
+/// Writes one proven file back (a step of a flash plan's restore, which announced its own
+/// plan): guarded by its proof, written, read back and compared. Its [`Restored::verified`]
+/// says whether the phone holds the backup's bytes.
 pub fn write_back_one<T: Transport>(
     phone: &mut Phone<'_, T>,
-    image: &(FileEntry, std::path::PathBuf, Vec<u8>),
+    file: &ProvenFile,
 ) -> Result<Restored, DeviceError> {
-    let g = guard(phone, image)?;
-    let (entry, _, bytes) = image;
-    write_verified(phone, &g, entry, bytes)
-}
-
-/// The guarded write of one checked file. The check of the backup ([`check`] or
-/// [`check_moved`]: hashes, this phone, layout) is what the override stands for: the guard
-/// refuses the identity partitions to everything else.
-fn guard<T: Transport>(
-    phone: &Phone<'_, T>,
-    (entry, path, bytes): &(FileEntry, std::path::PathBuf, Vec<u8>),
-) -> Result<crate::job::GuardedWrite, DeviceError> {
-    phone.guard_write(
-        &Place::partition(&entry.partition),
-        path,
-        bytes.len() as u64,
-        Override::ForceIdentityPartition,
-    )
+    let g = phone.guard_restore(file)?;
+    write_verified(phone, &g, file)
 }
 
 fn write_verified<T: Transport>(
     phone: &mut Phone<'_, T>,
     g: &crate::job::GuardedWrite,
-    entry: &FileEntry,
-    bytes: &[u8],
+    file: &ProvenFile,
 ) -> Result<Restored, DeviceError> {
     let t0 = std::time::Instant::now();
+    let bytes = file.bytes();
     phone.write(g, &mut &bytes[..])?;
-    phone.verifying(&entry.partition);
+    phone.verifying(&file.entry().partition);
     let back = super::read_all(phone, g.target())?;
     Ok(Restored {
-        partition: entry.partition.clone(),
+        partition: file.entry().partition.clone(),
         bytes: bytes.len() as u64,
         verified: back == bytes,
         millis: t0.elapsed().as_millis() as u64,
@@ -385,11 +364,6 @@ pub fn run(
             }
             .into());
         }
-        let mut images = Vec::new();
-        for f in &backup.manifest.files {
-            let bytes = backups.read_file(&backup, f)?;
-            images.push((f.clone(), backup.path.join(&f.file), bytes));
-        }
         let done = job.run(|phone| {
             let fp = phone.fingerprint();
             rec.update(&NewJob {
@@ -400,13 +374,15 @@ pub fn run(
             });
             let plan = match check(&backup, &verification, &fp, other_device, partitions) {
                 Ok(p) => p,
-                Err(e) => return Ok(Err(e)),
+                Err(e) => return Ok(Err(crate::Error::from(e))),
             };
-            let chosen: Vec<_> = images
-                .iter()
-                .filter(|(f, _, _)| plan.files.contains(f))
-                .cloned()
-                .collect();
+            let proven = backups
+                .prove(id, &fp, Consent::from_flag(other_device))
+                .and_then(|proof| proof.files(backups, &plan.files));
+            let chosen = match proven {
+                Ok(files) => files,
+                Err(e) => return Ok(Err(e.into())),
+            };
             let restored = write_back(phone, &chosen)?;
             Ok(Ok(RestoreDone { plan, restored }))
         })?;
@@ -501,6 +477,7 @@ mod tests {
                 device_key: "emmc-aa".into(),
                 profile: None,
                 files: vec![entry("NVRAM", 0x40_0000), entry("UBOOT", 0x1d2_0000)],
+                scatter: None,
                 fingerprint: phone("aa", 0x40_0000),
             },
         };

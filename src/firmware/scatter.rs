@@ -370,6 +370,58 @@ impl Advice for ScatterError {
     }
 }
 
+/// The file name SP Flash Tool packages give their MT6572 scatter.
+pub const FILE_NAME: &str = "MT6572_Android_scatter.txt";
+
+/// The image file name SP Flash Tool packages give partition `name` (upper case) of a
+/// build for `project`, if the field has a usual one (`UBOOT` is `lk.bin`, `ANDROID`
+/// `system.img`, `PRELOADER` `preloader_<project>.bin`).
+pub fn image_file_name(name: &str, project: &str) -> Option<String> {
+    let fixed = match name {
+        "PRELOADER" => return Some(format!("preloader_{project}.bin")),
+        "MBR" | "EBR1" | "EBR2" => return Some(name.to_string()),
+        "PRO_INFO" => "pro_info.bin",
+        "NVRAM" => "nvram.bin",
+        "PROTECT_F" => "protect_f.img",
+        "PROTECT_S" => "protect_s.img",
+        "UBOOT" => "lk.bin",
+        "BOOTIMG" => "boot.img",
+        "RECOVERY" => "recovery.img",
+        "SEC_RO" => "secro.img",
+        "LOGO" => "logo.bin",
+        "ANDROID" => "system.img",
+        "CACHE" => "cache.img",
+        "USRDATA" => "userdata.img",
+        _ => return None,
+    };
+    Some(fixed.to_string())
+}
+
+/// The scatter `type` of partition `name` as MT6572 scatters write it: `SV5_BL_BIN` for the
+/// preloader, the file-system image type for the partitions that hold one (`EXT4_IMG` on
+/// eMMC, `YAFFS_IMG` on NAND), `NORMAL_ROM` for the rest.
+pub fn image_type(name: &str, storage: Storage) -> &'static str {
+    const FILE_SYSTEMS: [&str; 7] = [
+        "PROTECT_F",
+        "PROTECT_S",
+        "PRELOAD",
+        "CUSTPACK",
+        "ANDROID",
+        "CACHE",
+        "USRDATA",
+    ];
+    if name.eq_ignore_ascii_case("PRELOADER") {
+        "SV5_BL_BIN"
+    } else if FILE_SYSTEMS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+        match storage {
+            Storage::Emmc => "EXT4_IMG",
+            Storage::Nand => "YAFFS_IMG",
+        }
+    } else {
+        "NORMAL_ROM"
+    }
+}
+
 impl ScatterFormat {
     /// The name the JSON output uses (`v1`, `ota`, `legacy`).
     pub fn as_str(self) -> &'static str {

@@ -16,7 +16,7 @@ use crate::firmware::{
     bootimg, mtk_header,
     partition_table::SECTOR,
     preloader::READBACK_GFH_OFFSET,
-    scatter::{Region, Scatter, Storage},
+    scatter::{Region, Scatter, Storage, image_type},
     zimage::{self, Compression},
 };
 
@@ -382,6 +382,9 @@ pub fn scatter_text(scatter: &Scatter) -> String {
         let _ = writeln!(out, "      project: {p}");
     }
     let _ = writeln!(out, "      storage: {}", scatter.storage.as_str());
+    if scatter.storage == Storage::Emmc {
+        let _ = writeln!(out, "      boot_channel: MSDC_0");
+    }
     let _ = writeln!(out, "{rule}\n#\n#  Layout Setting\n#\n{rule}");
     let hw = match scatter.storage {
         Storage::Emmc => "HW_STORAGE_EMMC",
@@ -396,6 +399,7 @@ pub fn scatter_text(scatter: &Scatter) -> String {
         let _ = writeln!(out, "  partition_name: {}", p.name);
         let _ = writeln!(out, "  file_name: {}", p.file.as_deref().unwrap_or("NONE"));
         let _ = writeln!(out, "  is_download: {}", p.download);
+        let _ = writeln!(out, "  type: {}", image_type(&p.name, scatter.storage));
         let _ = writeln!(out, "  linear_start_addr: {:#x}", p.linear_start);
         let _ = writeln!(out, "  physical_start_addr: {:#x}", p.region_offset);
         let _ = writeln!(out, "  partition_size: {:#x}", p.size.unwrap_or(0));

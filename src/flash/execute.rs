@@ -40,7 +40,7 @@ use super::{
     record::{JobRecord, StepState},
 };
 use crate::{
-    backup::Store,
+    backup::{Consent, Store},
     device::{Fingerprint, target::Target},
     engine::{Recorder, backup, restore},
     error::Advice,
@@ -199,6 +199,10 @@ impl Advice for Interrupted {
 
     fn entry(&self) -> Option<&'static str> {
         self.cause.entry()
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cause.is_cancelled()
     }
 }
 
@@ -812,20 +816,23 @@ fn restore_step<T: Transport>(
         Ok(p) => p.files,
         Err(e) => return Ok(Err(e.into())),
     };
-    let Some(entry) = files.into_iter().next() else {
+    // The proof that this file is this phone's, hashed now: what lets the guard through.
+    let proven = backups
+        .prove(id, &fingerprint, Consent::SameDevice)
+        .and_then(|proof| proof.files(backups, &files));
+    let Some(file) = proven.map(|f| f.into_iter().next()).transpose() else {
         return Ok(Err(restore::RestoreError::NotInBackup {
             id: id.into(),
             partition: s.partition().into(),
         }
         .into()));
     };
-    let bytes = match backups.read_file(&backup, &entry) {
-        Ok(bytes) => bytes,
+    let file = match file {
+        Ok(file) => file,
         Err(e) => return Ok(Err(e.into())),
     };
-    let sha256 = entry.sha256.clone();
-    let path = backup.path.join(&entry.file);
-    let restored = restore::write_back_one(phone, &(entry, path, bytes))?;
+    let sha256 = file.entry().sha256.clone();
+    let restored = restore::write_back_one(phone, &file)?;
     if !restored.verified {
         return Ok(Err(restore::ReadBackMismatch {
             id: id.into(),

@@ -554,6 +554,16 @@ impl<T: Transport> Phone<'_, T> {
         guard::write(self.session, target, image, target.len, force)
     }
 
+    /// Guards the write of a restore's `file` back to its partition, by its proof; see
+    /// [`guard::restore`].
+    pub fn guard_restore(
+        &self,
+        file: &crate::backup::ProvenFile,
+    ) -> Result<GuardedWrite, DeviceError> {
+        let room = self.resolve(&Place::partition(&file.entry().partition))?;
+        guard::restore(self.session, &room, file)
+    }
+
     /// Guards an erase of `target`; see [`guard::erase`].
     pub fn guard_erase(
         &self,

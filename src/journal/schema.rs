@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE jobs ADD COLUMN millis INTEGER;
     ALTER TABLE jobs ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;",
+    // 3: jobs the technician stopped were recorded as failed before `cancelled` was used;
+    // their error says so ("stopped on request while ...").
+    "UPDATE jobs SET outcome = 'cancelled'
+        WHERE outcome = 'failed' AND error LIKE 'stopped on request%';",
 ];
 
 /// The version this program writes.

@@ -139,6 +139,19 @@ fn every_earlier_version_migrates_and_keeps_its_jobs() {
                 [],
             )
             .unwrap();
+            // And a flash the technician stopped, which versions before 3 called failed, next
+            // to one that really failed.
+            for error in [
+                "stopped on request while writing: the phone is partly written",
+                "the phone stopped answering",
+            ] {
+                conn.execute(
+                    "INSERT INTO jobs (kind, started, outcome, device_key, error)
+                     VALUES ('flash', '2026-01-02T03:04:06Z', 'failed', 'emmc-old', ?1)",
+                    [error],
+                )
+                .unwrap();
+            }
         }
         let j = Journal::with(conn).unwrap();
         assert_eq!(
@@ -148,8 +161,19 @@ fn every_earlier_version_migrates_and_keeps_its_jobs() {
         );
         let jobs = j.list(&Filter::default()).unwrap();
         if from >= 1 {
-            assert_eq!(jobs.len(), 1, "from {from}");
-            let old = &jobs[0];
+            assert_eq!(jobs.len(), 3, "from {from}");
+            let outcome = |kind: JobKind, failed: bool| {
+                jobs.iter()
+                    .find(|r| {
+                        r.kind == kind
+                            && r.error.as_deref().is_some_and(|e| e.starts_with("stopped"))
+                                != failed
+                    })
+                    .map(|r| r.outcome)
+            };
+            assert_eq!(outcome(JobKind::Flash, false), Some(Outcome::Cancelled));
+            assert_eq!(outcome(JobKind::Flash, true), Some(Outcome::Failed));
+            let old = jobs.iter().find(|r| r.kind == JobKind::Backup).unwrap();
             assert_eq!(old.job.device_key.as_deref(), Some("emmc-old"));
             assert_eq!(old.outcome, Outcome::Done);
             assert_eq!(old.bytes, 0);

@@ -40,6 +40,10 @@ pub struct PhoneOptions {
     pub storage: Option<StorageKind>,
     /// Serial of a new phone.
     pub serial: Option<String>,
+    /// A new phone whose flash is erased (`--blank`): the same chip and storage (its serial
+    /// gives the eMMC CID and ME ID), no preloader, no partition table, no NVRAM, as a phone
+    /// is after its flash was wiped or replaced. Only for a new image.
+    pub blank: bool,
 }
 
 /// Where a phone lives when no `--image` is given: `<data>/sim/<profile>-<storage>.img`.
@@ -144,6 +148,14 @@ pub fn open_or_create(
         None => default_image(data_dir, &wanted_profile, kind_of(&wanted_profile)?),
     };
     if image.exists() || sidecar_path(&image).exists() {
+        if options.blank {
+            return Err(crate::error::HostError::Usage(format!(
+                "{} holds a phone already; --blank builds a new phone with erased flash: give \
+                 a new --image",
+                image.display()
+            ))
+            .into());
+        }
         return open_existing(&image, options, registry);
     }
     let profile = &registry.require(&wanted_profile)?.profile;
@@ -156,13 +168,18 @@ pub fn open_or_create(
     let identity = Identity::from_serial(&serial);
     let meta = ImageMeta::new(&profile.id, &serial, &layout.geometry);
     let mut storage = ImageStorage::create(&image, meta)?;
-    if let Err(e) = layout.populate(&mut storage, &identity) {
+    let populated = if options.blank {
+        Ok(())
+    } else {
+        layout.populate(&mut storage, &identity)
+    };
+    if let Err(e) = populated {
         // A half-built phone would be reused next time: remove it.
         let _ = std::fs::remove_file(&image);
         let _ = std::fs::remove_file(sidecar_path(&image));
         return Err(e.into());
     }
-    tracing::info!(image = %image.display(), profile = %profile.id, %serial, "simulated phone built");
+    tracing::info!(image = %image.display(), profile = %profile.id, %serial, blank = options.blank, "simulated phone built");
     Ok(Phone {
         storage,
         layout,

@@ -21,7 +21,7 @@ use crate::{
     firmware::{
         NVRAM_SET,
         checksum::checksum16,
-        scatter::{Partition, Region, Scatter, ScatterFormat, Storage},
+        scatter::{Partition, Region, Scatter, ScatterFormat, Storage, image_file_name},
         synth,
     },
     profile::{BoardProfile, StorageKind as BoardStorage},
@@ -111,29 +111,7 @@ pub struct RomPackage {
 }
 
 /// The scatter file's name.
-pub const SCATTER_NAME: &str = "MT6572_Android_scatter.txt";
-
-/// The image file SP Flash Tool packages name partition `name` with, if it has one.
-fn file_name(name: &str, project: &str) -> Option<String> {
-    let fixed = match name {
-        "PRELOADER" => return Some(format!("preloader_{project}.bin")),
-        "MBR" | "EBR1" | "EBR2" => return Some(name.to_string()),
-        "PRO_INFO" => "pro_info.bin",
-        "NVRAM" => "nvram.bin",
-        "PROTECT_F" => "protect_f.img",
-        "PROTECT_S" => "protect_s.img",
-        "UBOOT" => "lk.bin",
-        "BOOTIMG" => "boot.img",
-        "RECOVERY" => "recovery.img",
-        "SEC_RO" => "secro.img",
-        "LOGO" => "logo.bin",
-        "ANDROID" => "system.img",
-        "CACHE" => "cache.img",
-        "USRDATA" => "userdata.img",
-        _ => return None,
-    };
-    Some(fixed.to_string())
-}
+pub const SCATTER_NAME: &str = crate::firmware::scatter::FILE_NAME;
 
 /// The package of `variant` for `profile`.
 pub fn build(profile: &BoardProfile, variant: RomVariant) -> Result<RomPackage, SimError> {
@@ -163,7 +141,7 @@ pub fn build(profile: &BoardProfile, variant: RomVariant) -> Result<RomPackage, 
     let mut images: Vec<(String, Vec<u8>)> = Vec::new();
     let mut partitions = Vec::new();
     let mut push = |name: &str, region, offset: u64, size: u64, bytes: Option<Vec<u8>>| {
-        let file = bytes.as_ref().and_then(|_| file_name(name, &project));
+        let file = bytes.as_ref().and_then(|_| image_file_name(name, &project));
         let download = file.is_some();
         let nvram = crate::firmware::is_nvram_set(name);
         if let (Some(f), Some(b)) = (&file, bytes) {
@@ -229,7 +207,7 @@ pub fn build(profile: &BoardProfile, variant: RomVariant) -> Result<RomPackage, 
                 .then(|| donor.nvram_content(n))
                 .flatten(),
             n => mount_point(n)
-                .filter(|_| file_name(n, &project).is_some())
+                .filter(|_| image_file_name(n, &project).is_some())
                 .map(|mount| {
                     let mut img = vec![0u8; 0x400];
                     img.extend(ext4_superblock(n, mount, part.size, "rom"));

@@ -245,6 +245,10 @@ impl Advice for TransportError {
             }
         )
     }
+
+    fn is_cancelled(&self) -> bool {
+        matches!(self, TransportError::Cancelled)
+    }
 }
 
 #[cfg(test)]

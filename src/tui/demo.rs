@@ -105,6 +105,7 @@ impl DemoBench {
             image: Some(data.join("sim").join("demo-phone.img")),
             storage: None,
             serial: Some(DEMO_SERIAL.into()),
+            blank: false,
         };
         let registry = Registry::builtin();
         let phone = phone::open_or_create(&options, &registry, &data)?;

@@ -233,3 +233,16 @@ impl Output {
         &self.stderr
     }
 }
+
+/// The partitions a `restore --json` answer wrote, in order, each read back equal.
+pub fn restored(r: &Value) -> Vec<&str> {
+    r["restored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["verified"], true, "{p:#}");
+            p["partition"].as_str().unwrap()
+        })
+        .collect()
+}

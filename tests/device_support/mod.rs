@@ -73,6 +73,7 @@ impl InProcessSim {
             image: Some(image.clone()),
             storage,
             serial: Some(serial.into()),
+            blank: false,
         };
         let phone = open_or_create(&options, &Registry::builtin(), dir.path()).unwrap();
         let pty = Pty::open().unwrap();
