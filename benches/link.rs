@@ -20,6 +20,10 @@
 
 #[path = "../tests/device_support/mod.rs"]
 mod device_support;
+#[path = "support/raw_link.rs"]
+mod raw_link;
+#[path = "support/rss.rs"]
+mod rss;
 
 use std::{
     io::{Read, Write},
@@ -38,9 +42,10 @@ use mtkbench::{
     profile::Registry,
     protocol::da_file::{DaFile, generate_sim_da},
     sim::device::Mode,
-    sim::pty::Pty,
     transport::{SerialTransport, Transport},
 };
+use raw_link::RawLink;
+use rss::peak_rss_mib;
 
 const MIB: u64 = 1 << 20;
 
@@ -58,18 +63,6 @@ fn guarded<T: Transport>(s: &Session<T>, target: &Target) -> GuardedWrite {
         Override::None,
     )
     .expect("the guard lets the benchmark's range through")
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// CPU seconds (user + system) used so far: by this thread (`main`: the host's end, raw or
@@ -115,92 +108,6 @@ fn ticks(file: &str) -> f64 {
             Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
         })
         .unwrap_or(0.0)
-}
-
-/// What the phone's end of the raw link does next.
-enum RawJob {
-    /// Send this many bytes to the host in 1 MiB blocks.
-    Send(u64),
-    /// Receive this many bytes from the host.
-    Receive(u64),
-}
-
-/// A raw pseudo-terminal link laid out like a session: the host's end (`SerialTransport`,
-/// the host's real code path) in the calling thread, the phone's end (`Pty`, the simulator's
-/// own) in one long-lived thread, as the simulator is. Each transfer moves 1 MiB blocks.
-struct RawLink {
-    host: SerialTransport,
-    jobs: std::sync::mpsc::Sender<RawJob>,
-    done: std::sync::mpsc::Receiver<()>,
-}
-
-impl RawLink {
-    fn open() -> RawLink {
-        let mut phone = Pty::open().expect("a pseudo-terminal");
-        let host = SerialTransport::open(&phone.path().to_string_lossy()).expect("open the pty");
-        let (jobs, job_rx) = std::sync::mpsc::channel();
-        let (done_tx, done) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let block = vec![0x5Au8; MIB as usize];
-            let mut buf = vec![0u8; MIB as usize];
-            for job in job_rx {
-                match job {
-                    RawJob::Send(mut left) => {
-                        while left > 0 {
-                            let n = left.min(MIB) as usize;
-                            phone
-                                .send(&block[..n], Duration::from_secs(5))
-                                .expect("raw write");
-                            left -= n as u64;
-                        }
-                    }
-                    RawJob::Receive(bytes) => {
-                        let mut got = 0;
-                        while got < bytes {
-                            let n = phone
-                                .receive(&mut buf, Duration::from_secs(5))
-                                .expect("raw read");
-                            assert!(n > 0, "the raw link stalled");
-                            got += n as u64;
-                        }
-                    }
-                }
-                if done_tx.send(()).is_err() {
-                    return;
-                }
-            }
-        });
-        RawLink { host, jobs, done }
-    }
-
-    /// Moves `bytes` from the phone to the host or back.
-    fn transfer(&mut self, bytes: u64, phone_to_host: bool) -> Tally {
-        let block = vec![0x5Au8; MIB as usize];
-        let mut buf = vec![0u8; MIB as usize];
-        Tally::of(|| {
-            if phone_to_host {
-                self.jobs.send(RawJob::Send(bytes)).expect("raw phone");
-                let mut got = 0;
-                while got < bytes {
-                    let n = self
-                        .host
-                        .read_some(&mut buf, Duration::from_secs(5))
-                        .expect("raw read");
-                    assert!(n > 0, "the raw link stalled");
-                    got += n as u64;
-                }
-            } else {
-                self.jobs.send(RawJob::Receive(bytes)).expect("raw phone");
-                let mut left = bytes;
-                while left > 0 {
-                    let n = left.min(MIB) as usize;
-                    self.host.write_all(&block[..n]).expect("raw write");
-                    left -= n as u64;
-                }
-            }
-            self.done.recv().expect("raw phone");
-        })
-    }
 }
 
 /// A reader that makes `left` bytes of a pattern (0, 1, .., 255, 0, ..) without holding
@@ -353,13 +260,13 @@ fn main() {
             };
             at += len;
             let write = guarded(&s, &part);
-            t[0] += raw.transfer(len, true);
+            t[0] += Tally::of(|| raw.transfer(len, true));
             t[1] += Tally::of(|| {
                 let mut sink = Count(0);
                 s.read(&part, &mut sink).expect("session read");
                 assert_eq!(sink.0, len);
             });
-            t[2] += raw.transfer(len, false);
+            t[2] += Tally::of(|| raw.transfer(len, false));
             t[3] += Tally::of(|| {
                 s.write(&write, &mut Pattern::new(len))
                     .expect("session write");

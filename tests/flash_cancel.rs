@@ -106,10 +106,12 @@ fn a_cancelled_flash_keeps_its_record_and_resumes_to_completion() {
         ..Filter::default()
     };
     assert!(journal.list(&failed).unwrap().is_empty());
+    // The stop, as the job's record tells it (the job to resume), caused by the cancel.
     let inner: &dyn std::error::Error = err.inner();
-    let device = inner
-        .downcast_ref::<DeviceError>()
+    let device = std::iter::successors(Some(inner), |e| e.source())
+        .find_map(|e| e.downcast_ref::<DeviceError>())
         .unwrap_or_else(|| panic!("{err}"));
+    assert!(err.help().contains("flash --resume"), "{}", err.help());
     assert!(matches!(device, DeviceError::Cancelled { .. }), "{device}");
     let events = seen.lock().unwrap().clone();
     assert!(

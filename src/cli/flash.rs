@@ -155,6 +155,11 @@ impl Report for FlashReport {
                 f.resumed_from
             ));
         }
+        if let Some(b) = &f.backup {
+            out.push_str(&format!(
+                "The phone's identity is restored from backup {b} (`mtkbench backups show {b}`).\n"
+            ));
+        }
         for s in f.steps.iter().filter(|s| s.action != Action::Keep) {
             let state = match (s.action, s.state) {
                 (Action::Skip, _) => "skipped",
@@ -244,10 +249,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         (None, None) => return Err(usage("give --port or --fingerprint")),
     };
     let device = DeviceFacts::from_fingerprint(&fingerprint);
+    let backups = crate::backup::Store::new(&ctx.places.data);
+    let found = execute::verified_backup(&backups, &device, mode, false);
     let request = Request {
         mode,
         selection: args.partitions.as_deref(),
-        backup: None,
+        backup: found.as_ref(),
         overrides,
     };
     let plan = flash::build(&device, &rom.view, &request)?;

@@ -719,12 +719,30 @@ impl<T: Transport> Session<T> {
     /// NAND, which has no MBR, always the DA's PMT. See [`table`].
     /// The session keeps the map: writes and erases are guarded against it.
     pub fn partition_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
-        let map = self.read_table(registry)?;
+        self.partition_table_named(registry, None)
+    }
+
+    /// [`Session::partition_table`] read again after a write that defines the layout (MBR,
+    /// EBR), with `written` (the layout those images came from) tried first to name an
+    /// MBR/EBR table. Every target guarded against an earlier reading is refused from now on:
+    /// it was checked against a table the phone no longer has.
+    pub fn partition_table_named(
+        &mut self,
+        registry: &Registry,
+        written: Option<&table::Naming>,
+    ) -> Result<PartitionMap, DeviceError> {
+        // A reading that fails leaves no table to guard against, rather than the old one.
+        self.map = None;
+        let map = self.read_table(registry, written)?;
         self.map = Some((Reading::next(), map.clone()));
         Ok(map)
     }
 
-    fn read_table(&mut self, registry: &Registry) -> Result<PartitionMap, DeviceError> {
+    fn read_table(
+        &mut self,
+        registry: &Registry,
+        written: Option<&table::Naming>,
+    ) -> Result<PartitionMap, DeviceError> {
         let da = self.need_da()?.clone();
         let boot1 = da.region_size(Region::EmmcBoot1);
         self.stage(Stage::PartitionTable);
@@ -744,7 +762,14 @@ impl<T: Transport> Session<T> {
                     _ => None,
                 };
                 let ebr = ebr.as_ref().map(|(at, t)| (*at, t));
-                Ok(table::from_mbr(&mbr, ebr, registry, boot1, da.user_size))
+                Ok(table::from_mbr_named(
+                    &mbr,
+                    ebr,
+                    written,
+                    registry,
+                    boot1,
+                    da.user_size,
+                ))
             }
             Probe::Nothing => Ok(table::empty(boot1)),
         }

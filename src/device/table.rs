@@ -159,17 +159,41 @@ fn mbr_entries(
     out
 }
 
-/// True when `profile`'s layout has a partition at every entry's start, with the same size
-/// where the entry's size is finite (inside `user_size`).
-fn profile_fits(profile: &BoardProfile, entries: &[(String, u64, u64)], user_size: u64) -> bool {
-    profile.storage.kind == StorageKind::Emmc
-        && !entries.is_empty()
-        && entries.iter().all(|(_, start, len)| {
-            profile.layout.iter().any(|p| {
-                p.offset == *start
-                    && (p.size == 0 || start.saturating_add(*len) >= user_size || p.size == *len)
-            })
+/// A layout that may name an MBR/EBR table: its source (a board profile's id, or the ROM
+/// whose layout was just written) and its user-area partitions (name, offset, size; size 0 runs
+/// to the end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Naming {
+    /// Reported as [`TableSource::Mbr`]'s `profile`.
+    pub source: String,
+    /// Name, user-area offset, size.
+    pub layout: Vec<(String, u64, u64)>,
+}
+
+impl Naming {
+    /// The layout of an eMMC board profile; `None` for a NAND one.
+    fn of_profile(p: &BoardProfile) -> Option<Naming> {
+        (p.storage.kind == StorageKind::Emmc).then(|| Naming {
+            source: p.id.clone(),
+            layout: p
+                .layout
+                .iter()
+                .map(|l| (l.name.clone(), l.offset, l.size))
+                .collect(),
         })
+    }
+
+    /// True when the layout has a partition at every entry's start, with the same size where
+    /// the entry's size is finite (inside `user_size`).
+    fn fits(&self, entries: &[(String, u64, u64)], user_size: u64) -> bool {
+        !entries.is_empty()
+            && entries.iter().all(|(_, start, len)| {
+                self.layout.iter().any(|(_, offset, size)| {
+                    *offset == *start
+                        && (*size == 0 || start.saturating_add(*len) >= user_size || *size == *len)
+                })
+            })
+    }
 }
 
 /// The map from an MBR and its EBR, named from the registry (see the module documentation).
@@ -180,18 +204,37 @@ pub fn from_mbr(
     boot1_size: u64,
     user_size: u64,
 ) -> PartitionMap {
+    from_mbr_named(mbr, ebr, None, registry, boot1_size, user_size)
+}
+
+/// [`from_mbr`], trying `written` first: the layout whose MBR/EBR images were just written to
+/// the phone (a ROM of another layout fits no board profile, so its scatter names the table
+/// it wrote, when that table is what the phone now holds).
+pub fn from_mbr_named(
+    mbr: &PartitionTable,
+    ebr: Option<(u64, &PartitionTable)>,
+    written: Option<&Naming>,
+    registry: &Registry,
+    boot1_size: u64,
+    user_size: u64,
+) -> PartitionMap {
     let entries = mbr_entries(mbr, ebr);
     let mut partitions = vec![preloader(boot1_size)];
-    let profile = registry
-        .iter()
-        .map(|r| &r.profile)
-        .find(|p| profile_fits(p, &entries, user_size));
-    match profile {
-        Some(p) => partitions.extend(p.layout.iter().map(|l| Partition {
-            name: l.name.clone(),
+    let naming = written
+        .cloned()
+        .into_iter()
+        .chain(
+            registry
+                .iter()
+                .filter_map(|r| Naming::of_profile(&r.profile)),
+        )
+        .find(|n| n.fits(&entries, user_size));
+    match &naming {
+        Some(n) => partitions.extend(n.layout.iter().map(|(name, offset, size)| Partition {
+            name: name.clone(),
             region: Region::EmmcUser,
-            offset: l.offset,
-            size: clip(l.offset, l.size, user_size),
+            offset: *offset,
+            size: clip(*offset, *size, user_size),
         })),
         None => partitions.extend(entries.into_iter().map(|(name, offset, size)| Partition {
             name,
@@ -202,7 +245,7 @@ pub fn from_mbr(
     }
     PartitionMap {
         source: TableSource::Mbr {
-            profile: profile.map(|p| p.id.clone()),
+            profile: naming.map(|n| n.source),
         },
         partitions,
     }
@@ -376,5 +419,51 @@ mod tests {
                 ("ebr1", 0x18 * 512, 0x1000)
             ]
         );
+    }
+
+    #[test]
+    fn a_table_no_profile_knows_is_named_by_the_layout_just_written_when_it_fits() {
+        let mbr = sector(&[(0x05, 0x10, 0x10), (0x83, 0x77, 0x11)]);
+        let ebr = sector(&[(0x83, 0x8, 0x8)]);
+        let Probe::Mbr { mbr, ebr_at } = probe(&mbr) else {
+            panic!("not an MBR")
+        };
+        let ebr = partition_table::parse(&ebr).unwrap();
+        let ebr = Some((ebr_at.unwrap(), &ebr));
+        let written = |cache_at: u64| Naming {
+            source: "the ROM /lib/other".into(),
+            layout: vec![
+                ("MBR".into(), 0, 0x10 * 512),
+                ("EBR1".into(), 0x10 * 512, 0x8 * 512),
+                ("NVRAM".into(), 0x18 * 512, 0x8 * 512),
+                ("CACHE".into(), cache_at, 0x11 * 512),
+            ],
+        };
+        let map = from_mbr_named(
+            &mbr,
+            ebr,
+            Some(&written(0x77 * 512)),
+            &Registry::builtin(),
+            0x1000,
+            USER,
+        );
+        assert_eq!(
+            map.source,
+            TableSource::Mbr {
+                profile: Some("the ROM /lib/other".into())
+            }
+        );
+        let names: Vec<&str> = map.partitions.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["PRELOADER", "MBR", "EBR1", "NVRAM", "CACHE"]);
+        // A layout that is not what the phone holds names nothing.
+        let map = from_mbr_named(
+            &mbr,
+            ebr,
+            Some(&written(0x78 * 512)),
+            &Registry::builtin(),
+            0x1000,
+            USER,
+        );
+        assert_eq!(map.source, TableSource::Mbr { profile: None });
     }
 }

@@ -106,6 +106,17 @@ pub fn check(
     other_device: bool,
     partitions: &[String],
 ) -> Result<RestorePlan, RestoreError> {
+    check_with(backup, verification, phone, other_device, partitions, false)
+}
+
+fn check_with(
+    backup: &Backup,
+    verification: &Verification,
+    phone: &Fingerprint,
+    other_device: bool,
+    partitions: &[String],
+    moved: bool,
+) -> Result<RestorePlan, RestoreError> {
     let id = backup.id.clone();
     if let Some(problems) = verification.problems() {
         return Err(RestoreError::Damaged { id, problems });
@@ -144,6 +155,35 @@ pub fn check(
             })
             .collect::<Result<_, _>>()?
     };
+    check_layout(&id, &files, phone, moved)?;
+    Ok(RestorePlan {
+        id,
+        files,
+        warnings,
+    })
+}
+
+/// [`check`] for the end of a Firmware Upgrade or a Format All + Download: `backup` (checked
+/// by `verification`) is of this same phone and goes back into the layout the ROM just gave
+/// it, read from the phone again (`phone`): a partition may have moved, but it must keep its
+/// region and exactly its size. `partitions` as in [`check`]; never another phone.
+pub fn check_moved(
+    backup: &Backup,
+    verification: &Verification,
+    phone: &Fingerprint,
+    partitions: &[String],
+) -> Result<RestorePlan, RestoreError> {
+    check_with(backup, verification, phone, false, partitions, true)
+}
+
+/// Refuses `files` that the phone's layout does not hold where they were read (with `moved`:
+/// in the same region at exactly their size, wherever it now starts).
+fn check_layout(
+    id: &str,
+    files: &[FileEntry],
+    phone: &Fingerprint,
+    moved: bool,
+) -> Result<(), RestoreError> {
     let problems: Vec<String> = files
         .iter()
         .filter_map(|f| {
@@ -153,6 +193,15 @@ pub fn check(
                 .find(|p| p.name.eq_ignore_ascii_case(&f.partition));
             match found {
                 None => Some(format!("the phone has no {}", f.partition)),
+                Some(p) if moved && (p.region != f.region || p.size != f.length) => Some(format!(
+                    "{} is {:#x} bytes in {} on the phone, {:#x} in {} in the backup",
+                    f.partition,
+                    p.size,
+                    p.region.as_short(),
+                    f.length,
+                    f.region.as_short()
+                )),
+                Some(_) if moved => None,
                 Some(p) if p.region != f.region || p.offset != f.offset => Some(format!(
                     "{} is at {} {:#x} on the phone, at {} {:#x} in the backup",
                     f.partition,
@@ -169,17 +218,14 @@ pub fn check(
             }
         })
         .collect();
-    if !problems.is_empty() {
-        return Err(RestoreError::Layout {
-            id,
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(RestoreError::Layout {
+            id: id.into(),
             problems: problems.join("; "),
-        });
+        })
     }
-    Ok(RestorePlan {
-        id,
-        files,
-        warnings,
-    })
 }
 
 /// One partition written back.
@@ -214,23 +260,43 @@ pub fn write_back<T: Transport>(
     phone.plan(plan);
     let mut done = Vec::new();
     for (g, file) in guarded.iter().zip(images) {
-        let t0 = std::time::Instant::now();
-        let bytes = file.bytes();
-        phone.write(g, &mut &bytes[..])?;
-        phone.verifying(&file.entry().partition);
-        let back = super::read_all(phone, g.target())?;
-        let verified = back == bytes;
-        done.push(Restored {
-            partition: file.entry().partition.clone(),
-            bytes: bytes.len() as u64,
-            verified,
-            millis: t0.elapsed().as_millis() as u64,
-        });
+        let restored = write_verified(phone, g, file)?;
+        let verified = restored.verified;
+        done.push(restored);
         if !verified {
             break;
         }
     }
     Ok(done)
+}
+
+/// Writes one proven file back (a step of a flash plan's restore, which announced its own
+/// plan): guarded by its proof, written, read back and compared. Its [`Restored::verified`]
+/// says whether the phone holds the backup's bytes.
+pub fn write_back_one<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    file: &ProvenFile,
+) -> Result<Restored, DeviceError> {
+    let g = phone.guard_restore(file)?;
+    write_verified(phone, &g, file)
+}
+
+fn write_verified<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    g: &crate::job::GuardedWrite,
+    file: &ProvenFile,
+) -> Result<Restored, DeviceError> {
+    let t0 = std::time::Instant::now();
+    let bytes = file.bytes();
+    phone.write(g, &mut &bytes[..])?;
+    phone.verifying(&file.entry().partition);
+    let back = super::read_all(phone, g.target())?;
+    Ok(Restored {
+        partition: file.entry().partition.clone(),
+        bytes: bytes.len() as u64,
+        verified: back == bytes,
+        millis: t0.elapsed().as_millis() as u64,
+    })
 }
 
 /// What a restore did.

@@ -38,6 +38,17 @@ pub fn is_boot_code(name: &str) -> bool {
         .any(|p| p.eq_ignore_ascii_case(name))
 }
 
+/// True when `name` (any case) is an image that defines the partition layout: the MBR and the
+/// EBRs it chains to. Once one is written, the phone's partition table is not the one read
+/// before.
+pub fn is_layout(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper == "MBR"
+        || upper
+            .strip_prefix("EBR")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Why [`parse_hex`] refused a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HexError {

@@ -10,31 +10,39 @@
 //! and rewrites the job record after every step, so an interruption leaves a record that says
 //! exactly which partitions are complete.
 //!
+//! The modes that format (Firmware Upgrade, Format All + Download) run in the same connection:
+//! the identity backup (the verified one the plan names, or the one its backup steps take
+//! and store before anything is erased; its id goes into the job record at once), the format
+//! of the ROM's ranges, the ROM's partition table first, then a new reading of the phone's
+//! table (named by the ROM's layout), the other images placed and guarded by it, and the NVRAM
+//! set restored from the backup into it with [`crate::engine::restore`], each read back. A
+//! failure after the format leaves the record with the backup's id and the restore steps
+//! pending, so `flash --resume` restores the identity.
+//!
 //! The guard's identity override is passed only for what the plan itself allowed (the
-//! preloader that passed the plan's board check); a plan is the only input and only
-//! [`super::plan::build`] makes one. Steps that need the identity backup store (Backup,
-//! Restore) are refused before anything is written. Nothing here prints or draws.
+//! preloader that passed the plan's board check; a format step or a restore with the identity
+//! backup in hand); a plan is the only input and only [`super::plan::build`] makes one.
+//! Nothing here prints or draws.
 
-use std::{
-    io::{Read, Write},
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::{
-    facts::{DeviceFacts, RomView},
-    plan::{Action, Mode, Overrides, Plan, Request, Source, build},
+    LoadedRom,
+    facts::{BackupFacts, DeviceFacts, RomView},
+    plan::{Action, Mode, Overrides, Plan, Request, build},
     record::{JobRecord, StepState},
+    steps::{backup_step, erase_step, op_of, restore_step, target_of, write_step},
 };
 use crate::{
-    device::{Fingerprint, target::Target},
+    backup::Store,
+    device::Fingerprint,
     engine::Recorder,
     error::Advice,
-    firmware::rom::{OpenRom, Problem},
+    firmware::{is_layout, rom::Problem},
     fsutil,
-    job::{DeviceError, Done, Job, OpKind, Override, Phone, Place, Region, step},
+    job::{DeviceError, Done, Job, Phone, step},
     journal::{JobKind, Journal, NewJob, PartitionResult},
     transport::Transport,
 };
@@ -73,11 +81,27 @@ pub enum FlashError {
         /// Where the plan has it.
         planned: u64,
     },
-    /// A step this build cannot carry out.
-    #[error("{mode} needs the identity backup store, which this build does not have yet")]
-    NeedsBackupStore {
+    /// A step that erases or restores the identity came with no verified backup in hand.
+    #[error(
+        "{partition}: {mode} reached a step that needs the phone's identity backup, and the \
+         job holds none; nothing more was written"
+    )]
+    NoBackupInHand {
         /// The mode.
         mode: Mode,
+        /// The step's partition.
+        partition: String,
+    },
+    /// A format step's range covers the phone's boot code.
+    #[error(
+        "{partition}: the range to format covers the phone's {covers}, which a format never \
+         touches; nothing more was written"
+    )]
+    CoversBootCode {
+        /// The step's partition.
+        partition: String,
+        /// The boot-code partition it covers.
+        covers: String,
     },
     /// The ROM has errors in what the plan would write.
     #[error("the ROM package has errors in what this plan writes:\n  {}", .problems.join("\n  "))]
@@ -98,9 +122,13 @@ impl Advice for FlashError {
             FlashError::ImageChanged { .. } | FlashError::PlaceChanged { .. } => {
                 "run the flash again: the plan is made anew from the phone and the ROM".into()
             }
-            FlashError::NeedsBackupStore { .. } => {
-                "use --mode download-only with a ROM of this phone's layout, or --dry-run to \
-                 see the plan"
+            FlashError::NoBackupInHand { .. } => {
+                "back up the identity (`mtkbench backup --port auto`), then run the flash \
+                 again"
+                    .into()
+            }
+            FlashError::CoversBootCode { .. } => {
+                "the ROM's layout does not fit this phone's: choose a ROM made for this board"
                     .into()
             }
             FlashError::RomErrors { .. } => {
@@ -114,6 +142,110 @@ impl Advice for FlashError {
     fn is_bad_input(&self) -> bool {
         !matches!(self, FlashError::VerifyFailed { .. })
     }
+}
+
+/// A flash that stopped part-way (a dropped link, a cancel, a failing phone) after its job
+/// record was written: why, the job to resume, and, when the job had formatted the phone's
+/// identity and not yet written it back, where that identity is kept.
+#[derive(Debug)]
+pub struct Interrupted {
+    cause: crate::Error,
+    /// The job to resume.
+    pub job: String,
+    /// The identity backup the job restores the NVRAM set from, if it has one.
+    pub backup: Option<String>,
+    note: String,
+}
+
+impl Interrupted {
+    /// Why it stopped (a [`DeviceError`] for a dropped link or a cancel).
+    pub fn cause(&self) -> &crate::Error {
+        &self.cause
+    }
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n{}", self.cause, self.note)
+    }
+}
+
+impl std::error::Error for Interrupted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.cause.inner())
+    }
+}
+
+impl Advice for Interrupted {
+    fn help(&self) -> String {
+        format!(
+            "put the phone back in download mode and run `mtkbench flash --resume {}`: it \
+             checks it is the same phone and continues where this stopped{}",
+            self.job,
+            self.backup
+                .as_ref()
+                .map(|b| format!(", restoring the identity from backup {b}"))
+                .unwrap_or_default()
+        )
+    }
+
+    fn is_bad_input(&self) -> bool {
+        false
+    }
+
+    fn entry(&self) -> Option<&'static str> {
+        self.cause.entry()
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cause.is_cancelled()
+    }
+}
+
+/// `e`, said as the interruption of job `id` (as its record in `jobs_dir` now stands), when a
+/// job was recorded before it stopped.
+pub(crate) fn interrupted(e: crate::Error, jobs_dir: &Path, id: Option<&str>) -> crate::Error {
+    let Some(record) = id.and_then(|id| JobRecord::load(jobs_dir, Some(id)).ok()) else {
+        return e;
+    };
+    let done = |a: Action| {
+        record
+            .steps
+            .iter()
+            .any(|s| s.action == a && s.state != StepState::Pending)
+    };
+    let identity_out = done(Action::Erase)
+        && record
+            .steps
+            .iter()
+            .any(|s| s.action == Action::Restore && s.state == StepState::Pending);
+    let complete = record
+        .steps
+        .iter()
+        .filter(|s| s.action.changes_phone() && s.state != StepState::Pending)
+        .count();
+    let total = record
+        .steps
+        .iter()
+        .filter(|s| s.action.changes_phone())
+        .count();
+    let mut note = format!(
+        "job {} stopped after {complete} of {total} steps",
+        record.id
+    );
+    if let (true, Some(b)) = (identity_out, &record.backup) {
+        note.push_str(&format!(
+            "; the phone's identity (IMEI, MACs, calibration) is formatted and not yet written \
+             back: it is kept in backup {b}, and the resume writes it back"
+        ));
+    }
+    Interrupted {
+        cause: e,
+        job: record.id.clone(),
+        backup: record.backup.clone().filter(|_| done(Action::Erase)),
+        note,
+    }
+    .into()
 }
 
 /// What the technician asked for.
@@ -155,6 +287,9 @@ pub struct Flashed {
     pub steps: Vec<StepOutcome>,
     /// Steps already complete before this run (a resume).
     pub resumed_from: usize,
+    /// The identity backup the job restores the NVRAM set from (the one its plan named, or
+    /// the one its own backup steps took); `None` in Download Only.
+    pub backup: Option<String>,
 }
 
 fn check_rom_errors(plan: &Plan, problems: &[Problem]) -> Result<(), FlashError> {
@@ -191,26 +326,35 @@ pub fn flash_journaled(
     journal: Option<&Journal>,
 ) -> crate::Result<Done<Flashed>> {
     let rec = Recorder::start(journal, JobKind::Flash, &flash_job(request));
+    let backups = backups_beside(jobs_dir);
     let result = (|| {
         let mut rom = super::load_rom(&request.rom)?;
+        let mut started = None;
         let done = job.run(|phone| {
             let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
             rec.update(&identified(&fingerprint));
             let device = DeviceFacts::from_fingerprint(&fingerprint);
-            let plan = match plan_for(&device, &rom.view, request, &rom.errors) {
+            let found = verified_backup(&backups, &device, request.mode, false);
+            let plan = match plan_for(&device, &rom.view, request, &rom.errors, found.as_ref()) {
                 Ok(plan) => plan,
                 Err(e) => return Ok(Err(e)),
+            };
+            let at = Places {
+                jobs_dir,
+                backups: &backups,
             };
             record_and_run(
                 phone,
                 fingerprint,
                 request,
                 &plan,
-                &mut rom.package,
-                jobs_dir,
+                &mut rom,
+                at,
                 &rec,
+                &mut started,
             )
-        })?;
+        });
+        let done = done.map_err(|e| interrupted(e, jobs_dir, started.as_deref()))?;
         finish(done)
     })();
     rec.end(&result);
@@ -270,31 +414,43 @@ fn resume_with(
         selection: record.selection.clone(),
         overrides: Overrides {
             preloader_of_another_board: record.preloader_of_another_board,
-            erases_identity: false,
+            erases_identity: record.erases_identity,
         },
         verify: record.verify,
     };
     rec.update(&flash_job(&request));
+    let backups = backups_beside(jobs_dir);
     let device = DeviceFacts::from_fingerprint(&record.fingerprint);
-    let plan = plan_for(&device, &rom.view, &request, &rom.errors)?;
+    // The same plan as the job's: with the backup it named, or, when its own steps took one,
+    // without (those steps are complete and skipped, and the record holds what they took).
+    let took_its_own = record.steps.iter().any(|s| s.action == Action::Backup);
+    let named = match (&record.backup, took_its_own) {
+        (Some(id), false) => Some(backup_facts(&backups, id, true)?),
+        _ => None,
+    };
+    let plan = plan_for(&device, &rom.view, &request, &rom.errors, named.as_ref())?;
     record.check_plan(&plan)?;
+    let id = record.id.clone();
     let done = job.run(|phone| {
         let connected = phone.fingerprint();
         if let Err(e) = record.check_device(&connected.device_key()) {
             return Ok(Err(e.into()));
         }
         rec.update(&identified(&record.fingerprint));
+        if let Some(id) = &record.backup {
+            rec.update(&NewJob {
+                backup_id: Some(id.clone()),
+                ..NewJob::default()
+            });
+        }
         let rom_path = record.rom.clone();
-        run_plan(
-            phone,
-            &plan,
-            &mut rom.package,
-            &rom_path,
-            &mut record,
+        let at = Places {
             jobs_dir,
-            rec,
-        )
-    })?;
+            backups: &backups,
+        };
+        run_plan(phone, &plan, &mut rom, &rom_path, &mut record, at, rec)
+    });
+    let done = done.map_err(|e| interrupted(e, jobs_dir, Some(&id)))?;
     finish(done)
 }
 
@@ -309,11 +465,14 @@ pub(crate) fn finish<R>(done: Done<crate::Result<R>>) -> crate::Result<Done<R>> 
     })
 }
 
+/// The plan for `request`, with `backup` (the verified identity backup of this phone at hand,
+/// if any), refused when the ROM has errors in what it writes.
 pub(crate) fn plan_for(
     device: &DeviceFacts,
     rom: &RomView,
     request: &FlashRequest,
     problems: &[Problem],
+    backup: Option<&BackupFacts>,
 ) -> crate::Result<Plan> {
     let plan = build(
         device,
@@ -321,31 +480,64 @@ pub(crate) fn plan_for(
         &Request {
             mode: request.mode,
             selection: request.selection.as_deref(),
-            backup: None,
+            backup,
             overrides: request.overrides,
         },
     )?;
     check_rom_errors(&plan, problems)?;
-    if plan
-        .steps()
-        .iter()
-        .any(|s| matches!(s.action(), Action::Backup | Action::Restore))
-    {
-        return Err(FlashError::NeedsBackupStore { mode: plan.mode() }.into());
-    }
     Ok(plan)
 }
 
-/// Records a new job for `plan` in `jobs_dir` (before anything is written), then runs it.
+/// The identity backups kept beside the `jobs` folder (both in the data folder).
+pub(crate) fn backups_beside(jobs_dir: &Path) -> Store {
+    Store::new(jobs_dir.parent().unwrap_or(jobs_dir))
+}
+
+/// The newest verified identity backup of `device` in `backups`, for a mode that formats
+/// (`this_session`: it was taken in this connection); `None` in Download Only.
+pub fn verified_backup(
+    backups: &Store,
+    device: &DeviceFacts,
+    mode: Mode,
+    this_session: bool,
+) -> Option<BackupFacts> {
+    if mode == Mode::DownloadOnly {
+        return None;
+    }
+    crate::engine::backup::verified(backups, &device.key)
+        .map(|b| BackupFacts::of(&b, true, this_session))
+}
+
+/// Backup `id` of `backups`, verified now, as the planner sees it.
+fn backup_facts(backups: &Store, id: &str, this_session: bool) -> crate::Result<BackupFacts> {
+    let backup = backups.open(id)?;
+    let ok = backups.verify(id)?.ok;
+    Ok(BackupFacts::of(&backup, ok, this_session))
+}
+
+/// Where a flash keeps its job records and finds (or stores) the identity backups.
+#[derive(Clone, Copy)]
+pub(crate) struct Places<'a> {
+    /// The job records.
+    pub jobs_dir: &'a Path,
+    /// The identity backups.
+    pub backups: &'a Store,
+}
+
+/// Records a new job for `plan` in `jobs_dir` (before anything is written; its id goes into
+/// `started`, for [`interrupted`]), then runs it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn record_and_run<T: Transport>(
     phone: &mut Phone<'_, T>,
     fingerprint: crate::device::Fingerprint,
     request: &FlashRequest,
     plan: &Plan,
-    rom: &mut OpenRom,
-    jobs_dir: &Path,
+    rom: &mut LoadedRom,
+    at: Places<'_>,
     rec: &Recorder<'_>,
+    started: &mut Option<String>,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
+    let jobs_dir = at.jobs_dir;
     // The full path, so that `--resume` finds the package from any folder.
     let rom_path = request
         .rom
@@ -360,10 +552,12 @@ pub(crate) fn record_and_run<T: Transport>(
         request.verify,
         plan,
     );
+    record.erases_identity = request.overrides.erases_identity;
     if let Err(e) = record.save(jobs_dir) {
         return Ok(Err(e));
     }
-    run_plan(phone, plan, rom, &request.rom, &mut record, jobs_dir, rec)
+    *started = Some(record.id.clone());
+    run_plan(phone, plan, rom, &request.rom, &mut record, at, rec)
 }
 
 /// A new job id: `flash-<seconds since 1970>`, numbered on if taken.
@@ -380,13 +574,18 @@ fn new_job_id(dir: &Path) -> String {
 
 /// Runs the steps of `plan` that `record` does not have as complete, saving the record after
 /// each. Device errors end the job (the record says where); other refusals come back inside.
+///
+/// In the modes that format, the identity backup is in hand (named by the plan, or taken by
+/// its first steps and written into the record) before the first erase; once the ROM's
+/// partition table is written the phone's table is read again, and everything after it
+/// (the other images, the identity restore) is placed and guarded by that new table.
 fn run_plan<T: Transport>(
     phone: &mut Phone<'_, T>,
     plan: &Plan,
-    rom: &mut OpenRom,
+    rom: &mut LoadedRom,
     rom_path: &Path,
     record: &mut JobRecord,
-    jobs_dir: &Path,
+    at: Places<'_>,
     rec: &Recorder<'_>,
 ) -> Result<crate::Result<Flashed>, DeviceError> {
     let resumed_from = record
@@ -394,6 +593,8 @@ fn run_plan<T: Transport>(
         .iter()
         .filter(|s| s.state != StepState::Pending)
         .count();
+    let formats = plan.mode() != Mode::DownloadOnly;
+    let naming = rom.view.naming(&format!("the ROM {}", rom_path.display()));
     phone.plan(
         plan.steps()
             .iter()
@@ -401,6 +602,11 @@ fn run_plan<T: Transport>(
             .map(|s| step(op_of(s.action()), &target_of(s)))
             .collect(),
     );
+    // A job resumed after its format may find the ROM's table already on the phone.
+    if formats && resumed_from > 0 {
+        phone.reread_table(Some(&naming))?;
+    }
+    let mut table_written = false;
     for (i, s) in plan.steps().iter().enumerate() {
         let op = op_of(s.action());
         match s.action() {
@@ -415,16 +621,17 @@ fn run_plan<T: Transport>(
             }
             _ => {}
         }
+        let writes_table = s.action() == Action::Write && is_layout(s.partition());
+        if table_written && !writes_table {
+            phone.reread_table(Some(&naming))?;
+            table_written = false;
+        }
         let started = std::time::Instant::now();
         let outcome = match s.action() {
-            Action::Write => write_step(phone, s, rom, rom_path, record.verify),
-            Action::Erase => phone
-                .guard_erase(&target_of(s), Override::None)
-                .and_then(|guarded| phone.erase(&guarded))
-                .map(|()| Ok((StepState::Done, None))),
-            _ => Ok(Err(
-                FlashError::NeedsBackupStore { mode: plan.mode() }.into()
-            )),
+            Action::Backup => backup_step(phone, s, record, at, rec),
+            Action::Erase => erase_step(phone, plan, s, record),
+            Action::Write => write_step(phone, s, rom, rom_path, record.verify, formats),
+            _ => restore_step(phone, plan, s, record, at.backups),
         };
         let row = |result: Result<Option<String>, String>| PartitionResult {
             partition: s.partition().into(),
@@ -444,9 +651,10 @@ fn run_plan<T: Transport>(
         };
         match outcome {
             Ok((state, sha256)) => {
+                table_written |= writes_table;
                 rec.partition(&row(Ok(sha256.clone())));
                 record.mark(i, state, sha256);
-                if let Err(e) = record.save(jobs_dir) {
+                if let Err(e) = record.save(at.jobs_dir) {
                     return Ok(Err(e));
                 }
             }
@@ -471,127 +679,6 @@ fn run_plan<T: Transport>(
             })
             .collect(),
         resumed_from,
+        backup: record.backup.clone(),
     }))
-}
-
-fn op_of(action: Action) -> OpKind {
-    match action {
-        Action::Erase => OpKind::Erase,
-        Action::Backup => OpKind::Read,
-        _ => OpKind::Write,
-    }
-}
-
-fn target_of(s: &super::plan::Step) -> Target {
-    Target {
-        name: s.partition().into(),
-        is_partition: true,
-        region: s.region(),
-        addr: s.addr(),
-        len: s.length(),
-    }
-}
-
-/// Writes one image, hashing it on the way, then reads it back and compares.
-fn write_step<T: Transport>(
-    phone: &mut Phone<'_, T>,
-    s: &super::plan::Step,
-    rom: &mut OpenRom,
-    rom_path: &Path,
-    verify: bool,
-) -> Result<crate::Result<(StepState, Option<String>)>, DeviceError> {
-    let Some(Source::Image { file, sha256 }) = s.source() else {
-        return Ok(Err(FlashError::NeedsBackupStore {
-            mode: Mode::FirmwareUpgrade,
-        }
-        .into()));
-    };
-    let place = Place::partition(s.partition());
-    let found = phone.resolve(&place)?;
-    if found.addr != s.addr() || found.region != s.region() {
-        return Ok(Err(FlashError::PlaceChanged {
-            partition: s.partition().into(),
-            found: found.addr,
-            planned: s.addr(),
-        }
-        .into()));
-    }
-    // The plan wrote a boot-region step only when the ROM's preloader was confirmed for this
-    // board (or by the separate override): the guard's boot-code refusal is lifted for it
-    // alone. Identity partitions are never written by a plan's write step.
-    let boot_code = s.region() == Region::Boot1 || s.partition().eq_ignore_ascii_case("PRELOADER");
-    let force = if boot_code {
-        Override::ForceIdentityPartition
-    } else {
-        Override::None
-    };
-    let guarded = phone.guard_write(&place, &rom_path.join(file), s.length(), force)?;
-    let image = match rom.image(file) {
-        Ok(image) => image,
-        Err(e) => return Ok(Err(e.into())),
-    };
-    let mut source = Hashing::new(image.take(s.length()));
-    phone.write(&guarded, &mut source)?;
-    let written = source.hex();
-    if sha256.as_ref().is_some_and(|want| *want != written) {
-        return Ok(Err(FlashError::ImageChanged {
-            partition: s.partition().into(),
-            file: file.clone(),
-        }
-        .into()));
-    }
-    if !verify {
-        return Ok(Ok((StepState::Done, Some(written))));
-    }
-    phone.verifying(s.partition());
-    let mut back = Hashing::new(std::io::empty());
-    phone.read(guarded.target(), &mut back)?;
-    let read = back.hex();
-    if read != written {
-        return Ok(Err(FlashError::VerifyFailed {
-            partition: s.partition().into(),
-            written,
-            read,
-        }
-        .into()));
-    }
-    Ok(Ok((StepState::Verified, Some(written))))
-}
-
-/// Hashes what passes through it: read from the inner reader, or written into it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R> Hashing<R> {
-    fn new(inner: R) -> Self {
-        Hashing {
-            inner,
-            hasher: Sha256::new(),
-        }
-    }
-
-    fn hex(self) -> String {
-        hex::encode(self.hasher.finalize())
-    }
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-impl<R> Write for Hashing<R> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.hasher.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

@@ -172,6 +172,20 @@ pub struct RomView {
 }
 
 impl RomView {
+    /// The ROM's user-area layout, to name the MBR/EBR table once its images are written
+    /// (no board profile knows a layout made for another board).
+    pub fn naming(&self, source: &str) -> crate::device::table::Naming {
+        crate::device::table::Naming {
+            source: source.into(),
+            layout: self
+                .partitions
+                .iter()
+                .filter(|p| p.region == Region::EmmcUser)
+                .map(|p| (p.name.clone(), p.offset, p.size.unwrap_or(0)))
+                .collect(),
+        }
+    }
+
     /// Puts together the scatter's layout and what `rom inspect` read of each image.
     pub fn new(scatter: &Scatter, report: &RomReport) -> RomView {
         let partitions = scatter
@@ -253,6 +267,27 @@ pub struct BackupFacts {
 }
 
 impl BackupFacts {
+    /// What the planner needs of `backup`, checked (`verified`: every file matched its
+    /// manifest), taken in this connection or not.
+    pub fn of(backup: &crate::backup::Backup, verified: bool, this_session: bool) -> BackupFacts {
+        BackupFacts {
+            id: backup.id.clone(),
+            device_key: backup.manifest.device_key.clone(),
+            verified,
+            this_session,
+            partitions: backup
+                .manifest
+                .files
+                .iter()
+                .map(|f| BackedUp {
+                    name: f.partition.clone(),
+                    size: f.length,
+                    sha256: f.sha256.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// The backed-up copy of `name` (any case).
     pub fn partition(&self, name: &str) -> Option<&BackedUp> {
         self.partitions

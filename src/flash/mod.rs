@@ -10,6 +10,7 @@ pub mod execute;
 pub mod facts;
 pub mod plan;
 pub mod record;
+mod steps;
 
 pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomImage, RomPartition, RomView};
 pub use plan::{Action, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};

@@ -27,7 +27,7 @@ use super::facts::{BackupFacts, DeviceFacts, Difference, RomPartition, RomView, 
 use crate::{
     device::target::Region,
     error::Advice,
-    firmware::{NVRAM_SET, is_nvram_set, rom::PLATFORM},
+    firmware::{NVRAM_SET, is_layout, is_nvram_set, rom::PLATFORM},
 };
 
 /// The chip every plan is for.
@@ -481,8 +481,14 @@ pub fn build(
         }
     }
 
-    // The images.
-    for p in &rom.partitions {
+    // The images. The modes that format write the ROM's partition table (MBR, EBRs) first,
+    // so that every other image, and the identity restored at the end, is placed by the table
+    // the phone is read to hold from then on.
+    let mut images: Vec<&RomPartition> = rom.partitions.iter().collect();
+    if mode != Mode::DownloadOnly {
+        images.sort_by_key(|p| !is_layout(&p.name));
+    }
+    for p in images {
         let Some(image) = &p.image else { continue };
         let step = |action, length, why: String| Step {
             partition: p.name.clone(),
@@ -533,6 +539,8 @@ pub fn build(
         checked_range(device, p, Some((size, &image.file)))?;
         let why = if p.bootloader {
             "preloader built for this board (project and EMI version match)".into()
+        } else if mode != Mode::DownloadOnly && is_layout(&p.name) {
+            "the ROM's partition table, written first; the phone's table is then read again".into()
         } else {
             "image from the ROM".into()
         };

@@ -295,6 +295,47 @@ fn firmware_upgrade_backs_up_formats_downloads_and_restores() {
 }
 
 #[test]
+fn the_modes_that_format_write_the_roms_table_before_any_other_image() {
+    // EBR2 sits after UBOOT, as on MT6572 boards; its table names the partitions after it.
+    let mut sizes = LAYOUT.to_vec();
+    sizes.insert(8, ("EBR2", 0x8_0000));
+    let device = device_with(&sizes);
+    let rom = rom_with(&sizes);
+    let upgrade = build(&device, &rom, &request(Mode::FirmwareUpgrade)).unwrap();
+    let writes = actions(&upgrade, Action::Write);
+    assert_eq!(writes[..3], ["MBR", "EBR1", "EBR2"], "{writes:?}");
+    let ebr2 = upgrade
+        .steps()
+        .iter()
+        .find(|s| s.action() == Action::Write && s.partition() == "EBR2")
+        .unwrap();
+    assert!(ebr2.why().contains("read again"), "{}", ebr2.why());
+    let backup = backup(&device, false);
+    let format = build(
+        &device,
+        &rom,
+        &Request {
+            backup: Some(&backup),
+            overrides: Overrides {
+                erases_identity: true,
+                ..Overrides::default()
+            },
+            ..request(Mode::FormatAll)
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        actions(&format, Action::Write)[..3],
+        ["MBR", "EBR1", "EBR2"]
+    );
+    // Download Only keeps the scatter's order: the layout does not change.
+    let download = build(&device, &rom, &request(Mode::DownloadOnly)).unwrap();
+    let writes = actions(&download, Action::Write);
+    let at = |name: &str| writes.iter().position(|w| *w == name).unwrap();
+    assert!(at("UBOOT") < at("EBR2"), "{writes:?}");
+}
+
+#[test]
 fn firmware_upgrade_uses_a_verified_backup_taken_in_this_connection() {
     let device = device_with(&LAYOUT);
     let b = backup(&device, true);
@@ -647,6 +688,30 @@ proptest! {
                     prop_assert_eq!(step.action(), Action::Write);
                     prop_assert!(preloader_matches(&case.device, &case.rom) || case.overrides.preloader_of_another_board);
                 }
+            }
+        }
+        // The order the executor relies on in the modes that format: the identity backed up
+        // (or a verified one named) before the first erase, the ROM's table written before
+        // any other image (the phone's table is then read again), the restores last, and
+        // every NVRAM-set partition that is formatted restored.
+        if plan.mode() != Mode::DownloadOnly {
+            let at = |pred: &dyn Fn(&Step) -> bool| -> Vec<usize> {
+                plan.steps().iter().enumerate().filter(|(_, s)| pred(s)).map(|(i, _)| i).collect()
+            };
+            let backups = at(&|s| s.action() == Action::Backup);
+            let erases = at(&|s| s.action() == Action::Erase);
+            let tables = at(&|s| s.action() == Action::Write && is_layout(s.partition()));
+            let images = at(&|s| s.action() == Action::Write && !is_layout(s.partition()));
+            let restores = at(&|s| s.action() == Action::Restore);
+            prop_assert!(!backups.is_empty() || plan.backup().is_some(), "{plan:?}");
+            let last = |v: &[usize]| v.last().copied();
+            let first = |v: &[usize]| v.first().copied();
+            prop_assert!(last(&backups) < first(&erases).or(Some(usize::MAX)), "{plan:?}");
+            prop_assert!(last(&erases) < first(&tables).or(first(&images)).or(first(&restores)).or(Some(usize::MAX)), "{plan:?}");
+            prop_assert!(last(&tables) < first(&images).or(first(&restores)).or(Some(usize::MAX)), "{plan:?}");
+            prop_assert!(last(&images) < first(&restores).or(Some(usize::MAX)), "{plan:?}");
+            for s in plan.steps().iter().filter(|s| s.action() == Action::Erase && is_nvram_set(s.partition())) {
+                prop_assert!(plan.steps().iter().any(|r| r.action() == Action::Restore && r.partition() == s.partition()), "{plan:?}");
             }
         }
         match plan.mode() {

@@ -72,6 +72,15 @@ pub struct JobRecord {
     pub preloader_of_another_board: bool,
     /// Whether each write is read back and compared.
     pub verify: bool,
+    /// `--i-understand-this-erases-identity` (Format All + Download), so a resume rebuilds
+    /// the same plan.
+    #[serde(default)]
+    pub erases_identity: bool,
+    /// The identity backup the job restores the NVRAM set from: the verified one the plan
+    /// named, or the one its own backup steps took (set as soon as it is stored, before
+    /// anything is erased). `flash --resume` restores from it.
+    #[serde(default)]
+    pub backup: Option<String>,
     /// The steps.
     pub steps: Vec<StepRecord>,
 }
@@ -158,6 +167,8 @@ impl JobRecord {
             selection,
             preloader_of_another_board,
             verify,
+            erases_identity: false,
+            backup: plan.backup().map(str::to_owned),
             steps: plan
                 .steps()
                 .iter()

@@ -68,7 +68,7 @@ pub use crate::{
         fingerprint::StorageFacts,
         guard::{self, GuardedErase, GuardedWrite, Override},
         progress::mb_per_s,
-        table::{PartitionMap, TableSource},
+        table::{Naming, PartitionMap, TableSource},
         target::{Region, Selector, Target},
     },
     transport::{CancelToken, PortInfo, PortMode, TransportError},
@@ -379,7 +379,8 @@ impl Job {
             let map = session.partition_table(&registry)?;
             let mut phone = Phone {
                 session: &mut session,
-                map: &map,
+                map,
+                registry: &registry,
                 brom,
                 da: da_info,
                 cancel: &cancel,
@@ -460,9 +461,15 @@ fn end<T: Transport>(session: &mut Session<T>, policy: EndPolicy) -> Result<Ende
 /// The phone while a job's work runs: what was found (chip, DA report, partition map) and
 /// the operations on it. Reads take any [`Target`]; writes and erases only a target the
 /// guard built ([`Phone::guard_write`], [`Phone::guard_erase`]).
+///
+/// The partition map is the phone's current one: after a write that changes the layout (the
+/// ROM's MBR/EBR), [`Phone::reread_table`] reads it again, and from then on a target guarded
+/// against the earlier table is refused by the session (it was checked against a layout the
+/// phone no longer has): guard it again.
 pub struct Phone<'s, T: Transport> {
     session: &'s mut Session<T>,
-    map: &'s PartitionMap,
+    map: PartitionMap,
+    registry: &'s Registry,
     brom: BromInfo,
     da: DaInfo,
     cancel: &'s CancelToken,
@@ -493,14 +500,23 @@ impl<T: Transport> Phone<'_, T> {
         &self.da
     }
 
-    /// The phone's partition map.
+    /// The phone's partition map, as last read.
     pub fn map(&self) -> &PartitionMap {
-        self.map
+        &self.map
+    }
+
+    /// Reads the phone's partition table again, after a write that defines the layout (the
+    /// ROM's MBR/EBR); `written` (the layout those images came from) is tried first to name an
+    /// MBR/EBR table. Targets guarded before this are refused from now on: guard them again.
+    /// A failed reading leaves no table, so nothing more can be guarded in this session.
+    pub fn reread_table(&mut self, written: Option<&Naming>) -> Result<&PartitionMap, DeviceError> {
+        self.map = self.session.partition_table_named(self.registry, written)?;
+        Ok(&self.map)
     }
 
     /// The fingerprint `identify` prints.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::new(&self.brom, &self.da, self.map)
+        Fingerprint::new(&self.brom, &self.da, &self.map)
     }
 
     /// True once the job was asked to stop.
@@ -533,6 +549,19 @@ impl<T: Transport> Phone<'_, T> {
             ..place.clone()
         })?;
         guard::write(self.session, &room, image, image_len, force)
+    }
+
+    /// Guards a write of `image` over exactly `target` (its length is the image's): a range
+    /// the caller names itself, such as a plan's step in a layout the phone's table does not
+    /// hold yet; a `target` that names no partition is judged by what it overlaps. See
+    /// [`guard::write`].
+    pub fn guard_write_range(
+        &self,
+        target: &Target,
+        image: &Path,
+        force: Override,
+    ) -> Result<GuardedWrite, DeviceError> {
+        guard::write(self.session, target, image, target.len, force)
     }
 
     /// Guards the write of a restore's `file` back to its partition, by its proof; see

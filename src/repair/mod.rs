@@ -18,9 +18,11 @@
 //! device key) has no verified identity backup in the store yet, it is taken in the same
 //! connection with [`crate::engine::backup`] (read twice, compared, stored whole, verified)
 //! before the plan is confirmed; when it has one, that one is named and none is taken. A dry
-//! run says which it would do and reads or stores nothing. In this build the modes that
-//! restore the NVRAM set (Firmware Upgrade, Format All + Download) are still refused by the
-//! planner before anything is written.
+//! run says which it would do and reads or stores nothing. The plan is made once the backup
+//! is settled: Firmware Upgrade restores the NVRAM set from a backup taken in this connection
+//! (the repair's own, or one its plan takes after the confirmation), Format All + Download
+//! from this phone's verified backup (the repair's own or the store's), both into the layout
+//! the ROM gives the phone, read again after its partition table is written.
 //!
 //! This module never draws and never imports `cli` or `tui`.
 
@@ -35,8 +37,11 @@ use crate::{
     error::HostError,
     firmware::board::{self, BoardFinding},
     flash::{
-        DeviceFacts, LoadedRom, Plan,
-        execute::{FlashRequest, Flashed, finish, flash_job, identified, plan_for, record_and_run},
+        DeviceFacts, LoadedRom, Mode, Plan,
+        execute::{
+            FlashRequest, Flashed, Places, backups_beside, finish, flash_job, identified,
+            interrupted, plan_for, record_and_run, verified_backup,
+        },
         facts::board_of,
         load_rom,
     },
@@ -183,13 +188,12 @@ pub fn run_journaled(
     driver: &mut dyn RepairDriver,
     journal: Option<&Journal>,
 ) -> crate::Result<Done<RepairReport>> {
-    let data = jobs_dir.parent().unwrap_or(jobs_dir);
     run_in(
         job,
         request,
         dry_run,
         jobs_dir,
-        &Store::new(data),
+        &backups_beside(jobs_dir),
         driver,
         journal,
     )
@@ -290,32 +294,38 @@ enum Source<'r> {
     Asked,
 }
 
-/// What a choice became: the request, its ROM, how the ROM compares and the plan.
-struct Planned {
+/// A choice whose ROM was checked against the phone.
+struct Checked {
     request: FlashRequest,
     rom: LoadedRom,
     findings: Vec<BoardFinding>,
-    plan: Plan,
 }
 
-/// Checks the ROM against the phone and plans the request, reporting as it goes.
-fn check_and_plan(
+/// Checks the ROM against the phone, reporting as it goes, and runs the planner's refusals
+/// (chip, storage, layout for Download Only, sizes) before the backup step; `found` is this
+/// phone's verified backup in the store, whose absence Format All + Download's backup step
+/// may still settle.
+fn check_rom(
     request: FlashRequest,
     rom: LoadedRom,
     fingerprint: &Fingerprint,
+    device: &DeviceFacts,
+    found: Option<&crate::flash::BackupFacts>,
     driver: &mut dyn RepairDriver,
-) -> crate::Result<Planned> {
+) -> crate::Result<Checked> {
     driver.event(&RepairEvent::Started(RepairStep::CheckRom));
     let findings = board::check(&rom.facts, &board_of(fingerprint));
     driver.event(&RepairEvent::RomChecked(findings.clone()));
-    let device = DeviceFacts::from_fingerprint(fingerprint);
-    let plan = plan_for(&device, &rom.view, &request, &rom.errors)?;
+    match plan_for(device, &rom.view, &request, &rom.errors, found) {
+        Err(_) if request.mode == Mode::FormatAll && found.is_none() => {}
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
     driver.event(&RepairEvent::Finished(RepairStep::CheckRom));
-    Ok(Planned {
+    Ok(Checked {
         request,
         rom,
         findings,
-        plan,
     })
 }
 
@@ -330,6 +340,7 @@ fn run_with(
     rec: &Recorder<'_>,
 ) -> crate::Result<Done<Option<RepairReport>>> {
     driver.event(&RepairEvent::Started(RepairStep::Identify));
+    let mut started = None;
     let done = job.run(|phone| {
         let mut fingerprint = crate::engine::identify::fingerprint(phone, None)?;
         rec.update(&identified(&fingerprint));
@@ -365,13 +376,14 @@ fn run_with(
                     }
                 }
             };
-            let Planned {
+            let device = DeviceFacts::from_fingerprint(&fingerprint);
+            let found = verified_backup(backups, &device, request.mode, false);
+            let Checked {
                 request,
                 mut rom,
                 findings,
-                plan,
-            } = match check_and_plan(request, rom, &fingerprint, driver) {
-                Ok(planned) => planned,
+            } = match check_rom(request, rom, &fingerprint, &device, found.as_ref(), driver) {
+                Ok(checked) => checked,
                 Err(e) if asking => {
                     refused = Some(e);
                     continue;
@@ -385,6 +397,23 @@ fn run_with(
                     Ok(backup) => backup,
                     Err(e) => return Ok(Err(e)),
                 },
+            };
+            // A backup taken in this connection serves Firmware Upgrade too (the phone has
+            // not been touched since); one found in the store serves only Format All +
+            // Download.
+            let in_hand = match request.mode {
+                Mode::DownloadOnly => None,
+                _ if backup.taken => verified_backup(backups, &device, request.mode, true),
+                _ => found,
+            };
+            let plan = match plan_for(&device, &rom.view, &request, &rom.errors, in_hand.as_ref()) {
+                Ok(plan) => plan,
+                Err(e) if asking => {
+                    refused = Some(e);
+                    settled = Some(backup);
+                    continue;
+                }
+                Err(e) => return Ok(Err(e)),
             };
 
             driver.event(&RepairEvent::Started(RepairStep::Plan));
@@ -427,14 +456,16 @@ fn run_with(
             driver.event(&RepairEvent::Finished(RepairStep::Plan));
 
             driver.event(&RepairEvent::Started(RepairStep::Flash));
+            let at = Places { jobs_dir, backups };
             let flashed = match record_and_run(
                 phone,
                 fingerprint.clone(),
                 &request,
                 &plan,
-                &mut rom.package,
-                jobs_dir,
+                &mut rom,
+                at,
                 rec,
+                &mut started,
             )? {
                 Ok(flashed) => flashed,
                 Err(e) => return Ok(Err(e)),
@@ -442,7 +473,8 @@ fn run_with(
             driver.event(&RepairEvent::Finished(RepairStep::Flash));
             return Ok(Ok(Some(report(Outcome::Repaired, Some(flashed)))));
         }
-    })?;
+    });
+    let done = done.map_err(|e| interrupted(e, jobs_dir, started.as_deref()))?;
     finish(done)
 }
 

@@ -197,7 +197,13 @@ impl Executor {
                         rom,
                         mode,
                         selection: None,
-                        overrides: Overrides::default(),
+                        // Format All + Download's plan is confirmed by typing FORMAT at the
+                        // plan's gate, before anything is written: that is the erasure's
+                        // confirmation.
+                        overrides: Overrides {
+                            erases_identity: mode == crate::flash::Mode::FormatAll,
+                            ..Overrides::default()
+                        },
                         verify: true,
                     },
                     pcb_marking: marking,

@@ -394,6 +394,8 @@ pub fn flash_resume_offer() -> AppState {
         selection: None,
         preloader_of_another_board: false,
         verify: true,
+        erases_identity: false,
+        backup: None,
         steps: Vec::new(),
     };
     s.update(Action::Unfinished(Some(Box::new(record))));

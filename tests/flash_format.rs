@@ -1,0 +1,440 @@
+//! The modes that format, end to end against `mtkbench sim` through the real serial path, each
+//! in one connection: a phone given a ROM of another layout (`sim --write-rom --variant
+//! other-layout`) is refused Download Only with the difference and mended by `repair --mode
+//! firmware-upgrade`, which writes the ROM's table, reads it again and restores the NVRAM set
+//! into it; Format All + Download is refused without a verified backup and done with one; a
+//! disconnect after the format is resumed with `flash --resume`, which restores the NVRAM set.
+//! Every time, the NVRAM set read back before and after is byte-identical.
+
+mod device_support;
+
+use std::path::{Path, PathBuf};
+
+use device_support::cli::{Bench, Sim};
+use mtkbench::firmware::scatter::Region;
+use serde_json::Value;
+
+const NVRAM_SET: [&str; 4] = ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"];
+
+/// Identifies the simulated phone (the sim then comes back on a new port).
+fn identify(bench: &Bench, sim: &mut Sim) -> Value {
+    let out = bench.device(sim, "identify", &[]);
+    let fingerprint = out.json();
+    sim.replugged();
+    fingerprint
+}
+
+/// Where `name` lies in `fingerprint`: offset and size in the user area.
+fn place(fingerprint: &Value, name: &str) -> (u64, u64) {
+    let p = fingerprint["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {fingerprint}"));
+    (p["offset"].as_u64().unwrap(), p["size"].as_u64().unwrap())
+}
+
+/// The NVRAM set as `mtkbench readback --region user` reads it from the phone (by the places
+/// the phone had when first identified: the ROMs here keep them), one file per partition.
+fn read_back(bench: &Bench, sim: &mut Sim, fingerprint: &Value, tag: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for name in NVRAM_SET {
+        let (offset, size) = place(fingerprint, name);
+        let file = bench.path(&format!("{tag}-{name}.bin"));
+        let done = bench.device(
+            sim,
+            "readback",
+            &[
+                "--region",
+                "user",
+                "--offset",
+                &format!("{offset:#x}"),
+                "--length",
+                &format!("{size:#x}"),
+                "--out",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(done.ok(), "{}", done.stderr);
+        sim.replugged();
+        out.push(std::fs::read(&file).unwrap());
+    }
+    // The same bytes as the simulator's own flash holds.
+    for (name, bytes) in NVRAM_SET.iter().zip(&out) {
+        let (offset, _) = place(fingerprint, name);
+        assert_eq!(&sim.flash(Region::EmmcUser, offset, bytes.len()), bytes);
+    }
+    out
+}
+
+/// `mtkbench sim --write-rom DIR --variant VARIANT` for the simulated board.
+fn sim_rom(bench: &Bench, variant: &str) -> PathBuf {
+    let dir = bench.path(variant);
+    let out = bench.run(&[
+        "sim",
+        "--write-rom",
+        dir.to_str().unwrap(),
+        "--variant",
+        variant,
+    ]);
+    assert!(out.ok(), "{}", out.stderr);
+    dir
+}
+
+/// The user-area offset of `name` in a package's scatter, and its image file; `None` when the
+/// scatter has no such partition.
+fn rom_place(rom: &Path, name: &str) -> Option<(u64, Option<String>)> {
+    let scatter = mtkbench::firmware::scatter::parse(
+        &std::fs::read_to_string(rom.join("MT6572_Android_scatter.txt")).unwrap(),
+    )
+    .unwrap();
+    let p = scatter.partitions.iter().find(|p| p.name == name)?;
+    Some((p.region_offset, p.file.clone()))
+}
+
+fn states(flashed: &Value) -> Vec<(String, String, String)> {
+    flashed["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["partition"].as_str().unwrap().to_string(),
+                s["action"].as_str().unwrap().to_string(),
+                s["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every write and restore of a finished job verified, every NVRAM-set partition restored.
+fn all_verified(flashed: &Value) {
+    let states = states(flashed);
+    for (p, a, s) in &states {
+        if a == "write" || a == "restore" {
+            assert_eq!(s, "verified", "{p} {a}: {states:?}");
+        }
+    }
+    for name in NVRAM_SET {
+        assert!(
+            states.contains(&(name.into(), "restore".into(), "verified".into())),
+            "{name}: {states:?}"
+        );
+        assert!(
+            !states.contains(&(name.into(), "write".into(), "verified".into())),
+            "{name} written from the ROM: {states:?}"
+        );
+    }
+}
+
+/// A simulated phone, identified, with its NVRAM set read back, and the simulator's ROM of
+/// `variant` for its board.
+struct Phone {
+    bench: Bench,
+    sim: Sim,
+    fingerprint: Value,
+    before: Vec<Vec<u8>>,
+    rom: PathBuf,
+}
+
+fn phone_with_rom(variant: &str) -> Phone {
+    let bench = Bench::new();
+    let mut sim = bench.sim(&[]);
+    let fingerprint = identify(&bench, &mut sim);
+    let before = read_back(&bench, &mut sim, &fingerprint, "before");
+    let rom = sim_rom(&bench, variant);
+    Phone {
+        bench,
+        sim,
+        fingerprint,
+        before,
+        rom,
+    }
+}
+
+#[test]
+fn another_layout_is_refused_download_only_and_mended_by_a_firmware_upgrade() {
+    let Phone {
+        bench,
+        mut sim,
+        fingerprint,
+        before,
+        rom,
+    } = phone_with_rom("other-layout");
+    let rom_arg = rom.to_str().unwrap();
+
+    let refused = bench.device(
+        &sim,
+        "repair",
+        &["--rom", rom_arg, "--mode", "download-only"],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("Download Only refused"),
+        "{}",
+        refused.stderr
+    );
+    // The difference, partition by partition, and the way out.
+    assert!(
+        refused.stderr.contains("CACHE: phone user"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--mode firmware-upgrade"),
+        "{}",
+        refused.stderr
+    );
+    sim.replugged();
+
+    let upgrade = bench.device(
+        &sim,
+        "repair",
+        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
+    );
+    assert!(upgrade.ok(), "{}", upgrade.stderr);
+    let report = upgrade.json();
+    assert_eq!(report["outcome"], "repaired", "{report}");
+    // The repair's own backup, taken in this connection, is the one restored.
+    assert_eq!(report["backup_taken"], true, "{report}");
+    assert_eq!(report["plan"]["backup"], report["backup_id"], "{report}");
+    all_verified(&report["flashed"]);
+    sim.replugged();
+
+    // The phone now has the ROM's table: MBR and EBRs as the package has them, CACHE where
+    // the ROM puts it.
+    for name in ["MBR", "EBR1", "EBR2"] {
+        let Some((at, file)) = rom_place(&rom, name) else {
+            continue;
+        };
+        let want = std::fs::read(rom.join(file.unwrap())).unwrap();
+        assert_eq!(sim.flash(Region::EmmcUser, at, want.len()), want, "{name}");
+    }
+    let (cache_at, cache_file) = rom_place(&rom, "CACHE").unwrap();
+    assert_ne!(cache_at, place(&fingerprint, "CACHE").0);
+    let cache = std::fs::read(rom.join(cache_file.unwrap())).unwrap();
+    assert_eq!(sim.flash(Region::EmmcUser, cache_at, cache.len()), cache);
+
+    let after = read_back(&bench, &mut sim, &fingerprint, "after");
+    assert_eq!(before, after, "the NVRAM set changed");
+}
+
+#[test]
+fn format_all_needs_a_verified_backup_and_keeps_the_identity() {
+    let Phone {
+        bench,
+        mut sim,
+        fingerprint,
+        before,
+        rom,
+    } = phone_with_rom("fits");
+    let rom_arg = rom.to_str().unwrap();
+    let format = |sim: &Sim, extra: &[&str]| {
+        let mut args = vec!["--rom", rom_arg, "--mode", "format-all"];
+        args.extend_from_slice(extra);
+        bench.device(sim, "flash", &args)
+    };
+
+    let refused = format(&sim, &["--i-understand-this-erases-identity"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("no backup of this phone's identity"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("mtkbench backup"),
+        "{}",
+        refused.stderr
+    );
+    sim.replugged();
+    assert_eq!(read_back(&bench, &mut sim, &fingerprint, "refused"), before);
+
+    let backup = bench.device(&sim, "backup", &[]);
+    let backup_id = backup.json()["id"].as_str().unwrap().to_string();
+    sim.replugged();
+
+    // A backup is not enough: headless, the erasure of the identity is confirmed by a flag.
+    let unconfirmed = format(&sim, &[]);
+    assert_eq!(unconfirmed.code, 2, "{}", unconfirmed.stderr);
+    assert!(
+        unconfirmed
+            .stderr
+            .contains("--i-understand-this-erases-identity"),
+        "{}",
+        unconfirmed.stderr
+    );
+    sim.replugged();
+
+    let done = format(&sim, &["--i-understand-this-erases-identity"]);
+    assert!(done.ok(), "{}", done.stderr);
+    let report = done.json();
+    assert_eq!(report["plan"]["backup"], backup_id.as_str(), "{report}");
+    assert_eq!(report["backup"], backup_id.as_str(), "{report}");
+    all_verified(&report);
+    sim.replugged();
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "after"),
+        before,
+        "the NVRAM set changed"
+    );
+}
+
+#[test]
+fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
+    let bench = Bench::new();
+    let rom = sim_rom(&bench, "fits");
+    let rom_arg = rom.to_str().unwrap();
+    let (fingerprint, before) = {
+        let mut sim = bench.sim(&[]);
+        let fingerprint = identify(&bench, &mut sim);
+        (
+            fingerprint.clone(),
+            read_back(&bench, &mut sim, &fingerprint, "before"),
+        )
+    };
+    let fp = bench.path("fingerprint.json");
+    std::fs::write(&fp, fingerprint.to_string()).unwrap();
+    let plan = bench.run(&[
+        "--json",
+        "flash",
+        "--fingerprint",
+        fp.to_str().unwrap(),
+        "--rom",
+        rom_arg,
+        "--mode",
+        "firmware-upgrade",
+        "--dry-run",
+    ]);
+    let plan = plan.json();
+    let length = |action: &str, name: Option<&str>| -> u64 {
+        plan["plan"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["action"] == action && name.is_none_or(|n| s["partition"] == n))
+            .map(|s| s["length"].as_u64().unwrap())
+            .sum()
+    };
+    // The simulator counts from its start: the DA, then every image (the format and the reads
+    // of the backup send only commands), then PRO_INFO restored, then 64 KiB into NVRAM. The
+    // commands around them are a few KiB; NVRAM is MiBs, so the cut lands inside it.
+    let da = std::fs::metadata(bench.da()).unwrap().len();
+    let cut = da + length("write", None) + length("restore", Some("PRO_INFO")) + 0x1_0000;
+    assert!(length("restore", Some("NVRAM")) > 0x10_0000);
+    let mut sim = bench.sim(&["--fault", &format!("disconnect-after-received={cut:#x}")]);
+
+    let cutoff = bench.device(
+        &sim,
+        "flash",
+        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
+    );
+    assert_eq!(cutoff.code, 1, "{}", cutoff.stderr);
+    sim.replugged();
+    let jobs: Vec<PathBuf> = std::fs::read_dir(bench.path("data").join("jobs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let record: Value = serde_json::from_slice(&std::fs::read(&jobs[0]).unwrap()).unwrap();
+    let backup_id = record["backup"].as_str().expect("no backup in the record");
+    let store = mtkbench::backup::Store::new(&bench.path("data"));
+    assert!(store.verify(backup_id).unwrap().ok);
+    // The technician is told the identity is out, where it is kept, and what to run.
+    for said in [
+        "formatted and not yet written back",
+        backup_id,
+        "flash --resume",
+    ] {
+        assert!(cutoff.stderr.contains(said), "{said}: {}", cutoff.stderr);
+    }
+    let state = |partition: &str, action: &str| {
+        record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["partition"] == partition && s["action"] == action)
+            .map(|s| s["state"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // The format ran and the identity is not back whole: the job record says which steps
+    // completed and where the backup of the identity is.
+    let (nvram_at, nvram_size) = place(&fingerprint, "NVRAM");
+    assert!(
+        sim.flash(Region::EmmcUser, nvram_at, nvram_size as usize) != before[1],
+        "the cut left NVRAM whole: {record}"
+    );
+    assert_eq!(state("NVRAM", "erase"), "done", "{record}");
+    assert_eq!(state("PRO_INFO", "restore"), "verified", "{record}");
+    assert_eq!(state("NVRAM", "restore"), "pending", "{record}");
+
+    let resumed = bench.device(&sim, "flash", &["--resume"]);
+    assert!(resumed.ok(), "{}", resumed.stderr);
+    let report = resumed.json();
+    assert!(report["resumed_from"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["backup"], backup_id, "{report}");
+    all_verified(&report);
+    sim.replugged();
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "after"),
+        before,
+        "the NVRAM set was not restored byte for byte"
+    );
+}
+
+#[test]
+fn repair_in_format_all_takes_the_backup_first_and_keeps_the_identity() {
+    let Phone {
+        bench,
+        mut sim,
+        fingerprint,
+        before,
+        rom,
+    } = phone_with_rom("fits");
+    let rom_arg = rom.to_str().unwrap();
+
+    // Headless, the erasure of the identity is confirmed by its flag; nothing is formatted
+    // without it.
+    let unconfirmed = bench.device(&sim, "repair", &["--rom", rom_arg, "--mode", "format-all"]);
+    assert_eq!(unconfirmed.code, 2, "{}", unconfirmed.stderr);
+    assert!(
+        unconfirmed
+            .stderr
+            .contains("--i-understand-this-erases-identity"),
+        "{}",
+        unconfirmed.stderr
+    );
+    sim.replugged();
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "unconfirmed"),
+        before
+    );
+
+    let done = bench.device(
+        &sim,
+        "repair",
+        &[
+            "--rom",
+            rom_arg,
+            "--mode",
+            "format-all",
+            "--i-understand-this-erases-identity",
+        ],
+    );
+    assert!(done.ok(), "{}", done.stderr);
+    let report = done.json();
+    assert_eq!(report["outcome"], "repaired", "{report}");
+    // The first repair took the backup; this one found it verified and restored from it.
+    assert_eq!(report["backup_taken"], false, "{report}");
+    assert_eq!(report["plan"]["backup"], report["backup_id"], "{report}");
+    all_verified(&report["flashed"]);
+    sim.replugged();
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "after"),
+        before,
+        "the NVRAM set changed"
+    );
+}
