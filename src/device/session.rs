@@ -26,6 +26,7 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use super::{
+    dram::{self, DramReport, DramSettings},
     error::{DeviceError, PhoneState, ResultExt, Stage},
     guard::{Forced, GuardedErase, GuardedWrite},
     progress::{OpKind, ProgressEvent},
@@ -36,10 +37,10 @@ use crate::{
     firmware::partition_table,
     profile::Registry,
     protocol::{
-        Exchange, Progress, brom,
+        Exchange, Hex, Progress, ProtocolError, brom,
         da::{
-            self, Da2Report, DaConfig, EmmcPart, NandFacts, NandGeometry, NandReadFlag,
-            StorageKind, host,
+            self, Da2Report, DaConfig, DramPrompt, EmiRequest, EmiSetup, EmmcPart, NandFacts,
+            NandGeometry, NandReadFlag, StorageKind, host,
         },
         da_file::DaFile,
         decisions::HANDSHAKE_REPLY_TIMEOUT,
@@ -98,6 +99,8 @@ pub struct DaInfo {
     pub report: Da2Report,
     /// USB speed from 0x72 (1 = high speed).
     pub usb_speed: u8,
+    /// How RAM was set up, when the DA asked for EMI settings (a dead phone).
+    pub dram: Option<DramReport>,
 }
 
 impl DaInfo {
@@ -174,6 +177,8 @@ pub struct Session<T: Transport> {
     wrote: bool,
     brom: Option<BromInfo>,
     da: Option<DaInfo>,
+    /// EMI settings for a DA that asks for them (a dead phone in BROM mode).
+    dram: Option<DramSettings>,
     /// The map [`Session::partition_table`] read, the one the guard checks against, with
     /// the number of that reading (unique in the process: see [`Reading`]).
     map: Option<(Reading, PartitionMap)>,
@@ -213,8 +218,16 @@ impl<T: Transport> Session<T> {
             wrote: false,
             brom: None,
             da: None,
+            dram: None,
             map: None,
         }
+    }
+
+    /// EMI settings to give the DA if it asks for them (MT6572.md §5.5); without them such a
+    /// DA ends the session with `DramSetupNeeded`. Checked against what the DA reports before
+    /// anything is sent ([`super::dram::check`]).
+    pub fn set_dram(&mut self, settings: Option<DramSettings>) {
+        self.dram = settings;
     }
 
     /// Stops every exchange but the final reboot between two packets once `cancel` is
@@ -442,7 +455,10 @@ impl<T: Transport> Session<T> {
 
         self.stage(Stage::DaConfig);
         let config = DaConfig::mt6572(brom.brom_version, brom.bl_version, da1_kind);
-        self.run(Stage::DaConfig, host::send_config(&config))?;
+        let dram = match self.run(Stage::DaConfig, da::dram_result(&config))? {
+            DramPrompt::Ready => None,
+            DramPrompt::EmiNeeded(req) => Some(self.setup_dram(brom.hw_code, &req)?),
+        };
         self.stage(Stage::SendDa2);
         let report = self.run(Stage::SendDa2, host::upload_da2(da2.addr, da2.bytes))?;
         let (storage, user_size) = report.storage(da1_kind);
@@ -455,9 +471,51 @@ impl<T: Transport> Session<T> {
             da_version: sync.da_version,
             report,
             usb_speed: usb.speed,
+            dram,
         };
         self.da = Some(info.clone());
         Ok(info)
+    }
+
+    /// The EMI exchange after the DA asked for settings: checks them against its request,
+    /// sends them, and notes the source and the RAM result in the transcript.
+    fn setup_dram(&mut self, hw_code: u16, req: &EmiRequest) -> Result<DramReport, DeviceError> {
+        let flash_id = Hex::of(&req.flash_id);
+        self.note(&format!(
+            "the DA asks for DRAM settings (0xBC3), memory id {flash_id}"
+        ));
+        let Some(settings) = self.dram.clone() else {
+            return Err(DeviceError::Step {
+                stage: Stage::DaConfig,
+                cause: ProtocolError::DramSetupNeeded {
+                    code: da::DRAM_EMI_NEEDED,
+                    flash_id,
+                }
+                .into(),
+            });
+        };
+        if let Err(why) = dram::check(&settings, hw_code, req) {
+            return Err(DeviceError::EmiUnfit {
+                from: settings.source.to_string(),
+                why,
+            });
+        }
+        self.note(&format!("DRAM settings from {}", settings.source));
+        let setup = EmiSetup::new(settings.block.version, settings.block.blob.clone())
+            .map_err(|e| self.failed(Stage::DaConfig, e.into()))?;
+        let outcome = self.run(Stage::DaConfig, setup)?;
+        let report = DramReport::new(&settings, req, &outcome);
+        self.note(&format!(
+            "RAM set up: {} MiB, chip select {}, checksum {}",
+            report.ram_size >> 20,
+            report.chip_select,
+            if report.checksum_matches {
+                "matches"
+            } else {
+                "differs (not fatal, decision E3)"
+            }
+        ));
+        Ok(report)
     }
 
     /// How the DA addresses `region` on this phone.

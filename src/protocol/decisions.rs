@@ -105,6 +105,10 @@ pub const STATUS_INVALID_BEGIN_ADDR: u32 = 3035;
 /// aligned, or a range beyond the array (decisions N5, N6).
 pub const STATUS_INVALID_RANGE: u32 = 3039;
 
+/// S_DA_EXT_RAM_ERROR: the RAM result the simulated DA gives for EMI settings that do not fit
+/// its RAM (decision E6).
+pub const STATUS_EXT_RAM: u32 = 3001;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +120,7 @@ mod tests {
             (STATUS_EMMC_FLASH_NOT_FOUND, "S_DA_EMMC_FLASH_NOT_FOUND"),
             (STATUS_INVALID_BEGIN_ADDR, "S_DA_INVALID_BEGIN_ADDR"),
             (STATUS_INVALID_RANGE, "S_DA_INVALID_RANGE"),
+            (STATUS_EXT_RAM, "S_DA_EXT_RAM_ERROR"),
             (STATUS_UNSUPPORTED_OPERATION, "S_DA_UNSUPPORTED_OPERATION"),
             (STATUS_DATA_CHECKSUM, "S_DA_UART_DATA_CKSUM_ERROR"),
         ] {

@@ -987,8 +987,8 @@ mod tests {
     use crate::protocol::{
         Exchange, Step,
         da::{
-            EmmcPart, NandInfo, PmtEntry, StorageKind, da_sync, encode_pmt, finish, format,
-            nand_format, nand_readback, nand_write, parse_pmt, read_pmt, readback, send_config,
+            EmmcPart, NandInfo, PmtEntry, StorageKind, da_sync, dram_result, encode_pmt, finish,
+            format, nand_format, nand_readback, nand_write, parse_pmt, read_pmt, readback,
             switch_part, upload_da2, usb_check, write,
         },
         decisions::{
@@ -1218,7 +1218,7 @@ mod tests {
             let (info, _) = p.run(&mut da_sync(), &[]);
             assert_eq!(info.da_version, [3, 2, 0]);
             let cfg = DaConfig::mt6572(5, 0xFE, info.report.storage());
-            p.run(&mut send_config(&cfg), &[]);
+            p.run(&mut dram_result(&cfg), &[]);
             let da2 = vec![0x42; 0x2345];
             let (report, _) = p.run(&mut upload_da2(0x8000_0000, &da2), &[]);
             assert_eq!(p.da2, da2);

@@ -145,7 +145,7 @@ impl Host {
         self.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
         let da1 = self.run(da::da_sync()).unwrap();
         let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, da1.report.storage());
-        self.run(da::send_config(&config)).unwrap();
+        self.run(da::dram_result(&config)).unwrap();
         let report = self
             .run(da::upload_da2(mt6572::DA2_LOAD_ADDR, &DA2))
             .unwrap();
@@ -587,7 +587,7 @@ fn broken_framing_silences_the_da_until_unplugged() {
     h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
     h.run(da::da_sync()).unwrap();
     let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, DaStorage::Emmc);
-    h.run(da::send_config(&config)).unwrap();
+    h.run(da::dram_result(&config)).unwrap();
     // A DA2 header with packet size 0 cannot be framed.
     let mut header = mt6572::DA2_LOAD_ADDR.to_be_bytes().to_vec();
     header.extend_from_slice(&16u32.to_be_bytes());
