@@ -195,7 +195,7 @@ pub fn build(profile: &BoardProfile, variant: RomVariant) -> Result<RomPackage, 
             line: 0,
         });
     };
-    let preloader = synth::preloader(&layout.project, layout.emi_version);
+    let preloader = layout.preloader();
     let data_region = match kind {
         Storage::Emmc => {
             push(
@@ -216,7 +216,7 @@ pub fn build(profile: &BoardProfile, variant: RomVariant) -> Result<RomPackage, 
             .find(|(at, _)| *at == part.offset)
             .map(|(_, s)| s.clone());
         let bytes = match name.as_str() {
-            "PRELOADER" => Some(synth::preloader(&layout.project, layout.emi_version)),
+            "PRELOADER" => Some(layout.preloader()),
             "MBR" | "EBR1" | "EBR2" => table,
             "UBOOT" => Some(synth::lk_image(&lcm)),
             "BOOTIMG" | "RECOVERY" => Some(boot.clone()),
