@@ -7,7 +7,7 @@
 //! Choosing among the sources (backup, ROM, file) is the job layer's; this module only checks
 //! the one it is given. Pure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     firmware::emi::{EmiBlock, MT6572_EMI_VERSION},
@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Where a set of EMI settings came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum EmiSource {
     /// The phone's own preloader, from its identity backup.
@@ -45,6 +45,21 @@ impl std::fmt::Display for EmiSource {
     }
 }
 
+/// What a [`DramProvider`] is told when the DA asks for settings.
+#[derive(Debug)]
+pub struct DramAsk<'a> {
+    /// The phone's device key ([`super::fingerprint::early_device_key`]), to find its backup.
+    pub device_key: String,
+    /// The chip.
+    pub hw_code: u16,
+    /// The DA's prompt (flash id, NAND ids).
+    pub request: &'a EmiRequest,
+}
+
+/// Picks the EMI settings for a DA that asks (the job layer's sources, or fixed settings).
+pub type DramProvider =
+    Box<dyn FnMut(&DramAsk<'_>) -> Result<DramSettings, super::DeviceError> + Send>;
+
 /// EMI settings to hand a DA that asks for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DramSettings {
@@ -57,7 +72,7 @@ pub struct DramSettings {
 }
 
 /// What the DRAM setup did, for the journal and the fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DramReport {
     /// Where the EMI settings came from.
     pub source: EmiSource,
@@ -76,6 +91,20 @@ pub struct DramReport {
 }
 
 impl DramReport {
+    /// One line for a technician: why the DA needed settings and where they came from.
+    pub fn describe(&self) -> String {
+        format!(
+            "dead boot: preloader missing or foreign (the download agent asked for DRAM \
+             settings); RAM set up from {}{}, {} MiB",
+            self.source,
+            self.project
+                .as_deref()
+                .map(|p| format!(" (project {p})"))
+                .unwrap_or_default(),
+            self.ram_size >> 20
+        )
+    }
+
     /// The report of a setup from `settings` that ended with `outcome`.
     pub fn new(settings: &DramSettings, req: &EmiRequest, outcome: &EmiOutcome) -> Self {
         DramReport {

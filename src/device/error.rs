@@ -306,6 +306,18 @@ pub enum DeviceError {
     /// The phone reports storage mtkbench cannot address this way.
     #[error("{0}")]
     Unsupported(String),
+    /// The DA asked for DRAM settings and no source gave usable ones; nothing was sent.
+    #[error(
+        "the download agent needs this phone's DRAM (EMI) settings (memory id {flash_id}) and \
+         none of the sources can be used: {}",
+        tried.join("; ")
+    )]
+    NoDramSettings {
+        /// The flash id the DA reported, hex.
+        flash_id: String,
+        /// Each source and why it was not used.
+        tried: Vec<String>,
+    },
     /// The DA asked for DRAM settings and those given do not fit this phone; nothing was
     /// sent.
     #[error("the DRAM (EMI) settings from {from} do not fit this phone: {why}")]
@@ -482,6 +494,7 @@ impl DeviceError {
             | DeviceError::Unsupported(_)
             | DeviceError::Cancelled { .. } => None,
             DeviceError::EmiUnfit { .. } => Some("mtkbench::emi_config_rejected"),
+            DeviceError::NoDramSettings { .. } => Some("mtkbench::preloader_needed"),
         }
     }
 
@@ -676,6 +689,16 @@ impl Advice for DeviceError {
                 unit_name,
                 ..
             } => misaligned_help(action, *offset, *len, *unit, unit_name),
+            DeviceError::NoDramSettings { .. } => {
+                "nothing was sent to the phone. Use DRAM settings built for this board and \
+                 its memory chip: the phone's own preloader from its identity backup (taken \
+                 while it still worked), the preloader of a ROM whose project is the board's \
+                 (`repair --rom`, with `--board PROFILE`), or `--preloader FILE`; `mtkbench \
+                 rom inspect` lists the RAM parts each preloader supports. Settings of another \
+                 project are used only with --allow-foreign-emi. Then reconnect through the \
+                 test point"
+                    .into()
+            }
             DeviceError::EmiUnfit { .. } => {
                 "nothing was sent to the phone. Use DRAM settings built for this board: the \
                  phone's own preloader from its identity backup, the preloader of a ROM whose \

@@ -26,8 +26,9 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    dram::{self, DramReport, DramSettings},
+    dram::{self, DramAsk, DramProvider, DramReport},
     error::{DeviceError, PhoneState, ResultExt, Stage},
+    fingerprint::early_device_key,
     guard::{Forced, GuardedErase, GuardedWrite},
     progress::{OpKind, ProgressEvent},
     table::{self, PartitionMap, Probe},
@@ -177,8 +178,8 @@ pub struct Session<T: Transport> {
     wrote: bool,
     brom: Option<BromInfo>,
     da: Option<DaInfo>,
-    /// EMI settings for a DA that asks for them (a dead phone in BROM mode).
-    dram: Option<DramSettings>,
+    /// Where EMI settings come from when a DA asks for them (a dead phone in BROM mode).
+    dram: Option<DramProvider>,
     /// The map [`Session::partition_table`] read, the one the guard checks against, with
     /// the number of that reading (unique in the process: see [`Reading`]).
     map: Option<(Reading, PartitionMap)>,
@@ -223,11 +224,12 @@ impl<T: Transport> Session<T> {
         }
     }
 
-    /// EMI settings to give the DA if it asks for them (MT6572.md §5.5); without them such a
-    /// DA ends the session with `DramSetupNeeded`. Checked against what the DA reports before
-    /// anything is sent ([`super::dram::check`]).
-    pub fn set_dram(&mut self, settings: Option<DramSettings>) {
-        self.dram = settings;
+    /// Where to take EMI settings if the DA asks for them (MT6572.md §5.5); without a
+    /// provider such a DA ends the session with `DramSetupNeeded`. What the provider gives is
+    /// checked against what the DA reports before anything is sent ([`super::dram::check`]).
+    pub fn with_dram(mut self, provider: DramProvider) -> Self {
+        self.dram = Some(provider);
+        self
     }
 
     /// Stops every exchange but the final reboot between two packets once `cancel` is
@@ -457,7 +459,7 @@ impl<T: Transport> Session<T> {
         let config = DaConfig::mt6572(brom.brom_version, brom.bl_version, da1_kind);
         let dram = match self.run(Stage::DaConfig, da::dram_result(&config))? {
             DramPrompt::Ready => None,
-            DramPrompt::EmiNeeded(req) => Some(self.setup_dram(brom.hw_code, &req)?),
+            DramPrompt::EmiNeeded(req) => Some(self.setup_dram(&brom, &sync.report, &req)?),
         };
         self.stage(Stage::SendDa2);
         let report = self.run(Stage::SendDa2, host::upload_da2(da2.addr, da2.bytes))?;
@@ -479,12 +481,17 @@ impl<T: Transport> Session<T> {
 
     /// The EMI exchange after the DA asked for settings: checks them against its request,
     /// sends them, and notes the source and the RAM result in the transcript.
-    fn setup_dram(&mut self, hw_code: u16, req: &EmiRequest) -> Result<DramReport, DeviceError> {
+    fn setup_dram(
+        &mut self,
+        brom: &BromInfo,
+        da1: &da::Da1Report,
+        req: &EmiRequest,
+    ) -> Result<DramReport, DeviceError> {
         let flash_id = Hex::of(&req.flash_id);
         self.note(&format!(
             "the DA asks for DRAM settings (0xBC3), memory id {flash_id}"
         ));
-        let Some(settings) = self.dram.clone() else {
+        let Some(provider) = self.dram.as_mut() else {
             return Err(DeviceError::Step {
                 stage: Stage::DaConfig,
                 cause: ProtocolError::DramSetupNeeded {
@@ -494,6 +501,13 @@ impl<T: Transport> Session<T> {
                 .into(),
             });
         };
+        let ask = DramAsk {
+            device_key: early_device_key(brom, da1),
+            hw_code: brom.hw_code,
+            request: req,
+        };
+        let settings = provider(&ask)?;
+        let hw_code = brom.hw_code;
         if let Err(why) = dram::check(&settings, hw_code, req) {
             return Err(DeviceError::EmiUnfit {
                 from: settings.source.to_string(),

@@ -393,6 +393,7 @@ mod tests {
             preloader: None,
             lcm: Vec::new(),
             pcb_marking: None,
+            dead_boot: None,
         }
     }
 

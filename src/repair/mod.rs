@@ -211,9 +211,16 @@ fn run_with(
     rec: &Recorder<'_>,
 ) -> crate::Result<Done<RepairReport>> {
     let mut rom = load_rom(&request.rom)?;
+    // A dead phone's DA may ask for DRAM settings: the ROM's preloader is one source.
+    let job = match rom_preloader(&mut rom) {
+        Some((file, bytes)) => job.with_rom_preloader(file, bytes),
+        None => job,
+    };
+    let registry = job.registry().clone();
     driver.event(&RepairEvent::Started(RepairStep::Identify));
     let done = job.run(|phone| {
-        let fingerprint = crate::engine::identify::fingerprint(phone, None)?;
+        let mut fingerprint = crate::engine::identify::fingerprint(phone, None)?;
+        crate::engine::identify::settle_dead_boot(&mut fingerprint, &registry);
         rec.update(&identified(&fingerprint));
         driver.event(&RepairEvent::Identified(Box::new(fingerprint.clone())));
         driver.event(&RepairEvent::Finished(RepairStep::Identify));
@@ -280,6 +287,29 @@ fn run_with(
         Ok(Ok(report(Outcome::Repaired, Some(flashed))))
     })?;
     finish(done)
+}
+
+/// The ROM's preloader image (file name, first bytes), for the DRAM settings of a dead phone.
+fn rom_preloader(rom: &mut crate::flash::LoadedRom) -> Option<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let file = rom
+        .view
+        .partitions
+        .iter()
+        .find(|p| p.bootloader)?
+        .image
+        .as_ref()?
+        .file
+        .clone();
+    let mut bytes = Vec::new();
+    let limit = crate::firmware::preloader::MAX_EMI_SCAN as u64;
+    rom.package
+        .image(&file)
+        .ok()?
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some((file, bytes))
 }
 
 /// What the backup step settled.
