@@ -120,13 +120,16 @@ mod tests {
             (STATUS_EMMC_FLASH_NOT_FOUND, "S_DA_EMMC_FLASH_NOT_FOUND"),
             (STATUS_INVALID_BEGIN_ADDR, "S_DA_INVALID_BEGIN_ADDR"),
             (STATUS_INVALID_RANGE, "S_DA_INVALID_RANGE"),
-            (STATUS_EXT_RAM, "S_DA_EXT_RAM_ERROR"),
             (STATUS_UNSUPPORTED_OPERATION, "S_DA_UNSUPPORTED_OPERATION"),
             (STATUS_DATA_CHECKSUM, "S_DA_UART_DATA_CKSUM_ERROR"),
         ] {
             let entry = LATER_DA_CODES.iter().find(|c| c.name == name).unwrap();
             assert_eq!(entry.mtkclient, Some(code), "{name}");
         }
+        assert_eq!(
+            crate::protocol::DaStatus::from_code(STATUS_EXT_RAM),
+            crate::protocol::DaStatus::ExtRamError
+        );
     }
 
     #[test]
