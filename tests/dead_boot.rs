@@ -1,8 +1,9 @@
 //! A dead phone end to end (`mtkbench sim --preloader erased|foreign` over a real
 //! pseudo-terminal): its DA asks for DRAM settings; they come from the phone's own backup, a
 //! matching ROM, or a file; another project's are refused without the override; settings that
-//! do not fit say what to try; and a repair with a matching ROM writes the preloader back, after
-//! which the phone starts in preloader mode again, identifies as before, NVRAM set untouched.
+//! do not fit say what to try; and a repair with a matching ROM writes the preloader back (the
+//! journal keeps the EMI source), after which the phone starts in preloader mode again,
+//! identifies as before, NVRAM set untouched.
 
 mod device_support;
 
@@ -161,6 +162,13 @@ fn repair_with_a_matching_rom_brings_back_preloader_mode_and_keeps_the_identity(
     assert_eq!(dead["source"]["file"], "preloader_a516_row.bin", "{report}");
     let flashed = report["flashed"].to_string();
     assert!(flashed.contains("PRELOADER"), "{flashed}");
+    // The journal's row of the repair keeps the EMI source with the phone's fingerprint.
+    let journal = mtkbench::journal::Journal::open_in(&bench.path("data")).unwrap();
+    let row = journal
+        .get(report["journal_job"].as_i64().unwrap())
+        .unwrap();
+    let fp: Value = serde_json::from_str(&row.job.fingerprint.unwrap()).unwrap();
+    assert_eq!(fp["dead_boot"]["source"]["kind"], "rom", "{fp}");
     sim.replugged();
 
     // The phone starts in preloader mode again and identifies as before.
