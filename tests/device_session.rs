@@ -351,7 +351,14 @@ fn dram_setup_request_sends_the_technician_to_preloader_mode() {
         mtkbench::protocol::da::StorageKind::Emmc,
     );
     use mtkbench::protocol::wire::Wire;
-    let e = play(with_reply(&config.to_bytes(), 1, &[0, 0, 0x0B, 0xC3])).unwrap_err();
+    // 0xBC3, then the DA's prompt: unknown word, flash id, 0xBC4, no NAND ids.
+    let prompt = mtkbench::protocol::da::EmiRequest {
+        unknown: [0; 4],
+        flash_id: *b"\x15\x01\x00SIM72E\x10\x01\x02\x03\x04\x3d\x01",
+        nand_ids: vec![],
+    };
+    let reply = [&[0, 0, 0x0B, 0xC3][..], &prompt.to_bytes()].concat();
+    let e = play(with_reply(&config.to_bytes(), 1, &reply)).unwrap_err();
     assert_eq!(e.stage(), Some(Stage::DaConfig));
     assert!(matches!(
         e,
@@ -360,7 +367,9 @@ fn dram_setup_request_sends_the_technician_to_preloader_mode() {
             ..
         }
     ));
+    assert!(e.to_string().contains("15 01 00 53"), "{e}");
     assert!(e.help().contains("preloader mode"), "{}", e.help());
+    assert!(e.help().contains("--preloader FILE"), "{}", e.help());
 }
 
 #[test]

@@ -255,7 +255,7 @@ fn host_start<T: Transport>(t: &mut T, note: &mut dyn FnMut(&mut T, &str)) -> St
     let da1_info = run_exchange(t, &mut da::da_sync()).unwrap();
     note(t, "§5.4 configuration block, §5.5 DRAM result 0");
     let config = DaConfig::mt6572(brom_ver, bl_ver, da1_info.report.storage());
-    run_exchange(t, &mut da::send_config(&config)).unwrap();
+    run_exchange(t, &mut da::dram_result(&config)).unwrap();
     note(
         t,
         "§5.6 DA2 upload in 0x1000-byte packets, §5.7 DA2 storage report",

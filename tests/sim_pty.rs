@@ -95,7 +95,7 @@ fn boot_da_reports(t: &mut SerialTransport) -> (da::Da1Report, da::Da2Report) {
     run(t, brom::jump_da(da1.addr)).unwrap();
     let sync = run(t, da::da_sync()).unwrap();
     let config = DaConfig::mt6572(brom_ver, bl, sync.report.storage());
-    run(t, da::send_config(&config)).unwrap();
+    run(t, da::dram_result(&config)).unwrap();
     let report = run(t, da::upload_da2(da2.addr, da2.bytes)).unwrap();
     (sync.report, report)
 }

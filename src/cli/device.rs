@@ -13,7 +13,7 @@ use crate::{
     Result,
     error::HostError,
     firmware::{HexError, parse_hex},
-    job::{Done, EndPolicy, Job, Options, Place, PortSpec, Region, Selector},
+    job::{Done, EndPolicy, Job, Options, Place, PortSpec, Region, Selector, dram::DramSources},
 };
 
 /// How to reach the phone; shared by every device command.
@@ -34,6 +34,19 @@ pub struct DeviceArgs {
     /// Write a hex transcript of the whole session (both directions, timestamps) to FILE.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// A dead phone (no preloader, BROM only): a preloader built for this board, whose DRAM
+    /// (EMI) settings the download agent gets if it asks. Tried after the phone's own
+    /// preloader from its identity backup (and, in `repair`, the chosen ROM's).
+    #[arg(long, value_name = "FILE")]
+    pub preloader: Option<PathBuf>,
+    /// Use DRAM settings from a preloader built for another project than the board's (wrong
+    /// timings do not brick, but fail in confusing ways).
+    #[arg(long)]
+    pub allow_foreign_emi: bool,
+    /// A dead phone: its board profile (`mtkbench profiles list`), whose preloader project
+    /// the DRAM settings of a ROM or `--preloader` must carry.
+    #[arg(long, value_name = "PROFILE")]
+    pub board: Option<String>,
 }
 
 impl DeviceArgs {
@@ -45,6 +58,17 @@ impl DeviceArgs {
             da: self.da.clone(),
             record: self.record.clone(),
             end: EndPolicy::Reboot,
+        }
+    }
+
+    /// Where DRAM settings come from if the DA asks (a dead phone): the identity backups in
+    /// the data folder, then `--preloader`.
+    pub fn dram_sources(&self, ctx: &Ctx) -> DramSources {
+        DramSources {
+            backups: Some(crate::backup::Store::new(&ctx.places.data)),
+            file: self.preloader.clone(),
+            allow_foreign: self.allow_foreign_emi,
+            ..DramSources::default()
         }
     }
 }
@@ -142,6 +166,17 @@ pub(crate) const NOT_REBOOTED: &str =
 /// Ctrl-C asking the job to stop between two packets.
 pub fn start(args: &DeviceArgs, ctx: &Ctx) -> Result<Job> {
     let job = Job::prepare(&args.options(), &ctx.places)?;
+    let mut sources = args.dram_sources(ctx);
+    if let Some(board) = &args.board {
+        sources.board_project = job
+            .registry()
+            .require(board)?
+            .profile
+            .preloader
+            .as_ref()
+            .map(|p| p.project.clone());
+    }
+    let job = job.with_dram(sources);
     let mut renderer = Renderer::new();
     let job = job.with_progress(move |e| renderer.show(e));
     let cancel = job.cancel_token();

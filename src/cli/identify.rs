@@ -110,6 +110,9 @@ impl Report for IdentifyReport {
             f.target_config.raw,
             f.me_id.as_deref().unwrap_or("not given in this mode"),
         );
+        if let Some(d) = &f.dead_boot {
+            out += &crate::cli::text::wrap_to(&d.describe(), "Dead boot:  ", "            ", 79);
+        }
         out += &match &f.storage {
             StorageFacts::Emmc {
                 boot1_size,

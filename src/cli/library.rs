@@ -419,6 +419,7 @@ mod tests {
                     project: Some("a516_s118".into()),
                     emi_version: Some(11),
                 },
+                ram_parts: Vec::new(),
             }),
             checksum_ini: None,
             problems: vec![Problem {

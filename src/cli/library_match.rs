@@ -79,6 +79,9 @@ pub fn run(args: MatchArgs, ctx: &Ctx) -> Result<()> {
                 wait: args.wait,
                 da: args.da.clone(),
                 record: None,
+                preloader: None,
+                allow_foreign_emi: false,
+                board: None,
             };
             let journal = crate::journal::Journal::open_in(&ctx.places.data)
                 .inspect_err(|e| tracing::warn!(error = %e, "journal unavailable"))

@@ -392,10 +392,22 @@ impl Report for ShowReport {
             Some(Preloader {
                 project,
                 bloader_info_version: Some(v),
+                ..
             }) => format!("{project} (MTK_BLOADER_INFO_v{v})"),
             Some(pl) => pl.project.clone(),
         };
         field("preloader", preloader);
+        match self.preloader.as_ref().map(|p| &p.ram_parts) {
+            Some(parts) if !parts.is_empty() => {
+                for part in parts {
+                    field("RAM part", part.describe());
+                }
+            }
+            _ => field(
+                "RAM parts",
+                "not recorded (`mtkbench rom inspect` on the board's preloader lists them)".into(),
+            ),
+        }
         match &self.download {
             None => field("download mode", "not known".into()),
             Some(d) => {
@@ -613,6 +625,22 @@ mod tests {
         }
         assert!(text.contains("a516_row"));
         assert!(text.contains("(reference board)"));
+    }
+
+    #[test]
+    fn show_lists_the_preloaders_ram_parts() {
+        let reg = Registry::builtin();
+        let entry = reg.get("a516_row").unwrap();
+        let (mut p, origin) = (entry.profile.clone(), entry.origin.clone());
+        let text = ShowReport::new(&p, &origin).human();
+        assert!(text.contains("RAM parts       not recorded"), "{text}");
+        p.preloader.as_mut().unwrap().ram_parts =
+            vec![crate::firmware::synth::sim_ram_part(512 << 20)];
+        let text = ShowReport::new(&p, &origin).human();
+        assert!(
+            text.contains("RAM part        eMMC + LPDDR2 MCP, 512 MiB in 1 rank"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -220,7 +220,14 @@ fn preloader_text(info: Option<&PreloaderFacts>) -> String {
     if info.layout == PreloaderLayout::EmmcBootReadback {
         parts.push("EMMC_BOOT readback".into());
     }
-    parts.join(", ")
+    let mut text = parts.join(", ");
+    if info.ram_parts.is_empty() {
+        text += "; RAM parts: none readable";
+    }
+    for part in &info.ram_parts {
+        text += &format!("; RAM part: {}", part.describe());
+    }
+    text
 }
 
 /// One line about what an image's header says, when there is something to say.
@@ -360,6 +367,31 @@ mod tests {
         assert!(text.contains("MISSING"), "{text}");
         assert!(text.contains("MISMATCH"), "{text}");
         assert!(text.contains("1 error(s), 0 warning(s)"), "{text}");
+    }
+
+    #[test]
+    fn the_preloader_line_lists_its_ram_parts() {
+        let img = crate::firmware::synth::preloader("bench_demo", 11);
+        let info = crate::firmware::preloader::scan(&img[..]).unwrap();
+        let text = preloader_text(Some(&PreloaderFacts::from(&info)));
+        assert!(
+            text.starts_with("project bench_demo, EMI info v11"),
+            "{text}"
+        );
+        assert!(
+            text.contains("RAM part: eMMC + LPDDR2 MCP, 512 MiB in 1 rank, flash id"),
+            "{text}"
+        );
+        let old = crate::firmware::synth::preloader("bench_demo", 10);
+        let info = crate::firmware::preloader::scan(&old[..]).unwrap();
+        assert!(
+            info.emi_problem
+                .as_deref()
+                .unwrap()
+                .contains("EMI version 10")
+        );
+        let text = preloader_text(Some(&PreloaderFacts::from(&info)));
+        assert!(text.ends_with("RAM parts: none readable"), "{text}");
     }
 
     #[test]

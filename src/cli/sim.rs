@@ -23,6 +23,7 @@ use crate::{
     profile::Registry,
     sim::{
         SimError,
+        boot::PreloaderDamage,
         device::Mode,
         fault::{self, FaultPlan},
         phone::{self, PhoneOptions, PhoneSummary},
@@ -73,9 +74,15 @@ pub struct Args {
     /// Storage of a new phone [default: the profile's].
     #[arg(long, value_enum)]
     pub storage: Option<StorageArg>,
-    /// What runs when a host connects.
+    /// What runs when a host connects (a phone without a working preloader has only the
+    /// BROM).
     #[arg(long, value_enum, default_value = "brom")]
     pub mode: ModeArg,
+    /// A dead phone to practise on: erase its preloader, or replace it with another board's
+    /// (written into the image, new or existing). It then has no preloader mode and its DA
+    /// needs the board's DRAM (EMI) settings.
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub preloader: Option<PreloaderDamage>,
     /// Serial of a new phone; seeds its ME ID, eMMC CID, IMEIs, MACs and NVRAM content
     /// [default: derived from the image path and profile].
     #[arg(long, value_name = "S")]
@@ -114,6 +121,9 @@ pub struct Banner {
     pub phone: PhoneSummary,
     /// `brom` or `preloader`.
     pub mode: Mode,
+    /// The damage done to its preloader, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preloader: Option<PreloaderDamage>,
     /// The faults, as given.
     pub faults: Vec<String>,
     /// A simulator-only download agent a host can pass with `--da`.
@@ -135,6 +145,16 @@ impl Report for Banner {
             p.image.display(),
             if p.created { " (new)" } else { "" },
         );
+        if let Some(how) = self.preloader {
+            out.push_str(&format!(
+                "  DEAD BOOT: preloader {}; only the BROM answers (test point), and the DA \
+                 needs the board's DRAM settings\n",
+                match how {
+                    PreloaderDamage::Erased => "erased",
+                    PreloaderDamage::Foreign => "replaced by another board's",
+                }
+            ));
+        }
         if !self.faults.is_empty() {
             out.push_str(&format!("  faults: {}\n", self.faults.join(", ")));
         }
@@ -194,7 +214,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         serial: args.serial,
         blank: args.blank,
     };
-    let phone = phone::open_or_create(&options, &registry, &ctx.places.data)?;
+    let mut phone = phone::open_or_create(&options, &registry, &ctx.places.data)?;
+    if let Some(how) = args.preloader {
+        phone.damage_preloader(how)?;
+    }
     let da_file = ensure_sim_da(&ctx.places.data)?;
     let pty = Pty::open().map_err(SimError::Port)?;
     let mode = match args.mode {
@@ -205,6 +228,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         port: pty.path().to_path_buf(),
         phone: phone.summary(),
         mode,
+        preloader: args.preloader,
         faults: args.faults,
         da_file,
     };
@@ -407,9 +431,20 @@ mod tests {
                 created: true,
             },
             mode: Mode::Brom,
+            preloader: None,
             faults: vec![],
             da_file: "/data/sim/da.bin".into(),
         };
+        let dead = Banner {
+            preloader: Some(PreloaderDamage::Erased),
+            ..b.clone()
+        };
+        assert!(dead.human().contains("DEAD BOOT: preloader erased"));
+        assert!(
+            json_line(&dead)
+                .unwrap()
+                .contains("\"preloader\":\"erased\"")
+        );
         let text = b.human();
         assert!(text.contains("ready on /dev/pts/7"));
         assert!(text.contains("mtkbench identify --port /dev/pts/7 --da /data/sim/da.bin"));

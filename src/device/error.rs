@@ -306,6 +306,27 @@ pub enum DeviceError {
     /// The phone reports storage mtkbench cannot address this way.
     #[error("{0}")]
     Unsupported(String),
+    /// The DA asked for DRAM settings and no source gave usable ones; nothing was sent.
+    #[error(
+        "the download agent needs this phone's DRAM (EMI) settings (memory id {flash_id}) and \
+         none of the sources can be used: {}",
+        tried.join("; ")
+    )]
+    NoDramSettings {
+        /// The flash id the DA reported, hex.
+        flash_id: String,
+        /// Each source and why it was not used.
+        tried: Vec<String>,
+    },
+    /// The DA asked for DRAM settings and those given do not fit this phone; nothing was
+    /// sent.
+    #[error("the DRAM (EMI) settings from {from} do not fit this phone: {why}")]
+    EmiUnfit {
+        /// Where they came from.
+        from: String,
+        /// What does not fit.
+        why: String,
+    },
     /// The job stopped on request (Ctrl-C, a cancel key), between two packets or between two
     /// polls of the port wait.
     #[error("stopped on request while {stage}{}: {}", cancelled_where(target.as_deref(), *done, *total), state.describe())]
@@ -472,6 +493,8 @@ impl DeviceError {
             | DeviceError::Misaligned { .. }
             | DeviceError::Unsupported(_)
             | DeviceError::Cancelled { .. } => None,
+            DeviceError::EmiUnfit { .. } => Some("mtkbench::emi_config_rejected"),
+            DeviceError::NoDramSettings { .. } => Some("mtkbench::preloader_needed"),
         }
     }
 
@@ -533,6 +556,9 @@ fn cause_entry(stage: Stage, cause: &Cause) -> Option<&'static str> {
             ProtocolError::Echo { .. } => "mtkbench::echo_mismatch",
             ProtocolError::Brom { .. } => "mtkbench::status_error",
             ProtocolError::DramSetupNeeded { .. } => "mtkbench::preloader_needed",
+            ProtocolError::EmiRejected { .. } | ProtocolError::RamSetupFailed { .. } => {
+                "mtkbench::emi_config_rejected"
+            }
             // A bug in mtkbench, not a phone's failure: the message says so.
             ProtocolError::Sequence(_) => return None,
             ProtocolError::Da { .. } if stage == Stage::DaConfig => "mtkbench::emi_config_rejected",
@@ -663,6 +689,24 @@ impl Advice for DeviceError {
                 unit_name,
                 ..
             } => misaligned_help(action, *offset, *len, *unit, unit_name),
+            DeviceError::NoDramSettings { .. } => {
+                "nothing was sent to the phone. Use DRAM settings built for this board and \
+                 its memory chip: the phone's own preloader from its identity backup (taken \
+                 while it still worked), the preloader of a ROM whose project is the board's \
+                 (`repair --rom`, with `--board PROFILE`), or `--preloader FILE`; `mtkbench \
+                 rom inspect` lists the RAM parts each preloader supports. Settings of another \
+                 project are used only with --allow-foreign-emi. Then reconnect through the \
+                 test point"
+                    .into()
+            }
+            DeviceError::EmiUnfit { .. } => {
+                "nothing was sent to the phone. Use DRAM settings built for this board: the \
+                 phone's own preloader from its identity backup, the preloader of a ROM whose \
+                 project matches the board, or `--preloader FILE` (`mtkbench rom inspect` \
+                 lists the RAM parts a preloader supports); then reconnect through the test \
+                 point"
+                    .into()
+            }
             DeviceError::Unsupported(_) => {
                 "note the storage type from `mtkbench identify` for the repair record; this \
                  operation is not available for it yet"
@@ -826,7 +870,15 @@ mod tests {
                 expected: 1,
                 got: 2,
             },
-            ProtocolError::DramSetupNeeded { code: 1 },
+            ProtocolError::DramSetupNeeded {
+                code: 1,
+                flash_id: crate::protocol::Hex(vec![0x15]),
+            },
+            ProtocolError::EmiRejected { version: 11 },
+            ProtocolError::RamSetupFailed {
+                code: 0xBB9,
+                version: 11,
+            },
         ];
         let mut out: Vec<(Cause, bool)> = Vec::new();
         out.extend(link.into_iter().map(|e| (Cause::Link(e), true)));

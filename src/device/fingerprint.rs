@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     BromInfo, DaInfo, Mode,
+    dram::DramReport,
     table::{PartitionMap, TableSource},
     target::{Partition, Region},
 };
 use crate::{
     firmware::{layout::Span, preloader::PreloaderIdentity},
     profile::{StorageKind as BoardStorage, matching::BoardEvidence},
-    protocol::da::StorageKind,
+    protocol::da::{Da1Report, StorageKind},
 };
 
 /// The security switches of the chip (D8 GET_TARGET_CONFIG, MT6572.md §3.3.4).
@@ -134,6 +135,37 @@ pub struct Fingerprint {
     pub lcm: Vec<String>,
     /// What the technician read off the board (`--pcb-marking`), as typed.
     pub pcb_marking: Option<String>,
+    /// Set when the DA had to be given DRAM settings: the phone's preloader is missing or
+    /// foreign (a dead boot), with the source the settings came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_boot: Option<DramReport>,
+}
+
+/// The device key of [`Fingerprint::device_key`] from its parts (hex strings).
+fn key_of(cid: Option<&str>, me_id: Option<&str>, nand: Option<&str>) -> String {
+    match (cid, me_id, nand) {
+        (Some(cid), _, _) if cid.bytes().any(|b| b != b'0') => {
+            format!("emmc-{}", cid.to_ascii_lowercase())
+        }
+        (_, Some(me), _) => format!("meid-{}", me.to_ascii_lowercase()),
+        (_, None, Some(id)) => format!("nand-{}", id.to_ascii_lowercase()),
+        _ => "unknown".into(),
+    }
+}
+
+/// The device key from what a session knows before the DA2 report (the BROM's ME ID and the
+/// DA1 report): the key [`Fingerprint::device_key`] gives, for a DA that stops to ask for DRAM
+/// settings (a dead phone), so that its identity backup can be found.
+pub fn early_device_key(brom: &BromInfo, da1: &Da1Report) -> String {
+    let me_id = brom.me_id.as_ref().map(hex::encode);
+    match da1.storage() {
+        StorageKind::Emmc => key_of(Some(&hex::encode(da1.emmc_cid)), me_id.as_deref(), None),
+        StorageKind::Nand => {
+            let id: String = da1.nand_ids.iter().map(|w| format!("{w:04x}")).collect();
+            key_of(None, me_id.as_deref(), Some(&id))
+        }
+        StorageKind::Nor => key_of(None, me_id.as_deref(), None),
+    }
 }
 
 impl Fingerprint {
@@ -184,6 +216,7 @@ impl Fingerprint {
             preloader: None,
             lcm: Vec::new(),
             pcb_marking: None,
+            dead_boot: da.dram.clone(),
         }
     }
 }
@@ -194,14 +227,12 @@ impl Fingerprint {
     /// (`meid-<hex>`, given by the BootROM), else the NAND id (`nand-<id>`: the same for every
     /// phone with that flash part, so it alone cannot tell two such phones apart).
     pub fn device_key(&self) -> String {
-        match (&self.storage, &self.me_id) {
-            (StorageFacts::Emmc { cid, .. }, _) if cid.bytes().any(|b| b != b'0') => {
-                format!("emmc-{}", cid.to_ascii_lowercase())
-            }
-            (_, Some(me)) => format!("meid-{}", me.to_ascii_lowercase()),
-            (StorageFacts::Nand { id, .. }, None) => format!("nand-{}", id.to_ascii_lowercase()),
-            _ => "unknown".into(),
-        }
+        let (cid, nand) = match &self.storage {
+            StorageFacts::Emmc { cid, .. } => (Some(cid.as_str()), None),
+            StorageFacts::Nand { id, .. } => (None, Some(id.as_str())),
+            StorageFacts::Nor { .. } => (None, None),
+        };
+        key_of(cid, self.me_id.as_deref(), nand)
     }
 
     /// The partitions of the data area (eMMC user area, NAND array), as layouts are compared.
@@ -281,6 +312,7 @@ mod tests {
             }),
             lcm: vec!["hx8379a_dsi_vdo".into()],
             pcb_marking: Some("S4511-MB-V1.2".into()),
+            dead_boot: None,
         }
     }
 

@@ -540,6 +540,7 @@ mod tests {
                 ..Da2Report::default()
             },
             usb_speed: 1,
+            dram: None,
         }
     }
 

@@ -12,6 +12,7 @@
 //! and neither the config file, the host doctor nor clap: finding the port, loading the DA
 //! and running a whole job is `crate::job`'s.
 
+pub mod dram;
 mod error;
 pub mod fingerprint;
 pub mod guard;

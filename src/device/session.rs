@@ -26,7 +26,9 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use super::{
+    dram::{self, DramAsk, DramProvider, DramReport},
     error::{DeviceError, PhoneState, ResultExt, Stage},
+    fingerprint::early_device_key,
     guard::{Forced, GuardedErase, GuardedWrite},
     progress::{OpKind, ProgressEvent},
     table::{self, PartitionMap, Probe},
@@ -36,10 +38,10 @@ use crate::{
     firmware::partition_table,
     profile::Registry,
     protocol::{
-        Exchange, Progress, brom,
+        Exchange, Hex, Progress, ProtocolError, brom,
         da::{
-            self, Da2Report, DaConfig, EmmcPart, NandFacts, NandGeometry, NandReadFlag,
-            StorageKind, host,
+            self, Da2Report, DaConfig, DramPrompt, EmiRequest, EmiSetup, EmmcPart, NandFacts,
+            NandGeometry, NandReadFlag, StorageKind, host,
         },
         da_file::DaFile,
         decisions::HANDSHAKE_REPLY_TIMEOUT,
@@ -98,6 +100,8 @@ pub struct DaInfo {
     pub report: Da2Report,
     /// USB speed from 0x72 (1 = high speed).
     pub usb_speed: u8,
+    /// How RAM was set up, when the DA asked for EMI settings (a dead phone).
+    pub dram: Option<DramReport>,
 }
 
 impl DaInfo {
@@ -174,6 +178,8 @@ pub struct Session<T: Transport> {
     wrote: bool,
     brom: Option<BromInfo>,
     da: Option<DaInfo>,
+    /// Where EMI settings come from when a DA asks for them (a dead phone in BROM mode).
+    dram: Option<DramProvider>,
     /// The map [`Session::partition_table`] read, the one the guard checks against, with
     /// the number of that reading (unique in the process: see [`Reading`]).
     map: Option<(Reading, PartitionMap)>,
@@ -213,8 +219,17 @@ impl<T: Transport> Session<T> {
             wrote: false,
             brom: None,
             da: None,
+            dram: None,
             map: None,
         }
+    }
+
+    /// Where to take EMI settings if the DA asks for them (MT6572.md §5.5); without a
+    /// provider such a DA ends the session with `DramSetupNeeded`. What the provider gives is
+    /// checked against what the DA reports before anything is sent ([`super::dram::check`]).
+    pub fn with_dram(mut self, provider: DramProvider) -> Self {
+        self.dram = Some(provider);
+        self
     }
 
     /// Stops every exchange but the final reboot between two packets once `cancel` is
@@ -442,7 +457,10 @@ impl<T: Transport> Session<T> {
 
         self.stage(Stage::DaConfig);
         let config = DaConfig::mt6572(brom.brom_version, brom.bl_version, da1_kind);
-        self.run(Stage::DaConfig, host::send_config(&config))?;
+        let dram = match self.run(Stage::DaConfig, da::dram_result(&config))? {
+            DramPrompt::Ready => None,
+            DramPrompt::EmiNeeded(req) => Some(self.setup_dram(&brom, &sync.report, &req)?),
+        };
         self.stage(Stage::SendDa2);
         let report = self.run(Stage::SendDa2, host::upload_da2(da2.addr, da2.bytes))?;
         let (storage, user_size) = report.storage(da1_kind);
@@ -455,9 +473,63 @@ impl<T: Transport> Session<T> {
             da_version: sync.da_version,
             report,
             usb_speed: usb.speed,
+            dram,
         };
         self.da = Some(info.clone());
         Ok(info)
+    }
+
+    /// The EMI exchange after the DA asked for settings: checks them against its request,
+    /// sends them, and notes the source and the RAM result in the transcript.
+    fn setup_dram(
+        &mut self,
+        brom: &BromInfo,
+        da1: &da::Da1Report,
+        req: &EmiRequest,
+    ) -> Result<DramReport, DeviceError> {
+        let flash_id = Hex::of(&req.flash_id);
+        self.note(&format!(
+            "the DA asks for DRAM settings (0xBC3), memory id {flash_id}"
+        ));
+        let Some(provider) = self.dram.as_mut() else {
+            return Err(DeviceError::Step {
+                stage: Stage::DaConfig,
+                cause: ProtocolError::DramSetupNeeded {
+                    code: da::DRAM_EMI_NEEDED,
+                    flash_id,
+                }
+                .into(),
+            });
+        };
+        let ask = DramAsk {
+            device_key: early_device_key(brom, da1),
+            hw_code: brom.hw_code,
+            request: req,
+        };
+        let settings = provider(&ask)?;
+        let hw_code = brom.hw_code;
+        if let Err(why) = dram::check(&settings, hw_code, req) {
+            return Err(DeviceError::EmiUnfit {
+                from: settings.source.to_string(),
+                why,
+            });
+        }
+        self.note(&format!("DRAM settings from {}", settings.source));
+        let setup = EmiSetup::new(settings.block.version, settings.block.blob.clone())
+            .map_err(|e| self.failed(Stage::DaConfig, e.into()))?;
+        let outcome = self.run(Stage::DaConfig, setup)?;
+        let report = DramReport::new(&settings, req, &outcome);
+        self.note(&format!(
+            "RAM set up: {} MiB, chip select {}, checksum {}",
+            report.ram_size >> 20,
+            report.chip_select,
+            if report.checksum_matches {
+                "matches"
+            } else {
+                "differs (not fatal, decision E3)"
+            }
+        ));
+        Ok(report)
     }
 
     /// How the DA addresses `region` on this phone.

@@ -91,7 +91,9 @@ pub fn fingerprint<T: Transport>(
         .map(|t| step(OpKind::Read, t))
         .collect();
     phone.plan(plan);
-    if let Some(t) = &pl {
+    if let Some(t) = &pl
+        && fingerprint.dead_boot.is_none()
+    {
         let head = super::read_all(phone, t)?;
         fingerprint.preloader = preloader_identity(&head);
     }
@@ -101,6 +103,38 @@ pub fn fingerprint<T: Transport>(
         fingerprint.lcm = scan.evidence("phone's own UBOOT").names;
     }
     Ok(fingerprint)
+}
+
+/// A dead boot (the DA needed DRAM settings): the phone's own preloader is missing or foreign,
+/// so the board is ranked on what remains (storage, partition table, UBOOT panels, the PCB
+/// marking) and the preloader guard gets the identified board's project with the EMI version
+/// that set up its RAM, when the settings came from the phone's own backup or from a
+/// preloader of that project. Otherwise the phone's preloader stays unknown and the guard
+/// keeps any ROM's preloader. Pure.
+pub fn settle_dead_boot(fingerprint: &mut Fingerprint, registry: &Registry) {
+    let Some(dead) = &fingerprint.dead_boot else {
+        return;
+    };
+    let ranking = matching::rank(registry, &fingerprint.evidence());
+    let board = ranking
+        .best
+        .as_deref()
+        .and_then(|id| registry.get(id))
+        .and_then(|p| p.profile.preloader.as_ref())
+        .map(|p| p.project.clone());
+    let own = matches!(dead.source, crate::device::dram::EmiSource::Backup { .. });
+    let same = |b: &str| {
+        dead.project
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(b))
+    };
+    if let Some(b) = board.filter(|b| own || same(b)) {
+        fingerprint.preloader = Some(PreloaderIdentity {
+            build_name: None,
+            project: Some(b),
+            emi_version: Some(dead.version),
+        });
+    }
 }
 
 /// The identity strings of a preloader area read from the phone, if it carries any.

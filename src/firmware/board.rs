@@ -283,6 +283,7 @@ mod tests {
                     project: Some(project.into()),
                     emi_version: Some(emi),
                 },
+                ram_parts: Vec::new(),
             }),
             checksum_ini: None,
             problems: vec![],

@@ -134,6 +134,9 @@ pub struct PreloaderFacts {
     /// Build name, board project and EMI version.
     #[serde(flatten)]
     pub identity: PreloaderIdentity,
+    /// The RAM parts its EMI table lists (empty when none could be read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ram_parts: Vec<crate::firmware::emi::RamPart>,
 }
 
 impl From<&PreloaderInfo> for PreloaderFacts {
@@ -141,6 +144,7 @@ impl From<&PreloaderInfo> for PreloaderFacts {
         PreloaderFacts {
             layout: p.layout,
             identity: PreloaderIdentity::from(p),
+            ram_parts: p.ram_parts.clone(),
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod board;
 pub mod bootimg;
 pub mod checksum;
+pub mod emi;
 pub mod facts;
 pub mod layout;
 pub mod lcm;

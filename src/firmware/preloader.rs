@@ -18,7 +18,14 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{error::Advice, firmware::lcm::CStrings, firmware::mtk_header::read_u32};
+use crate::{
+    error::Advice,
+    firmware::{
+        emi::{self, RamPart},
+        lcm::CStrings,
+        mtk_header::read_u32,
+    },
+};
 
 /// `MMM` + version 1, the first word of every GFH record (little-endian).
 const GFH_MAGIC: &[u8; 3] = b"MMM";
@@ -100,7 +107,15 @@ pub struct PreloaderInfo {
     pub project: Option<String>,
     /// The `NN` of `MTK_BLOADER_INFO_vNN` (decimal).
     pub emi_version: Option<u32>,
+    /// The RAM parts its EMI table lists ([`emi::extract`]), empty when it has none.
+    pub ram_parts: Vec<RamPart>,
+    /// Why the EMI table cannot be used, when it cannot.
+    pub emi_problem: Option<String>,
 }
+
+/// The most bytes [`scan`] keeps to read the EMI table (a preloader is at most a few
+/// hundred KiB; an EMMC_BOOT_1 readback a few MiB).
+pub const MAX_EMI_SCAN: usize = 8 << 20;
 
 /// A preloader's identity: the two strings that say which board it was built for. The same
 /// shape for a ROM's preloader image and for the phone's own BOOT_1, so they compare directly.
@@ -268,6 +283,7 @@ pub fn scan<R: Read>(mut reader: R) -> Result<PreloaderInfo, PreloaderError> {
     }
     let mut ids = IdentityStrings::default();
     ids.feed(&head);
+    let mut kept = head;
     let mut buf = vec![0u8; 64 << 10];
     loop {
         let n = match reader.read(&mut buf) {
@@ -277,7 +293,23 @@ pub fn scan<R: Read>(mut reader: R) -> Result<PreloaderInfo, PreloaderError> {
             Err(e) => return Err(e.into()),
         };
         ids.feed(&buf[..n]);
+        if kept.len() + n <= MAX_EMI_SCAN {
+            kept.extend_from_slice(&buf[..n]);
+        } else {
+            kept = Vec::new();
+        }
     }
+    let (ram_parts, emi_problem) = if kept.is_empty() {
+        (
+            Vec::new(),
+            Some("the image is too large to hold a preloader".into()),
+        )
+    } else {
+        match emi::extract(&kept) {
+            Ok(block) => (block.parts, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        }
+    };
     let project = ids.build_name.as_deref().map(|b| {
         b.trim_start_matches("preloader_")
             .trim_end_matches(".bin")
@@ -289,6 +321,8 @@ pub fn scan<R: Read>(mut reader: R) -> Result<PreloaderInfo, PreloaderError> {
         build_name: ids.build_name,
         project,
         emi_version: ids.emi_version,
+        ram_parts,
+        emi_problem,
     })
 }
 

@@ -13,7 +13,7 @@ use std::{fmt::Write as _, io::Write as _};
 use flate2::write::GzEncoder;
 
 use crate::firmware::{
-    bootimg, mtk_header,
+    bootimg, emi, mtk_header,
     partition_table::SECTOR,
     preloader::READBACK_GFH_OFFSET,
     scatter::{Region, Scatter, Storage, image_type},
@@ -255,6 +255,29 @@ pub const PRELOADER_LEN: usize = 0x1_8000;
 /// where real preloaders carry it, its own build name `preloader_<project>.bin`; then a
 /// signature area.
 pub fn preloader(project: &str, emi_version: u32) -> Vec<u8> {
+    preloader_for_ram(project, emi_version, &[sim_ram_part(DEFAULT_SIM_RAM)])
+}
+
+/// The first 9 bytes of the simulated eMMC's CID (maker 0x15, BGA, OEM 0, product `SIM72E`):
+/// the flash id a preloader's EMI record matches.
+pub const SIM_FLASH_ID: [u8; 9] = *b"\x15\x01\x00SIM72E";
+
+/// RAM of the part [`preloader`] lists (512 MiB).
+pub const DEFAULT_SIM_RAM: u64 = 512 << 20;
+
+/// The eMMC + LPDDR2 part of the simulated phone with `ram_size` bytes in one or two ranks.
+pub fn sim_ram_part(ram_size: u64) -> emi::RamPart {
+    let rank = u32::try_from(ram_size.min(1 << 30)).unwrap_or(u32::MAX);
+    let second = u32::try_from(ram_size.saturating_sub(u64::from(rank))).unwrap_or(0);
+    emi::RamPart {
+        kind: 0x0202,
+        flash_id: SIM_FLASH_ID.to_vec(),
+        ranks: [rank, second, 0, 0],
+    }
+}
+
+/// [`preloader`] whose EMI table lists `parts`.
+pub fn preloader_for_ram(project: &str, emi_version: u32, parts: &[emi::RamPart]) -> Vec<u8> {
     let file_info_len = 0x38u16;
     let bl_info_len = 0x0Cu16;
     let content = u32::from(file_info_len + bl_info_len);
@@ -282,8 +305,17 @@ pub fn preloader(project: &str, emi_version: u32) -> Vec<u8> {
     out.extend_from_slice(&GFH_BL_INFO.to_le_bytes());
     out.extend_from_slice(&1u32.to_le_bytes());
     out.extend_from_slice(&filler(0x8000, 0x77));
-    push_cstr(&mut out, &format!("MTK_BLOADER_INFO_v{emi_version:02}"));
-    out.extend_from_slice(&[0u8; 0x200]); // EMI settings table (no real DRAM timings)
+    // BLOADER_INFO: identifier[24], file name[64], version[4], checksum seed, start address,
+    // then the MTK_BIN table (decision E1) of `parts`.
+    let mut info = format!("MTK_BLOADER_INFO_v{emi_version:02}").into_bytes();
+    info.resize(24, 0);
+    info.extend_from_slice(&[0u8; 64]); // file name: left empty, the name sits near the end
+    info.extend_from_slice(b"V116");
+    info.extend_from_slice(&0u32.to_le_bytes());
+    info.extend_from_slice(&PL_LOAD_ADDR.to_le_bytes());
+    info.extend_from_slice(&emi::encode_table(parts));
+    out.extend_from_slice(&info);
+    out.extend_from_slice(&[0u8; 0x200]);
     out.extend_from_slice(&filler(0x8000, 0x88));
     for s in [
         "mtkbench simulated preloader (no code)",

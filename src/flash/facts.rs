@@ -428,6 +428,7 @@ mod tests {
             preloader: None,
             lcm: Vec::new(),
             pcb_marking: None,
+            dead_boot: None,
         }
     }
 

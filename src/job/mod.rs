@@ -50,6 +50,7 @@
 //! ```
 
 pub mod connect;
+pub mod dram;
 pub mod flows;
 pub mod uart;
 
@@ -239,6 +240,8 @@ pub struct Job {
     registry: Registry,
     cancel: CancelToken,
     events: Events,
+    /// Where to take DRAM settings if the DA asks for them (a dead phone).
+    dram: Option<dram::DramSources>,
 }
 
 impl std::fmt::Debug for Job {
@@ -275,7 +278,27 @@ impl Job {
             registry,
             cancel: CancelToken::new(),
             events: Events::new(Box::new(|_| {})),
+            dram: None,
         }
+    }
+
+    /// Takes DRAM (EMI) settings from `sources` if the download agent asks for them (a
+    /// phone without a working preloader, in BROM mode); see [`dram`].
+    pub fn with_dram(mut self, sources: dram::DramSources) -> Self {
+        self.dram = Some(sources);
+        self
+    }
+
+    /// Adds the chosen ROM's preloader image (`file`, `bytes`) to the DRAM sources, after the
+    /// phone's own backup and before `--preloader`.
+    pub fn with_rom_preloader(mut self, file: String, bytes: Vec<u8>) -> Self {
+        self.dram.get_or_insert_with(Default::default).rom_preloader = Some((file, bytes));
+        self
+    }
+
+    /// The board profiles the job identifies against.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// Sends every [`ProgressEvent`] of the job to `sink`.
@@ -352,9 +375,13 @@ impl Job {
     /// A session over `transport` reporting to the job's sink and stopping on its token.
     fn session<T: Transport>(&self, transport: T) -> Session<T> {
         let sink = self.events.clone();
-        Session::new(transport)
+        let session = Session::new(transport)
             .with_progress(move |e| sink.send(e))
-            .with_cancel(self.cancel.clone())
+            .with_cancel(self.cancel.clone());
+        match &self.dram {
+            Some(sources) => session.with_dram(sources.clone().provider()),
+            None => session,
+        }
     }
 
     /// The rest of a job once the handshake answered.
@@ -370,6 +397,7 @@ impl Job {
             registry,
             cancel,
             events,
+            dram: _,
         } = self;
         let port = session.transport().name().to_string();
         let out = identify(&mut session, &da).and_then(|(brom, da_info)| {

@@ -152,6 +152,9 @@ pub struct Preloader {
     /// The NN of `MTK_BLOADER_INFO_vNN` in the preloader (EMI settings version), when seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bloader_info_version: Option<u32>,
+    /// The RAM parts the board's preloader can set up (its EMI table), when recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ram_parts: Vec<crate::firmware::emi::RamPart>,
 }
 
 /// How to reach download mode on this board.

@@ -105,6 +105,10 @@ pub const STATUS_INVALID_BEGIN_ADDR: u32 = 3035;
 /// aligned, or a range beyond the array (decisions N5, N6).
 pub const STATUS_INVALID_RANGE: u32 = 3039;
 
+/// S_DA_EXT_RAM_ERROR: the RAM result the simulated DA gives for EMI settings that do not fit
+/// its RAM (decision E6).
+pub const STATUS_EXT_RAM: u32 = 3001;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +126,10 @@ mod tests {
             let entry = LATER_DA_CODES.iter().find(|c| c.name == name).unwrap();
             assert_eq!(entry.mtkclient, Some(code), "{name}");
         }
+        assert_eq!(
+            crate::protocol::DaStatus::from_code(STATUS_EXT_RAM),
+            crate::protocol::DaStatus::ExtRamError
+        );
     }
 
     #[test]

@@ -117,14 +117,35 @@ pub enum ProtocolError {
         /// The phone's.
         got: u16,
     },
-    /// The DA asked for DRAM (EMI) settings, which mtkbench does not send (see decisions).
+    /// The DA asked for DRAM (EMI) settings and none were given (decision D4).
     #[error(
-        "the download agent asked for the phone's DRAM settings (code {code:#X}); mtkbench does \
-         not send them, so this phone's RAM cannot be set up from BROM mode"
+        "the download agent needs this phone's DRAM settings (code {code:#X}, memory id \
+         {flash_id}) and none were given, so its RAM cannot be set up from BROM mode"
     )]
     DramSetupNeeded {
         /// The DRAM result the DA sent.
         code: u32,
+        /// The flash id the DA reported (empty when it was not read).
+        flash_id: Hex,
+    },
+    /// The DA answered `A5` to ENABLE_DRAM: it does not take this EMI version.
+    #[error(
+        "the download agent refused EMI settings of version {version} (ENABLE_DRAM answered A5)"
+    )]
+    EmiRejected {
+        /// The EMI version sent.
+        version: u32,
+    },
+    /// The DA tried the EMI settings and RAM did not come up.
+    #[error(
+        "the download agent could not set up RAM with the EMI settings given (version \
+         {version}, result {code:#X})"
+    )]
+    RamSetupFailed {
+        /// `m_ext_ram_ret`.
+        code: u32,
+        /// The EMI version sent.
+        version: u32,
     },
     /// A step machine was used out of order (a bug in the caller, not in the phone).
     #[error("internal protocol sequencing error: {0}")]
@@ -174,8 +195,23 @@ impl Advice for ProtocolError {
                 format!("the USB link corrupted data: try another cable and port, then {RECONNECT}")
             }
             ProtocolError::DramSetupNeeded { .. } => {
-                "connect in preloader mode instead (phone off, plug in USB without holding any \
-                 key): the preloader sets up the RAM itself"
+                "connect in preloader mode if the phone still has one (phone off, plug in USB \
+                 without holding any key). A dead phone needs DRAM settings from a preloader \
+                 built for its board: its identity backup, a ROM for its board, or \
+                 `--preloader FILE`"
+                    .into()
+            }
+            ProtocolError::EmiRejected { .. } => {
+                "the settings come from a preloader of another chip generation: use the \
+                 preloader of a ROM built for this board (MT6572 preloaders carry \
+                 MTK_BLOADER_INFO_v11), then reconnect through the test point"
+                    .into()
+            }
+            ProtocolError::RamSetupFailed { .. } => {
+                "these DRAM settings do not fit this phone's memory chip: try the phone's own \
+                 preloader from its identity backup, or the preloader of another ROM for this \
+                 board (`mtkbench rom inspect` lists the RAM parts each supports); then \
+                 reconnect through the test point"
                     .into()
             }
             ProtocolError::Sequence(_) => {

@@ -339,10 +339,23 @@ fn run_with(
     driver: &mut dyn RepairDriver,
     rec: &Recorder<'_>,
 ) -> crate::Result<Done<Option<RepairReport>>> {
+    let mut source = source;
+    // A dead phone's DA may ask for DRAM settings: a given ROM's preloader is one source (a
+    // visit chooses its ROM only after the phone is up, so it has the phone's backup and
+    // `--preloader` only).
+    let job = match &mut source {
+        Source::Given(_, rom) => match rom_preloader(rom) {
+            Some((file, bytes)) => job.with_rom_preloader(file, bytes),
+            None => job,
+        },
+        Source::Asked => job,
+    };
+    let registry = job.registry().clone();
     driver.event(&RepairEvent::Started(RepairStep::Identify));
     let mut started = None;
     let done = job.run(|phone| {
         let mut fingerprint = crate::engine::identify::fingerprint(phone, None)?;
+        crate::engine::identify::settle_dead_boot(&mut fingerprint, &registry);
         rec.update(&identified(&fingerprint));
         driver.event(&RepairEvent::Identified(Box::new(fingerprint.clone())));
         driver.event(&RepairEvent::Finished(RepairStep::Identify));
@@ -483,6 +496,29 @@ const NOT_CONFIRMED: &str = "the plan was not confirmed: nothing was written";
 /// A plan not confirmed in a visit, which asks again.
 const NOT_CONFIRMED_ASK: &str =
     "the plan was not confirmed: nothing was written; choose again, the phone stays connected";
+
+/// The ROM's preloader image (file name, first bytes), for the DRAM settings of a dead phone.
+fn rom_preloader(rom: &mut crate::flash::LoadedRom) -> Option<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let file = rom
+        .view
+        .partitions
+        .iter()
+        .find(|p| p.bootloader)?
+        .image
+        .as_ref()?
+        .file
+        .clone();
+    let mut bytes = Vec::new();
+    let limit = crate::firmware::preloader::MAX_EMI_SCAN as u64;
+    rom.package
+        .image(&file)
+        .ok()?
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some((file, bytes))
+}
 
 /// What the backup step settled.
 struct Settled {

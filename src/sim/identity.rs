@@ -120,10 +120,9 @@ impl Identity {
         me_id.copy_from_slice(&digest("meid", serial)[..16]);
         let d = digest("cid", serial);
         let mut cid = [0u8; 16];
-        cid[0] = 0x15; // manufacturer
-        cid[1] = 0x01; // card/BGA
-        cid[2] = 0x00; // OEM
-        cid[3..9].copy_from_slice(b"SIM72E"); // product name
+        // Manufacturer 0x15, card/BGA, OEM 0, product name `SIM72E`: the flash id the
+        // preloader's EMI record matches.
+        cid[..9].copy_from_slice(&crate::firmware::synth::SIM_FLASH_ID);
         cid[9] = 0x10; // product revision
         cid[10..14].copy_from_slice(&d[..4]); // product serial number
         cid[14] = 0x3D; // manufacturing date

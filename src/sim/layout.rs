@@ -34,12 +34,13 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     firmware::{
+        emi,
         partition_table::SECTOR,
         scatter::{Region, Storage as StorageKind},
         synth::{self, TableEntry},
     },
     profile::BoardProfile,
-    protocol::da::PmtEntry,
+    protocol::{da::PmtEntry, decisions::SIM_NAND_IDS},
     sim::{
         SimError,
         identity::Identity,
@@ -272,9 +273,34 @@ impl Layout {
         out
     }
 
+    /// The RAM part of this board as its preloader's EMI table lists it: eMMC + LPDDR2 with
+    /// the eMMC's flash id, or NAND + LPDDR2 with the NAND ids; the board's RAM size.
+    pub fn ram_part(&self) -> emi::RamPart {
+        let mut part = synth::sim_ram_part(self.ram_size);
+        if self.kind() == StorageKind::Nand {
+            part.kind = 0x0102;
+            part.flash_id = self.nand_flash_id()[..SIM_NAND_IDS.len()].to_vec();
+        }
+        part
+    }
+
+    /// The flash id a NAND phone's DA reports after 0xBC3: its READ ID bytes, zero padded.
+    pub fn nand_flash_id(&self) -> [u8; 16] {
+        let mut id = [0u8; 16];
+        for (d, s) in id.iter_mut().zip(SIM_NAND_IDS) {
+            *d = s as u8;
+        }
+        id
+    }
+
+    /// The board's flashable preloader: its project, EMI version and RAM part.
+    pub fn preloader(&self) -> Vec<u8> {
+        synth::preloader_for_ram(&self.project, self.emi_version, &[self.ram_part()])
+    }
+
     /// Writes a new phone's content (see the module documentation) to an erased `storage`.
     pub fn populate(&self, storage: &mut dyn Storage, id: &Identity) -> Result<(), StorageError> {
-        let preloader = synth::preloader(&self.project, self.emi_version);
+        let preloader = self.preloader();
         match self.kind() {
             StorageKind::Emmc => {
                 storage.write(Region::EmmcBoot1, 0, &synth::emmc_boot_region(&preloader))?;

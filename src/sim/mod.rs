@@ -5,6 +5,7 @@
 //! - [`layout`]: what the flash holds, worked out from a board profile;
 //! - [`identity`]: everything that tells two simulated phones apart, from one serial;
 //! - [`device`]: the phone itself, a pure core fed the host's bytes;
+//! - [`boot`]: whether its boot code can set up its RAM, and the dead-boot damage;
 //! - [`fault`]: the `--fault` grammar and its counters;
 //! - [`phone`]: one phone on disk, built from its profile once and reused;
 //! - [`pty`]: the pseudo-terminal and the thin loop that carries bytes;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 
 use crate::error::Advice;
 
+pub mod boot;
 pub mod device;
 pub mod fault;
 pub mod identity;

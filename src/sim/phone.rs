@@ -14,6 +14,7 @@ use crate::{
     profile::{Registry, StorageKind as BoardStorage},
     sim::{
         SimError,
+        boot::{self, PreloaderDamage},
         device::{Device, DeviceConfig, Mode},
         fault::FaultPlan,
         identity::{Identity, check_serial, default_serial},
@@ -97,6 +98,15 @@ impl Phone {
             project: self.layout.project.clone(),
             created: self.created,
         }
+    }
+
+    /// Erases the phone's boot code or replaces it with another board's preloader
+    /// (`mtkbench sim --preloader erased|foreign`): it then has no preloader mode and its DA
+    /// needs EMI settings ([`crate::sim::boot`]). Persists in the image.
+    pub fn damage_preloader(&mut self, how: PreloaderDamage) -> crate::Result<()> {
+        boot::damage(&mut self.storage, &self.layout, how)?;
+        tracing::info!(?how, "simulated phone's preloader damaged");
+        Ok(())
     }
 
     /// The device core for this phone.

@@ -186,7 +186,7 @@ pub fn build_with_system(
             line: 0,
         });
     };
-    let preloader = synth::preloader(&layout.project, layout.emi_version);
+    let preloader = layout.preloader();
     let data_region = match kind {
         Storage::Emmc => {
             push(
@@ -207,7 +207,7 @@ pub fn build_with_system(
             .find(|(at, _)| *at == part.offset)
             .map(|(_, s)| s.clone());
         let bytes = match name.as_str() {
-            "PRELOADER" => Some(synth::preloader(&layout.project, layout.emi_version)),
+            "PRELOADER" => Some(layout.preloader()),
             "MBR" | "EBR1" | "EBR2" => table,
             "UBOOT" => Some(synth::lk_image(&lcm)),
             "BOOTIMG" | "RECOVERY" => Some(boot.clone()),

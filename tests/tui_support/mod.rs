@@ -156,6 +156,7 @@ pub fn fingerprint() -> Fingerprint {
         preloader: None,
         lcm: vec!["hx8379a_wvga_dsi_vdo".into()],
         pcb_marking: None,
+        dead_boot: None,
     }
 }
 

@@ -10,10 +10,12 @@
 //! next readback packet), and send [`take_output`](DaDevice::take_output) to the host.
 
 use super::{
-    ACK, CONT, DATA_PACKET, DRAM_OK, Da1Report, Da2Header, Da2Report, DaConfig, DaRequest,
-    FORMAT_DONE, FormatProgress, FormatRequest, NACK, NandGeometry, NandPageLayout, NandReadFlag,
-    NandReadbackRequest, ReadbackRequest, Refusal, STORAGE_NAND_62, STORAGE_NAND_D6, SYNC,
-    UNKNOWN_CMD, UsbStatus, WriteRequest, host::FORMAT_COMPLETE,
+    ACK, CONT, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report, DaConfig,
+    DaRequest, FORMAT_DONE, FormatProgress, FormatRequest, NACK, NandGeometry, NandPageLayout,
+    NandReadFlag, NandReadbackRequest, ReadbackRequest, Refusal, STORAGE_NAND_62, STORAGE_NAND_D6,
+    SYNC, UNKNOWN_CMD, UsbStatus, WriteRequest,
+    dram::{EmiAsk, EmiDevice, EmiRequest, RamResult},
+    host::FORMAT_COMPLETE,
 };
 use crate::protocol::{
     DaStatus, Hex, ProtocolError,
@@ -25,8 +27,14 @@ use crate::protocol::{
 /// A question the phone's owner must answer; see [`DaAnswer`] for what fits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DaAsk {
-    /// The host's configuration block; answer [`DaAnswer::DramResult`] (0 = ready).
+    /// The host's configuration block; answer [`DaAnswer::DramResult`] (0 = ready) or
+    /// [`DaAnswer::NeedEmi`] (0xBC3 and the EMI exchange, §5.5).
     Config(DaConfig),
+    /// ENABLE_DRAM with this EMI version; answer `Ack` to go on or `Nack` (A5) to refuse.
+    EnableDram(u32),
+    /// The host's EMI bytes (as many as the DA announced) and the RAM setup word are in;
+    /// answer [`DaAnswer::RamResult`] (0 goes on to the DA2 upload).
+    EmiSettings(Vec<u8>),
     /// The DA2 upload header; answer [`DaAnswer::Ack`] or [`DaAnswer::Nack`].
     Da2Upload(Da2Header),
     /// A DA2 packet is complete (`received` bytes so far); answer `Ack` or `Nack`.
@@ -110,6 +118,18 @@ pub enum DaAsk {
 pub enum DaAnswer {
     /// DRAM result after the configuration block (0 = ready, decision D4).
     DramResult(u32),
+    /// 0xBC3 and the DA's prompt: the DA cannot use RAM until the host sends EMI settings;
+    /// it will announce `ram_info` and a buffer of `dram_len` bytes (decisions E2, E4).
+    NeedEmi {
+        /// The prompt after 0xBC3.
+        request: EmiRequest,
+        /// The 16 RAM-Info bytes.
+        ram_info: [u8; 16],
+        /// The EMI buffer length.
+        dram_len: u32,
+    },
+    /// The RAM result after the EMI settings.
+    RamResult(RamResult),
     /// 5A.
     Ack,
     /// A5.
@@ -279,6 +299,8 @@ enum St {
         data: Vec<u8>,
     },
     PmtDataAck,
+    /// The EMI exchange runs ([`DaDevice::emi`] holds it).
+    Emi,
     Answer {
         ask: DaAsk,
         t: Transfer,
@@ -292,6 +314,8 @@ pub struct DaDevice {
     state: St,
     out: Vec<u8>,
     nand: Option<NandGeometry>,
+    /// The EMI exchange after 0xBC3, while it runs.
+    emi: Option<Box<EmiDevice>>,
 }
 
 impl Default for DaDevice {
@@ -315,6 +339,7 @@ impl DaDevice {
             state: St::NotStarted,
             out: Vec::new(),
             nand: None,
+            emi: None,
         }
     }
 
@@ -456,6 +481,31 @@ impl DaDevice {
                     };
                 }
                 (n, Some(DaEvent::Da2Data(&input[..n])))
+            }
+            St::Emi => {
+                let Some(emi) = self.emi.as_mut() else {
+                    return Err(ProtocolError::Sequence("no EMI exchange is running".into()));
+                };
+                let used = emi.feed(input);
+                self.out.extend(emi.take_output());
+                let used = match used {
+                    Ok(n) => n,
+                    Err(e) => {
+                        self.emi = None;
+                        self.idle();
+                        return Err(e);
+                    }
+                };
+                match emi.pending().cloned() {
+                    Some(EmiAsk::EnableDram(v)) => {
+                        self.ask(DaAsk::EnableDram(v), Transfer::default())
+                    }
+                    Some(EmiAsk::Settings(b)) => {
+                        self.ask(DaAsk::EmiSettings(b), Transfer::default())
+                    }
+                    None => self.state = St::Emi,
+                }
+                (used, None)
             }
             St::Da2Final => {
                 if first != ACK {
@@ -767,7 +817,47 @@ impl DaDevice {
                         buf: Vec::new(),
                     };
                 } else {
-                    // The EMI exchange is not implemented (decision D4).
+                    self.idle();
+                }
+            }
+            (
+                DaAsk::Config(_),
+                DaAnswer::NeedEmi {
+                    request,
+                    ram_info,
+                    dram_len,
+                },
+            ) => {
+                self.out.put_u32(DRAM_EMI_NEEDED);
+                self.out.extend_from_slice(&request.to_bytes());
+                self.emi = Some(Box::new(EmiDevice::new(ram_info, dram_len)));
+                self.state = St::Emi;
+            }
+            (DaAsk::EnableDram(_), a @ (DaAnswer::Ack | DaAnswer::Nack)) => {
+                let Some(emi) = self.emi.as_mut() else {
+                    return Err(ProtocolError::Sequence("no EMI exchange is running".into()));
+                };
+                emi.answer_enable(a == DaAnswer::Ack)?;
+                self.out.extend(emi.take_output());
+                if emi.stopped() {
+                    self.emi = None;
+                    self.idle();
+                } else {
+                    self.state = St::Emi;
+                }
+            }
+            (DaAsk::EmiSettings(_), DaAnswer::RamResult(r)) => {
+                let Some(mut emi) = self.emi.take() else {
+                    return Err(ProtocolError::Sequence("no EMI exchange is running".into()));
+                };
+                emi.answer_settings(&r)?;
+                self.out.extend(emi.take_output());
+                if emi.ready() {
+                    self.state = St::Collect {
+                        what: Collect::Da2Header,
+                        buf: Vec::new(),
+                    };
+                } else {
                     self.idle();
                 }
             }
@@ -987,8 +1077,8 @@ mod tests {
     use crate::protocol::{
         Exchange, Step,
         da::{
-            EmmcPart, NandInfo, PmtEntry, StorageKind, da_sync, encode_pmt, finish, format,
-            nand_format, nand_readback, nand_write, parse_pmt, read_pmt, readback, send_config,
+            EmmcPart, NandInfo, PmtEntry, StorageKind, da_sync, dram_result, encode_pmt, finish,
+            format, nand_format, nand_readback, nand_write, parse_pmt, read_pmt, readback,
             switch_part, upload_da2, usb_check, write,
         },
         decisions::{
@@ -1218,7 +1308,7 @@ mod tests {
             let (info, _) = p.run(&mut da_sync(), &[]);
             assert_eq!(info.da_version, [3, 2, 0]);
             let cfg = DaConfig::mt6572(5, 0xFE, info.report.storage());
-            p.run(&mut send_config(&cfg), &[]);
+            p.run(&mut dram_result(&cfg), &[]);
             let da2 = vec![0x42; 0x2345];
             let (report, _) = p.run(&mut upload_da2(0x8000_0000, &da2), &[]);
             assert_eq!(p.da2, da2);

@@ -1,17 +1,17 @@
 //! The host's side of the legacy DA flows (MT6572.md §5), as [`Exchange`] step machines.
 //!
-//! Linear flows are [`Script`]s ([`da_sync`], [`send_config`], [`upload_da2`], [`usb_check`],
+//! Linear flows are [`Script`]s ([`da_sync`], [`upload_da2`], [`usb_check`],
 //! [`switch_part`]); flows with loops or optional steps have small machines of their own
 //! ([`Readback`], [`Write`], [`Format`], [`PmtRead`], [`Finish`]). Storage data is streamed
 //! through [`Step::RecvData`] and [`Step::SendData`]: no machine holds an image. eMMC and NAND
 //! (decision D5 and the NAND decisions). Sans-IO.
 
 use super::{
-    ACK, CONT, DA2_PACKET, DATA_PACKET, DRAM_EMI_NEEDED, DRAM_OK, Da1Report, Da2Header, Da2Report,
-    DaConfig, DaRequest, EmmcPart, FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK,
-    NAND_ADDR_LOGICAL, NAND_PART, NandPageLayout, NandReadFlag, NandReadbackRequest,
-    ReadbackRequest, Refusal, SECTOR, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62,
-    STORAGE_NAND_D6, SYNC, UsbStatus, WriteRequest,
+    ACK, CONT, DA2_PACKET, DATA_PACKET, Da1Report, Da2Header, Da2Report, DaRequest, EmmcPart,
+    FORMAT_DONE, FormatProgress, FormatRequest, HOST_OS_LINUX, NACK, NAND_ADDR_LOGICAL, NAND_PART,
+    NandPageLayout, NandReadFlag, NandReadbackRequest, ReadbackRequest, Refusal, SECTOR,
+    STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6, SYNC, UsbStatus,
+    WriteRequest,
 };
 use crate::protocol::{
     DaStatus, Exchange, Hex, Progress, ProtocolError, Step,
@@ -69,26 +69,6 @@ pub fn da_sync() -> Script<Da1Info> {
         .recv::<Da1Report>("DA1 storage report", DA_SYNC_TIMEOUT)
         .send([ACK])
         .recv_exact("DA version bytes", 3, DA_REPLY_TIMEOUT)
-}
-
-/// The 18-byte configuration block, then the DRAM result (§5.4, §5.5). Result 0 is done;
-/// 0xBC3 asks for EMI settings, which mtkbench does not send (decision D4).
-pub fn send_config(config: &DaConfig) -> Script<()> {
-    fn finish(b: &[u8]) -> Result<(), ProtocolError> {
-        match u32::from_exact(b)? {
-            DRAM_OK => Ok(()),
-            DRAM_EMI_NEEDED => Err(ProtocolError::DramSetupNeeded {
-                code: DRAM_EMI_NEEDED,
-            }),
-            code => Err(ProtocolError::Da {
-                what: "DRAM setup",
-                status: DaStatus::from_code(code),
-            }),
-        }
-    }
-    Script::new(finish)
-        .send(config.to_bytes())
-        .recv::<u32>("DRAM result", DA_REPLY_TIMEOUT)
 }
 
 /// Uploads DA2 through the running DA1 in 0x1000-byte packets, each acked, then reads the DA2
@@ -1094,24 +1074,6 @@ mod tests {
             r,
             Err(ProtocolError::Unexpected {
                 what: "DA sync",
-                ..
-            })
-        ));
-    }
-
-    #[test]
-    fn config_accepts_zero_and_explains_emi() {
-        let cfg = DaConfig::mt6572(5, 0xFE, super::super::StorageKind::Emmc);
-        let (r, host, _) = run(&mut send_config(&cfg), &[0, 0, 0, 0], &[]);
-        r.unwrap();
-        assert_eq!(host, cfg.to_bytes());
-        let (r, _, _) = run(&mut send_config(&cfg), &[0, 0, 0x0B, 0xC3], &[]);
-        assert_eq!(r, Err(ProtocolError::DramSetupNeeded { code: 0xBC3 }));
-        let (r, _, _) = run(&mut send_config(&cfg), &[0, 0, 0x0B, 0xB9], &[]);
-        assert!(matches!(
-            r,
-            Err(ProtocolError::Da {
-                status: DaStatus::ExtRamError,
                 ..
             })
         ));

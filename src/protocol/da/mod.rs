@@ -22,13 +22,15 @@ use super::{
 };
 
 pub mod device;
+pub mod dram;
 pub mod host;
 
 pub use device::{DaAnswer, DaAsk, DaDevice, DaEvent};
+pub use dram::{DramPrompt, EmiRequest, EmiSetup, RamResult, dram_result};
 pub use host::{
     Finish, Format, PmtRead, Readback, ReadbackSummary, Write, da_sync, finish, format,
-    nand_format, nand_readback, nand_write, read_pmt, readback, send_config, switch_part,
-    upload_da2, usb_check, write,
+    nand_format, nand_readback, nand_write, read_pmt, readback, switch_part, upload_da2, usb_check,
+    write,
 };
 
 /// Generic OK.
@@ -288,7 +290,7 @@ impl Wire for DaConfig {
 
 /// The DRAM result after the configuration block that means "done" (§5.5).
 pub const DRAM_OK: u32 = 0;
-/// The DRAM result that asks for EMI settings (§5.5; not supported, decision D4).
+/// The DRAM result that asks for EMI settings (§5.5, [`dram`]).
 pub const DRAM_EMI_NEEDED: u32 = 0x0BC3;
 
 /// The DA2 upload header the host sends to DA1 (§5.6 \[V\]).

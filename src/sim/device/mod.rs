@@ -27,7 +27,10 @@
 //! - Unknown bytes are dropped without a reply (protocol decision B3).
 //!
 //! DA:
-//! - DRAM result 0 after the configuration block; DA2 is accepted at `DA2_LOAD_ADDR` only.
+//! - DRAM result 0 after the configuration block when the boot code can set up RAM; else
+//!   (`--preloader erased|foreign`) 0xBC3 and the EMI exchange of [`crate::sim::boot`]
+//!   (decision E6), and no preloader mode at power-on. DA2 is accepted at `DA2_LOAD_ADDR`
+//!   only.
 //! - The DA1 and DA2 reports describe the flash: eMMC sizes and CID, or the NAND chip of
 //!   `protocol::decisions` (N1) with the profile's page and block size, the image's size and
 //!   a spare area of page size / 32 (the profiles give none; 64 bytes for 2 KiB pages).
@@ -54,7 +57,10 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    firmware::scatter::{Region, Storage as StorageKind},
+    firmware::{
+        emi::{self, MT6572_EMI_VERSION},
+        scatter::{Region, Storage as StorageKind},
+    },
     protocol::{
         BromStatus, DaStatus,
         brom::{
@@ -66,16 +72,20 @@ use crate::{
             DATA_PACKET, DRAM_OK, Da1Report, Da2Report, DaAnswer, DaAsk, DaDevice, DaEvent,
             DaRequest, EmmcInfo, EmmcPart, FormatProgress, NandGeometry, NandInfo, NandReadFlag,
             NorInfo, RamInfo, STORAGE_EMMC_62, STORAGE_EMMC_D6, STORAGE_NAND_62, STORAGE_NAND_D6,
-            SdmmcInfo, UsbStatus, encode_pmt,
+            SdmmcInfo, UsbStatus,
+            dram::{EmiRequest, RAM_TYPE_DRAM, RamResult, SIM_EMI_BUFFER},
+            encode_pmt,
         },
         decisions::{
             SIM_BROM_VERSION, SIM_DA_VERSION, SIM_HW_SUB_CODE, SIM_HW_VER, SIM_NAND_FLASH_ID,
             SIM_NAND_ID_COUNT, SIM_NAND_IDS, SIM_SW_VER, STATUS_DATA_CHECKSUM,
-            STATUS_EMMC_FLASH_NOT_FOUND, STATUS_INVALID_RANGE, STATUS_UNSUPPORTED_OPERATION,
+            STATUS_EMMC_FLASH_NOT_FOUND, STATUS_EXT_RAM, STATUS_INVALID_RANGE,
+            STATUS_UNSUPPORTED_OPERATION,
         },
         mt6572,
     },
     sim::{
+        boot,
         fault::{FaultPlan, Faults, Phase},
         identity::Identity,
         layout::Layout,
@@ -163,6 +173,8 @@ struct Brain {
     /// last one ([`Peer::idle`]), with the question it answers.
     read_ahead: Option<(DaAsk, Vec<u8>, u16)>,
     finished: bool,
+    /// Whether the boot code can set up RAM, worked out at the first question after power-on.
+    boots: Option<bool>,
 }
 
 /// The simulated phone; see the module documentation.
@@ -199,6 +211,7 @@ impl Device {
                 write: WriteJob::default(),
                 read_ahead: None,
                 finished: false,
+                boots: None,
             },
         }
     }
@@ -277,6 +290,7 @@ impl Peer for Device {
         b.write = WriteJob::default();
         b.read_ahead = None;
         b.finished = false;
+        b.boots = None;
     }
 
     /// Reads the next readback packet from flash while the host drains the current one, as
@@ -362,8 +376,71 @@ impl Brain {
         self.faults.nacks(phase, byte)
     }
 
+    /// The flash id the DA reports after 0xBC3: the eMMC CID, or the NAND ids.
+    fn flash_id(&self) -> [u8; 16] {
+        match self.kind() {
+            StorageKind::Emmc => self.config.identity.cid,
+            StorageKind::Nand => self.config.layout.nand_flash_id(),
+        }
+    }
+
+    /// True when the boot code can set up RAM (decision E6); read once per power-on.
+    fn boots(&mut self) -> bool {
+        if let Some(b) = self.boots {
+            return b;
+        }
+        let id = self.flash_id();
+        let b = boot::boots(self.storage.as_mut(), &self.config.layout, &id);
+        self.boots = Some(b);
+        b
+    }
+
+    /// The preloader runs at power-on only when asked for and when it can set up RAM.
+    fn in_preloader(&mut self) -> bool {
+        self.config.mode == Mode::Preloader && self.boots()
+    }
+
+    /// The DRAM result: 0 when the boot code set RAM up, else 0xBC3 and the EMI exchange.
+    fn dram_answer(&mut self) -> DaAnswer {
+        if self.boots() {
+            return DaAnswer::DramResult(DRAM_OK);
+        }
+        let mut ram_info = *b"RAM-Info: LPDDR2";
+        if self.kind() == StorageKind::Nand {
+            ram_info[10..].copy_from_slice(b"NAND+2");
+        }
+        DaAnswer::NeedEmi {
+            request: EmiRequest {
+                unknown: [0; 4],
+                flash_id: self.flash_id(),
+                nand_ids: match self.kind() {
+                    StorageKind::Emmc => Vec::new(),
+                    StorageKind::Nand => SIM_NAND_IDS.to_vec(),
+                },
+            },
+            ram_info,
+            dram_len: SIM_EMI_BUFFER,
+        }
+    }
+
+    /// The RAM result for the EMI bytes received (decision E6).
+    fn ram_answer(&self, blob: &[u8]) -> DaAnswer {
+        let id = self.flash_id();
+        let layout = &self.config.layout;
+        let fit = emi::parts_in_blob(blob)
+            .iter()
+            .any(|p| boot::fits(p, layout, &id));
+        DaAnswer::RamResult(RamResult {
+            ret: if fit { 0 } else { STATUS_EXT_RAM },
+            ram_type: RAM_TYPE_DRAM,
+            chip_select: 0,
+            size: if fit { layout.ram_size } else { 0 },
+            extra: Vec::new(),
+        })
+    }
+
     fn brom_answer(&mut self, req: BromRequest) -> BromAnswer {
-        let preloader = self.config.mode == Mode::Preloader;
+        let preloader = self.in_preloader();
         match req {
             BromRequest::GetHwCode => BromAnswer::HwCode(HwCode {
                 hw_code: mt6572::HW_CODE,
@@ -682,7 +759,10 @@ impl Brain {
             self.read_ahead = None;
         }
         match ask {
-            DaAsk::Config(_) => DaAnswer::DramResult(DRAM_OK),
+            DaAsk::Config(_) => self.dram_answer(),
+            DaAsk::EnableDram(v) if *v == MT6572_EMI_VERSION => DaAnswer::Ack,
+            DaAsk::EnableDram(_) => DaAnswer::Nack,
+            DaAsk::EmiSettings(blob) => self.ram_answer(blob),
             DaAsk::Da2Upload(h) => {
                 if h.addr == mt6572::DA2_LOAD_ADDR && h.len > 0 {
                     DaAnswer::Ack

@@ -14,7 +14,11 @@ use crate::{
         da::{self, Da2Report, DaConfig, PmtEntry, StorageKind as DaStorage, parse_pmt},
         handshake::HostHandshake,
     },
-    sim::{fault::GARBAGE, storage::MemStorage},
+    sim::{
+        boot::{self, PreloaderDamage},
+        fault::GARBAGE,
+        storage::MemStorage,
+    },
 };
 
 const DA1: [u8; 0x321] = [0x11; 0x321];
@@ -46,11 +50,24 @@ struct Host {
 }
 
 fn phone_with(profile: &str, kind: StorageKind, mode: Mode, faults: &[&str]) -> Host {
+    built(profile, kind, mode, faults, None)
+}
+
+fn built(
+    profile: &str,
+    kind: StorageKind,
+    mode: Mode,
+    faults: &[&str],
+    damage: Option<PreloaderDamage>,
+) -> Host {
     let profile = Registry::builtin().get(profile).unwrap().profile.clone();
     let layout = Layout::from_profile(&profile, kind).unwrap();
     let mut storage = MemStorage::new(layout.geometry.clone());
     let identity = Identity::from_serial("SIM0001");
     layout.populate(&mut storage, &identity).unwrap();
+    if let Some(how) = damage {
+        boot::damage(&mut storage, &layout, how).unwrap();
+    }
     let config = DeviceConfig {
         mode,
         identity,
@@ -145,7 +162,7 @@ impl Host {
         self.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
         let da1 = self.run(da::da_sync()).unwrap();
         let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, da1.report.storage());
-        self.run(da::send_config(&config)).unwrap();
+        self.run(da::dram_result(&config)).unwrap();
         let report = self
             .run(da::upload_da2(mt6572::DA2_LOAD_ADDR, &DA2))
             .unwrap();
@@ -587,7 +604,7 @@ fn broken_framing_silences_the_da_until_unplugged() {
     h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
     h.run(da::da_sync()).unwrap();
     let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, DaStorage::Emmc);
-    h.run(da::send_config(&config)).unwrap();
+    h.run(da::dram_result(&config)).unwrap();
     // A DA2 header with packet size 0 cannot be framed.
     let mut header = mt6572::DA2_LOAD_ADDR.to_be_bytes().to_vec();
     header.extend_from_slice(&16u32.to_be_bytes());
@@ -989,4 +1006,84 @@ fn random_bytes_in_every_stage_never_panic() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dead boot (decision E6)
+
+/// A dead phone up to the DA's prompt: handshake, DA1, sync, configuration block.
+fn dead_until_prompt(how: PreloaderDamage, kind: StorageKind) -> (Host, da::EmiRequest) {
+    let profile = match kind {
+        StorageKind::Emmc => "a516_row",
+        StorageKind::Nand => "ref_nand_2k",
+    };
+    let mut h = built(profile, kind, Mode::Preloader, &[], Some(how));
+    h.connect();
+    // No preloader mode: the BROM answers FE with FE.
+    assert_eq!(h.run(brom::get_bl_ver()).unwrap(), 0xFE);
+    h.upload_da1().unwrap();
+    h.run(brom::jump_da(mt6572::DA1_LOAD_ADDR)).unwrap();
+    let da1 = h.run(da::da_sync()).unwrap();
+    let config = DaConfig::mt6572(SIM_BROM_VERSION, 0xFE, da1.report.storage());
+    match h.run(da::dram_result(&config)).unwrap() {
+        da::DramPrompt::EmiNeeded(req) => (h, req),
+        other => panic!("a dead phone's DA must ask for EMI settings, got {other:?}"),
+    }
+}
+
+fn blob_of(preloader: &[u8]) -> Vec<u8> {
+    crate::firmware::emi::extract(preloader).unwrap().blob
+}
+
+#[test]
+fn a_dead_phone_takes_its_own_boards_emi_settings_and_goes_on() {
+    for kind in [StorageKind::Emmc, StorageKind::Nand] {
+        let (mut h, req) = dead_until_prompt(PreloaderDamage::Erased, kind);
+        let layout = h.dev.brain.config.layout.clone();
+        assert_eq!(req.flash_id, h.dev.brain.flash_id());
+        let out = h
+            .run(da::EmiSetup::new(11, blob_of(&layout.preloader())).unwrap())
+            .unwrap();
+        assert_eq!(out.ram.size, layout.ram_size);
+        assert_eq!(out.ram.ram_type, da::dram::RAM_TYPE_DRAM);
+        assert!(out.checksum_matches);
+        assert_eq!(
+            out.ram_info.map(|i| i[..9].to_vec()),
+            Some(b"RAM-Info:".to_vec())
+        );
+        let report = h.run(da::upload_da2(mt6572::DA2_LOAD_ADDR, &DA2)).unwrap();
+        assert_eq!(report.ram.ext_ram_size, layout.ram_size);
+    }
+}
+
+#[test]
+fn a_dead_phone_refuses_settings_that_do_not_fit() {
+    let (mut h, _) = dead_until_prompt(PreloaderDamage::Foreign, StorageKind::Emmc);
+    let layout = h.dev.brain.config.layout.clone();
+    let foreign = blob_of(&boot::foreign_preloader(&layout));
+    let e = h.run(da::EmiSetup::new(11, foreign).unwrap()).unwrap_err();
+    assert_eq!(
+        e,
+        Fail::Protocol(ProtocolError::RamSetupFailed {
+            code: STATUS_EXT_RAM,
+            version: 11
+        })
+    );
+    // Another EMI version is refused at ENABLE_DRAM.
+    let (mut h, _) = dead_until_prompt(PreloaderDamage::Erased, StorageKind::Emmc);
+    let own = blob_of(&layout.preloader());
+    let e = h.run(da::EmiSetup::new(0x10, own).unwrap()).unwrap_err();
+    assert_eq!(
+        e,
+        Fail::Protocol(ProtocolError::EmiRejected { version: 0x10 })
+    );
+}
+
+#[test]
+fn a_healthy_phone_keeps_its_preloader_mode_and_ready_ram() {
+    let mut h = built("a516_row", StorageKind::Emmc, Mode::Preloader, &[], None);
+    h.connect();
+    assert_eq!(h.run(brom::get_bl_ver()).unwrap(), PRELOADER_BL_VERSION);
+    let mut h = phone(&[]);
+    h.boot_da2();
 }
