@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mtkbench::{
+    flash::{Action, Mode, record::StepState},
     repair::Outcome,
     tui::{
         Prepared,
@@ -149,6 +150,75 @@ fn a_whole_demo_repair_by_keys() {
 
     assert!(h.key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)));
     assert!(h.state.quit);
+    h.close(Duration::from_secs(10));
+    drop(p);
+}
+
+#[test]
+fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = tui_support::demo(dir.path());
+    identified(&mut h);
+    assert!(h.wait_for(WAIT, |s| {
+        s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())
+    }));
+    press(&mut h, KeyCode::Enter); // the board
+    assert!(h.wait_for(WAIT, |s| s.identify.chosen.is_some()));
+    for _ in 0..8 {
+        if h.state.selected_rom().unwrap().path == std::path::Path::new("other-layout") {
+            break;
+        }
+        press(&mut h, KeyCode::Down);
+    }
+    assert_eq!(
+        h.state.selected_rom().unwrap().path,
+        std::path::Path::new("other-layout")
+    );
+    press(&mut h, KeyCode::Enter); // details
+    press(&mut h, KeyCode::Enter); // choose: the Flash panel
+    assert_eq!(h.state.step, Step::Flash);
+    press(&mut h, KeyCode::Down); // the mode: Firmware Upgrade
+    assert_eq!(h.state.repair.mode, Mode::FirmwareUpgrade);
+    press(&mut h, KeyCode::Enter); // start on the connected phone
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.awaiting_answer),
+        "no plan: {:#?}",
+        h.state.log
+    );
+    let Some(Popup::Confirm { lines, .. }) = &h.state.popup else {
+        panic!("{:?}", h.state.popup)
+    };
+    let identity = lines.iter().find(|l| l.contains("Identity")).unwrap();
+    assert!(
+        identity.contains("protected") && identity.contains("written back"),
+        "{lines:#?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains("AT RISK")), "{lines:#?}");
+    press(&mut h, KeyCode::Char('y'));
+    assert!(
+        h.wait_for(Duration::from_secs(120), |s| s.repair.report.is_some()
+            && s.session == DeviceState::Idle),
+        "not repaired: {:#?}",
+        h.state.log
+    );
+    let report = h.state.repair.report.as_ref().unwrap();
+    assert_eq!(report.outcome, Outcome::Repaired);
+    let flashed = report.flashed.as_ref().unwrap();
+    let restored: Vec<_> = flashed
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Restore)
+        .collect();
+    assert!(!restored.is_empty(), "{flashed:#?}");
+    assert!(
+        restored.iter().all(|s| s.state == StepState::Verified),
+        "{restored:#?}"
+    );
+    assert_eq!(
+        connections(&p),
+        1,
+        "backup, format, download and restore in ONE connection"
+    );
     h.close(Duration::from_secs(10));
     drop(p);
 }

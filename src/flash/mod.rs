@@ -13,7 +13,7 @@ pub mod record;
 mod steps;
 
 pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomImage, RomPartition, RomView};
-pub use plan::{Action, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};
+pub use plan::{Action, Identity, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};
 
 use crate::firmware::{
     facts::RomFacts,

@@ -235,6 +235,42 @@ impl Plan {
             .map(|s| s.length)
             .sum()
     }
+    /// What the plan does to the phone's identity (the NVRAM set): what the confirmation
+    /// must say before anything is written.
+    pub fn identity(&self) -> Identity {
+        let names = |pick: &dyn Fn(Action) -> bool| -> Vec<String> {
+            self.steps
+                .iter()
+                .filter(|s| pick(s.action) && is_nvram_set(&s.partition))
+                .map(|s| s.partition.clone())
+                .collect()
+        };
+        let restored = names(&|a| a == Action::Restore);
+        let at_risk: Vec<String> = names(&|a| matches!(a, Action::Erase | Action::Write))
+            .into_iter()
+            .filter(|n| !restored.contains(n))
+            .collect();
+        if !at_risk.is_empty() {
+            Identity::AtRisk(at_risk)
+        } else if restored.is_empty() {
+            Identity::Untouched
+        } else {
+            Identity::Restored(restored)
+        }
+    }
+}
+
+/// What a plan does to the phone's identity (IMEI, MACs, calibration: the NVRAM set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// Neither erased nor written.
+    Untouched,
+    /// Erased or rewritten, then written back from the verified identity backup and read
+    /// back: these partitions.
+    Restored(Vec<String>),
+    /// Erased or written with no restore after it: these partitions lose the phone's
+    /// identity.
+    AtRisk(Vec<String>),
 }
 
 /// Why no plan can be made.

@@ -656,6 +656,12 @@ proptest! {
         };
         let Ok(plan) = build(&case.device, &case.rom, &req) else { return Ok(()) };
         let trusted_backup = case.backup.as_ref().is_some_and(|b| b.verified && b.device_key == case.device.key);
+        // What the confirmation tells the technician agrees with the steps: no plan leaves
+        // the identity erased or overwritten.
+        prop_assert!(!matches!(plan.identity(), Identity::AtRisk(_)), "{plan:?}");
+        if plan.steps().iter().any(|s| s.action() == Action::Restore) {
+            prop_assert!(matches!(plan.identity(), Identity::Restored(_)), "{plan:?}");
+        }
         for step in plan.steps() {
             let nvram = is_nvram_set(step.partition());
             // The NVRAM set is written only by a restore from a verified backup of this phone

@@ -579,7 +579,7 @@ impl AppState {
                 Vec::new()
             }
             Action::Enter => self.enter(),
-            Action::Left | Action::Right if self.step == Step::Flash && !self.job_running() => {
+            Action::Left | Action::Right if self.mode_open() => {
                 self.repair.shift_mode(if matches!(action, Action::Left) {
                     -1
                 } else {
@@ -661,6 +661,13 @@ impl AppState {
         vec![Effect::CheckDisplay { rom, profile }]
     }
 
+    /// Whether the Flash panel's mode can change: before a visit, or while the connected
+    /// phone waits for the choice (the visit is a running job then); never while a job
+    /// backs up, plans or writes.
+    fn mode_open(&self) -> bool {
+        self.step == Step::Flash && (!self.job_running() || self.repair.choosing)
+    }
+
     fn move_selection(&mut self, delta: isize) {
         match self.step {
             Step::Identify => {
@@ -688,6 +695,7 @@ impl AppState {
                 let s = self.diagnose.scroll as isize + delta;
                 self.diagnose.scroll = s.clamp(0, u16::MAX as isize) as u16;
             }
+            Step::Flash if self.mode_open() => self.repair.shift_mode(delta),
             Step::Flash => {
                 let n = self.repair.plan.as_ref().map_or(0, |p| p.steps().len());
                 let s = self.repair.scroll as isize + delta;

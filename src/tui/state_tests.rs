@@ -233,6 +233,46 @@ fn the_repair_starts_only_on_a_phone_waiting_for_its_choice() {
 }
 
 #[test]
+fn the_mode_is_chosen_while_the_connected_phone_waits_for_the_choice() {
+    let mut s = state();
+    s.repair.rom = Some("/lib/other-layout".into());
+    s.step = Step::Flash;
+    s.session = DeviceState::Busy;
+    s.update(Action::Right);
+    assert_eq!(
+        s.repair.mode,
+        crate::flash::Mode::DownloadOnly,
+        "no mode change while a job writes"
+    );
+    s.update(Action::Choosing {
+        port: "/dev/ttyACM0".into(),
+        refused: None,
+    });
+    s.update(Action::Down);
+    s.update(Action::Down);
+    assert_eq!(
+        s.repair.mode,
+        crate::flash::Mode::FormatAll,
+        "↓ walks the list"
+    );
+    s.update(Action::Left);
+    assert_eq!(
+        s.update(Action::Enter),
+        [Effect::Choose {
+            rom: "/lib/other-layout".into(),
+            mode: crate::flash::Mode::FirmwareUpgrade,
+            marking: None,
+        }]
+    );
+    s.update(Action::Left);
+    assert_eq!(
+        s.repair.mode,
+        crate::flash::Mode::FirmwareUpgrade,
+        "the repair runs: its mode stays"
+    );
+}
+
+#[test]
 fn a_refused_choice_says_why_and_that_the_phone_stays_connected() {
     let mut s = state();
     s.update(Action::Choosing {

@@ -7,8 +7,7 @@ use super::state::{LogLevel, Transfer};
 use crate::{
     device::{Fingerprint, Mode, Stage},
     diag::lcm::LcmVerdict,
-    firmware::is_nvram_set,
-    flash::{Action as PlanAction, Mode as FlashMode, Plan},
+    flash::{Action as PlanAction, Identity, Mode as FlashMode, Plan},
     repair::{Outcome, RepairReport, RepairStep},
 };
 
@@ -434,13 +433,6 @@ pub fn plan_confirmation(plan: &Plan) -> (String, Vec<String>) {
     };
     let written = names(&|a| a == PlanAction::Write);
     let erased = names(&|a| a == PlanAction::Erase);
-    let restored = names(&|a| a == PlanAction::Restore);
-    let identity_touched: Vec<String> = written
-        .iter()
-        .chain(&erased)
-        .filter(|n| is_nvram_set(n))
-        .cloned()
-        .collect();
     let mut lines = vec![
         format!(
             "{}: write {} ({})",
@@ -458,18 +450,23 @@ pub fn plan_confirmation(plan: &Plan) -> (String, Vec<String>) {
             format!("Erased: {}.", erased.join(" "))
         },
     ];
-    lines.push(match (identity_touched.is_empty(), restored.is_empty()) {
-        (true, true) => "Identity (IMEI, MACs, calibration): protected, the NVRAM set is not \
-                         touched."
+    lines.push(match plan.identity() {
+        Identity::Untouched => "Identity (IMEI, MACs, calibration): protected, the NVRAM set is \
+                                not touched."
             .into(),
-        (true, false) => format!(
-            "Identity: restored from the verified backup ({}).",
-            restored.join(" ")
+        Identity::Restored(set) => format!(
+            "Identity (IMEI, MACs, calibration): protected. {} {} erased, then written back \
+             from {} and read back.",
+            set.join(" "),
+            if set.len() == 1 { "is" } else { "are" },
+            plan.backup().map_or_else(
+                || "the identity backup taken first in this connection".to_string(),
+                |id| format!("the verified backup {id}")
+            )
         ),
-        (false, _) => format!(
-            "IDENTITY AT RISK: {} is erased or written.",
-            identity_touched.join(" ")
-        ),
+        Identity::AtRisk(set) => {
+            format!("IDENTITY AT RISK: {} is erased or written.", set.join(" "))
+        }
     });
     lines.extend(plan.warnings().iter().map(|w| format!("! {w}")));
     lines.push("The whole plan is in the Flash panel behind this popup.".into());
