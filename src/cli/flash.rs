@@ -112,6 +112,8 @@ impl Report for PlanReport {
             out.push_str(&format!("Identity backup used: {id}\n"));
         }
         out.push_str(&plan_table(plan));
+        out.push_str(&plan.identity_line());
+        out.push('\n');
         for p in &self.rom_errors {
             out.push_str(&format!("ROM error: {}\n", p.message));
         }

@@ -260,6 +260,32 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// [`Plan::identity`] in one sentence for the technician, as both faces show it before
+    /// the plan is confirmed.
+    pub fn identity_line(&self) -> String {
+        match self.identity() {
+            Identity::Untouched => {
+                "Identity (IMEI, MACs, calibration): protected, the NVRAM set is not touched."
+                    .into()
+            }
+            Identity::Restored(set) => format!(
+                "Identity (IMEI, MACs, calibration): protected. {} {} erased, then written \
+                 back from {} and read back.",
+                set.join(" "),
+                if set.len() == 1 { "is" } else { "are" },
+                self.backup().map_or_else(
+                    || "the identity backup taken first in this connection".to_string(),
+                    |id| format!("the verified backup {id}")
+                )
+            ),
+            Identity::AtRisk(set) => {
+                format!("IDENTITY AT RISK: {} is erased or written.", set.join(" "))
+            }
+        }
+    }
+}
+
 /// What a plan does to the phone's identity (IMEI, MACs, calibration: the NVRAM set).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {

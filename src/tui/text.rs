@@ -7,7 +7,7 @@ use super::state::{LogLevel, Transfer};
 use crate::{
     device::{Fingerprint, Mode, Stage},
     diag::lcm::LcmVerdict,
-    flash::{Action as PlanAction, Identity, Mode as FlashMode, Plan},
+    flash::{Action as PlanAction, Mode as FlashMode, Plan},
     repair::{Outcome, RepairReport, RepairStep},
 };
 
@@ -450,24 +450,7 @@ pub fn plan_confirmation(plan: &Plan) -> (String, Vec<String>) {
             format!("Erased: {}.", erased.join(" "))
         },
     ];
-    lines.push(match plan.identity() {
-        Identity::Untouched => "Identity (IMEI, MACs, calibration): protected, the NVRAM set is \
-                                not touched."
-            .into(),
-        Identity::Restored(set) => format!(
-            "Identity (IMEI, MACs, calibration): protected. {} {} erased, then written back \
-             from {} and read back.",
-            set.join(" "),
-            if set.len() == 1 { "is" } else { "are" },
-            plan.backup().map_or_else(
-                || "the identity backup taken first in this connection".to_string(),
-                |id| format!("the verified backup {id}")
-            )
-        ),
-        Identity::AtRisk(set) => {
-            format!("IDENTITY AT RISK: {} is erased or written.", set.join(" "))
-        }
-    });
+    lines.push(plan.identity_line());
     lines.extend(plan.warnings().iter().map(|w| format!("! {w}")));
     lines.push("The whole plan is in the Flash panel behind this popup.".into());
     ("Write this plan to the phone?".into(), lines)
