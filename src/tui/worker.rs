@@ -15,7 +15,7 @@ use super::{action::Action, demo::DemoPort};
 use crate::{
     device::Fingerprint,
     flash::Plan,
-    job::{CancelToken, EndPolicy, Ended, Job, Options, PortSpec},
+    job::{CancelToken, EndPolicy, Ended, Job, Options, PortSpec, dram::DramSources},
     journal::Journal,
     places::Places,
     profile::Registry,
@@ -183,7 +183,18 @@ fn how(ended: Ended, warning: Option<crate::Error>) -> String {
     }
 }
 
+/// The job for `bench`, taking DRAM (EMI) settings, if a dead phone's download agent asks
+/// for them, from the phone's own identity backup (by its device key): the one source a visit
+/// has before its ROM is chosen.
 fn prepare(bench: &Bench, places: &Places) -> crate::Result<Job> {
+    let dram = DramSources {
+        backups: Some(crate::backup::Store::new(&places.data)),
+        ..DramSources::default()
+    };
+    job(bench, places).map(|job| job.with_dram(dram))
+}
+
+fn job(bench: &Bench, places: &Places) -> crate::Result<Job> {
     match bench {
         Bench::Real { da } => {
             let options = Options {
