@@ -313,23 +313,18 @@ pub const DEMO_DEAD: &str = "Demo: a dead phone (its preloader erased) is plugge
      preloader port, only the BootROM, as through the test point. Its identity backup from an \
      earlier visit is in the demo's data.";
 
-/// The Identify panel's lines for a dead boot: what, why, and where the RAM settings came
-/// from.
-pub fn dead_boot(d: &crate::device::dram::DramReport) -> [String; 3] {
+/// The Identify panel's lines for a dead boot: what and why, then where the RAM settings came
+/// from (the project too when they are not the phone's own), kept short so the board ranking
+/// still fits at 80x24.
+pub fn dead_boot(d: &crate::device::dram::DramReport) -> [String; 2] {
+    use crate::device::dram::EmiSource;
+    let project = match (&d.source, d.project.as_deref()) {
+        (EmiSource::Backup { .. }, _) | (_, None) => String::new(),
+        (_, Some(p)) => format!(", project {p}"),
+    };
     [
-        "dead boot: preloader missing or foreign".into(),
-        "  why: no preloader mode at power-on; the download agent asked for the board's DRAM \
-         (EMI) settings before it could use RAM"
-            .into(),
-        format!(
-            "  RAM set up from {}{}, {}",
-            d.source,
-            d.project
-                .as_deref()
-                .map(|p| format!(", project {p}"))
-                .unwrap_or_default(),
-            size(d.ram_size)
-        ),
+        "dead boot: preloader missing or foreign (the download agent needed DRAM settings)".into(),
+        format!("RAM set up from {}{project}", d.source),
     ]
 }
 

@@ -158,9 +158,8 @@ fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
         lines.push(field(t, "panel", f.lcm.join(", ")));
     }
     if let Some(d) = &f.dead_boot {
-        let [what, why, source] = text::dead_boot(d);
+        let [what, source] = text::dead_boot(d);
         lines.push(Line::styled(what, t.warn()));
-        lines.push(Line::raw(why));
         lines.push(Line::raw(source));
     }
 }
