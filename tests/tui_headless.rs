@@ -54,6 +54,17 @@ fn identified(h: &mut Headless) {
     );
 }
 
+/// Answers yes to the plan and waits for the repair's report and the end of its session.
+fn confirmed(h: &mut Headless) {
+    press(h, KeyCode::Char('y'));
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.report.is_some()
+            && s.session == DeviceState::Idle),
+        "not repaired: {:#?}",
+        h.state.log
+    );
+}
+
 /// How many times a host opened the demo phone's port.
 fn connections(p: &Prepared) -> u64 {
     p.bench.as_ref().unwrap().port.connections()
@@ -110,13 +121,7 @@ fn a_whole_demo_repair_by_keys() {
             .iter()
             .any(|l| l.contains("Identity") && l.contains("protected"))
     );
-    press(&mut h, KeyCode::Char('y'));
-    assert!(
-        h.wait_for(WAIT, |s| s.repair.report.is_some()
-            && s.session == DeviceState::Idle),
-        "not repaired: {:#?}",
-        h.state.log
-    );
+    confirmed(&mut h);
     let report = h.state.repair.report.as_ref().unwrap();
     assert_eq!(report.outcome, Outcome::Repaired);
     assert!(
@@ -375,13 +380,7 @@ fn a_dead_phone_is_brought_back_in_one_connection_and_starts_in_preloader_mode()
         "no plan: {:#?}",
         h.state.log
     );
-    press(&mut h, KeyCode::Char('y'));
-    assert!(
-        h.wait_for(WAIT, |s| s.repair.report.is_some()
-            && s.session == DeviceState::Idle),
-        "not repaired: {:#?}",
-        h.state.log
-    );
+    confirmed(&mut h);
     let report = h.state.repair.report.clone().unwrap();
     assert_eq!(report.outcome, Outcome::Repaired);
     assert!(!report.backup_taken, "the earlier visit's backup is named");

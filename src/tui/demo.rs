@@ -67,6 +67,20 @@ impl DemoPort {
         self.lock().clone()
     }
 
+    /// A job on the port the phone answers on now, with the simulator-only DA and
+    /// `registry`'s board profiles; `end` says how the session ends.
+    pub fn job(&self, end: EndPolicy, registry: Registry) -> Result<Job> {
+        let options = Options {
+            port: PortSpec::Path(self.get().0.display().to_string()),
+            wait: Duration::from_secs(10),
+            da: None,
+            record: None,
+            end,
+        };
+        let da = da_file::DaFile::parse(da_file::generate_sim_da()).map_err(crate::Error::from)?;
+        Ok(Job::with_da(options, da, registry))
+    }
+
     /// Waits (at most `within`) until the phone re-enumerated more than `seen` times.
     pub fn wait_replug(&self, seen: u64, within: Duration) {
         let guard = self.lock();
@@ -202,16 +216,8 @@ fn earlier_visit(device: Device, data: &Path) -> Result<()> {
         stop: Arc::new(AtomicBool::new(false)),
     };
     let thread = serve_phone(device, serve_options.clone(), port.clone())?;
-    let options = Options {
-        port: PortSpec::Path(port.get().0.display().to_string()),
-        wait: Duration::from_secs(10),
-        da: None,
-        record: None,
-        end: EndPolicy::Leave,
-    };
     let registry = Registry::builtin();
-    let da = da_file::DaFile::parse(da_file::generate_sim_da()).map_err(crate::Error::from)?;
-    let job = Job::with_da(options, da, registry.clone());
+    let job = port.job(EndPolicy::Leave, registry.clone())?;
     let journal = Journal::open_in(data).ok();
     let done = crate::engine::backup::run(job, &Store::new(data), &registry, journal.as_ref());
     serve_options.stop.store(true, Ordering::Relaxed);

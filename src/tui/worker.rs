@@ -19,7 +19,6 @@ use crate::{
     journal::Journal,
     places::Places,
     profile::Registry,
-    protocol::da_file::DaFile,
     repair::{self, Choice, RepairDriver, RepairEvent},
 };
 
@@ -207,17 +206,8 @@ fn job(bench: &Bench, places: &Places) -> crate::Result<Job> {
             Job::prepare(&options, places)
         }
         Bench::Simulated { port } => {
-            let options = Options {
-                port: PortSpec::Path(port.get().0.display().to_string()),
-                wait: Duration::from_secs(10),
-                da: None,
-                record: None,
-                end: EndPolicy::Reboot,
-            };
-            let da = DaFile::parse(crate::protocol::da_file::generate_sim_da())
-                .map_err(crate::Error::from)?;
             let (registry, _refused) = Registry::load(&places.user_profiles());
-            Ok(Job::with_da(options, da, registry))
+            port.job(EndPolicy::Reboot, registry)
         }
     }
 }
