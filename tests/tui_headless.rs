@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mtkbench::{
-    flash::{Action, Mode, record::StepState},
+    device::{Mode, dram::EmiSource},
+    flash::{Action, Mode as FlashMode, record::StepState},
     repair::Outcome,
     tui::{
         Prepared,
@@ -50,6 +51,17 @@ fn identified(h: &mut Headless) {
             && s.session == DeviceState::Busy),
         "not identified: {:?}\n{:#?}",
         h.state.session,
+        h.state.log
+    );
+}
+
+/// Answers yes to the plan and waits for the repair's report and the end of its session.
+fn confirmed(h: &mut Headless) {
+    press(h, KeyCode::Char('y'));
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.report.is_some()
+            && s.session == DeviceState::Idle),
+        "not repaired: {:#?}",
         h.state.log
     );
 }
@@ -110,13 +122,7 @@ fn a_whole_demo_repair_by_keys() {
             .iter()
             .any(|l| l.contains("Identity") && l.contains("protected"))
     );
-    press(&mut h, KeyCode::Char('y'));
-    assert!(
-        h.wait_for(WAIT, |s| s.repair.report.is_some()
-            && s.session == DeviceState::Idle),
-        "not repaired: {:#?}",
-        h.state.log
-    );
+    confirmed(&mut h);
     let report = h.state.repair.report.as_ref().unwrap();
     assert_eq!(report.outcome, Outcome::Repaired);
     assert!(
@@ -178,7 +184,7 @@ fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connect
     press(&mut h, KeyCode::Enter); // choose: the Flash panel
     assert_eq!(h.state.step, Step::Flash);
     press(&mut h, KeyCode::Down); // the mode: Firmware Upgrade
-    assert_eq!(h.state.repair.mode, Mode::FirmwareUpgrade);
+    assert_eq!(h.state.repair.mode, FlashMode::FirmwareUpgrade);
     press(&mut h, KeyCode::Enter); // start on the connected phone
     assert!(
         h.wait_for(WAIT, |s| s.repair.awaiting_answer),
@@ -381,5 +387,97 @@ fn quitting_while_the_phone_waits_for_a_choice_writes_nothing_and_journals_why()
     );
     assert!(row.partitions.is_empty(), "nothing written: {row:?}");
     assert_eq!(connections(&p), 1);
+    drop(p);
+}
+
+#[test]
+fn a_dead_phone_is_brought_back_in_one_connection_and_starts_in_preloader_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = tui_support::demo_with(dir.path(), true);
+    identified(&mut h);
+    let f = h.state.fingerprint.clone().unwrap();
+    assert_eq!(f.mode, Mode::Brom, "a dead phone answers in BROM only");
+    let dead = f
+        .dead_boot
+        .as_ref()
+        .expect("the DA asked for DRAM settings");
+    let EmiSource::Backup { id } = &dead.source else {
+        panic!(
+            "RAM set up from {}, not the earlier visit's backup",
+            dead.source
+        )
+    };
+    assert_eq!(dead.project.as_deref(), Some("a516_row"));
+    let identify = tui_support::frame(&h.state, 100, 40);
+    assert!(
+        identify.contains("dead boot: preloader missing or foreign"),
+        "{identify}"
+    );
+    assert!(identify.contains(id.as_str()), "{identify}");
+    assert!(h.wait_for(WAIT, |s| {
+        s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())
+    }));
+    assert_eq!(h.state.device.board.as_deref(), Some("a516_row"));
+
+    press(&mut h, KeyCode::Enter); // the board: the ROM panel, the fitting ROM first
+    assert!(h.wait_for(WAIT, |s| s.identify.chosen.is_some()));
+    assert_eq!(
+        h.state.selected_rom().unwrap().path,
+        std::path::PathBuf::from("fits")
+    );
+    let rom = tui_support::frame(&h.state, 100, 40);
+    assert!(rom.contains("RAM set up from"), "{rom}");
+    assert!(rom.contains("preloader is written from this ROM"), "{rom}");
+    assert!(rom.contains("project is the board's"), "{rom}");
+    let settled = h
+        .state
+        .fingerprint
+        .as_ref()
+        .unwrap()
+        .preloader
+        .clone()
+        .unwrap();
+    assert_eq!(
+        settled.project.as_deref(),
+        Some("a516_row"),
+        "the guard's project"
+    );
+    press(&mut h, KeyCode::Enter); // details
+    press(&mut h, KeyCode::Enter); // choose: Download Only
+    press(&mut h, KeyCode::Enter); // start
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.awaiting_answer),
+        "no plan: {:#?}",
+        h.state.log
+    );
+    confirmed(&mut h);
+    let report = h.state.repair.report.clone().unwrap();
+    assert_eq!(report.outcome, Outcome::Repaired);
+    assert!(!report.backup_taken, "the earlier visit's backup is named");
+    assert_eq!(report.backup_id.as_deref(), Some(id.as_str()));
+    let flashed = report.flashed.unwrap();
+    assert!(
+        format!("{:?}", flashed.steps).contains("PRELOADER"),
+        "the preloader is written back: {:?}",
+        flashed.steps
+    );
+    assert_eq!(connections(&p), 1, "the recovery in ONE connection");
+
+    // The next visit: the phone starts in preloader mode again, no DRAM setup needed.
+    press(&mut h, KeyCode::Char('1'));
+    press(&mut h, KeyCode::Enter); // arm
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.choosing
+            && s.fingerprint
+                .as_ref()
+                .is_some_and(|f| f.mode == Mode::Preloader)),
+        "not back in preloader mode: {:?}\n{:#?}",
+        h.state.fingerprint.as_ref().map(|f| f.mode),
+        h.state.log
+    );
+    assert!(h.state.fingerprint.as_ref().unwrap().dead_boot.is_none());
+    assert_eq!(connections(&p), 2);
+    assert!(h.key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)));
+    h.close(Duration::from_secs(10));
     drop(p);
 }

@@ -54,6 +54,11 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// With --demo: start with a dead phone (its preloader erased) to practise the recovery;
+    /// its identity backup from an earlier visit gives the RAM settings.
+    #[arg(long, requires = "demo")]
+    pub dead_boot: bool,
+
     /// Draw with plain ASCII (for terminals without box-drawing glyphs).
     #[arg(long)]
     pub ascii: bool,
@@ -212,6 +217,7 @@ pub fn main() -> i32 {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         library: None,
         da: cli.da,
+        dead_boot: cli.dead_boot,
     };
     match run(cli.command, &ctx, &workstation) {
         Ok(()) => 0,

@@ -1,7 +1,11 @@
 //! `--demo`: the built-in simulated MT6572 served in-process on a real pseudo-terminal (the
 //! same serial path a phone uses), with its simulator-only DA, in a temporary folder that also
 //! holds the demo's data (library, backups, journal). Everything goes when the bench is
-//! dropped. No repair logic here: it only sets the bench up.
+//! dropped. With `--dead-boot` the phone is dead (its preloader erased, as
+//! `mtkbench sim --preloader erased` does) and the data folder holds its identity backup from
+//! an earlier visit, taken through the library's own backup job before the preloader was
+//! erased: the EMI source a technician practises the recovery with. No repair logic here: it
+//! only sets the bench up.
 
 use std::{
     path::{Path, PathBuf},
@@ -15,14 +19,18 @@ use std::{
 
 use crate::{
     Result,
+    backup::Store,
     error::HostError,
     fsutil,
+    job::{EndPolicy, Job, Options, PortSpec},
+    journal::Journal,
     places::Places,
     profile::Registry,
     protocol::da_file,
     sim::{
         SimError,
-        device::Mode,
+        boot::PreloaderDamage,
+        device::{Device, Mode},
         fault::FaultPlan,
         phone::{self, PhoneOptions},
         pty::{LinkEvent, Pty, ServeOptions, serve},
@@ -57,6 +65,20 @@ impl DemoPort {
     /// The port now, and the number of re-enumerations so far.
     pub fn get(&self) -> (PathBuf, u64) {
         self.lock().clone()
+    }
+
+    /// A job on the port the phone answers on now, with the simulator-only DA and
+    /// `registry`'s board profiles; `end` says how the session ends.
+    pub fn job(&self, end: EndPolicy, registry: Registry) -> Result<Job> {
+        let options = Options {
+            port: PortSpec::Path(self.get().0.display().to_string()),
+            wait: Duration::from_secs(10),
+            da: None,
+            record: None,
+            end,
+        };
+        let da = da_file::DaFile::parse(da_file::generate_sim_da()).map_err(crate::Error::from)?;
+        Ok(Job::with_da(options, da, registry))
     }
 
     /// Waits (at most `within`) until the phone re-enumerated more than `seen` times.
@@ -94,7 +116,7 @@ pub struct DemoBench {
 impl DemoBench {
     /// Builds the demo phone and starts serving it; `places` gives the config and log
     /// folders, the rest is temporary.
-    pub fn start(places: &Places) -> Result<DemoBench> {
+    pub fn start(places: &Places, dead_boot: bool) -> Result<DemoBench> {
         let dir = tempfile::Builder::new()
             .prefix("mtkbench-demo-")
             .tempdir()
@@ -118,35 +140,33 @@ impl DemoBench {
             blank: false,
         };
         let registry = Registry::builtin();
-        let phone = phone::open_or_create(&options, &registry, &data)?;
+        let mut phone = phone::open_or_create(&options, &registry, &data)?;
         // The demo library: a package that fits this phone, and one off in each named way
         // (wrong panel driver, other layout, other board, bad checksum, NVRAM inside, NAND).
         crate::sim::rom::write_library(&library, &registry.require(DEMO_BOARD)?.profile)?;
-        let pty = Pty::open().map_err(SimError::Port)?;
+        if dead_boot {
+            earlier_visit(phone.device(Mode::Brom, FaultPlan::default()), &data)?;
+            phone = phone::open_or_create(&options, &registry, &data)?;
+            phone.damage_preloader(PreloaderDamage::Erased)?;
+        }
         let port = DemoPort::default();
-        port.lock().0 = pty.path().to_path_buf();
-        let follow = port.clone();
-        let mut device = phone.device(Mode::Brom, FaultPlan::default());
         let stop = Arc::new(AtomicBool::new(false));
         let serve_options = ServeOptions {
             once: false,
             stop: stop.clone(),
         };
-        let thread = std::thread::Builder::new()
-            .name("demo-phone".into())
-            .spawn(move || {
-                serve(pty, &mut device, &serve_options, |event| {
-                    tracing::info!(?event, "demo phone link");
-                    match event {
-                        LinkEvent::Replugged(path) => follow.set(path),
-                        LinkEvent::HostConnected => {
-                            follow.connections.fetch_add(1, Ordering::Relaxed);
-                        }
-                        LinkEvent::HostDisconnected => {}
-                    }
-                })
-            })
-            .map_err(SimError::Port)?;
+        // A dead phone is powered on for preloader mode, as a technician would: it answers in
+        // BROM only until its preloader is written back.
+        let mode = if dead_boot {
+            Mode::Preloader
+        } else {
+            Mode::Brom
+        };
+        let thread = serve_phone(
+            phone.device(mode, FaultPlan::default()),
+            serve_options,
+            port.clone(),
+        )?;
         Ok(DemoBench {
             port,
             da_file,
@@ -157,6 +177,52 @@ impl DemoBench {
             _dir: dir,
         })
     }
+}
+
+/// Serves `device` on a new pseudo-terminal on a thread; `port` follows it across reboots
+/// and counts the hosts that open it.
+fn serve_phone(
+    mut device: Device,
+    options: ServeOptions,
+    port: DemoPort,
+) -> Result<JoinHandle<std::io::Result<()>>> {
+    let pty = Pty::open().map_err(SimError::Port)?;
+    port.lock().0 = pty.path().to_path_buf();
+    let thread = std::thread::Builder::new()
+        .name("demo-phone".into())
+        .spawn(move || {
+            serve(pty, &mut device, &options, |event| {
+                tracing::info!(?event, "demo phone link");
+                match event {
+                    LinkEvent::Replugged(path) => port.set(path),
+                    LinkEvent::HostConnected => {
+                        port.connections.fetch_add(1, Ordering::Relaxed);
+                    }
+                    LinkEvent::HostDisconnected => {}
+                }
+            })
+        })
+        .map_err(SimError::Port)?;
+    Ok(thread)
+}
+
+/// The dead-boot demo's earlier visit: the healthy phone's identity backed up into `data`
+/// by the library's backup job (journaled like any backup), over its own connection, before
+/// its preloader is erased.
+fn earlier_visit(device: Device, data: &Path) -> Result<()> {
+    let port = DemoPort::default();
+    let serve_options = ServeOptions {
+        once: true,
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let thread = serve_phone(device, serve_options.clone(), port.clone())?;
+    let registry = Registry::builtin();
+    let job = port.job(EndPolicy::Leave, registry.clone())?;
+    let journal = Journal::open_in(data).ok();
+    let done = crate::engine::backup::run(job, &Store::new(data), &registry, journal.as_ref());
+    serve_options.stop.store(true, Ordering::Relaxed);
+    let _ = thread.join();
+    done.map(|_| ())
 }
 
 impl Drop for DemoBench {

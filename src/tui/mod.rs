@@ -47,6 +47,9 @@ pub struct Options {
     pub library: Option<PathBuf>,
     /// The DA file [default: the one remembered in the config].
     pub da: Option<PathBuf>,
+    /// With `demo`: the simulated phone is dead (preloader erased), with its identity backup
+    /// from an earlier visit in the demo's data.
+    pub dead_boot: bool,
 }
 
 /// A workstation ready to start: its first state and effects, what the effects need, and
@@ -66,7 +69,7 @@ pub struct Prepared {
 pub fn prepare(options: &Options, places: &Places) -> Result<Prepared> {
     let theme = theme::Theme::new(options.no_color, options.ascii);
     let bench = if options.demo {
-        Some(demo::DemoBench::start(places)?)
+        Some(demo::DemoBench::start(places, options.dead_boot)?)
     } else {
         None
     };
@@ -81,6 +84,7 @@ pub fn prepare(options: &Options, places: &Places) -> Result<Prepared> {
         demo: bench.is_some(),
         demo_board: bench.as_ref().map(|_| demo::DEMO_BOARD.to_string()),
         jobs_dir: Some(places.data.join("jobs")),
+        dead_boot: options.demo && options.dead_boot,
     };
     let (state, first) = state::AppState::new(library.clone(), start, theme);
     let bench_spec = match &bench {

@@ -285,4 +285,6 @@ pub struct StartInfo {
     pub demo_board: Option<String>,
     /// Where the flash job records are kept.
     pub jobs_dir: Option<PathBuf>,
+    /// The demo phone is dead (`--demo --dead-boot`).
+    pub dead_boot: bool,
 }

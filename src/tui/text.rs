@@ -42,8 +42,8 @@ pub const CONNECT_STEPS: [&str; 2] = [
     "Hold VOL-DOWN and plug the USB cable in; let go when the port is seen.",
 ];
 /// The Connect panel's advice for a dead phone.
-pub const CONNECT_DEAD: &str =
-    "Dead phone, no port at all? Short the test point (KCOL0) to ground while plugging in.";
+pub const CONNECT_DEAD: &str = "No preloader port (a dead phone)? BROM only: hold VOL-DOWN, or \
+     short the test point (KCOL0) to ground, while plugging in.";
 /// The Connect panel's note on timing.
 pub const CONNECT_TIMING: &str =
     "The preloader port lives only 2-5 s; it is caught the moment it appears.";
@@ -307,6 +307,42 @@ pub fn mode(mode: Mode) -> &'static str {
 
 /// The Connect panel in the demo.
 pub const DEMO_PLUGGED: &str = "Demo: the simulated phone is plugged in on a pseudo-terminal.";
+/// The Connect panel in the dead-boot demo.
+pub const DEMO_DEAD: &str = "Demo: a dead phone (its preloader erased) is plugged in: no \
+     preloader port, only the BootROM, as through the test point. Its identity backup from an \
+     earlier visit is in the demo's data.";
+
+/// The Identify panel's lines for a dead boot: what and why, then where the RAM settings came
+/// from (the project too when they are not the phone's own), kept short so the board ranking
+/// still fits at 80x24.
+pub fn dead_boot(d: &crate::device::dram::DramReport) -> [String; 2] {
+    use crate::device::dram::EmiSource;
+    let project = match (&d.source, d.project.as_deref()) {
+        (EmiSource::Backup { .. }, _) | (_, None) => String::new(),
+        (_, Some(p)) => format!(", project {p}"),
+    };
+    [
+        "dead boot: preloader missing or foreign (the download agent needed DRAM settings)".into(),
+        format!("RAM set up from {}{project}", d.source),
+    ]
+}
+
+/// The ROM panel's lines for a dead phone: the EMI source used, and when the preloader is
+/// written from the chosen ROM (`project`: the board's preloader project, once known).
+pub fn dead_boot_rom(d: &crate::device::dram::DramReport, project: Option<&str>) -> [String; 2] {
+    [
+        format!("Dead boot: RAM set up from {}.", d.source),
+        match project {
+            Some(p) => format!(
+                "The preloader is written from this ROM when its project is the board's ({p}); \
+                 the plan shows it and the preloader guard refuses another."
+            ),
+            None => "The board's preloader project is unknown: the preloader is written from \
+                     this ROM only if the preloader guard can match it (the plan shows it)."
+                .into(),
+        },
+    ]
+}
 
 /// What must be typed to confirm Format All + Download.
 pub const FORMAT_WORD: &str = "FORMAT";

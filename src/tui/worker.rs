@@ -15,11 +15,10 @@ use super::{action::Action, demo::DemoPort};
 use crate::{
     device::Fingerprint,
     flash::Plan,
-    job::{CancelToken, EndPolicy, Ended, Job, Options, PortSpec},
+    job::{CancelToken, EndPolicy, Ended, Job, Options, PortSpec, dram::DramSources},
     journal::Journal,
     places::Places,
     profile::Registry,
-    protocol::da_file::DaFile,
     repair::{self, Choice, RepairDriver, RepairEvent},
 };
 
@@ -183,7 +182,18 @@ fn how(ended: Ended, warning: Option<crate::Error>) -> String {
     }
 }
 
+/// The job for `bench`, taking DRAM (EMI) settings, if a dead phone's download agent asks
+/// for them, from the phone's own identity backup (by its device key): the one source a visit
+/// has before its ROM is chosen.
 fn prepare(bench: &Bench, places: &Places) -> crate::Result<Job> {
+    let dram = DramSources {
+        backups: Some(crate::backup::Store::new(&places.data)),
+        ..DramSources::default()
+    };
+    job(bench, places).map(|job| job.with_dram(dram))
+}
+
+fn job(bench: &Bench, places: &Places) -> crate::Result<Job> {
     match bench {
         Bench::Real { da } => {
             let options = Options {
@@ -196,17 +206,8 @@ fn prepare(bench: &Bench, places: &Places) -> crate::Result<Job> {
             Job::prepare(&options, places)
         }
         Bench::Simulated { port } => {
-            let options = Options {
-                port: PortSpec::Path(port.get().0.display().to_string()),
-                wait: Duration::from_secs(10),
-                da: None,
-                record: None,
-                end: EndPolicy::Reboot,
-            };
-            let da = DaFile::parse(crate::protocol::da_file::generate_sim_da())
-                .map_err(crate::Error::from)?;
             let (registry, _refused) = Registry::load(&places.user_profiles());
-            Ok(Job::with_da(options, da, registry))
+            port.job(EndPolicy::Reboot, registry)
         }
     }
 }

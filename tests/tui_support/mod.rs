@@ -13,6 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mtkbench::{
     device::{
         Fingerprint, Mode, OpKind, PlannedStep, ProgressEvent,
+        dram::{DramReport, EmiSource},
         fingerprint::{PartitionFacts, StorageFacts, TargetConfigFlags},
         table::TableSource,
         target::Region,
@@ -75,6 +76,7 @@ pub fn fresh() -> AppState {
             demo: false,
             demo_board: None,
             jobs_dir: None,
+            dead_boot: false,
         },
         Theme::new(true, false),
     );
@@ -175,6 +177,36 @@ pub fn identify() -> AppState {
         s.update(Action::Type(c));
     }
     s.update(Action::Enter);
+    s
+}
+
+/// Identify for a dead phone (its preloader erased): the DA asked for DRAM settings, taken
+/// from its own backup; the board's preloader project settled by the engine.
+pub fn identify_dead_boot() -> AppState {
+    let mut s = identify();
+    let mut f = fingerprint();
+    f.ram_size = 0x2000_0000;
+    f.dead_boot = Some(DramReport {
+        source: EmiSource::Backup {
+            id: "20261203T101500Z-a1b2c3d4".into(),
+        },
+        project: Some("a516_row".into()),
+        version: 11,
+        flash_id: "150100514531334D42".into(),
+        ram_size: 0x2000_0000,
+        chip_select: 0,
+        checksum_matches: true,
+    });
+    mtkbench::engine::identify::settle_dead_boot(&mut f, &mtkbench::profile::Registry::builtin());
+    s.fingerprint = Some(Box::new(f));
+    s
+}
+
+/// ROM for a dead phone: the EMI source and when the preloader is written from the ROM.
+pub fn rom_list_dead_boot() -> AppState {
+    let mut s = identify_dead_boot();
+    s.step = Step::Rom;
+    s.update(Action::LibraryLoaded(Ok(library_rows())));
     s
 }
 
@@ -408,6 +440,8 @@ pub fn all() -> Vec<(&'static str, AppState)> {
     vec![
         ("connect", connect()),
         ("identify", identify()),
+        ("identify_dead_boot", identify_dead_boot()),
+        ("rom_list_dead_boot", rom_list_dead_boot()),
         ("rom_list", rom_list()),
         ("rom_detail", rom_detail()),
         ("backup", on_step(Step::Backup)),
@@ -441,10 +475,16 @@ pub fn places(dir: &Path) -> Places {
 
 /// The demo workstation (simulated phone in-process), headless, started.
 pub fn demo(dir: &Path) -> (Headless, Prepared) {
+    demo_with(dir, false)
+}
+
+/// The demo started headless; `dead_boot`: with a dead phone (`--demo --dead-boot`).
+pub fn demo_with(dir: &Path, dead_boot: bool) -> (Headless, Prepared) {
     let options = Options {
         demo: true,
         ascii: false,
         no_color: true,
+        dead_boot,
         ..Options::default()
     };
     let mut p = tui::prepare(&options, &places(dir)).unwrap();

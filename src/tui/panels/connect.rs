@@ -58,7 +58,12 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     }
     let connected = matches!(state.session, DeviceState::Busy) || known;
     if state.start.demo && !connected {
-        lines.push(Line::styled(text::DEMO_PLUGGED, t.dim()));
+        let plugged = if state.start.dead_boot {
+            text::DEMO_DEAD
+        } else {
+            text::DEMO_PLUGGED
+        };
+        lines.push(Line::styled(plugged, t.dim()));
     }
     let instructions = if connected {
         &[][..]

@@ -157,4 +157,9 @@ fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
     if !f.lcm.is_empty() {
         lines.push(field(t, "panel", f.lcm.join(", ")));
     }
+    if let Some(d) = &f.dead_boot {
+        let [what, source] = text::dead_boot(d);
+        lines.push(Line::styled(what, t.warn()));
+        lines.push(Line::raw(source));
+    }
 }

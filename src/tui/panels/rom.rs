@@ -49,6 +49,26 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         ];
         return view::paragraph(lines, area, buf);
     }
+    let mut area = area;
+    if let Some(f) = &state.fingerprint
+        && let Some(d) = &f.dead_boot
+    {
+        let project = f.preloader.as_ref().and_then(|p| p.project.as_deref());
+        let [source, preloader] = text::dead_boot_rom(d, project);
+        let width = usize::from(area.width);
+        let lines: Vec<Line<'static>> = view::wrap(&source, width)
+            .into_iter()
+            .map(|l| Line::styled(l, t.warn()))
+            .chain(view::wrap(&preloader, width).into_iter().map(Line::raw))
+            .collect();
+        let [note, rest] = ratatui::layout::Layout::vertical([
+            Constraint::Length(u16::try_from(lines.len()).unwrap_or(u16::MAX)),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        view::paragraph(lines, note, buf);
+        area = rest;
+    }
     let listed = state.rom_rows();
     match listed.get(r.selected) {
         Some((row, verdict)) if r.detail => detail(t, row, *verdict, r.scroll, area, buf),
