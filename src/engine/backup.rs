@@ -316,3 +316,124 @@ impl BackupDone {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+    use crate::device::target::Region;
+
+    fn phone(cid: &str) -> Fingerprint {
+        serde_json::from_value(serde_json::json!({
+            "mode": "brom", "hw_code": 25970, "hw_subcode": 35328, "hw_version": 51712,
+            "sw_version": 0, "brom_version": 1, "bl_version": 254,
+            "target_config": {"sbc": false, "sla": false, "daa": false, "raw": 0},
+            "me_id": "00112233445566778899aabbccddeeff",
+            "storage": {"type": "emmc", "boot1_size": 6291456, "boot2_size": 6291456,
+                        "user_size": 3909091328u64, "cid": cid},
+            "ram_size": 536870912, "da_version": "040001",
+            "partition_source": {"kind": "mbr", "profile": "a516_row"},
+            "partitions": [], "preloader": null, "lcm": [], "pcb_marking": null
+        }))
+        .unwrap()
+    }
+
+    /// A read staged as [`read_identity`] stages it: NVRAM streamed into the writer, its
+    /// second read the same or not.
+    fn staged(backups: &Store, same: bool) -> IdentityRead {
+        let fingerprint = phone("aa");
+        let mut w = backups
+            .begin(BackupKind::Identity, &fingerprint, None)
+            .unwrap();
+        let mut sink = w.stream("NVRAM.bin").unwrap();
+        sink.write_all(&[0x4E; 8192]).unwrap();
+        let entry = w.finish(sink, "NVRAM", Region::User, 0x40_0000).unwrap();
+        let part = ReadTwice {
+            target: Target {
+                name: "NVRAM".into(),
+                is_partition: true,
+                region: Region::User,
+                addr: 0x40_0000,
+                len: 8192,
+            },
+            length: entry.length,
+            sha256: entry.sha256.clone(),
+            same,
+            millis: 1,
+        };
+        IdentityRead {
+            fingerprint,
+            parts: vec![part],
+            skipped: Vec::new(),
+            staged: w,
+        }
+    }
+
+    fn entries(dir: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn two_reads_that_differ_leave_nothing_not_even_the_staged_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let backups = Store::new(dir.path());
+        let read = staged(&backups, false);
+        let key = read.fingerprint.device_key();
+        let mut seen = Vec::new();
+        let err = store_verified(&backups, read, None, SystemTime::now(), &mut |r| {
+            seen.push((r.partition.clone(), r.ok, r.bytes))
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, BackupError::Damaged { problems, .. } if problems.contains("NVRAM read differently twice")),
+            "{err}"
+        );
+        assert_eq!(seen, vec![("NVRAM".to_string(), false, 2 * 8192)]);
+        assert!(backups.list(None).is_empty());
+        assert_eq!(entries(&backups.root().join(&key)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn two_reads_alike_commit_the_staged_files_whole_with_the_completed_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let backups = Store::new(dir.path());
+        let mut read = staged(&backups, true);
+        read.fingerprint.lcm = vec!["hx8369b_fwvga_dsi_vdo".into()];
+        let b = store_verified(
+            &backups,
+            read,
+            Some("a516_row"),
+            SystemTime::now(),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(b.manifest.profile.as_deref(), Some("a516_row"));
+        assert_eq!(b.manifest.fingerprint.lcm, vec!["hx8369b_fwvga_dsi_vdo"]);
+        assert_eq!(b.manifest.files.len(), 1);
+        assert_eq!(b.manifest.files[0].length, 8192);
+        assert!(backups.verify(&b.id).unwrap().ok);
+        let key = b.manifest.device_key.clone();
+        assert_eq!(
+            entries(&backups.root().join(&key)).len(),
+            1,
+            "no staging folder left"
+        );
+    }
+
+    #[test]
+    fn a_staged_backup_cannot_be_described_as_another_phone() {
+        let dir = tempfile::tempdir().unwrap();
+        let backups = Store::new(dir.path());
+        let mut read = staged(&backups, true);
+        read.fingerprint = phone("bb");
+        assert!(store(read, None, SystemTime::now(), &mut |_| {}).is_err());
+        assert!(backups.list(None).is_empty());
+    }
+}
