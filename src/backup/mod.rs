@@ -675,4 +675,4 @@ fn sync_dir(dir: &Path) -> Result<(), HostError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -325,18 +325,7 @@ mod tests {
     use crate::device::target::Region;
 
     fn phone(cid: &str) -> Fingerprint {
-        serde_json::from_value(serde_json::json!({
-            "mode": "brom", "hw_code": 25970, "hw_subcode": 35328, "hw_version": 51712,
-            "sw_version": 0, "brom_version": 1, "bl_version": 254,
-            "target_config": {"sbc": false, "sla": false, "daa": false, "raw": 0},
-            "me_id": "00112233445566778899aabbccddeeff",
-            "storage": {"type": "emmc", "boot1_size": 6291456, "boot2_size": 6291456,
-                        "user_size": 3909091328u64, "cid": cid},
-            "ram_size": 536870912, "da_version": "040001",
-            "partition_source": {"kind": "mbr", "profile": "a516_row"},
-            "partitions": [], "preloader": null, "lcm": [], "pcb_marking": null
-        }))
-        .unwrap()
+        crate::backup::tests::fingerprint(cid)
     }
 
     /// A read staged as [`read_identity`] stages it: NVRAM streamed into the writer, its
@@ -405,7 +394,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let backups = Store::new(dir.path());
         let mut read = staged(&backups, true);
-        read.fingerprint.lcm = vec!["hx8369b_fwvga_dsi_vdo".into()];
+        read.fingerprint.lcm = vec!["panel_read_from_uboot".into()];
         let b = store_verified(
             &backups,
             read,
@@ -415,7 +404,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.manifest.profile.as_deref(), Some("a516_row"));
-        assert_eq!(b.manifest.fingerprint.lcm, vec!["hx8369b_fwvga_dsi_vdo"]);
+        assert_eq!(b.manifest.fingerprint.lcm, vec!["panel_read_from_uboot"]);
         assert_eq!(b.manifest.files.len(), 1);
         assert_eq!(b.manifest.files[0].length, 8192);
         assert!(backups.verify(&b.id).unwrap().ok);
