@@ -310,7 +310,7 @@ fn a_restore_writes_the_identity_only_by_a_proof_made_for_this_phone() {
         (f.flag, f.holds),
         ("verified backup of this phone", "identity")
     );
-    assert_eq!(g.target().len, files[0].bytes().len() as u64);
+    assert_eq!(g.target().len, files[0].entry().length);
     // ... but only back to where it was read: not over UBOOT, not at another offset.
     let uboot = resolve(
         &Selector::Partition("UBOOT".into()),

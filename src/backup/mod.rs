@@ -362,6 +362,29 @@ impl Store {
         })
     }
 
+    /// The path of `entry` of a backup, after its bytes were hashed again (streaming, in
+    /// bounded memory) against the manifest: a file changed, missing or outside the folder
+    /// is refused.
+    fn checked_path(&self, backup: &Backup, entry: &FileEntry) -> Result<PathBuf, BackupError> {
+        let check = check_file(
+            &backup.path,
+            &entry.file,
+            &entry.partition,
+            entry.length,
+            &entry.sha256,
+        );
+        let problems = match check.status {
+            FileStatus::Ok => return Ok(backup.path.join(&entry.file)),
+            FileStatus::Escapes => format!("{:?} points outside the backup folder", entry.file),
+            FileStatus::Missing => format!("{} ({}) is missing", entry.file, entry.partition),
+            FileStatus::Changed => format!("{} ({}) has changed", entry.file, entry.partition),
+        };
+        Err(BackupError::Damaged {
+            id: backup.id.clone(),
+            problems,
+        })
+    }
+
     /// The bytes of `entry` of a verified backup, checked again against the manifest as they
     /// are read (a file changed since the verification is refused).
     pub fn read_file(&self, backup: &Backup, entry: &FileEntry) -> Result<Vec<u8>, BackupError> {
@@ -513,6 +536,29 @@ impl BackupWriter {
         Ok(())
     }
 
+    /// Records `fingerprint` and `profile` in the manifest in place of those given to
+    /// [`Store::begin`] (a fingerprint completed from what was read); the phone must be the
+    /// same one (same device key), since the backup's folder is named after it.
+    pub fn describe(
+        &mut self,
+        fingerprint: &Fingerprint,
+        profile: Option<&str>,
+    ) -> Result<(), BackupError> {
+        let key = fingerprint.device_key();
+        if key != self.manifest.device_key {
+            return Err(BackupError::BadManifest {
+                id: self.manifest.device_key.clone(),
+                reason: format!(
+                    "the backup was begun for phone {}, not {key}",
+                    self.manifest.device_key
+                ),
+            });
+        }
+        self.manifest.fingerprint = fingerprint.clone();
+        self.manifest.profile = profile.map(str::to_string);
+        Ok(())
+    }
+
     /// The files stored so far.
     pub fn files(&self) -> &[FileEntry] {
         &self.manifest.files
@@ -629,4 +675,4 @@ fn sync_dir(dir: &Path) -> Result<(), HostError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

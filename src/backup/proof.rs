@@ -3,8 +3,9 @@
 //! the backup's (or with the technician's explicit [`Consent::OtherDevice`], which the proof
 //! carries as identity cloning). The guard ([`crate::device::guard::restore`]) takes a
 //! [`ProvenFile`] instead of an override: it checks the proof against the phone the session
-//! is talking to and records it in the transcript. The file's bytes are read and hashed when
-//! the proof is made and cannot change afterwards.
+//! is talking to and records it in the transcript. The file is hashed again when the proof is
+//! made; the restore hashes what it writes and what it reads back, and both must match the
+//! manifest (a file changed after the proof fails the restore's check).
 //!
 //! Nothing else builds a proof: its fields are private, it has no `Default`, `From` or
 //! `Deserialize`, so a restore that skipped the checks does not compile:
@@ -23,7 +24,6 @@
 //!         sha256: String::new(),
 //!     },
 //!     path: "NVRAM.bin".into(),
-//!     bytes: vec![0; 4],
 //!     backup_id: "emmc-aa/20261203T100000Z".into(),
 //!     backup_key: "emmc-aa".into(),
 //!     phone_key: "emmc-aa".into(),
@@ -84,12 +84,12 @@ pub struct RestoreProof {
     cloning: bool,
 }
 
-/// One file of a [`RestoreProof`], with the bytes that were hashed when it was read.
+/// One file of a [`RestoreProof`], hashed right when the proof was made (its bytes stay on
+/// disk: a restore streams them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvenFile {
     entry: FileEntry,
     path: PathBuf,
-    bytes: Vec<u8>,
     backup_id: String,
     backup_key: String,
     phone_key: String,
@@ -136,8 +136,7 @@ impl RestoreProof {
         self.cloning
     }
 
-    /// Reads the file of `entry` (which must be one of the backup's), checking its hash again
-    /// as it is read.
+    /// The file of `entry` (which must be one of the backup's), its hash checked again.
     pub fn file(&self, store: &Store, entry: &FileEntry) -> Result<ProvenFile, BackupError> {
         if !self.backup.manifest.files.contains(entry) {
             return Err(BackupError::Damaged {
@@ -145,11 +144,10 @@ impl RestoreProof {
                 problems: format!("{} is not a file of this backup", entry.file),
             });
         }
-        let bytes = store.read_file(&self.backup, entry)?;
+        let path = store.checked_path(&self.backup, entry)?;
         Ok(ProvenFile {
             entry: entry.clone(),
-            path: self.backup.path.join(&entry.file),
-            bytes,
+            path,
             backup_id: self.backup.id.clone(),
             backup_key: self.backup.manifest.device_key.clone(),
             phone_key: self.phone_key.clone(),
@@ -181,11 +179,6 @@ impl ProvenFile {
     /// The file in the backup folder.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Its bytes, as hashed when the proof read them.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
     }
 
     /// The backup's id.

@@ -2,7 +2,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::*;
 
-fn fingerprint(cid: &str) -> Fingerprint {
+/// A phone with eMMC CID `cid` (its device key), for tests of the store.
+pub(crate) fn fingerprint(cid: &str) -> Fingerprint {
     serde_json::from_value(serde_json::json!({
         "mode": "brom", "hw_code": 25970, "hw_subcode": 35328, "hw_version": 51712,
         "sw_version": 0, "brom_version": 1, "bl_version": 254,

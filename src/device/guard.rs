@@ -434,7 +434,7 @@ pub fn restore<T: Transport>(
         da,
         whole,
         file.path(),
-        file.bytes().len() as u64,
+        file.entry().length,
         grant,
     )
 }

@@ -1,17 +1,21 @@
 //! Backup of the phone's identity: PRO_INFO, NVRAM, PROTECT_F, PROTECT_S, SECCFG, the
 //! preloader (BOOT_1; on NAND its PRELOADER partition), MBR/EBR and UBOOT, each read twice and
-//! compared, stored with [`crate::backup::Store`]. Partitions the phone does not have are
-//! skipped (and said so); a phone without the NVRAM set cannot be backed up.
+//! compared, stored with [`crate::backup::Store`]: the first read streams into a staged
+//! backup, the second is compared by its SHA-256, and the backup enters the store whole or
+//! not at all. Partitions the phone does not have are skipped (and said so); a phone without
+//! the NVRAM set cannot be backed up.
 
-use std::time::SystemTime;
+use std::{io::Write, time::SystemTime};
 
 use serde::Serialize;
 
 use crate::{
-    backup::{Backup, BackupError, BackupKind, Store},
+    backup::{Backup, BackupError, BackupKind, BackupWriter, FileSink, Store},
     device::Fingerprint,
+    diag::lcm::UbootScan,
     engine::Recorder,
     firmware::NVRAM_SET,
+    fsutil::Hashing,
     job::{DeviceError, Done, Job, OpKind, Phone, Place, Target, step},
     journal::{JobKind, Journal, NewJob, PartitionResult},
     profile::{Registry, matching},
@@ -33,21 +37,25 @@ pub const IDENTITY_SET: [&str; 10] = [
     "UBOOT",
 ];
 
-/// One partition as read from the phone, twice.
+/// One partition as read from the phone, twice: the first read streamed into the staged
+/// backup, the second only hashed.
 #[derive(Debug, Clone)]
 pub struct ReadTwice {
     /// Where it was read.
     pub target: Target,
-    /// The first read.
-    pub bytes: Vec<u8>,
-    /// Whether the second read gave the same bytes.
+    /// Bytes of the first read.
+    pub length: u64,
+    /// SHA-256 of the first read (the staged file's).
+    pub sha256: String,
+    /// Whether the second read hashed the same.
     pub same: bool,
     /// Both reads, milliseconds.
     pub millis: u64,
 }
 
-/// What [`read_identity`] brings back from the phone.
-#[derive(Debug, Clone)]
+/// What [`read_identity`] brings back from the phone: every partition staged in a backup
+/// that is not in the store yet ([`store`] commits it, or drops it and nothing remains).
+#[derive(Debug)]
 pub struct IdentityRead {
     /// The phone.
     pub fingerprint: Fingerprint,
@@ -55,11 +63,37 @@ pub struct IdentityRead {
     pub parts: Vec<ReadTwice>,
     /// Those it does not have.
     pub skipped: Vec<String>,
+    staged: BackupWriter,
 }
 
-/// Reads the identity set twice on `phone` (read only).
-pub fn read_identity<T: Transport>(phone: &mut Phone<'_, T>) -> Result<IdentityRead, DeviceError> {
-    let fingerprint = phone.fingerprint();
+/// Writes into the staged file and, for the partitions the fingerprint is completed from,
+/// into a second sink.
+struct Tee<'a> {
+    file: &'a mut FileSink,
+    also: &'a mut dyn Write,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.also.write_all(&buf[..n])?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Reads the identity set twice on `phone` (read only), streaming the first read of each
+/// partition into a new backup of `backups` (staged, not yet committed) and hashing the
+/// second: no partition is ever held whole in memory but the preloader, which the
+/// fingerprint is completed from. A file that cannot be staged is the inner error.
+pub fn read_identity<T: Transport>(
+    phone: &mut Phone<'_, T>,
+    backups: &Store,
+) -> Result<Result<IdentityRead, BackupError>, DeviceError> {
+    let mut fingerprint = phone.fingerprint();
     let mut targets = Vec::new();
     let mut skipped = Vec::new();
     for name in IDENTITY_SET {
@@ -79,6 +113,10 @@ pub fn read_identity<T: Transport>(phone: &mut Phone<'_, T>) -> Result<IdentityR
                 .into(),
         ));
     }
+    let mut staged = match backups.begin(BackupKind::Identity, &fingerprint, None) {
+        Ok(w) => w,
+        Err(e) => return Ok(Err(e)),
+    };
     let mut plan = Vec::new();
     for t in &targets {
         plan.push(step(OpKind::Read, t));
@@ -91,29 +129,55 @@ pub fn read_identity<T: Transport>(phone: &mut Phone<'_, T>) -> Result<IdentityR
     let mut parts = Vec::new();
     for target in targets {
         let t0 = std::time::Instant::now();
-        let bytes = super::read_all(phone, &target)?;
-        phone.verifying(&target.name);
-        let again = super::read_all(phone, &target)?;
-        parts.push(ReadTwice {
-            same: bytes == again,
-            millis: t0.elapsed().as_millis() as u64,
-            target,
-            bytes,
-        });
-    }
-    let mut fingerprint = fingerprint;
-    for p in &parts {
-        match p.target.name.to_ascii_uppercase().as_str() {
-            "PRELOADER" => fingerprint.preloader = super::identify::preloader_identity(&p.bytes),
-            "UBOOT" => fingerprint.lcm = super::identify::uboot_panels(&p.bytes),
+        let mut sink = match staged.stream(&format!("{}.bin", target.name)) {
+            Ok(sink) => sink,
+            Err(e) => return Ok(Err(e)),
+        };
+        let name = target.name.to_ascii_uppercase();
+        let mut preloader = Vec::new();
+        let mut uboot = UbootScan::default();
+        let mut none = std::io::sink();
+        let also: &mut dyn Write = match name.as_str() {
+            "PRELOADER" => &mut preloader,
+            "UBOOT" => &mut uboot,
+            _ => &mut none,
+        };
+        phone.read(
+            &target,
+            &mut Tee {
+                file: &mut sink,
+                also,
+            },
+        )?;
+        let entry = match staged.finish(sink, &target.name, target.region, target.addr) {
+            Ok(entry) => entry.clone(),
+            Err(e) => return Ok(Err(e)),
+        };
+        match name.as_str() {
+            "PRELOADER" => {
+                fingerprint.preloader = super::identify::preloader_identity(&preloader);
+            }
+            "UBOOT" => fingerprint.lcm = uboot.evidence("phone's own UBOOT").names,
             _ => {}
         }
+        drop(preloader);
+        phone.verifying(&target.name);
+        let mut again = Hashing::new(std::io::empty());
+        phone.read(&target, &mut again)?;
+        parts.push(ReadTwice {
+            same: again.hex() == entry.sha256,
+            millis: t0.elapsed().as_millis() as u64,
+            length: entry.length,
+            sha256: entry.sha256,
+            target,
+        });
     }
-    Ok(IdentityRead {
+    Ok(Ok(IdentityRead {
         fingerprint,
         parts,
         skipped,
-    })
+        staged,
+    }))
 }
 
 /// Backs up the identity of the phone of `job` into `backups`, recording the job in
@@ -126,8 +190,8 @@ pub fn run(
 ) -> crate::Result<Done<BackupDone>> {
     let rec = Recorder::start(journal, JobKind::Backup, &NewJob::default());
     let result = (|| {
-        let done = job.run(read_identity)?;
-        let read = &done.value;
+        let done = job.run(|phone| read_identity(phone, backups))?;
+        let read = done.value?;
         let profile = matching::rank(registry, &read.fingerprint.evidence()).best;
         rec.update(&NewJob {
             device_key: Some(read.fingerprint.device_key()),
@@ -135,6 +199,7 @@ pub fn run(
             profile: profile.clone(),
             ..NewJob::default()
         });
+        let skipped = read.skipped.clone();
         let backup = store_verified(
             backups,
             read,
@@ -147,7 +212,7 @@ pub fn run(
             ..NewJob::default()
         });
         Ok(Done {
-            value: BackupDone::new(&backup, read.skipped.clone()),
+            value: BackupDone::new(&backup, skipped),
             port: done.port,
             ended: done.ended,
             warning: done.warning,
@@ -172,12 +237,12 @@ pub struct BackupDone {
     pub device_key: String,
 }
 
-/// Stores what [`read_identity`] read, refusing it whole when any partition read differently
-/// twice (a flaky link or a failing chip: a backup must be the phone's real content).
-/// `on_part` sees one result per partition, for the journal.
+/// Commits the backup [`read_identity`] staged, refusing it whole when any partition read
+/// differently twice (a flaky link or a failing chip: a backup must be the phone's real
+/// content; the staged files are then removed). `on_part` sees one result per partition,
+/// for the journal.
 pub fn store(
-    store: &Store,
-    read: &IdentityRead,
+    read: IdentityRead,
     profile: Option<&str>,
     at: SystemTime,
     on_part: &mut dyn FnMut(&PartitionResult),
@@ -192,7 +257,7 @@ pub fn store(
         on_part(&PartitionResult {
             partition: p.target.name.clone(),
             action: "read".into(),
-            bytes: 2 * p.bytes.len() as u64,
+            bytes: 2 * p.length,
             millis: p.millis,
             sha256: None,
             ok: p.same,
@@ -209,30 +274,21 @@ pub fn store(
             ),
         });
     }
-    let mut w = store.begin(BackupKind::Identity, &read.fingerprint, profile)?;
-    for p in &read.parts {
-        let t = &p.target;
-        w.add(
-            &format!("{}.bin", t.name),
-            &t.name,
-            t.region,
-            t.addr,
-            &p.bytes,
-        )?;
-    }
-    w.commit(at)
+    let mut staged = read.staged;
+    staged.describe(&read.fingerprint, profile)?;
+    staged.commit(at)
 }
 
 /// [`store`], then re-hashes every stored file against its manifest: the backup returned
 /// is on disk whole and verified, or an error says why not.
 pub fn store_verified(
     backups: &Store,
-    read: &IdentityRead,
+    read: IdentityRead,
     profile: Option<&str>,
     at: SystemTime,
     on_part: &mut dyn FnMut(&PartitionResult),
 ) -> Result<Backup, BackupError> {
-    let backup = store(backups, read, profile, at, on_part)?;
+    let backup = store(read, profile, at, on_part)?;
     backups.verify(&backup.id)?.require_ok()?;
     Ok(backup)
 }
@@ -258,5 +314,115 @@ impl BackupDone {
             skipped,
             device_key: b.manifest.device_key.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+    use crate::device::target::Region;
+
+    fn phone(cid: &str) -> Fingerprint {
+        crate::backup::tests::fingerprint(cid)
+    }
+
+    /// A read staged as [`read_identity`] stages it: NVRAM streamed into the writer, its
+    /// second read the same or not.
+    fn staged(backups: &Store, same: bool) -> IdentityRead {
+        let fingerprint = phone("aa");
+        let mut w = backups
+            .begin(BackupKind::Identity, &fingerprint, None)
+            .unwrap();
+        let mut sink = w.stream("NVRAM.bin").unwrap();
+        sink.write_all(&[0x4E; 8192]).unwrap();
+        let entry = w.finish(sink, "NVRAM", Region::User, 0x40_0000).unwrap();
+        let part = ReadTwice {
+            target: Target {
+                name: "NVRAM".into(),
+                is_partition: true,
+                region: Region::User,
+                addr: 0x40_0000,
+                len: 8192,
+            },
+            length: entry.length,
+            sha256: entry.sha256.clone(),
+            same,
+            millis: 1,
+        };
+        IdentityRead {
+            fingerprint,
+            parts: vec![part],
+            skipped: Vec::new(),
+            staged: w,
+        }
+    }
+
+    fn entries(dir: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn two_reads_that_differ_leave_nothing_not_even_the_staged_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let backups = Store::new(dir.path());
+        let read = staged(&backups, false);
+        let key = read.fingerprint.device_key();
+        let mut seen = Vec::new();
+        let err = store_verified(&backups, read, None, SystemTime::now(), &mut |r| {
+            seen.push((r.partition.clone(), r.ok, r.bytes))
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, BackupError::Damaged { problems, .. } if problems.contains("NVRAM read differently twice")),
+            "{err}"
+        );
+        assert_eq!(seen, vec![("NVRAM".to_string(), false, 2 * 8192)]);
+        assert!(backups.list(None).is_empty());
+        assert_eq!(entries(&backups.root().join(&key)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn two_reads_alike_commit_the_staged_files_whole_with_the_completed_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let backups = Store::new(dir.path());
+        let mut read = staged(&backups, true);
+        read.fingerprint.lcm = vec!["panel_read_from_uboot".into()];
+        let b = store_verified(
+            &backups,
+            read,
+            Some("a516_row"),
+            SystemTime::now(),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(b.manifest.profile.as_deref(), Some("a516_row"));
+        assert_eq!(b.manifest.fingerprint.lcm, vec!["panel_read_from_uboot"]);
+        assert_eq!(b.manifest.files.len(), 1);
+        assert_eq!(b.manifest.files[0].length, 8192);
+        assert!(backups.verify(&b.id).unwrap().ok);
+        let key = b.manifest.device_key.clone();
+        assert_eq!(
+            entries(&backups.root().join(&key)).len(),
+            1,
+            "no staging folder left"
+        );
+    }
+
+    #[test]
+    fn a_staged_backup_cannot_be_described_as_another_phone() {
+        let dir = tempfile::tempdir().unwrap();
+        let backups = Store::new(dir.path());
+        let mut read = staged(&backups, true);
+        read.fingerprint = phone("bb");
+        assert!(store(read, None, SystemTime::now(), &mut |_| {}).is_err());
+        assert!(backups.list(None).is_empty());
     }
 }

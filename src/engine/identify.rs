@@ -145,15 +145,6 @@ pub fn preloader_identity(bytes: &[u8]) -> Option<PreloaderIdentity> {
         .filter(|p| p.project.is_some() || p.emi_version.is_some())
 }
 
-/// The panel drivers named in a UBOOT read from the phone.
-pub fn uboot_panels(bytes: &[u8]) -> Vec<String> {
-    use std::io::Write as _;
-    let mut scan = UbootScan::default();
-    // Writing into the scanner cannot fail.
-    let _ = scan.write_all(bytes);
-    scan.evidence("phone's own UBOOT").names
-}
-
 /// Identifies the phone of `job`, recording the job in `journal`.
 pub fn run(
     job: Job,

@@ -6,13 +6,16 @@
 //! [`Store::prove`] verified for the connected phone (or, with `--other-device`, for another
 //! phone, recorded as identity cloning). No override flag is involved.
 
+use std::io::Read as _;
+
 use serde::Serialize;
 
 use crate::{
     backup::{Backup, Consent, FileEntry, ProvenFile, Store, Verification},
-    device::Fingerprint,
+    device::{Cause, Fingerprint, Stage},
     engine::Recorder,
-    error::Advice,
+    error::{Advice, HostError},
+    fsutil::Hashing,
     job::{DeviceError, Done, Job, OpKind, Phone, step},
     journal::{JobKind, Journal, NewJob, PartitionResult},
     transport::Transport,
@@ -287,14 +290,23 @@ fn write_verified<T: Transport>(
     file: &ProvenFile,
 ) -> Result<Restored, DeviceError> {
     let t0 = std::time::Instant::now();
-    let bytes = file.bytes();
-    phone.write(g, &mut &bytes[..])?;
-    phone.verifying(&file.entry().partition);
-    let back = super::read_all(phone, g.target())?;
+    let entry = file.entry();
+    let opened = std::fs::File::open(file.path()).map_err(|e| DeviceError::Step {
+        stage: Stage::Write,
+        cause: Cause::Host(HostError::io("read", file.path(), e)),
+    })?;
+    // Streamed from disk and hashed on the way; the read-back is hashed, not kept: both must
+    // be the manifest's SHA-256 (a file changed since its proof fails here too).
+    let mut source = Hashing::new(std::io::BufReader::new(opened).take(entry.length));
+    phone.write(g, &mut source)?;
+    let written = source.hex();
+    phone.verifying(&entry.partition);
+    let mut back = Hashing::new(std::io::empty());
+    phone.read(g.target(), &mut back)?;
     Ok(Restored {
-        partition: file.entry().partition.clone(),
-        bytes: bytes.len() as u64,
-        verified: back == bytes,
+        partition: entry.partition.clone(),
+        bytes: entry.length,
+        verified: written == entry.sha256 && back.hex() == entry.sha256,
         millis: t0.elapsed().as_millis() as u64,
     })
 }

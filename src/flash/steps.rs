@@ -5,13 +5,7 @@
 //! job. Nothing here prints, draws, or touches the job record but [`backup_step`], which
 //! writes the new backup's id into it before anything is erased.
 
-use std::{
-    io::{Read, Write},
-    path::Path,
-    time::SystemTime,
-};
-
-use sha2::{Digest, Sha256};
+use std::{io::Read, path::Path, time::SystemTime};
 
 use super::{
     LoadedRom,
@@ -23,6 +17,7 @@ use crate::{
     backup::{Consent, Store},
     engine::{Recorder, backup, restore},
     firmware::is_boot_code,
+    fsutil::Hashing,
     job::{DeviceError, OpKind, Override, Phone, Place, Region, Target},
     journal::NewJob,
     transport::Transport,
@@ -44,10 +39,13 @@ pub(super) fn backup_step<T: Transport>(
     let id = match &record.backup {
         Some(id) => id.clone(),
         None => {
-            let read = backup::read_identity(phone)?;
+            let read = match backup::read_identity(phone, at.backups)? {
+                Ok(read) => read,
+                Err(e) => return Ok(Err(e.into())),
+            };
             let stored = match backup::store_verified(
                 at.backups,
-                &read,
+                read,
                 None,
                 SystemTime::now(),
                 &mut |_| {},
@@ -274,42 +272,4 @@ pub(super) fn write_step<T: Transport>(
         .into()));
     }
     Ok(Ok((StepState::Verified, Some(written))))
-}
-
-/// Hashes what passes through it: read from the inner reader, or written into it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R> Hashing<R> {
-    fn new(inner: R) -> Self {
-        Hashing {
-            inner,
-            hasher: Sha256::new(),
-        }
-    }
-
-    fn hex(self) -> String {
-        hex::encode(self.hasher.finalize())
-    }
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-impl<R> Write for Hashing<R> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.hasher.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

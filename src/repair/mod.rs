@@ -568,9 +568,11 @@ fn settle_backup<T: Transport>(
         return Ok(Ok(skipped(driver, note, None)));
     }
     driver.event(&RepairEvent::Started(RepairStep::Backup));
-    let read = backup::read_identity(phone)?;
-    let stored = match backup::store_verified(backups, &read, None, SystemTime::now(), &mut |_| {})
-    {
+    let read = match backup::read_identity(phone, backups)? {
+        Ok(read) => read,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let stored = match backup::store_verified(backups, read, None, SystemTime::now(), &mut |_| {}) {
         Ok(stored) => stored,
         Err(e) => return Ok(Err(e.into())),
     };
