@@ -55,6 +55,14 @@ fn identified(h: &mut Headless) {
     );
 }
 
+/// [`identified`], and the library ranked for the phone.
+fn ranked(h: &mut Headless) {
+    identified(h);
+    assert!(h.wait_for(WAIT, |s| {
+        s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())
+    }));
+}
+
 /// Answers yes to the plan and waits for the repair's report and the end of its session.
 fn confirmed(h: &mut Headless) {
     press(h, KeyCode::Char('y'));
@@ -164,10 +172,7 @@ fn a_whole_demo_repair_by_keys() {
 fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connection() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, p) = tui_support::demo(dir.path());
-    identified(&mut h);
-    assert!(h.wait_for(WAIT, |s| {
-        s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())
-    }));
+    ranked(&mut h);
     press(&mut h, KeyCode::Enter); // the board
     assert!(h.wait_for(WAIT, |s| s.identify.chosen.is_some()));
     for _ in 0..8 {
@@ -233,10 +238,7 @@ fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connect
 fn a_refused_plan_and_a_refused_rom_keep_the_phone_connected() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, p) = tui_support::demo(dir.path());
-    identified(&mut h);
-    assert!(h.wait_for(WAIT, |s| {
-        s.matched.as_ref().is_some_and(|m| !m.matches.is_empty())
-    }));
+    ranked(&mut h);
     press(&mut h, KeyCode::Char('3'));
     press(&mut h, KeyCode::Enter);
     press(&mut h, KeyCode::Enter);
