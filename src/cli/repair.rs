@@ -69,7 +69,7 @@ impl Report for RepairOutput {
             ));
         }
         if let Some(sheet) = &r.sheet {
-            out.push_str(&super::history::sheet_text(sheet));
+            out.push_str(&sheet.text());
             out.push_str(&format!(
                 "Next: mtkbench report {} --out FILE writes this sheet for the customer.\n",
                 sheet.job

@@ -128,6 +128,8 @@ pub struct RepairState {
     pub resume_next: Option<String>,
     /// A resumed job, once it completed.
     pub resumed: Option<Box<Flashed>>,
+    /// Where the customer's job sheet of the report was written, once it was.
+    pub sheet_file: Option<std::path::PathBuf>,
 }
 
 impl Default for RepairState {
@@ -148,6 +150,7 @@ impl Default for RepairState {
             unfinished: None,
             resume_next: None,
             resumed: None,
+            sheet_file: None,
         }
     }
 }
