@@ -251,6 +251,22 @@ fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connect
         .filter(|s| s.action == Action::Restore)
         .collect();
     assert!(!restored.is_empty(), "{flashed:#?}");
+    // Counted as every face says it: each write and restore read back equal, and the
+    // format's erases apart (an erase is not read back, so it is never "not verified").
+    let tally = flashed.tally();
+    assert_eq!(tally.verified, tally.written, "{flashed:#?}");
+    assert_eq!(
+        tally.written + tally.erased,
+        flashed
+            .steps
+            .iter()
+            .filter(|s| s.action.changes_phone())
+            .count()
+    );
+    assert!(
+        tally.erased > 0 && tally.written > restored.len(),
+        "{tally:?}"
+    );
     assert!(
         restored.iter().all(|s| s.state == StepState::Verified),
         "{restored:#?}"

@@ -516,11 +516,7 @@ pub fn repair_outcome(report: &RepairReport) -> (LogLevel, String) {
             LogLevel::Good,
             format!(
                 "Repaired: {} partition(s) written and verified. See 6 Verify and 7 Report.",
-                report.flashed.as_ref().map_or(0, |f| f
-                    .steps
-                    .iter()
-                    .filter(|s| s.state == crate::flash::record::StepState::Verified)
-                    .count())
+                report.flashed.as_ref().map_or(0, |f| f.tally().verified)
             ),
         ),
         Outcome::Planned => (LogLevel::Info, "Planned only: nothing was written.".into()),
