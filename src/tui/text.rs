@@ -556,7 +556,7 @@ pub fn board_ranked(m: &crate::library::matching::LibraryMatch) -> String {
 
 /// Log line: a board was chosen.
 pub fn board_chosen(id: &str) -> String {
-    format!("Board chosen: {id}. The library is ranked for it (3 ROM).")
+    format!("Board chosen: {id}. The library is ranked for it in 3 ROM.")
 }
 
 /// Device bar: a verified backup was taken in this session.
