@@ -8,23 +8,18 @@ pub(crate) const WIDTH: usize = 80;
 /// Word-wraps `text` to `width` columns: the first line starts with `first`, the others with
 /// `rest`. Ends with a newline (a lone `first` when `text` is empty).
 pub(crate) fn wrap_to(text: &str, first: &str, rest: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > width {
-            out += line.trim_end();
-            out.push('\n');
-            line = rest.to_string();
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line += word;
-        empty = false;
-    }
-    out += line.trim_end();
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = if words.is_empty() {
+        first.trim_end().to_string()
+    } else {
+        // A word longer than the line (a path, a hash) stays whole: it is copied, not read.
+        let options = textwrap::Options::new(width)
+            .initial_indent(first)
+            .subsequent_indent(rest)
+            .break_words(false)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        textwrap::fill(&words, options)
+    };
     out.push('\n');
     out
 }

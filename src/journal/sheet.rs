@@ -186,7 +186,8 @@ impl Sheet {
             let first = format!("{label:<LABEL_WIDTH$}");
             let options = textwrap::Options::new(SHEET_WIDTH)
                 .initial_indent(&first)
-                .subsequent_indent(&rest);
+                .subsequent_indent(&rest)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
             out.push_str(&textwrap::fill(text, options));
             out.push('\n');
         }

@@ -166,33 +166,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     if width <= INDENT.len() {
         return vec![text.to_string()];
     }
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    // Characters in the row, and how many of them are the indent (no word yet when equal).
-    let (mut row_len, mut start) = (0, 0);
-    for word in text.split(' ') {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let sep = usize::from(row_len > start);
-            if row_len + sep + word.len() <= width {
-                if sep == 1 {
-                    row.push(' ');
-                }
-                row.extend(word.iter());
-                row_len += sep + word.len();
-                break;
-            }
-            if row_len == start {
-                // A word longer than a row is cut where the row ends.
-                row.extend(word.drain(..width - row_len));
-            }
-            rows.push(std::mem::take(&mut row));
-            row.push_str(INDENT);
-            (row_len, start) = (INDENT.len(), INDENT.len());
-        }
-    }
-    rows.push(row);
-    rows
+    let options = textwrap::Options::new(width)
+        .subsequent_indent(INDENT)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(std::borrow::Cow::into_owned)
+        .collect()
 }
 
 /// The key hints of the current mode, from the keymap.
