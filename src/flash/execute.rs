@@ -607,6 +607,7 @@ fn run_plan<T: Transport>(
         phone.reread_table(Some(&naming))?;
     }
     let mut table_written = false;
+    let proven = std::cell::OnceCell::new();
     for (i, s) in plan.steps().iter().enumerate() {
         let op = op_of(s.action());
         match s.action() {
@@ -631,7 +632,7 @@ fn run_plan<T: Transport>(
             Action::Backup => backup_step(phone, s, record, at, rec),
             Action::Erase => erase_step(phone, plan, s, record),
             Action::Write => {
-                let formatting = formats.then(|| Formatting::of(plan, record, at.backups));
+                let formatting = formats.then(|| Formatting::of(plan, record, at.backups, &proven));
                 write_step(phone, s, rom, rom_path, record.verify, formatting)
             }
             _ => restore_step(phone, plan, s, record, at.backups),

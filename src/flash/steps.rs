@@ -5,7 +5,7 @@
 //! job. Nothing here prints, draws, or touches the job record but [`backup_step`], which
 //! writes the new backup's id into it before anything is erased.
 
-use std::{io::Read, path::Path, time::SystemTime};
+use std::{cell::OnceCell, io::Read, path::Path, time::SystemTime};
 
 use super::{
     LoadedRom,
@@ -203,31 +203,44 @@ pub(super) struct Formatting<'a> {
     mode: Mode,
     backup: Option<&'a str>,
     backups: &'a Store,
+    /// The proof, once made in this run (each table image would hash the backup again).
+    proven: &'a OnceCell<RestoreProof>,
 }
 
 impl<'a> Formatting<'a> {
-    /// The identity backup `plan` and `record` hold, kept in `backups`.
-    pub(super) fn of(plan: &'a Plan, record: &'a JobRecord, backups: &'a Store) -> Self {
+    /// The identity backup `plan` and `record` hold, kept in `backups`; its proof is kept in
+    /// `proven` for the run.
+    pub(super) fn of(
+        plan: &'a Plan,
+        record: &'a JobRecord,
+        backups: &'a Store,
+        proven: &'a OnceCell<RestoreProof>,
+    ) -> Self {
         Formatting {
             mode: plan.mode(),
             backup: backup_in_hand(plan, record),
             backups,
+            proven,
         }
     }
 
-    /// That backup, verified now and proven for the connected phone.
+    /// That backup, verified and proven for the connected phone.
     fn proof<T: Transport>(
         &self,
         phone: &Phone<'_, T>,
         partition: &str,
-    ) -> crate::Result<RestoreProof> {
+    ) -> crate::Result<&'a RestoreProof> {
+        if let Some(proof) = self.proven.get() {
+            return Ok(proof);
+        }
         let id = self.backup.ok_or_else(|| FlashError::NoBackupInHand {
             mode: self.mode,
             partition: partition.into(),
         })?;
-        Ok(self
+        let proof = self
             .backups
-            .prove(id, &phone.fingerprint(), Consent::SameDevice)?)
+            .prove(id, &phone.fingerprint(), Consent::SameDevice)?;
+        Ok(self.proven.get_or_init(|| proof))
     }
 }
 
@@ -270,7 +283,7 @@ pub(super) fn write_step<T: Transport>(
                 Ok(proof) => proof,
                 Err(e) => return Ok(Err(e)),
             };
-            phone.guard_layout(&target, &image_path, &proof)?
+            phone.guard_layout(&target, &image_path, proof)?
         } else {
             phone.guard_write_range(&target, &image_path, force)?
         }
