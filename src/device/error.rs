@@ -995,6 +995,11 @@ mod tests {
                     loses: "x",
                     instead: "x",
                 },
+                DeviceError::TableRefused {
+                    action: "write",
+                    target: "MBR".into(),
+                    why: "x".into(),
+                },
                 DeviceError::ImageTooLarge {
                     file: path(),
                     len: 2,

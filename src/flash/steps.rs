@@ -1,6 +1,8 @@
 //! The steps of a flash plan as the executor ([`super::execute`]) carries them out on the
 //! phone, one function per action: the identity backup, a format, an image written and read
-//! back, the identity restored from its backup by proof. Each returns how far it got and the
+//! back (in the modes that format, the ROM's partition table by the proof of the job's
+//! identity backup, [`crate::device::guard::rewrite_layout`]), the identity restored from its
+//! backup by proof. Each returns how far it got and the
 //! hash of its bytes, a refusal (nothing more is written), or the device error that ends the
 //! job. Nothing here prints, draws, or touches the job record but [`backup_step`], which
 //! writes the new backup's id into it before anything is erased.
