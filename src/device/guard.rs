@@ -122,7 +122,9 @@
 //!   the guard reads no file; the bytes come from the edge that streams the image.
 //! * (b) in a layout rewrite (Firmware Upgrade, Format All + Download), by
 //!   [`rewrite_layout()`]'s proof: a verified identity backup of this phone holding its
-//!   whole NVRAM set, which the plan writes back into the new table at the end.
+//!   whole NVRAM set, which the plan writes back into the new table at the end. (Their
+//!   format steps erase the old table, like the NVRAM set, with that backup in hand, under
+//!   the recorded override.)
 //! * (c) with the override, recorded as reaching "the phone's partition table".
 //!
 //! A phone whose map shows no NVRAM set (a blank phone: no table yet) has nothing to hide,
@@ -132,7 +134,8 @@
 //! read by mtkbench (their entries are named from the board's layout): written by name they
 //! are judged like the rest, and pass when the reading would not change.
 //!
-//! Pure apart from reading the session's facts: no port, no file.
+//! Pure apart from reading the session's facts and, when the session asks it to judge a
+//! write, the image stream the session was given: no port, no file.
 
 use std::{
     io::{Cursor, Read},
