@@ -6,7 +6,8 @@
 //! range. A restore's write of the identity needs a proof ([`mtkbench::backup::ProvenFile`])
 //! that only a verified backup of the connected phone gives: no trait builds one, and one
 //! made for another phone, of another phone's backup without consent, or of a changed file
-//! opens nothing. (Struct literals, field mutation and a plain `Target` handed to `Session::write` are
+//! opens nothing. The ROM's partition table in a layout rewrite passes by a proof of this
+//! phone's whole identity backup, and that proof lifts nothing else. (Struct literals, field mutation and a plain `Target` handed to `Session::write` are
 //! refused by the compiler: the `compile_fail` examples of `device::guard` show it.)
 
 use std::{marker::PhantomData, path::Path, time::Duration};
@@ -376,4 +377,68 @@ fn a_restore_writes_the_identity_only_by_a_proof_made_for_this_phone() {
     // A proof taken before the change reads the file again, hashed: refused too.
     let e = proof.file(&store, &proof.nvram_set()[0]).unwrap_err();
     assert!(e.to_string().contains("has changed"), "{e}");
+}
+
+#[test]
+fn a_layout_rewrite_writes_the_table_only_by_a_proof_of_this_phones_whole_identity() {
+    let (s, da) = with_table();
+    let map = s.partition_map().unwrap().clone();
+    let at = |name: &str, len| {
+        let sel = Selector::Partition(name.into());
+        resolve(&sel, None, len, &map.partitions, |r| da.region(r)).unwrap()
+    };
+    let mbr = Target {
+        is_partition: false,
+        ..at("MBR", Some(0x200))
+    };
+    let img = Path::new("MBR");
+    let this = Fingerprint::new(s.brom_info().unwrap(), &da, &map);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    let backup = |phone: &Fingerprint, names: &[&str]| {
+        let mut w = store.begin(BackupKind::Identity, phone, None).unwrap();
+        for name in names {
+            let p = at(name, None);
+            let file = format!("{name}.bin");
+            w.add(&file, name, p.region, p.addr, name.as_bytes())
+                .unwrap();
+        }
+        w.commit(std::time::SystemTime::now()).unwrap().id
+    };
+    let whole = backup(&this, &["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]);
+
+    // Without a proof the table is judged by its bytes at the session.
+    let plain = guard::write(&s, &mbr, img, 0x200, Override::None).unwrap();
+    assert!(plain.judged_by_bytes());
+    // With this phone's whole identity backup proven: let through, recorded, not judged.
+    let proof = store.prove(&whole, &this, Consent::SameDevice).unwrap();
+    let g = guard::rewrite_layout(&s, &mbr, img, 0x200, &proof).unwrap();
+    assert!(!g.judged_by_bytes());
+    let f = g.forced().unwrap();
+    assert_eq!(f.holds, "partition table");
+    assert!(f.flag.contains("identity backup"), "{f:?}");
+    // It lifts the table's refusal only: not the NVRAM set, not the boot code.
+    refused(guard::rewrite_layout(&s, &at("NVRAM", None), img, 0x200, &proof).unwrap_err());
+    let preloader = at("PRELOADER", None);
+    refused(guard::rewrite_layout(&s, &preloader, img, 0x200, &proof).unwrap_err());
+
+    let table_refused = |e: DeviceError, said: &str| {
+        assert!(matches!(e, DeviceError::TableRefused { .. }), "{e}");
+        assert!(e.to_string().contains(said), "{said}: {e}");
+    };
+    // A backup without all of the NVRAM set could not put it all back.
+    let part = backup(&this, &["NVRAM"]);
+    let proof = store.prove(&part, &this, Consent::SameDevice).unwrap();
+    let e = guard::rewrite_layout(&s, &mbr, img, 0x200, &proof).unwrap_err();
+    table_refused(e, "does not hold PRO_INFO");
+    // Another phone's backup, even with consent, is not this phone's identity.
+    let other = twin(&this);
+    let foreign = backup(&other, &["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"]);
+    let cloning = store.prove(&foreign, &this, Consent::OtherDevice).unwrap();
+    let e = guard::rewrite_layout(&s, &mbr, img, 0x200, &cloning).unwrap_err();
+    table_refused(e, "another phone's");
+    // A proof made for the other phone does not open this one.
+    let theirs = store.prove(&foreign, &other, Consent::SameDevice).unwrap();
+    let e = guard::rewrite_layout(&s, &mbr, img, 0x200, &theirs).unwrap_err();
+    table_refused(e, "checked for another phone");
 }

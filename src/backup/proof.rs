@@ -136,6 +136,11 @@ impl RestoreProof {
         self.cloning
     }
 
+    /// The device key of the phone the proof was made for.
+    pub fn phone_key(&self) -> &str {
+        &self.phone_key
+    }
+
     /// The file of `entry` (which must be one of the backup's), its hash checked again.
     pub fn file(&self, store: &Store, entry: &FileEntry) -> Result<ProvenFile, BackupError> {
         if !self.backup.manifest.files.contains(entry) {

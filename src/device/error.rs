@@ -266,6 +266,22 @@ pub enum DeviceError {
         /// What to do instead.
         instead: &'static str,
     },
+    /// A write or erase of the partition table that would not show the NVRAM set where the
+    /// phone has it.
+    #[error(
+        "refusing to {action} {target}: it rewrites this phone's partition table, and {why}; a \
+         table that does not show the NVRAM set where it is hides this phone's IMEI, \
+         Wi-Fi/Bluetooth MAC and radio calibration from the phone, from every tool and from a \
+         restore"
+    )]
+    TableRefused {
+        /// "write" or "erase".
+        action: &'static str,
+        /// The partition or region.
+        target: String,
+        /// What the table would say instead.
+        why: String,
+    },
     /// The image to write is larger than its partition.
     #[error("{file} is {len:#x} bytes but {target} holds only {size:#x}")]
     ImageTooLarge {
@@ -488,6 +504,7 @@ impl DeviceError {
             DeviceError::UnknownPartition { .. }
             | DeviceError::OutOfRange { .. }
             | DeviceError::Refused { .. }
+            | DeviceError::TableRefused { .. }
             | DeviceError::ImageTooLarge { .. }
             | DeviceError::NoSuchRegion { .. }
             | DeviceError::Misaligned { .. }
@@ -672,6 +689,12 @@ impl Advice for DeviceError {
             DeviceError::Refused { instead, .. } => format!(
                 "{instead}; only if you are certain, repeat with --force-identity-partition"
             ),
+            DeviceError::TableRefused { .. } => "nothing was written. Write a table that keeps \
+                 the NVRAM set where this phone has it (`mtkbench identify` lists where), or \
+                 change the layout with `mtkbench flash --mode firmware-upgrade`, which backs \
+                 up the identity first and writes it back into the new table; only if you are \
+                 certain, repeat with --force-identity-partition (recorded in the transcript)"
+                .into(),
             DeviceError::ImageTooLarge { .. } => {
                 "check that the image belongs to this partition and to a ROM for this board".into()
             }
@@ -743,6 +766,7 @@ impl Advice for DeviceError {
             | DeviceError::UnknownPartition { .. }
             | DeviceError::OutOfRange { .. }
             | DeviceError::Refused { .. }
+            | DeviceError::TableRefused { .. }
             | DeviceError::ImageTooLarge { .. }
             | DeviceError::NoSuchRegion { .. }
             | DeviceError::Misaligned { .. } => true,
@@ -970,6 +994,11 @@ mod tests {
                     target: "NVRAM".into(),
                     loses: "x",
                     instead: "x",
+                },
+                DeviceError::TableRefused {
+                    action: "write",
+                    target: "MBR".into(),
+                    why: "x".into(),
                 },
                 DeviceError::ImageTooLarge {
                     file: path(),

@@ -29,13 +29,12 @@ use super::{
     dram::{self, DramAsk, DramProvider, DramReport},
     error::{DeviceError, PhoneState, ResultExt, Stage},
     fingerprint::early_device_key,
-    guard::{Forced, GuardedErase, GuardedWrite},
+    guard::{self, Facts, Forced, GuardedErase, GuardedWrite},
     progress::{OpKind, ProgressEvent},
-    table::{self, PartitionMap, Probe},
+    table::{self, PartitionMap, Probe, TableReading},
     target::{Region, Target},
 };
 use crate::{
-    firmware::partition_table,
     profile::Registry,
     protocol::{
         Exchange, Hex, Progress, ProtocolError, brom,
@@ -181,8 +180,9 @@ pub struct Session<T: Transport> {
     /// Where EMI settings come from when a DA asks for them (a dead phone in BROM mode).
     dram: Option<DramProvider>,
     /// The map [`Session::partition_table`] read, the one the guard checks against, with
-    /// the number of that reading (unique in the process: see [`Reading`]).
-    map: Option<(Reading, PartitionMap)>,
+    /// the number of that reading (unique in the process: see [`Reading`]) and, on eMMC,
+    /// what it was read from (where the table lives).
+    map: Option<(Reading, PartitionMap, Option<TableReading>)>,
 }
 
 /// Which reading of which phone's partition table a guarded target was checked against:
@@ -283,20 +283,25 @@ impl<T: Transport> Session<T> {
 
     /// What [`Session::partition_table`] read, once it ran.
     pub fn partition_map(&self) -> Option<&PartitionMap> {
-        self.map.as_ref().map(|(_, map)| map)
+        self.map.as_ref().map(|(_, map, _)| map)
     }
 
     /// The facts the guard checks a range against: the partition map this session read from
-    /// the phone (and which reading it was) and the DA's report.
-    pub(super) fn guard_facts(&self) -> Result<(Reading, &PartitionMap, &DaInfo), DeviceError> {
+    /// the phone (which reading it was, and where the table lives) and the DA's report.
+    pub(super) fn guard_facts(&self) -> Result<Facts<'_>, DeviceError> {
         let da = self.need_da()?;
-        let (reading, map) = self.map.as_ref().ok_or_else(|| {
+        let (reading, map, table) = self.map.as_ref().ok_or_else(|| {
             sequence(
                 "a write or an erase is checked against the partition table read from this \
                  phone, so the table must be read first",
             )
         })?;
-        Ok((*reading, map, da))
+        Ok(Facts {
+            reading: *reading,
+            map,
+            table: table.as_ref(),
+            da,
+        })
     }
 
     /// Before a guarded write or erase: refuses a target checked against another session's
@@ -308,7 +313,7 @@ impl<T: Transport> Session<T> {
         forced: Option<&Forced>,
         action: &str,
     ) -> Result<(), DeviceError> {
-        if self.map.as_ref().map(|(r, _)| *r) != Some(reading) {
+        if self.map.as_ref().map(|(r, _, _)| *r) != Some(reading) {
             return Err(sequence(
                 "this range was checked against another phone's partition table, or an \
                  earlier reading of this one: guard it again on this session",
@@ -718,13 +723,21 @@ impl<T: Transport> Session<T> {
     /// `target.addr` must start a page. Returns the bytes the phone stored (padding included).
     /// Only a target the guard built on this session, against its latest reading of the
     /// partition table, is taken (see [`super::guard`]); its override, if any, goes into the
-    /// transcript first.
+    /// transcript first. A write the guard left to be judged by its bytes (one over the
+    /// partition table) is read from `source` first and judged before anything is sent.
     pub fn write(
         &mut self,
         guarded: &GuardedWrite,
         source: &mut dyn Read,
     ) -> Result<u64, DeviceError> {
         self.admit(guarded.reading(), guarded.forced(), "write")?;
+        let mut judged;
+        let source: &mut dyn Read = if guarded.judged_by_bytes() {
+            judged = guard::judge_bytes(self.guard_facts()?, guarded, source)?;
+            &mut judged
+        } else {
+            source
+        };
         let target = guarded.target();
         let medium = self.medium(target.region)?;
         let (unit, ex) = match medium {
@@ -805,46 +818,34 @@ impl<T: Transport> Session<T> {
     ) -> Result<PartitionMap, DeviceError> {
         // A reading that fails leaves no table to guard against, rather than the old one.
         self.map = None;
-        let map = self.read_table(registry, written)?;
-        self.map = Some((Reading::next(), map.clone()));
+        let (map, table) = self.read_table(registry, written)?;
+        self.map = Some((Reading::next(), map.clone(), table));
         Ok(map)
     }
 
+    /// The map, and on eMMC what it was read from.
     fn read_table(
         &mut self,
         registry: &Registry,
         written: Option<&table::Naming>,
-    ) -> Result<PartitionMap, DeviceError> {
+    ) -> Result<(PartitionMap, Option<TableReading>), DeviceError> {
         let da = self.need_da()?.clone();
         let boot1 = da.region_size(Region::EmmcBoot1);
         self.stage(Stage::PartitionTable);
         if da.storage == StorageKind::Nand {
-            return self.read_pmt(0, da.user_size);
+            return Ok((self.read_pmt(0, da.user_size)?, None));
         }
         let probe_len = table::PROBE_LEN.min(da.user_size);
         let first = self.read_small(Region::EmmcUser, 0, probe_len)?;
-        match table::probe(&first) {
-            Probe::Pmt => self.read_pmt(boot1, da.user_size),
-            Probe::Mbr { mbr, ebr_at } => {
-                let ebr = match ebr_at {
-                    Some(at) if at.saturating_add(table::EBR_LEN) <= da.user_size => {
-                        let bytes = self.read_small(Region::EmmcUser, at, table::EBR_LEN)?;
-                        partition_table::parse(&bytes).ok().map(|t| (at, t))
-                    }
-                    _ => None,
-                };
-                let ebr = ebr.as_ref().map(|(at, t)| (*at, t));
-                Ok(table::from_mbr_named(
-                    &mbr,
-                    ebr,
-                    written,
-                    registry,
-                    boot1,
-                    da.user_size,
-                ))
-            }
-            Probe::Nothing => Ok(table::empty(boot1)),
+        let namings = table::namings(written, registry);
+        let mut reading = TableReading::new(first, namings, boot1, da.user_size);
+        if reading.probe() == Probe::Pmt {
+            reading = reading.with_pmt(self.read_pmt(boot1, da.user_size)?);
+        } else if let Some(at) = reading.ebr_at() {
+            let bytes = self.read_small(Region::EmmcUser, at, table::EBR_LEN)?;
+            reading = reading.with_ebr(at, bytes);
         }
+        Ok((reading.map(), Some(reading)))
     }
 
     /// 0xA5: the DA's own partition table.

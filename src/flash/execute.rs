@@ -33,7 +33,7 @@ use super::{
     facts::{BackupFacts, DeviceFacts, RomView},
     plan::{Action, Mode, Overrides, Plan, Request, build},
     record::{JobRecord, StepState},
-    steps::{backup_step, erase_step, op_of, restore_step, target_of, write_step},
+    steps::{Formatting, backup_step, erase_step, op_of, restore_step, target_of, write_step},
 };
 use crate::{
     backup::Store,
@@ -631,6 +631,7 @@ fn run_plan<T: Transport>(
         phone.reread_table(Some(&naming))?;
     }
     let mut table_written = false;
+    let proven = std::cell::OnceCell::new();
     for (i, s) in plan.steps().iter().enumerate() {
         let op = op_of(s.action());
         match s.action() {
@@ -654,7 +655,10 @@ fn run_plan<T: Transport>(
         let outcome = match s.action() {
             Action::Backup => backup_step(phone, s, record, at, rec),
             Action::Erase => erase_step(phone, plan, s, record),
-            Action::Write => write_step(phone, s, rom, rom_path, record.verify, formats),
+            Action::Write => {
+                let formatting = formats.then(|| Formatting::of(plan, record, at.backups, &proven));
+                write_step(phone, s, rom, rom_path, record.verify, formatting)
+            }
             _ => restore_step(phone, plan, s, record, at.backups),
         };
         let row = |result: Result<Option<String>, String>| PartitionResult {

@@ -1,22 +1,24 @@
 //! The steps of a flash plan as the executor ([`super::execute`]) carries them out on the
 //! phone, one function per action: the identity backup, a format, an image written and read
-//! back, the identity restored from its backup by proof. Each returns how far it got and the
+//! back (in the modes that format, the ROM's partition table by the proof of the job's
+//! identity backup, [`crate::device::guard::rewrite_layout`]), the identity restored from its
+//! backup by proof. Each returns how far it got and the
 //! hash of its bytes, a refusal (nothing more is written), or the device error that ends the
 //! job. Nothing here prints, draws, or touches the job record but [`backup_step`], which
 //! writes the new backup's id into it before anything is erased.
 
-use std::{io::Read, path::Path, time::SystemTime};
+use std::{cell::OnceCell, io::Read, path::Path, time::SystemTime};
 
 use super::{
     LoadedRom,
     execute::{FlashError, Places},
-    plan::{Action, Plan, Source, Step},
+    plan::{Action, Mode, Plan, Source, Step},
     record::{JobRecord, StepState},
 };
 use crate::{
-    backup::{Consent, Store},
+    backup::{Consent, RestoreProof, Store},
     engine::{Recorder, backup, restore},
-    firmware::is_boot_code,
+    firmware::{is_boot_code, is_layout},
     fsutil::Hashing,
     job::{DeviceError, OpKind, Override, Phone, Place, Region, Target},
     journal::NewJob,
@@ -195,16 +197,66 @@ pub(super) fn target_of(s: &Step) -> Target {
     }
 }
 
+/// What a write step in a mode that formats is guarded by besides the phone's current table:
+/// the job's identity backup, which lets the ROM's partition table through (the identity is
+/// written back into the new table at the end).
+#[derive(Clone, Copy)]
+pub(super) struct Formatting<'a> {
+    mode: Mode,
+    backup: Option<&'a str>,
+    backups: &'a Store,
+    /// The proof, once made in this run (each table image would hash the backup again).
+    proven: &'a OnceCell<RestoreProof>,
+}
+
+impl<'a> Formatting<'a> {
+    /// The identity backup `plan` and `record` hold, kept in `backups`; its proof is kept in
+    /// `proven` for the run.
+    pub(super) fn of(
+        plan: &'a Plan,
+        record: &'a JobRecord,
+        backups: &'a Store,
+        proven: &'a OnceCell<RestoreProof>,
+    ) -> Self {
+        Formatting {
+            mode: plan.mode(),
+            backup: backup_in_hand(plan, record),
+            backups,
+            proven,
+        }
+    }
+
+    /// That backup, verified and proven for the connected phone.
+    fn proof<T: Transport>(
+        &self,
+        phone: &Phone<'_, T>,
+        partition: &str,
+    ) -> crate::Result<&'a RestoreProof> {
+        if let Some(proof) = self.proven.get() {
+            return Ok(proof);
+        }
+        let id = self.backup.ok_or_else(|| FlashError::NoBackupInHand {
+            mode: self.mode,
+            partition: partition.into(),
+        })?;
+        let proof = self
+            .backups
+            .prove(id, &phone.fingerprint(), Consent::SameDevice)?;
+        Ok(self.proven.get_or_init(|| proof))
+    }
+}
+
 /// Writes one image, hashing it on the way, then reads it back and compares. In Download Only
-/// the phone's table must hold the partition where the plan has it; in the modes that format,
-/// the plan's range (the ROM's layout) is written, guarded against the phone's current table.
+/// (`formats` is `None`) the phone's table must hold the partition where the plan has it; in
+/// the modes that format, the plan's range (the ROM's layout) is written, guarded against the
+/// phone's current table, the ROM's partition table by the job's identity backup.
 pub(super) fn write_step<T: Transport>(
     phone: &mut Phone<'_, T>,
     s: &Step,
     rom: &mut LoadedRom,
     rom_path: &Path,
     verify: bool,
-    formats: bool,
+    formats: Option<Formatting<'_>>,
 ) -> StepResult {
     let Some(Source::Image { file, sha256 }) = s.source() else {
         return Ok(Err(FlashError::ImageChanged {
@@ -223,12 +275,20 @@ pub(super) fn write_step<T: Transport>(
         Override::None
     };
     let image_path = rom_path.join(file);
-    let guarded = if formats {
+    let guarded = if let Some(formatting) = formats {
         let target = Target {
             is_partition: false,
             ..target_of(s)
         };
-        phone.guard_write_range(&target, &image_path, force)?
+        if is_layout(s.partition()) {
+            let proof = match formatting.proof(phone, s.partition()) {
+                Ok(proof) => proof,
+                Err(e) => return Ok(Err(e)),
+            };
+            phone.guard_layout(&target, &image_path, proof)?
+        } else {
+            phone.guard_write_range(&target, &image_path, force)?
+        }
     } else {
         let place = Place::partition(s.partition());
         let found = phone.resolve(&place)?;

@@ -592,6 +592,18 @@ impl<T: Transport> Phone<'_, T> {
         guard::write(self.session, target, image, target.len, force)
     }
 
+    /// Guards the write of a ROM's partition table (MBR, EBR) over exactly `target` in a mode
+    /// that rewrites the layout and writes the identity back afterwards, by `proof` (a
+    /// verified identity backup of this phone); see [`guard::rewrite_layout`].
+    pub fn guard_layout(
+        &self,
+        target: &Target,
+        image: &Path,
+        proof: &crate::backup::RestoreProof,
+    ) -> Result<GuardedWrite, DeviceError> {
+        guard::rewrite_layout(self.session, target, image, target.len, proof)
+    }
+
     /// Guards the write of a restore's `file` back to its partition, by its proof; see
     /// [`guard::restore`].
     pub fn guard_restore(
