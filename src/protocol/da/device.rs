@@ -1146,7 +1146,7 @@ mod tests {
         }
 
         fn da2_report(&self) -> Da2Report {
-            let mut r = crate::protocol::da::tests::spec_da2_report().0;
+            let mut r = crate::protocol::da::report::tests::spec_da2_report().0;
             if self.nand {
                 r.nand = NandInfo::detected(SIM_NAND_FLASH_ID, &SIM_NAND_IDS, small_nand());
                 r.emmc = Default::default();

@@ -1082,7 +1082,7 @@ mod tests {
     #[test]
     fn da2_upload_packets_and_acks() {
         let payload = vec![0xAB; 0x1123];
-        let (report, report_bytes) = super::super::tests::spec_da2_report();
+        let (report, report_bytes) = super::super::report::tests::spec_da2_report();
         let mut phone = vec![ACK, ACK, ACK, ACK];
         phone.extend_from_slice(&report_bytes);
         let (r, host, _) = run(&mut upload_da2(0x8000_0000, &payload), &phone, &[]);
