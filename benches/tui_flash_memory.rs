@@ -26,19 +26,17 @@ use mtkbench::{
     tui::{self, Options, demo::DEMO_BOARD, headless::Headless, state::DeviceState},
 };
 
+// `peak_rss_mib` is for the benches that report the peak; this one samples the current size.
+#[allow(dead_code)]
+#[path = "support/rss.rs"]
+mod rss;
+
 const SYSTEM: usize = 256 << 20;
 const WAIT: Duration = Duration::from_secs(600);
 
+/// The current resident set, KiB.
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
+    rss::status_kib("VmRSS:")
 }
 
 fn press(h: &mut Headless, code: KeyCode) {

@@ -72,6 +72,12 @@ impl Places {
         self.data.join("sheets")
     }
 
+    /// Folder of the flash job records (`<data>/jobs`), from which an interrupted flash is
+    /// resumed.
+    pub fn jobs(&self) -> PathBuf {
+        self.data.join("jobs")
+    }
+
     /// Folder of the technician's own board profiles.
     pub fn user_profiles(&self) -> PathBuf {
         self.config.join("profiles")

@@ -212,7 +212,7 @@ pub(crate) fn plan_table(plan: &Plan) -> String {
 
 /// Runs `mtkbench flash`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let jobs = ctx.places.data.join("jobs");
+    let jobs = ctx.places.jobs();
     let usage = |m: &str| -> crate::Error { HostError::Usage(m.into()).into() };
     if let Some(id) = &args.resume {
         let device = args

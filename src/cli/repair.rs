@@ -134,7 +134,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         overrides: args.choices.overrides(),
         verify: !args.choices.no_verify,
     };
-    let jobs = ctx.places.data.join("jobs");
+    let jobs = ctx.places.jobs();
     let journal = super::backup::journal(ctx);
     let done = repair::run_in(
         start(&args.device, ctx)?,

@@ -83,7 +83,7 @@ pub fn prepare(options: &Options, places: &Places) -> Result<Prepared> {
     let start = state::StartInfo {
         demo: bench.is_some(),
         demo_board: bench.as_ref().map(|_| demo::DEMO_BOARD.to_string()),
-        jobs_dir: Some(places.data.join("jobs")),
+        jobs_dir: Some(places.jobs()),
         dead_boot: options.demo && options.dead_boot,
     };
     let (state, first) = state::AppState::new(library.clone(), start, theme);

@@ -300,7 +300,7 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
             )
         }
         Effect::FindUnfinished { device_key } => Action::Unfinished(
-            JobRecord::load(&ctx.places.data.join("jobs"), None)
+            JobRecord::load(&ctx.places.jobs(), None)
                 .ok()
                 .filter(|r| r.check_device(&device_key).is_ok())
                 .map(Box::new),

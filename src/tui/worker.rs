@@ -136,7 +136,7 @@ pub fn run_job(
     };
     let ended = match work {
         DeviceJob::Visit => {
-            let jobs = places.data.join("jobs");
+            let jobs = places.jobs();
             let store = crate::backup::Store::new(&places.data);
             let mut driver = ScreenDriver { tx, answers };
             let journal = journal(places);
@@ -149,7 +149,7 @@ pub fn run_job(
             })
         }
         DeviceJob::Resume(id) => {
-            crate::flash::execute::resume(job, Some(&id), &places.data.join("jobs")).map(|done| {
+            crate::flash::execute::resume(job, Some(&id), &places.jobs()).map(|done| {
                 let how = how(done.ended, done.warning);
                 let _ = tx.send(Action::Resumed(Box::new(done.value)));
                 how

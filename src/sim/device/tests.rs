@@ -4,15 +4,23 @@
 use std::collections::VecDeque;
 
 use super::*;
-use crate::protocol::decisions::STATUS_INVALID_BEGIN_ADDR;
 use crate::{
     firmware::preloader,
     profile::Registry,
     protocol::{
-        Exchange, ProtocolError, Step,
+        BromStatus, Exchange, ProtocolError, Step,
         brom::{self, DaUploaded},
-        da::{self, Da2Report, DaConfig, PmtEntry, StorageKind as DaStorage, parse_pmt},
+        da::{
+            self, Da1Report, Da2Report, DaConfig, EmmcPart, NandReadFlag, PmtEntry,
+            STORAGE_EMMC_62, STORAGE_NAND_62, STORAGE_NAND_D6, StorageKind as DaStorage, parse_pmt,
+        },
+        decisions::{
+            SIM_BROM_VERSION, SIM_DA_VERSION, SIM_NAND_FLASH_ID, SIM_NAND_IDS,
+            STATUS_DATA_CHECKSUM, STATUS_EMMC_FLASH_NOT_FOUND, STATUS_EXT_RAM,
+            STATUS_INVALID_BEGIN_ADDR, STATUS_INVALID_RANGE, STATUS_UNSUPPORTED_OPERATION,
+        },
         handshake::HostHandshake,
+        mt6572,
     },
     sim::{
         boot::{self, PreloaderDamage},

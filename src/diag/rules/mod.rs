@@ -11,6 +11,10 @@
 //! work on bytes), which keeps their automata small: console logs are ASCII.
 //!
 //! This module does no I/O and knows nothing about files, inputs or boots.
+//!
+//! Layout: this file holds the vocabulary, the rule file's schema and the loading;
+//! `checks.rs` the named checks and the message templates; `matcher.rs` the compiled
+//! prefilter and regexes.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -18,19 +22,25 @@ use std::{
     sync::OnceLock,
 };
 
-use aho_corasick::{
-    Anchored, MatchKind, StartKind,
-    automaton::{Automaton, StateID},
-    dfa::DFA,
-};
+use aho_corasick::{Anchored, MatchKind, StartKind, automaton::Automaton, dfa::DFA};
 use regex::bytes::{Regex, RegexBuilder};
-use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::{Deserialize, Serialize};
 
 use super::DiagError;
 
+mod checks;
+mod matcher;
+
+pub(crate) use checks::fill_template;
+use checks::{
+    check_has_ms_group, check_id_shape, check_markable_ending, check_not_empty, check_placeholders,
+    check_unique_ids,
+};
+use matcher::required_literal;
+pub(crate) use matcher::{Matcher, Owner};
+
 /// The rule base shipped inside mtkbench.
-pub const BUILTIN_RULES: &str = include_str!("rules.toml");
+pub const BUILTIN_RULES: &str = include_str!("../rules.toml");
 
 /// The only `schema` value this build reads.
 pub const SCHEMA: u32 = 1;
@@ -311,72 +321,6 @@ struct RawMode {
     patterns: Vec<String>,
 }
 
-/// What a compiled pattern stands for.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Owner {
-    /// A stage marker; `restart` is the index of a once-per-boot marker.
-    Stage { stage: Stage, restart: Option<u16> },
-    /// An ending marker.
-    Ending {
-        reason: EndReason,
-        previous_boot: bool,
-    },
-    /// A bootloader timing line with an `ms` group.
-    Timing(TimingPart),
-    /// A boot-mode marker.
-    Mode(BootMode),
-    /// A rule's trigger pattern.
-    Trigger(u16),
-    /// A rule's context pattern.
-    Context(u16),
-    /// A rule's `unless` pattern.
-    Unless(u16),
-}
-
-/// All patterns of a rule base, compiled.
-#[derive(Debug)]
-pub(crate) struct Matcher {
-    prefilter: DFA,
-    start: StateID,
-    by_needle: Vec<Vec<u32>>,
-    regexes: Vec<Regex>,
-    owners: Vec<Owner>,
-}
-
-impl Matcher {
-    /// Fills `out` with the ids of every pattern that matches `line`, in definition order
-    /// (stage markers, endings, timings, modes, then rules). Needles are looked for from
-    /// `needles_from` on (the caller skips a kernel clock); regexes see the whole line.
-    pub(crate) fn scan(&self, line: &[u8], needles_from: usize, out: &mut Vec<u32>) {
-        out.clear();
-        let dfa = &self.prefilter;
-        let mut sid = self.start;
-        for &b in line.get(needles_from..).unwrap_or_default() {
-            sid = dfa.next_state(Anchored::No, sid, b);
-            if dfa.is_special(sid) && dfa.is_match(sid) {
-                for i in 0..dfa.match_len(sid) {
-                    let needle = dfa.match_pattern(sid, i).as_usize();
-                    out.extend_from_slice(&self.by_needle[needle]);
-                }
-            }
-        }
-        if out.is_empty() {
-            return;
-        }
-        out.sort_unstable();
-        out.dedup();
-        out.retain(|&p| self.regexes[p as usize].is_match(line));
-    }
-
-    pub(crate) fn owner(&self, pattern: u32) -> Owner {
-        self.owners[pattern as usize]
-    }
-
-    pub(crate) fn regex(&self, pattern: u32) -> &Regex {
-        &self.regexes[pattern as usize]
-    }
-}
-
 /// A loaded, checked and compiled rule base.
 #[derive(Debug)]
 pub struct RuleBase {
@@ -632,253 +576,9 @@ impl Builder {
     }
 }
 
-fn check_not_empty(problems: &mut Vec<String>, at: &str, field: &str, empty: bool) {
-    if empty {
-        problems.push(format!("{at}: `{field}` must not be empty"));
-    }
-}
-
-fn check_markable_ending(problems: &mut Vec<String>, at: &str, reason: EndReason) {
-    if !reason.is_markable() {
-        problems.push(format!(
-            "{at}: `{}` is inferred by the analyzer and cannot be marked by a line",
-            reason.label()
-        ));
-    }
-}
-
-fn check_has_ms_group(problems: &mut Vec<String>, at: &str, re: &Regex) {
-    if !re.capture_names().flatten().any(|n| n == "ms") {
-        problems.push(format!(
-            "{at}: needs a named group `(?P<ms>...)` for milliseconds"
-        ));
-    }
-}
-
-fn check_unique_ids(problems: &mut Vec<String>, rules: &[Rule]) {
-    let mut seen = HashSet::new();
-    for rule in rules {
-        if !seen.insert(rule.id.as_str()) {
-            problems.push(format!("rule `{}`: id is used twice", rule.id));
-        }
-    }
-}
-
-fn check_id_shape(problems: &mut Vec<String>, at: &str, id: &str) {
-    let ok = !id.is_empty()
-        && !id.starts_with('-')
-        && !id.ends_with('-')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !ok {
-        problems.push(format!(
-            "{at}: id must be kebab-case (a-z, 0-9 and inner dashes)"
-        ));
-    }
-}
-
-fn check_placeholders(
-    problems: &mut Vec<String>,
-    at: &str,
-    text: &str,
-    any_groups: &HashSet<String>,
-    trigger_groups: &[HashSet<String>],
-) {
-    let placeholders = match parse_placeholders(text) {
-        Ok(p) => p,
-        Err(e) => {
-            problems.push(format!("{at}: {e}"));
-            return;
-        }
-    };
-    for (name, default) in placeholders {
-        if !any_groups.contains(name) {
-            problems.push(format!(
-                "{at}: `{{{name}}}` names no group of the rule's patterns or context"
-            ));
-        } else if default.is_none() && !trigger_groups.iter().all(|g| g.contains(name)) {
-            problems.push(format!(
-                "{at}: `{{{name}}}` needs a default (`{{{name}:...}}`) because not every \
-                 trigger pattern captures it"
-            ));
-        }
-    }
-}
-
-/// The `{name}` / `{name:default}` placeholders of a template, in order.
-fn parse_placeholders(text: &str) -> Result<Vec<(&str, Option<&str>)>, String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find(['{', '}']) {
-        if rest[open..].starts_with('}') {
-            return Err("a `}` without its `{`".into());
-        }
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| "a `{` without its `}`".to_string())?;
-        let inner = &after[..close];
-        let (name, default) = match inner.split_once(':') {
-            Some((n, d)) => (n, Some(d)),
-            None => (inner, None),
-        };
-        let valid = name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !valid {
-            return Err(format!("`{{{inner}}}` is not a placeholder name"));
-        }
-        out.push((name, default));
-        rest = &after[close + 1..];
-    }
-    Ok(out)
-}
-
-/// Fills a checked template: each `{name}` takes `lookup(name)`, else its default, else `?`.
-pub(crate) fn fill_template(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else {
-            out.push_str(&rest[open..]);
-            return out;
-        };
-        let inner = &after[..close];
-        let (name, default) = match inner.split_once(':') {
-            Some((n, d)) => (n, d),
-            None => (inner, "?"),
-        };
-        match lookup(name) {
-            Some(value) => out.push_str(&value),
-            None => out.push_str(default),
-        }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The longest run of literal text that every match of `pattern` contains, ASCII-lowercased
-/// (the prefilter ignores ASCII case). `(?i)` letters count as literal.
-fn required_literal(pattern: &str) -> Option<Vec<u8>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let mut runs = Vec::new();
-    let mut current = Vec::new();
-    literal_runs(&hir, &mut current, &mut runs);
-    runs.push(current);
-    // The longest run; on a tie the earliest, which in log messages is usually the more
-    // distinctive tag ("[SD0] ") rather than a common word (" error").
-    runs.into_iter()
-        .reduce(|best, run| if run.len() > best.len() { run } else { best })
-}
-
-fn literal_runs(hir: &Hir, current: &mut Vec<u8>, runs: &mut Vec<Vec<u8>>) {
-    let mut cut = |current: &mut Vec<u8>| runs.push(std::mem::take(current));
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(lit) => current.extend(lit.0.iter().map(u8::to_ascii_lowercase)),
-        HirKind::Class(class) => match single_ascii_letter(class) {
-            Some(b) => current.push(b),
-            None => cut(current),
-        },
-        HirKind::Capture(cap) => literal_runs(&cap.sub, current, runs),
-        HirKind::Concat(subs) => {
-            for sub in subs {
-                literal_runs(sub, current, runs);
-            }
-        }
-        HirKind::Repetition(rep) if rep.min >= 1 => {
-            cut(current);
-            literal_runs(&rep.sub, current, runs);
-            runs.push(std::mem::take(current));
-        }
-        HirKind::Repetition(_) | HirKind::Alternation(_) => cut(current),
-    }
-}
-
-/// A class that stands for one ASCII character in any case (what `(?i)` makes of a letter).
-fn single_ascii_letter(class: &Class) -> Option<u8> {
-    let mut folded: Option<u8> = None;
-    let mut push = |lo: u32, hi: u32| -> bool {
-        for c in lo..=hi.min(lo + 4) {
-            let Ok(b) = u8::try_from(c) else {
-                continue; // non-ASCII members (K for k, long s) do not matter to the prefilter
-            };
-            if !b.is_ascii() {
-                continue;
-            }
-            let b = b.to_ascii_lowercase();
-            match folded {
-                None => folded = Some(b),
-                Some(f) if f == b => {}
-                Some(_) => return false,
-            }
-        }
-        hi.saturating_sub(lo) <= 4
-    };
-    let ok = match class {
-        Class::Unicode(c) => c
-            .ranges()
-            .iter()
-            .all(|r| push(u32::from(r.start()), u32::from(r.end()))),
-        Class::Bytes(c) => c
-            .ranges()
-            .iter()
-            .all(|r| push(u32::from(r.start()), u32::from(r.end()))),
-    };
-    if ok { folded } else { None }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lit(p: &str) -> String {
-        String::from_utf8(required_literal(p).unwrap()).unwrap()
-    }
-
-    #[test]
-    fn required_literal_takes_the_longest_mandatory_run() {
-        assert_eq!(
-            lit(r"\[MBOOT\] Load '(?P<part>[^']+)' partition Error"),
-            "' partition error"
-        );
-        assert_eq!(
-            lit(r"Kernel panic - not syncing: (?P<r>.*)"),
-            "kernel panic - not syncing: "
-        );
-        assert_eq!(lit(r"(?i)invalid imei"), "invalid imei");
-        assert_eq!(lit(r"\[SD0\] (DAT CRC|DAT TMO) error"), "[sd0] ");
-        assert_eq!(lit(r"a?bcd|xyz"), "");
-        assert_eq!(lit(r"x*hello"), "hello");
-    }
-
-    #[test]
-    fn placeholders_parse_and_fill() {
-        let p = parse_placeholders("in {func:an unknown function} ({reason})").unwrap();
-        assert_eq!(
-            p,
-            vec![("func", Some("an unknown function")), ("reason", None)]
-        );
-        let filled = fill_template("in {func:somewhere} ({reason})", |n| {
-            (n == "reason").then(|| "oops".to_string())
-        });
-        assert_eq!(filled, "in somewhere (oops)");
-        assert!(parse_placeholders("broken {x").is_err());
-        assert!(parse_placeholders("bad {X}").is_err());
-    }
 
     #[test]
     fn builtin_rule_base_loads() {
