@@ -57,6 +57,19 @@ fn at_80x24_the_frame_names_the_step_and_the_keys() {
 }
 
 #[test]
+fn without_an_interrupted_job_the_flash_hints_offer_no_resume() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use mtkbench::tui::keymap::{self, Mode};
+    let s = fx::on_step(mtkbench::tui::state::Step::Flash);
+    let text = fx::frame(&s, 80, 24);
+    let last = text.lines().last().unwrap();
+    assert!(last.contains("Enter start repair"), "{last}");
+    assert!(!text.contains("resume"), "{text}");
+    let key = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE);
+    assert!(keymap::resolve(Mode::of(&s), &key).is_none());
+}
+
+#[test]
 fn an_interrupted_job_is_offered_and_u_resumes_it() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use mtkbench::tui::{
@@ -71,7 +84,7 @@ fn an_interrupted_job_is_offered_and_u_resumes_it() {
     );
     assert!(text.contains("u resume job"), "{text}");
     let key = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE);
-    let action = keymap::resolve(Mode::of(s.step, s.popup.as_ref()), &key).unwrap();
+    let action = keymap::resolve(Mode::of(&s), &key).unwrap();
     assert_eq!(
         s.update(action),
         [Effect::Resume {

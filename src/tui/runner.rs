@@ -249,7 +249,7 @@ impl Executor {
 
 /// The actions a terminal event stands for (none for keys that mean nothing here).
 fn translate(state: &AppState, event: Event) -> Vec<Action> {
-    let mode = Mode::of(state.step, state.popup.as_ref());
+    let mode = Mode::of(state);
     match event {
         Event::Key(key) => keymap::resolve(mode, &key).into_iter().collect(),
         Event::Resize(..) => vec![Action::Resize],

@@ -294,3 +294,29 @@ fn a_refused_choice_says_why_and_that_the_phone_stays_connected() {
         "{next}"
     );
 }
+
+#[test]
+fn the_resume_key_is_offered_only_while_the_journal_knows_an_interrupted_job() {
+    use crate::tui::keymap::{Mode, Offers, hints};
+    let mut s = state();
+    s.step = Step::Flash;
+    let offered = |s: &AppState| hints(Mode::of(s), true).iter().any(|h| h.keys == "u");
+    assert_eq!(Offers::of(&s), Offers::default());
+    assert!(!offered(&s), "no interrupted job: no u on the hint line");
+    s.update(Action::Unfinished(None));
+    assert!(!offered(&s), "the journal found none");
+    let record = crate::flash::record::JobRecord {
+        id: "flash-1".into(),
+        fingerprint: crate::backup::tests::fingerprint("15010053"),
+        rom: "/lib/a516".into(),
+        mode: crate::flash::Mode::DownloadOnly,
+        selection: None,
+        preloader_of_another_board: false,
+        verify: true,
+        erases_identity: false,
+        backup: None,
+        steps: Vec::new(),
+    };
+    s.update(Action::Unfinished(Some(Box::new(record))));
+    assert!(offered(&s), "an interrupted job: u resumes it");
+}

@@ -197,7 +197,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The key hints of the current mode, from the keymap.
 fn hint_line(state: &AppState, area: Rect, buf: &mut Buffer) {
-    let mode = Mode::of(state.step, state.popup.as_ref());
+    let mode = Mode::of(state);
     Paragraph::new(hint_spans(state.theme, mode, area.width)).render(area, buf);
 }
 
@@ -274,7 +274,11 @@ mod tests {
     #[test]
     fn the_hint_line_keeps_help_and_quit_at_any_width() {
         for width in [20u16, 40, 80] {
-            let line = hint_spans(Theme::new(true, false), Mode::of(Step::Flash, None), width);
+            let line = hint_spans(
+                Theme::new(true, false),
+                Mode::Panel(Step::Flash, keymap::Offers { resume: true }),
+                width,
+            );
             let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
             assert!(text.contains("? help") && text.contains("q quit"), "{text}");
             if width >= 40 {
