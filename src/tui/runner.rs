@@ -21,7 +21,7 @@ use super::{
     keymap::{self, Mode},
     state::{AppState, DeviceState},
     terminal::Terminal,
-    view,
+    text, view,
     worker::{self, Bench, DeviceJob},
 };
 use crate::{
@@ -328,7 +328,7 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
 }
 
 fn with_help(e: &crate::Error) -> String {
-    format!("{e}. {}", e.help())
+    format!("{e}. {}", text::next_step(e))
 }
 
 /// Captures the UART on `port` into a new file of the data folder's `captures` until

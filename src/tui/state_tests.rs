@@ -320,3 +320,34 @@ fn the_resume_key_is_offered_only_while_the_journal_knows_an_interrupted_job() {
     s.update(Action::Unfinished(Some(Box::new(record))));
     assert!(offered(&s), "an interrupted job: u resumes it");
 }
+
+#[test]
+fn a_refused_layout_names_the_mode_by_its_keys_not_a_flag() {
+    let e: crate::Error = crate::flash::PlanError::LayoutDiffers {
+        differences: Vec::new(),
+    }
+    .into();
+    let mut s = state();
+    s.update(Action::Choosing {
+        port: "/dev/ttyACM0".into(),
+        refused: Some((e.to_string(), text::next_step(&e))),
+    });
+    let Some(Popup::Error { next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(
+        next.starts_with("Choose Firmware Upgrade (5, then ←/→): it backs up the NVRAM set"),
+        "{next}"
+    );
+    assert!(
+        next.contains("or pick a ROM with this phone's layout (3). Nothing was written"),
+        "{next}"
+    );
+    assert!(
+        !next.contains("--"),
+        "the workstation speaks in keys: {next}"
+    );
+    // Advice without a remedy passes as the library gives it.
+    let other: crate::Error = crate::flash::PlanError::NotConfirmed.into();
+    assert_eq!(text::next_step(&other), other.help());
+}

@@ -559,6 +559,27 @@ pub fn sentence(words: &str) -> String {
         format!("{}{}.", first.to_uppercase(), chars.as_str())
     })
 }
+/// What to do after `e`, in the workstation's words: a remedy the library names as a value
+/// (a mode to choose) becomes the keys that choose it; any other advice as the library gives
+/// it.
+pub fn next_step(e: &crate::Error) -> String {
+    match e
+        .downcast_ref::<crate::flash::PlanError>()
+        .and_then(crate::flash::PlanError::remedy)
+    {
+        Some(r) => remedy(&r),
+        None => e.help(),
+    }
+}
+
+/// A remedy as the workstation's keys: 5 and ←/→ choose the mode, 3 the ROM.
+pub fn remedy(r: &crate::flash::Remedy) -> String {
+    let mut words = format!("choose {} (5, then ←/→): {}", r.mode.title(), r.because);
+    if let Some(rom) = r.rom {
+        words.push_str(&format!("; or pick {rom} (3)"));
+    }
+    words
+}
 /// Backup panel while a job runs.
 pub const BACKUP_RUNNING: &str = "Working with the phone; the log shows each read.";
 
