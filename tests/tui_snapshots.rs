@@ -57,6 +57,29 @@ fn at_80x24_the_frame_names_the_step_and_the_keys() {
 }
 
 #[test]
+fn identify_rows_hang_and_a_dead_phones_preloader_names_its_backup_within_80_columns() {
+    let text = fx::frame(&fx::identify_dead_boot_from_backup(), 80, 24);
+    assert!(
+        text.contains("│preloader  a516_row, EMI v11 (from this phone's backup"),
+        "{text}"
+    );
+    assert!(
+        text.contains("│  phone's own is missing or foreign)"),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    // Every row of the panel that does not start a field, a heading or a candidate hangs.
+    let panel: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .take(14)
+        .map(|l| l.split('│').nth(3).unwrap_or(""))
+        .collect();
+    assert!(panel.iter().any(|r| r.starts_with("  ")), "{panel:#?}");
+    assert!(!panel.iter().any(|r| r.starts_with("off ")), "{panel:#?}");
+}
+
+#[test]
 fn without_an_interrupted_job_the_flash_hints_offer_no_resume() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use mtkbench::tui::keymap::{self, Mode};

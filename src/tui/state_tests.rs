@@ -351,3 +351,42 @@ fn a_refused_layout_names_the_mode_by_its_keys_not_a_flag() {
     let other: crate::Error = crate::flash::PlanError::NotConfirmed.into();
     assert_eq!(text::next_step(&other), other.help());
 }
+
+#[test]
+fn a_dead_phones_preloader_names_where_it_came_from() {
+    use crate::device::dram::{DramReport, EmiSource};
+    use crate::firmware::preloader::PreloaderIdentity;
+    let p = PreloaderIdentity {
+        build_name: None,
+        project: Some("a516_row".into()),
+        emi_version: Some(11),
+    };
+    assert_eq!(text::preloader(&p, None), "a516_row, EMI v11");
+    let mut d = DramReport {
+        source: EmiSource::Backup {
+            id: "emmc-1501/20261203T182436Z".into(),
+        },
+        project: None,
+        version: 11,
+        flash_id: String::new(),
+        ram_size: 0x2000_0000,
+        chip_select: 0,
+        checksum_matches: true,
+    };
+    assert_eq!(
+        text::preloader(&p, Some(&d)),
+        "a516_row, EMI v11 (from this phone's backup emmc-1501/20261203T182436Z; the phone's \
+         own is missing or foreign)"
+    );
+    assert_eq!(
+        text::dead_boot(&d, true).len(),
+        1,
+        "the source is named once"
+    );
+    d.source = EmiSource::Rom {
+        file: "preloader_a516_row.bin".into(),
+    };
+    assert!(text::preloader(&p, Some(&d)).contains("(from the ROM's preloader preloader_a516"));
+    let unnamed = text::dead_boot(&d, false);
+    assert!(unnamed[1].contains("preloader_a516_row.bin"), "{unnamed:?}");
+}

@@ -7,6 +7,7 @@
 use ratatui::{
     buffer::Buffer,
     layout::{Constraint, Layout, Rect},
+    style::Style,
     text::{Line, Span},
     widgets::{Paragraph, Widget, Wrap},
 };
@@ -160,17 +161,20 @@ fn log_pane(state: &AppState, area: Rect, buf: &mut Buffer) {
 }
 
 /// `text` in rows of at most `width` characters, broken between words where it can be; the
-/// rows after the first are indented by two spaces.
+/// rows after the first hang two spaces deeper than the first (which keeps the text's own
+/// leading spaces).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    const INDENT: &str = "  ";
-    if width <= INDENT.len() {
+    const INDENT: usize = 2;
+    if width <= INDENT {
         return vec![text.to_string()];
     }
+    let body = text.trim_start_matches(' ');
+    let lead = (text.len() - body.len()).min(width - INDENT - 1);
     let mut rows = Vec::new();
-    let mut row = String::new();
+    let mut row = " ".repeat(lead);
     // Characters in the row, and how many of them are the indent (no word yet when equal).
-    let (mut row_len, mut start) = (0, 0);
-    for word in text.split(' ') {
+    let (mut row_len, mut start) = (lead, lead);
+    for word in body.split(' ') {
         let mut word: Vec<char> = word.chars().collect();
         loop {
             let sep = usize::from(row_len > start);
@@ -187,12 +191,31 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                 row.extend(word.drain(..width - row_len));
             }
             rows.push(std::mem::take(&mut row));
-            row.push_str(INDENT);
-            (row_len, start) = (INDENT.len(), INDENT.len());
+            row = " ".repeat(lead + INDENT);
+            (row_len, start) = (lead + INDENT, lead + INDENT);
         }
     }
     rows.push(row);
     rows
+}
+
+/// `head` then `text` in styled rows of at most `width` characters, wrapped as the log is
+/// ([`wrap`]: the rows after the first hang by two spaces); `head` keeps its own style on the
+/// first row.
+pub fn hanging(head: Span<'static>, text: &str, style: Style, width: u16) -> Vec<Line<'static>> {
+    let whole = format!("{}{text}", head.content);
+    let mut rows = wrap(&whole, usize::from(width)).into_iter();
+    let mut lines = Vec::new();
+    if let Some(first) = rows.next() {
+        lines.push(match first.strip_prefix(head.content.as_ref()) {
+            Some(rest) if !head.content.is_empty() => {
+                Line::from(vec![head.clone(), Span::styled(rest.to_string(), style)])
+            }
+            _ => Line::styled(first, style),
+        });
+    }
+    lines.extend(rows.map(|row| Line::styled(row, style)));
+    lines
 }
 
 /// The key hints of the current mode, from the keymap.
@@ -261,6 +284,28 @@ mod tests {
     }
 
     #[test]
+    fn hanging_rows_keep_the_head_styled_and_indent_what_follows() {
+        let t = Theme::new(false, false);
+        let lines = hanging(
+            Span::styled("chip       ", t.dim()),
+            "MT6572 sub 0x8a00, BROM mode; SBC off",
+            t.text(),
+            24,
+        );
+        let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            ["chip       MT6572 sub", "  0x8a00, BROM mode; SBC", "  off"]
+        );
+        assert_eq!(lines[0].spans[0].style, t.dim());
+        assert_eq!(lines[0].spans[1].content, "MT6572 sub");
+        // A head cut by a narrow area is one plain row, nothing lost.
+        let cut = hanging(Span::raw("abcdef "), "gh", t.text(), 4);
+        let text: String = cut.iter().map(ToString::to_string).collect();
+        assert_eq!(text.replace(' ', ""), "abcdefgh");
+    }
+
+    #[test]
     fn wrap_cuts_a_word_longer_than_a_row_and_loses_nothing() {
         let word = "x".repeat(45);
         let rows = wrap(&word, 20);
@@ -269,6 +314,16 @@ mod tests {
         assert_eq!(joined, word);
         assert_eq!(wrap("", 20), [""]);
         assert_eq!(wrap("short", 2), ["short"]);
+        assert_eq!(
+            wrap("   + a reason too long", 12),
+            ["   + a", "     reason", "     too", "     long"]
+        );
+        // Leading spaces never leave a row no room for a word.
+        assert!(
+            wrap(&format!("{}ab cd", " ".repeat(30)), 8)
+                .iter()
+                .all(|r| r.chars().count() <= 8)
+        );
     }
 
     #[test]
