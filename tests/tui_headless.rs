@@ -454,7 +454,12 @@ fn a_dead_phone_is_brought_back_in_one_connection_and_starts_in_preloader_mode()
     assert_eq!(dead.project.as_deref(), Some("a516_row"));
     let identify = tui_support::frame(&h.state, 100, 40);
     assert!(
-        identify.contains("dead boot: preloader missing or foreign"),
+        identify.contains("dead boot: the download agent needed DRAM settings"),
+        "{identify}"
+    );
+    // The preloader shown is the backup's, and says so: the phone's own is not there.
+    assert!(
+        identify.contains("preloader  a516_row, EMI v11 (from this phone's backup"),
         "{identify}"
     );
     assert!(identify.contains(id.as_str()), "{identify}");
