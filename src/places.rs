@@ -67,6 +67,11 @@ impl Places {
             .unwrap_or_else(|| self.data.join("library"))
     }
 
+    /// Folder of the customers' job sheets the workstation writes: `<data>/sheets`.
+    pub fn sheets(&self) -> PathBuf {
+        self.data.join("sheets")
+    }
+
     /// Folder of the technician's own board profiles.
     pub fn user_profiles(&self) -> PathBuf {
         self.config.join("profiles")

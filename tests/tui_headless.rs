@@ -4,7 +4,7 @@
 //! simulated phone counts the hosts that open its port): armed at start, identified, a ROM
 //! chosen from the library while the phone stays connected, the identity backed up in the
 //! same connection, the plan shown and confirmed, flashed and verified, the report; also a
-//! boot log analysed in Diagnose; a refused plan and a refused ROM that write nothing and
+//! boot log analysed in Diagnose; the customer's job sheet written by one key; a refused plan and a refused ROM that write nothing and
 //! keep the phone connected for the next choice; quitting while the phone waits for a choice
 //! (nothing written, the journal says why); a UART capture played into a pseudo-terminal,
 //! shown live and analysed when stopped.
@@ -153,6 +153,36 @@ fn a_whole_demo_repair_by_keys() {
     press(&mut h, KeyCode::Char('7'));
     assert_eq!(h.state.status(Step::Report), StepStatus::Done);
 
+    // The customer's job sheet, written by one key into the data folder's `sheets`.
+    press(&mut h, KeyCode::Char('w'));
+    assert!(h.wait_for(WAIT, |s| s.repair.sheet_file.is_some()));
+    let sheet = h.state.repair.sheet_file.clone().unwrap();
+    assert_eq!(sheet.parent().unwrap().file_name().unwrap(), "sheets");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let job = h.state.repair.report.as_ref().unwrap().journal_job.unwrap();
+    assert!(
+        text.contains(&format!("REPAIR JOB SHEET  -  job {job}")),
+        "{text}"
+    );
+    for row in ["Phone ID", "Work done", "Identity", "Outcome", "ANDROID"] {
+        assert!(text.contains(row), "{row} missing from the sheet:\n{text}");
+    }
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    // A second press writes nothing new: it says where the sheet is.
+    press(&mut h, KeyCode::Char('w'));
+    assert_eq!(
+        std::fs::read_dir(sheet.parent().unwrap()).unwrap().count(),
+        1
+    );
+    assert!(
+        h.state
+            .log
+            .iter()
+            .rev()
+            .take(2)
+            .any(|e| e.text.starts_with("Job sheet"))
+    );
+
     // Diagnose: a boot log from the fixtures, by path.
     press(&mut h, KeyCode::Char('d'));
     press(&mut h, KeyCode::Char('o'));
@@ -221,6 +251,22 @@ fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connect
         .filter(|s| s.action == Action::Restore)
         .collect();
     assert!(!restored.is_empty(), "{flashed:#?}");
+    // Counted as every face says it: each write and restore read back equal, and the
+    // format's erases apart (an erase is not read back, so it is never "not verified").
+    let tally = flashed.tally();
+    assert_eq!(tally.verified, tally.written, "{flashed:#?}");
+    assert_eq!(
+        tally.written + tally.erased,
+        flashed
+            .steps
+            .iter()
+            .filter(|s| s.action.changes_phone())
+            .count()
+    );
+    assert!(
+        tally.erased > 0 && tally.written > restored.len(),
+        "{tally:?}"
+    );
     assert!(
         restored.iter().all(|s| s.state == StepState::Verified),
         "{restored:#?}"

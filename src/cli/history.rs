@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    cli::{Ctx, Report, emit, text::labelled},
+    cli::{Ctx, Report, emit},
     journal::{
         Filter, JobKind, JobRecord, Journal, Outcome,
         sheet::{Sheet, sheet},
@@ -146,30 +146,13 @@ pub struct ReportOut {
     pub written: Option<PathBuf>,
 }
 
-/// The sheet as plain text, 80 columns.
-pub fn sheet_text(s: &Sheet) -> String {
-    let rule = "=".repeat(72);
-    let mut out = format!("{rule}\n  REPAIR JOB SHEET  -  job {}\n{rule}\n", s.job);
-    for (label, text) in &s.rows {
-        out.push_str(&labelled(label, 12, text));
-    }
-    if !s.partitions.is_empty() {
-        out.push_str("\nPartitions:\n");
-        for p in &s.partitions {
-            out.push_str(&format!("  {p}\n"));
-        }
-    }
-    out.push_str(&format!("{rule}\n"));
-    out
-}
-
 /// Runs `mtkbench report JOB`.
 pub fn run_report(args: ReportArgs, ctx: &Ctx) -> Result<()> {
     let journal = Journal::open_in(&ctx.places.data)?;
     let record = journal.get(args.job)?;
     let s = sheet(&record);
     if let Some(path) = &args.out {
-        crate::fsutil::write_new_atomic(path, sheet_text(&s).as_bytes())?;
+        crate::fsutil::write_new_atomic(path, s.text().as_bytes())?;
     }
     emit(
         ctx,
@@ -189,7 +172,7 @@ impl Report for ReportOut {
                 self.sheet.job,
                 p.display()
             ),
-            None => sheet_text(&self.sheet),
+            None => self.sheet.text(),
         }
     }
 }

@@ -58,18 +58,20 @@ impl Report for RepairOutput {
         };
         out.push_str(&format!("Identity backup: {}\n", r.backup));
         if let Some(f) = &r.flashed {
-            let verified = f
-                .steps
-                .iter()
-                .filter(|s| s.state == crate::flash::record::StepState::Verified)
-                .count();
+            let t = f.tally();
             out.push_str(&format!(
-                "Job {}: {verified} partition(s) written and verified.\n",
-                f.job
+                "Job {}: {} of {} partition(s) written and verified{}.\n",
+                f.job,
+                t.verified,
+                t.written,
+                match t.erased {
+                    0 => String::new(),
+                    n => format!(", {n} range(s) erased"),
+                }
             ));
         }
         if let Some(sheet) = &r.sheet {
-            out.push_str(&super::history::sheet_text(sheet));
+            out.push_str(&sheet.text());
             out.push_str(&format!(
                 "Next: mtkbench report {} --out FILE writes this sheet for the customer.\n",
                 sheet.job

@@ -90,7 +90,7 @@ impl Stage {
             Stage::SendDa2 => "uploading download agent stage 2",
             Stage::UsbCheck => "checking the USB link (72)",
             Stage::PartitionTable => "reading the partition table",
-            Stage::Read => "reading storage (D6, NAND DF)",
+            Stage::Read => "reading storage (D6; DF on NAND)",
             Stage::Write => "writing storage (62)",
             Stage::Erase => "erasing storage (D4)",
             Stage::Finish => "finishing and rebooting the phone (D9)",
@@ -1086,7 +1086,7 @@ mod tests {
         );
         assert!(
             e.to_string()
-                .starts_with("reading storage (D6, NAND DF) failed"),
+                .starts_with("reading storage (D6; DF on NAND) failed"),
             "{e}"
         );
         let help = e.help();

@@ -13,7 +13,7 @@ use crate::{
     backup::{Backup, BackupError, BackupKind, BackupWriter, FileSink, Store},
     device::Fingerprint,
     diag::lcm::UbootScan,
-    engine::Recorder,
+    engine::{Recorder, identify::PRELOADER_READ},
     firmware::NVRAM_SET,
     fsutil::Hashing,
     job::{DeviceError, Done, Job, OpKind, Phone, Place, Target, step},
@@ -85,10 +85,28 @@ impl Write for Tee<'_> {
     }
 }
 
+/// Keeps the first [`PRELOADER_READ`] bytes written to it and drops the rest: the part of
+/// the preloader its identity is read from, the same span `identify` reads.
+#[derive(Default)]
+struct Head(Vec<u8>);
+
+impl Write for Head {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = (PRELOADER_READ as usize).saturating_sub(self.0.len());
+        self.0.extend_from_slice(&buf[..buf.len().min(room)]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Reads the identity set twice on `phone` (read only), streaming the first read of each
 /// partition into a new backup of `backups` (staged, not yet committed) and hashing the
-/// second: no partition is ever held whole in memory but the preloader, which the
-/// fingerprint is completed from. A file that cannot be staged is the inner error.
+/// second: no partition is ever held whole in memory (the fingerprint's preloader identity
+/// is read from the preloader's first [`PRELOADER_READ`] bytes, as `identify` does). A file
+/// that cannot be staged is the inner error.
 pub fn read_identity<T: Transport>(
     phone: &mut Phone<'_, T>,
     backups: &Store,
@@ -134,7 +152,7 @@ pub fn read_identity<T: Transport>(
             Err(e) => return Ok(Err(e)),
         };
         let name = target.name.to_ascii_uppercase();
-        let mut preloader = Vec::new();
+        let mut preloader = Head::default();
         let mut uboot = UbootScan::default();
         let mut none = std::io::sink();
         let also: &mut dyn Write = match name.as_str() {
@@ -155,7 +173,7 @@ pub fn read_identity<T: Transport>(
         };
         match name.as_str() {
             "PRELOADER" => {
-                fingerprint.preloader = super::identify::preloader_identity(&preloader);
+                fingerprint.preloader = super::identify::preloader_identity(&preloader.0);
             }
             "UBOOT" => fingerprint.lcm = uboot.evidence("phone's own UBOOT").names,
             _ => {}
@@ -357,6 +375,19 @@ mod tests {
             skipped: Vec::new(),
             staged: w,
         }
+    }
+
+    #[test]
+    fn the_preloader_head_keeps_only_what_identify_reads() {
+        let mut head = Head::default();
+        let packet = vec![0x5A; 0x1_0000];
+        for _ in 0..100 {
+            // A whole 6.25 MiB preloader, packet by packet: every byte is accepted (the tee
+            // must not stop the read) but only the first PRELOADER_READ are kept.
+            assert_eq!(head.write(&packet).unwrap(), packet.len());
+        }
+        assert_eq!(head.0.len() as u64, PRELOADER_READ);
+        assert!(head.0.capacity() as u64 <= 2 * PRELOADER_READ);
     }
 
     fn entries(dir: &std::path::Path) -> Vec<String> {

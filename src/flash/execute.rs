@@ -292,6 +292,30 @@ pub struct Flashed {
     pub backup: Option<String>,
 }
 
+/// How the steps of a flash ended, counted the one way every face says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Partitions written (from the ROM or restored from the backup).
+    pub written: usize,
+    /// Of those, the ones read back equal.
+    pub verified: usize,
+    /// Ranges erased (a format); an erase is not read back.
+    pub erased: usize,
+}
+
+impl Flashed {
+    /// The steps counted: written, read back equal, erased.
+    pub fn tally(&self) -> Tally {
+        let count = |f: &dyn Fn(&StepOutcome) -> bool| self.steps.iter().filter(|s| f(s)).count();
+        let writes = |s: &StepOutcome| matches!(s.action, Action::Write | Action::Restore);
+        Tally {
+            written: count(&writes),
+            verified: count(&|s| writes(s) && s.state == StepState::Verified),
+            erased: count(&|s| s.action == Action::Erase && s.state != StepState::Pending),
+        }
+    }
+}
+
 fn check_rom_errors(plan: &Plan, problems: &[Problem]) -> Result<(), FlashError> {
     let written = |name: &str| {
         plan.steps()

@@ -1,13 +1,18 @@
 //! The job sheet handed to the customer: the phone, what was done, whether its identity (IMEI,
 //! MACs, calibration) was backed up and restored, and how it ended, in plain words.
 //!
-//! Pure: a job record in, labelled lines out (the faces lay them out). Knows no phone and
-//! reads no file.
+//! Pure: a job record in, labelled lines out (the faces lay them out on screen), and the one
+//! plain-text form of a sheet, the file handed to the customer ([`Sheet::text`]). Knows no
+//! phone; the only file it touches is a new sheet written by [`store`], never one replaced.
+
+use std::path::{Path, PathBuf};
 
 use super::{JobKind, JobRecord, Outcome};
 use crate::{
     device::{Fingerprint, fingerprint::StorageFacts},
+    error::HostError,
     firmware::is_nvram_set,
+    fsutil::{free_name, write_new_atomic},
     profile::matching::human_size,
 };
 
@@ -163,4 +168,45 @@ pub fn sheet(job: &JobRecord) -> Sheet {
         rows,
         partitions,
     }
+}
+
+/// Width of a job sheet's text: 80 columns, a terminal's and a receipt printer's.
+const SHEET_WIDTH: usize = 80;
+/// Width of the label column of a job sheet's text.
+const LABEL_WIDTH: usize = 12;
+
+impl Sheet {
+    /// The sheet as plain text, 80 columns: what `mtkbench report JOB --out FILE` and the
+    /// workstation's Report step write, and what `report` prints.
+    pub fn text(&self) -> String {
+        let rule = "=".repeat(72);
+        let mut out = format!("{rule}\n  REPAIR JOB SHEET  -  job {}\n{rule}\n", self.job);
+        let rest = " ".repeat(LABEL_WIDTH);
+        for (label, text) in &self.rows {
+            let first = format!("{label:<LABEL_WIDTH$}");
+            let options = textwrap::Options::new(SHEET_WIDTH)
+                .initial_indent(&first)
+                .subsequent_indent(&rest);
+            out.push_str(&textwrap::fill(text, options));
+            out.push('\n');
+        }
+        if !self.partitions.is_empty() {
+            out.push_str("\nPartitions:\n");
+            for p in &self.partitions {
+                out.push_str(&format!("  {p}\n"));
+            }
+        }
+        out.push_str(&format!("{rule}\n"));
+        out
+    }
+}
+
+/// Writes `sheet` as a new file in `dir` (created if missing): `job-<N>.txt`, or
+/// `job-<N>-2.txt` and on when a sheet of that job is there already (a stored sheet is never
+/// replaced). Returns the file written.
+pub fn store(sheet: &Sheet, dir: &Path) -> Result<PathBuf, HostError> {
+    crate::places::Places::ensure(dir)?;
+    let path = free_name(dir, &format!("job-{}", sheet.job), "txt", |p| p.exists());
+    write_new_atomic(&path, sheet.text().as_bytes())?;
+    Ok(path)
 }

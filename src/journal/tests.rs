@@ -255,3 +255,47 @@ fn the_sheet_says_what_happened_to_the_identity() {
     assert_eq!(row("Identity"), "not written by the flash");
     assert_eq!(row("Board"), "not identified");
 }
+
+#[test]
+fn the_sheet_text_wraps_at_80_columns_and_a_stored_sheet_is_never_replaced() {
+    let j = Journal::in_memory().unwrap();
+    let id = j
+        .start_at(JobKind::Backup, &backup_job("emmc-15"), at(DAY))
+        .unwrap();
+    j.add_partition(id, &part("NVRAM", 0x50_0000, true))
+        .unwrap();
+    let long = "the phone stopped answering while NVRAM was read back; ".repeat(3);
+    j.finish_at(id, Outcome::Failed, Some(&long), 1_000, at(DAY + 1))
+        .unwrap();
+    let s = sheet::sheet(&j.get(id).unwrap());
+    let text = s.text();
+    assert!(text.starts_with(&format!(
+        "{}\n  REPAIR JOB SHEET  -  job {id}\n",
+        "=".repeat(72)
+    )));
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    // The long outcome wraps under its label: every continuation is indented 12 columns.
+    let outcome: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Outcome"))
+        .take_while(|l| l.starts_with("Outcome") || l.starts_with(&" ".repeat(12)))
+        .collect();
+    assert!(outcome.len() > 1, "{text}");
+    assert!(
+        text.contains("  NVRAM        read          5 MiB  ok\n"),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let sheets = dir.path().join("sheets");
+    let first = sheet::store(&s, &sheets).unwrap();
+    assert_eq!(first, sheets.join(format!("job-{id}.txt")));
+    std::fs::write(&first, "the customer's signed copy").unwrap();
+    let second = sheet::store(&s, &sheets).unwrap();
+    assert_eq!(second, sheets.join(format!("job-{id}-2.txt")));
+    assert_eq!(
+        std::fs::read_to_string(&first).unwrap(),
+        "the customer's signed copy"
+    );
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), text);
+}

@@ -13,6 +13,7 @@ use crate::{
     diag::{doctor::Problem, lcm::LcmVerdict, log::Analysis},
     engine::backup::BackupDone,
     flash::{Mode as FlashMode, execute::Flashed, record::JobRecord},
+    journal::sheet::Sheet,
     library::{LibraryRow, matching::LibraryMatch},
     repair::{RepairEvent, RepairReport},
     transport::PortInfo,
@@ -51,6 +52,8 @@ pub enum Action {
     CheckDisplay,
     /// Resume the interrupted flash job of this phone.
     Resume,
+    /// Write the customer's job sheet of the finished repair to a new file.
+    WriteSheet,
     /// Start a live UART capture (asks for the adapter's port), or stop the one running.
     Uart,
     /// A character typed into the text popup.
@@ -104,6 +107,8 @@ pub enum Action {
     /// A device job ended: how the session closed (Ok), or what went wrong and what to do
     /// (Err).
     JobEnded(Result<String, (String, String)>),
+    /// The customer's job sheet was written to this new file, or why it was not.
+    SheetWritten(Result<PathBuf, String>),
     /// A live UART capture reported progress (one line, in a technician's words).
     UartUpdate(String),
     /// A UART capture ended: where it was saved and its analysis, or what went wrong.
@@ -178,6 +183,8 @@ pub enum Effect {
     },
     /// Stop the UART capture (what arrived is kept and analysed).
     StopUart,
+    /// Write this job sheet to a new file of the data folder's `sheets`.
+    WriteSheet(Box<Sheet>),
     /// Check a ROM's display drivers against the phone's panel evidence.
     CheckDisplay {
         /// The package (absolute path).

@@ -57,26 +57,39 @@ pub struct JobProgress {
 }
 
 impl JobProgress {
-    /// Bytes of the whole plan.
+    /// Bytes the whole plan moves over the link (reads and writes; an erase moves none and
+    /// takes the phone's time, not the link's).
     pub fn total(&self) -> u64 {
-        self.plan.iter().map(|s| s.len).sum()
-    }
-
-    /// Bytes done over the plan so far.
-    pub fn done(&self) -> u64 {
-        self.finished.iter().map(|t| t.total).sum::<u64>()
-            + self.current.as_ref().map_or(0, |t| t.done)
-    }
-
-    /// Decimal MB/s of the transfers so far (finished and current).
-    pub fn rate(&self) -> f64 {
-        let elapsed: Duration = self
-            .finished
+        self.plan
             .iter()
-            .chain(self.current.as_ref())
-            .map(|t| t.elapsed)
-            .sum();
-        crate::device::progress::mb_per_s(self.done(), elapsed)
+            .filter(|s| s.op != OpKind::Erase)
+            .map(|s| s.len)
+            .sum()
+    }
+
+    /// Bytes moved by the reads and writes so far (finished and current), and the time they
+    /// took; erases are left out.
+    fn moved(&self) -> (u64, Duration) {
+        let finished = self.finished.iter().map(|t| (t, t.total));
+        let current = self.current.iter().map(|t| (t, t.done));
+        finished
+            .chain(current)
+            .filter(|(t, _)| t.op != OpKind::Erase)
+            .fold((0, Duration::ZERO), |(bytes, time), (t, n)| {
+                (bytes + n, time + t.elapsed)
+            })
+    }
+
+    /// Bytes moved over the plan so far, never more than [`Self::total`] (a job may read a
+    /// little it did not plan, such as the partition table again after writing it).
+    pub fn done(&self) -> u64 {
+        self.moved().0.min(self.total())
+    }
+
+    /// Decimal MB/s of the reads and writes so far (finished and current).
+    pub fn rate(&self) -> f64 {
+        let (bytes, elapsed) = self.moved();
+        crate::device::progress::mb_per_s(bytes, elapsed)
     }
 
     /// Seconds left at the rate so far, when it can be told.
@@ -128,6 +141,8 @@ pub struct RepairState {
     pub resume_next: Option<String>,
     /// A resumed job, once it completed.
     pub resumed: Option<Box<Flashed>>,
+    /// Where the customer's job sheet of the report was written, once it was.
+    pub sheet_file: Option<std::path::PathBuf>,
 }
 
 impl Default for RepairState {
@@ -148,6 +163,7 @@ impl Default for RepairState {
             unfinished: None,
             resume_next: None,
             resumed: None,
+            sheet_file: None,
         }
     }
 }
@@ -161,5 +177,69 @@ impl RepairState {
         let i = MODES.iter().position(|m| *m == self.mode).unwrap_or(0) as isize;
         let j = (i + delta).clamp(0, MODES.len() as isize - 1);
         self.mode = MODES[j as usize];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(op: OpKind, name: &str, len: u64) -> PlannedStep {
+        PlannedStep {
+            op,
+            name: name.into(),
+            region: "user",
+            offset: 0,
+            len,
+        }
+    }
+
+    fn transfer(op: OpKind, name: &str, bytes: u64, secs: u64) -> Transfer {
+        Transfer {
+            op,
+            name: name.into(),
+            done: bytes,
+            total: bytes,
+            elapsed: Duration::from_secs(secs),
+        }
+    }
+
+    #[test]
+    fn the_whole_plan_counts_the_bytes_the_link_moves_not_the_erases() {
+        // Format All: a 3 GB erase done in a second, then 2 MB written in 2 s and 2 MB read
+        // back; then the table read again (not planned).
+        let job = JobProgress {
+            plan: vec![
+                planned(OpKind::Erase, "USRDATA", 3_000_000_000),
+                planned(OpKind::Write, "BOOTIMG", 2_000_000),
+                planned(OpKind::Read, "BOOTIMG", 2_000_000),
+            ],
+            finished: vec![
+                transfer(OpKind::Erase, "USRDATA", 3_000_000_000, 1),
+                transfer(OpKind::Write, "BOOTIMG", 2_000_000, 2),
+            ],
+            current: Some(Transfer {
+                done: 1_000_000,
+                ..transfer(OpKind::Read, "BOOTIMG", 2_000_000, 1)
+            }),
+            ..JobProgress::default()
+        };
+        assert_eq!(job.total(), 4_000_000);
+        assert_eq!(job.done(), 3_000_000);
+        assert_eq!(
+            job.rate(),
+            1.0,
+            "3 MB in 3 s; the erase is not a transfer rate"
+        );
+        assert_eq!(job.eta_secs(), Some(1));
+
+        let mut after = job.clone();
+        after.current = None;
+        after
+            .finished
+            .push(transfer(OpKind::Read, "BOOTIMG", 2_000_000, 2));
+        after.finished.push(transfer(OpKind::Read, "MBR", 512, 0));
+        assert_eq!(after.done(), after.total(), "never past 100 %");
+        assert_eq!(after.eta_secs(), Some(0));
     }
 }

@@ -144,7 +144,8 @@ fn panel(step: Step, offers: Offers) -> Vec<Binding> {
             b.push(key(KeyCode::Left, Action::Left, "mode"));
             b.push(key(KeyCode::Right, Action::Right, "mode"));
         }
-        Step::Backup | Step::Verify | Step::Report => {}
+        Step::Report => b.push(ch('w', Action::WriteSheet, "write job sheet")),
+        Step::Backup | Step::Verify => {}
     }
     b
 }

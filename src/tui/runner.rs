@@ -320,6 +320,10 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
                 .map_err(|e| with_help(&e));
             Action::LogAnalyzed { path, result }
         }
+        Effect::WriteSheet(sheet) => Action::SheetWritten(
+            crate::journal::sheet::store(&sheet, &ctx.places.sheets())
+                .map_err(|e| with_help(&e.into())),
+        ),
         Effect::CheckDisplay { rom, profile } => {
             let result = check_display(&rom, profile.as_deref(), &ctx.places);
             Action::DisplayChecked { rom, result }

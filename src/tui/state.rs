@@ -279,6 +279,16 @@ impl AppState {
                 Vec::new()
             }
             Action::JobEnded(result) => self.job_ended(result),
+            Action::SheetWritten(result) => {
+                match result {
+                    Ok(path) => {
+                        self.push_log(LogLevel::Good, text::sheet_written(&path));
+                        self.repair.sheet_file = Some(path);
+                    }
+                    Err(e) => self.fail(text::SHEET_FAILED, &e, text::NEXT_SHEET),
+                }
+                Vec::new()
+            }
             Action::UartUpdate(line) => {
                 if line.starts_with("finding") {
                     self.push_log(LogLevel::Warn, format!("UART {line}"));
@@ -544,6 +554,7 @@ impl AppState {
                 Vec::new()
             }
             Action::Resume if self.step == Step::Flash => self.resume(),
+            Action::WriteSheet if self.step == Step::Report => self.write_sheet(),
             Action::AskText(purpose) => {
                 self.popup = Some(Popup::Text {
                     purpose,

@@ -390,3 +390,32 @@ fn a_dead_phones_preloader_names_where_it_came_from() {
     let unnamed = text::dead_boot(&d, false);
     assert!(unnamed[1].contains("preloader_a516_row.bin"), "{unnamed:?}");
 }
+
+#[test]
+fn w_on_the_report_writes_the_job_sheet_once_and_only_after_a_repair() {
+    let mut s = state();
+    s.step = Step::Report;
+    // No repair has ended: nothing to write, and the log says what to do.
+    assert!(s.update(Action::WriteSheet).is_empty());
+    assert!(s.log.last().unwrap().text.starts_with("No job sheet yet"));
+
+    // Written (the headless demo repair presses w after a real repair): a second press
+    // only says where the sheet is, and writes nothing.
+    let path = std::path::PathBuf::from("/data/sheets/job-7.txt");
+    assert!(s.update(Action::SheetWritten(Ok(path.clone()))).is_empty());
+    assert_eq!(s.repair.sheet_file.as_ref(), Some(&path));
+    assert!(s.update(Action::WriteSheet).is_empty());
+    assert!(
+        s.log
+            .last()
+            .unwrap()
+            .text
+            .contains("/data/sheets/job-7.txt")
+    );
+
+    // A failure is a popup that says the repair itself is recorded.
+    s.repair.sheet_file = None;
+    s.update(Action::SheetWritten(Err("disk full".into())));
+    assert!(matches!(s.popup, Some(Popup::Error { .. })));
+    assert!(s.repair.sheet_file.is_none());
+}

@@ -220,6 +220,23 @@ pub const REPORT_HOW: &str = "Device, board, ROM, mode, backup id, the result of
                               partition and the timings go into the journal; the job sheet \
                               for the customer is written beside it.";
 
+/// Said when `w` is pressed before a repair has ended with a journal entry.
+pub const NO_SHEET: &str = "No job sheet yet: it is made when a repair ends and is recorded \
+                            in the journal. Finish the repair (5 Flash), then press w here.";
+/// Title of the error popup when the job sheet cannot be written.
+pub const SHEET_FAILED: &str = "The job sheet could not be written";
+/// What to do when the job sheet cannot be written.
+pub const NEXT_SHEET: &str = "The repair itself is recorded in the journal. Free some disk \
+                              space or fix the data folder's permissions, then press w again.";
+
+/// Where the customer's job sheet went.
+pub fn sheet_written(path: &std::path::Path) -> String {
+    format!(
+        "Job sheet for the customer written to {} (print it or hand it over).",
+        path.display()
+    )
+}
+
 /// Title of the error popup when the session fails.
 pub const SESSION_FAILED: &str = "The phone session stopped";
 /// What to press to arm again.
@@ -528,11 +545,7 @@ pub fn repair_outcome(report: &RepairReport) -> (LogLevel, String) {
             LogLevel::Good,
             format!(
                 "Repaired: {} partition(s) written and verified. See 6 Verify and 7 Report.",
-                report.flashed.as_ref().map_or(0, |f| f
-                    .steps
-                    .iter()
-                    .filter(|s| s.state == crate::flash::record::StepState::Verified)
-                    .count())
+                report.flashed.as_ref().map_or(0, |f| f.tally().verified)
             ),
         ),
         Outcome::Planned => (LogLevel::Info, "Planned only: nothing was written.".into()),

@@ -253,6 +253,24 @@ impl AppState {
             self.step = Step::Verify;
         }
         self.repair.report = Some(Box::new(report));
+        self.repair.sheet_file = None;
+    }
+
+    /// Writes the customer's job sheet of the repair that ended, once per report (a second
+    /// press says where it is); the journal made the sheet, the runner writes the file.
+    pub(super) fn write_sheet(&mut self) -> Vec<Effect> {
+        if let Some(path) = &self.repair.sheet_file {
+            let line = text::sheet_written(path);
+            self.push_log(LogLevel::Info, line);
+            return Vec::new();
+        }
+        match self.repair.report.as_ref().and_then(|r| r.sheet.clone()) {
+            Some(sheet) => vec![Effect::WriteSheet(Box::new(sheet))],
+            None => {
+                self.push_log(LogLevel::Warn, text::NO_SHEET);
+                Vec::new()
+            }
+        }
     }
 
     pub(super) fn job_ended(&mut self, result: Result<String, (String, String)>) -> Vec<Effect> {

@@ -1,13 +1,13 @@
 //! The Flash panel: SP Flash Tool's three modes with a line on each (←/→ chooses), the ROM
-//! chosen, then the repair's whole plan as a table (partition, action, region, address,
-//! length, why) and, while it writes, progress of the partition and of the whole plan with
+//! chosen, then the repair's whole plan (per step its partition, action, region, address
+//! and length, and why below them) and, while it writes, progress of the partition and of the whole plan with
 //! MB/s and ETA. Pure render of [`AppState`].
 
 use ratatui::{
     buffer::Buffer,
     layout::{Constraint, Layout, Rect},
     text::{Line, Span},
-    widgets::{Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget},
+    widgets::{Paragraph, Widget},
 };
 
 use crate::{
@@ -92,29 +92,49 @@ fn action_words(a: PlanAction) -> &'static str {
     }
 }
 
+/// Column widths of the plan's first line per step: partition, action, where, length.
+const PLAN_COLUMNS: [usize; 4] = [10, 7, 21, 9];
+
+/// The plan, one step per entry: partition, action, where and length on its first line, and
+/// why below it, wrapped to the panel's width (at 80 columns a "why" column would be cut to
+/// a dozen characters, and the why is what the technician must read before saying yes).
+/// `scroll` is the first step shown.
 fn plan_table(t: Theme, plan: &Plan, scroll: usize, area: Rect, buf: &mut Buffer) {
-    let header = Row::new(["partition", "action", "where", "length", "why"]).style(t.title());
-    let rows = plan.steps().iter().map(|s| {
-        let style = match s.action() {
-            PlanAction::Erase => t.bad(),
-            PlanAction::Write | PlanAction::Restore => t.warn(),
-            _ => t.dim(),
-        };
-        Row::new(vec![
-            Cell::from(s.partition().to_string()),
-            Cell::from(Span::styled(action_words(s.action()), style)),
-            Cell::from(format!("{} {:#x}", s.region().as_str(), s.addr())),
-            Cell::from(text::size(s.length())),
-            Cell::from(s.why().to_string()),
-        ])
-    });
-    let widths = [
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Length(21),
-        Constraint::Length(9),
-        Constraint::Fill(1),
-    ];
+    let [p, a, w, l] = PLAN_COLUMNS;
+    let columns = |cells: [&str; 4]| {
+        format!(
+            "{:<p$} {:<a$} {:<w$} {:>l$}",
+            cells[0], cells[1], cells[2], cells[3]
+        )
+    };
+    let header = Line::styled(
+        columns(["partition", "action", "where", "length"]),
+        t.title(),
+    );
+    let width = usize::from(area.width).saturating_sub(2).max(20);
+    let steps: Vec<Vec<Line>> = plan
+        .steps()
+        .iter()
+        .map(|s| {
+            let style = match s.action() {
+                PlanAction::Erase => t.bad(),
+                PlanAction::Write | PlanAction::Restore => t.warn(),
+                _ => t.dim(),
+            };
+            let place = format!("{} {:#x}", s.region().as_str(), s.addr());
+            let mut lines = vec![Line::from(vec![
+                Span::raw(format!("{:<p$} ", s.partition())),
+                Span::styled(format!("{:<a$}", action_words(s.action())), style),
+                Span::raw(format!(" {place:<w$} {:>l$}", text::size(s.length()))),
+            ])];
+            lines.extend(
+                view::wrap(s.why(), width)
+                    .into_iter()
+                    .map(|row| Line::styled(format!("  {row}"), t.dim())),
+            );
+            lines
+        })
+        .collect();
     let title = Line::styled(
         format!(
             "Plan: {}, {} step(s), {} to write (↑/↓ scroll)",
@@ -124,16 +144,16 @@ fn plan_table(t: Theme, plan: &Plan, scroll: usize, area: Rect, buf: &mut Buffer
         ),
         t.title(),
     );
-    let [title_area, table_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let [title_area, header_area, rows_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
     Paragraph::new(title).render(title_area, buf);
-    let mut ts = TableState::default().with_offset(scroll);
-    StatefulWidget::render(
-        Table::new(rows, widths).header(header),
-        table_area,
-        buf,
-        &mut ts,
-    );
+    Paragraph::new(header).render(header_area, buf);
+    let rows: Vec<Line> = steps.into_iter().skip(scroll).flatten().collect();
+    Paragraph::new(rows).render(rows_area, buf);
 }
 
 /// Two lines: the partition being written, and the whole plan with MB/s and ETA.

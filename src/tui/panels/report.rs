@@ -66,14 +66,20 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             ));
         }
     }
-    match report.journal_job {
-        Some(job) => lines.push(field(
-            "journal",
-            format!(
-                "job {job}; `mtkbench report {job} --out FILE` writes the customer's job sheet"
-            ),
-        )),
-        None => lines.push(field(
+    match (report.journal_job, &state.repair.sheet_file) {
+        (Some(job), Some(file)) => {
+            lines.push(field("journal", format!("job {job}")));
+            lines.push(field("sheet", format!("written to {}", file.display())));
+        }
+        (Some(job), None) => {
+            lines.push(field("journal", format!("job {job}")));
+            lines.push(field(
+                "sheet",
+                "w writes the customer's job sheet (phone, work done, identity, outcome)"
+                    .to_string(),
+            ));
+        }
+        (None, _) => lines.push(field(
             "journal",
             "not recorded (the journal could not be opened; see the log file)".to_string(),
         )),

@@ -32,18 +32,17 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         return view::paragraph(lines, area, buf);
     };
     let changes = |a: PlanAction| a.changes_phone();
-    let written = flashed.steps.iter().filter(|s| changes(s.action)).count();
-    let verified = flashed
-        .steps
-        .iter()
-        .filter(|s| changes(s.action) && s.state == StepState::Verified)
-        .count();
+    let tally = flashed.tally();
+    let erased = match tally.erased {
+        0 => String::new(),
+        n => format!("; {n} range(s) erased"),
+    };
     let head = Line::styled(
         format!(
-            "{verified} of {written} written partitions read back equal (job {})",
-            flashed.job,
+            "{} of {} written partitions read back equal{erased} (job {})",
+            tally.verified, tally.written, flashed.job,
         ),
-        if verified == written {
+        if tally.verified == tally.written {
             t.good()
         } else {
             t.warn()
@@ -53,6 +52,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         let (words, style) = match (changes(s.action), s.state) {
             (false, _) => ("left as is", t.dim()),
             (true, StepState::Verified) => ("verified", t.good()),
+            (true, StepState::Done) if s.action == PlanAction::Erase => ("erased", t.text()),
             (true, StepState::Done) => ("done", t.text()),
             (true, StepState::Pending) => ("NOT DONE", t.bad()),
         };
