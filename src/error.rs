@@ -65,6 +65,13 @@ impl Error {
     pub fn inner(&self) -> &(dyn Advice + 'static) {
         self.inner.as_ref()
     }
+
+    /// The layer error inside when it is an `E`: for a face that says a layer's structured
+    /// advice (a remedy named as a value) its own way.
+    pub fn downcast_ref<E: Advice>(&self) -> Option<&E> {
+        let inner: &(dyn std::error::Error + 'static) = self.inner.as_ref();
+        inner.downcast_ref()
+    }
 }
 
 impl<E: Advice> From<E> for Error {
@@ -176,5 +183,26 @@ mod tests {
         let e: Error = HostError::io("write", "/tmp/x", io).into();
         assert_eq!(e.exit_code(), 1);
         assert!(e.to_string().starts_with("cannot write /tmp/x"));
+    }
+
+    #[test]
+    fn the_layer_error_inside_is_found_by_its_type_only() {
+        let e: Error = HostError::Usage("x".into()).into();
+        assert!(matches!(
+            e.downcast_ref::<HostError>(),
+            Some(HostError::Usage(_))
+        ));
+        #[derive(Debug, thiserror::Error)]
+        #[error("other")]
+        struct Other;
+        impl Advice for Other {
+            fn help(&self) -> String {
+                String::new()
+            }
+            fn is_bad_input(&self) -> bool {
+                false
+            }
+        }
+        assert!(e.downcast_ref::<Other>().is_none());
     }
 }

@@ -281,6 +281,48 @@ fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connect
 }
 
 #[test]
+fn download_only_on_another_layout_is_refused_with_the_keys_that_choose_firmware_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, p) = tui_support::demo(dir.path());
+    ranked(&mut h);
+    press(&mut h, KeyCode::Char('3'));
+    for _ in 0..8 {
+        if h.state.selected_rom().unwrap().path == std::path::Path::new("other-layout") {
+            break;
+        }
+        press(&mut h, KeyCode::Down);
+    }
+    press(&mut h, KeyCode::Enter); // details
+    press(&mut h, KeyCode::Enter); // choose: the Flash panel
+    assert_eq!(h.state.repair.mode, FlashMode::DownloadOnly);
+    press(&mut h, KeyCode::Enter); // start on the connected phone
+    assert!(
+        h.wait_for(WAIT, |s| s.repair.choosing
+            && matches!(s.popup, Some(Popup::Error { .. }))),
+        "not refused: {:#?}",
+        h.state.log
+    );
+    let Some(Popup::Error { what, next, .. }) = &h.state.popup else {
+        unreachable!()
+    };
+    assert!(what.starts_with("Download Only refused"), "{what}");
+    assert!(
+        next.starts_with("Choose Firmware Upgrade (5, then ←/→)"),
+        "{next}"
+    );
+    assert!(!next.contains("--mode"), "{next}");
+    // The keys it names do choose it, on the phone still connected.
+    press(&mut h, KeyCode::Esc);
+    press(&mut h, KeyCode::Char('5'));
+    press(&mut h, KeyCode::Right);
+    assert_eq!(h.state.repair.mode, FlashMode::FirmwareUpgrade);
+    assert_eq!(h.state.session, DeviceState::Busy);
+    assert_eq!(connections(&p), 1);
+    h.close(Duration::from_secs(10));
+    drop(p);
+}
+
+#[test]
 fn a_refused_plan_and_a_refused_rom_keep_the_phone_connected() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, p) = tui_support::demo(dir.path());
@@ -458,7 +500,12 @@ fn a_dead_phone_is_brought_back_in_one_connection_and_starts_in_preloader_mode()
     assert_eq!(dead.project.as_deref(), Some("a516_row"));
     let identify = tui_support::frame(&h.state, 100, 40);
     assert!(
-        identify.contains("dead boot: preloader missing or foreign"),
+        identify.contains("dead boot: the download agent needed DRAM settings"),
+        "{identify}"
+    );
+    // The preloader shown is the backup's, and says so: the phone's own is not there.
+    assert!(
+        identify.contains("preloader  a516_row, EMI v11 (from this phone's backup"),
         "{identify}"
     );
     assert!(identify.contains(id.as_str()), "{identify}");

@@ -57,6 +57,42 @@ fn at_80x24_the_frame_names_the_step_and_the_keys() {
 }
 
 #[test]
+fn identify_rows_hang_and_a_dead_phones_preloader_names_its_backup_within_80_columns() {
+    let text = fx::frame(&fx::identify_dead_boot_from_backup(), 80, 24);
+    assert!(
+        text.contains("│preloader  a516_row, EMI v11 (from this phone's backup"),
+        "{text}"
+    );
+    assert!(
+        text.contains("│  phone's own is missing or foreign)"),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    // Every row of the panel that does not start a field, a heading or a candidate hangs.
+    let panel: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .take(14)
+        .map(|l| l.split('│').nth(3).unwrap_or(""))
+        .collect();
+    assert!(panel.iter().any(|r| r.starts_with("  ")), "{panel:#?}");
+    assert!(!panel.iter().any(|r| r.starts_with("off ")), "{panel:#?}");
+}
+
+#[test]
+fn without_an_interrupted_job_the_flash_hints_offer_no_resume() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use mtkbench::tui::keymap::{self, Mode};
+    let s = fx::on_step(mtkbench::tui::state::Step::Flash);
+    let text = fx::frame(&s, 80, 24);
+    let last = text.lines().last().unwrap();
+    assert!(last.contains("Enter start repair"), "{last}");
+    assert!(!text.contains("resume"), "{text}");
+    let key = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE);
+    assert!(keymap::resolve(Mode::of(&s), &key).is_none());
+}
+
+#[test]
 fn an_interrupted_job_is_offered_and_u_resumes_it() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use mtkbench::tui::{
@@ -71,7 +107,7 @@ fn an_interrupted_job_is_offered_and_u_resumes_it() {
     );
     assert!(text.contains("u resume job"), "{text}");
     let key = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE);
-    let action = keymap::resolve(Mode::of(s.step, s.popup.as_ref()), &key).unwrap();
+    let action = keymap::resolve(Mode::of(&s), &key).unwrap();
     assert_eq!(
         s.update(action),
         [Effect::Resume {

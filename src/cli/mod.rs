@@ -224,9 +224,21 @@ pub fn main() -> i32 {
         Err(e) => {
             tracing::error!(error = %e, "command failed");
             eprintln!("error: {e}");
-            eprintln!("next:  {}", e.help());
+            eprintln!("next:  {}", next_step(&e));
             e.exit_code()
         }
+    }
+}
+
+/// What to do after `e`, in the command line's words: a remedy the library names as a value
+/// becomes its flag.
+fn next_step(e: &crate::Error) -> String {
+    match e
+        .downcast_ref::<crate::flash::PlanError>()
+        .and_then(crate::flash::PlanError::remedy)
+    {
+        Some(r) => r.say(&format!("use --mode {}", r.mode.as_str())),
+        None => e.help(),
     }
 }
 
@@ -256,5 +268,29 @@ pub fn run(command: Option<Command>, ctx: &Ctx, workstation: &crate::tui::Option
         Command::Backups(cmd) => backups::run(cmd, ctx),
         Command::History(args) => history::run_history(args, ctx),
         Command::Report(args) => history::run_report(args, ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remedy_named_as_a_mode_is_said_as_its_flag() {
+        let e: crate::Error = crate::flash::PlanError::LayoutDiffers {
+            differences: Vec::new(),
+        }
+        .into();
+        let next = next_step(&e);
+        assert!(
+            next.starts_with("use --mode firmware-upgrade: it backs up the NVRAM set"),
+            "{next}"
+        );
+        assert!(
+            next.ends_with("or pick a ROM with this phone's layout"),
+            "{next}"
+        );
+        let other: crate::Error = crate::error::HostError::Usage("x".into()).into();
+        assert_eq!(next_step(&other), other.help());
     }
 }

@@ -128,7 +128,11 @@ pub struct Fingerprint {
     /// The partitions.
     pub partitions: Vec<PartitionFacts>,
     /// The preloader's project and EMI version as read from the phone's own BOOT_1 (NAND: the
-    /// preloader area); `None` when it was not read or carries no identity strings.
+    /// preloader area); `None` when it was not read or carries no identity strings. On a dead
+    /// boot (`dead_boot` set) the phone's own is not read: it is the identified board's
+    /// project with the EMI version of the settings' source, when that source is the phone's
+    /// backup or a preloader of that project (`engine::identify::settle_dead_boot`), else
+    /// `None`.
     pub preloader: Option<PreloaderIdentity>,
     /// The panel (LCM) driver names found in the phone's own UBOOT partition; empty when it
     /// was not read or names none.

@@ -6,12 +6,14 @@
 
 use std::path::Path;
 
+pub mod advice;
 pub mod execute;
 pub mod facts;
 pub mod plan;
 pub mod record;
 mod steps;
 
+pub use advice::Remedy;
 pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomImage, RomPartition, RomView};
 pub use plan::{Action, Identity, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};
 

@@ -26,7 +26,6 @@ use serde::{Deserialize, Serialize};
 use super::facts::{BackupFacts, DeviceFacts, Difference, RomPartition, RomView, differences};
 use crate::{
     device::target::Region,
-    error::Advice,
     firmware::{NVRAM_SET, is_layout, is_nvram_set, rom::PLATFORM},
 };
 
@@ -396,63 +395,6 @@ pub enum PlanError {
         /// What is wrong.
         reason: String,
     },
-}
-
-impl Advice for PlanError {
-    fn help(&self) -> String {
-        match self {
-            PlanError::WrongChip { .. } | PlanError::WrongStorage { .. } => {
-                "choose a ROM built for this phone: `mtkbench library match --port auto` lists \
-                 the packages that fit it"
-                    .into()
-            }
-            PlanError::LayoutDiffers { .. } => {
-                "use --mode firmware-upgrade: it backs up the NVRAM set, applies the ROM's \
-                 layout and restores the identity; or pick a ROM with this phone's layout"
-                    .into()
-            }
-            PlanError::NvramDoesNotFit { .. } => {
-                "this ROM would lose the phone's IMEI and calibration: pick a ROM whose NVRAM, \
-                 PRO_INFO and PROTECT partitions have the phone's sizes"
-                    .into()
-            }
-            PlanError::NeedsVerifiedBackup { .. } => {
-                "back up the identity first (`mtkbench backup --port auto`), or use --mode \
-                 firmware-upgrade, which takes the backup itself"
-                    .into()
-            }
-            PlanError::NotConfirmed => {
-                "check that a verified backup of this phone exists, then add \
-                 --i-understand-this-erases-identity"
-                    .into()
-            }
-            PlanError::NotInRom { known, .. } => {
-                format!("choose among: {}", known.join(", "))
-            }
-            PlanError::SelectionNotAllowed { .. } => {
-                "leave out --partitions, or use --mode download-only".into()
-            }
-            PlanError::MissingImage { .. } => {
-                "the package is incomplete: get the full ROM again, or leave that partition \
-                 out with --partitions in Download Only"
-                    .into()
-            }
-            PlanError::ImageTooLarge { .. } => {
-                "this image does not belong to this layout: get the ROM that matches the \
-                 scatter file"
-                    .into()
-            }
-            PlanError::OutsideDevice { .. } => {
-                "the scatter does not fit this phone's storage: choose a ROM made for this \
-                 board"
-                    .into()
-            }
-        }
-    }
-
-    fn is_bad_input(&self) -> bool {
-        true
-    }
 }
 
 /// True when the ROM's preloader was built for the phone's board: same project and same EMI

@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::error::Advice;
 use crate::{
     device::target::Partition,
     firmware::{preloader::PreloaderIdentity, scatter::Storage},
@@ -254,7 +255,7 @@ fn download_only_is_refused_on_another_layout_with_each_difference() {
         text.contains("EBR1: phone user 0x80000 size 0x80000, ROM user 0x80000 size 0x100000"),
         "{text}"
     );
-    assert!(err.help().contains("firmware-upgrade"));
+    assert_eq!(err.remedy().unwrap().mode, Mode::FirmwareUpgrade);
 }
 
 #[test]

@@ -64,7 +64,7 @@ impl Headless {
     /// Presses a key: resolved by the keymap in the current mode, then applied. Returns false
     /// when the key means nothing here.
     pub fn key(&mut self, key: KeyEvent) -> bool {
-        let mode = Mode::of(self.state.step, self.state.popup.as_ref());
+        let mode = Mode::of(&self.state);
         match keymap::resolve(mode, &key) {
             Some(action) => {
                 self.keys += 1;

@@ -2,21 +2,39 @@
 //! Action`, and the key hints and help derived from it (never written by hand elsewhere).
 //!
 //! A popup's mode takes every key; otherwise the current panel's bindings come first, then
-//! the global ones. Only key presses count (not repeats or releases). No state is changed
-//! here.
+//! the global ones. A key that can act only on something present (the resume of an
+//! interrupted job) is bound, and hinted, only while it is there ([`Offers`]). Only key
+//! presses count (not repeats or releases). No state is changed here.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{
     action::Action,
-    state::{Popup, Step, TextPurpose},
+    state::{AppState, Popup, Step, TextPurpose},
 };
+
+/// What the screen holds that some keys act on: such a key is bound, and shown on the hint
+/// line, only while its object is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Offers {
+    /// An interrupted flash job of this phone can be resumed (`u` on the Flash panel).
+    pub resume: bool,
+}
+
+impl Offers {
+    /// What `state` offers.
+    pub fn of(state: &AppState) -> Offers {
+        Offers {
+            resume: state.repair.unfinished.is_some(),
+        }
+    }
+}
 
 /// Which set of bindings applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// A step's panel is on top (its own bindings, then the global ones).
-    Panel(Step),
+    /// A step's panel is on top (its own bindings, then the global ones), with what it offers.
+    Panel(Step, Offers),
     /// Help or an error popup: close it.
     Message,
     /// A yes/no popup.
@@ -26,14 +44,19 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The mode for a screen with this popup (or none) over this panel.
-    pub fn of(step: Step, popup: Option<&Popup>) -> Mode {
-        match popup {
-            None => Mode::Panel(step),
+    /// The mode of the screen `state` shows: its popup's, else its panel's.
+    pub fn of(state: &AppState) -> Mode {
+        match &state.popup {
+            None => Mode::panel(state),
             Some(Popup::Help | Popup::Error { .. }) => Mode::Message,
             Some(Popup::Confirm { .. }) => Mode::Confirm,
             Some(Popup::Text { .. } | Popup::TypedConfirm { .. }) => Mode::Typing,
         }
+    }
+
+    /// The mode of the panel under any popup of `state` (what the help lists).
+    pub fn panel(state: &AppState) -> Mode {
+        Mode::Panel(state.step, Offers::of(state))
     }
 }
 
@@ -82,7 +105,7 @@ fn ctrl(c: char, action: Action, hint: &'static str) -> Binding {
 }
 
 /// The bindings of a panel, before the global ones.
-fn panel(step: Step) -> Vec<Binding> {
+fn panel(step: Step, offers: Offers) -> Vec<Binding> {
     let mut b = Vec::new();
     match step {
         Step::Connect => {
@@ -115,7 +138,9 @@ fn panel(step: Step) -> Vec<Binding> {
         }
         Step::Flash => {
             b.push(key(KeyCode::Enter, Action::Enter, "start repair"));
-            b.push(ch('u', Action::Resume, "resume job"));
+            if offers.resume {
+                b.push(ch('u', Action::Resume, "resume job"));
+            }
             b.push(key(KeyCode::Left, Action::Left, "mode"));
             b.push(key(KeyCode::Right, Action::Right, "mode"));
         }
@@ -158,8 +183,8 @@ fn global() -> Vec<Binding> {
 /// Every binding of a mode, in the order they are tried.
 pub fn bindings(mode: Mode) -> Vec<Binding> {
     match mode {
-        Mode::Panel(step) => {
-            let mut b = panel(step);
+        Mode::Panel(step, offers) => {
+            let mut b = panel(step, offers);
             b.extend(global());
             b
         }
@@ -281,7 +306,7 @@ mod tests {
 
     #[test]
     fn panel_keys_come_before_global_ones_and_only_presses_count() {
-        let rom = Mode::Panel(Step::Rom);
+        let rom = Mode::Panel(Step::Rom, Offers::default());
         assert!(matches!(
             resolve(rom, &press(KeyCode::Char('r'), KeyModifiers::NONE)),
             Some(Action::Refresh)
@@ -323,12 +348,28 @@ mod tests {
     }
 
     #[test]
+    fn u_resumes_only_while_an_interrupted_job_is_offered() {
+        let u = press(KeyCode::Char('u'), KeyModifiers::NONE);
+        let bare = Mode::Panel(Step::Flash, Offers::default());
+        assert!(resolve(bare, &u).is_none());
+        assert!(!hints(bare, true).iter().any(|h| h.what == "resume job"));
+        assert!(!help(bare, true).iter().any(|h| h.what == "resume job"));
+        let offered = Mode::Panel(Step::Flash, Offers { resume: true });
+        assert!(matches!(resolve(offered, &u), Some(Action::Resume)));
+        let hint = hints(offered, true);
+        assert!(hint.iter().any(|h| h.keys == "u" && h.what == "resume job"));
+        // Elsewhere u keeps its own meaning.
+        let diagnose = Mode::Panel(Step::Diagnose, Offers { resume: true });
+        assert!(matches!(resolve(diagnose, &u), Some(Action::Uart)));
+    }
+
+    #[test]
     fn hints_are_grouped_and_leave_aliases_to_the_help() {
-        let hints = hints(Mode::Panel(Step::Rom), true);
+        let hints = hints(Mode::Panel(Step::Rom, Offers::default()), true);
         assert_eq!(hints[0].what, "details/choose");
         let quit = hints.iter().find(|h| h.what == "quit").unwrap();
         assert_eq!(quit.keys, "q");
-        let help = help(Mode::Panel(Step::Rom), true);
+        let help = help(Mode::Panel(Step::Rom, Offers::default()), true);
         let quit = help.iter().find(|h| h.what == "quit").unwrap();
         assert_eq!(quit.keys, "q/Ctrl-c");
         assert!(help.iter().any(|h| h.keys == "Up/Down/k/j"));

@@ -18,7 +18,7 @@ use super::{
 /// Draws `popup` centred in `area`.
 pub fn render(state: &AppState, popup: &Popup, area: Rect, buf: &mut Buffer) {
     let t = state.theme;
-    let mode = Mode::of(state.step, Some(popup));
+    let mode = Mode::of(state);
     let (title, mut lines, width) = match popup {
         Popup::Help => ("Keys", help_lines(state), 60),
         Popup::Error { title, what, next } => (
@@ -86,7 +86,7 @@ pub fn render(state: &AppState, popup: &Popup, area: Rect, buf: &mut Buffer) {
 /// The help: every key of the panel under the popup, from the keymap.
 fn help_lines(state: &AppState) -> Vec<Line<'static>> {
     let t = state.theme;
-    keymap::help(Mode::Panel(state.step), t.ascii)
+    keymap::help(Mode::panel(state), t.ascii)
         .into_iter()
         .map(|h| {
             Line::from(vec![

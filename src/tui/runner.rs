@@ -21,7 +21,7 @@ use super::{
     keymap::{self, Mode},
     state::{AppState, DeviceState},
     terminal::Terminal,
-    view,
+    text, view,
     worker::{self, Bench, DeviceJob},
 };
 use crate::{
@@ -249,7 +249,7 @@ impl Executor {
 
 /// The actions a terminal event stands for (none for keys that mean nothing here).
 fn translate(state: &AppState, event: Event) -> Vec<Action> {
-    let mode = Mode::of(state.step, state.popup.as_ref());
+    let mode = Mode::of(state);
     match event {
         Event::Key(key) => keymap::resolve(mode, &key).into_iter().collect(),
         Event::Resize(..) => vec![Action::Resize],
@@ -332,7 +332,7 @@ pub fn work(effect: Effect, ctx: &Context) -> Option<Action> {
 }
 
 fn with_help(e: &crate::Error) -> String {
-    format!("{e}. {}", e.help())
+    format!("{e}. {}", text::next_step(e))
 }
 
 /// Captures the UART on `port` into a new file of the data folder's `captures` until

@@ -296,6 +296,102 @@ fn a_refused_choice_says_why_and_that_the_phone_stays_connected() {
 }
 
 #[test]
+fn the_resume_key_is_offered_only_while_the_journal_knows_an_interrupted_job() {
+    use crate::tui::keymap::{Mode, Offers, hints};
+    let mut s = state();
+    s.step = Step::Flash;
+    let offered = |s: &AppState| hints(Mode::of(s), true).iter().any(|h| h.keys == "u");
+    assert_eq!(Offers::of(&s), Offers::default());
+    assert!(!offered(&s), "no interrupted job: no u on the hint line");
+    s.update(Action::Unfinished(None));
+    assert!(!offered(&s), "the journal found none");
+    let record = crate::flash::record::JobRecord {
+        id: "flash-1".into(),
+        fingerprint: crate::backup::tests::fingerprint("15010053"),
+        rom: "/lib/a516".into(),
+        mode: crate::flash::Mode::DownloadOnly,
+        selection: None,
+        preloader_of_another_board: false,
+        verify: true,
+        erases_identity: false,
+        backup: None,
+        steps: Vec::new(),
+    };
+    s.update(Action::Unfinished(Some(Box::new(record))));
+    assert!(offered(&s), "an interrupted job: u resumes it");
+}
+
+#[test]
+fn a_refused_layout_names_the_mode_by_its_keys_not_a_flag() {
+    let e: crate::Error = crate::flash::PlanError::LayoutDiffers {
+        differences: Vec::new(),
+    }
+    .into();
+    let mut s = state();
+    s.update(Action::Choosing {
+        port: "/dev/ttyACM0".into(),
+        refused: Some((e.to_string(), text::next_step(&e))),
+    });
+    let Some(Popup::Error { next, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(
+        next.starts_with("Choose Firmware Upgrade (5, then ←/→): it backs up the NVRAM set"),
+        "{next}"
+    );
+    assert!(
+        next.contains("or pick a ROM with this phone's layout (3). Nothing was written"),
+        "{next}"
+    );
+    assert!(
+        !next.contains("--"),
+        "the workstation speaks in keys: {next}"
+    );
+    // Advice without a remedy passes as the library gives it.
+    let other: crate::Error = crate::flash::PlanError::NotConfirmed.into();
+    assert_eq!(text::next_step(&other), other.help());
+}
+
+#[test]
+fn a_dead_phones_preloader_names_where_it_came_from() {
+    use crate::device::dram::{DramReport, EmiSource};
+    use crate::firmware::preloader::PreloaderIdentity;
+    let p = PreloaderIdentity {
+        build_name: None,
+        project: Some("a516_row".into()),
+        emi_version: Some(11),
+    };
+    assert_eq!(text::preloader(&p, None), "a516_row, EMI v11");
+    let mut d = DramReport {
+        source: EmiSource::Backup {
+            id: "emmc-1501/20261203T182436Z".into(),
+        },
+        project: None,
+        version: 11,
+        flash_id: String::new(),
+        ram_size: 0x2000_0000,
+        chip_select: 0,
+        checksum_matches: true,
+    };
+    assert_eq!(
+        text::preloader(&p, Some(&d)),
+        "a516_row, EMI v11 (from this phone's backup emmc-1501/20261203T182436Z; the phone's \
+         own is missing or foreign)"
+    );
+    assert_eq!(
+        text::dead_boot(&d, true).len(),
+        1,
+        "the source is named once"
+    );
+    d.source = EmiSource::Rom {
+        file: "preloader_a516_row.bin".into(),
+    };
+    assert!(text::preloader(&p, Some(&d)).contains("(from the ROM's preloader preloader_a516"));
+    let unnamed = text::dead_boot(&d, false);
+    assert!(unnamed[1].contains("preloader_a516_row.bin"), "{unnamed:?}");
+}
+
+#[test]
 fn w_on_the_report_writes_the_job_sheet_once_and_only_after_a_repair() {
     let mut s = state();
     s.step = Step::Report;

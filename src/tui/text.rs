@@ -5,8 +5,12 @@ use std::path::Path;
 
 use super::state::{LogLevel, Transfer};
 use crate::{
-    device::{Fingerprint, Mode, Stage},
+    device::{
+        Fingerprint, Mode, Stage,
+        dram::{DramReport, EmiSource},
+    },
     diag::lcm::LcmVerdict,
+    firmware::preloader::PreloaderIdentity,
     flash::{Action as PlanAction, Mode as FlashMode, Plan},
     repair::{Outcome, RepairReport, RepairStep},
 };
@@ -329,16 +333,41 @@ pub const DEMO_DEAD: &str = "Demo: a dead phone (its preloader erased) is plugge
      preloader port, only the BootROM, as through the test point. Its identity backup from an \
      earlier visit is in the demo's data.";
 
+/// The Identify panel's preloader: its project and EMI version, and on a dead boot where they
+/// came from (the phone's own is not read then: the identified board's project with the EMI
+/// version of the settings' source, see [`Fingerprint::preloader`]).
+pub fn preloader(p: &PreloaderIdentity, dead: Option<&DramReport>) -> String {
+    let known = format!(
+        "{}, EMI v{}",
+        p.project.as_deref().unwrap_or("project unknown"),
+        p.emi_version.map_or("?".into(), |v| v.to_string())
+    );
+    let Some(d) = dead else {
+        return known;
+    };
+    let from = match &d.source {
+        EmiSource::Backup { id } => format!("this phone's backup {id}"),
+        EmiSource::Rom { file } => format!("the ROM's preloader {file}"),
+        EmiSource::File { file } => format!("the preloader file {file}"),
+    };
+    format!("{known} (from {from}; the phone's own is missing or foreign)")
+}
+
 /// The Identify panel's lines for a dead boot: what and why, then where the RAM settings came
-/// from (the project too when they are not the phone's own), kept short so the board ranking
-/// still fits at 80x24.
-pub fn dead_boot(d: &crate::device::dram::DramReport) -> [String; 2] {
-    use crate::device::dram::EmiSource;
+/// from (the project too when they are not the phone's own); `preloader_named`: the preloader
+/// line above already names that source. Kept short so the board ranking still fits at 80x24.
+pub fn dead_boot(d: &DramReport, preloader_named: bool) -> Vec<String> {
+    if preloader_named {
+        return vec![
+            "dead boot: the download agent needed DRAM settings; RAM set up from that preloader"
+                .into(),
+        ];
+    }
     let project = match (&d.source, d.project.as_deref()) {
         (EmiSource::Backup { .. }, _) | (_, None) => String::new(),
         (_, Some(p)) => format!(", project {p}"),
     };
-    [
+    vec![
         "dead boot: preloader missing or foreign (the download agent needed DRAM settings)".into(),
         format!("RAM set up from {}{project}", d.source),
     ]
@@ -346,7 +375,7 @@ pub fn dead_boot(d: &crate::device::dram::DramReport) -> [String; 2] {
 
 /// The ROM panel's lines for a dead phone: the EMI source used, and when the preloader is
 /// written from the chosen ROM (`project`: the board's preloader project, once known).
-pub fn dead_boot_rom(d: &crate::device::dram::DramReport, project: Option<&str>) -> [String; 2] {
+pub fn dead_boot_rom(d: &DramReport, project: Option<&str>) -> [String; 2] {
     [
         format!("Dead boot: RAM set up from {}.", d.source),
         match project {
@@ -571,6 +600,27 @@ pub fn sentence(words: &str) -> String {
     chars.next().map_or_else(String::new, |first| {
         format!("{}{}.", first.to_uppercase(), chars.as_str())
     })
+}
+/// What to do after `e`, in the workstation's words: a remedy the library names as a value
+/// (a mode to choose) becomes the keys that choose it; any other advice as the library gives
+/// it.
+pub fn next_step(e: &crate::Error) -> String {
+    match e
+        .downcast_ref::<crate::flash::PlanError>()
+        .and_then(crate::flash::PlanError::remedy)
+    {
+        Some(r) => remedy(&r),
+        None => e.help(),
+    }
+}
+
+/// A remedy as the workstation's keys: 5 and ←/→ choose the mode, 3 the ROM.
+pub fn remedy(r: &crate::flash::Remedy) -> String {
+    let mut words = format!("choose {} (5, then ←/→): {}", r.mode.title(), r.because);
+    if let Some(rom) = r.rom {
+        words.push_str(&format!("; or pick {rom} (3)"));
+    }
+    words
 }
 /// Backup panel while a job runs.
 pub const BACKUP_RUNNING: &str = "Working with the phone; the log shows each read.";

@@ -7,6 +7,7 @@
 use ratatui::{
     buffer::Buffer,
     layout::{Constraint, Layout, Rect},
+    style::Style,
     text::{Line, Span},
     widgets::{Paragraph, Widget, Wrap},
 };
@@ -160,24 +161,48 @@ fn log_pane(state: &AppState, area: Rect, buf: &mut Buffer) {
 }
 
 /// `text` in rows of at most `width` characters, broken between words where it can be; the
-/// rows after the first are indented by two spaces.
+/// rows after the first hang two spaces deeper than the first (which keeps the text's own
+/// leading spaces).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    const INDENT: &str = "  ";
-    if width <= INDENT.len() {
+    const INDENT: usize = 2;
+    if width <= INDENT {
         return vec![text.to_string()];
     }
+    let body = text.trim_start_matches(' ');
+    let lead = " ".repeat((text.len() - body.len()).min(width - INDENT - 1));
+    let rest = format!("{lead}{}", " ".repeat(INDENT));
     let options = textwrap::Options::new(width)
-        .subsequent_indent(INDENT)
+        .initial_indent(&lead)
+        .subsequent_indent(&rest)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
-    textwrap::wrap(text, options)
+    textwrap::wrap(body, options)
         .into_iter()
         .map(std::borrow::Cow::into_owned)
         .collect()
 }
 
+/// `head` then `text` in styled rows of at most `width` characters, wrapped as the log is
+/// ([`wrap`]: the rows after the first hang by two spaces); `head` keeps its own style on the
+/// first row.
+pub fn hanging(head: Span<'static>, text: &str, style: Style, width: u16) -> Vec<Line<'static>> {
+    let whole = format!("{}{text}", head.content);
+    let mut rows = wrap(&whole, usize::from(width)).into_iter();
+    let mut lines = Vec::new();
+    if let Some(first) = rows.next() {
+        lines.push(match first.strip_prefix(head.content.as_ref()) {
+            Some(rest) if !head.content.is_empty() => {
+                Line::from(vec![head.clone(), Span::styled(rest.to_string(), style)])
+            }
+            _ => Line::styled(first, style),
+        });
+    }
+    lines.extend(rows.map(|row| Line::styled(row, style)));
+    lines
+}
+
 /// The key hints of the current mode, from the keymap.
 fn hint_line(state: &AppState, area: Rect, buf: &mut Buffer) {
-    let mode = Mode::of(state.step, state.popup.as_ref());
+    let mode = Mode::of(state);
     Paragraph::new(hint_spans(state.theme, mode, area.width)).render(area, buf);
 }
 
@@ -241,6 +266,28 @@ mod tests {
     }
 
     #[test]
+    fn hanging_rows_keep_the_head_styled_and_indent_what_follows() {
+        let t = Theme::new(false, false);
+        let lines = hanging(
+            Span::styled("chip       ", t.dim()),
+            "MT6572 sub 0x8a00, BROM mode; SBC off",
+            t.text(),
+            24,
+        );
+        let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            ["chip       MT6572 sub", "  0x8a00, BROM mode; SBC", "  off"]
+        );
+        assert_eq!(lines[0].spans[0].style, t.dim());
+        assert_eq!(lines[0].spans[1].content, "MT6572 sub");
+        // A head cut by a narrow area is one plain row, nothing lost.
+        let cut = hanging(Span::raw("abcdef "), "gh", t.text(), 4);
+        let text: String = cut.iter().map(ToString::to_string).collect();
+        assert_eq!(text.replace(' ', ""), "abcdefgh");
+    }
+
+    #[test]
     fn wrap_cuts_a_word_longer_than_a_row_and_loses_nothing() {
         let word = "x".repeat(45);
         let rows = wrap(&word, 20);
@@ -249,12 +296,26 @@ mod tests {
         assert_eq!(joined, word);
         assert_eq!(wrap("", 20), [""]);
         assert_eq!(wrap("short", 2), ["short"]);
+        assert_eq!(
+            wrap("   + a reason too long", 12),
+            ["   + a", "     reason", "     too", "     long"]
+        );
+        // Leading spaces never leave a row no room for a word.
+        assert!(
+            wrap(&format!("{}ab cd", " ".repeat(30)), 8)
+                .iter()
+                .all(|r| r.chars().count() <= 8)
+        );
     }
 
     #[test]
     fn the_hint_line_keeps_help_and_quit_at_any_width() {
         for width in [20u16, 40, 80] {
-            let line = hint_spans(Theme::new(true, false), Mode::of(Step::Flash, None), width);
+            let line = hint_spans(
+                Theme::new(true, false),
+                Mode::Panel(Step::Flash, keymap::Offers { resume: true }),
+                width,
+            );
             let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
             assert!(text.contains("? help") && text.contains("q quit"), "{text}");
             if width >= 40 {

@@ -214,5 +214,5 @@ fn job(bench: &Bench, places: &Places) -> crate::Result<Job> {
 
 /// An error as the popup shows it: what happened, then what to do.
 fn describe(e: &crate::Error) -> (String, String) {
-    (e.to_string(), e.help())
+    (e.to_string(), super::text::next_step(e))
 }

@@ -202,6 +202,24 @@ pub fn identify_dead_boot() -> AppState {
     s
 }
 
+/// Identify for a dead phone whose board is known, its RAM set up from its own backup: the
+/// preloader line says it came from that backup.
+pub fn identify_dead_boot_from_backup() -> AppState {
+    let mut s = identify_dead_boot();
+    if let Some(f) = &mut s.fingerprint {
+        f.dead_boot.as_mut().unwrap().source = EmiSource::Backup {
+            id: "emmc-150100514531334d42014c1a2b3c4d00/20261203T101500Z".into(),
+        };
+        // What the visit settles for a dead phone of a known board (settle_dead_boot).
+        f.preloader = Some(mtkbench::firmware::preloader::PreloaderIdentity {
+            build_name: None,
+            project: Some("a516_row".into()),
+            emi_version: Some(11),
+        });
+    }
+    s
+}
+
 /// ROM for a dead phone: the EMI source and when the preloader is written from the ROM.
 pub fn rom_list_dead_boot() -> AppState {
     let mut s = identify_dead_boot();
@@ -441,6 +459,10 @@ pub fn all() -> Vec<(&'static str, AppState)> {
         ("connect", connect()),
         ("identify", identify()),
         ("identify_dead_boot", identify_dead_boot()),
+        (
+            "identify_dead_boot_from_backup",
+            identify_dead_boot_from_backup(),
+        ),
         ("rom_list_dead_boot", rom_list_dead_boot()),
         ("rom_list", rom_list()),
         ("rom_detail", rom_detail()),

@@ -1,9 +1,11 @@
 //! The Identify panel: the phone's fingerprint (chip, security, storage, RAM, partition table)
-//! and the PCB marking the technician typed. Pure render of [`AppState`].
+//! and the PCB marking the technician typed, each row wrapped as the log is (continuations
+//! hang by two spaces). Pure render of [`AppState`].
 
 use ratatui::{
     buffer::Buffer,
     layout::Rect,
+    style::Style,
     text::{Line, Span},
 };
 
@@ -16,34 +18,37 @@ use crate::{
 /// Draws the panel.
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let t = state.theme;
-    let mut lines = Vec::new();
+    let mut rows = Rows {
+        width: area.width,
+        lines: Vec::new(),
+    };
     match &state.fingerprint {
         None => {
-            lines.push(Line::styled("No phone identified yet.", t.warn()));
-            lines.push(Line::raw(
+            rows.push("No phone identified yet.", t.warn());
+            rows.push(
                 "Identify runs on its own once the phone is connected (press 1 for Connect).",
-            ));
+                t.text(),
+            );
         }
-        Some(f) => fingerprint(t, f, &mut lines),
+        Some(f) => fingerprint(t, f, &mut rows),
     }
-    lines.push(Line::from(vec![
+    rows.head(
         Span::styled("PCB marking: ", t.title()),
-        Span::raw(
-            state
-                .marking
-                .clone()
-                .unwrap_or_else(|| "not typed (m types it; it helps rank boards)".into()),
-        ),
-    ]));
+        state
+            .marking
+            .as_deref()
+            .unwrap_or("not typed (m types it; it helps rank boards)"),
+        t.text(),
+    );
     if let Some(m) = &state.matched {
-        lines.push(Line::styled(
-            format!("Board: {}", m.board.summary),
+        rows.push(
+            &format!("Board: {}", m.board.summary),
             if m.board.best.is_some() {
                 t.good()
             } else {
                 t.warn()
             },
-        ));
+        );
         for (i, c) in m.board.candidates.iter().enumerate().take(4) {
             let cursor = if i == state.identify.selected {
                 "> "
@@ -56,15 +61,15 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             } else {
                 t.text()
             };
-            lines.push(Line::styled(
-                format!(
+            rows.push(
+                &format!(
                     "{cursor}{:<18} {:>3.0}%{}",
                     c.profile,
                     c.confidence * 100.0,
                     if chosen { "  (chosen)" } else { "" }
                 ),
                 style,
-            ));
+            );
             if i == state.identify.selected {
                 for r in c.reasons.iter().take(2) {
                     let (mark, style) = match r.fit {
@@ -72,28 +77,49 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
                         Fit::Bad => ("-", t.bad()),
                         Fit::Unknown => ("?", t.dim()),
                     };
-                    lines.push(Line::styled(format!("     {mark} {}", r.text), style));
+                    rows.push(&format!("     {mark} {}", r.text), style);
                 }
             }
         }
     }
-    view::paragraph(lines, area, buf);
+    view::paragraph(rows.lines, area, buf);
 }
 
-fn field(t: Theme, name: &str, value: String) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{name:<11}"), t.dim()),
-        Span::raw(value),
-    ])
+/// The panel's rows, each entry wrapped to the panel's width.
+struct Rows {
+    width: u16,
+    lines: Vec<Line<'static>>,
 }
 
-fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
+impl Rows {
+    /// `text` in `style`.
+    fn push(&mut self, text: &str, style: Style) {
+        self.head(Span::raw(""), text, style);
+    }
+
+    /// `head` in its own style, then `text` in `style`.
+    fn head(&mut self, head: Span<'static>, text: &str, style: Style) {
+        self.lines
+            .extend(view::hanging(head, text, style, self.width));
+    }
+
+    /// A fingerprint field: its name, dimmed, then its value.
+    fn field(&mut self, t: Theme, name: &str, value: &str) {
+        self.head(
+            Span::styled(format!("{name:<11}"), t.dim()),
+            value,
+            t.text(),
+        );
+    }
+}
+
+fn fingerprint(t: Theme, f: &Fingerprint, rows: &mut Rows) {
     let sec = &f.target_config;
     let flag = |on: bool| if on { "on" } else { "off" };
-    lines.push(field(
+    rows.field(
         t,
         "chip",
-        format!(
+        &format!(
             "{} sub {:#06x}, {} mode; SBC {}, SLA {}, DAA {}",
             text::chip(f.hw_code),
             f.hw_subcode,
@@ -102,9 +128,9 @@ fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
             flag(sec.sla),
             flag(sec.daa)
         ),
-    ));
+    );
     if let Some(me) = &f.me_id {
-        lines.push(field(t, "ME ID", me.clone()));
+        rows.field(t, "ME ID", me);
     }
     let storage = match &f.storage {
         StorageFacts::Emmc {
@@ -127,39 +153,32 @@ fn fingerprint(t: Theme, f: &Fingerprint, lines: &mut Vec<Line<'static>>) {
         ),
         StorageFacts::Nor { size } => format!("NOR {}", text::size(*size)),
     };
-    lines.push(field(t, "storage", storage));
+    rows.field(t, "storage", &storage);
     let source = match &f.partition_source {
         TableSource::Pmt => "the phone's PMT".to_string(),
         TableSource::Mbr { profile: Some(p) } => format!("MBR/EBR, named by {p}"),
         TableSource::Mbr { profile: None } => "MBR/EBR, unnamed".to_string(),
         TableSource::None => "no table found".to_string(),
     };
-    lines.push(field(
+    rows.field(
         t,
         "RAM, table",
-        format!(
+        &format!(
             "{}; {} partitions ({source})",
             text::size(f.ram_size),
             f.partitions.len()
         ),
-    ));
+    );
     if let Some(p) = &f.preloader {
-        lines.push(field(
-            t,
-            "preloader",
-            format!(
-                "{}, EMI v{}",
-                p.project.as_deref().unwrap_or("project unknown"),
-                p.emi_version.map_or("?".into(), |v| v.to_string())
-            ),
-        ));
+        rows.field(t, "preloader", &text::preloader(p, f.dead_boot.as_ref()));
     }
     if !f.lcm.is_empty() {
-        lines.push(field(t, "panel", f.lcm.join(", ")));
+        rows.field(t, "panel", &f.lcm.join(", "));
     }
     if let Some(d) = &f.dead_boot {
-        let [what, source] = text::dead_boot(d);
-        lines.push(Line::styled(what, t.warn()));
-        lines.push(Line::raw(source));
+        let lines = text::dead_boot(d, f.preloader.is_some());
+        for (i, line) in lines.iter().enumerate() {
+            rows.push(line, if i == 0 { t.warn() } else { t.text() });
+        }
     }
 }
