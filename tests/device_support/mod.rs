@@ -78,7 +78,9 @@ impl InProcessSim {
         let phone = open_or_create(&options, &Registry::builtin(), dir.path()).unwrap();
         let pty = Pty::open().unwrap();
         let port = pty.path().to_path_buf();
-        let mut device = phone.device(mode, FaultPlan::parse(faults).unwrap());
+        let mut device = phone
+            .device(mode, FaultPlan::parse(faults).unwrap())
+            .unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let serve_options = ServeOptions {
             once: false,

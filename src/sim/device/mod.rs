@@ -49,6 +49,8 @@
 //!   storage the phone lacks with its "flash not found" status (decision D13).
 //! - 0xA5: the layout's PMT. 0xD9 and its mode word: ack, then the phone reboots: the link
 //!   drops.
+//! - `--fault flaky-read=` flips its byte in every second readback packet of the user area
+//!   that holds it (the packet's checksum is of the flipped bytes: the link saw nothing wrong).
 //! - `--fault nack=` refuses any DA command: with A5 where mtkclient has a bare A5 (0x60,
 //!   eMMC 0x62), else with A5 and S_DA_TIMEOUT ([`NACK_STATUS`]).
 //! - Bytes that break the DA's framing make it stop answering until the next unplug, as a DA
@@ -738,10 +740,22 @@ impl Brain {
 
     /// The answer to a packet question: the packet read ahead (with its sum) if it is that
     /// one, else the packet read now.
+    /// A `flaky-read` byte in a user-area packet is counted here, as the packet is sent
+    /// (not when it is read ahead, which may be dropped).
     fn packet(&mut self, ask: &DaAsk) -> DaAnswer {
-        match self.read_ahead.take() {
-            Some((read, data, sum)) if read == *ask => DaAnswer::SummedData { data, sum },
-            _ => DaAnswer::Data(self.packet_data(ask)),
+        let (mut data, sum) = match self.read_ahead.take() {
+            Some((read, data, sum)) if read == *ask => (data, Some(sum)),
+            _ => (self.packet_data(ask), None),
+        };
+        let flipped = match *ask {
+            DaAsk::ReadbackPacket { addr, .. } if self.part == Region::EmmcUser => {
+                self.faults.flaky_read(addr, &mut data)
+            }
+            _ => false,
+        };
+        match sum {
+            Some(sum) if !flipped => DaAnswer::SummedData { data, sum },
+            _ => DaAnswer::Data(data),
         }
     }
 
