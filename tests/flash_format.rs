@@ -4,7 +4,8 @@
 //! firmware-upgrade`, which writes the ROM's table, reads it again and restores the NVRAM set
 //! into it; Format All + Download is refused without a verified backup and done with one; a
 //! disconnect after the format is resumed with `flash --resume`, which restores the NVRAM set.
-//! Every time, the NVRAM set read back before and after is byte-identical.
+//! A cut between the ROM's MBR and its last EBR is resumed to the full layout. Every time, the
+//! NVRAM set read back before and after is byte-identical.
 
 mod device_support;
 
@@ -436,5 +437,147 @@ fn repair_in_format_all_takes_the_backup_first_and_keeps_the_identity() {
         read_back(&bench, &mut sim, &fingerprint, "after"),
         before,
         "the NVRAM set changed"
+    );
+}
+
+/// The simulator's ROM of `variant` copied to `name`, with the `EBR1` image padded with zeros
+/// to `ebr1_len` bytes (its first sector is the table; the rest of the partition is unused),
+/// and without its Checksum.ini (whose sum is of the unpadded image).
+fn rom_with_long_ebr1(bench: &Bench, variant: &str, name: &str, ebr1_len: usize) -> PathBuf {
+    let from = sim_rom(bench, variant);
+    let dir = bench.path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() != "Checksum.ini" {
+            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+    }
+    let mut ebr1 = std::fs::read(dir.join("EBR1")).unwrap();
+    ebr1.resize(ebr1_len, 0);
+    std::fs::write(dir.join("EBR1"), ebr1).unwrap();
+    dir
+}
+
+#[test]
+fn a_cut_between_the_mbr_and_the_last_ebr_is_resumed_to_the_full_layout() {
+    let bench = Bench::new();
+    // Another layout, so the ROM's table differs from the phone's; EBR1 padded to 256 KiB
+    // so the cut can land inside its write with room for the commands around it.
+    let rom = rom_with_long_ebr1(&bench, "other-layout", "long-ebr", 0x4_0000);
+    let rom_arg = rom.to_str().unwrap();
+    let (fingerprint, before) = {
+        let mut sim = bench.sim(&[]);
+        let fingerprint = identify(&bench, &mut sim);
+        let before: Vec<Vec<u8>> = NVRAM_SET
+            .iter()
+            .map(|name| {
+                let (at, size) = place(&fingerprint, name);
+                sim.flash(Region::EmmcUser, at, size as usize)
+            })
+            .collect();
+        (fingerprint, before)
+    };
+    let fp = bench.path("fingerprint.json");
+    std::fs::write(&fp, fingerprint.to_string()).unwrap();
+    let plan = bench.run(&[
+        "--json",
+        "flash",
+        "--fingerprint",
+        fp.to_str().unwrap(),
+        "--rom",
+        rom_arg,
+        "--mode",
+        "firmware-upgrade",
+        "--dry-run",
+    ]);
+    let plan = plan.json();
+    let writes: Vec<(String, u64)> = plan["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] == "write")
+        .map(|s| {
+            (
+                s["partition"].as_str().unwrap().to_string(),
+                s["length"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The table goes first: the MBR, then EBR1, the last (and only) EBR of this ROM.
+    assert_eq!(writes[0], ("MBR".to_string(), 0x200), "{writes:?}");
+    assert_eq!(writes[1], ("EBR1".to_string(), 0x4_0000), "{writes:?}");
+    assert!(!writes[2..].iter().any(|(p, _)| p.starts_with("EBR")));
+    // The simulator counts what it received from its start: the DA, the MBR, then half of
+    // EBR1 (the backup's reads and the format send only commands, a few KiB).
+    let da = std::fs::metadata(bench.da()).unwrap().len();
+    let cut = da + writes[0].1 + writes[1].1 / 2;
+    let mut sim = bench.sim(&["--fault", &format!("disconnect-after-received={cut:#x}")]);
+
+    let cutoff = bench.device(
+        &sim,
+        "flash",
+        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
+    );
+    assert_eq!(cutoff.code, 1, "{}", cutoff.stderr);
+    sim.replugged();
+    let jobs: Vec<PathBuf> = std::fs::read_dir(bench.path("data").join("jobs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let record: Value = serde_json::from_slice(&std::fs::read(&jobs[0]).unwrap()).unwrap();
+    let state = |partition: &str, action: &str| {
+        record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["partition"] == partition && s["action"] == action)
+            .map(|s| s["state"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // The cut landed where it was aimed: the ROM's MBR is on the phone and verified, its
+    // EBR1 is not, and the identity is out (formatted, in the backup).
+    assert_eq!(state("MBR", "write"), "verified", "{record}");
+    assert_eq!(state("EBR1", "write"), "pending", "{record}");
+    assert_eq!(state("NVRAM", "erase"), "done", "{record}");
+    let (mbr_at, mbr_file) = rom_place(&rom, "MBR").unwrap();
+    let rom_mbr = std::fs::read(rom.join(mbr_file.unwrap())).unwrap();
+    assert_eq!(sim.flash(Region::EmmcUser, mbr_at, rom_mbr.len()), rom_mbr);
+    let (ebr1_at, ebr1_file) = rom_place(&rom, "EBR1").unwrap();
+    let rom_ebr1 = std::fs::read(rom.join(ebr1_file.unwrap())).unwrap();
+    assert_ne!(
+        sim.flash(Region::EmmcUser, ebr1_at, rom_ebr1.len()),
+        rom_ebr1,
+        "the cut came after EBR1 was written"
+    );
+    assert!(
+        cutoff.stderr.contains("flash --resume"),
+        "{}",
+        cutoff.stderr
+    );
+
+    let resumed = bench.device(&sim, "flash", &["--resume"]);
+    assert!(resumed.ok(), "{}", resumed.stderr);
+    let report = resumed.json();
+    assert!(report["resumed_from"].as_u64().unwrap() > 0, "{report}");
+    all_verified(&report);
+    sim.replugged();
+    // The ROM's whole table and its images are on the phone.
+    for name in ["MBR", "EBR1", "CACHE", "UBOOT"] {
+        let (at, file) = rom_place(&rom, name).unwrap();
+        let want = std::fs::read(rom.join(file.unwrap())).unwrap();
+        assert_eq!(sim.flash(Region::EmmcUser, at, want.len()), want, "{name}");
+    }
+    let after: Vec<Vec<u8>> = NVRAM_SET
+        .iter()
+        .map(|name| {
+            let (at, size) = place(&fingerprint, name);
+            sim.flash(Region::EmmcUser, at, size as usize)
+        })
+        .collect();
+    assert!(
+        before == after,
+        "the NVRAM set was not restored byte for byte"
     );
 }
