@@ -581,3 +581,90 @@ fn a_cut_between_the_mbr_and_the_last_ebr_is_resumed_to_the_full_layout() {
         "the NVRAM set was not restored byte for byte"
     );
 }
+
+#[test]
+fn a_dry_run_of_format_all_without_a_backup_shows_the_backup_taken_first() {
+    let bench = Bench::new();
+    let rom = sim_rom(&bench, "fits");
+    let mut sim = bench.sim(&[]);
+    let fingerprint = identify(&bench, &mut sim);
+    let heads = |sim: &Sim| -> Vec<Vec<u8>> {
+        fingerprint["partitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["region"] == "user")
+            .map(|p| {
+                let size = p["size"].as_u64().unwrap().min(0x10_0000);
+                sim.flash(
+                    Region::EmmcUser,
+                    p["offset"].as_u64().unwrap(),
+                    size as usize,
+                )
+            })
+            .collect()
+    };
+    let before = heads(&sim);
+    let store = mtkbench::backup::Store::new(&bench.path("data"));
+    for confirmed in [false, true] {
+        let mut args = vec!["--rom", rom.to_str().unwrap(), "--mode", "format-all"];
+        args.push("--dry-run");
+        if confirmed {
+            args.push("--i-understand-this-erases-identity");
+        }
+        let out = bench.device(&sim, "repair", &args);
+        assert!(out.ok(), "{}", out.stderr);
+        sim.replugged();
+        let report = out.json();
+        assert_eq!(report["outcome"], "planned", "{report}");
+        assert_eq!(report["backup_taken"], false, "{report}");
+        assert!(report["backup_id"].is_null(), "{report}");
+        assert!(
+            report["backup"]
+                .as_str()
+                .unwrap()
+                .contains("no verified identity backup yet"),
+            "{report}"
+        );
+        // The plan: the NVRAM set read into a new backup before the first erase, and restored
+        // from it at the end.
+        let steps = report["plan"]["steps"].as_array().unwrap();
+        let first = |action: &str| steps.iter().position(|s| s["action"] == action);
+        let backed_up: Vec<&str> = steps
+            .iter()
+            .filter(|s| s["action"] == "backup")
+            .map(|s| s["partition"].as_str().unwrap())
+            .collect();
+        assert_eq!(backed_up, NVRAM_SET, "{report}");
+        assert!(first("backup") < first("erase"), "{report}");
+        let restored: Vec<&str> = steps
+            .iter()
+            .filter(|s| s["action"] == "restore")
+            .map(|s| s["partition"].as_str().unwrap())
+            .collect();
+        assert_eq!(restored, NVRAM_SET, "{report}");
+        let warnings: Vec<&str> = report["plan"]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("reads its identity set") && w.contains("before anything")),
+            "{warnings:?}"
+        );
+        // The confirmation Format All then needs, named until it is given.
+        let asks = warnings
+            .iter()
+            .any(|w| w.contains("--i-understand-this-erases-identity"));
+        assert_eq!(asks, !confirmed, "{warnings:?}");
+        // What the technician reads: the plan's table, with its warnings.
+        assert!(out.stderr.contains("backup  NVRAM"), "{}", out.stderr);
+        assert!(out.stderr.contains("warning: this phone has no verified"));
+    }
+    // A dry run reads nothing into the store and writes nothing to the phone.
+    assert!(store.list(None).is_empty());
+    assert!(heads(&sim) == before, "the phone's flash changed");
+}

@@ -18,7 +18,9 @@
 //! device key) has no verified identity backup in the store yet, it is taken in the same
 //! connection with [`crate::engine::backup`] (read twice, compared, stored whole, verified)
 //! before the plan is confirmed; when it has one, that one is named and none is taken. A dry
-//! run says which it would do and reads or stores nothing. The plan is made once the backup
+//! run says which it would do and reads or stores nothing: its plan shows the backup steps
+//! the real run takes first (Format All + Download included), and a Format All + Download not
+//! yet confirmed is shown with the confirmation it needs instead of refused. The plan is made once the backup
 //! is settled: Firmware Upgrade restores the NVRAM set from a backup taken in this connection
 //! (the repair's own, or one its plan takes after the confirmation), Format All + Download
 //! from this phone's verified backup (the repair's own or the store's), both into the layout
@@ -37,7 +39,7 @@ use crate::{
     error::HostError,
     firmware::board::{self, BoardFinding},
     flash::{
-        DeviceFacts, LoadedRom, Mode, Plan,
+        DeviceFacts, LoadedRom, Mode, Plan, Planning,
         execute::{
             FlashRequest, Flashed, Places, backups_beside, finish, flash_job, identified,
             interrupted, plan_for, record_and_run, verified_backup,
@@ -304,7 +306,7 @@ struct Checked {
 /// Checks the ROM against the phone, reporting as it goes, and runs the planner's refusals
 /// (chip, storage, layout for Download Only, sizes) before the backup step; `found` is this
 /// phone's verified backup in the store, whose absence Format All + Download's backup step
-/// may still settle.
+/// settles (and whose confirmation the plan made after it asks for).
 fn check_rom(
     request: FlashRequest,
     rom: LoadedRom,
@@ -316,11 +318,18 @@ fn check_rom(
     driver.event(&RepairEvent::Started(RepairStep::CheckRom));
     let findings = board::check(&rom.facts, &board_of(fingerprint));
     driver.event(&RepairEvent::RomChecked(findings.clone()));
-    match plan_for(device, &rom.view, &request, &rom.errors, found) {
-        Err(_) if request.mode == Mode::FormatAll && found.is_none() => {}
-        Err(e) => return Err(e),
-        Ok(_) => {}
-    }
+    let only_the_rom = Planning {
+        backup_first: true,
+        preview: true,
+    };
+    plan_for(
+        device,
+        &rom.view,
+        &request,
+        &rom.errors,
+        found,
+        only_the_rom,
+    )?;
     driver.event(&RepairEvent::Finished(RepairStep::CheckRom));
     Ok(Checked {
         request,
@@ -419,7 +428,20 @@ fn run_with(
                 _ if backup.taken => verified_backup(backups, &device, request.mode, true),
                 _ => found,
             };
-            let plan = match plan_for(&device, &rom.view, &request, &rom.errors, in_hand.as_ref()) {
+            // A dry run has taken no backup: its plan shows the backup steps the real run
+            // takes first, and the confirmation Format All + Download will need.
+            let planning = Planning {
+                backup_first: true,
+                preview: dry_run,
+            };
+            let plan = match plan_for(
+                &device,
+                &rom.view,
+                &request,
+                &rom.errors,
+                in_hand.as_ref(),
+                planning,
+            ) {
                 Ok(plan) => plan,
                 Err(e) if asking => {
                     refused = Some(e);
