@@ -668,3 +668,64 @@ fn a_dry_run_of_format_all_without_a_backup_shows_the_backup_taken_first() {
     assert!(store.list(None).is_empty());
     assert!(heads(&sim) == before, "the phone's flash changed");
 }
+
+#[test]
+fn a_firmware_upgrade_names_the_backup_it_restored_not_an_older_one() {
+    let Phone {
+        bench,
+        mut sim,
+        fingerprint,
+        before,
+        rom,
+    } = phone_with_rom("fits");
+    let rom_arg = rom.to_str().unwrap();
+    let older = bench.device(&sim, "backup", &[]).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.replugged();
+
+    // A dry run says the older backup does not serve and a new one would be read.
+    let dry = bench.device(
+        &sim,
+        "repair",
+        &["--rom", rom_arg, "--mode", "firmware-upgrade", "--dry-run"],
+    );
+    let dry = dry.json();
+    sim.replugged();
+    assert!(dry["backup_id"].is_null(), "{dry}");
+    let note = dry["backup"].as_str().unwrap();
+    assert!(
+        note.contains(&older) && note.contains("earlier session") && note.contains("would read"),
+        "{note}"
+    );
+
+    let out = bench.device(
+        &sim,
+        "repair",
+        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
+    );
+    assert!(out.ok(), "{}", out.stderr);
+    let report = out.json();
+    sim.replugged();
+    assert_eq!(report["outcome"], "repaired", "{report}");
+    let used = report["flashed"]["backup"].as_str().unwrap();
+    assert_ne!(used, older, "{report}");
+    assert_eq!(report["backup_id"], used, "{report}");
+    assert_eq!(report["plan"]["backup"], used, "{report}");
+    assert_eq!(report["backup_taken"], true, "{report}");
+    let note = report["backup"].as_str().unwrap();
+    assert!(note.contains(&older) && note.contains(used), "{note}");
+    all_verified(&report["flashed"]);
+    // Both backups are kept, verified; the journal row names the one restored.
+    let store = mtkbench::backup::Store::new(&bench.path("data"));
+    assert_eq!(store.list(None).len(), 2);
+    assert!(store.verify(used).unwrap().ok && store.verify(&older).unwrap().ok);
+    let history = bench.run(&["--json", "history"]).json();
+    assert_eq!(history["jobs"][0]["backup_id"], used, "{history:#}");
+    assert_eq!(
+        read_back(&bench, &mut sim, &fingerprint, "after"),
+        before,
+        "the NVRAM set changed"
+    );
+}

@@ -17,7 +17,10 @@
 //! The identity backup is a step of every repair, whatever the mode: when the phone (by its
 //! device key) has no verified identity backup in the store yet, it is taken in the same
 //! connection with [`crate::engine::backup`] (read twice, compared, stored whole, verified)
-//! before the plan is confirmed; when it has one, that one is named and none is taken. A dry
+//! before the plan is confirmed; when it has one, that one is named and none is taken (but
+//! for Firmware Upgrade, which restores only from a backup read in this connection: a new one
+//! is taken, and the earlier one mentioned). The report names the backup the flash restored
+//! from, even when the plan's own backup steps read it. A dry
 //! run says which it would do and reads or stores nothing: its plan shows the backup steps
 //! the real run takes first (Format All + Download included), and a Format All + Download not
 //! yet confirmed is shown with the confirmation it needs instead of refused. The plan is made once the backup
@@ -415,7 +418,15 @@ fn run_with(
 
             let backup = match settled.take() {
                 Some(backup) => backup,
-                None => match settle_backup(phone, &fingerprint, backups, dry_run, driver, rec)? {
+                None => match settle_backup(
+                    phone,
+                    &fingerprint,
+                    backups,
+                    request.mode,
+                    dry_run,
+                    driver,
+                    rec,
+                )? {
                     Ok(backup) => backup,
                     Err(e) => return Ok(Err(e)),
                 },
@@ -453,17 +464,35 @@ fn run_with(
 
             driver.event(&RepairEvent::Started(RepairStep::Plan));
             driver.event(&RepairEvent::PlanReady(Box::new(plan.clone())));
-            let report = |outcome, flashed| RepairReport {
-                outcome,
-                fingerprint: fingerprint.clone(),
-                board_findings: findings.clone(),
-                backup: backup.note.clone(),
-                backup_id: backup.id.clone(),
-                backup_taken: backup.taken,
-                plan: plan.clone(),
-                flashed,
-                journal_job: None,
-                sheet: None,
+            let report = |outcome, flashed: Option<Flashed>| {
+                // The backup the flash restored from is the one relied on: its own backup
+                // steps may have read a new one (a Firmware Upgrade chosen after the backup
+                // step named one from an earlier session).
+                let (backup_id, backup_taken, note) =
+                    match flashed.as_ref().and_then(|f| f.backup.clone()) {
+                        Some(used) if backup.id.as_deref() != Some(used.as_str()) => (
+                            Some(used.clone()),
+                            true,
+                            format!(
+                                "{}; the flash read the identity again in this connection and \
+                                 restored from that new backup, {used}",
+                                backup.note
+                            ),
+                        ),
+                        _ => (backup.id.clone(), backup.taken, backup.note.clone()),
+                    };
+                RepairReport {
+                    outcome,
+                    fingerprint: fingerprint.clone(),
+                    board_findings: findings.clone(),
+                    backup: note,
+                    backup_id,
+                    backup_taken,
+                    plan: plan.clone(),
+                    flashed,
+                    journal_job: None,
+                    sheet: None,
+                }
             };
             if dry_run {
                 driver.event(&RepairEvent::Skipped {
@@ -551,11 +580,15 @@ struct Settled {
 
 /// The backup step: names this phone's newest verified identity backup, or takes one on
 /// `phone` (read twice, compared, stored whole, verified); on a dry run says which it would
-/// do and touches neither the phone nor the store.
+/// do and touches neither the phone nor the store. A Firmware Upgrade (`mode`) restores only
+/// from a backup read in this connection, so for it a backup from an earlier session is
+/// mentioned and a new one taken.
+#[allow(clippy::too_many_arguments)]
 fn settle_backup<T: Transport>(
     phone: &mut Phone<'_, T>,
     fingerprint: &Fingerprint,
     backups: &Store,
+    mode: Mode,
     dry_run: bool,
     driver: &mut dyn RepairDriver,
     rec: &Recorder<'_>,
@@ -571,7 +604,18 @@ fn settle_backup<T: Transport>(
             taken: false,
         }
     };
-    if let Some(found) = backup::verified(backups, &fingerprint.device_key()) {
+    let found = backup::verified(backups, &fingerprint.device_key());
+    let (found, earlier) = match found {
+        Some(b) if mode == Mode::FirmwareUpgrade => (None, Some(b.id)),
+        found => (found, None),
+    };
+    let earlier = earlier.map(|id| {
+        format!(
+            "this phone's verified identity backup {id} is from an earlier session, and \
+             Firmware Upgrade restores only from one read in this connection"
+        )
+    });
+    if let Some(found) = found {
         rec.update(&NewJob {
             backup_id: Some(found.id.clone()),
             ..NewJob::default()
@@ -582,11 +626,14 @@ fn settle_backup<T: Transport>(
         );
         return Ok(Ok(skipped(driver, note, Some(found.id))));
     }
+    let why = earlier
+        .clone()
+        .unwrap_or_else(|| "this phone has no verified identity backup yet".into());
     if dry_run {
-        let note = "this phone has no verified identity backup yet: the repair would read its \
-                    identity set twice and store it before flashing (dry run: nothing read or \
-                    stored)"
-            .to_string();
+        let note = format!(
+            "{why}: the repair would read its identity set twice and store it before flashing \
+             (dry run: nothing read or stored)"
+        );
         return Ok(Ok(skipped(driver, note, None)));
     }
     driver.event(&RepairEvent::Started(RepairStep::Backup));
@@ -603,11 +650,9 @@ fn settle_backup<T: Transport>(
         ..NewJob::default()
     });
     driver.event(&RepairEvent::Finished(RepairStep::Backup));
+    let why = earlier.unwrap_or_else(|| "this phone had no verified identity backup".into());
     Ok(Ok(Settled {
-        note: format!(
-            "this phone had no verified identity backup: taken and verified, {}",
-            stored.id
-        ),
+        note: format!("{why}: taken and verified, {}", stored.id),
         id: Some(stored.id),
         taken: true,
     }))
