@@ -11,7 +11,7 @@ mod device_support;
 
 use std::path::{Path, PathBuf};
 
-use device_support::cli::{Bench, Sim};
+use device_support::cli::{Bench, Output, Sim};
 use mtkbench::firmware::scatter::Region;
 use serde_json::Value;
 
@@ -67,6 +67,17 @@ fn read_back(bench: &Bench, sim: &mut Sim, fingerprint: &Value, tag: &str) -> Ve
         assert_eq!(&sim.flash(Region::EmmcUser, offset, bytes.len()), bytes);
     }
     out
+}
+
+/// The NVRAM set straight from the simulator's image, by the places of `fingerprint`.
+fn nvram_in_flash(sim: &Sim, fingerprint: &Value) -> Vec<Vec<u8>> {
+    NVRAM_SET
+        .iter()
+        .map(|name| {
+            let (at, size) = place(fingerprint, name);
+            sim.flash(Region::EmmcUser, at, size as usize)
+        })
+        .collect()
 }
 
 /// `mtkbench sim --write-rom DIR --variant VARIANT` for the simulated board.
@@ -127,6 +138,57 @@ fn all_verified(flashed: &Value) {
             "{name} written from the ROM: {states:?}"
         );
     }
+}
+
+/// The Firmware Upgrade plan of `rom` for the phone of `fingerprint` (`flash --dry-run
+/// --fingerprint`), as JSON.
+fn upgrade_plan(bench: &Bench, fingerprint: &Value, rom_arg: &str) -> Value {
+    let fp = bench.path("fingerprint.json");
+    std::fs::write(&fp, fingerprint.to_string()).unwrap();
+    let plan = bench.run(&[
+        "--json",
+        "flash",
+        "--fingerprint",
+        fp.to_str().unwrap(),
+        "--rom",
+        rom_arg,
+        "--mode",
+        "firmware-upgrade",
+        "--dry-run",
+    ]);
+    plan.json()
+}
+
+/// A Firmware Upgrade of `rom_arg` on a simulator started with the link cut once it has
+/// received `cut` bytes: the simulated phone (back on its next port), the failed flash, and
+/// the one job record it left.
+fn cut_upgrade(bench: &Bench, rom_arg: &str, cut: u64) -> (Sim, Output, Value) {
+    let mut sim = bench.sim(&["--fault", &format!("disconnect-after-received={cut:#x}")]);
+    let cutoff = bench.device(
+        &sim,
+        "flash",
+        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
+    );
+    assert_eq!(cutoff.code, 1, "{}", cutoff.stderr);
+    sim.replugged();
+    let jobs: Vec<PathBuf> = std::fs::read_dir(bench.path("data").join("jobs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let record: Value = serde_json::from_slice(&std::fs::read(&jobs[0]).unwrap()).unwrap();
+    (sim, cutoff, record)
+}
+
+/// The state of the step `action` on `partition` in a job record.
+fn state_of(record: &Value, partition: &str, action: &str) -> String {
+    record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["partition"] == partition && s["action"] == action)
+        .map(|s| s["state"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no {action} of {partition}: {record}"))
 }
 
 /// A simulated phone, identified, with its NVRAM set read back, and the simulator's ROM of
@@ -297,20 +359,7 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
             read_back(&bench, &mut sim, &fingerprint, "before"),
         )
     };
-    let fp = bench.path("fingerprint.json");
-    std::fs::write(&fp, fingerprint.to_string()).unwrap();
-    let plan = bench.run(&[
-        "--json",
-        "flash",
-        "--fingerprint",
-        fp.to_str().unwrap(),
-        "--rom",
-        rom_arg,
-        "--mode",
-        "firmware-upgrade",
-        "--dry-run",
-    ]);
-    let plan = plan.json();
+    let plan = upgrade_plan(&bench, &fingerprint, rom_arg);
     let length = |action: &str, name: Option<&str>| -> u64 {
         plan["plan"]["steps"]
             .as_array()
@@ -326,21 +375,7 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
     let da = std::fs::metadata(bench.da()).unwrap().len();
     let cut = da + length("write", None) + length("restore", Some("PRO_INFO")) + 0x1_0000;
     assert!(length("restore", Some("NVRAM")) > 0x10_0000);
-    let mut sim = bench.sim(&["--fault", &format!("disconnect-after-received={cut:#x}")]);
-
-    let cutoff = bench.device(
-        &sim,
-        "flash",
-        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
-    );
-    assert_eq!(cutoff.code, 1, "{}", cutoff.stderr);
-    sim.replugged();
-    let jobs: Vec<PathBuf> = std::fs::read_dir(bench.path("data").join("jobs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(jobs.len(), 1, "{jobs:?}");
-    let record: Value = serde_json::from_slice(&std::fs::read(&jobs[0]).unwrap()).unwrap();
+    let (mut sim, cutoff, record) = cut_upgrade(&bench, rom_arg, cut);
     let backup_id = record["backup"].as_str().expect("no backup in the record");
     let store = mtkbench::backup::Store::new(&bench.path("data"));
     assert!(store.verify(backup_id).unwrap().ok);
@@ -352,15 +387,7 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
     ] {
         assert!(cutoff.stderr.contains(said), "{said}: {}", cutoff.stderr);
     }
-    let state = |partition: &str, action: &str| {
-        record["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["partition"] == partition && s["action"] == action)
-            .map(|s| s["state"].as_str().unwrap().to_string())
-            .unwrap()
-    };
+    let state = |partition: &str, action: &str| state_of(&record, partition, action);
     // The format ran and the identity is not back whole: the job record says which steps
     // completed and where the backup of the identity is.
     let (nvram_at, nvram_size) = place(&fingerprint, "NVRAM");
@@ -469,29 +496,10 @@ fn a_cut_between_the_mbr_and_the_last_ebr_is_resumed_to_the_full_layout() {
     let (fingerprint, before) = {
         let mut sim = bench.sim(&[]);
         let fingerprint = identify(&bench, &mut sim);
-        let before: Vec<Vec<u8>> = NVRAM_SET
-            .iter()
-            .map(|name| {
-                let (at, size) = place(&fingerprint, name);
-                sim.flash(Region::EmmcUser, at, size as usize)
-            })
-            .collect();
+        let before = nvram_in_flash(&sim, &fingerprint);
         (fingerprint, before)
     };
-    let fp = bench.path("fingerprint.json");
-    std::fs::write(&fp, fingerprint.to_string()).unwrap();
-    let plan = bench.run(&[
-        "--json",
-        "flash",
-        "--fingerprint",
-        fp.to_str().unwrap(),
-        "--rom",
-        rom_arg,
-        "--mode",
-        "firmware-upgrade",
-        "--dry-run",
-    ]);
-    let plan = plan.json();
+    let plan = upgrade_plan(&bench, &fingerprint, rom_arg);
     let writes: Vec<(String, u64)> = plan["plan"]["steps"]
         .as_array()
         .unwrap()
@@ -512,30 +520,8 @@ fn a_cut_between_the_mbr_and_the_last_ebr_is_resumed_to_the_full_layout() {
     // EBR1 (the backup's reads and the format send only commands, a few KiB).
     let da = std::fs::metadata(bench.da()).unwrap().len();
     let cut = da + writes[0].1 + writes[1].1 / 2;
-    let mut sim = bench.sim(&["--fault", &format!("disconnect-after-received={cut:#x}")]);
-
-    let cutoff = bench.device(
-        &sim,
-        "flash",
-        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
-    );
-    assert_eq!(cutoff.code, 1, "{}", cutoff.stderr);
-    sim.replugged();
-    let jobs: Vec<PathBuf> = std::fs::read_dir(bench.path("data").join("jobs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(jobs.len(), 1, "{jobs:?}");
-    let record: Value = serde_json::from_slice(&std::fs::read(&jobs[0]).unwrap()).unwrap();
-    let state = |partition: &str, action: &str| {
-        record["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["partition"] == partition && s["action"] == action)
-            .map(|s| s["state"].as_str().unwrap().to_string())
-            .unwrap()
-    };
+    let (mut sim, cutoff, record) = cut_upgrade(&bench, rom_arg, cut);
+    let state = |partition: &str, action: &str| state_of(&record, partition, action);
     // The cut landed where it was aimed: the ROM's MBR is on the phone and verified, its
     // EBR1 is not, and the identity is out (formatted, in the backup).
     assert_eq!(state("MBR", "write"), "verified", "{record}");
@@ -569,13 +555,7 @@ fn a_cut_between_the_mbr_and_the_last_ebr_is_resumed_to_the_full_layout() {
         let want = std::fs::read(rom.join(file.unwrap())).unwrap();
         assert_eq!(sim.flash(Region::EmmcUser, at, want.len()), want, "{name}");
     }
-    let after: Vec<Vec<u8>> = NVRAM_SET
-        .iter()
-        .map(|name| {
-            let (at, size) = place(&fingerprint, name);
-            sim.flash(Region::EmmcUser, at, size as usize)
-        })
-        .collect();
+    let after = nvram_in_flash(&sim, &fingerprint);
     assert!(
         before == after,
         "the NVRAM set was not restored byte for byte"

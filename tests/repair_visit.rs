@@ -6,38 +6,19 @@
 
 mod device_support;
 
-use std::time::Duration;
-
 use device_support::InProcessSim;
 use mtkbench::{
     backup::Store,
     device::Fingerprint,
     engine::backup,
     flash::{Action, Mode, Overrides, Plan, execute::FlashRequest},
-    job::{EndPolicy, Job, Options, PortSpec},
     profile::Registry,
-    protocol::da_file::{DaFile, generate_sim_da},
     repair::{self, Choice, RepairDriver, RepairEvent},
     sim::{
         device::Mode as SimMode,
         rom::{self, RomVariant},
     },
 };
-
-fn job(sim: &InProcessSim) -> Job {
-    let options = Options {
-        port: PortSpec::Path(sim.port_str()),
-        wait: Duration::from_secs(10),
-        da: None,
-        record: None,
-        end: EndPolicy::Reboot,
-    };
-    Job::with_da(
-        options,
-        DaFile::parse(generate_sim_da()).unwrap(),
-        Registry::builtin(),
-    )
-}
 
 /// Chooses each of `modes` in turn; confirms only the last one's plan.
 struct Technician {
@@ -82,7 +63,7 @@ fn a_visit_names_the_backup_its_firmware_upgrade_restored_from() {
     let mut sim = InProcessSim::start("a516_row", None, SimMode::Brom, &[]);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::new(dir.path());
-    let older = backup::run(job(&sim), &store, &Registry::builtin(), None)
+    let older = backup::run(sim.job(), &store, &Registry::builtin(), None)
         .unwrap()
         .value
         .id;
@@ -99,7 +80,7 @@ fn a_visit_names_the_backup_its_firmware_upgrade_restored_from() {
         plans: Vec::new(),
     };
     let jobs = dir.path().join("jobs");
-    let done = repair::visit(job(&sim), &jobs, &store, &mut tech, None).unwrap();
+    let done = repair::visit(sim.job(), &jobs, &store, &mut tech, None).unwrap();
     sim.replugged();
     let report = done.value.expect("the technician chose a ROM");
     // The backup step ran once, for Download Only, and named the earlier backup.

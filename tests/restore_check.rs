@@ -6,7 +6,7 @@
 
 mod device_support;
 
-use std::{path::Path, time::Duration};
+use std::path::Path;
 
 use device_support::{InProcessSim, cli::Bench};
 use mtkbench::{
@@ -14,9 +14,7 @@ use mtkbench::{
     backup::{Consent, Store},
     engine::{backup, restore},
     firmware::scatter::Region,
-    job::{EndPolicy, Job, Options, PortSpec},
     profile::Registry,
-    protocol::da_file::{DaFile, generate_sim_da},
     sim::{
         device::Mode as SimMode,
         storage::{ImageStorage, Storage},
@@ -27,22 +25,6 @@ use sha2::{Digest, Sha256};
 
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// A job on `sim`'s port with the simulator DA.
-fn job(sim: &InProcessSim) -> Job {
-    let options = Options {
-        port: PortSpec::Path(sim.port_str()),
-        wait: Duration::from_secs(10),
-        da: None,
-        record: None,
-        end: EndPolicy::Reboot,
-    };
-    Job::with_da(
-        options,
-        DaFile::parse(generate_sim_da()).unwrap(),
-        Registry::builtin(),
-    )
 }
 
 fn flash(image: &Path, offset: u64, len: u64) -> Vec<u8> {
@@ -128,7 +110,7 @@ fn a_backup_file_changed_after_its_proof_is_refused_before_a_byte_is_sent() {
     let mut sim = InProcessSim::start("a516_row", None, SimMode::Brom, &[]);
     let data = tempfile::tempdir().unwrap();
     let store = Store::new(data.path());
-    let taken = backup::run(job(&sim), &store, &Registry::builtin(), None).unwrap();
+    let taken = backup::run(sim.job(), &store, &Registry::builtin(), None).unwrap();
     sim.replugged();
     let id = taken.value.id.clone();
     let nvram = taken
@@ -141,7 +123,8 @@ fn a_backup_file_changed_after_its_proof_is_refused_before_a_byte_is_sent() {
     let before = flash(&sim.image, nvram.offset, nvram.length);
     assert_eq!(sha256(&before), nvram.sha256);
 
-    let done = job(&sim)
+    let done = sim
+        .job()
         .run(|phone| {
             let proof = store
                 .prove(&id, &phone.fingerprint(), Consent::SameDevice)

@@ -24,7 +24,9 @@ use std::{
 
 use mtkbench::{
     firmware::scatter::Storage as StorageKind,
+    job::{EndPolicy, Job, Options, PortSpec},
     profile::Registry,
+    protocol::da_file::{DaFile, generate_sim_da},
     sim::{
         device::Mode,
         fault::FaultPlan,
@@ -136,6 +138,23 @@ impl InProcessSim {
                 return e;
             }
         }
+    }
+
+    /// A job on this phone's port with the simulator DA, waiting up to ten seconds for the
+    /// port and rebooting the phone at the end.
+    pub fn job(&self) -> Job {
+        let options = Options {
+            port: PortSpec::Path(self.port_str()),
+            wait: Duration::from_secs(10),
+            da: None,
+            record: None,
+            end: EndPolicy::Reboot,
+        };
+        Job::with_da(
+            options,
+            DaFile::parse(generate_sim_da()).unwrap(),
+            Registry::builtin(),
+        )
     }
 
     /// The port as a string, for `SerialTransport::open` and the command line.
