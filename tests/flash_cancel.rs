@@ -5,10 +5,7 @@
 mod common;
 mod device_support;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::sync::{Arc, Mutex};
 
 use common::rom::write_rom_with;
 use device_support::InProcessSim;
@@ -19,10 +16,8 @@ use mtkbench::{
         execute::{self, FlashRequest},
         record::{JobRecord, StepState},
     },
-    job::{CancelToken, DeviceError, EndPolicy, Job, Options, PortSpec, ProgressEvent},
+    job::{CancelToken, DeviceError, Job, ProgressEvent},
     journal::{Filter, Journal, Outcome},
-    profile::Registry,
-    protocol::da_file::{DaFile, generate_sim_da},
     sim::{
         device::Mode as SimMode,
         storage::{ImageStorage, Storage},
@@ -31,24 +26,11 @@ use mtkbench::{
 
 /// A job on `sim`'s port that cancels itself at the first progress of a 3 MiB transfer.
 fn job(sim: &InProcessSim, cancel_in_big_write: bool) -> (Job, Arc<Mutex<Vec<ProgressEvent>>>) {
-    let options = Options {
-        port: PortSpec::Path(sim.port_str()),
-        wait: Duration::from_secs(10),
-        da: None,
-        record: None,
-        end: EndPolicy::Reboot,
-    };
     let seen: Arc<Mutex<Vec<ProgressEvent>>> = Arc::default();
     let keep = seen.clone();
     let cancel = CancelToken::new();
     let stop = cancel.clone();
-    let job = Job::with_da(
-        options,
-        DaFile::parse(generate_sim_da()).unwrap(),
-        Registry::builtin(),
-    )
-    .with_cancel(cancel)
-    .with_progress(move |e| {
+    let job = sim.job().with_cancel(cancel).with_progress(move |e| {
         if cancel_in_big_write
             && matches!(e, ProgressEvent::Advanced { total: 0x30_0000, done, .. } if *done > 0)
         {

@@ -4,154 +4,19 @@
 //! firmware-upgrade`, which writes the ROM's table, reads it again and restores the NVRAM set
 //! into it; Format All + Download is refused without a verified backup and done with one; a
 //! disconnect after the format is resumed with `flash --resume`, which restores the NVRAM set.
+//! A dry run of Format All + Download on a phone without a backup shows the backup taken first.
 //! Every time, the NVRAM set read back before and after is byte-identical.
 
 mod device_support;
 
-use std::path::{Path, PathBuf};
-
-use device_support::cli::{Bench, Sim};
+use device_support::{
+    cli::{Bench, Sim},
+    modes::{
+        NVRAM_SET, Phone, all_verified, cut_upgrade, identify, phone_with_rom, place, read_back,
+        rom_place, sim_rom, state_of, upgrade_plan,
+    },
+};
 use mtkbench::firmware::scatter::Region;
-use serde_json::Value;
-
-const NVRAM_SET: [&str; 4] = ["PRO_INFO", "NVRAM", "PROTECT_F", "PROTECT_S"];
-
-/// Identifies the simulated phone (the sim then comes back on a new port).
-fn identify(bench: &Bench, sim: &mut Sim) -> Value {
-    let out = bench.device(sim, "identify", &[]);
-    let fingerprint = out.json();
-    sim.replugged();
-    fingerprint
-}
-
-/// Where `name` lies in `fingerprint`: offset and size in the user area.
-fn place(fingerprint: &Value, name: &str) -> (u64, u64) {
-    let p = fingerprint["partitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {fingerprint}"));
-    (p["offset"].as_u64().unwrap(), p["size"].as_u64().unwrap())
-}
-
-/// The NVRAM set as `mtkbench readback --region user` reads it from the phone (by the places
-/// the phone had when first identified: the ROMs here keep them), one file per partition.
-fn read_back(bench: &Bench, sim: &mut Sim, fingerprint: &Value, tag: &str) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    for name in NVRAM_SET {
-        let (offset, size) = place(fingerprint, name);
-        let file = bench.path(&format!("{tag}-{name}.bin"));
-        let done = bench.device(
-            sim,
-            "readback",
-            &[
-                "--region",
-                "user",
-                "--offset",
-                &format!("{offset:#x}"),
-                "--length",
-                &format!("{size:#x}"),
-                "--out",
-                file.to_str().unwrap(),
-            ],
-        );
-        assert!(done.ok(), "{}", done.stderr);
-        sim.replugged();
-        out.push(std::fs::read(&file).unwrap());
-    }
-    // The same bytes as the simulator's own flash holds.
-    for (name, bytes) in NVRAM_SET.iter().zip(&out) {
-        let (offset, _) = place(fingerprint, name);
-        assert_eq!(&sim.flash(Region::EmmcUser, offset, bytes.len()), bytes);
-    }
-    out
-}
-
-/// `mtkbench sim --write-rom DIR --variant VARIANT` for the simulated board.
-fn sim_rom(bench: &Bench, variant: &str) -> PathBuf {
-    let dir = bench.path(variant);
-    let out = bench.run(&[
-        "sim",
-        "--write-rom",
-        dir.to_str().unwrap(),
-        "--variant",
-        variant,
-    ]);
-    assert!(out.ok(), "{}", out.stderr);
-    dir
-}
-
-/// The user-area offset of `name` in a package's scatter, and its image file; `None` when the
-/// scatter has no such partition.
-fn rom_place(rom: &Path, name: &str) -> Option<(u64, Option<String>)> {
-    let scatter = mtkbench::firmware::scatter::parse(
-        &std::fs::read_to_string(rom.join("MT6572_Android_scatter.txt")).unwrap(),
-    )
-    .unwrap();
-    let p = scatter.partitions.iter().find(|p| p.name == name)?;
-    Some((p.region_offset, p.file.clone()))
-}
-
-fn states(flashed: &Value) -> Vec<(String, String, String)> {
-    flashed["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["partition"].as_str().unwrap().to_string(),
-                s["action"].as_str().unwrap().to_string(),
-                s["state"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// Every write and restore of a finished job verified, every NVRAM-set partition restored.
-fn all_verified(flashed: &Value) {
-    let states = states(flashed);
-    for (p, a, s) in &states {
-        if a == "write" || a == "restore" {
-            assert_eq!(s, "verified", "{p} {a}: {states:?}");
-        }
-    }
-    for name in NVRAM_SET {
-        assert!(
-            states.contains(&(name.into(), "restore".into(), "verified".into())),
-            "{name}: {states:?}"
-        );
-        assert!(
-            !states.contains(&(name.into(), "write".into(), "verified".into())),
-            "{name} written from the ROM: {states:?}"
-        );
-    }
-}
-
-/// A simulated phone, identified, with its NVRAM set read back, and the simulator's ROM of
-/// `variant` for its board.
-struct Phone {
-    bench: Bench,
-    sim: Sim,
-    fingerprint: Value,
-    before: Vec<Vec<u8>>,
-    rom: PathBuf,
-}
-
-fn phone_with_rom(variant: &str) -> Phone {
-    let bench = Bench::new();
-    let mut sim = bench.sim(&[]);
-    let fingerprint = identify(&bench, &mut sim);
-    let before = read_back(&bench, &mut sim, &fingerprint, "before");
-    let rom = sim_rom(&bench, variant);
-    Phone {
-        bench,
-        sim,
-        fingerprint,
-        before,
-        rom,
-    }
-}
 
 #[test]
 fn another_layout_is_refused_download_only_and_mended_by_a_firmware_upgrade() {
@@ -296,20 +161,7 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
             read_back(&bench, &mut sim, &fingerprint, "before"),
         )
     };
-    let fp = bench.path("fingerprint.json");
-    std::fs::write(&fp, fingerprint.to_string()).unwrap();
-    let plan = bench.run(&[
-        "--json",
-        "flash",
-        "--fingerprint",
-        fp.to_str().unwrap(),
-        "--rom",
-        rom_arg,
-        "--mode",
-        "firmware-upgrade",
-        "--dry-run",
-    ]);
-    let plan = plan.json();
+    let plan = upgrade_plan(&bench, &fingerprint, rom_arg);
     let length = |action: &str, name: Option<&str>| -> u64 {
         plan["plan"]["steps"]
             .as_array()
@@ -325,21 +177,7 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
     let da = std::fs::metadata(bench.da()).unwrap().len();
     let cut = da + length("write", None) + length("restore", Some("PRO_INFO")) + 0x1_0000;
     assert!(length("restore", Some("NVRAM")) > 0x10_0000);
-    let mut sim = bench.sim(&["--fault", &format!("disconnect-after-received={cut:#x}")]);
-
-    let cutoff = bench.device(
-        &sim,
-        "flash",
-        &["--rom", rom_arg, "--mode", "firmware-upgrade"],
-    );
-    assert_eq!(cutoff.code, 1, "{}", cutoff.stderr);
-    sim.replugged();
-    let jobs: Vec<PathBuf> = std::fs::read_dir(bench.path("data").join("jobs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(jobs.len(), 1, "{jobs:?}");
-    let record: Value = serde_json::from_slice(&std::fs::read(&jobs[0]).unwrap()).unwrap();
+    let (mut sim, cutoff, record) = cut_upgrade(&bench, rom_arg, cut);
     let backup_id = record["backup"].as_str().expect("no backup in the record");
     let store = mtkbench::backup::Store::new(&bench.path("data"));
     assert!(store.verify(backup_id).unwrap().ok);
@@ -351,15 +189,7 @@ fn a_disconnect_after_the_format_is_resumed_and_the_identity_restored() {
     ] {
         assert!(cutoff.stderr.contains(said), "{said}: {}", cutoff.stderr);
     }
-    let state = |partition: &str, action: &str| {
-        record["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["partition"] == partition && s["action"] == action)
-            .map(|s| s["state"].as_str().unwrap().to_string())
-            .unwrap()
-    };
+    let state = |partition: &str, action: &str| state_of(&record, partition, action);
     // The format ran and the identity is not back whole: the job record says which steps
     // completed and where the backup of the identity is.
     let (nvram_at, nvram_size) = place(&fingerprint, "NVRAM");
@@ -437,4 +267,91 @@ fn repair_in_format_all_takes_the_backup_first_and_keeps_the_identity() {
         before,
         "the NVRAM set changed"
     );
+}
+
+#[test]
+fn a_dry_run_of_format_all_without_a_backup_shows_the_backup_taken_first() {
+    let bench = Bench::new();
+    let rom = sim_rom(&bench, "fits");
+    let mut sim = bench.sim(&[]);
+    let fingerprint = identify(&bench, &mut sim);
+    let heads = |sim: &Sim| -> Vec<Vec<u8>> {
+        fingerprint["partitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["region"] == "user")
+            .map(|p| {
+                let size = p["size"].as_u64().unwrap().min(0x10_0000);
+                sim.flash(
+                    Region::EmmcUser,
+                    p["offset"].as_u64().unwrap(),
+                    size as usize,
+                )
+            })
+            .collect()
+    };
+    let before = heads(&sim);
+    let store = mtkbench::backup::Store::new(&bench.path("data"));
+    for confirmed in [false, true] {
+        let mut args = vec!["--rom", rom.to_str().unwrap(), "--mode", "format-all"];
+        args.push("--dry-run");
+        if confirmed {
+            args.push("--i-understand-this-erases-identity");
+        }
+        let out = bench.device(&sim, "repair", &args);
+        assert!(out.ok(), "{}", out.stderr);
+        sim.replugged();
+        let report = out.json();
+        assert_eq!(report["outcome"], "planned", "{report}");
+        assert_eq!(report["backup_taken"], false, "{report}");
+        assert!(report["backup_id"].is_null(), "{report}");
+        assert!(
+            report["backup"]
+                .as_str()
+                .unwrap()
+                .contains("no verified identity backup yet"),
+            "{report}"
+        );
+        // The plan: the NVRAM set read into a new backup before the first erase, and restored
+        // from it at the end.
+        let steps = report["plan"]["steps"].as_array().unwrap();
+        let first = |action: &str| steps.iter().position(|s| s["action"] == action);
+        let backed_up: Vec<&str> = steps
+            .iter()
+            .filter(|s| s["action"] == "backup")
+            .map(|s| s["partition"].as_str().unwrap())
+            .collect();
+        assert_eq!(backed_up, NVRAM_SET, "{report}");
+        assert!(first("backup") < first("erase"), "{report}");
+        let restored: Vec<&str> = steps
+            .iter()
+            .filter(|s| s["action"] == "restore")
+            .map(|s| s["partition"].as_str().unwrap())
+            .collect();
+        assert_eq!(restored, NVRAM_SET, "{report}");
+        let warnings: Vec<&str> = report["plan"]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("reads its identity set") && w.contains("before anything")),
+            "{warnings:?}"
+        );
+        // The confirmation Format All then needs, named until it is given.
+        let asks = warnings
+            .iter()
+            .any(|w| w.contains("--i-understand-this-erases-identity"));
+        assert_eq!(asks, !confirmed, "{warnings:?}");
+        // What the technician reads: the plan's table, with its warnings.
+        assert!(out.stderr.contains("backup  NVRAM"), "{}", out.stderr);
+        assert!(out.stderr.contains("warning: this phone has no verified"));
+    }
+    // A dry run reads nothing into the store and writes nothing to the phone.
+    assert!(store.list(None).is_empty());
+    assert!(heads(&sim) == before, "the phone's flash changed");
 }

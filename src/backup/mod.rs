@@ -67,6 +67,17 @@ pub enum BackupError {
         /// What failed, file by file.
         problems: String,
     },
+    /// Two reads of the same partitions gave different bytes: the link or the phone is
+    /// unstable, and nothing was stored.
+    #[error(
+        "{} read differently twice from the phone: the link or the phone is unstable, so no \
+         backup was stored (a backup must be the phone's real content, not one of two versions)",
+        parts.join(", ")
+    )]
+    UnstableRead {
+        /// The partitions whose two reads differ.
+        parts: Vec<String>,
+    },
     /// A backup of another phone, without `--other-device`.
     #[error(
         "backup {id} is of phone {backup_key}, this phone is {phone_key}; writing it would give \
@@ -96,6 +107,13 @@ impl Advice for BackupError {
                  (`mtkbench backups list`), and keep this folder as it is for inspection"
                     .into()
             }
+            BackupError::UnstableRead { .. } => {
+                "nothing on the phone was changed. Plug it straight into the computer with a \
+                 short, good cable (no USB hub or extension), make sure the battery is charged \
+                 and seated, then run the backup again; if the reads still differ, the phone's \
+                 flash may be failing: do not flash it until a backup succeeds"
+                    .into()
+            }
             BackupError::OtherDevice { phone_key, .. } => format!(
                 "restore a backup of this phone (`mtkbench backups list --device {phone_key}`); \
                  only to repair a phone whose own identity is lost for good, and knowing it \
@@ -110,7 +128,7 @@ impl Advice for BackupError {
         // input that cannot be used (exit 2).
         match self {
             BackupError::Host(e) => e.is_bad_input(),
-            BackupError::Damaged { .. } => false,
+            BackupError::Damaged { .. } | BackupError::UnstableRead { .. } => false,
             _ => true,
         }
     }

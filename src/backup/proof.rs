@@ -4,8 +4,9 @@
 //! carries as identity cloning). The guard ([`crate::device::guard::restore`]) takes a
 //! [`ProvenFile`] instead of an override: it checks the proof against the phone the session
 //! is talking to and records it in the transcript. The file is hashed again when the proof is
-//! made; the restore hashes what it writes and what it reads back, and both must match the
-//! manifest (a file changed after the proof fails the restore's check).
+//! made, and once more by the restore in a streaming pass right before its write (a file
+//! changed after the proof is refused there, before a byte is sent); the restore then hashes
+//! what it writes and what it reads back, and both must match the manifest.
 //!
 //! Nothing else builds a proof: its fields are private, it has no `Default`, `From` or
 //! `Deserialize`, so a restore that skipped the checks does not compile:

@@ -17,7 +17,7 @@ use crate::{
     error::HostError,
     firmware::rom::Problem,
     flash::{
-        self, Action, DeviceFacts, Mode, Overrides, Plan, Request,
+        self, Action, DeviceFacts, Mode, Overrides, Plan, Planning, Request,
         execute::{self, FlashRequest, Flashed},
         record::StepState,
     },
@@ -258,6 +258,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         selection: args.partitions.as_deref(),
         backup: found.as_ref(),
         overrides,
+        planning: Planning::default(),
     };
     let plan = flash::build(&device, &rom.view, &request)?;
     emit(

@@ -224,9 +224,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         ModeArg::Brom => Mode::Brom,
         ModeArg::Preloader => Mode::Preloader,
     };
+    let summary = phone.summary();
+    let mut device = phone.device(mode, plan)?;
     let banner = Banner {
         port: pty.path().to_path_buf(),
-        phone: phone.summary(),
+        phone: summary,
         mode,
         preloader: args.preloader,
         faults: args.faults,
@@ -238,7 +240,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         emit(ctx, &banner)?;
     }
     tracing::info!(port = %banner.port.display(), "simulated phone serving");
-    let mut device = phone.device(mode, plan);
     let options = ServeOptions {
         once: args.once,
         stop: Arc::new(AtomicBool::new(false)),

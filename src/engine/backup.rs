@@ -283,13 +283,8 @@ pub fn store(
         });
     }
     if !differ.is_empty() {
-        return Err(BackupError::Damaged {
-            id: read.fingerprint.device_key(),
-            problems: format!(
-                "{} read differently twice; nothing was stored. Check the cable and try \
-                 again",
-                differ.join(", ")
-            ),
+        return Err(BackupError::UnstableRead {
+            parts: differ.into_iter().map(str::to_owned).collect(),
         });
     }
     let mut staged = read.staged;
@@ -412,7 +407,7 @@ mod tests {
         })
         .unwrap_err();
         assert!(
-            matches!(&err, BackupError::Damaged { problems, .. } if problems.contains("NVRAM read differently twice")),
+            matches!(&err, BackupError::UnstableRead { parts } if parts == &["NVRAM"]),
             "{err}"
         );
         assert_eq!(seen, vec![("NVRAM".to_string(), false, 2 * 8192)]);

@@ -6,7 +6,7 @@
 //! [`Store::prove`] verified for the connected phone (or, with `--other-device`, for another
 //! phone, recorded as identity cloning). No override flag is involved.
 
-use std::io::Read as _;
+use std::io::{Read as _, Seek as _};
 
 use serde::Serialize;
 
@@ -62,6 +62,35 @@ pub enum RestoreError {
         /// The partition asked for.
         partition: String,
     },
+    /// A file's bytes on disk no longer hash to the manifest, found in the pass just before
+    /// its write (after its proof): nothing of it was sent.
+    #[error(
+        "{file} of backup {id} changed on disk after the backup was checked (its SHA-256 no \
+         longer matches the manifest); nothing was written to {partition}{}",
+        written_note(written)
+    )]
+    ChangedOnDisk {
+        /// The backup.
+        id: String,
+        /// The file.
+        file: String,
+        /// Its partition.
+        partition: String,
+        /// Partitions written (and read back equal) before it, in this restore.
+        written: Vec<String>,
+    },
+}
+
+/// What a refusal after some partitions were written says about them.
+fn written_note(written: &[String]) -> String {
+    if written.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (written before it and read back equal: {})",
+            written.join(", ")
+        )
+    }
 }
 
 impl Advice for RestoreError {
@@ -81,11 +110,19 @@ impl Advice for RestoreError {
             RestoreError::NotInBackup { id, .. } => {
                 format!("see what it holds with `mtkbench backups show {id}`")
             }
+            RestoreError::ChangedOnDisk { id, .. } => format!(
+                "something on this computer changed the backup (another program, a sync tool, a \
+                 failing disk); see which files with `mtkbench backups verify {id}`, and \
+                 restore from another verified backup of this phone (`mtkbench backups list`)"
+            ),
         }
     }
 
     fn is_bad_input(&self) -> bool {
-        !matches!(self, RestoreError::Damaged { .. })
+        !matches!(
+            self,
+            RestoreError::Damaged { .. } | RestoreError::ChangedOnDisk { .. }
+        )
     }
 }
 
@@ -246,11 +283,13 @@ pub struct Restored {
 
 /// Writes each proven file back to its partition through the guard (the proof is what lets
 /// the identity partitions through: see [`crate::backup::RestoreProof`]), then reads it back.
-/// Stops at the first partition whose read-back differs, and returns what was done so far.
+/// Stops at the first partition whose read-back differs, and returns what was done so far;
+/// refuses a file changed on disk since its proof ([`RestoreError::ChangedOnDisk`]) before
+/// any of its bytes is sent.
 pub fn write_back<T: Transport>(
     phone: &mut Phone<'_, T>,
     images: &[ProvenFile],
-) -> Result<Vec<Restored>, DeviceError> {
+) -> Result<Result<Vec<Restored>, RestoreError>, DeviceError> {
     let mut guarded = Vec::new();
     for file in images {
         guarded.push(phone.guard_restore(file)?);
@@ -261,54 +300,80 @@ pub fn write_back<T: Transport>(
         plan.push(step(OpKind::Read, g.target()));
     }
     phone.plan(plan);
-    let mut done = Vec::new();
+    let mut done: Vec<Restored> = Vec::new();
     for (g, file) in guarded.iter().zip(images) {
-        let restored = write_verified(phone, g, file)?;
+        let restored = match write_verified(phone, g, file)? {
+            Ok(restored) => restored,
+            Err(mut e) => {
+                if let RestoreError::ChangedOnDisk { written, .. } = &mut e {
+                    *written = done.into_iter().map(|r| r.partition).collect();
+                }
+                return Ok(Err(e));
+            }
+        };
         let verified = restored.verified;
         done.push(restored);
         if !verified {
             break;
         }
     }
-    Ok(done)
+    Ok(Ok(done))
 }
 
 /// Writes one proven file back (a step of a flash plan's restore, which announced its own
-/// plan): guarded by its proof, written, read back and compared. Its [`Restored::verified`]
-/// says whether the phone holds the backup's bytes.
+/// plan): guarded by its proof, hashed again, written, read back and compared. Its
+/// [`Restored::verified`] says whether the phone holds the backup's bytes; a file changed on
+/// disk since its proof is refused unsent.
 pub fn write_back_one<T: Transport>(
     phone: &mut Phone<'_, T>,
     file: &ProvenFile,
-) -> Result<Restored, DeviceError> {
+) -> Result<Result<Restored, RestoreError>, DeviceError> {
     let g = phone.guard_restore(file)?;
     write_verified(phone, &g, file)
 }
 
+/// One proven file: hashed in a streaming pass over the open file right before the write
+/// (a file changed since its proof is refused here, before a byte is sent), rewound, then
+/// streamed to the phone and hashed again on the way; the read-back is hashed, not kept.
+/// What was written and what was read back must both be the manifest's SHA-256 (a file
+/// changed during the write fails there). Nothing is held whole in memory.
 fn write_verified<T: Transport>(
     phone: &mut Phone<'_, T>,
     g: &crate::job::GuardedWrite,
     file: &ProvenFile,
-) -> Result<Restored, DeviceError> {
+) -> Result<Result<Restored, RestoreError>, DeviceError> {
     let t0 = std::time::Instant::now();
     let entry = file.entry();
-    let opened = std::fs::File::open(file.path()).map_err(|e| DeviceError::Step {
+    let host = |action: &'static str, e: std::io::Error| DeviceError::Step {
         stage: Stage::Write,
-        cause: Cause::Host(HostError::io("read", file.path(), e)),
-    })?;
-    // Streamed from disk and hashed on the way; the read-back is hashed, not kept: both must
-    // be the manifest's SHA-256 (a file changed since its proof fails here too).
+        cause: Cause::Host(HostError::io(action, file.path(), e)),
+    };
+    let mut opened = std::fs::File::open(file.path()).map_err(|e| host("read", e))?;
+    let mut now = Hashing::new(std::io::BufReader::new(&opened).take(entry.length));
+    std::io::copy(&mut now, &mut std::io::sink()).map_err(|e| host("read", e))?;
+    if now.hex() != entry.sha256 {
+        return Ok(Err(RestoreError::ChangedOnDisk {
+            id: file.backup_id().into(),
+            file: entry.file.clone(),
+            partition: entry.partition.clone(),
+            written: Vec::new(),
+        }));
+    }
+    opened
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| host("rewind", e))?;
     let mut source = Hashing::new(std::io::BufReader::new(opened).take(entry.length));
     phone.write(g, &mut source)?;
     let written = source.hex();
     phone.verifying(&entry.partition);
     let mut back = Hashing::new(std::io::empty());
     phone.read(g.target(), &mut back)?;
-    Ok(Restored {
+    Ok(Ok(Restored {
         partition: entry.partition.clone(),
         bytes: entry.length,
         verified: written == entry.sha256 && back.hex() == entry.sha256,
         millis: t0.elapsed().as_millis() as u64,
-    })
+    }))
 }
 
 /// What a restore did.
@@ -395,7 +460,10 @@ pub fn run(
                 Ok(files) => files,
                 Err(e) => return Ok(Err(e.into())),
             };
-            let restored = write_back(phone, &chosen)?;
+            let restored = match write_back(phone, &chosen)? {
+                Ok(restored) => restored,
+                Err(e) => return Ok(Err(e.into())),
+            };
             Ok(Ok(RestoreDone { plan, restored }))
         })?;
         let value = done.value?;

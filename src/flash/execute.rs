@@ -31,7 +31,7 @@ use serde::Serialize;
 use super::{
     LoadedRom,
     facts::{BackupFacts, DeviceFacts, RomView},
-    plan::{Action, Mode, Overrides, Plan, Request, build},
+    plan::{Action, Mode, Overrides, Plan, Planning, Request, build},
     record::{JobRecord, StepState},
     steps::{Formatting, backup_step, erase_step, op_of, restore_step, target_of, write_step},
 };
@@ -359,7 +359,15 @@ pub fn flash_journaled(
             rec.update(&identified(&fingerprint));
             let device = DeviceFacts::from_fingerprint(&fingerprint);
             let found = verified_backup(&backups, &device, request.mode, false);
-            let plan = match plan_for(&device, &rom.view, request, &rom.errors, found.as_ref()) {
+            let planning = Planning::default();
+            let plan = match plan_for(
+                &device,
+                &rom.view,
+                request,
+                &rom.errors,
+                found.as_ref(),
+                planning,
+            ) {
                 Ok(plan) => plan,
                 Err(e) => return Ok(Err(e)),
             };
@@ -452,7 +460,14 @@ fn resume_with(
         (Some(id), false) => Some(backup_facts(&backups, id, true)?),
         _ => None,
     };
-    let plan = plan_for(&device, &rom.view, &request, &rom.errors, named.as_ref())?;
+    let plan = plan_for(
+        &device,
+        &rom.view,
+        &request,
+        &rom.errors,
+        named.as_ref(),
+        Planning::default(),
+    )?;
     record.check_plan(&plan)?;
     let id = record.id.clone();
     let done = job.run(|phone| {
@@ -490,13 +505,15 @@ pub(crate) fn finish<R>(done: Done<crate::Result<R>>) -> crate::Result<Done<R>> 
 }
 
 /// The plan for `request`, with `backup` (the verified identity backup of this phone at hand,
-/// if any), refused when the ROM has errors in what it writes.
+/// if any) and what the caller does around it (`planning`), refused when the ROM has errors
+/// in what it writes.
 pub(crate) fn plan_for(
     device: &DeviceFacts,
     rom: &RomView,
     request: &FlashRequest,
     problems: &[Problem],
     backup: Option<&BackupFacts>,
+    planning: Planning,
 ) -> crate::Result<Plan> {
     let plan = build(
         device,
@@ -506,6 +523,7 @@ pub(crate) fn plan_for(
             selection: request.selection.as_deref(),
             backup,
             overrides: request.overrides,
+            planning,
         },
     )?;
     check_rom_errors(&plan, problems)?;

@@ -10,12 +10,15 @@ pub mod advice;
 pub mod execute;
 pub mod facts;
 pub mod plan;
+mod plan_error;
 pub mod record;
 mod steps;
 
 pub use advice::Remedy;
 pub use facts::{BackedUp, BackupFacts, DeviceFacts, Difference, RomImage, RomPartition, RomView};
-pub use plan::{Action, Identity, Mode, Overrides, Plan, PlanError, Request, Source, Step, build};
+pub use plan::{
+    Action, Identity, Mode, Overrides, Plan, PlanError, Planning, Request, Source, Step, build,
+};
 
 use crate::firmware::{
     facts::RomFacts,

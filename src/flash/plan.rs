@@ -24,6 +24,7 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Serialize};
 
 use super::facts::{BackupFacts, DeviceFacts, Difference, RomPartition, RomView, differences};
+pub use super::plan_error::PlanError;
 use crate::{
     device::target::Region,
     firmware::{NVRAM_SET, is_layout, is_nvram_set, rom::PLATFORM},
@@ -104,6 +105,20 @@ pub struct Request<'a> {
     pub backup: Option<&'a BackupFacts>,
     /// The technician's explicit decisions.
     pub overrides: Overrides,
+    /// What the caller does around the plan.
+    pub planning: Planning,
+}
+
+/// What the caller of the planner does around the plan, beyond the technician's request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Planning {
+    /// The caller takes this phone's identity backup in the same connection before the plan
+    /// runs (a repair): Format All + Download without a verified backup at hand is planned
+    /// with the backup steps first instead of refused.
+    pub backup_first: bool,
+    /// The plan is only shown (a dry run): a Format All + Download not yet confirmed is
+    /// planned, with a warning naming the confirmation it needs, instead of refused.
+    pub preview: bool,
 }
 
 /// What a step does to one partition.
@@ -298,105 +313,6 @@ pub enum Identity {
     AtRisk(Vec<String>),
 }
 
-/// Why no plan can be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
-    /// The scatter names another chip, or the phone is not an MT6572.
-    #[error(
-        "this ROM is for {rom}, the phone is hardware code {device:#06x}: it is not for this phone"
-    )]
-    WrongChip {
-        /// The platform the scatter names.
-        rom: String,
-        /// The phone's hardware code.
-        device: u16,
-    },
-    /// eMMC ROM on a NAND phone or the other way round.
-    #[error("this ROM is for {rom} storage, the phone has {device}: it is not for this phone")]
-    WrongStorage {
-        /// The scatter's storage.
-        rom: String,
-        /// The phone's storage.
-        device: String,
-    },
-    /// Download Only on a phone whose layout differs.
-    #[error(
-        "Download Only refused: the phone's partition table differs from the scatter in {} \
-         place(s):\n  {}",
-        .differences.len(),
-        .differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
-    )]
-    LayoutDiffers {
-        /// Every difference.
-        differences: Vec<Difference>,
-    },
-    /// The NVRAM set would not keep its sizes across the layouts.
-    #[error(
-        "{mode} refused: the phone's identity partitions cannot be restored into the ROM's \
-         layout:\n  {}",
-        .differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
-    )]
-    NvramDoesNotFit {
-        /// The mode asked for.
-        mode: Mode,
-        /// The NVRAM-set partitions that move size or vanish.
-        differences: Vec<Difference>,
-    },
-    /// Format All + Download without a verified backup of this phone.
-    #[error("Format All + Download refused: {reason}")]
-    NeedsVerifiedBackup {
-        /// What is missing.
-        reason: String,
-    },
-    /// Format All + Download without the explicit confirmation.
-    #[error("Format All + Download erases the phone's identity and was not confirmed")]
-    NotConfirmed,
-    /// `--partitions` names a partition the ROM has no image for.
-    #[error("the ROM has no image for {name}")]
-    NotInRom {
-        /// The name given.
-        name: String,
-        /// Partitions that do have an image.
-        known: Vec<String>,
-    },
-    /// `--partitions` in a mode that writes the whole ROM.
-    #[error("{mode} writes the whole ROM; --partitions only applies to Download Only")]
-    SelectionNotAllowed {
-        /// The mode asked for.
-        mode: Mode,
-    },
-    /// An image to write is missing from the package.
-    #[error("{partition}: the image {file} is missing from the ROM package")]
-    MissingImage {
-        /// Partition.
-        partition: String,
-        /// The file the scatter names.
-        file: String,
-    },
-    /// An image larger than its partition.
-    #[error(
-        "{partition}: the image {file} is {image:#x} bytes, the partition only {partition_size:#x}"
-    )]
-    ImageTooLarge {
-        /// Partition.
-        partition: String,
-        /// Image file.
-        file: String,
-        /// Image size.
-        image: u64,
-        /// Partition size.
-        partition_size: u64,
-    },
-    /// A partition that lies outside the phone's storage, or of unknown size.
-    #[error("{partition}: {reason}")]
-    OutsideDevice {
-        /// Partition.
-        partition: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
 /// True when the ROM's preloader was built for the phone's board: same project and same EMI
 /// version, both known on both sides.
 pub fn preloader_matches(device: &DeviceFacts, rom: &RomView) -> bool {
@@ -415,6 +331,15 @@ pub fn preloader_matches(device: &DeviceFacts, rom: &RomView) -> bool {
 const CLONING_WARNING: &str = "the ROM carries an image of an identity partition (IMEI, MACs, \
      calibration of the phone it was read from); writing it would clone another phone's \
      identity, so it is skipped";
+
+const BACKUP_FIRST_WARNING: &str = "this phone has no verified identity backup yet: the repair \
+     reads its identity set (IMEI, MACs, calibration) twice, compares and stores it, verified, \
+     before anything is erased; if the two reads differ, nothing is erased";
+
+const CONFIRM_WARNING: &str = "Format All + Download erases the phone's identity partitions \
+     (restored from the backup at the end): it runs only once confirmed, with \
+     --i-understand-this-erases-identity on the command line or by typing the confirmation in \
+     the workstation";
 
 /// Makes the plan for `request`, or says why there is none.
 pub fn build(
@@ -437,16 +362,16 @@ pub fn build(
             .filter(|b| backup_covers(b, device))
             .filter(|b| mode == Mode::FormatAll || b.this_session);
         match (mode, usable) {
-            (Mode::FormatAll, None) => {
+            (Mode::FormatAll, None) if !request.planning.backup_first => {
                 return Err(PlanError::NeedsVerifiedBackup {
                     reason: missing_backup_reason(request.backup, device),
                 });
             }
-            (Mode::FormatAll, Some(_)) if !request.overrides.erases_identity => {
-                return Err(PlanError::NotConfirmed);
-            }
             (_, Some(b)) => backup_id = Some(b.id.clone()),
             (_, None) => {
+                if mode == Mode::FormatAll {
+                    warnings.push(BACKUP_FIRST_WARNING.into());
+                }
                 for p in nvram_set_of(device) {
                     steps.push(Step {
                         partition: p.name.clone(),
@@ -461,6 +386,12 @@ pub fn build(
                     });
                 }
             }
+        }
+        if mode == Mode::FormatAll && !request.overrides.erases_identity {
+            if !request.planning.preview {
+                return Err(PlanError::NotConfirmed);
+            }
+            warnings.push(CONFIRM_WARNING.into());
         }
         for p in rom.partitions.iter().filter(|p| !p.bootloader) {
             let (addr, length) = checked_range(device, p, None)?;

@@ -4,9 +4,9 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::error::Advice;
 use crate::{
     device::target::Partition,
+    error::Advice,
     firmware::{preloader::PreloaderIdentity, scatter::Storage},
     flash::facts::{BackedUp, RomImage, Span},
 };
@@ -144,6 +144,7 @@ fn request(mode: Mode) -> Request<'static> {
         selection: None,
         backup: None,
         overrides: Overrides::default(),
+        planning: Planning::default(),
     }
 }
 
@@ -434,6 +435,91 @@ fn format_all_needs_a_verified_backup_of_this_phone_and_the_confirmation() {
 }
 
 #[test]
+fn format_all_in_a_repair_plans_its_backup_first_and_a_preview_names_the_confirmation() {
+    let device = device_with(&LAYOUT);
+    let rom = rom_with(&LAYOUT);
+    let confirmed = Overrides {
+        erases_identity: true,
+        ..Overrides::default()
+    };
+    let with = |backup: Option<&BackupFacts>, overrides, planning| {
+        build(
+            &device,
+            &rom,
+            &Request {
+                backup,
+                overrides,
+                planning,
+                ..request(Mode::FormatAll)
+            },
+        )
+    };
+    let repair = Planning {
+        backup_first: true,
+        preview: false,
+    };
+    let dry_run = Planning {
+        backup_first: true,
+        preview: true,
+    };
+    // A repair takes the backup before anything is erased: its plan reads the NVRAM set
+    // first, and says so.
+    let plan = with(None, confirmed, repair).unwrap();
+    let first_erase = plan
+        .steps()
+        .iter()
+        .position(|s| s.action() == Action::Erase)
+        .unwrap();
+    let backups: Vec<usize> = (0..plan.steps().len())
+        .filter(|&i| plan.steps()[i].action() == Action::Backup)
+        .collect();
+    assert_eq!(backups.len(), 4);
+    assert!(backups.iter().all(|&i| i < first_erase), "{plan:?}");
+    assert_eq!(actions(&plan, Action::Restore).len(), 4);
+    assert!(
+        actions(&plan, Action::Write)
+            .iter()
+            .all(|p| !is_nvram_set(p))
+    );
+    assert_eq!(plan.backup(), None);
+    assert!(
+        plan.warnings()
+            .iter()
+            .any(|w| w.contains("no verified identity backup yet")
+                && w.contains("before anything is erased")),
+        "{:?}",
+        plan.warnings()
+    );
+    assert!(!plan.warnings().iter().any(|w| w.contains("--i-understand")));
+    // Not confirmed: refused for real, shown with the confirmation it needs in a dry run.
+    assert_eq!(
+        with(None, Overrides::default(), repair),
+        Err(PlanError::NotConfirmed)
+    );
+    let preview = with(None, Overrides::default(), dry_run).unwrap();
+    assert_eq!(preview.steps(), plan.steps());
+    assert!(
+        preview
+            .warnings()
+            .iter()
+            .any(|w| w.contains("--i-understand-this-erases-identity")
+                && w.contains("typing the confirmation")),
+        "{:?}",
+        preview.warnings()
+    );
+    // With a verified backup at hand, none is taken, whatever the caller could do.
+    let good = backup(&device, false);
+    let plan = with(Some(&good), confirmed, dry_run).unwrap();
+    assert!(actions(&plan, Action::Backup).is_empty());
+    assert_eq!(plan.backup(), Some("b1"));
+    // A flash (no backup of its own first) still refuses without one.
+    assert!(matches!(
+        with(None, confirmed, Planning::default()),
+        Err(PlanError::NeedsVerifiedBackup { .. })
+    ));
+}
+
+#[test]
 fn the_preloader_of_another_board_is_kept_unless_overridden() {
     let device = device_with(&LAYOUT);
     for other in [identity("other_board", 10), identity("bench_demo", 11)] {
@@ -572,6 +658,7 @@ struct Case {
     selection: Option<Vec<String>>,
     backup: Option<BackupFacts>,
     overrides: Overrides,
+    planning: Planning,
 }
 
 fn arb_case() -> impl Strategy<Value = Case> {
@@ -593,55 +680,62 @@ fn arb_case() -> impl Strategy<Value = Case> {
             LAYOUT.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
             0..4,
         )),
+        (any::<bool>(), any::<bool>()),
     )
-        .prop_map(|(dev, rom_layout, mode, grow, flags, user, selection)| {
-            let mut device = device_with(&dev);
-            device.regions[2].1 = user;
-            let mut rom = rom_with(rom_layout.as_deref().unwrap_or(&dev));
-            // Images of random size: some larger than their partition, some missing.
-            for (p, g) in rom.partitions.iter_mut().zip(&grow) {
-                if let (Some(img), Some(size)) = (p.image.as_mut(), p.size) {
-                    img.size = match g % 64 {
-                        0 => None,
-                        1 => Some(size + u64::from(*g)),
-                        2 | 3 => Some(size),
-                        _ => Some(size * u64::from(*g) / 256),
-                    };
-                    img.download = g % 16 != 5;
+        .prop_map(
+            |(dev, rom_layout, mode, grow, flags, user, selection, planning)| {
+                let mut device = device_with(&dev);
+                device.regions[2].1 = user;
+                let mut rom = rom_with(rom_layout.as_deref().unwrap_or(&dev));
+                // Images of random size: some larger than their partition, some missing.
+                for (p, g) in rom.partitions.iter_mut().zip(&grow) {
+                    if let (Some(img), Some(size)) = (p.image.as_mut(), p.size) {
+                        img.size = match g % 64 {
+                            0 => None,
+                            1 => Some(size + u64::from(*g)),
+                            2 | 3 => Some(size),
+                            _ => Some(size * u64::from(*g) / 256),
+                        };
+                        img.download = g % 16 != 5;
+                    }
                 }
-            }
-            let (pre_match, this_session, confirm, override_pre, backup_kind, sel_kind) = flags;
-            if !pre_match {
-                rom.preloader = Some(identity("other_board", 10));
-            }
-            let backup = match backup_kind {
-                0 => None,
-                1 => Some(backup(&device, this_session)),
-                2 => Some(BackupFacts {
-                    device_key: "emmc-other".into(),
-                    ..backup(&device, this_session)
-                }),
-                _ => Some(BackupFacts {
-                    verified: false,
-                    ..backup(&device, this_session)
-                }),
-            };
-            let mode = [Mode::DownloadOnly, Mode::FirmwareUpgrade, Mode::FormatAll][mode];
-            let selection = selection
-                .filter(|_| sel_kind == 0)
-                .map(|s| s.into_iter().map(String::from).collect());
-            Case {
-                device,
-                rom,
-                mode,
-                selection,
-                backup,
-                overrides: Overrides {
-                    preloader_of_another_board: override_pre,
-                    erases_identity: confirm,
-                },
-            }
-        })
+                let (pre_match, this_session, confirm, override_pre, backup_kind, sel_kind) = flags;
+                if !pre_match {
+                    rom.preloader = Some(identity("other_board", 10));
+                }
+                let backup = match backup_kind {
+                    0 => None,
+                    1 => Some(backup(&device, this_session)),
+                    2 => Some(BackupFacts {
+                        device_key: "emmc-other".into(),
+                        ..backup(&device, this_session)
+                    }),
+                    _ => Some(BackupFacts {
+                        verified: false,
+                        ..backup(&device, this_session)
+                    }),
+                };
+                let mode = [Mode::DownloadOnly, Mode::FirmwareUpgrade, Mode::FormatAll][mode];
+                let selection = selection
+                    .filter(|_| sel_kind == 0)
+                    .map(|s| s.into_iter().map(String::from).collect());
+                Case {
+                    device,
+                    rom,
+                    mode,
+                    selection,
+                    backup,
+                    overrides: Overrides {
+                        preloader_of_another_board: override_pre,
+                        erases_identity: confirm,
+                    },
+                    planning: Planning {
+                        backup_first: planning.0,
+                        preview: planning.1,
+                    },
+                }
+            },
+        )
 }
 
 proptest! {
@@ -654,6 +748,7 @@ proptest! {
             selection: case.selection.as_deref(),
             backup: case.backup.as_ref(),
             overrides: case.overrides,
+            planning: case.planning,
         };
         let Ok(plan) = build(&case.device, &case.rom, &req) else { return Ok(()) };
         let trusted_backup = case.backup.as_ref().is_some_and(|b| b.verified && b.device_key == case.device.key);
@@ -723,7 +818,13 @@ proptest! {
         }
         match plan.mode() {
             Mode::DownloadOnly => prop_assert!(differences(&case.device, &case.rom).is_empty()),
-            Mode::FormatAll => prop_assert!(trusted_backup && case.overrides.erases_identity),
+            // Format All + Download: with a verified backup of this phone, or its own backup
+            // steps first when the caller takes one (a repair); confirmed, or only shown.
+            Mode::FormatAll => {
+                let backed_up = plan.steps().iter().any(|s| s.action() == Action::Backup);
+                prop_assert!(trusted_backup || (case.planning.backup_first && backed_up), "{plan:?}");
+                prop_assert!(case.overrides.erases_identity || case.planning.preview, "{plan:?}");
+            }
             Mode::FirmwareUpgrade => {}
         }
         // Identity images inside the ROM are never written.
@@ -751,6 +852,7 @@ fn random_cases_reach_plans_in_every_mode() {
             selection: case.selection.as_deref(),
             backup: case.backup.as_ref(),
             overrides: case.overrides,
+            planning: case.planning,
         };
         if build(&case.device, &case.rom, &req).is_ok() {
             made[case.mode as usize] += 1;

@@ -315,7 +315,7 @@ mod tests {
     use super::*;
     use crate::flash::{
         facts::{DeviceFacts, RomImage, RomPartition, RomView},
-        plan::{Overrides, Request, build},
+        plan::{Overrides, Planning, Request, build},
     };
 
     /// A fingerprint as `identify --json` prints it (the simulated a516_row, first partitions).
@@ -377,6 +377,7 @@ mod tests {
             selection: None,
             backup: None,
             overrides: Overrides::default(),
+            planning: Planning::default(),
         };
         build(&device, &rom(boot_len), &request).unwrap()
     }

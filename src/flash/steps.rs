@@ -168,7 +168,10 @@ pub(super) fn restore_step<T: Transport>(
         Err(e) => return Ok(Err(e.into())),
     };
     let sha256 = file.entry().sha256.clone();
-    let restored = restore::write_back_one(phone, &file)?;
+    let restored = match restore::write_back_one(phone, &file)? {
+        Ok(restored) => restored,
+        Err(e) => return Ok(Err(e.into())),
+    };
     if !restored.verified {
         return Ok(Err(restore::ReadBackMismatch {
             id: id.into(),

@@ -17,8 +17,13 @@
 //! The identity backup is a step of every repair, whatever the mode: when the phone (by its
 //! device key) has no verified identity backup in the store yet, it is taken in the same
 //! connection with [`crate::engine::backup`] (read twice, compared, stored whole, verified)
-//! before the plan is confirmed; when it has one, that one is named and none is taken. A dry
-//! run says which it would do and reads or stores nothing. The plan is made once the backup
+//! before the plan is confirmed; when it has one, that one is named and none is taken (but
+//! for Firmware Upgrade, which restores only from a backup read in this connection: a new one
+//! is taken, and the earlier one mentioned). The report names the backup the flash restored
+//! from, even when the plan's own backup steps read it. A dry
+//! run says which it would do and reads or stores nothing: its plan shows the backup steps
+//! the real run takes first (Format All + Download included), and a Format All + Download not
+//! yet confirmed is shown with the confirmation it needs instead of refused. The plan is made once the backup
 //! is settled: Firmware Upgrade restores the NVRAM set from a backup taken in this connection
 //! (the repair's own, or one its plan takes after the confirmation), Format All + Download
 //! from this phone's verified backup (the repair's own or the store's), both into the layout
@@ -37,7 +42,7 @@ use crate::{
     error::HostError,
     firmware::board::{self, BoardFinding},
     flash::{
-        DeviceFacts, LoadedRom, Mode, Plan,
+        DeviceFacts, LoadedRom, Mode, Plan, Planning,
         execute::{
             FlashRequest, Flashed, Places, backups_beside, finish, flash_job, identified,
             interrupted, plan_for, record_and_run, verified_backup,
@@ -304,7 +309,7 @@ struct Checked {
 /// Checks the ROM against the phone, reporting as it goes, and runs the planner's refusals
 /// (chip, storage, layout for Download Only, sizes) before the backup step; `found` is this
 /// phone's verified backup in the store, whose absence Format All + Download's backup step
-/// may still settle.
+/// settles (and whose confirmation the plan made after it asks for).
 fn check_rom(
     request: FlashRequest,
     rom: LoadedRom,
@@ -316,11 +321,18 @@ fn check_rom(
     driver.event(&RepairEvent::Started(RepairStep::CheckRom));
     let findings = board::check(&rom.facts, &board_of(fingerprint));
     driver.event(&RepairEvent::RomChecked(findings.clone()));
-    match plan_for(device, &rom.view, &request, &rom.errors, found) {
-        Err(_) if request.mode == Mode::FormatAll && found.is_none() => {}
-        Err(e) => return Err(e),
-        Ok(_) => {}
-    }
+    let only_the_rom = Planning {
+        backup_first: true,
+        preview: true,
+    };
+    plan_for(
+        device,
+        &rom.view,
+        &request,
+        &rom.errors,
+        found,
+        only_the_rom,
+    )?;
     driver.event(&RepairEvent::Finished(RepairStep::CheckRom));
     Ok(Checked {
         request,
@@ -406,7 +418,15 @@ fn run_with(
 
             let backup = match settled.take() {
                 Some(backup) => backup,
-                None => match settle_backup(phone, &fingerprint, backups, dry_run, driver, rec)? {
+                None => match settle_backup(
+                    phone,
+                    &fingerprint,
+                    backups,
+                    request.mode,
+                    dry_run,
+                    driver,
+                    rec,
+                )? {
                     Ok(backup) => backup,
                     Err(e) => return Ok(Err(e)),
                 },
@@ -419,7 +439,20 @@ fn run_with(
                 _ if backup.taken => verified_backup(backups, &device, request.mode, true),
                 _ => found,
             };
-            let plan = match plan_for(&device, &rom.view, &request, &rom.errors, in_hand.as_ref()) {
+            // A dry run has taken no backup: its plan shows the backup steps the real run
+            // takes first, and the confirmation Format All + Download will need.
+            let planning = Planning {
+                backup_first: true,
+                preview: dry_run,
+            };
+            let plan = match plan_for(
+                &device,
+                &rom.view,
+                &request,
+                &rom.errors,
+                in_hand.as_ref(),
+                planning,
+            ) {
                 Ok(plan) => plan,
                 Err(e) if asking => {
                     refused = Some(e);
@@ -431,17 +464,35 @@ fn run_with(
 
             driver.event(&RepairEvent::Started(RepairStep::Plan));
             driver.event(&RepairEvent::PlanReady(Box::new(plan.clone())));
-            let report = |outcome, flashed| RepairReport {
-                outcome,
-                fingerprint: fingerprint.clone(),
-                board_findings: findings.clone(),
-                backup: backup.note.clone(),
-                backup_id: backup.id.clone(),
-                backup_taken: backup.taken,
-                plan: plan.clone(),
-                flashed,
-                journal_job: None,
-                sheet: None,
+            let report = |outcome, flashed: Option<Flashed>| {
+                // The backup the flash restored from is the one relied on: its own backup
+                // steps may have read a new one (a Firmware Upgrade chosen after the backup
+                // step named one from an earlier session).
+                let (backup_id, backup_taken, note) =
+                    match flashed.as_ref().and_then(|f| f.backup.clone()) {
+                        Some(used) if backup.id.as_deref() != Some(used.as_str()) => (
+                            Some(used.clone()),
+                            true,
+                            format!(
+                                "{}; the flash read the identity again in this connection and \
+                                 restored from that new backup, {used}",
+                                backup.note
+                            ),
+                        ),
+                        _ => (backup.id.clone(), backup.taken, backup.note.clone()),
+                    };
+                RepairReport {
+                    outcome,
+                    fingerprint: fingerprint.clone(),
+                    board_findings: findings.clone(),
+                    backup: note,
+                    backup_id,
+                    backup_taken,
+                    plan: plan.clone(),
+                    flashed,
+                    journal_job: None,
+                    sheet: None,
+                }
             };
             if dry_run {
                 driver.event(&RepairEvent::Skipped {
@@ -529,11 +580,15 @@ struct Settled {
 
 /// The backup step: names this phone's newest verified identity backup, or takes one on
 /// `phone` (read twice, compared, stored whole, verified); on a dry run says which it would
-/// do and touches neither the phone nor the store.
+/// do and touches neither the phone nor the store. A Firmware Upgrade (`mode`) restores only
+/// from a backup read in this connection, so for it a backup from an earlier session is
+/// mentioned and a new one taken.
+#[allow(clippy::too_many_arguments)]
 fn settle_backup<T: Transport>(
     phone: &mut Phone<'_, T>,
     fingerprint: &Fingerprint,
     backups: &Store,
+    mode: Mode,
     dry_run: bool,
     driver: &mut dyn RepairDriver,
     rec: &Recorder<'_>,
@@ -549,7 +604,18 @@ fn settle_backup<T: Transport>(
             taken: false,
         }
     };
-    if let Some(found) = backup::verified(backups, &fingerprint.device_key()) {
+    let found = backup::verified(backups, &fingerprint.device_key());
+    let (found, earlier) = match found {
+        Some(b) if mode == Mode::FirmwareUpgrade => (None, Some(b.id)),
+        found => (found, None),
+    };
+    let earlier = earlier.map(|id| {
+        format!(
+            "this phone's verified identity backup {id} is from an earlier session, and \
+             Firmware Upgrade restores only from one read in this connection"
+        )
+    });
+    if let Some(found) = found {
         rec.update(&NewJob {
             backup_id: Some(found.id.clone()),
             ..NewJob::default()
@@ -560,11 +626,14 @@ fn settle_backup<T: Transport>(
         );
         return Ok(Ok(skipped(driver, note, Some(found.id))));
     }
+    let why = earlier
+        .clone()
+        .unwrap_or_else(|| "this phone has no verified identity backup yet".into());
     if dry_run {
-        let note = "this phone has no verified identity backup yet: the repair would read its \
-                    identity set twice and store it before flashing (dry run: nothing read or \
-                    stored)"
-            .to_string();
+        let note = format!(
+            "{why}: the repair would read its identity set twice and store it before flashing \
+             (dry run: nothing read or stored)"
+        );
         return Ok(Ok(skipped(driver, note, None)));
     }
     driver.event(&RepairEvent::Started(RepairStep::Backup));
@@ -581,11 +650,9 @@ fn settle_backup<T: Transport>(
         ..NewJob::default()
     });
     driver.event(&RepairEvent::Finished(RepairStep::Backup));
+    let why = earlier.unwrap_or_else(|| "this phone had no verified identity backup".into());
     Ok(Ok(Settled {
-        note: format!(
-            "this phone had no verified identity backup: taken and verified, {}",
-            stored.id
-        ),
+        note: format!("{why}: taken and verified, {}", stored.id),
         id: Some(stored.id),
         taken: true,
     }))

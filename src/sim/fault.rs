@@ -11,13 +11,15 @@
 //! See [`HELP`]; the same text is shown by `mtkbench sim --help`. Byte counts are decimal or
 //! `0x` hex. One-shot faults (disconnect, corrupt, garbage) fire once per simulator run, counted
 //! from its start across reconnections, so a host's retry after the fault meets a healthy
-//! phone.
+//! phone. `flaky-read` never heals: every second read of its byte comes back flipped, so two
+//! reads of the same range always differ (an unstable link or a failing chip).
 
 use std::time::Duration;
 
 use crate::{
     error::Advice,
     protocol::{brom::BromCommand, da::DaRequest},
+    sim::layout::Layout,
 };
 
 /// The `--fault` grammar, for `--help` and error messages.
@@ -34,7 +36,10 @@ NAND_READBACK, WRITE, FORMAT, READ_PMT, FINISH (DA: A5, with S_DA_TIMEOUT where 
 carries a status), by name or as a hex byte such as 0xD6 (a byte both stages use, such as \
 0xD4, refuses both)
 stall-ms=MS             wait MS milliseconds before every reply after the handshake
-garbage-after=BYTES     insert 16 garbage bytes once the phone has sent BYTES bytes, once";
+garbage-after=BYTES     insert 16 garbage bytes once the phone has sent BYTES bytes, once
+flaky-read=PART|OFFSET  every second readback of one byte of the eMMC user area sends it with \
+its bits flipped (the first byte of partition PART, e.g. NVRAM, or the byte at OFFSET), so \
+two reads of the same range differ, as over a bad cable or a failing chip; for the whole run";
 
 /// The bytes `garbage-after` inserts: no valid reply starts with them.
 pub const GARBAGE: [u8; 16] = [
@@ -74,6 +79,19 @@ pub enum Fault {
     Stall(Duration),
     /// `garbage-after=BYTES`.
     GarbageAfter(u64),
+    /// `flaky-read=PART|OFFSET`.
+    FlakyRead(Spot),
+}
+
+/// The byte a `flaky-read` fault flips: by offset in the eMMC user area, or the first byte
+/// of a partition of the simulated phone's layout ([`FaultPlan::locate`] turns the name into
+/// its offset; a name not located is never hit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spot {
+    /// A byte offset in the user area.
+    Offset(u64),
+    /// The first byte of the partition of that name (any case).
+    Partition(String),
 }
 
 /// Why a `--fault` value cannot be used.
@@ -188,6 +206,15 @@ impl FaultPlan {
                 Some(ms) if ms <= 600_000 => Ok(Fault::Stall(Duration::from_millis(ms))),
                 _ => Err(bad("expected milliseconds, at most 600000")),
             },
+            "flaky-read" => match number(value) {
+                Some(offset) => Ok(Fault::FlakyRead(Spot::Offset(offset))),
+                None if !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic()) => Ok(
+                    Fault::FlakyRead(Spot::Partition(value.to_ascii_uppercase())),
+                ),
+                None => Err(bad(
+                    "expected a partition name such as NVRAM or a byte offset such as 0x380000",
+                )),
+            },
             "nack" => command(value).map(Fault::Nack).ok_or_else(|| {
                 bad(
                     "expected one of SEND_DA, JUMP_DA, WRITE32, USB_CHECK_STATUS, SWITCH_PART, \
@@ -197,6 +224,34 @@ impl FaultPlan {
             }),
             _ => Err(unknown()),
         }
+    }
+
+    /// The plan with every `flaky-read` partition name turned into the offset of that
+    /// partition in `layout`; a name the phone does not have is refused.
+    pub fn locate(&self, layout: &Layout) -> Result<FaultPlan, FaultError> {
+        let faults = self
+            .faults
+            .iter()
+            .map(|f| match f {
+                Fault::FlakyRead(Spot::Partition(name)) => match layout.part(name) {
+                    Some(p) => Ok(Fault::FlakyRead(Spot::Offset(p.offset))),
+                    None => Err(FaultError::BadValue {
+                        spec: format!("flaky-read={name}"),
+                        reason: format!(
+                            "this phone has no partition {name}; it has {}",
+                            layout
+                                .parts
+                                .iter()
+                                .map(|p| p.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }),
+                },
+                f => Ok(f.clone()),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(FaultPlan { faults })
     }
 }
 
@@ -220,15 +275,38 @@ pub struct Faults {
     cut_on_receive: bool,
     garbage_sent: bool,
     corrupted: bool,
+    /// Reads so far of each `flaky-read` byte, in plan order.
+    flaky_reads: Vec<u64>,
 }
 
 impl Faults {
     /// Starts counting for `plan`.
     pub fn new(plan: FaultPlan) -> Faults {
         Faults {
+            flaky_reads: vec![0; plan.faults.len()],
             plan,
             ..Faults::default()
         }
+    }
+
+    /// Applies `flaky-read` to a readback of the user area: `data` was read from offset
+    /// `addr`; every second read of a flaky byte it holds goes out with its bits flipped.
+    /// True when a byte was flipped (a checksum worked out before is then stale).
+    pub fn flaky_read(&mut self, addr: u64, data: &mut [u8]) -> bool {
+        let end = addr.saturating_add(data.len() as u64);
+        let mut flipped = false;
+        for (f, reads) in self.plan.faults.iter().zip(&mut self.flaky_reads) {
+            if let Fault::FlakyRead(Spot::Offset(at)) = *f
+                && (addr..end).contains(&at)
+            {
+                *reads += 1;
+                if *reads % 2 == 0 {
+                    data[(at - addr) as usize] ^= 0xFF;
+                    flipped = true;
+                }
+            }
+        }
+        flipped
     }
 
     /// Bytes the phone has sent so far.
@@ -426,6 +504,63 @@ mod tests {
     }
 
     #[test]
+    fn flaky_read_takes_a_partition_or_an_offset_and_locates_names() {
+        assert_eq!(
+            FaultPlan::parse_one("flaky-read=nvram"),
+            Ok(Fault::FlakyRead(Spot::Partition("NVRAM".into())))
+        );
+        assert_eq!(
+            FaultPlan::parse_one("flaky-read=0x380000"),
+            Ok(Fault::FlakyRead(Spot::Offset(0x38_0000)))
+        );
+        let profile = crate::profile::Registry::builtin()
+            .get("a516_row")
+            .unwrap()
+            .profile
+            .clone();
+        let layout =
+            Layout::from_profile(&profile, crate::firmware::scatter::Storage::Emmc).unwrap();
+        let nvram = layout.part("NVRAM").unwrap().offset;
+        let plan = FaultPlan::parse(&["flaky-read=NVRAM", "stall-ms=1"]).unwrap();
+        assert_eq!(
+            plan.locate(&layout).unwrap().faults,
+            [
+                Fault::FlakyRead(Spot::Offset(nvram)),
+                Fault::Stall(Duration::from_millis(1))
+            ]
+        );
+        let err = FaultPlan::parse(&["flaky-read=IMEI"])
+            .unwrap()
+            .locate(&layout)
+            .unwrap_err();
+        assert!(err.to_string().contains("no partition IMEI"), "{err}");
+        assert!(err.to_string().contains("NVRAM"), "{err}");
+        assert!(err.is_bad_input());
+    }
+
+    #[test]
+    fn flaky_read_flips_every_second_read_of_its_byte_only() {
+        let mut f = plan(&["flaky-read=0x10"]);
+        let mut data = [7u8; 0x20];
+        assert!(!f.flaky_read(0, &mut data));
+        assert_eq!(data, [7; 0x20]);
+        // A read that misses the byte does not count.
+        assert!(!f.flaky_read(0x11, &mut data));
+        assert!(f.flaky_read(0, &mut data));
+        assert_eq!(data[0x10], !7);
+        assert!(data.iter().enumerate().all(|(i, &b)| i == 0x10 || b == 7));
+        let mut data = [7u8; 0x20];
+        assert!(!f.flaky_read(0, &mut data));
+        assert!(f.flaky_read(0x8, &mut data));
+        assert_eq!(data[0x8], !7);
+        // A name never located is never hit.
+        let mut f = plan(&["flaky-read=NVRAM"]);
+        for _ in 0..3 {
+            assert!(!f.flaky_read(0, &mut data));
+        }
+    }
+
+    #[test]
     fn bad_syntax_is_a_clear_bad_input_error() {
         for (spec, needle) in [
             ("disconnect", "unknown fault"),
@@ -438,6 +573,7 @@ mod tests {
             ("nack=USB_CHECK", "one of SEND_DA"),
             ("nack=0x70", "one of SEND_DA"),
             ("nack=0xFD", "one of SEND_DA"),
+            ("flaky-read=", "partition name such as NVRAM"),
         ] {
             let err = FaultPlan::parse(&[spec]).unwrap_err();
             assert!(err.to_string().contains(needle), "{spec}: {err}");

@@ -16,7 +16,7 @@ use crate::{
         SimError,
         boot::{self, PreloaderDamage},
         device::{Device, DeviceConfig, Mode},
-        fault::FaultPlan,
+        fault::{FaultError, FaultPlan},
         identity::{Identity, check_serial, default_serial},
         layout::Layout,
         storage::{ImageMeta, ImageStorage, Storage, sidecar_path},
@@ -109,15 +109,16 @@ impl Phone {
         Ok(())
     }
 
-    /// The device core for this phone.
-    pub fn device(self, mode: Mode, faults: FaultPlan) -> Device {
+    /// The device core for this phone, with `faults` located in its layout (a `flaky-read`
+    /// of a partition it does not have is refused).
+    pub fn device(self, mode: Mode, faults: FaultPlan) -> Result<Device, FaultError> {
         let config = DeviceConfig {
             mode,
             identity: self.identity,
+            faults: faults.locate(&self.layout)?,
             layout: self.layout,
-            faults,
         };
-        Device::new(config, Box::new(self.storage))
+        Ok(Device::new(config, Box::new(self.storage)))
     }
 }
 

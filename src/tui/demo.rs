@@ -145,7 +145,7 @@ impl DemoBench {
         // (wrong panel driver, other layout, other board, bad checksum, NVRAM inside, NAND).
         crate::sim::rom::write_library(&library, &registry.require(DEMO_BOARD)?.profile)?;
         if dead_boot {
-            earlier_visit(phone.device(Mode::Brom, FaultPlan::default()), &data)?;
+            earlier_visit(phone.device(Mode::Brom, FaultPlan::default())?, &data)?;
             phone = phone::open_or_create(&options, &registry, &data)?;
             phone.damage_preloader(PreloaderDamage::Erased)?;
         }
@@ -163,7 +163,7 @@ impl DemoBench {
             Mode::Brom
         };
         let thread = serve_phone(
-            phone.device(mode, FaultPlan::default()),
+            phone.device(mode, FaultPlan::default())?,
             serve_options,
             port.clone(),
         )?;

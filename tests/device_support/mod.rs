@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod modes;
 
 use std::{
     fs::File,
@@ -24,7 +25,9 @@ use std::{
 
 use mtkbench::{
     firmware::scatter::Storage as StorageKind,
+    job::{EndPolicy, Job, Options, PortSpec},
     profile::Registry,
+    protocol::da_file::{DaFile, generate_sim_da},
     sim::{
         device::Mode,
         fault::FaultPlan,
@@ -78,7 +81,9 @@ impl InProcessSim {
         let phone = open_or_create(&options, &Registry::builtin(), dir.path()).unwrap();
         let pty = Pty::open().unwrap();
         let port = pty.path().to_path_buf();
-        let mut device = phone.device(mode, FaultPlan::parse(faults).unwrap());
+        let mut device = phone
+            .device(mode, FaultPlan::parse(faults).unwrap())
+            .unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let serve_options = ServeOptions {
             once: false,
@@ -134,6 +139,23 @@ impl InProcessSim {
                 return e;
             }
         }
+    }
+
+    /// A job on this phone's port with the simulator DA, waiting up to ten seconds for the
+    /// port and rebooting the phone at the end.
+    pub fn job(&self) -> Job {
+        let options = Options {
+            port: PortSpec::Path(self.port_str()),
+            wait: Duration::from_secs(10),
+            da: None,
+            record: None,
+            end: EndPolicy::Reboot,
+        };
+        Job::with_da(
+            options,
+            DaFile::parse(generate_sim_da()).unwrap(),
+            Registry::builtin(),
+        )
     }
 
     /// The port as a string, for `SerialTransport::open` and the command line.

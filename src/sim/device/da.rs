@@ -267,10 +267,22 @@ impl Brain {
 
     /// The answer to a packet question: the packet read ahead (with its sum) if it is that
     /// one, else the packet read now.
+    /// A `flaky-read` byte in a user-area packet is counted here, as the packet is sent
+    /// (not when it is read ahead, which may be dropped).
     pub(super) fn packet(&mut self, ask: &DaAsk) -> DaAnswer {
-        match self.read_ahead.take() {
-            Some((read, data, sum)) if read == *ask => DaAnswer::SummedData { data, sum },
-            _ => DaAnswer::Data(self.packet_data(ask)),
+        let (mut data, sum) = match self.read_ahead.take() {
+            Some((read, data, sum)) if read == *ask => (data, Some(sum)),
+            _ => (self.packet_data(ask), None),
+        };
+        let flipped = match *ask {
+            DaAsk::ReadbackPacket { addr, .. } if self.part == Region::EmmcUser => {
+                self.faults.flaky_read(addr, &mut data)
+            }
+            _ => false,
+        };
+        match sum {
+            Some(sum) if !flipped => DaAnswer::SummedData { data, sum },
+            _ => DaAnswer::Data(data),
         }
     }
 

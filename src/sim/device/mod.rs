@@ -52,6 +52,8 @@
 //!   storage the phone lacks with its "flash not found" status (decision D13).
 //! - 0xA5: the layout's PMT. 0xD9 and its mode word: ack, then the phone reboots: the link
 //!   drops.
+//! - `--fault flaky-read=` flips its byte in every second readback packet of the user area
+//!   that holds it (the packet's checksum is of the flipped bytes: the link saw nothing wrong).
 //! - `--fault nack=` refuses any DA command: with A5 where mtkclient has a bare A5 (0x60,
 //!   eMMC 0x62), else with A5 and S_DA_TIMEOUT ([`NACK_STATUS`]).
 //! - Bytes that break the DA's framing make it stop answering until the next unplug, as a DA

@@ -79,8 +79,8 @@ fn built(
     let config = DeviceConfig {
         mode,
         identity,
+        faults: FaultPlan::parse(faults).unwrap().locate(&layout).unwrap(),
         layout,
-        faults: FaultPlan::parse(faults).unwrap(),
     };
     Host {
         dev: Device::new(config, Box::new(storage)),
@@ -913,6 +913,50 @@ fn corrupt_checksum_hits_the_da_upload_or_a_readback_packet() {
         s.checksum_mismatches, 1,
         "the second packet is the 3rd checksum"
     );
+}
+
+#[test]
+fn flaky_read_makes_every_second_read_of_its_byte_differ_with_a_good_checksum() {
+    let mut clean = phone(&[]);
+    clean.boot_da2();
+    let nvram = clean.dev.brain.config.layout.part("NVRAM").unwrap().clone();
+    let want = clean.read(EmmcPart::User, nvram.offset, 0x30_0000).unwrap();
+
+    let mut h = phone(&["flaky-read=nvram"]);
+    h.boot_da2();
+    // A read that does not hold the byte is never touched.
+    let before = h.read(EmmcPart::User, 0, 0x1000).unwrap();
+    assert_eq!(before, clean.read(EmmcPart::User, 0, 0x1000).unwrap());
+    // Multi-packet reads (read ahead while the host drains): first good, second flipped at
+    // the partition's first byte only, third good again; the checksums still match.
+    let first = h.read(EmmcPart::User, nvram.offset, 0x30_0000).unwrap();
+    assert_eq!(first, want);
+    let second = h.read(EmmcPart::User, nvram.offset, 0x30_0000).unwrap();
+    assert_eq!(second[0], !want[0]);
+    assert_eq!(second[1..], want[1..]);
+    assert_eq!(
+        h.read(EmmcPart::User, nvram.offset, 0x30_0000).unwrap(),
+        want
+    );
+    // The same offset in BOOT1 is another byte.
+    let boot = h
+        .read(EmmcPart::Boot1, nvram.offset % 0x1000, 0x10)
+        .unwrap();
+    let boot_again = h
+        .read(EmmcPart::Boot1, nvram.offset % 0x1000, 0x10)
+        .unwrap();
+    assert_eq!(boot, boot_again);
+    // By offset, inside a later packet of the read.
+    let at = nvram.offset + 0x10_0003;
+    let mut h = phone(&[&format!("flaky-read={at:#x}")]);
+    h.boot_da2();
+    assert_eq!(
+        h.read(EmmcPart::User, nvram.offset, 0x30_0000).unwrap(),
+        want
+    );
+    let second = h.read(EmmcPart::User, nvram.offset, 0x30_0000).unwrap();
+    let diff: Vec<usize> = (0..want.len()).filter(|&i| second[i] != want[i]).collect();
+    assert_eq!(diff, [0x10_0003]);
 }
 
 #[test]
