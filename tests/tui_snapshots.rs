@@ -119,3 +119,23 @@ fn an_interrupted_job_is_offered_and_u_resumes_it() {
         "one job at a time: the resume now holds the phone"
     );
 }
+
+#[test]
+fn an_error_popup_keeps_each_line_of_a_refusal() {
+    use mtkbench::tui::state::Popup;
+    let mut s = fx::on_step(mtkbench::tui::state::Step::Flash);
+    s.popup = Some(Popup::Error {
+        title: "That ROM or mode cannot be used on this phone".into(),
+        what: "Download Only refused: the table differs in 2 place(s):\n  ANDROID: phone 1 GiB\n  CACHE: phone 126 MiB"
+            .into(),
+        next: "Choose Firmware Upgrade (5, then ←/→).".into(),
+    });
+    let text = fx::frame(&s, 80, 24);
+    // Each difference starts its own row of the popup, indented as the refusal wrote it.
+    for row in ["│  ANDROID: phone 1 GiB", "│  CACHE: phone 126 MiB"] {
+        assert!(
+            text.lines().any(|l| l.contains(row)),
+            "{row} not on a row of its own:\n{text}"
+        );
+    }
+}

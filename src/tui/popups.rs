@@ -21,16 +21,14 @@ pub fn render(state: &AppState, popup: &Popup, area: Rect, buf: &mut Buffer) {
     let mode = Mode::of(state);
     let (title, mut lines, width) = match popup {
         Popup::Help => ("Keys", help_lines(state), 60),
-        Popup::Error { title, what, next } => (
-            "Something went wrong",
-            vec![
-                Line::styled(title.clone(), t.bad()),
-                Line::raw(what.clone()),
-                Line::raw(""),
-                Line::styled(next.clone(), t.warn()),
-            ],
-            64,
-        ),
+        Popup::Error { title, what, next } => {
+            // A refusal may list one thing per line (a layout's differences): keep its lines.
+            let mut l = vec![Line::styled(title.clone(), t.bad())];
+            l.extend(what.lines().map(|s| Line::raw(s.to_string())));
+            l.push(Line::raw(""));
+            l.push(Line::styled(next.clone(), t.warn()));
+            ("Something went wrong", l, 64)
+        }
         Popup::Confirm { title, lines, .. } => {
             let mut l = vec![Line::styled(title.clone(), t.warn())];
             l.extend(lines.iter().map(|s| Line::raw(s.clone())));
