@@ -22,11 +22,14 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         ];
         return view::paragraph(lines, area, buf);
     };
+    // A field's value wraps with a hanging indent, as in Identify.
     let field = |name: &str, value: String| {
-        Line::from(vec![
+        view::hanging(
             Span::styled(format!("{name:<9}"), t.dim()),
-            Span::raw(value),
-        ])
+            &value,
+            t.text(),
+            area.width,
+        )
     };
     let (outcome, style) = match report.outcome {
         Outcome::Repaired => ("Repaired: flashed and verified", t.good()),
@@ -34,33 +37,31 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         Outcome::NotConfirmed => ("Not confirmed: nothing written", t.warn()),
     };
     let f = &report.fingerprint;
-    let mut lines = vec![
-        Line::styled(outcome, style),
-        field(
-            "phone",
-            format!(
-                "{} {}",
-                text::chip(f.hw_code),
-                f.me_id
-                    .as_deref()
-                    .map_or(String::new(), |m| format!("ME ID {m}"))
-            ),
+    let mut lines = vec![Line::styled(outcome, style)];
+    lines.extend(field(
+        "phone",
+        format!(
+            "{} {}",
+            text::chip(f.hw_code),
+            f.me_id
+                .as_deref()
+                .map_or(String::new(), |m| format!("ME ID {m}"))
         ),
-        field(
-            "ROM",
-            state
-                .repair
-                .rom
-                .as_ref()
-                .map_or("?".into(), |p| p.display().to_string()),
-        ),
-        field("mode", report.plan.mode().title().to_string()),
-        field("backup", report.backup.clone()),
-    ];
+    ));
+    lines.extend(field(
+        "ROM",
+        state
+            .repair
+            .rom
+            .as_ref()
+            .map_or("?".into(), |p| p.display().to_string()),
+    ));
+    lines.extend(field("mode", report.plan.mode().title().to_string()));
+    lines.extend(field("backup", report.backup.clone()));
     if let Some(flashed) = &report.flashed {
-        lines.push(field("job", flashed.job.clone()));
+        lines.extend(field("job", flashed.job.clone()));
         if let Some(dir) = &state.start.jobs_dir {
-            lines.push(field(
+            lines.extend(field(
                 "record",
                 dir.join(&flashed.job).display().to_string(),
             ));
@@ -68,18 +69,18 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     }
     match (report.journal_job, &state.repair.sheet_file) {
         (Some(job), Some(file)) => {
-            lines.push(field("journal", format!("job {job}")));
-            lines.push(field("sheet", format!("written to {}", file.display())));
+            lines.extend(field("journal", format!("job {job}")));
+            lines.extend(field("sheet", format!("written to {}", file.display())));
         }
         (Some(job), None) => {
-            lines.push(field("journal", format!("job {job}")));
-            lines.push(field(
+            lines.extend(field("journal", format!("job {job}")));
+            lines.extend(field(
                 "sheet",
                 "w writes the customer's job sheet (phone, work done, identity, outcome)"
                     .to_string(),
             ));
         }
-        (None, _) => lines.push(field(
+        (None, _) => lines.extend(field(
             "journal",
             "not recorded (the journal could not be opened; see the log file)".to_string(),
         )),
