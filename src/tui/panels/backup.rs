@@ -55,7 +55,9 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     lines.push(Line::raw(""));
     lines.push(Line::styled(text::BACKUP_WHAT, t.title()));
     for part in text::BACKUP_PARTS {
-        lines.push(Line::raw(format!("  {} {part}", t.bullet())));
+        // Continuations hang under the bullet's text.
+        let bullet = ratatui::text::Span::raw(format!("  {} ", t.bullet()));
+        lines.extend(view::hanging(bullet, part, t.text(), area.width));
     }
     lines.push(Line::raw(text::BACKUP_HOW));
     view::paragraph(lines, area, buf);
