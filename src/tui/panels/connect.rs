@@ -116,7 +116,8 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
                 } else {
                     t.warn()
                 };
-                lines.push(Line::styled(format!("  {} {}", t.bullet(), p.title), style));
+                let bullet = ratatui::text::Span::styled(format!("  {} ", t.bullet()), style);
+                lines.extend(view::hanging(bullet, &p.title, style, area.width));
                 for fix in &p.fix {
                     lines.push(Line::raw(format!("      fix: {fix}")));
                 }

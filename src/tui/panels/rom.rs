@@ -189,7 +189,8 @@ fn detail(
                 Level::Risk => t.warn(),
                 Level::Refuse => t.bad(),
             };
-            lines.push(Line::styled(format!("{} {}", t.bullet(), r.text), style));
+            let bullet = Span::styled(format!("{} ", t.bullet()), style);
+            lines.extend(view::hanging(bullet, &r.text, style, area.width));
         }
     }
     let Some(f) = &row.facts else {
@@ -241,10 +242,9 @@ fn detail(
             .partition
             .as_deref()
             .map_or(String::new(), |n| format!("{n}: "));
-        lines.push(Line::styled(
-            format!("{} {at}{}", t.bullet(), p.message),
-            style,
-        ));
+        let bullet = Span::styled(format!("{} ", t.bullet()), style);
+        let said = format!("{at}{}", p.message);
+        lines.extend(view::hanging(bullet, &said, style, area.width));
     }
     if f.problems.is_empty() {
         lines.push(Line::styled("No problems found in the package.", t.good()));
