@@ -59,6 +59,20 @@ fn identified(h: &mut Headless) {
 }
 
 /// [`identified`], and the library ranked for the phone.
+/// Moves the ROM list's selection down to the package `name` (the list is ranked best first).
+fn select_rom(h: &mut Headless, name: &str) {
+    for _ in 0..8 {
+        if h.state.selected_rom().unwrap().path == std::path::Path::new(name) {
+            break;
+        }
+        press(h, KeyCode::Down);
+    }
+    assert_eq!(
+        h.state.selected_rom().unwrap().path,
+        std::path::Path::new(name)
+    );
+}
+
 fn ranked(h: &mut Headless) {
     identified(h);
     assert!(h.wait_for(WAIT, |s| {
@@ -208,16 +222,7 @@ fn a_firmware_upgrade_applies_a_new_layout_and_keeps_the_identity_in_one_connect
     ranked(&mut h);
     press(&mut h, KeyCode::Enter); // the board
     assert!(h.wait_for(WAIT, |s| s.identify.chosen.is_some()));
-    for _ in 0..8 {
-        if h.state.selected_rom().unwrap().path == std::path::Path::new("other-layout") {
-            break;
-        }
-        press(&mut h, KeyCode::Down);
-    }
-    assert_eq!(
-        h.state.selected_rom().unwrap().path,
-        std::path::Path::new("other-layout")
-    );
+    select_rom(&mut h, "other-layout");
     press(&mut h, KeyCode::Enter); // details
     press(&mut h, KeyCode::Enter); // choose: the Flash panel
     assert_eq!(h.state.step, Step::Flash);
@@ -289,12 +294,7 @@ fn download_only_on_another_layout_is_refused_with_the_keys_that_choose_firmware
     let (mut h, p) = tui_support::demo(dir.path());
     ranked(&mut h);
     press(&mut h, KeyCode::Char('3'));
-    for _ in 0..8 {
-        if h.state.selected_rom().unwrap().path == std::path::Path::new("other-layout") {
-            break;
-        }
-        press(&mut h, KeyCode::Down);
-    }
+    select_rom(&mut h, "other-layout");
     press(&mut h, KeyCode::Enter); // details
     press(&mut h, KeyCode::Enter); // choose: the Flash panel
     assert_eq!(h.state.repair.mode, FlashMode::DownloadOnly);
