@@ -175,6 +175,16 @@ fn offline_plans_refuse_another_layout_and_plan_a_firmware_upgrade() {
     }
     assert_eq!(action_of(&steps, "BOOTIMG"), ["erase", "write"]);
 
+    // A dry run shows an unconfirmed Format All, but never one without a verified backup.
+    for flags in [&[][..], &["--i-understand-this-erases-identity"][..]] {
+        let format = run("format-all", flags);
+        assert_eq!(format.code, 2, "{flags:?}: {}", format.stdout);
+        assert!(
+            format.stderr.contains("no backup of this phone's identity"),
+            "{}",
+            format.stderr
+        );
+    }
     let format = run("format-all", &["--i-understand-this-erases-identity"]);
     assert_eq!(format.code, 2);
     assert!(

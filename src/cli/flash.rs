@@ -258,7 +258,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         selection: args.partitions.as_deref(),
         backup: found.as_ref(),
         overrides,
-        planning: Planning::default(),
+        // A dry run only shows the plan: Format All + Download not yet confirmed is shown
+        // with the confirmation it needs (never without a verified backup).
+        planning: Planning {
+            preview: true,
+            ..Planning::default()
+        },
     };
     let plan = flash::build(&device, &rom.view, &request)?;
     emit(
