@@ -573,8 +573,23 @@ fn nvram_set_of(device: &DeviceFacts) -> impl Iterator<Item = &crate::device::ta
     device.partitions.iter().filter(|p| is_nvram_set(&p.name))
 }
 
-/// Every NVRAM-set partition of the phone exists in the ROM's layout with the same size.
+/// Every NVRAM-set partition of the phone exists in the ROM's layout with the same size, and
+/// the ROM's layout has none the phone lacks (it would be formatted with nothing of this
+/// phone's to restore into it).
 fn check_nvram_fits(device: &DeviceFacts, rom: &RomView, mode: Mode) -> Result<(), PlanError> {
+    let added = rom
+        .partitions
+        .iter()
+        .filter(|r| is_nvram_set(&r.name) && device.partition(&r.name).is_none())
+        .map(|r| Difference {
+            partition: r.name.clone(),
+            device: None,
+            rom: Some(super::facts::Span {
+                region: r.region,
+                offset: r.offset,
+                size: r.size,
+            }),
+        });
     let differences: Vec<Difference> = nvram_set_of(device)
         .filter_map(|d| {
             let r = rom.partition(&d.name);
@@ -593,6 +608,7 @@ fn check_nvram_fits(device: &DeviceFacts, rom: &RomView, mode: Mode) -> Result<(
                 }),
             })
         })
+        .chain(added)
         .collect();
     if differences.is_empty() && nvram_set_of(device).next().is_some() {
         return Ok(());

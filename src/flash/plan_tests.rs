@@ -390,6 +390,34 @@ fn firmware_upgrade_is_refused_when_the_nvram_set_changes_size() {
 }
 
 #[test]
+fn a_rom_layout_with_an_identity_partition_the_phone_lacks_is_refused() {
+    // The phone has no PROTECT_F where the ROM's layout puts one: formatting it would leave
+    // an identity partition with nothing of this phone's to restore into it.
+    let phone: Vec<(&str, u64)> = LAYOUT
+        .iter()
+        .map(|&(n, size)| {
+            if n == "PROTECT_F" {
+                ("CACHE", size)
+            } else {
+                (n, size)
+            }
+        })
+        .collect();
+    for mode in [Mode::FirmwareUpgrade, Mode::FormatAll] {
+        let err = build(&device_with(&phone), &rom_with(&LAYOUT), &request(mode)).unwrap_err();
+        let PlanError::NvramDoesNotFit { differences, .. } = &err else {
+            panic!("{mode:?}: {err:?}")
+        };
+        assert_eq!(differences.len(), 1, "{differences:?}");
+        assert_eq!(differences[0].partition, "PROTECT_F");
+        assert!(
+            differences[0].to_string().contains("not on the phone"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn format_all_needs_a_verified_backup_of_this_phone_and_the_confirmation() {
     let device = device_with(&LAYOUT);
     let rom = rom_with(&LAYOUT);
