@@ -3,7 +3,7 @@
 //! Overlaps are fatal; gaps and names used twice are warnings. Pure: it must not parse text,
 //! read files or know which format the partitions came from.
 
-use super::*;
+use super::{Partition, Region, Scatter, ScatterError, ScatterFormat, Storage, Warning, label};
 
 /// Linear start of a region: the lowest start of its real partitions (`EMMC_BOOT_1` and NAND
 /// always start at 0).

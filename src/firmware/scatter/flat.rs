@@ -1,9 +1,12 @@
 //! The flat scatter formats: OTA (`NAME 0xADDR` lines) and legacy (`{ }` blocks, `__NODL_`).
 //!
 //! Works out sizes, storage and regions the flat text does not name and hands the partitions
-//! to [`check::finish`]. It must not read files or know the V1 format.
+//! to [`finish`]. It must not read files or know the V1 format.
 
-use super::{check::finish, *};
+use super::{
+    Line, Partition, Region, Scatter, ScatterError, ScatterFormat, Storage, Warning, check::finish,
+    excerpt, is_pseudo_address, label, parse_number,
+};
 
 const NODL_PREFIX: &str = "__NODL_";
 /// Boot-region sizes accepted for a flat eMMC file: multiples of one 128 KiB block, up to 64 MiB.

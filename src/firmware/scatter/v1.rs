@@ -1,9 +1,12 @@
 //! The V1.1.x scatter format: `- general` and `- partition_index` blocks of `key: value` lines.
 //!
-//! Turns those blocks into partitions and hands them to [`check::finish`] for the checks every
-//! format shares. It must not read files or know any other format.
+//! Turns those blocks into partitions and hands them to [`finish`] for the checks every format
+//! shares. It must not read files or know any other format.
 
-use super::{check::finish, *};
+use super::{
+    Line, Partition, Region, Scatter, ScatterError, ScatterFormat, Storage, Warning, check::finish,
+    excerpt, is_pseudo_address, label, parse_number,
+};
 
 const GENERAL_KEYS: [&str; 7] = [
     "general",
